@@ -1,0 +1,35 @@
+// Registers the native core's functions (contract: src/backend/native.ts).
+#include <napi.h>
+
+#include "ops.h"
+#include "thread_pool.h"
+
+namespace tl {
+
+Napi::Value NumThreads(const Napi::CallbackInfo &info) { return Napi::Number::New(info.Env(), num_threads()); }
+
+}  // namespace tl
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto add = [&](const char *name, Napi::Value (*fn)(const Napi::CallbackInfo &)) {
+    exports.Set(name, Napi::Function::New(env, fn, name));
+  };
+  add("numThreads", tl::NumThreads);
+  add("copy", tl::Copy);
+  add("unary", tl::Unary);
+  add("binary", tl::Binary);
+  add("where", tl::Where);
+  add("reduce", tl::Reduce);
+  add("softmax", tl::Softmax);
+  add("scan", tl::Scan);
+  add("argsort", tl::Argsort);
+  add("topkIndices", tl::TopkIndices);
+  add("take", tl::Take);
+  add("takeAlongAxis", tl::TakeAlongAxis);
+  add("matmul", tl::Matmul);
+  add("randomBits", tl::RandomBits);
+  add("readBandwidth", tl::ReadBandwidth);
+  return exports;
+}
+
+NODE_API_MODULE(tiny_llm_array, Init)

@@ -1,0 +1,211 @@
+// The C++ core (packages/array/native/src), loaded once. This file is the contract
+// between the TypeScript front end and the native kernels: every kernel takes plain
+// buffers, element offsets, dtype codes and strides; every shape check, broadcast and
+// dtype decision has already been made by the caller.
+//
+// Conventions for every function below:
+// - `buf` is the ArrayBuffer an array views; `off` its first element (in elements,
+//   not bytes); `dt` a DtypeCode; `strides` in elements, one per dimension of `shape`
+//   (0 for a broadcast dimension).
+// - Float dtypes (float32, float16, bfloat16) are computed in float32; integer and
+//   bool dtypes in int64. Results are rounded to the destination dtype on store
+//   (round to nearest even for float16 / bfloat16).
+// - Kernels run synchronously and split large work across the thread pool.
+import * as path from "path";
+
+/** Dtype codes shared with native/src/dtype.h. */
+export const enum DtypeCode {
+  float32 = 0,
+  float16 = 1,
+  bfloat16 = 2,
+  int32 = 3,
+  uint32 = 4,
+  uint8 = 5,
+  bool = 6,
+}
+
+/** Unary op codes shared with native/src/unary.cc. */
+export const enum UnaryOp {
+  negative = 0,
+  abs = 1,
+  exp = 2,
+  log = 3,
+  sqrt = 4,
+  rsqrt = 5,
+  sin = 6,
+  cos = 7,
+  tanh = 8,
+  sigmoid = 9,
+  square = 10,
+  logicalNot = 11,
+  floor = 12,
+  ceil = 13,
+  sign = 14,
+  reciprocal = 15,
+  isnan = 16,
+  silu = 17,
+}
+
+/** Binary op codes shared with native/src/binary.cc. */
+export const enum BinaryOp {
+  add = 0,
+  subtract = 1,
+  multiply = 2,
+  divide = 3,
+  power = 4,
+  maximum = 5,
+  minimum = 6,
+  equal = 7,
+  notEqual = 8,
+  less = 9,
+  lessEqual = 10,
+  greater = 11,
+  greaterEqual = 12,
+  logicalAnd = 13,
+  logicalOr = 14,
+  floorDivide = 15,
+  remainder = 16,
+}
+
+/** Reduction op codes shared with native/src/reduce.cc. */
+export const enum ReduceOp {
+  sum = 0,
+  mean = 1,
+  prod = 2,
+  max = 3,
+  min = 4,
+  argmax = 5,
+  argmin = 6,
+  logsumexp = 7,
+  any = 8,
+  all = 9,
+}
+
+/** Scan op codes shared with native/src/scan.cc. */
+export const enum ScanOp {
+  cumsum = 0,
+  cumprod = 1,
+  cummax = 2,
+  cummin = 3,
+}
+
+export interface NativeCore {
+  /** Number of worker threads (TINY_LLM_NUM_THREADS, else one per core). */
+  numThreads(): number;
+
+  /** dst[i] = cast(src[i]) over `shape`: strided copy with dtype conversion. */
+  copy(
+    src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, srcStrides: number[],
+    dst: ArrayBuffer, dstOff: number, dstDt: DtypeCode, dstStrides: number[],
+    shape: number[],
+  ): void;
+
+  /** dst[i] = op(src[i]); computed in float32 when `dstDt` is a float dtype, else int64. */
+  unary(
+    op: UnaryOp,
+    src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, srcStrides: number[],
+    dst: ArrayBuffer, dstOff: number, dstDt: DtypeCode, dstStrides: number[],
+    shape: number[],
+  ): void;
+
+  /**
+   * dst[i] = op(a[i], b[i]); `computeFloat` picks float32 (true) or int64 (false)
+   * arithmetic. Comparisons and logical ops write 0/1 into `dstDt` (bool).
+   */
+  binary(
+    op: BinaryOp, computeFloat: boolean,
+    a: ArrayBuffer, aOff: number, aDt: DtypeCode, aStrides: number[],
+    b: ArrayBuffer, bOff: number, bDt: DtypeCode, bStrides: number[],
+    dst: ArrayBuffer, dstOff: number, dstDt: DtypeCode, dstStrides: number[],
+    shape: number[],
+  ): void;
+
+  /** dst[i] = cond[i] != 0 ? a[i] : b[i]. */
+  where(
+    cond: ArrayBuffer, condOff: number, condDt: DtypeCode, condStrides: number[],
+    a: ArrayBuffer, aOff: number, aDt: DtypeCode, aStrides: number[],
+    b: ArrayBuffer, bOff: number, bDt: DtypeCode, bStrides: number[],
+    dst: ArrayBuffer, dstOff: number, dstDt: DtypeCode, dstStrides: number[],
+    shape: number[],
+  ): void;
+
+  /**
+   * For every index of `outerShape`, reduce the elements of `innerShape` into one
+   * value, written contiguously (row-major over outerShape) into dst starting at
+   * element 0. argmax/argmin write the flat row-major index within innerShape
+   * (first occurrence) as int32. An empty inner set gives the op's identity
+   * (sum 0, prod 1, max -inf, min +inf, logsumexp -inf, any false, all true);
+   * mean of nothing is NaN.
+   */
+  reduce(
+    op: ReduceOp,
+    src: ArrayBuffer, srcOff: number, srcDt: DtypeCode,
+    outerShape: number[], outerStrides: number[],
+    innerShape: number[], innerStrides: number[],
+    dst: ArrayBuffer, dstDt: DtypeCode,
+  ): void;
+
+  /** Softmax over rows of a contiguous `rows x n` block (max-subtracted, float32 math). */
+  softmax(src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, dst: ArrayBuffer, dstDt: DtypeCode, rows: number, n: number): void;
+
+  /** Inclusive scan over rows of a contiguous `rows x n` block; `reverse` scans from the end. */
+  scan(op: ScanOp, reverse: boolean, src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, dst: ArrayBuffer, dstDt: DtypeCode, rows: number, n: number): void;
+
+  /**
+   * Stable argsort of each row of a contiguous `rows x n` block into int32 `dst`
+   * (`rows x n`). NaN sorts last (ascending) / first (descending), like numpy.
+   */
+  argsort(src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, dst: ArrayBuffer, rows: number, n: number, descending: boolean): void;
+
+  /** Indices of the k largest of each row (`rows x n` contiguous), largest first, into int32 `dst` (`rows x k`). */
+  topkIndices(src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, dst: ArrayBuffer, rows: number, n: number, k: number): void;
+
+  /**
+   * take along one axis: src is contiguous `outer x axisLen x inner`; idx holds
+   * `nIdx` int32 indices (negative ones count from the end); dst is contiguous
+   * `outer x nIdx x inner` of the same dtype. Returns -1 when all indices are in
+   * range, else the position of the first bad index (nothing is written then).
+   */
+  take(src: ArrayBuffer, srcOff: number, dt: DtypeCode, outer: number, axisLen: number, inner: number, idx: ArrayBuffer, idxOff: number, nIdx: number, dst: ArrayBuffer): number;
+
+  /**
+   * take_along_axis: src contiguous `outer x n x inner`, idx int32 contiguous
+   * `outer x m x inner`, dst contiguous `outer x m x inner`. Returns -1 or the
+   * position of the first out-of-range index, as take does.
+   */
+  takeAlongAxis(src: ArrayBuffer, srcOff: number, dt: DtypeCode, outer: number, n: number, inner: number, idx: ArrayBuffer, idxOff: number, m: number, dst: ArrayBuffer): number;
+
+  /**
+   * Batched matmul: for each batch b, dst[b] (contiguous M x N, dtype dstDt) =
+   * A_b (M x K) @ B_b (K x N), where A_b starts at element aOffsets[b] of `a` and
+   * element (i, k) is at aOffsets[b] + i*aRowStride + k*aColStride (likewise B).
+   * Float dtypes only; accumulates in float32. K = 0 gives zeros.
+   */
+  matmul(
+    a: ArrayBuffer, aDt: DtypeCode, aOffsets: Float64Array, aRowStride: number, aColStride: number,
+    b: ArrayBuffer, bDt: DtypeCode, bOffsets: Float64Array, bRowStride: number, bColStride: number,
+    dst: ArrayBuffer, dstDt: DtypeCode, M: number, N: number, K: number,
+  ): void;
+
+  /** Threefry-2x32 (20 rounds) bits: dst[i] (uint32) for counters 0..count-1 under key (k0, k1). */
+  randomBits(k0: number, k1: number, count: number, dst: ArrayBuffer): void;
+
+  /** Reads all of `buf` `iters` times, split across all threads (a plain memory read, the benchmark reference); returns the seconds taken. */
+  readBandwidth(buf: ArrayBuffer, iters: number): number;
+}
+
+function load(): NativeCore {
+  const file = path.join(__dirname, "..", "..", "build", "Release", "tiny_llm_array.node");
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(file) as NativeCore;
+  } catch (e) {
+    throw new Error(
+      `@tiny-llm/array: the native core ${file} could not be loaded (${(e as Error).message}). ` +
+        "Build it with `pnpm install` (needs a C++ compiler and python3 for node-gyp).",
+    );
+  }
+}
+
+/** The loaded native core. */
+export const native: NativeCore = load();
