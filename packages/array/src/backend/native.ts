@@ -95,17 +95,17 @@ export interface NativeCore {
 
   /** dst[i] = cast(src[i]) over `shape`: strided copy with dtype conversion. */
   copy(
-    src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, srcStrides: number[],
-    dst: ArrayBuffer, dstOff: number, dstDt: DtypeCode, dstStrides: number[],
-    shape: number[],
+    src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, srcStrides: readonly number[],
+    dst: ArrayBuffer, dstOff: number, dstDt: DtypeCode, dstStrides: readonly number[],
+    shape: readonly number[],
   ): void;
 
   /** dst[i] = op(src[i]); computed in float32 when `dstDt` is a float dtype, else int64. */
   unary(
     op: UnaryOp,
-    src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, srcStrides: number[],
-    dst: ArrayBuffer, dstOff: number, dstDt: DtypeCode, dstStrides: number[],
-    shape: number[],
+    src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, srcStrides: readonly number[],
+    dst: ArrayBuffer, dstOff: number, dstDt: DtypeCode, dstStrides: readonly number[],
+    shape: readonly number[],
   ): void;
 
   /**
@@ -114,19 +114,19 @@ export interface NativeCore {
    */
   binary(
     op: BinaryOp, computeFloat: boolean,
-    a: ArrayBuffer, aOff: number, aDt: DtypeCode, aStrides: number[],
-    b: ArrayBuffer, bOff: number, bDt: DtypeCode, bStrides: number[],
-    dst: ArrayBuffer, dstOff: number, dstDt: DtypeCode, dstStrides: number[],
-    shape: number[],
+    a: ArrayBuffer, aOff: number, aDt: DtypeCode, aStrides: readonly number[],
+    b: ArrayBuffer, bOff: number, bDt: DtypeCode, bStrides: readonly number[],
+    dst: ArrayBuffer, dstOff: number, dstDt: DtypeCode, dstStrides: readonly number[],
+    shape: readonly number[],
   ): void;
 
   /** dst[i] = cond[i] != 0 ? a[i] : b[i]. */
   where(
-    cond: ArrayBuffer, condOff: number, condDt: DtypeCode, condStrides: number[],
-    a: ArrayBuffer, aOff: number, aDt: DtypeCode, aStrides: number[],
-    b: ArrayBuffer, bOff: number, bDt: DtypeCode, bStrides: number[],
-    dst: ArrayBuffer, dstOff: number, dstDt: DtypeCode, dstStrides: number[],
-    shape: number[],
+    cond: ArrayBuffer, condOff: number, condDt: DtypeCode, condStrides: readonly number[],
+    a: ArrayBuffer, aOff: number, aDt: DtypeCode, aStrides: readonly number[],
+    b: ArrayBuffer, bOff: number, bDt: DtypeCode, bStrides: readonly number[],
+    dst: ArrayBuffer, dstOff: number, dstDt: DtypeCode, dstStrides: readonly number[],
+    shape: readonly number[],
   ): void;
 
   /**
@@ -140,8 +140,8 @@ export interface NativeCore {
   reduce(
     op: ReduceOp,
     src: ArrayBuffer, srcOff: number, srcDt: DtypeCode,
-    outerShape: number[], outerStrides: number[],
-    innerShape: number[], innerStrides: number[],
+    outerShape: number[], outerStrides: readonly number[],
+    innerShape: number[], innerStrides: readonly number[],
     dst: ArrayBuffer, dstDt: DtypeCode,
   ): void;
 

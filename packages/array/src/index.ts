@@ -1,0 +1,32 @@
+// @tiny-llm/array: the course's "MLX". `import * as mx from "@tiny-llm/array"`.
+import { NDArray } from "./array";
+import { native } from "./backend/native";
+
+export { NDArray } from "./array";
+export type { ArrayOrScalar, Scalar } from "./array";
+export type { Device, Backend } from "./backend";
+export * from "./dtype";
+export { ArrayError } from "./errors";
+export { array, arange, fromBuffer, fromTypedArray, full, ones, onesLike, zeros, zerosLike } from "./ops/creation";
+export { astype, contiguous } from "./ops/convert";
+export * from "./ops/elementwise";
+export * from "./ops/reduce";
+export { softmax, cumsum, cumprod, cummax, cummin } from "./ops/scan";
+export { matmul } from "./ops/linalg";
+export { allclose } from "./ops/allclose";
+export {
+  reshape, flatten, transpose, swapaxes, moveaxis, expandDims, squeeze, broadcastTo,
+  concatenate, stack, split, triu, tril,
+} from "./ops/shape";
+export { slice, take, takeAlongAxis } from "./ops/indexing";
+export type { SliceSpec } from "./ops/indexing";
+export { sort, argsort, topk } from "./ops/sort";
+export * as random from "./random";
+
+/** `mx.array` is also the type of arrays, as in MLX (`x: mx.array`). */
+export type array = NDArray;
+
+/** Threads the native core uses (TINY_LLM_NUM_THREADS, else one per core). */
+export function numThreads(): number {
+  return native.numThreads();
+}
