@@ -98,5 +98,6 @@ export function formatArray(a: NDArray): string {
     return `[${items.join(sep)}]`;
   };
   const body = a.ndim === 0 ? texts[0] : render(0, " ".repeat(prefix.length));
-  return `${prefix}${body}, dtype=${a.dtype})`;
+  // numpy leaves out the dtype where the values show it (bool); every other dtype is named.
+  return a.dtype === "bool" ? `${prefix}${body})` : `${prefix}${body}, dtype=${a.dtype})`;
 }

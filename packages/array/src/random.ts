@@ -5,11 +5,11 @@ import { NDArray } from "./array";
 import { backendFor } from "./backend";
 import { Dtype, floatResult, isFloat } from "./dtype";
 import { ArrayError, fmtShape } from "./errors";
-import { checkShape } from "./layout";
+import { checkShape, normalizeAxis } from "./layout";
 import { checkArray } from "./ops/check";
 import { astype, checkDtype, contiguous } from "./ops/convert";
-import { fromTypedArray } from "./ops/creation";
-import { add, log, negative } from "./ops/elementwise";
+import { fromTypedArray, full } from "./ops/creation";
+import { add, log, minimum, negative } from "./ops/elementwise";
 import { argmax } from "./ops/reduce";
 import { expandDims, reshape } from "./ops/shape";
 
@@ -31,9 +31,9 @@ export function seed(s: number): void {
 function keyWords(op: string, k: NDArray | undefined): [number, number] {
   let use = k;
   if (use === undefined) {
-    const [next, sub] = split(globalKey);
-    globalKey = next;
-    use = sub;
+    const keys = split(globalKey);
+    globalKey = contiguous(keys.slice(0));
+    use = keys.slice(1);
   }
   checkArray(op, use, "a key (uint32 array of shape [2])");
   if (use.dtype !== "uint32" || use.ndim !== 1 || use.shape[0] !== 2) {
@@ -43,24 +43,28 @@ function keyWords(op: string, k: NDArray | undefined): [number, number] {
   return [w[0], w[1]];
 }
 
-/** Random uint32 bits of `shape`. */
-export function bits(shape: number[], opts: { key?: NDArray } = {}): NDArray {
-  checkShape("random.bits", shape);
+function randomBits(op: string, shape: number[], k: NDArray | undefined): NDArray {
+  checkShape(op, shape);
+  const words = keyWords(op, k);
   const out = NDArray.empty(shape, "uint32");
-  if (out.size > 0) backendFor(out.device).randomBits(keyWords("random.bits", opts.key), out);
+  if (out.size > 0) backendFor(out.device).randomBits(words, out);
   return out;
 }
 
-/** `num` new keys (shape [num, 2]) derived from `k`. */
-export function split(k: NDArray, num = 2): NDArray[] {
+/** Random uint32 bits of `shape`. */
+export function bits(shape: number[], opts: { key?: NDArray } = {}): NDArray {
+  return randomBits("random.bits", shape, opts.key);
+}
+
+/** `num` new keys derived from `k`, as a uint32 array of shape [num, 2] (row i is key i). */
+export function split(k: NDArray, num = 2): NDArray {
   if (!Number.isInteger(num) || num < 1) throw new ArrayError("random.split", `num must be a positive integer, got ${num}`);
-  const b = bits([num, 2], { key: k });
-  return Array.from({ length: num }, (_, i) => contiguous(b.slice(i)));
+  return randomBits("random.split", [num, 2], k);
 }
 
 /** Floats uniform in [0, 1) from the top 23 bits of each word (exactly representable in float32). */
-function unitFloats(shape: number[], k: NDArray | undefined): Float32Array {
-  const words = bits(shape, { key: k }).toTypedArray() as Uint32Array;
+function unitFloats(op: string, shape: number[], k: NDArray | undefined): Float32Array {
+  const words = randomBits(op, shape, k).toTypedArray() as Uint32Array;
   const out = new Float32Array(words.length);
   for (let i = 0; i < words.length; i++) out[i] = (words[i] >>> 9) * 2 ** -23;
   return out;
@@ -72,15 +76,18 @@ function floatDtype(op: string, dtype: Dtype | undefined): Dtype {
   return dt;
 }
 
-/** The largest float32 below x. */
-function float32Below(x: number): number {
-  const f = new Float32Array([x]);
-  const u = new Uint32Array(f.buffer);
-  if (f[0] >= x) {
-    if (f[0] === 0) return -(2 ** -149);
-    u[0] += f[0] > 0 ? -1 : 1;
-  }
-  return f[0];
+/** The largest value of a float dtype below x, as a 0-d array of that dtype. */
+function largestBelow(x: number, dtype: Dtype): NDArray {
+  const h = full([], x, dtype);
+  const v = h.item() as number;
+  if (v < x) return h;
+  const word = dtype === "float32" ? new Uint32Array(h.data) : new Uint16Array(h.data);
+  const signBit = dtype === "float32" ? 0x80000000 : 0x8000;
+  // Neighbouring floats have neighbouring bit patterns: step one toward -inf.
+  if (v > 0) word[0] -= 1;
+  else if (v === 0) word[0] = signBit | 1;
+  else word[0] += 1;
+  return h;
 }
 
 /** Uniform samples in [low, high). */
@@ -90,10 +97,11 @@ export function uniform(shape: number[], opts: { low?: number; high?: number; dt
   if (!(Number.isFinite(low) && Number.isFinite(high) && low < high)) {
     throw new ArrayError("random.uniform", `needs finite low < high, got low ${low}, high ${high}`);
   }
-  const u = unitFloats(shape, opts.key);
-  const top = float32Below(high); // low + (high - low) * u may round up to high in float32
-  for (let i = 0; i < u.length; i++) u[i] = Math.min(low + (high - low) * u[i], top);
-  return astype(fromTypedArray(u, shape), floatDtype("random.uniform", opts.dtype));
+  const dtype = floatDtype("random.uniform", opts.dtype);
+  const u = unitFloats("random.uniform", shape, opts.key);
+  for (let i = 0; i < u.length; i++) u[i] = low + (high - low) * u[i];
+  // Rounding to the dtype may carry a value up to `high` itself: clamp below it.
+  return minimum(astype(fromTypedArray(u, shape), dtype), largestBelow(high, dtype));
 }
 
 /** Normal samples with mean `loc` and standard deviation `scale` (Box-Muller). */
@@ -104,7 +112,7 @@ export function normal(shape: number[], opts: { loc?: number; scale?: number; dt
     throw new ArrayError("random.normal", `needs finite loc and scale >= 0, got loc ${loc}, scale ${scale}`);
   }
   const n = shape.reduce((p, d) => p * d, 1);
-  const u = unitFloats([n + (n % 2)], opts.key);
+  const u = unitFloats("random.normal", [n + (n % 2)], opts.key);
   const out = new Float32Array(n);
   for (let i = 0; i < n; i += 2) {
     const r = Math.sqrt(-2 * Math.log(1 - u[i])); // 1 - u is in (0, 1]
@@ -120,7 +128,7 @@ export function randint(low: number, high: number, shape: number[], opts: { key?
   if (!Number.isInteger(low) || !Number.isInteger(high) || low >= high || low < -(2 ** 31) || high > 2 ** 31) {
     throw new ArrayError("random.randint", `needs int32 bounds low < high, got ${low}, ${high}`);
   }
-  const words = bits(shape, opts).toTypedArray() as Uint32Array;
+  const words = randomBits("random.randint", shape, opts.key).toTypedArray() as Uint32Array;
   const span = high - low;
   const out = new Int32Array(words.length);
   // Multiply-shift maps 32 random bits onto [0, span) with bias below 2^-32 * span.
@@ -135,17 +143,17 @@ export function randint(low: number, high: number, shape: number[], opts: { key?
 export function categorical(logits: NDArray, opts: { axis?: number; numSamples?: number; key?: NDArray } = {}): NDArray {
   checkArray("random.categorical", logits, "logits (an array)");
   if (!isFloat(logits.dtype)) throw new ArrayError("random.categorical", `logits must have a float dtype, got ${logits.dtype}`);
-  const axis = opts.axis ?? -1;
+  const axis = normalizeAxis("random.categorical", opts.axis ?? -1, logits.shape);
   const { numSamples } = opts;
   if (numSamples !== undefined && (!Number.isInteger(numSamples) || numSamples < 1)) {
     throw new ArrayError("random.categorical", `numSamples must be a positive integer, got ${numSamples}`);
   }
   const x = numSamples === undefined ? logits : expandDims(logits, 0);
   const shape = numSamples === undefined ? [...x.shape] : [numSamples, ...logits.shape];
-  const u = unitFloats(shape, opts.key);
+  const u = unitFloats("random.categorical", shape, opts.key);
   for (let i = 0; i < u.length; i++) u[i] = Math.max(u[i], 2 ** -24); // log(0) guard
   const gumbel = negative(log(negative(log(fromTypedArray(u, shape)))));
-  const ax = numSamples === undefined ? axis : axis < 0 ? axis : axis + 1;
+  const ax = numSamples === undefined ? axis : axis + 1;
   const samples = argmax(add(astype(x, floatResult(x.dtype)), gumbel), ax);
   if (numSamples === undefined) return samples;
   // samples: numSamples x rest -> rest x numSamples

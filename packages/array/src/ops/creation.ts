@@ -106,9 +106,13 @@ export function fromBuffer(buffer: ArrayBuffer, dtype: Dtype, shape: number[], b
 
 /** An array of `shape` with every element `value`. */
 export function full(shape: number[], value: number | boolean, dtype?: Dtype): NDArray {
-  checkShape("full", shape);
-  if (typeof value !== "number" && typeof value !== "boolean") throw new ArrayError("full", `fill value must be a number or boolean, got ${JSON.stringify(value)}`);
-  const dt = dtype === undefined ? (typeof value === "boolean" ? "bool" : "float32") : checkDtype("full", dtype);
+  return filled("full", shape, value, dtype);
+}
+
+function filled(op: string, shape: number[], value: number | boolean, dtype?: Dtype): NDArray {
+  checkShape(op, shape);
+  if (typeof value !== "number" && typeof value !== "boolean") throw new ArrayError(op, `fill value must be a number or boolean, got ${JSON.stringify(value)}`);
+  const dt = dtype === undefined ? (typeof value === "boolean" ? "bool" : "float32") : checkDtype(op, dtype);
   const one = fromValues([value], [], dt);
   const out = NDArray.empty(shape, dt);
   // The one value, broadcast (stride 0) over the whole output.
@@ -123,7 +127,7 @@ export function zeros(shape: number[], dtype: Dtype = "float32"): NDArray {
 }
 
 export function ones(shape: number[], dtype: Dtype = "float32"): NDArray {
-  return full(shape, 1, dtype);
+  return filled("ones", shape, 1, dtype);
 }
 
 export function zerosLike(a: NDArray): NDArray {

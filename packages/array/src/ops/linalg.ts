@@ -41,7 +41,13 @@ export function matmul(a: NDArray, b: NDArray): NDArray {
   const M = a2.shape[a2.ndim - 2], K = a2.shape[a2.ndim - 1];
   const Kb = b2.shape[b2.ndim - 2], N = b2.shape[b2.ndim - 1];
   if (K !== Kb) throw new ArrayError("matmul", `shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} do not line up (${K} vs ${Kb})`);
-  const batch = broadcastShapes("matmul", a2.shape.slice(0, -2), b2.shape.slice(0, -2));
+  const batchA = a2.shape.slice(0, -2), batchB = b2.shape.slice(0, -2);
+  let batch: number[];
+  try {
+    batch = broadcastShapes("matmul", batchA, batchB);
+  } catch {
+    throw new ArrayError("matmul", `batch dims of shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be broadcast together (${fmtShape(batchA)} vs ${fmtShape(batchB)})`);
+  }
   const out = NDArray.empty([...batch, M, N], promoteTypes(a.dtype, b.dtype), device);
   if (out.size > 0) backendFor(device).matmul(operand(a2, batch), operand(b2, batch), out, M, N, K);
   const shape = [...batch];

@@ -5,7 +5,7 @@ import { backendFor } from "../backend";
 import { ArrayError, fmtShape } from "../errors";
 import { broadcastShapes, checkShape, normalizeAxes, normalizeAxis, reshapeStrides, shapeSize } from "../layout";
 import { copyAs } from "./convert";
-import { arange } from "./creation";
+import { arange, full } from "./creation";
 import { checkArray } from "./check";
 import { broadcastView, greaterEqual, subtract, where } from "./elementwise";
 import { promoteTypes } from "../dtype";
@@ -192,10 +192,10 @@ function triangleMask(op: string, a: NDArray, k: number): NDArray {
 
 /** The upper triangle of the last two dims: elements with col - row >= k, zeros elsewhere. */
 export function triu(a: NDArray, k = 0): NDArray {
-  return where(triangleMask("triu", a, k), a, 0);
+  return where(triangleMask("triu", a, k), a, full([], 0, a.dtype));
 }
 
 /** The lower triangle of the last two dims: elements with col - row <= k, zeros elsewhere. */
 export function tril(a: NDArray, k = 0): NDArray {
-  return where(triangleMask("tril", a, k + 1), 0, a);
+  return where(triangleMask("tril", a, k + 1), full([], 0, a.dtype), a);
 }

@@ -19,6 +19,7 @@ export function argsort(a: NDArray, axis = -1): NDArray {
 /** `a` sorted ascending along `axis`. */
 export function sort(a: NDArray, axis = -1): NDArray {
   checkArray("sort", a);
+  normalizeAxis("sort", axis, a.shape);
   return takeAlongAxis(a, argsort(a, axis), axis);
 }
 

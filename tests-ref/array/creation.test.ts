@@ -1,0 +1,135 @@
+// Creation (array, fromTypedArray, zeros, ones, full, arange), conversion back to JS
+// (toArray, item, toTypedArray), attributes, and numpy-like printing.
+// Golden values: tests/golden/array/creation.safetensors and print.safetensors.
+import * as mx from "@tiny-llm/array";
+import { goldenTests } from "../../tests/helpers/golden";
+
+describe("array_creation golden", () => {
+  goldenTests("array", "creation", "array_creation", (c) => {
+    const p = c.params;
+    switch (c.op) {
+      case "arange": {
+        const a = p.args as number[];
+        if (p.dtype) return mx.arange(a[0], a[1], a[2] ?? 1, p.dtype);
+        return a.length === 1 ? mx.arange(a[0]) : mx.arange(a[0], a[1], a[2]);
+      }
+      case "full": return mx.full(p.shape, p.value, p.dtype);
+      case "zeros": return p.dtype ? mx.zeros(p.shape, p.dtype) : mx.zeros(p.shape);
+      case "ones": return p.dtype ? mx.ones(p.shape, p.dtype) : mx.ones(p.shape);
+    }
+    throw new Error(`unknown op ${c.op}`);
+  });
+});
+
+describe("array_print golden", () => {
+  // Expected strings are numpy's own repr of the same values (see make_print()).
+  goldenTests("array", "print", "array_print", (c, [a]) => {
+    expect(a.toString()).toBe(c.params.expected);
+    expect(String(a)).toBe(c.params.expected);
+  });
+});
+
+describe("array_creation hand-written", () => {
+  test("array_creation_from_nested", () => {
+    const a = mx.array([[1, 2, 3], [4, 5, 6]]);
+    expect(a.shape).toEqual([2, 3]);
+    expect(a.dtype).toBe("float32");
+    expect(a.ndim).toBe(2);
+    expect(a.size).toBe(6);
+    expect(a.strides).toEqual([3, 1]);
+    expect(a.itemsize).toBe(4);
+    expect(a.nbytes).toBe(24);
+    expect(a.device).toBe("cpu");
+    expect(a.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    const b = mx.array([[true], [false]]);
+    expect(b.dtype).toBe("bool");
+    expect(b.toArray()).toEqual([[true], [false]]);
+    expect(mx.array([1, 2], "int32").toTypedArray()).toEqual(new Int32Array([1, 2]));
+    expect(mx.array([1.5], "float16").toTypedArray()).toEqual(new Float32Array([1.5]));
+    expect(mx.array([1.5], "bfloat16").toTypedArray()).toEqual(new Float32Array([1.5]));
+    expect(mx.array([true, false]).toTypedArray()).toEqual(new Uint8Array([1, 0]));
+    expect(mx.array([7], "uint32").toTypedArray()).toEqual(new Uint32Array([7]));
+  });
+
+  test("array_creation_from_typed_array", () => {
+    expect(mx.array(new Int32Array([1, 2])).dtype).toBe("int32");
+    expect(mx.array(new Uint8Array([1, 2])).dtype).toBe("uint8");
+    expect(mx.array(new Uint32Array([1, 2])).dtype).toBe("uint32");
+    expect(mx.array(new Float32Array([1, 2])).dtype).toBe("float32");
+    const t = mx.fromTypedArray(new Float32Array([1, 2, 3, 4, 5, 6]), [3, 2]);
+    expect(t.toArray()).toEqual([[1, 2], [3, 4], [5, 6]]);
+    const h = mx.fromTypedArray(new Float32Array([1, 65519, 1e-8]), [3], "float16");
+    expect(Array.from(h.toTypedArray())).toEqual([1, 65504, 0]);
+  });
+
+  test("array_creation_scalar_0d", () => {
+    const s = mx.array(2.5);
+    expect(s.shape).toEqual([]);
+    expect(s.ndim).toBe(0);
+    expect(s.size).toBe(1);
+    expect(s.strides).toEqual([]);
+    expect(s.item()).toBe(2.5);
+    expect(s.toArray()).toBe(2.5);
+    expect(mx.array(true).item()).toBe(true);
+    expect(mx.full([], 3, "int32").item()).toBe(3);
+  });
+
+  test("array_creation_size0", () => {
+    expect(mx.zeros([0]).toArray()).toEqual([]);
+    expect(mx.zeros([2, 0]).toArray()).toEqual([[], []]);
+    expect(mx.zeros([0, 2]).toArray()).toEqual([]);
+    expect(mx.zeros([2, 0]).size).toBe(0);
+    expect(mx.array([]).shape).toEqual([0]);
+    expect(mx.zerosLike(mx.zeros([3, 0], "int32")).dtype).toBe("int32");
+    expect(mx.onesLike(mx.zeros([2], "bfloat16")).toArray()).toEqual([1, 1]);
+  });
+
+  test("array_creation_item_requires_one_element", () => {
+    expect(() => mx.zeros([2]).item()).toThrow(mx.ArrayError);
+    expect(() => mx.zeros([2]).item()).toThrow(/^item: .*\[2\]/);
+  });
+
+  // ---- bad input
+  test("array_creation_error_ragged", () => {
+    expect(() => mx.array([[1, 2], [3]])).toThrow(mx.ArrayError);
+    expect(() => mx.array([[1, 2], [3]])).toThrow(/^array: /);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    expect(() => mx.array([1, [2]] as any)).toThrow(/^array: /);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    expect(() => mx.array([[1], 2] as any)).toThrow(/^array: /);
+  });
+
+  test("array_creation_error_bad_elements", () => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    expect(() => mx.array(["a"] as any)).toThrow(/^array: /);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    expect(() => mx.array([1, null] as any)).toThrow(/^array: /);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    expect(() => mx.array({} as any)).toThrow(mx.ArrayError);
+  });
+
+  test("array_creation_error_bad_shapes", () => {
+    expect(() => mx.zeros([2, NaN])).toThrow(mx.ArrayError);
+    expect(() => mx.zeros([2, NaN])).toThrow(/^zeros: .*NaN/);
+    expect(() => mx.zeros([Infinity])).toThrow(/^zeros: .*Infinity/);
+    expect(() => mx.zeros([-1, 2])).toThrow(/^zeros: .*-1/);
+    expect(() => mx.ones([2.5])).toThrow(/^ones: .*2\.5/);
+    expect(() => mx.full([3, -2], 1)).toThrow(/^full: .*-2/);
+    expect(() => mx.fromTypedArray(new Float32Array(5), [2, 3])).toThrow(/^fromTypedArray: .*\[2,3\]/);
+    expect(() => mx.random.uniform([2, -3])).toThrow(mx.ArrayError);
+  });
+
+  test("array_creation_error_bad_dtype", () => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    expect(() => mx.zeros([2], "float64" as any)).toThrow(/^zeros: .*float64/);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    expect(() => mx.array([1], "int64" as any)).toThrow(/^array: .*int64/);
+  });
+
+  test("array_creation_error_arange", () => {
+    expect(() => mx.arange(0, 5, 0)).toThrow(mx.ArrayError);
+    expect(() => mx.arange(0, 5, 0)).toThrow(/^arange: /);
+    expect(() => mx.arange(NaN)).toThrow(/^arange: /);
+    expect(() => mx.arange(0, Infinity)).toThrow(/^arange: /);
+  });
+});
