@@ -9,7 +9,10 @@ namespace {
 template <typename T, typename Out, typename Conv>
 void load_loop(const void *base, int64_t off, int64_t stride, int64_t n, Out *out, Conv conv) {
   const T *p = static_cast<const T *>(base) + off;
-  if (stride == 1) {
+  if (stride == 0) {  // broadcast operand
+    Out v = conv(p[0]);
+    for (int64_t i = 0; i < n; ++i) out[i] = v;
+  } else if (stride == 1) {
     for (int64_t i = 0; i < n; ++i) out[i] = conv(p[i]);
   } else {
     for (int64_t i = 0; i < n; ++i) out[i] = conv(p[i * stride]);

@@ -1,0 +1,317 @@
+// BLIS-style packed SGEMM.
+//
+// C = A @ B is computed in blocks: for each NC-wide column block of B and KC-deep
+// slice of K, that slice of B is packed (converted to float32) into NR-column
+// panels; for each MC-tall row block of A, that block is packed into MR-row
+// panels; then the micro-kernel computes one MR x NR tile of C per pair of
+// panels, keeping the tile in 12 vector registers while streaming through K.
+// The packed B slice lives in L2/L3, the packed A block in L2, one B micro-panel
+// in L1. Packing reads any strides and dtype, so transposed views need no copy.
+//
+// Threads split C into disjoint column ranges (or row ranges when C is tall),
+// each thread packing what it reads; no synchronisation is needed inside.
+#include "gemm.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <new>
+
+#include "thread_pool.h"
+
+namespace tl {
+namespace {
+
+using simd::v8sf;
+
+constexpr int MR = 6;
+constexpr int NR = 16;
+// Cache blocking for a Zen-class core (32 KiB L1d, 512 KiB L2): a KC x NR B
+// micro-panel is 16 KiB, an MC x KC A block 144 KiB.
+#ifndef TL_GEMM_KC
+#define TL_GEMM_KC 256
+#define TL_GEMM_MC 144
+#define TL_GEMM_NC 4096
+#endif
+constexpr int64_t KC = TL_GEMM_KC;
+constexpr int64_t MC = TL_GEMM_MC;
+constexpr int64_t NC = TL_GEMM_NC;
+
+// ---------------------------------------------------------------- micro-kernel
+
+// c[0:6, 0:16] (row stride ldc) = (accumulate ? c : 0) + a_panel @ b_panel, where
+// a holds kc columns of 6 floats and b kc rows of 16 floats.
+inline void kernel_6x16(int64_t kc, const float *__restrict a, const float *__restrict b, float *c, int64_t ldc,
+                        bool accumulate) {
+  v8sf c00 = {}, c01 = {}, c10 = {}, c11 = {}, c20 = {}, c21 = {};
+  v8sf c30 = {}, c31 = {}, c40 = {}, c41 = {}, c50 = {}, c51 = {};
+  for (int r = 0; r < MR; ++r) __builtin_prefetch(c + r * ldc, 1);
+#pragma GCC unroll 4
+  for (int64_t k = 0; k < kc; ++k) {
+    v8sf b0 = *reinterpret_cast<const v8sf *>(b);
+    v8sf b1 = *reinterpret_cast<const v8sf *>(b + 8);
+    float a0 = a[0], a1 = a[1], a2 = a[2];
+    c00 += a0 * b0;
+    c01 += a0 * b1;
+    c10 += a1 * b0;
+    c11 += a1 * b1;
+    c20 += a2 * b0;
+    c21 += a2 * b1;
+    float a3 = a[3], a4 = a[4], a5 = a[5];
+    c30 += a3 * b0;
+    c31 += a3 * b1;
+    c40 += a4 * b0;
+    c41 += a4 * b1;
+    c50 += a5 * b0;
+    c51 += a5 * b1;
+    a += MR;
+    b += NR;
+  }
+  v8sf acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+  for (int r = 0; r < MR; ++r) {
+    float *cr = c + r * ldc;
+    if (accumulate) {
+      simd::storeu(cr, simd::loadu(cr) + acc[r][0]);
+      simd::storeu(cr + 8, simd::loadu(cr + 8) + acc[r][1]);
+    } else {
+      simd::storeu(cr, acc[r][0]);
+      simd::storeu(cr + 8, acc[r][1]);
+    }
+  }
+}
+
+// Partial tile (mr <= MR rows, nr <= NR columns valid).
+inline void kernel_edge(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int mr, int nr,
+                        bool accumulate) {
+  alignas(64) float tmp[MR * NR];
+  kernel_6x16(kc, a, b, tmp, NR, false);
+  for (int r = 0; r < mr; ++r) {
+    float *cr = c + r * ldc;
+    const float *tr = tmp + r * NR;
+    if (accumulate) {
+      for (int j = 0; j < nr; ++j) cr[j] += tr[j];
+    } else {
+      for (int j = 0; j < nr; ++j) cr[j] = tr[j];
+    }
+  }
+}
+
+// --------------------------------------------------------------------- packing
+
+#if defined(__AVX__)
+// Transposes the 8x8 block r[0..7] (rows) in place.
+inline void transpose8(__m256 &r0, __m256 &r1, __m256 &r2, __m256 &r3, __m256 &r4, __m256 &r5, __m256 &r6,
+                       __m256 &r7) {
+  __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+  __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+  __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+  __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+  __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+  __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+  __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+  __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  r0 = _mm256_permute2f128_ps(s0, s4, 0x20);
+  r1 = _mm256_permute2f128_ps(s1, s5, 0x20);
+  r2 = _mm256_permute2f128_ps(s2, s6, 0x20);
+  r3 = _mm256_permute2f128_ps(s3, s7, 0x20);
+  r4 = _mm256_permute2f128_ps(s0, s4, 0x31);
+  r5 = _mm256_permute2f128_ps(s1, s5, 0x31);
+  r6 = _mm256_permute2f128_ps(s2, s6, 0x31);
+  r7 = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+inline __m256 to_m256(v8sf v) {
+  __m256 r;
+  std::memcpy(&r, &v, sizeof r);
+  return r;
+}
+#endif
+
+// Packs B[pc:pc+kc, jc:jc+nc] into ceil(nc/NR) panels of kc x NR floats
+// (panel p at dst + p*NR*kc), zero-padding the columns past nc.
+template <int DT>
+void pack_b(const MatRef &B, int64_t pc, int64_t kc, int64_t jc, int64_t nc, float *dst) {
+  for (int64_t p = 0; p < nc; p += NR) {
+    const int nr = int(std::min<int64_t>(NR, nc - p));
+    float *d = dst + p * kc;
+    const int64_t col0 = jc + p;
+    if (B.cs == 1 && nr == NR) {
+      // Rows of B contiguous: copy 16 floats per k.
+      for (int64_t k = 0; k < kc; ++k) {
+        const void *s = simd::elem_ptr(B.data, DT, B.off + (pc + k) * B.rs + col0);
+        simd::storeu(d + k * NR, simd::load8<DT>(s));
+        simd::storeu(d + k * NR + 8, simd::load8<DT>(simd::elem_ptr(s, DT, 8)));
+      }
+    } else if (B.rs == 1 && nr == NR) {
+      // Columns of B contiguous (B is a transposed row-major matrix): transpose.
+      int64_t k = 0;
+#if defined(__AVX__)
+      for (; k + 8 <= kc; k += 8) {
+        for (int h = 0; h < 2; ++h) {
+          const int64_t base = B.off + (col0 + h * 8) * B.cs + pc + k;
+          __m256 r0 = to_m256(simd::load8<DT>(simd::elem_ptr(B.data, DT, base)));
+          __m256 r1 = to_m256(simd::load8<DT>(simd::elem_ptr(B.data, DT, base + B.cs)));
+          __m256 r2 = to_m256(simd::load8<DT>(simd::elem_ptr(B.data, DT, base + 2 * B.cs)));
+          __m256 r3 = to_m256(simd::load8<DT>(simd::elem_ptr(B.data, DT, base + 3 * B.cs)));
+          __m256 r4 = to_m256(simd::load8<DT>(simd::elem_ptr(B.data, DT, base + 4 * B.cs)));
+          __m256 r5 = to_m256(simd::load8<DT>(simd::elem_ptr(B.data, DT, base + 5 * B.cs)));
+          __m256 r6 = to_m256(simd::load8<DT>(simd::elem_ptr(B.data, DT, base + 6 * B.cs)));
+          __m256 r7 = to_m256(simd::load8<DT>(simd::elem_ptr(B.data, DT, base + 7 * B.cs)));
+          transpose8(r0, r1, r2, r3, r4, r5, r6, r7);
+          float *o = d + k * NR + h * 8;
+          _mm256_store_ps(o, r0);
+          _mm256_store_ps(o + NR, r1);
+          _mm256_store_ps(o + 2 * NR, r2);
+          _mm256_store_ps(o + 3 * NR, r3);
+          _mm256_store_ps(o + 4 * NR, r4);
+          _mm256_store_ps(o + 5 * NR, r5);
+          _mm256_store_ps(o + 6 * NR, r6);
+          _mm256_store_ps(o + 7 * NR, r7);
+        }
+      }
+#endif
+      for (int j = 0; j < NR; ++j) {
+        const int64_t base = B.off + (col0 + j) * B.cs + pc;
+        for (int64_t kk = k; kk < kc; ++kk) d[kk * NR + j] = simd::load1<DT>(B.data, base + kk);
+      }
+    } else {
+      for (int64_t k = 0; k < kc; ++k) {
+        const int64_t base = B.off + (pc + k) * B.rs + col0 * B.cs;
+        float *o = d + k * NR;
+        for (int j = 0; j < nr; ++j) o[j] = simd::load1<DT>(B.data, base + j * B.cs);
+        for (int j = nr; j < NR; ++j) o[j] = 0.0f;
+      }
+    }
+  }
+}
+
+// Packs A[ic:ic+mc, pc:pc+kc] into ceil(mc/MR) panels of kc x MR floats (panel p
+// at dst + p*MR*kc, element (i, k) at k*MR + i), zero-padding rows past mc.
+template <int DT>
+void pack_a(const MatRef &A, int64_t ic, int64_t mc, int64_t pc, int64_t kc, float *dst) {
+  for (int64_t p = 0; p < mc; p += MR) {
+    const int mr = int(std::min<int64_t>(MR, mc - p));
+    float *d = dst + p * kc;
+    if (A.cs == 1) {
+      for (int i = 0; i < mr; ++i) {
+        const int64_t base = A.off + (ic + p + i) * A.rs + pc;
+        int64_t k = 0;
+        for (; k + 8 <= kc; k += 8) {
+          v8sf v = simd::load8<DT>(simd::elem_ptr(A.data, DT, base + k));
+          for (int t = 0; t < 8; ++t) d[(k + t) * MR + i] = v[t];
+        }
+        for (; k < kc; ++k) d[k * MR + i] = simd::load1<DT>(A.data, base + k);
+      }
+    } else {
+      for (int64_t k = 0; k < kc; ++k) {
+        const int64_t base = A.off + (ic + p) * A.rs + (pc + k) * A.cs;
+        for (int i = 0; i < mr; ++i) d[k * MR + i] = simd::load1<DT>(A.data, base + i * A.rs);
+      }
+    }
+    if (mr < MR) {
+      for (int64_t k = 0; k < kc; ++k)
+        for (int i = mr; i < MR; ++i) d[k * MR + i] = 0.0f;
+    }
+  }
+}
+
+typedef void (*PackFn)(const MatRef &, int64_t, int64_t, int64_t, int64_t, float *);
+
+PackFn pack_a_fn(int dt) { return dt == F32 ? pack_a<F32> : dt == F16 ? pack_a<F16> : pack_a<BF16>; }
+PackFn pack_b_fn(int dt) { return dt == F32 ? pack_b<F32> : dt == F16 ? pack_b<F16> : pack_b<BF16>; }
+
+// ------------------------------------------------------------------ buffers
+
+// A 64-byte aligned scratch buffer per thread, grown on demand.
+struct Scratch {
+  float *p = nullptr;
+  size_t n = 0;
+  ~Scratch() { std::free(p); }
+  float *get(size_t want) {
+    if (want > n) {
+      std::free(p);
+      n = (want + 1023) & ~size_t(1023);
+      p = static_cast<float *>(std::aligned_alloc(64, n * sizeof(float)));
+      if (p == nullptr) throw std::bad_alloc();
+    }
+    return p;
+  }
+};
+
+thread_local Scratch tls_a, tls_b;
+
+// Splits n into ceil(n / target) nearly equal blocks, each a multiple of `unit`.
+int64_t block_size(int64_t n, int64_t target, int64_t unit) {
+  int64_t nb = (n + target - 1) / target;
+  int64_t b = (n + nb - 1) / nb;
+  return (b + unit - 1) / unit * unit;
+}
+
+// ------------------------------------------------------------------ driver
+
+// C[m0:m1, n0:n1] on the calling thread.
+void gemm_block(int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t K, const MatRef &A, const MatRef &B,
+                float *C, int64_t ldc) {
+  const int64_t M = m1 - m0, N = n1 - n0;
+  if (M <= 0 || N <= 0) return;
+  const PackFn pa = pack_a_fn(A.dt), pb = pack_b_fn(B.dt);
+  const int64_t kcb = block_size(K, KC, 1);
+  const int64_t mcb = block_size(M, MC, MR);
+  const int64_t ncb = block_size(N, NC, NR);
+  float *abuf = tls_a.get(size_t(mcb * kcb));
+  float *bbuf = tls_b.get(size_t(ncb * kcb));
+  for (int64_t jc = n0; jc < n1; jc += ncb) {
+    const int64_t nc = std::min(ncb, n1 - jc);
+    for (int64_t pc = 0; pc < K; pc += kcb) {
+      const int64_t kc = std::min(kcb, K - pc);
+      const bool acc = pc > 0;
+      pb(B, pc, kc, jc, nc, bbuf);
+      for (int64_t ic = m0; ic < m1; ic += mcb) {
+        const int64_t mc = std::min(mcb, m1 - ic);
+        pa(A, ic, mc, pc, kc, abuf);
+        for (int64_t jr = 0; jr < nc; jr += NR) {
+          const int nr = int(std::min<int64_t>(NR, nc - jr));
+          const float *bp = bbuf + jr * kc;
+          for (int64_t ir = 0; ir < mc; ir += MR) {
+            const int mr = int(std::min<int64_t>(MR, mc - ir));
+            float *c = C + (ic + ir) * ldc + jc + jr;
+            if (mr == MR && nr == NR) {
+              kernel_6x16(kc, abuf + ir * kc, bp, c, ldc, acc);
+            } else {
+              kernel_edge(kc, abuf + ir * kc, bp, c, ldc, mr, nr, acc);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void gemm(int64_t M, int64_t N, int64_t K, const MatRef &A, const MatRef &B, float *C, int64_t ldc, bool parallel) {
+  if (M <= 0 || N <= 0) return;
+  int nt = parallel ? num_threads() : 1;
+  const double flops = 2.0 * double(M) * double(N) * double(K);
+  if (flops < 2.0e5) nt = 1;
+  // Split the larger dimension (each thread packs the whole of the other operand).
+  const int64_t mtiles = (M + MR - 1) / MR, ntiles = (N + NR - 1) / NR;
+  const bool split_n = ntiles >= mtiles || ntiles >= 4 * nt;
+  const int64_t tiles = split_n ? ntiles : mtiles;
+  nt = int(std::min<int64_t>(nt, tiles));
+  if (nt <= 1) {
+    gemm_block(0, M, 0, N, K, A, B, C, ldc);
+    return;
+  }
+  parallel_threads([&](int t, int pool_n) {
+    if (t >= nt) return;
+    (void)pool_n;
+    const int64_t t0 = tiles * t / nt, t1 = tiles * (t + 1) / nt;
+    if (split_n) {
+      gemm_block(0, M, std::min(N, t0 * NR), std::min(N, t1 * NR), K, A, B, C, ldc);
+    } else {
+      gemm_block(std::min(M, t0 * MR), std::min(M, t1 * MR), 0, N, K, A, B, C, ldc);
+    }
+  });
+}
+
+}  // namespace tl

@@ -1,0 +1,193 @@
+// Small-M matrix products without packing (see gemv.h).
+//
+// Transposed weights (B(k, n) = W[n, k], W row-major: the x @ W.T of every linear
+// layer): each output is a dot product of a contiguous weight row with a row of A.
+// A block of RB weight rows is read once (in its own dtype, widened to float32 in
+// registers) and multiplied with every row of A while it sits in L1; threads take
+// disjoint ranges of weight rows.
+//
+// Row-major B: for a chunk of output columns, accumulate x[k] * B[k, chunk] over k
+// (an axpy per row of B, four rows at a time); threads take disjoint column chunks.
+#include "gemv.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "thread_pool.h"
+
+namespace tl {
+namespace {
+
+using simd::v8sf;
+
+// ------------------------------------------------------------- transposed B
+
+// C[m, n + r] for m < MB, r < RB: dot products of x rows (contiguous, row stride
+// ldx, K floats) with weight rows w + r*ldw (K elements of dtype DT).
+template <int DT, int MB, int RB>
+inline void dot_block(int64_t K, const float *x, int64_t ldx, const void *w, int64_t ldw, float *c, int64_t ldc) {
+  const void *wr[RB];
+  for (int r = 0; r < RB; ++r) wr[r] = simd::elem_ptr(w, DT, r * ldw);
+  // Two accumulator sets when there are few rows, to hide FMA latency.
+  constexpr int U = (MB * RB <= 4) ? 2 : 1;
+  v8sf acc[U][MB][RB];
+  for (int u = 0; u < U; ++u)
+    for (int m = 0; m < MB; ++m)
+      for (int r = 0; r < RB; ++r) acc[u][m][r] = v8sf{};
+  int64_t k = 0;
+  for (; k + 8 * U <= K; k += 8 * U) {
+    for (int u = 0; u < U; ++u) {
+      v8sf wv[RB];
+      for (int r = 0; r < RB; ++r) wv[r] = simd::load8<DT>(simd::elem_ptr(wr[r], DT, k + 8 * u));
+      for (int m = 0; m < MB; ++m) {
+        v8sf xv = simd::loadu(x + m * ldx + k + 8 * u);
+        for (int r = 0; r < RB; ++r) acc[u][m][r] += xv * wv[r];
+      }
+    }
+  }
+  for (; k + 8 <= K; k += 8) {
+    v8sf wv[RB];
+    for (int r = 0; r < RB; ++r) wv[r] = simd::load8<DT>(simd::elem_ptr(wr[r], DT, k));
+    for (int m = 0; m < MB; ++m) {
+      v8sf xv = simd::loadu(x + m * ldx + k);
+      for (int r = 0; r < RB; ++r) acc[0][m][r] += xv * wv[r];
+    }
+  }
+  for (int m = 0; m < MB; ++m) {
+    for (int r = 0; r < RB; ++r) {
+      v8sf s = acc[0][m][r];
+      for (int u = 1; u < U; ++u) s += acc[u][m][r];
+      float t = simd::hsum(s);
+      for (int64_t kk = k; kk < K; ++kk) t += x[m * ldx + kk] * simd::load1<DT>(wr[r], kk);
+      c[m * ldc + r] = t;
+    }
+  }
+}
+
+// Weight rows [n0, n1) against all M rows of x, RB (4) weight rows at a time; the
+// block of weight rows stays in L1 while every row of x passes over it.
+template <int DT, int RB>
+void dot_rows(int64_t M, int64_t n0, int64_t n1, int64_t K, const float *x, const MatRef &B, float *C, int64_t ldc) {
+  static_assert(RB == 4, "blocks of 4 weight rows");
+  int64_t n = n0;
+  for (; n + RB <= n1; n += RB) {
+    const void *w = simd::elem_ptr(B.data, DT, B.off + n * B.cs);
+    const void *w2 = simd::elem_ptr(B.data, DT, B.off + (n + 2) * B.cs);
+    int64_t m = 0;
+    for (; m + 4 <= M; m += 4) {
+      dot_block<DT, 4, 2>(K, x + m * K, K, w, B.cs, C + m * ldc + n, ldc);
+      dot_block<DT, 4, 2>(K, x + m * K, K, w2, B.cs, C + m * ldc + n + 2, ldc);
+    }
+    for (; m + 2 <= M; m += 2) dot_block<DT, 2, 4>(K, x + m * K, K, w, B.cs, C + m * ldc + n, ldc);
+    if (m < M) dot_block<DT, 1, 4>(K, x + m * K, K, w, B.cs, C + m * ldc + n, ldc);
+  }
+  for (; n < n1; ++n) {
+    const void *w = simd::elem_ptr(B.data, DT, B.off + n * B.cs);
+    for (int64_t m = 0; m < M; ++m) dot_block<DT, 1, 1>(K, x + m * K, K, w, B.cs, C + m * ldc + n, ldc);
+  }
+}
+
+// ------------------------------------------------------------- row-major B
+
+constexpr int64_t kColChunk = 512;
+
+// C[0:M, n0:n1] = x (M x K, contiguous) @ B[:, n0:n1] with B rows contiguous.
+template <int DT>
+void axpy_cols(int64_t M, int64_t n0, int64_t n1, int64_t K, const float *x, const MatRef &B, float *C, int64_t ldc) {
+  alignas(64) float y[kGemvMaxM * kColChunk];
+  for (int64_t c0 = n0; c0 < n1; c0 += kColChunk) {
+    const int64_t nb = std::min(kColChunk, n1 - c0);
+    const int64_t nv = nb / 8 * 8;
+    std::fill(y, y + M * kColChunk, 0.0f);
+    int64_t k = 0;
+    for (; k + 4 <= K; k += 4) {
+      const void *b0 = simd::elem_ptr(B.data, DT, B.off + k * B.rs + c0);
+      const void *b1 = simd::elem_ptr(b0, DT, B.rs);
+      const void *b2 = simd::elem_ptr(b0, DT, 2 * B.rs);
+      const void *b3 = simd::elem_ptr(b0, DT, 3 * B.rs);
+      for (int64_t j = 0; j < nv; j += 8) {
+        v8sf v0 = simd::load8<DT>(simd::elem_ptr(b0, DT, j));
+        v8sf v1 = simd::load8<DT>(simd::elem_ptr(b1, DT, j));
+        v8sf v2 = simd::load8<DT>(simd::elem_ptr(b2, DT, j));
+        v8sf v3 = simd::load8<DT>(simd::elem_ptr(b3, DT, j));
+        for (int64_t m = 0; m < M; ++m) {
+          const float *xm = x + m * K + k;
+          float *ym = y + m * kColChunk + j;
+          simd::storeu(ym, simd::loadu(ym) + xm[0] * v0 + xm[1] * v1 + xm[2] * v2 + xm[3] * v3);
+        }
+      }
+      for (int64_t j = nv; j < nb; ++j) {
+        float w0 = simd::load1<DT>(b0, j), w1 = simd::load1<DT>(b1, j);
+        float w2 = simd::load1<DT>(b2, j), w3 = simd::load1<DT>(b3, j);
+        for (int64_t m = 0; m < M; ++m) {
+          const float *xm = x + m * K + k;
+          y[m * kColChunk + j] += xm[0] * w0 + xm[1] * w1 + xm[2] * w2 + xm[3] * w3;
+        }
+      }
+    }
+    for (; k < K; ++k) {
+      const void *b0 = simd::elem_ptr(B.data, DT, B.off + k * B.rs + c0);
+      for (int64_t j = 0; j < nv; j += 8) {
+        v8sf v0 = simd::load8<DT>(simd::elem_ptr(b0, DT, j));
+        for (int64_t m = 0; m < M; ++m) {
+          float *ym = y + m * kColChunk + j;
+          simd::storeu(ym, simd::loadu(ym) + x[m * K + k] * v0);
+        }
+      }
+      for (int64_t j = nv; j < nb; ++j) {
+        float w0 = simd::load1<DT>(b0, j);
+        for (int64_t m = 0; m < M; ++m) y[m * kColChunk + j] += x[m * K + k] * w0;
+      }
+    }
+    for (int64_t m = 0; m < M; ++m) std::copy(y + m * kColChunk, y + m * kColChunk + nb, C + m * ldc + c0);
+  }
+}
+
+template <int DT>
+void gemv_dt(int64_t M, int64_t N, int64_t K, const float *x, const MatRef &B, float *C, int64_t ldc, bool parallel) {
+  // Aim for at least ~64K multiply-adds per thread before splitting.
+  const int64_t work_per_col = std::max<int64_t>(1, K * M);
+  if (B.rs == 1) {
+    constexpr int RB = 4;
+    const int64_t blocks = (N + RB - 1) / RB;
+    const int64_t grain = std::max<int64_t>(1, 65536 / (work_per_col * RB));
+    auto body = [&](int64_t b0, int64_t b1) {
+      dot_rows<DT, RB>(M, b0 * RB, std::min(N, b1 * RB), K, x, B, C, ldc);
+    };
+    if (parallel) {
+      parallel_for(blocks, grain, body);
+    } else {
+      body(0, blocks);
+    }
+  } else {
+    const int64_t chunk = 64;  // columns per parallel_for item
+    const int64_t items = (N + chunk - 1) / chunk;
+    const int64_t grain = std::max<int64_t>(1, 65536 / (work_per_col * chunk));
+    auto body = [&](int64_t i0, int64_t i1) {
+      axpy_cols<DT>(M, i0 * chunk, std::min(N, i1 * chunk), K, x, B, C, ldc);
+    };
+    if (parallel) {
+      parallel_for(items, grain, body);
+    } else {
+      body(0, items);
+    }
+  }
+}
+
+}  // namespace
+
+bool gemv_applies(int64_t M, const MatRef &B) { return M >= 1 && M <= kGemvMaxM && (B.rs == 1 || B.cs == 1); }
+
+void gemv(int64_t M, int64_t N, int64_t K, const MatRef &A, const MatRef &B, float *C, int64_t ldc, bool parallel) {
+  if (N <= 0) return;
+  // A's rows as contiguous float32 (small: M <= kGemvMaxM rows).
+  std::vector<float> x(size_t(M * K));
+  for (int64_t m = 0; m < M; ++m) load_f32(A.data, A.dt, A.off + m * A.rs, A.cs, K, x.data() + m * K);
+  switch (B.dt) {
+    case F32: gemv_dt<F32>(M, N, K, x.data(), B, C, ldc, parallel); break;
+    case F16: gemv_dt<F16>(M, N, K, x.data(), B, C, ldc, parallel); break;
+    default: gemv_dt<BF16>(M, N, K, x.data(), B, C, ldc, parallel); break;
+  }
+}
+
+}  // namespace tl

@@ -1,5 +1,60 @@
-// PLACEHOLDER: replaced by the real kernel.
+// readBandwidth: the plain memory-read reference for the benchmark (see native.ts).
+// Every thread sums its share of the buffer with wide integer adds (so the loads
+// cannot be optimised away and no floating-point work slows them), `iters` times.
+#include <atomic>
+#include <chrono>
+#include <cstring>
+
+#include "napi_args.h"
 #include "ops.h"
+#include "thread_pool.h"
+
 namespace tl {
-Napi::Value ReadBandwidth(const Napi::CallbackInfo &info) { Napi::Error::New(info.Env(), "ReadBandwidth: not built yet").ThrowAsJavaScriptException(); return info.Env().Undefined(); }
+namespace {
+
+typedef uint64_t v4du __attribute__((vector_size(32)));
+
+std::atomic<uint64_t> g_sink{0};
+
+uint64_t read_range(const uint8_t *p, size_t n) {
+  v4du s0 = {}, s1 = {}, s2 = {}, s3 = {};
+  size_t i = 0;
+  for (; i + 128 <= n; i += 128) {
+    v4du a, b, c, d;
+    std::memcpy(&a, p + i, 32);
+    std::memcpy(&b, p + i + 32, 32);
+    std::memcpy(&c, p + i + 64, 32);
+    std::memcpy(&d, p + i + 96, 32);
+    s0 += a;
+    s1 += b;
+    s2 += c;
+    s3 += d;
+  }
+  v4du s = s0 + s1 + s2 + s3;
+  uint64_t r = s[0] + s[1] + s[2] + s[3];
+  for (; i < n; ++i) r += p[i];
+  return r;
 }
+
+}  // namespace
+
+Napi::Value ReadBandwidth(const Napi::CallbackInfo &info) {
+  Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
+  const uint8_t *data = static_cast<const uint8_t *>(ab.Data());
+  const size_t bytes = ab.ByteLength();
+  const int64_t iters = info.Length() > 1 ? int_arg(info[1]) : 1;
+  auto t0 = std::chrono::steady_clock::now();
+  parallel_threads([&](int t, int nt) {
+    // 64-byte aligned shares.
+    size_t lines = bytes / 64;
+    size_t b = lines * size_t(t) / size_t(nt) * 64, e = lines * size_t(t + 1) / size_t(nt) * 64;
+    if (t == nt - 1) e = bytes;
+    uint64_t acc = 0;
+    for (int64_t it = 0; it < iters; ++it) acc += read_range(data + b, e - b);
+    g_sink.fetch_add(acc, std::memory_order_relaxed);
+  });
+  auto t1 = std::chrono::steady_clock::now();
+  return Napi::Number::New(info.Env(), std::chrono::duration<double>(t1 - t0).count());
+}
+
+}  // namespace tl
