@@ -1,0 +1,383 @@
+#!/usr/bin/env node
+// The test driver behind `pnpm test` and `pnpm test-ref`. It is a thin layer over jest
+// (configured in jest.config.js); everything it does not know goes to jest unchanged.
+//
+//   pnpm test [-k EXPR] [--solution NAME] [jest args...]
+//       Runs the course suites (tests/**/*.test.ts) against one solution: the learner's
+//       (tiny_llm, the default) or a reference (week1_ref, week2_ref). The name reaches
+//       the tests as the environment variable TINY_LLM_SOLUTION (see tests/solution.ts).
+//
+//   pnpm test-ref [-k EXPR] [jest args...]          (= node scripts/test.mjs --ref)
+//       Runs every course suite against the reference of its week, then tests-ref/.
+//       The week comes from the file name, which the course fixes as
+//       tests/week_<w>_day_<d>.test.ts (test ids are week_<w>_day_<d>_task_<t>_<what>):
+//         tests/week_1_*.test.ts  -> TINY_LLM_SOLUTION=week1_ref
+//         tests/week_2_*.test.ts  -> TINY_LLM_SOLUTION=week2_ref
+//         tests-ref/**/*.test.ts  -> TINY_LLM_SOLUTION=week2_ref (the newest reference)
+//       Jest runs once per group, in that order, with --testMatch narrowed to the
+//       group, so every group gets its own environment. A file under tests/ that does
+//       not follow the naming is an error: --ref could not tell which reference owns it.
+//       Positional jest arguments (path patterns) narrow every group.
+//
+//   -k EXPR     pytest-like selection by test name: words joined by `and`, `or`, `not`
+//               and parentheses; a word matches when the test's full name (describe
+//               titles + test title, joined by spaces) contains it, ignoring case.
+//               It becomes one regex for jest's --testNamePattern:
+//                 -k "array and not matmul"  ->  ^(?=.*array)(?!.*matmul)
+//   --dry-run   print the jest command(s) and stop.
+//   TINY_LLM_TEST_VERBOSE=1   print each jest command before running it.
+//
+// The last line printed is a plain summary summed over all jest runs:
+//   `N passed, N failed` plus `, N skipped` when some tests were skipped (it.skip,
+//   it.todo) and `, N deselected` when -k left some out. A suite that could not run
+//   at all (syntax error, failed import) counts as one failure, so a broken file never
+//   reads as "0 failed". The exit code is jest's (the first non-zero one under --ref).
+
+import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const SOLUTIONS = ["tiny_llm", "week1_ref", "week2_ref"];
+const DEFAULT_SOLUTION = "tiny_llm";
+/** Which reference runs the course suites of each week under --ref. */
+const WEEK_REFERENCE = { 1: "week1_ref", 2: "week2_ref" };
+/** The solution tests-ref/ runs with under --ref: the newest reference. */
+const TESTS_REF_SOLUTION = "week2_ref";
+const COURSE_DIR = "tests";
+const REF_DIR = "tests-ref";
+
+const USAGE = `usage: pnpm test [-k EXPR] [--solution ${SOLUTIONS.join("|")}] [--dry-run] [jest args...]
+       pnpm test-ref [-k EXPR] [--dry-run] [jest args...]
+
+  -k EXPR         select tests by name: words with and / or / not / ( ),
+                  e.g. -k week_1_day_2   -k "week_1 and not task_2"
+  --solution NAME the solution the course suites run against (default ${DEFAULT_SOLUTION})
+  --ref           every course suite against its week's reference, then tests-ref/
+  --dry-run       print the jest command(s) without running them
+  anything else goes to jest (e.g. --verbose, --bail, a path pattern)
+pnpm test looks under tests/ only; tests-ref/ runs with --ref.
+Set TINY_LLM_TEST_VERBOSE=1 to see the jest commands as they run.`;
+
+class UsageError extends Error {}
+
+// ---------------------------------------------------------------------------------
+// Command line
+
+/** Jest options the driver sets itself; giving them too would silently fight it. */
+const OWNED_BY_DRIVER = new Map([
+  ["--json", "the driver reads jest's JSON results to print its summary; run `pnpm exec jest --json` for raw JSON"],
+  ["--outputFile", "the driver writes jest's JSON results to a temporary file"],
+  ["--testMatch", "the driver chooses the test files (tests/, or one group per week under --ref)"],
+]);
+const TEST_NAME_FLAGS = ["-t", "--testNamePattern", "--test-name-pattern"];
+const WATCH_FLAGS = ["--watch", "--watchAll"];
+
+function flagName(arg) {
+  return arg.startsWith("-") ? arg.split("=")[0] : null;
+}
+
+export function parseArgs(argv) {
+  const opts = { k: null, solution: null, ref: false, dryRun: false, help: false, jestArgs: [] };
+  // pnpm may hand a literal `--` through (`pnpm test -- -k x`); it means nothing here.
+  const args = argv.filter((a) => a !== "--");
+  const valueOf = (i, name) => {
+    const arg = args[i];
+    if (arg.startsWith(name + "=")) return [arg.slice(name.length + 1), i];
+    if (i + 1 >= args.length) throw new UsageError(`${name} needs a value`);
+    return [args[i + 1], i + 1];
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const name = flagName(arg);
+    if (name === "-k") {
+      if (opts.k !== null) throw new UsageError("-k given twice; join the expressions with `and` / `or`");
+      [opts.k, i] = valueOf(i, "-k");
+    } else if (name === "--solution") {
+      if (opts.solution !== null) throw new UsageError("--solution given twice");
+      [opts.solution, i] = valueOf(i, "--solution");
+    } else if (arg === "--ref") {
+      opts.ref = true;
+    } else if (arg === "--dry-run") {
+      opts.dryRun = true;
+    } else if (arg === "-h" || arg === "--help") {
+      opts.help = true;
+    } else {
+      if (OWNED_BY_DRIVER.has(name)) throw new UsageError(`${name} is not accepted here: ${OWNED_BY_DRIVER.get(name)}`);
+      opts.jestArgs.push(arg);
+    }
+  }
+
+  if (opts.solution !== null && !SOLUTIONS.includes(opts.solution)) {
+    throw new UsageError(`unknown solution "${opts.solution}"; expected one of: ${SOLUTIONS.join(", ")}`);
+  }
+  if (opts.ref && opts.solution !== null) {
+    throw new UsageError(
+      "--ref and --solution do not mix: --ref runs each week's suites against that week's reference. " +
+        "To run the course suites against one reference, use `pnpm test --solution <name>`.",
+    );
+  }
+  const nameFlag = opts.jestArgs.map(flagName).find((n) => TEST_NAME_FLAGS.includes(n));
+  if (opts.k !== null && nameFlag) {
+    throw new UsageError(`-k and ${nameFlag} both select by test name; use one of them`);
+  }
+  const watchFlag = opts.jestArgs.map(flagName).find((n) => WATCH_FLAGS.includes(n));
+  if (opts.ref && watchFlag) {
+    throw new UsageError(`--ref runs jest several times in a row and cannot ${watchFlag}; use \`pnpm test ${watchFlag}\``);
+  }
+  opts.watch = Boolean(watchFlag);
+  opts.solution ??= DEFAULT_SOLUTION;
+  return opts;
+}
+
+// ---------------------------------------------------------------------------------
+// -k expressions -> one regex of lookaheads
+//
+// Grammar (precedence not > and > or, as in pytest):
+//   expr := and ("or" and)*      and := not ("and" not)*
+//   not  := "not" not | atom     atom := "(" expr ")" | WORD
+// Each sub-expression becomes a zero-width pattern that matches at position 0 exactly
+// when the sub-expression holds for the whole name; the final regex anchors it with ^.
+
+function tokenize(expr) {
+  // Every character is whitespace, a parenthesis or part of a word, so this never fails.
+  return expr.match(/[()]|[^\s()]+/g) ?? [];
+}
+
+function escapeRegex(word) {
+  return word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+export function keywordToRegex(expr) {
+  const tokens = tokenize(expr);
+  if (tokens.length === 0) throw new UsageError("-k needs a non-empty expression");
+  let pos = 0;
+  const fail = (what) => {
+    const at = pos < tokens.length ? `"${tokens[pos]}" (token ${pos + 1})` : "the end";
+    throw new UsageError(`-k "${expr}": expected ${what} at ${at}`);
+  };
+  // A node is { src } (a zero-width pattern) or, for a single lookahead,
+  // { look: body, neg } so that `not word` stays the readable (?!.*word).
+  const src = (n) => (n.look !== undefined ? `(?${n.neg ? "!" : "="}${n.look})` : n.src);
+  const parseOr = () => {
+    const parts = [parseAnd()];
+    while (tokens[pos] === "or") {
+      pos++;
+      parts.push(parseAnd());
+    }
+    return parts.length === 1 ? parts[0] : { src: `(?:${parts.map(src).join("|")})` };
+  };
+  const parseAnd = () => {
+    const parts = [parseNot()];
+    while (tokens[pos] === "and") {
+      pos++;
+      parts.push(parseNot());
+    }
+    return parts.length === 1 ? parts[0] : { src: parts.map(src).join("") };
+  };
+  const parseNot = () => {
+    if (tokens[pos] !== "not") return parseAtom();
+    pos++;
+    const inner = parseNot();
+    return inner.look !== undefined ? { look: inner.look, neg: !inner.neg } : { look: inner.src, neg: true };
+  };
+  const parseAtom = () => {
+    const tok = tokens[pos];
+    if (tok === "(") {
+      pos++;
+      const inner = parseOr();
+      if (tokens[pos] !== ")") fail('")"');
+      pos++;
+      return inner;
+    }
+    if (tok === undefined || tok === ")" || tok === "and" || tok === "or" || tok === "not") fail("a word or (");
+    pos++;
+    return { look: `.*${escapeRegex(tok)}`, neg: false };
+  };
+  const tree = parseOr();
+  if (pos !== tokens.length) fail("and / or / the end");
+  return `^${src(tree)}`;
+}
+
+// ---------------------------------------------------------------------------------
+// Test groups
+
+function listTests(dir) {
+  const abs = path.join(ROOT, dir);
+  if (!fs.existsSync(abs)) return [];
+  return fs
+    .readdirSync(abs, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith(".test.ts"))
+    .map((e) => path.relative(ROOT, path.join(e.parentPath ?? e.path, e.name)))
+    .filter((f) => !f.split(path.sep).includes("node_modules"))
+    .sort();
+}
+
+/** The jest runs of one invocation: [{ label, solution, testMatch }]. */
+export function planGroups(opts) {
+  if (!opts.ref) {
+    return [{ label: COURSE_DIR, solution: opts.solution, testMatch: [`<rootDir>/${COURSE_DIR}/**/*.test.ts`] }];
+  }
+  const byWeek = new Map();
+  const unnamed = [];
+  for (const file of listTests(COURSE_DIR)) {
+    const m = /^week_(\d+)_/.exec(path.basename(file));
+    if (!m) unnamed.push(file);
+    else byWeek.set(Number(m[1]), [...(byWeek.get(Number(m[1])) ?? []), file]);
+  }
+  if (unnamed.length > 0) {
+    throw new UsageError(
+      `--ref cannot tell which week these course suites belong to: ${unnamed.join(", ")}\n` +
+        `name them ${COURSE_DIR}/week_<w>_day_<d>.test.ts (shared helpers are plain .ts files, not .test.ts)`,
+    );
+  }
+  const groups = [];
+  for (const week of [...byWeek.keys()].sort((a, b) => a - b)) {
+    const solution = WEEK_REFERENCE[week];
+    if (!solution) {
+      throw new UsageError(
+        `week ${week} has course suites (${byWeek.get(week).join(", ")}) but no reference solution; ` +
+          `add it to WEEK_REFERENCE in scripts/test.mjs`,
+      );
+    }
+    groups.push({
+      label: `${COURSE_DIR} week ${week}`,
+      solution,
+      testMatch: [`<rootDir>/${COURSE_DIR}/**/week_${week}_*.test.ts`],
+    });
+  }
+  if (listTests(REF_DIR).length > 0) {
+    groups.push({ label: REF_DIR, solution: TESTS_REF_SOLUTION, testMatch: [`<rootDir>/${REF_DIR}/**/*.test.ts`] });
+  }
+  return groups;
+}
+
+// ---------------------------------------------------------------------------------
+// Running jest
+
+function shellQuote(arg) {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+function jestArgsFor(group, opts, outputFile) {
+  const args = [...opts.jestArgs];
+  // `--x=value` forms throughout, so that no array option can swallow a neighbour.
+  for (const glob of group.testMatch) args.push(`--testMatch=${glob}`);
+  if (opts.k !== null) args.push(`--testNamePattern=${keywordToRegex(opts.k)}`);
+  if (opts.ref) args.push("--passWithNoTests"); // a -k or a path pattern may empty one group
+  if (outputFile && !opts.watch) args.push("--json", `--outputFile=${outputFile}`);
+  return args;
+}
+
+function describeCommand(group, args) {
+  return `TINY_LLM_SOLUTION=${group.solution} jest ${args.map(shellQuote).join(" ")}`;
+}
+
+function resolveJest() {
+  try {
+    return createRequire(path.join(ROOT, "package.json")).resolve("jest/bin/jest");
+  } catch {
+    throw new UsageError("jest is not installed; run `pnpm install` at the repository root first");
+  }
+}
+
+/** Counts from one jest --json result file; null when jest wrote none. */
+function countResults(file, kRegex) {
+  let report;
+  try {
+    report = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch {
+    return null;
+  }
+  const counts = { passed: 0, failed: 0, skipped: 0, deselected: 0, total: 0 };
+  for (const suite of report.testResults ?? []) {
+    const results = suite.assertionResults ?? [];
+    if (suite.status === "failed" && (suite.testExecError || results.length === 0)) counts.failed++;
+    for (const t of results) {
+      counts.total++;
+      if (t.status === "passed") counts.passed++;
+      else if (t.status === "failed") counts.failed++;
+      else if (kRegex && !kRegex.test(t.fullName)) counts.deselected++;
+      else counts.skipped++; // pending, skipped, todo, disabled
+    }
+  }
+  return counts;
+}
+
+function main(argv) {
+  const opts = parseArgs(argv);
+  if (opts.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  // Validate -k before anything runs, so a typo is reported once and early.
+  const kRegex = opts.k !== null ? new RegExp(keywordToRegex(opts.k), "i") : null; // jest also uses "i"
+  const groups = planGroups(opts);
+  const verbose = process.env.TINY_LLM_TEST_VERBOSE === "1";
+
+  if (opts.dryRun) {
+    if (groups.length === 0) console.log("# no test files found");
+    for (const g of groups) console.log(`# ${g.label}\n${describeCommand(g, jestArgsFor(g, opts, "<tmp>/results.json"))}`);
+    return 0;
+  }
+  if (groups.length === 0) {
+    console.error(`No tests found: ${COURSE_DIR}/ and ${REF_DIR}/ hold no *.test.ts files.`);
+    console.log("0 passed, 0 failed");
+    return 1;
+  }
+
+  const jest = resolveJest();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-test-"));
+  const total = { passed: 0, failed: 0, skipped: 0, deselected: 0, total: 0 };
+  let exitCode = 0;
+  try {
+    groups.forEach((group, i) => {
+      const outputFile = path.join(tmp, `results-${i}.json`);
+      const args = jestArgsFor(group, opts, outputFile);
+      if (verbose) console.error(`[test.mjs] ${group.label}: ${describeCommand(group, args)}`);
+      const run = spawnSync(process.execPath, [jest, ...args], {
+        cwd: ROOT,
+        stdio: "inherit",
+        env: { ...process.env, TINY_LLM_SOLUTION: group.solution },
+      });
+      const code = run.status ?? 1; // killed by a signal: a failure
+      if (exitCode === 0 && code !== 0) exitCode = code;
+      if (opts.watch) return;
+      const counts = countResults(outputFile, kRegex);
+      if (counts === null) {
+        if (code !== 0) total.failed++; // jest stopped before running anything
+        return;
+      }
+      for (const key of Object.keys(total)) total[key] += counts[key];
+    });
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  if (opts.watch) return exitCode;
+
+  // --ref passes --passWithNoTests to each group; nothing at all is still a failure,
+  // unless the caller asked for --passWithNoTests themselves.
+  if (opts.ref && total.total === 0 && total.failed === 0 && !opts.jestArgs.includes("--passWithNoTests")) {
+    console.error("No tests found in any group (check -k and path patterns).");
+    if (exitCode === 0) exitCode = 1;
+  }
+  let line = `${total.passed} passed, ${total.failed} failed`;
+  if (total.skipped > 0) line += `, ${total.skipped} skipped`;
+  if (total.deselected > 0) line += `, ${total.deselected} deselected`;
+  console.log(line);
+  return exitCode;
+}
+
+const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`test: ${err.message}\n\n${USAGE}`);
+    process.exitCode = 2;
+  }
+}
