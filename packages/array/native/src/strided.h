@@ -73,8 +73,8 @@ void for_each_row(const Layout<K> &l, const std::array<int64_t, K> &base, int64_
     int64_t pos = begin;
     while (pos < end) {
       const int64_t row_end = std::min(L, col + (end - pos));
-      for (int64_t c = col; c < row_end; c += max_len) {
-        const int64_t len = std::min(max_len, row_end - c);
+      for (int64_t c = col, len; c < row_end; c += len) {
+        len = std::min(max_len, row_end - c);
         std::array<int64_t, K> o;
         for (int k = 0; k < K; ++k) o[k] = off[k] + c * is[k];
         fn(o, len, is);
