@@ -30,3 +30,11 @@ export type array = NDArray;
 export function numThreads(): number {
   return native.numThreads();
 }
+
+/**
+ * Reads all of `buf` `iters` times on all threads and returns the seconds taken: the
+ * plain memory read that `pnpm bench` measures memory-bound kernels against.
+ */
+export function readBandwidth(buf: ArrayBuffer, iters = 1): number {
+  return native.readBandwidth(buf, iters);
+}

@@ -13,6 +13,7 @@
 #include "gemm.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <new>
 
@@ -286,6 +287,56 @@ void gemm_block(int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t K, const
   }
 }
 
+// C = A @ B with threads taking column items of `item_tiles` NR-panels as they go.
+// Each thread packs the whole of A once (M x K floats, kept in its buffer) and
+// then, per item, packs that item's columns of B and runs the macro-kernel.
+void gemm_items(int64_t M, int64_t N, int64_t K, const MatRef &A, const MatRef &B, float *C, int64_t ldc,
+                int64_t item_tiles) {
+  const PackFn pa = pack_a_fn(A.dt), pb = pack_b_fn(B.dt);
+  const int64_t kcb = block_size(K, KC, 1);
+  const int64_t npc = (K + kcb - 1) / kcb;
+  const int64_t mpad = (M + MR - 1) / MR * MR;
+  const int64_t mcb = block_size(M, MC, MR);
+  const int64_t ntiles = (N + NR - 1) / NR;
+  const int64_t items = (ntiles + item_tiles - 1) / item_tiles;
+  std::atomic<int64_t> next{0};
+  parallel_threads([&](int, int) {
+    float *acache = nullptr;
+    float *bbuf = tls_b.get(size_t(item_tiles * NR * kcb));
+    for (int64_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < items;) {
+      if (acache == nullptr) {
+        acache = tls_a.get(size_t(npc * mpad * kcb));
+        for (int64_t p = 0; p < npc; ++p) {
+          const int64_t pc = p * kcb;
+          pa(A, 0, M, pc, std::min(kcb, K - pc), acache + p * mpad * kcb);
+        }
+      }
+      const int64_t n0 = i * item_tiles * NR, n1 = std::min(N, (i + 1) * item_tiles * NR), nc = n1 - n0;
+      for (int64_t p = 0; p < npc; ++p) {
+        const int64_t pc = p * kcb, kc = std::min(kcb, K - pc);
+        const float *ablock = acache + p * mpad * kcb;
+        pb(B, pc, kc, n0, nc, bbuf);
+        for (int64_t ic = 0; ic < M; ic += mcb) {
+          const int64_t mc = std::min(mcb, M - ic);
+          for (int64_t jr = 0; jr < nc; jr += NR) {
+            const int nr = int(std::min<int64_t>(NR, nc - jr));
+            const float *bp = bbuf + jr * kc;
+            for (int64_t ir = ic; ir < ic + mc; ir += MR) {
+              const int mr = int(std::min<int64_t>(MR, M - ir));
+              float *c = C + ir * ldc + n0 + jr;
+              if (mr == MR && nr == NR) {
+                kernel_6x16(kc, ablock + ir * kc, bp, c, ldc, p > 0);
+              } else {
+                kernel_edge(kc, ablock + ir * kc, bp, c, ldc, mr, nr, p > 0);
+              }
+            }
+          }
+        }
+      }
+    }
+  });
+}
+
 }  // namespace
 
 void gemm(int64_t M, int64_t N, int64_t K, const MatRef &A, const MatRef &B, float *C, int64_t ldc, bool parallel) {
@@ -300,6 +351,13 @@ void gemm(int64_t M, int64_t N, int64_t K, const MatRef &A, const MatRef &B, flo
   nt = int(std::min<int64_t>(nt, tiles));
   if (nt <= 1) {
     gemm_block(0, M, 0, N, K, A, B, C, ldc);
+    return;
+  }
+  if (split_n && M * K <= (int64_t(1) << 22) && ntiles >= 8 * nt) {
+    // A fits a per-thread cache (16 MiB): dynamic column items, ~4 per thread
+    // (at most 512 columns each), so a thread slowed by another process does less.
+    const int64_t item_tiles = std::max<int64_t>(4, std::min<int64_t>(32, ntiles / (4 * nt)));
+    gemm_items(M, N, K, A, B, C, ldc, item_tiles);
     return;
   }
   parallel_threads([&](int t, int pool_n) {

@@ -11,6 +11,7 @@
 #include "gemv.h"
 
 #include <algorithm>
+#include <atomic>
 #include <vector>
 
 #include "thread_pool.h"
@@ -143,34 +144,44 @@ void axpy_cols(int64_t M, int64_t n0, int64_t n1, int64_t K, const float *x, con
   }
 }
 
+// Runs fn(i) for i in [0, items) on all threads, each taking the next item as it
+// finishes the last: a thread slowed down (another process on its core) does less.
+template <class F>
+void dynamic_for(int64_t items, const F &fn) {
+  std::atomic<int64_t> next{0};
+  parallel_threads([&](int, int) {
+    for (int64_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < items;) fn(i);
+  });
+}
+
+// Splits [0, n) into items of `unit`-multiples, ~16 per thread, and runs body(begin, end)
+// over them; small work (below ~`min_work` per item) stays on the calling thread.
+template <class F>
+void split_work(int64_t n, int64_t unit, int64_t work_per_unit, bool parallel, const F &body) {
+  const int nt = parallel ? num_threads() : 1;
+  const int64_t units = (n + unit - 1) / unit;
+  constexpr int64_t min_work = 32768;
+  const int64_t max_items = std::max<int64_t>(1, units * work_per_unit / min_work);
+  const int64_t items = std::min<int64_t>({units, int64_t(nt) * 16, max_items});
+  // Waking the pool costs tens of microseconds: tiny products stay on this thread.
+  if (nt <= 1 || items < 2 || units * work_per_unit < (int64_t(1) << 19)) {
+    body(0, n);
+    return;
+  }
+  const int64_t per = (units + items - 1) / items;
+  const int64_t count = (units + per - 1) / per;
+  dynamic_for(count, [&](int64_t i) { body(i * per * unit, std::min(n, (i + 1) * per * unit)); });
+}
+
 template <int DT>
 void gemv_dt(int64_t M, int64_t N, int64_t K, const float *x, const MatRef &B, float *C, int64_t ldc, bool parallel) {
-  // Aim for at least ~64K multiply-adds per thread before splitting.
   const int64_t work_per_col = std::max<int64_t>(1, K * M);
   if (B.rs == 1) {
-    constexpr int RB = 4;
-    const int64_t blocks = (N + RB - 1) / RB;
-    const int64_t grain = std::max<int64_t>(1, 65536 / (work_per_col * RB));
-    auto body = [&](int64_t b0, int64_t b1) {
-      dot_rows<DT, RB>(M, b0 * RB, std::min(N, b1 * RB), K, x, B, C, ldc);
-    };
-    if (parallel) {
-      parallel_for(blocks, grain, body);
-    } else {
-      body(0, blocks);
-    }
+    split_work(N, 4, 4 * work_per_col, parallel,
+               [&](int64_t n0, int64_t n1) { dot_rows<DT, 4>(M, n0, n1, K, x, B, C, ldc); });
   } else {
-    const int64_t chunk = 64;  // columns per parallel_for item
-    const int64_t items = (N + chunk - 1) / chunk;
-    const int64_t grain = std::max<int64_t>(1, 65536 / (work_per_col * chunk));
-    auto body = [&](int64_t i0, int64_t i1) {
-      axpy_cols<DT>(M, i0 * chunk, std::min(N, i1 * chunk), K, x, B, C, ldc);
-    };
-    if (parallel) {
-      parallel_for(items, grain, body);
-    } else {
-      body(0, items);
-    }
+    split_work(N, 64, 64 * work_per_col, parallel,
+               [&](int64_t n0, int64_t n1) { axpy_cols<DT>(M, n0, n1, K, x, B, C, ldc); });
   }
 }
 

@@ -100,7 +100,7 @@ export interface NativeCore {
     shape: readonly number[],
   ): void;
 
-  /** dst[i] = op(src[i]); computed in float32 when `dstDt` is a float dtype, else int64. */
+  /** dst[i] = op(src[i]); computed in float32 when either dtype is a float, else int64. */
   unary(
     op: UnaryOp,
     src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, srcStrides: readonly number[],
@@ -187,7 +187,11 @@ export interface NativeCore {
     dst: ArrayBuffer, dstDt: DtypeCode, M: number, N: number, K: number,
   ): void;
 
-  /** Threefry-2x32 (20 rounds) bits: dst[i] (uint32) for counters 0..count-1 under key (k0, k1). */
+  /**
+   * Threefry-2x32 (20 rounds) bits under key (k0, k1): dst[i] (uint32) is x0 ^ x1 of
+   * the block (high 32 bits of i, low 32 bits of i), so a prefix of the stream does not
+   * depend on `count` (JAX's partitionable scheme).
+   */
   randomBits(k0: number, k1: number, count: number, dst: ArrayBuffer): void;
 
   /** Reads all of `buf` `iters` times, split across all threads (a plain memory read, the benchmark reference); returns the seconds taken. */

@@ -88,23 +88,27 @@ export const greater = (a: ArrayOrScalar, b: ArrayOrScalar) => binary("greater",
 export const greaterEqual = (a: ArrayOrScalar, b: ArrayOrScalar) => binary("greaterEqual", BinaryOp.greaterEqual, "compare", a, b);
 export const logicalAnd = (a: ArrayOrScalar, b: ArrayOrScalar) => binary("logicalAnd", BinaryOp.logicalAnd, "logical", a, b);
 export const logicalOr = (a: ArrayOrScalar, b: ArrayOrScalar) => binary("logicalOr", BinaryOp.logicalOr, "logical", a, b);
-/** True where a is 0 / false. */
-export const logicalNot = (a: NDArray) => (checkArray("logicalNot", a), equal(a, false));
-/** True where a is NaN (never for integer dtypes). */
-export const isnan = (a: NDArray) => (checkArray("isnan", a), notEqual(a, a));
 
-/** "float": float math (integers give float32); "numeric": keeps the dtype, not for bool. */
-type UnaryKind = "float" | "numeric" | "rounding";
+/**
+ * "float": float math (integers give float32); "numeric": keeps the dtype, not for
+ * bool; "rounding": floats only (integers are returned as they are); "predicate": bool.
+ */
+type UnaryKind = "float" | "numeric" | "rounding" | "predicate";
 
 function unary(name: string, op: UnaryOp, kind: UnaryKind, a: NDArray): NDArray {
   checkArray(name, a);
-  if (kind !== "float" && a.dtype === "bool") throw new ArrayError(name, `not defined for dtype bool (shape [${a.shape.join(",")}]); cast with astype first`);
+  if ((kind === "numeric" || kind === "rounding") && a.dtype === "bool") throw new ArrayError(name, `not defined for dtype bool (shape [${a.shape.join(",")}]); cast with astype first`);
   if (kind === "rounding" && !isFloat(a.dtype)) return a;
-  const out = NDArray.empty(a.shape, kind === "float" ? floatResult(a.dtype) : a.dtype, a.device);
+  const outDt = kind === "float" ? floatResult(a.dtype) : kind === "predicate" ? "bool" : a.dtype;
+  const out = NDArray.empty(a.shape, outDt, a.device);
   if (out.size > 0) backendFor(a.device).unary(op, a, out);
   return out;
 }
 
+/** True where a is 0 / false. */
+export const logicalNot = (a: NDArray) => unary("logicalNot", UnaryOp.logicalNot, "predicate", a);
+/** True where a is NaN (never for integer dtypes). */
+export const isnan = (a: NDArray) => unary("isnan", UnaryOp.isnan, "predicate", a);
 export const negative = (a: NDArray) => unary("negative", UnaryOp.negative, "numeric", a);
 export const abs = (a: NDArray) => unary("abs", UnaryOp.abs, "numeric", a);
 export const square = (a: NDArray) => unary("square", UnaryOp.square, "numeric", a);

@@ -12,40 +12,18 @@ export interface MatmulBenchResult {
   bars: { name: string; ratio: number | null; min: number }[];
 }
 
-/**
- * Normal(0, scale) samples as an array of `dtype`. A small xorshift generator in
- * JS: the benchmark needs hundreds of millions of values quickly, and their exact
- * distribution does not matter for timing.
- */
-function randn(shape: number[], seed: number, scale = 1, dtype: mx.Dtype = "float32"): mx.array {
-  const n = shape.reduce((p, d) => p * d, 1);
-  const out = new Float32Array(n);
-  let s = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    // Sum of 4 uniforms, centred and scaled: close enough to a normal.
-    let u = 0;
-    for (let j = 0; j < 4; j++) {
-      s ^= s << 13;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      u += (s >>> 0) / 4294967296;
-    }
-    out[i] = (u - 2) * 1.7320508 * scale;
-  }
-  const a = mx.fromTypedArray(out, shape);
-  return dtype === "float32" ? a : a.astype(dtype);
-}
-
-function f32Copy(a: mx.array): Float32Array {
-  return a.astype("float32").toTypedArray() as Float32Array;
+/** Normal(0, scale) samples in `dtype`, and their float32 values for OpenBLAS. */
+function randn(shape: number[], seed: number, scale = 1, dtype: mx.Dtype = "float32"): { a: mx.array; f32: Float32Array } {
+  const a = mx.random.normal(shape, { scale, dtype, key: mx.random.key(seed) });
+  return { a, f32: a.toTypedArray() as Float32Array };
 }
 
 /** C = A @ B for square f32 matrices, ours vs OpenBLAS. */
 export function benchGemm(n: number, blas: Sgemm | null, out: MatmulBenchResult): void {
-  const a = randn([n, n], 1);
-  const b = randn([n, n], 2);
-  const fa = blas ? f32Copy(a) : null, fb = blas ? f32Copy(b) : null, fc = new Float32Array(n * n);
-  const t = compare(() => void mx.matmul(a, b), blas ? () => blas.sgemm(n, n, n, fa!, fb!, false, fc) : null);
+  const { a, f32: fa } = randn([n, n], 1);
+  const { a: b, f32: fb } = randn([n, n], 2);
+  const fc = new Float32Array(n * n);
+  const t = compare(() => void mx.matmul(a, b), blas ? () => blas.sgemm(n, n, n, fa, fb, false, fc) : null);
   const flops = 2 * n * n * n;
   const ratio = t.ref === null ? null : t.ref / t.ours;
   out.rows.push({
@@ -86,11 +64,11 @@ export const QWEN2_LINEARS: Linear[] = [
  */
 export function benchLinear(l: Linear, ms: number[], readBw: number, blas: Sgemm | null, out: MatmulBenchResult, gemvBar = false): void {
   const K = l.in, N = l.out;
-  const w = randn([N, K], 3, 0.02, "bfloat16");
+  // The OpenBLAS reference multiplies the same values in float32.
+  const { a: w, f32: wf } = randn([N, K], 3, 0.02, "bfloat16");
   const wT = w.T;
-  const wf = blas && ms.some((m) => m > 1) ? f32Copy(w) : null;
   for (const M of ms) {
-    const x = randn([M, K], 4);
+    const { a: x, f32: fx } = randn([M, K], 4);
     const label = `${l.model} ${l.name} bf16 W`;
     if (M === 1) {
       const t = compare(() => void mx.matmul(x, wT), null);
@@ -107,8 +85,8 @@ export function benchLinear(l: Linear, ms: number[], readBw: number, blas: Sgemm
       });
       if (gemvBar) out.bars.push({ name: `GEMV bf16 ${N}x${K} vs read bandwidth`, ratio, min: 0.8 });
     } else {
-      const fx = wf ? f32Copy(x) : null, fc = new Float32Array(M * N);
-      const t = compare(() => void mx.matmul(x, wT), wf ? () => blas!.sgemm(M, N, K, fx!, wf, true, fc) : null, 3, 0.6);
+      const fc = new Float32Array(M * N);
+      const t = compare(() => void mx.matmul(x, wT), blas ? () => blas.sgemm(M, N, K, fx, wf, true, fc) : null, 3, 0.6);
       const flops = 2 * M * N * K;
       const ratio = t.ref === null ? null : t.ref / t.ours;
       out.rows.push({
