@@ -219,6 +219,7 @@ function listTests(dir) {
 /** The jest runs of one invocation: [{ label, solution, testMatch }]. */
 export function planGroups(opts) {
   if (!opts.ref) {
+    if (listTests(COURSE_DIR).length === 0) return [];
     return [{ label: COURSE_DIR, solution: opts.solution, testMatch: [`<rootDir>/${COURSE_DIR}/**/*.test.ts`] }];
   }
   const byWeek = new Map();
@@ -324,7 +325,12 @@ function main(argv) {
     return 0;
   }
   if (groups.length === 0) {
-    console.error(`No tests found: ${COURSE_DIR}/ and ${REF_DIR}/ hold no *.test.ts files.`);
+    console.error(
+      opts.ref
+        ? `No tests found: ${COURSE_DIR}/ and ${REF_DIR}/ hold no *.test.ts files.`
+        : `No course suites yet: ${COURSE_DIR}/ holds no week_<w>_day_<d>.test.ts files. ` +
+            "`pnpm test-ref` runs the reference suites (the array library's among them).",
+    );
     console.log("0 passed, 0 failed");
     return 1;
   }
