@@ -2,7 +2,8 @@
 //   GEMM: float32 1024^3 against OpenBLAS's cblas_sgemm (bar: ratio >= 1.0).
 //   GEMV: x @ W.T with bf16 W [18944 x 3584], M = 1, against the plain memory read
 //         bandwidth (bar: >= 0.8 of it).
-//   Qwen2-0.5B / 7B linear layers at M = 1 and M = 128, for information.
+//   Qwen2-0.5B / 7B linear layers (x @ W.T) at M = 1 and M = 128, with float32 and
+//   bf16 weights, for information.
 import * as os from "os";
 
 import * as mx from "@tiny-llm/array";
@@ -31,8 +32,9 @@ function main(): void {
   const res: MatmulBenchResult = { rows: [], bars: [] };
   benchGemm(1024, sgemm, res);
   const big = QWEN2_LINEARS.find((l) => l.model === "7B" && l.name === "gate/up_proj")!;
-  benchLinear(big, [1], readBw, sgemm, res, true);
-  for (const l of QWEN2_LINEARS) benchLinear(l, l === big ? [128] : [1, 128], readBw, sgemm, res);
+  benchLinear(big, "bfloat16", [1], readBw, sgemm, res, true);
+  for (const l of QWEN2_LINEARS) benchLinear(l, "float32", [1, 128], readBw, sgemm, res);
+  for (const l of QWEN2_LINEARS) benchLinear(l, "bfloat16", l === big ? [128] : [1, 128], readBw, sgemm, res);
   printTable(res.rows);
 
   console.log("");

@@ -57,36 +57,41 @@ export const QWEN2_LINEARS: Linear[] = [
 ];
 
 /**
- * x @ W.T with bf16 weights W [out x in] (a transposed view, no copy) for M = 1
- * (decode: memory-bound, compared with the read bandwidth `readBw` in bytes/s) and
- * M = 128 (prefill: compute-bound, compared with OpenBLAS on float32 weights).
- * `gemvBar` marks the one shape whose M = 1 ratio is a checked bar.
+ * x @ W.T with W [out x in] (a transposed view, no copy) in `wDtype`, for each M in
+ * `ms`. M = 1 is decode: memory-bound, reported in GB/s of weights read against the
+ * read bandwidth `readBw` (bytes/s). M > 1 is prefill: compute-bound, reported in
+ * GFLOP/s against OpenBLAS sgemm on the same values in float32. `gemvBar` marks the
+ * one shape whose M = 1 ratio is a checked bar.
  */
-export function benchLinear(l: Linear, ms: number[], readBw: number, blas: Sgemm | null, out: MatmulBenchResult, gemvBar = false): void {
+export function benchLinear(
+  l: Linear, wDtype: "float32" | "bfloat16", ms: number[], readBw: number, blas: Sgemm | null, out: MatmulBenchResult, gemvBar = false,
+): void {
   const K = l.in, N = l.out;
-  // The OpenBLAS reference multiplies the same values in float32.
-  const { a: w, f32: wf } = randn([N, K], 3, 0.02, "bfloat16");
+  const { a: w, f32: wf } = randn([N, K], 3, 0.02, wDtype);
   const wT = w.T;
+  const label = `${l.model} ${l.name} ${wDtype === "float32" ? "f32" : "bf16"} W`;
   for (const M of ms) {
     const { a: x, f32: fx } = randn([M, K], 4);
-    const label = `${l.model} ${l.name} bf16 W`;
+    const fc = new Float32Array(M * N);
+    const sgemm = blas ? () => blas.sgemm(M, N, K, fx, wf, true, fc) : null;
     if (M === 1) {
-      const t = compare(() => void mx.matmul(x, wT), null);
-      const bytes = N * K * 2;
+      // The bf16 rows compare with the memory read; the f32 rows with OpenBLAS too.
+      const t = compare(() => void mx.matmul(x, wT), wDtype === "float32" ? sgemm : null);
+      const bytes = N * K * w.itemsize;
       const ratio = bytes / t.ours / readBw;
       const inCache = bytes < 32 * 2 ** 20;
+      const blasText = t.ref === null ? "" : `, OpenBLAS ${gbps(bytes, t.ref)}`;
       out.rows.push({
         kase: `${label}${gemvBar ? " (GEMV bar)" : ""}`,
         shape: `${M} x ${N} x ${K}`,
         ours: gbps(bytes, t.ours),
-        reference: `read ${gbps(readBw, 1)}${inCache ? " (W may sit in cache)" : ""}`,
+        reference: `read ${gbps(readBw, 1)}${blasText}${inCache ? " (W fits in L3)" : ""}`,
         ratio: ratioText(ratio),
         bar: gemvBar ? barText(ratio, 0.8) : "",
       });
       if (gemvBar) out.bars.push({ name: `GEMV bf16 ${N}x${K} vs read bandwidth`, ratio, min: 0.8 });
     } else {
-      const fc = new Float32Array(M * N);
-      const t = compare(() => void mx.matmul(x, wT), blas ? () => blas.sgemm(M, N, K, fx, wf, true, fc) : null, 3, 0.6);
+      const t = compare(() => void mx.matmul(x, wT), sgemm, 3, 0.6);
       const flops = 2 * M * N * K;
       const ratio = t.ref === null ? null : t.ref / t.ours;
       out.rows.push({
