@@ -516,6 +516,12 @@ def make_matmul():
         ("transposed_both_2x3x4_2x4x5", (2, 4, 3), (2, 5, 4), "ab"),
         ("k0_3x0_0x4", (3, 0), (0, 4), None),
         ("m0_0x4_4x5", (0, 4), (4, 5), None),
+        # Past the GEMM's cache blocks (K > 256, M > 144) and the small-M paths with a
+        # transposed weight (x @ W.T), as linear layers call it.
+        ("blocked_150x300_300x40", (150, 300), (300, 40), None),
+        ("linear_1x600_wT_70x600", (1, 600), (70, 600), "b"),
+        ("linear_5x520_wT_33x520", (5, 520), (33, 520), "b"),
+        ("linear_20x300_wT_50x300", (20, 300), (50, 300), "b"),
     ]
     for tag, sa, sb, tr in cases:
         a32, b32 = rng.uniform(-1, 1, sa), rng.uniform(-1, 1, sb)
