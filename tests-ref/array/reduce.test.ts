@@ -33,6 +33,9 @@ describe("array_reduce hand-written", () => {
     expectClose(a.softmax(-1), mx.softmax(a, -1));
     expect(a.cumsum(1).toArray()).toEqual([[1, 3, 6], [4, 9, 15]]);
     expect(a.cumsum().toArray()).toEqual([1, 3, 6, 10, 15, 21]);
+    expect(a.cumprod(1).toArray()).toEqual([[1, 2, 6], [4, 20, 120]]);
+    expect(a.cummax(0, true).toArray()).toEqual([[4, 5, 6], [4, 5, 6]]);
+    expect(a.cummin(1).toArray()).toEqual([[1, 1, 1], [4, 4, 4]]);
   });
 
   test("array_reduce_dtypes", () => {

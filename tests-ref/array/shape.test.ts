@@ -119,6 +119,10 @@ describe("array_shape views", () => {
     expect(x.flatten().shape).toEqual([24]);
     expect(x.squeeze().shape).toEqual([2, 3, 4]);
     expect(x.expandDims(-1).shape).toEqual([2, 3, 4, 1]);
+    const m = mx.arange(9).reshape(3, 3);
+    expect(m.triu(1).toArray()).toEqual(mx.triu(m, 1).toArray());
+    expect(m.tril().toArray()).toEqual([[0, 0, 0], [3, 4, 0], [6, 7, 8]]);
+    expect(m.takeAlongAxis(mx.array([[2], [0], [1]], "int32"), 1).toArray()).toEqual([[2], [3], [7]]);
   });
 
   test("array_shape_size0", () => {

@@ -111,6 +111,9 @@ export class NDArray {
   argmin(axis?: number, keepdims = false): NDArray { return red.argmin(this, axis, keepdims); }
   softmax(axis: Axis = -1): NDArray { return scan.softmax(this, axis); }
   cumsum(axis?: number, reverse = false): NDArray { return scan.cumsum(this, axis, reverse); }
+  cumprod(axis?: number, reverse = false): NDArray { return scan.cumprod(this, axis, reverse); }
+  cummax(axis?: number, reverse = false): NDArray { return scan.cummax(this, axis, reverse); }
+  cummin(axis?: number, reverse = false): NDArray { return scan.cummin(this, axis, reverse); }
 
   // linear algebra
   matmul(b: NDArray): NDArray { return lin.matmul(this, b); }
@@ -132,11 +135,14 @@ export class NDArray {
   squeeze(axis?: Axis): NDArray { return shp.squeeze(this, axis); }
   broadcastTo(shape: number[]): NDArray { return shp.broadcastTo(this, shape); }
   split(sections: number | number[], axis = 0): NDArray[] { return shp.split(this, sections, axis); }
+  triu(k = 0): NDArray { return shp.triu(this, k); }
+  tril(k = 0): NDArray { return shp.tril(this, k); }
 
   // indexing and sorting
   /** numpy-style indexing: integers, "start:stop:step" strings, "..." and null (new axis). */
   slice(...specs: idx.SliceSpec[]): NDArray { return idx.slice(this, ...specs); }
   take(indices: NDArray | number[] | number, axis?: number): NDArray { return idx.take(this, indices, axis); }
+  takeAlongAxis(indices: NDArray, axis: number): NDArray { return idx.takeAlongAxis(this, indices, axis); }
   sort(axis = -1): NDArray { return srt.sort(this, axis); }
   argsort(axis = -1): NDArray { return srt.argsort(this, axis); }
   topk(k: number, axis = -1): NDArray { return srt.topk(this, k, axis); }
