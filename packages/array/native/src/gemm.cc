@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <new>
+#include <thread>
 
 #include "thread_pool.h"
 
@@ -192,10 +193,35 @@ void pack_a(const MatRef &A, int64_t ic, int64_t mc, int64_t pc, int64_t kc, flo
   for (int64_t p = 0; p < mc; p += MR) {
     const int mr = int(std::min<int64_t>(MR, mc - p));
     float *d = dst + p * kc;
+    int64_t k0 = 0;
+#if defined(__AVX__)
+    if (A.cs == 1 && mr == MR) {
+      // Rows contiguous: load 8 k-values of each of the 6 rows, transpose 8x8
+      // (two zero rows) and store each k column as 4 + 2 floats, not 48 scalars.
+      const __m256 z = _mm256_setzero_ps();
+      for (; k0 + 8 <= kc; k0 += 8) {
+        const int64_t base = A.off + (ic + p) * A.rs + pc + k0;
+        __m256 r0 = to_m256(simd::load8<DT>(simd::elem_ptr(A.data, DT, base)));
+        __m256 r1 = to_m256(simd::load8<DT>(simd::elem_ptr(A.data, DT, base + A.rs)));
+        __m256 r2 = to_m256(simd::load8<DT>(simd::elem_ptr(A.data, DT, base + 2 * A.rs)));
+        __m256 r3 = to_m256(simd::load8<DT>(simd::elem_ptr(A.data, DT, base + 3 * A.rs)));
+        __m256 r4 = to_m256(simd::load8<DT>(simd::elem_ptr(A.data, DT, base + 4 * A.rs)));
+        __m256 r5 = to_m256(simd::load8<DT>(simd::elem_ptr(A.data, DT, base + 5 * A.rs)));
+        __m256 r6 = z, r7 = z;
+        transpose8(r0, r1, r2, r3, r4, r5, r6, r7);
+        float *o = d + k0 * MR;
+        const __m256 cols[8] = {r0, r1, r2, r3, r4, r5, r6, r7};
+        for (int t = 0; t < 8; ++t) {
+          _mm_storeu_ps(o + t * MR, _mm256_castps256_ps128(cols[t]));
+          _mm_storel_pi(reinterpret_cast<__m64 *>(o + t * MR + 4), _mm256_extractf128_ps(cols[t], 1));
+        }
+      }
+    }
+#endif
     if (A.cs == 1) {
       for (int i = 0; i < mr; ++i) {
         const int64_t base = A.off + (ic + p + i) * A.rs + pc;
-        int64_t k = 0;
+        int64_t k = k0;
         for (; k + 8 <= kc; k += 8) {
           v8sf v = simd::load8<DT>(simd::elem_ptr(A.data, DT, base + k));
           for (int t = 0; t < 8; ++t) d[(k + t) * MR + i] = v[t];
@@ -288,8 +314,9 @@ void gemm_block(int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t K, const
 }
 
 // C = A @ B with threads taking column items of `item_tiles` NR-panels as they go.
-// Each thread packs the whole of A once (M x K floats, kept in its buffer) and
-// then, per item, packs that item's columns of B and runs the macro-kernel.
+// The whole of A is packed once into a shared buffer (M x K floats), the threads
+// taking MC-row units of it as they go and then waiting for the rest; then per
+// item each thread packs that item's columns of B and runs the macro-kernel.
 void gemm_items(int64_t M, int64_t N, int64_t K, const MatRef &A, const MatRef &B, float *C, int64_t ldc,
                 int64_t item_tiles) {
   const PackFn pa = pack_a_fn(A.dt), pb = pack_b_fn(B.dt);
@@ -297,20 +324,25 @@ void gemm_items(int64_t M, int64_t N, int64_t K, const MatRef &A, const MatRef &
   const int64_t npc = (K + kcb - 1) / kcb;
   const int64_t mpad = (M + MR - 1) / MR * MR;
   const int64_t mcb = block_size(M, MC, MR);
+  const int64_t nmc = (M + mcb - 1) / mcb;
   const int64_t ntiles = (N + NR - 1) / NR;
   const int64_t items = (ntiles + item_tiles - 1) / item_tiles;
-  std::atomic<int64_t> next{0};
+  // The caller's buffer: pool threads only read it, and the caller waits for them.
+  float *acache = tls_a.get(size_t(npc * mpad * kcb));
+  const int64_t units = npc * nmc;
+  std::atomic<int64_t> next_unit{0}, packed{0}, next{0};
   parallel_threads([&](int, int) {
-    float *acache = nullptr;
+    // Work-shared rather than split evenly, so a thread that never gets a core
+    // delays the others by at most one unit, never deadlocks them.
+    int64_t mine = 0;
+    for (int64_t u; (u = next_unit.fetch_add(1, std::memory_order_relaxed)) < units; ++mine) {
+      const int64_t p = u / nmc, ic = (u % nmc) * mcb, pc = p * kcb, kc = std::min(kcb, K - pc);
+      pa(A, ic, std::min(mcb, M - ic), pc, kc, acache + p * mpad * kcb + ic * kc);
+    }
+    packed.fetch_add(mine, std::memory_order_acq_rel);
+    while (packed.load(std::memory_order_acquire) < units) std::this_thread::yield();
     float *bbuf = tls_b.get(size_t(item_tiles * NR * kcb));
     for (int64_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < items;) {
-      if (acache == nullptr) {
-        acache = tls_a.get(size_t(npc * mpad * kcb));
-        for (int64_t p = 0; p < npc; ++p) {
-          const int64_t pc = p * kcb;
-          pa(A, 0, M, pc, std::min(kcb, K - pc), acache + p * mpad * kcb);
-        }
-      }
       const int64_t n0 = i * item_tiles * NR, n1 = std::min(N, (i + 1) * item_tiles * NR), nc = n1 - n0;
       for (int64_t p = 0; p < npc; ++p) {
         const int64_t pc = p * kcb, kc = std::min(kcb, K - pc);
