@@ -49,7 +49,9 @@ export function compare(ours: () => void, ref: (() => void) | null, rounds = 5, 
     a.push(...timeRuns(ours, per, 0));
     if (ref) {
       b.push(...timeRuns(ref, per, 0));
-      sleep(30); // OpenBLAS workers spin for a while after each call
+      // OpenBLAS's workers keep spinning after each call (up to 2^28 cycles, about
+      // 0.1 s, by default) and would take a core from the next run of ours.
+      sleep(150);
     }
   }
   return { ours: median(a), ref: ref ? median(b) : null };
