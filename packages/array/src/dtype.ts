@@ -73,6 +73,11 @@ export function promoteTypes(a: Dtype, b: Dtype): Dtype {
   return "int32"; // int32 with uint32
 }
 
+/** The dtype of sums and products: integers stay integers (bool and uint8 widen to int32). */
+export function sumResult(dt: Dtype): Dtype {
+  return isFloat(dt) || dt === "int32" || dt === "uint32" ? dt : "int32";
+}
+
 /** The typed array that toTypedArray returns for a dtype (every float dtype widens to float32). */
 export type TypedArray = Float32Array | Int32Array | Uint32Array | Uint8Array;
 

@@ -2,7 +2,7 @@
 import { NDArray } from "../array";
 import { backendFor } from "../backend";
 import { ReduceOp } from "../backend/native";
-import { Dtype, floatResult, isFloat } from "../dtype";
+import { Dtype, floatResult, sumResult } from "../dtype";
 import { ArrayError, fmtShape } from "../errors";
 import { normalizeAxes, normalizeAxis } from "../layout";
 import { checkArray } from "./check";
@@ -27,14 +27,12 @@ function reduce(name: string, op: ReduceOp, outDt: Dtype, a: NDArray, axis: Axis
   return keepdims ? reshape(out, reducedShape(a.shape, axes, true)) : out;
 }
 
-/** Integer sums and products stay integers (bool and uint8 widen to int32). */
-const sumDtype = (dt: Dtype): Dtype => (isFloat(dt) || dt === "int32" || dt === "uint32" ? dt : "int32");
 
 /** Sum over `axis` (all axes when omitted). */
-export const sum = (a: NDArray, axis?: Axis, keepdims = false) => reduce("sum", ReduceOp.sum, sumDtype(a.dtype), a, axis, keepdims);
+export const sum = (a: NDArray, axis?: Axis, keepdims = false) => reduce("sum", ReduceOp.sum, sumResult(a.dtype), a, axis, keepdims);
 /** Mean over `axis`; integers give float32. */
 export const mean = (a: NDArray, axis?: Axis, keepdims = false) => reduce("mean", ReduceOp.mean, floatResult(a.dtype), a, axis, keepdims);
-export const prod = (a: NDArray, axis?: Axis, keepdims = false) => reduce("prod", ReduceOp.prod, sumDtype(a.dtype), a, axis, keepdims);
+export const prod = (a: NDArray, axis?: Axis, keepdims = false) => reduce("prod", ReduceOp.prod, sumResult(a.dtype), a, axis, keepdims);
 /** Largest element over `axis` (NaN wins, as in numpy). */
 export const max = (a: NDArray, axis?: Axis, keepdims = false) => reduce("max", ReduceOp.max, a.dtype, a, axis, keepdims);
 export const min = (a: NDArray, axis?: Axis, keepdims = false) => reduce("min", ReduceOp.min, a.dtype, a, axis, keepdims);

@@ -10,6 +10,8 @@ export interface Rows {
   block: NDArray;
   rows: number;
   n: number;
+  /** The dims of the moved axes (their product is n). */
+  rowShape: number[];
   /** Shape with the axes moved last, and the permutation that moved them. */
   movedShape: number[];
   perm: number[];
@@ -21,7 +23,7 @@ export function asRows(op: string, a: NDArray, axis: number | readonly number[])
   const moved = transpose(a, perm);
   const n = axes.reduce((p, i) => p * a.shape[i], 1);
   const rows = n === 0 ? 0 : a.size / n;
-  return { block: contiguous(moved), rows, n, movedShape: [...moved.shape], perm };
+  return { block: contiguous(moved), rows, n, rowShape: axes.map((i) => a.shape[i]), movedShape: [...moved.shape], perm };
 }
 
 /** The result of a row kernel (`rows x m` contiguous) with its axes put back where they were. */

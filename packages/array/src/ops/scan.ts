@@ -2,7 +2,7 @@
 import { NDArray } from "../array";
 import { backendFor } from "../backend";
 import { ScanOp } from "../backend/native";
-import { Dtype, floatResult, isFloat } from "../dtype";
+import { floatResult, sumResult } from "../dtype";
 import { normalizeAxis } from "../layout";
 import { checkArray } from "./check";
 import { asRows, fromRows } from "./rows";
@@ -14,19 +14,18 @@ export function softmax(a: NDArray, axis: number | readonly number[] = -1): NDAr
   const r = asRows("softmax", a, axis);
   const out = NDArray.empty([r.rows, r.n], floatResult(a.dtype), a.device);
   if (out.size > 0) backendFor(a.device).softmax(r.block, out, r.rows, r.n);
-  return fromRows(r, out, r.movedShape.slice(r.movedShape.length - (typeof axis === "number" ? 1 : axis.length)));
+  return fromRows(r, out, r.rowShape);
 }
 
 function scan(name: string, op: ScanOp, a: NDArray, axis: number | undefined, reverse: boolean): NDArray {
   checkArray(name, a);
   const src = axis === undefined ? reshape(a, [a.size]) : a;
   const ax = normalizeAxis(name, axis ?? 0, src.shape);
-  const sumLike = op === ScanOp.cumsum || op === ScanOp.cumprod;
-  const outDt: Dtype = sumLike && !isFloat(a.dtype) && a.dtype !== "uint32" ? "int32" : a.dtype;
+  const outDt = op === ScanOp.cumsum || op === ScanOp.cumprod ? sumResult(a.dtype) : a.dtype;
   const r = asRows(name, src, ax);
   const out = NDArray.empty([r.rows, r.n], outDt, a.device);
   if (out.size > 0) backendFor(a.device).scan(op, reverse, r.block, out, r.rows, r.n);
-  return fromRows(r, out, [r.n]);
+  return fromRows(r, out, r.rowShape);
 }
 
 /** Running sum along `axis` (of the flattened array when omitted); `reverse` runs from the end. */

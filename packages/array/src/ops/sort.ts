@@ -13,7 +13,7 @@ export function argsort(a: NDArray, axis = -1): NDArray {
   const r = asRows("argsort", a, axis);
   const out = NDArray.empty([r.rows, r.n], "int32", a.device);
   if (out.size > 0) backendFor(a.device).argsort(r.block, out, r.rows, r.n, false);
-  return fromRows(r, out, [r.n]);
+  return fromRows(r, out, r.rowShape);
 }
 
 /** `a` sorted ascending along `axis`. */
