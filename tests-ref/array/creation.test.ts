@@ -62,6 +62,26 @@ describe("array_creation hand-written", () => {
     expect(Array.from(h.toTypedArray())).toEqual([1, 65504, 0]);
   });
 
+  test("array_creation_from_buffer_is_a_view", () => {
+    // Raw little-endian bfloat16 words, as a safetensors file holds them: 1, 2, -0.5, 3.
+    const words = new Uint16Array([0xffff, 0x3f80, 0x4000, 0xbf00, 0x4040]);
+    const a = mx.fromBuffer(words.buffer, "bfloat16", [2, 2], 2);
+    expect(a.toArray()).toEqual([[1, 2], [-0.5, 3]]);
+    expect(a.data).toBe(words.buffer); // no copy
+    words[1] = 0x4080; // 4.0
+    expect(a.slice(0, 0).item()).toBe(4);
+    expect(() => mx.fromBuffer(words.buffer, "bfloat16", [2, 2], 1)).toThrow(/^fromBuffer: byte offset 1 .*bfloat16/);
+    expect(() => mx.fromBuffer(words.buffer, "float32", [3], 0)).toThrow(/^fromBuffer: shape \[3\] of float32 needs 12 bytes .* has 10/);
+  });
+
+  test("array_creation_allclose_and_threads", () => {
+    const a = mx.array([1, 2, 3]);
+    expect(mx.allclose(a, a.add(1e-7))).toBe(true);
+    expect(mx.allclose(a, a.add(1e-3))).toBe(false);
+    expect(mx.allclose(a, mx.array([1, NaN, 3]))).toBe(false);
+    expect(mx.numThreads()).toBeGreaterThanOrEqual(1);
+  });
+
   test("array_creation_scalar_0d", () => {
     const s = mx.array(2.5);
     expect(s.shape).toEqual([]);
