@@ -32,9 +32,9 @@ function main(): void {
   const res: MatmulBenchResult = { rows: [], bars: [] };
   benchGemm(1024, sgemm, res);
   const big = QWEN2_LINEARS.find((l) => l.model === "7B" && l.name === "gate/up_proj")!;
-  benchLinear(big, "bfloat16", [1], readBw, sgemm, res, true);
-  for (const l of QWEN2_LINEARS) benchLinear(l, "float32", [1, 128], readBw, sgemm, res);
-  for (const l of QWEN2_LINEARS) benchLinear(l, "bfloat16", l === big ? [128] : [1, 128], readBw, sgemm, res);
+  benchLinear(big, "bfloat16", [1], sgemm, res, true);
+  for (const l of QWEN2_LINEARS) benchLinear(l, "float32", [1, 128], sgemm, res);
+  for (const l of QWEN2_LINEARS) benchLinear(l, "bfloat16", l === big ? [128] : [1, 128], sgemm, res);
   printTable(res.rows);
 
   console.log("");

@@ -3,8 +3,12 @@
 import * as mx from "@tiny-llm/array";
 
 import type { Sgemm } from "./openblas";
+import { plainRead } from "./memory";
 import { compare } from "./stats";
 import { barText, gbps, gflops, ratioText, type Row } from "./table";
+
+/** How long OpenBLAS's spinning workers get to go idle before ours run again. */
+const OPENBLAS_SETTLE_MS = 150;
 
 export interface MatmulBenchResult {
   rows: Row[];
@@ -23,7 +27,7 @@ export function benchGemm(n: number, blas: Sgemm | null, out: MatmulBenchResult)
   const { a, f32: fa } = randn([n, n], 1);
   const { a: b, f32: fb } = randn([n, n], 2);
   const fc = new Float32Array(n * n);
-  const t = compare(() => void mx.matmul(a, b), blas ? () => blas.sgemm(n, n, n, fa, fb, false, fc) : null);
+  const t = compare(() => void mx.matmul(a, b), blas ? () => blas.sgemm(n, n, n, fa, fb, false, fc) : null, 5, 0.4, OPENBLAS_SETTLE_MS);
   const flops = 2 * n * n * n;
   const ratio = t.ref === null ? null : t.ref / t.ours;
   out.rows.push({
@@ -58,13 +62,13 @@ export const QWEN2_LINEARS: Linear[] = [
 
 /**
  * x @ W.T with W [out x in] (a transposed view, no copy) in `wDtype`, for each M in
- * `ms`. M = 1 is decode: memory-bound, reported in GB/s of weights read against the
- * read bandwidth `readBw` (bytes/s). M > 1 is prefill: compute-bound, reported in
- * GFLOP/s against OpenBLAS sgemm on the same values in float32. `gemvBar` marks the
- * one shape whose M = 1 ratio is a checked bar.
+ * `ms`. M = 1 is decode: memory-bound, reported in GB/s of weights read against a
+ * plain read of as many bytes, timed alternately with it. M > 1 is prefill:
+ * compute-bound, reported in GFLOP/s against OpenBLAS sgemm on the same values in
+ * float32. `gemvBar` marks the one shape whose M = 1 ratio is a checked bar.
  */
 export function benchLinear(
-  l: Linear, wDtype: "float32" | "bfloat16", ms: number[], readBw: number, blas: Sgemm | null, out: MatmulBenchResult, gemvBar = false,
+  l: Linear, wDtype: "float32" | "bfloat16", ms: number[], blas: Sgemm | null, out: MatmulBenchResult, gemvBar = false,
 ): void {
   const K = l.in, N = l.out;
   const { a: w, f32: wf } = randn([N, K], 3, 0.02, wDtype);
@@ -72,26 +76,23 @@ export function benchLinear(
   const label = `${l.model} ${l.name} ${wDtype === "float32" ? "f32" : "bf16"} W`;
   for (const M of ms) {
     const { a: x, f32: fx } = randn([M, K], 4);
-    const fc = new Float32Array(M * N);
-    const sgemm = blas ? () => blas.sgemm(M, N, K, fx, wf, true, fc) : null;
     if (M === 1) {
-      // The bf16 rows compare with the memory read; the f32 rows with OpenBLAS too.
-      const t = compare(() => void mx.matmul(x, wT), wDtype === "float32" ? sgemm : null);
       const bytes = N * K * w.itemsize;
-      const ratio = bytes / t.ours / readBw;
-      const inCache = bytes < 32 * 2 ** 20;
-      const blasText = t.ref === null ? "" : `, OpenBLAS ${gbps(bytes, t.ref)}`;
+      const t = compare(() => void mx.matmul(x, wT), plainRead(bytes));
+      const ratio = t.ref! / t.ours;
       out.rows.push({
         kase: `${label}${gemvBar ? " (GEMV bar)" : ""}`,
         shape: `${M} x ${N} x ${K}`,
         ours: gbps(bytes, t.ours),
-        reference: `read ${gbps(readBw, 1)}${blasText}${inCache ? " (W fits in L3)" : ""}`,
+        reference: `read ${gbps(bytes, t.ref!)}${bytes < 32 * 2 ** 20 ? " (fits in L3)" : ""}`,
         ratio: ratioText(ratio),
         bar: gemvBar ? barText(ratio, 0.8) : "",
       });
       if (gemvBar) out.bars.push({ name: `GEMV bf16 ${N}x${K} vs read bandwidth`, ratio, min: 0.8 });
     } else {
-      const t = compare(() => void mx.matmul(x, wT), sgemm, 3, 0.6);
+      const fc = new Float32Array(M * N);
+      const sgemm = blas ? () => blas.sgemm(M, N, K, fx, wf, true, fc) : null;
+      const t = compare(() => void mx.matmul(x, wT), sgemm, 3, 0.6, OPENBLAS_SETTLE_MS);
       const flops = 2 * M * N * K;
       const ratio = t.ref === null ? null : t.ref / t.ours;
       out.rows.push({

@@ -35,9 +35,13 @@ export function runsFor(oneRun: number, budget: number, min = 3, max = 50): numb
 
 /**
  * Times `ours` and `ref` in alternating rounds (so drifting clocks and noisy
- * neighbours hit both alike) and returns the median seconds of each.
+ * neighbours hit both alike) and returns the median seconds of each. `settleMs`
+ * waits after each block of `ref` runs: OpenBLAS's workers keep spinning after a call
+ * (up to 2^28 cycles, about 0.1 s, by default) and would take a core from ours.
  */
-export function compare(ours: () => void, ref: (() => void) | null, rounds = 5, budget = 0.4): { ours: number; ref: number | null } {
+export function compare(
+  ours: () => void, ref: (() => void) | null, rounds = 5, budget = 0.4, settleMs = 0,
+): { ours: number; ref: number | null } {
   ours();
   const t = now();
   ours();
@@ -49,9 +53,7 @@ export function compare(ours: () => void, ref: (() => void) | null, rounds = 5, 
     a.push(...timeRuns(ours, per, 0));
     if (ref) {
       b.push(...timeRuns(ref, per, 0));
-      // OpenBLAS's workers keep spinning after each call (up to 2^28 cycles, about
-      // 0.1 s, by default) and would take a core from the next run of ours.
-      sleep(150);
+      if (settleMs > 0) sleep(settleMs);
     }
   }
   return { ours: median(a), ref: ref ? median(b) : null };
