@@ -139,6 +139,12 @@ describe("array_creation hand-written", () => {
     expect(() => mx.random.uniform([2, -3])).toThrow(mx.ArrayError);
   });
 
+  test("array_creation_error_too_large", () => {
+    // 4 TB: the allocation fails with an ArrayError naming the shape, not a RangeError.
+    expect(() => mx.zeros([100000, 100000, 100])).toThrow(mx.ArrayError);
+    expect(() => mx.ones([100000, 100000, 100], "bfloat16")).toThrow(/^alloc: .*\[100000,100000,100\] of bfloat16/);
+  });
+
   test("array_creation_error_bad_dtype", () => {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     expect(() => mx.zeros([2], "float64" as any)).toThrow(/^zeros: .*float64/);

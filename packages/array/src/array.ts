@@ -2,6 +2,7 @@
 // also available as a method (a.matmul(b) is mx.matmul(a, b)).
 import type { Device } from "./backend";
 import { Dtype, itemsize, TypedArray } from "./dtype";
+import { ArrayError, fmtShape } from "./errors";
 import { contiguousStrides, shapeSize } from "./layout";
 import * as conv from "./ops/convert";
 import * as ew from "./ops/elementwise";
@@ -39,7 +40,13 @@ export class NDArray {
 
   /** A new contiguous, zero-filled array. */
   static empty(shape: readonly number[], dtype: Dtype, device: Device = "cpu"): NDArray {
-    const buf = new ArrayBuffer(shapeSize(shape) * itemsize(dtype));
+    const bytes = shapeSize(shape) * itemsize(dtype);
+    let buf: ArrayBuffer;
+    try {
+      buf = new ArrayBuffer(bytes);
+    } catch (e) {
+      throw new ArrayError("alloc", `cannot allocate ${bytes} bytes for shape ${fmtShape(shape)} of ${dtype} (${(e as Error).message})`);
+    }
     return new NDArray(buf, [...shape], contiguousStrides(shape), 0, dtype, device);
   }
 
