@@ -19,7 +19,8 @@
         "native/src/matmul.cc",
         "native/src/gemm.cc",
         "native/src/gemv.cc",
-        "native/src/read_bandwidth.cc"
+        "native/src/read_bandwidth.cc",
+        "native/src/huge_pages.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

@@ -1,6 +1,7 @@
 // NDArray: a strided view (shape, strides, offset) over one buffer, with every op
 // also available as a method (a.matmul(b) is mx.matmul(a, b)).
 import type { Device } from "./backend";
+import { native } from "./backend/native";
 import { Dtype, itemsize, TypedArray } from "./dtype";
 import { ArrayError, fmtShape } from "./errors";
 import { contiguousStrides, shapeSize } from "./layout";
@@ -13,6 +14,9 @@ import * as scan from "./ops/scan";
 import * as shp from "./ops/shape";
 import * as srt from "./ops/sort";
 import { formatArray } from "./print";
+
+/** Buffers this large get transparent huge pages: fewer page faults on first write. */
+const HUGE_PAGE_MIN_BYTES = 4 << 20;
 
 /** An operand: an array, or a JS number / boolean taken as a scalar of a fitting dtype. */
 export type Scalar = number | boolean;
@@ -38,15 +42,26 @@ export class NDArray {
     this.size = shapeSize(shape);
   }
 
-  /** A new contiguous, zero-filled array. */
+  /**
+   * A new contiguous array whose elements are not initialised (numpy's empty): for
+   * results that a kernel then writes in full, so that no time goes into zeroing
+   * memory about to be overwritten. Use mx.zeros for zeros.
+   */
   static empty(shape: readonly number[], dtype: Dtype, device: Device = "cpu"): NDArray {
+    return NDArray.allocate(shape, dtype, device, false);
+  }
+
+  /** A new contiguous array, zero-filled when `zeroed`, else uninitialised. */
+  static allocate(shape: readonly number[], dtype: Dtype, device: Device, zeroed: boolean): NDArray {
     const bytes = shapeSize(shape) * itemsize(dtype);
     let buf: ArrayBuffer;
     try {
-      buf = new ArrayBuffer(bytes);
+      // Buffer.allocUnsafeSlow is an unpooled, uninitialised ArrayBuffer of its own.
+      buf = zeroed ? new ArrayBuffer(bytes) : (Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer);
     } catch (e) {
       throw new ArrayError("alloc", `cannot allocate ${bytes} bytes for shape ${fmtShape(shape)} of ${dtype} (${(e as Error).message})`);
     }
+    if (bytes >= HUGE_PAGE_MIN_BYTES) native.adviseHugePages(buf);
     return new NDArray(buf, [...shape], contiguousStrides(shape), 0, dtype, device);
   }
 

@@ -29,6 +29,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add("matmul", tl::Matmul);
   add("randomBits", tl::RandomBits);
   add("readBandwidth", tl::ReadBandwidth);
+  add("adviseHugePages", tl::AdviseHugePages);
   return exports;
 }
 

@@ -19,5 +19,6 @@ Napi::Value TakeAlongAxis(const Napi::CallbackInfo &info);
 Napi::Value Matmul(const Napi::CallbackInfo &info);
 Napi::Value RandomBits(const Napi::CallbackInfo &info);
 Napi::Value ReadBandwidth(const Napi::CallbackInfo &info);
+Napi::Value AdviseHugePages(const Napi::CallbackInfo &info);
 
 }  // namespace tl

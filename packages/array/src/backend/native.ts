@@ -196,6 +196,9 @@ export interface NativeCore {
 
   /** Reads all of `buf` `iters` times, split across all threads (a plain memory read, the benchmark reference); returns the seconds taken. */
   readBandwidth(buf: ArrayBuffer, iters: number): number;
+
+  /** Asks for transparent huge pages behind a fresh buffer's 2 MiB-aligned part (Linux; elsewhere a no-op). */
+  adviseHugePages(buf: ArrayBuffer): void;
 }
 
 function load(): NativeCore {

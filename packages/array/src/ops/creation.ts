@@ -123,7 +123,7 @@ function filled(op: string, shape: number[], value: number | boolean, dtype?: Dt
 
 export function zeros(shape: number[], dtype: Dtype = "float32"): NDArray {
   checkShape("zeros", shape);
-  return NDArray.empty(shape, checkDtype("zeros", dtype));
+  return NDArray.allocate(shape, checkDtype("zeros", dtype), "cpu", true);
 }
 
 export function ones(shape: number[], dtype: Dtype = "float32"): NDArray {
