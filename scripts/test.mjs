@@ -13,7 +13,7 @@
 //       tests/week_<w>_day_<d>.test.ts (test ids are week_<w>_day_<d>_task_<t>_<what>):
 //         tests/week_1_*.test.ts  -> TINY_LLM_SOLUTION=week1_ref
 //         tests/week_2_*.test.ts  -> TINY_LLM_SOLUTION=week2_ref
-//         tests-ref/**/*.test.ts  -> TINY_LLM_SOLUTION=week2_ref (the newest reference)
+//         tests-ref/**/*.test.ts  -> TINY_LLM_SOLUTION=week1_ref (the newest reference)
 //       Jest runs once per group, in that order, with --testMatch narrowed to the
 //       group, so every group gets its own environment. A file under tests/ that does
 //       not follow the naming is an error: --ref could not tell which reference owns it.
@@ -39,14 +39,17 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import keyword from "./keyword.cjs";
+
+const { keywordToRegex, KeywordError } = keyword;
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const SOLUTIONS = ["tiny_llm", "week1_ref", "week2_ref"];
 const DEFAULT_SOLUTION = "tiny_llm";
 /** Which reference runs the course suites of each week under --ref. */
 const WEEK_REFERENCE = { 1: "week1_ref", 2: "week2_ref" };
-/** The solution tests-ref/ runs with under --ref: the newest reference. */
-const TESTS_REF_SOLUTION = "week2_ref";
+/** The solution tests-ref/ runs with under --ref: the newest reference in the checkout. */
+const TESTS_REF_SOLUTION = "week1_ref";
 const COURSE_DIR = "tests";
 const REF_DIR = "tests-ref";
 
@@ -131,75 +134,6 @@ export function parseArgs(argv) {
   opts.watch = Boolean(watchFlag);
   opts.solution ??= DEFAULT_SOLUTION;
   return opts;
-}
-
-// ---------------------------------------------------------------------------------
-// -k expressions -> one regex of lookaheads
-//
-// Grammar (precedence not > and > or, as in pytest):
-//   expr := and ("or" and)*      and := not ("and" not)*
-//   not  := "not" not | atom     atom := "(" expr ")" | WORD
-// Each sub-expression becomes a zero-width pattern that matches at position 0 exactly
-// when the sub-expression holds for the whole name; the final regex anchors it with ^.
-
-function tokenize(expr) {
-  // Every character is whitespace, a parenthesis or part of a word, so this never fails.
-  return expr.match(/[()]|[^\s()]+/g) ?? [];
-}
-
-function escapeRegex(word) {
-  return word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-export function keywordToRegex(expr) {
-  const tokens = tokenize(expr);
-  if (tokens.length === 0) throw new UsageError("-k needs a non-empty expression");
-  let pos = 0;
-  const fail = (what) => {
-    const at = pos < tokens.length ? `"${tokens[pos]}" (token ${pos + 1})` : "the end";
-    throw new UsageError(`-k "${expr}": expected ${what} at ${at}`);
-  };
-  // A node is { src } (a zero-width pattern) or, for a single lookahead,
-  // { look: body, neg } so that `not word` stays the readable (?!.*word).
-  const src = (n) => (n.look !== undefined ? `(?${n.neg ? "!" : "="}${n.look})` : n.src);
-  const parseOr = () => {
-    const parts = [parseAnd()];
-    while (tokens[pos] === "or") {
-      pos++;
-      parts.push(parseAnd());
-    }
-    return parts.length === 1 ? parts[0] : { src: `(?:${parts.map(src).join("|")})` };
-  };
-  const parseAnd = () => {
-    const parts = [parseNot()];
-    while (tokens[pos] === "and") {
-      pos++;
-      parts.push(parseNot());
-    }
-    return parts.length === 1 ? parts[0] : { src: parts.map(src).join("") };
-  };
-  const parseNot = () => {
-    if (tokens[pos] !== "not") return parseAtom();
-    pos++;
-    const inner = parseNot();
-    return inner.look !== undefined ? { look: inner.look, neg: !inner.neg } : { look: inner.src, neg: true };
-  };
-  const parseAtom = () => {
-    const tok = tokens[pos];
-    if (tok === "(") {
-      pos++;
-      const inner = parseOr();
-      if (tokens[pos] !== ")") fail('")"');
-      pos++;
-      return inner;
-    }
-    if (tok === undefined || tok === ")" || tok === "and" || tok === "or" || tok === "not") fail("a word or (");
-    pos++;
-    return { look: `.*${escapeRegex(tok)}`, neg: false };
-  };
-  const tree = parseOr();
-  if (pos !== tokens.length) fail("and / or / the end");
-  return `^${src(tree)}`;
 }
 
 // ---------------------------------------------------------------------------------
@@ -382,7 +316,7 @@ if (isMain) {
   try {
     process.exitCode = main(process.argv.slice(2));
   } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
+    if (!(err instanceof UsageError || err instanceof KeywordError)) throw err;
     console.error(`test: ${err.message}\n\n${USAGE}`);
     process.exitCode = 2;
   }

@@ -44,18 +44,20 @@ export function loadGolden(dir: string, family: string): Golden {
 export type CaseResult = mx.array | mx.array[] | void;
 
 /**
- * One jest test per fixture case, named `${prefix}_${case.id}`: `run` computes the
+ * One jest test per fixture case, named `${prefix}_${case.id}` (`prefix` may depend on
+ * the case, e.g. on its task): `run` computes the
  * op from the case's inputs (as mx arrays) and params; every returned array is
  * compared with the case's expected outputs (dtype, shape, values).
  */
 export function goldenTests(
   dir: string,
   family: string,
-  prefix: string,
+  prefixOf: string | ((c: GoldenCase) => string),
   run: (c: GoldenCase, inputs: mx.array[], g: Golden) => CaseResult,
 ): Golden {
   const g = loadGolden(dir, family);
   for (const c of g.cases) {
+    const prefix = typeof prefixOf === "string" ? prefixOf : prefixOf(c);
     test(`${prefix}_${c.id}`, () => {
       const inputs = c.inputs.map((n) => g.array(n));
       const out = run(c, inputs, g);

@@ -141,11 +141,11 @@ export class NDArray {
   matmul(b: NDArray): NDArray { return lin.matmul(this, b); }
 
   // shape
-  reshape(...shape: number[] | [number[]]): NDArray {
+  reshape(...shape: number[] | [readonly number[]]): NDArray {
     return shp.reshape(this, Array.isArray(shape[0]) ? shape[0] : (shape as number[]));
   }
   flatten(): NDArray { return shp.flatten(this); }
-  transpose(...axes: number[] | [number[]]): NDArray {
+  transpose(...axes: number[] | [readonly number[]]): NDArray {
     if (axes.length === 0) return shp.transpose(this);
     return shp.transpose(this, Array.isArray(axes[0]) ? axes[0] : (axes as number[]));
   }
@@ -155,7 +155,7 @@ export class NDArray {
   moveaxis(src: number, dst: number): NDArray { return shp.moveaxis(this, src, dst); }
   expandDims(axis: Axis): NDArray { return shp.expandDims(this, axis); }
   squeeze(axis?: Axis): NDArray { return shp.squeeze(this, axis); }
-  broadcastTo(shape: number[]): NDArray { return shp.broadcastTo(this, shape); }
+  broadcastTo(shape: readonly number[]): NDArray { return shp.broadcastTo(this, shape); }
   split(sections: number | number[], axis = 0): NDArray[] { return shp.split(this, sections, axis); }
   triu(k = 0): NDArray { return shp.triu(this, k); }
   tril(k = 0): NDArray { return shp.tril(this, k); }

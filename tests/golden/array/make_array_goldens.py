@@ -20,12 +20,14 @@ half / bfloat16 CPU kernels, so every float op below runs on float32 upcasts.
 Integer results that torch gives as int64 are cast to int32 (the library has no int64).
 Everything is deterministic: each family has its own fixed seed.
 """
-import json
 import os
-import struct
+import sys
 
 import numpy as np
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from golden_writer import Fixture  # noqa: E402
 
 OUT_DIR = os.path.dirname(os.path.abspath(__file__))
 torch.set_num_threads(1)
@@ -33,74 +35,6 @@ torch.set_num_threads(1)
 TD = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 FLOATS = ["float32", "float16", "bfloat16"]
 SHORT = {"float32": "f32", "float16": "f16", "bfloat16": "bf16"}
-
-
-# --------------------------------------------------------------------------- writer
-def tensor_bytes(x):
-    """(safetensors dtype, shape, little-endian bytes) of a torch tensor or numpy array."""
-    if isinstance(x, torch.Tensor):
-        x = x.contiguous()
-        if x.dtype == torch.bfloat16:
-            return "BF16", list(x.shape), x.view(torch.int16).numpy().astype("<i2").tobytes()
-        m = {torch.float32: ("F32", "<f4"), torch.float16: ("F16", "<f2"),
-             torch.int32: ("I32", "<i4"), torch.uint8: ("U8", "u1"), torch.bool: ("BOOL", "u1")}
-        if x.dtype not in m:
-            raise TypeError(f"unsupported torch dtype {x.dtype} (cast int64 to int32 first)")
-        code, npdt = m[x.dtype]
-        return code, list(x.shape), x.numpy().astype(npdt).tobytes()
-    x = np.array(x, order="C")  # (np.ascontiguousarray would turn 0-d into 1-d)
-    m = {np.dtype(np.float32): ("F32", "<f4"), np.dtype(np.float16): ("F16", "<f2"),
-         np.dtype(np.int32): ("I32", "<i4"), np.dtype(np.uint32): ("U32", "<u4"),
-         np.dtype(np.uint8): ("U8", "u1"), np.dtype(np.bool_): ("BOOL", "u1")}
-    if x.dtype not in m:
-        raise TypeError(f"unsupported numpy dtype {x.dtype}")
-    code, npdt = m[x.dtype]
-    return code, list(x.shape), x.astype(npdt).tobytes()
-
-
-class Fixture:
-    def __init__(self, family):
-        self.family = family
-        self.tensors = {}  # name -> (code, shape, bytes)
-        self.cases = []
-        self.ids = set()
-
-    def case(self, cid, op, inputs, outputs, tol=None, **params):
-        if cid in self.ids:
-            raise ValueError(f"duplicate case id {cid}")
-        self.ids.add(cid)
-        names_in, names_out = [], []
-        for i, t in enumerate(inputs):
-            n = f"{cid}/in{i}"
-            self.tensors[n] = tensor_bytes(t)
-            names_in.append(n)
-        for i, t in enumerate(outputs):
-            n = f"{cid}/out{i}"
-            self.tensors[n] = tensor_bytes(t)
-            names_out.append(n)
-        c = {"id": cid, "op": op, "params": params, "inputs": names_in, "outputs": names_out}
-        if tol is not None:
-            c["tol"] = tol
-        self.cases.append(c)
-
-    def write(self):
-        header = {}
-        blob = bytearray()
-        for name in sorted(self.tensors):
-            code, shape, data = self.tensors[name]
-            header[name] = {"dtype": code, "shape": shape,
-                            "data_offsets": [len(blob), len(blob) + len(data)]}
-            blob += data
-        header["__metadata__"] = {"cases": json.dumps(self.cases, allow_nan=False)}
-        h = json.dumps(header, allow_nan=False).encode("utf-8")
-        h += b" " * ((8 - len(h) % 8) % 8)
-        path = os.path.join(OUT_DIR, f"{self.family}.safetensors")
-        with open(path, "wb") as f:
-            f.write(struct.pack("<Q", len(h)))
-            f.write(h)
-            f.write(blob)
-        print(f"{path}: {len(self.cases)} cases, {8 + len(h) + len(blob)} bytes")
-        return len(self.cases)
 
 
 # --------------------------------------------------------------------------- oracle helpers
@@ -131,7 +65,7 @@ def sname(shape):
 
 # --------------------------------------------------------------------------- creation
 def make_creation():
-    F = Fixture("creation")
+    F = Fixture(OUT_DIR, "creation")
     # arange: args as a JS call would pass them; expected dtype from the spec
     # (int32 when all args are integers, else float32). torch computes the values.
     for cid, args, dtype in [
@@ -189,7 +123,7 @@ TORCH_BIN = {
 
 
 def make_elementwise():
-    F = Fixture("elementwise")
+    F = Fixture(OUT_DIR, "elementwise")
     rng = np.random.default_rng(1001)
 
     def data(shape, op, which):
@@ -355,7 +289,7 @@ def make_elementwise():
 
 # --------------------------------------------------------------------------- reductions
 def make_reduce():
-    F = Fixture("reduce")
+    F = Fixture(OUT_DIR, "reduce")
     rng = np.random.default_rng(2002)
     axis_cfgs = [
         ("all", None, False), ("all_keepdims", None, True), ("axis0", 0, False),
@@ -497,7 +431,7 @@ def make_reduce():
 
 # --------------------------------------------------------------------------- matmul
 def make_matmul():
-    F = Fixture("matmul")
+    F = Fixture(OUT_DIR, "matmul")
     rng = np.random.default_rng(3003)
     cases = [
         ("2d_3x4_4x5", (3, 4), (4, 5), None),
@@ -542,7 +476,7 @@ def make_matmul():
 
 # --------------------------------------------------------------------------- shape / indexing
 def make_shape():
-    F = Fixture("shape")
+    F = Fixture(OUT_DIR, "shape")
     rng = np.random.default_rng(4004)
     x = torch.from_numpy(rng.uniform(-2, 2, (2, 3, 4)).astype(np.float32))
     F.case("reshape_2x3x4_to_4x6", "reshape", [x], [x.reshape(4, 6)], shape=[4, 6])
@@ -649,7 +583,7 @@ def make_shape():
 
 # --------------------------------------------------------------------------- sort
 def make_sort():
-    F = Fixture("sort")
+    F = Fixture(OUT_DIR, "sort")
     rng = np.random.default_rng(5005)
     x32 = rng.uniform(-3, 3, (3, 6))
     xt32 = rng.integers(-2, 3, (3, 8)).astype(np.float32)  # many ties
@@ -681,7 +615,7 @@ def make_sort():
 
 # --------------------------------------------------------------------------- astype
 def make_astype():
-    F = Fixture("astype")
+    F = Fixture(OUT_DIR, "astype")
     # float32 -> float16 / bfloat16 rounding: ties to even, overflow, subnormals, specials
     vals = np.array([0.0, -0.0, 1.0, 1.0 + 2.0 ** -11, 1.0 + 3 * 2.0 ** -11, 1.0 + 2.0 ** -8, 1.0 + 3 * 2.0 ** -8,
                      65504.0, 65520.0, 1e6, -1e6, 6e-8, 1e-5, 3.14159265, -2.71828,
@@ -733,7 +667,7 @@ def make_astype():
 # --------------------------------------------------------------------------- print
 def make_print():
     """Expected strings are numpy's own repr (numpy has no bfloat16: none here)."""
-    F = Fixture("print")
+    F = Fixture(OUT_DIR, "print")
     np.set_printoptions()  # numpy defaults
     cases = [
         ("int32_2x2", np.array([[1, 2], [3, 4]], np.int32)),

@@ -1,0 +1,68 @@
+// The learner's workbook as it ships: it compiles, the references keep its signatures,
+// and every course test reaches a stub of its own task and fails there with
+// NotImplementedError and nothing else.
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import type * as Workbook from "@tiny-llm/tiny-llm";
+import * as week1Ref from "@tiny-llm/tiny-llm-week1-ref";
+import { runCourseSuites } from "./course-run";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+// Compile-time: the reference is assignable to the workbook's API, so a learner's code
+// and the reference are interchangeable (tsc checks this file in course_typecheck below).
+type Week1Api = Omit<typeof Workbook, "NotImplementedError">;
+const week1Api: Week1Api = week1Ref;
+
+test("course_workbook_and_reference_export_the_same_names", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const workbook = require("@tiny-llm/tiny-llm") as typeof Workbook;
+  const exercises = Object.keys(workbook).filter((k) => k !== "NotImplementedError").sort();
+  const reference = Object.keys(week1Api).filter((k) => k !== "ArgumentError").sort();
+  expect(reference).toEqual(exercises);
+});
+
+test("course_untouched_workbook_fails_only_with_not_implemented", () => {
+  const run = runCourseSuites("tiny_llm");
+  expect(run.suiteErrors).toEqual([]);
+  expect(run.tests.length).toBeGreaterThan(0);
+  const wrong = run.tests.flatMap((t) => {
+    if (t.status !== "failed") return [`${t.title}: ${t.status}, expected a NotImplementedError failure`];
+    const first = t.failureMessages.join("\n");
+    const m = /NotImplementedError: \S+ is not implemented yet \(([^;]+);/.exec(first);
+    if (!m) return [`${t.title}: failed without NotImplementedError:\n${first.split("\n").slice(0, 3).join("\n")}`];
+    const tasks = m[1].split(", ");
+    // The stub that threw must be one of this test's task: ..._week_1_day_2_task_1_rope_... -> week_1_day_2_task_1.
+    const own = /week_\d+_day_\d+_task_\d+/.exec(t.title)?.[0];
+    return own && tasks.includes(own) ? [] : [`${t.title}: reached the stub of ${tasks.join(", ")}`];
+  });
+  expect(wrong).toEqual([]);
+});
+
+test("course_typecheck", () => {
+  // The workbook, the references, the course suites and these tests, as tsc sees them.
+  const tsc = require.resolve("typescript/bin/tsc");
+  const out = spawnSync(process.execPath, [tsc, "-p", path.join(ROOT, "tests", "tsconfig.json")], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  expect(out.stdout + out.stderr).toBe("");
+  expect(out.status).toBe(0);
+});
+
+test("course_stub_package_compiles_on_its_own", () => {
+  const tsc = require.resolve("typescript/bin/tsc");
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-workbook-"));
+  try {
+    const out = spawnSync(process.execPath, [tsc, "-p", path.join(ROOT, "packages", "tiny-llm"), "--outDir", outDir], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
+    expect(out.stdout + out.stderr).toBe("");
+    expect(fs.existsSync(path.join(outDir, "index.js"))).toBe(true);
+  } finally {
+    fs.rmSync(outDir, { recursive: true, force: true });
+  }
+});
