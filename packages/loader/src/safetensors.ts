@@ -10,11 +10,17 @@ export type { TensorInfo } from "./safetensors-format";
 
 const redownload = "download it again";
 
-/** Reads exactly `length` bytes at `position` into `into` (retrying short reads). */
+/** Bytes asked of one read: Linux returns at most ~2 GiB per read(2) anyway. */
+const MAX_READ = 1 << 30;
+
+/**
+ * Fills `into` from the file at `position`; returns the bytes read (fewer only at the
+ * end of the file). One readSync, except for short reads and tensors over 1 GiB.
+ */
 function readFully(fd: number, into: Uint8Array, position: number): number {
   let done = 0;
   while (done < into.length) {
-    const n = fs.readSync(fd, into, done, into.length - done, position + done);
+    const n = fs.readSync(fd, into, done, Math.min(into.length - done, MAX_READ), position + done);
     if (n === 0) break;
     done += n;
   }

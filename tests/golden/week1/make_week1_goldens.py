@@ -1,18 +1,19 @@
 #!/usr/bin/env python3
-"""Golden values for week 1, days 1-4: inputs and PyTorch-CPU outputs.
+"""Golden values for week 1, days 1-7 (layers): inputs and PyTorch-CPU outputs.
 
 Run where torch >= 2.5 and transformers are installed (Debian's torch 1.13 lacks
 scaled_dot_product_attention's enable_gqa and nn.RMSNorm):
 
     python3 tests/golden/week1/make_week1_goldens.py
 
-One fixture per day (day1..day4.safetensors, format in ../golden_writer.py). Each case
+One fixture per day (day1..day7.safetensors, format in ../golden_writer.py). Each case
 carries params.task (the task its test belongs to; its test is
 week_1_day_<d>_task_<t>_<case id>) and the arguments of the call.
 
 The oracles are PyTorch's own where it has one: softmax, F.linear, F.silu,
 F.scaled_dot_product_attention (with enable_gqa for day 3), nn.MultiheadAttention,
-nn.RMSNorm, and transformers' Qwen2MLP. RoPE is written here from the paper's formula,
+nn.RMSNorm, and transformers' Qwen2MLP, Qwen2Attention and Qwen2DecoderLayer (float32,
+eager attention). The whole tiny model is checked by make_tiny_model_goldens.py. RoPE is written here from the paper's formula,
 as a complex rotation of each pair of dims. Causal masks are built from their definition
 (query i of L sees keys j <= S - L + i): torch's is_causal aligns the mask top-left,
 which is not what decoding with a cache needs.
@@ -229,9 +230,106 @@ def make_day4():
     return F4.write()
 
 
+# --------------------------------------------------------------------------- day 5
+def make_day5():
+    from transformers import Qwen2Config
+    from transformers.models.qwen2.modeling_qwen2 import Qwen2Attention, Qwen2DecoderLayer, Qwen2RotaryEmbedding
+
+    F5 = CourseFixture(OUT_DIR, "day5")
+    for N, L, E, Hq, Hkv, I, theta in [(1, 5, 32, 4, 2, 64, 10000.0), (2, 7, 64, 8, 2, 96, 1000000.0),
+                                       (1, 4, 48, 6, 6, 80, 1000000.0), (2, 3, 32, 4, 1, 48, 10000.0)]:
+        cfg = Qwen2Config(hidden_size=E, num_attention_heads=Hq, num_key_value_heads=Hkv, intermediate_size=I,
+                          rms_norm_eps=1e-6, rope_theta=theta, max_position_embeddings=64)
+        if getattr(cfg, "rope_parameters", None):
+            cfg.rope_parameters["rope_theta"] = theta
+        cfg._attn_implementation = "eager"
+        D = E // Hq
+        rot = Qwen2RotaryEmbedding(config=cfg)
+        assert torch.allclose(rot.inv_freq, 1.0 / theta ** (torch.arange(0, D, 2).float() / D)), "rope_theta not applied"
+        x = randn((N, L, E), "float32")
+        pos = torch.arange(L)[None].expand(N, L)
+        cos_sin = rot(x, pos)
+        mask = causal(L, L, "float32")[None, None].expand(N, 1, L, L)
+        layer = Qwen2DecoderLayer(cfg, layer_idx=0)
+        with torch.no_grad():
+            for name, prm in layer.named_parameters():
+                fan_in = prm.shape[-1]
+                prm.copy_(randn(tuple(prm.shape), "float32", fan_in ** -0.5 if prm.ndim == 2 else 0.2)
+                          + (1.0 if "layernorm" in name else 0.0))
+            attn_out = layer.self_attn(x, position_embeddings=cos_sin,
+                                       attention_mask=mask)[0]
+            block_out = layer(x, attention_mask=mask, position_ids=pos, position_embeddings=cos_sin)
+            block_out = block_out[0] if isinstance(block_out, tuple) else block_out
+        a = layer.self_attn
+        attn_w = [a.q_proj.weight, a.k_proj.weight, a.v_proj.weight, a.o_proj.weight,
+                  a.q_proj.bias, a.k_proj.bias, a.v_proj.bias]
+        m = layer.mlp
+        block_w = attn_w + [m.gate_proj.weight, m.up_proj.weight, m.down_proj.weight,
+                            layer.input_layernorm.weight, layer.post_attention_layernorm.weight]
+        dims = dict(hiddenSize=E, numHeads=Hq, numKvHeads=Hkv, intermediateSize=I, theta=theta, maxSeqLen=64,
+                    rmsNormEps=1e-6)
+        base = f"N{N}_L{L}_E{E}_Hq{Hq}_Hkv{Hkv}_theta{int(theta)}"
+        F5.case(base, "qwen2_attention", [x] + [w.detach() for w in attn_w], [attn_out], task=1, **dims)
+        F5.case(base + f"_I{I}", "qwen2_block", [x] + [w.detach() for w in block_w], [block_out], task=2, **dims)
+    for dt in DTYPES:
+        V, E = 50, 16
+        w = randn((V, E), dt)
+        ids = torch.randint(0, V, (2, 7), generator=_gen, dtype=torch.int32)
+        F5.case(f"lookup_V{V}_E{E}_{SHORT[dt]}", "embedding", [ids, w], [F.embedding(ids.long(), w)], task=3,
+                vocabSize=V, dim=E)
+        x = randn((2, 3, E), dt)
+        F5.case(f"as_linear_V{V}_E{E}_{SHORT[dt]}", "embedding_as_linear", [x, w], [F.linear(x, w)], task=3,
+                vocabSize=V, dim=E)
+    return F5.write()
+
+
+# --------------------------------------------------------------------------- day 6
+def make_day6():
+    """dequantizeLinear: codes packed LSB-first, 32/bits to a uint32 word, along each row."""
+    F6 = CourseFixture(OUT_DIR, "day6")
+    for dt in ["float16", "bfloat16"]:
+        for O, I, group, bits in [(4, 64, 64, 4), (3, 128, 32, 4), (5, 64, 64, 8), (2, 128, 64, 2)]:
+            codes = torch.randint(0, 2 ** bits, (O, I), generator=_gen, dtype=torch.int64)
+            per_word = 32 // bits
+            shifts = torch.arange(per_word, dtype=torch.int64) * bits
+            words = (codes.reshape(O, I // per_word, per_word) << shifts).sum(-1)  # < 2^32
+            scales = randn((O, I // group), dt, 0.05)
+            biases = randn((O, I // group), dt, 0.1)
+            w = (codes.float().reshape(O, I // group, group) * scales.float()[..., None]
+                 + biases.float()[..., None]).reshape(O, I).to(TD[dt])
+            F6.case(f"O{O}_I{I}_group{group}_bits{bits}_{SHORT[dt]}", "dequantize_linear",
+                    [words.to(torch.int64).numpy().astype("uint32"), scales, biases], [w], task=1,
+                    groupSize=group, bits=bits)
+    return F6.write()
+
+
+# --------------------------------------------------------------------------- day 7
+def make_day7():
+    """Sampling: what each rule allows, computed by torch from the same logits."""
+    F7 = CourseFixture(OUT_DIR, "day7")
+    logits = torch.randn((3, 40), generator=_gen) * 2
+    F7.case("greedy", "sample_greedy", [logits], [logits.argmax(-1).to(torch.int32)], task=1)
+    for T in [0.7, 1.5]:
+        F7.case(f"temperature{T:g}", "sample_temperature", [logits], [torch.softmax(logits / T, -1)], task=1,
+                temperature=T)
+    for k in [1, 5]:
+        allowed = torch.zeros_like(logits, dtype=torch.bool).scatter(-1, logits.topk(k, -1).indices, True)
+        F7.case(f"top_k{k}", "sample_top_k", [logits], [allowed], task=1, temperature=1.0, topK=k)
+    for p in [0.5, 0.9]:
+        probs, order = torch.softmax(logits, -1).sort(-1, descending=True)
+        keep = (probs.cumsum(-1) - probs) < p  # the mass before a token is below p
+        allowed = torch.zeros_like(keep).scatter(-1, order, keep)
+        F7.case(f"top_p{p:g}", "sample_top_p", [logits], [allowed], task=1, temperature=1.0, topP=p)
+    for mp in [0.1, 0.5]:
+        probs = torch.softmax(logits, -1)
+        allowed = probs >= mp * probs.max(-1, keepdim=True).values
+        F7.case(f"min_p{mp:g}", "sample_min_p", [logits], [allowed], task=1, temperature=1.0, minP=mp)
+    return F7.write()
+
+
 if __name__ == "__main__":
     major, minor = (int(p) for p in torch.__version__.split(".")[:2])
     if (major, minor) < (2, 5):
         sys.exit(f"torch {torch.__version__} is too old: enable_gqa and nn.RMSNorm need torch >= 2.5")
-    total = make_day1() + make_day2() + make_day3() + make_day4()
+    total = sum(make() for make in [make_day1, make_day2, make_day3, make_day4, make_day5, make_day6, make_day7])
     print(f"total: {total} cases (torch {torch.__version__})")

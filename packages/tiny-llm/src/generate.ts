@@ -1,0 +1,45 @@
+// Generating text, one token at a time, the simplest way: every step runs the model
+// over the whole sequence so far.
+import type { Tokenizer } from "@tiny-llm/loader";
+import { NotImplementedError } from "./not-implemented";
+import type { Qwen2ModelWeek1 } from "./qwen2-week1";
+import type { Sampler } from "./sampler";
+
+/** Options of a generation. */
+export interface GenerateOptions {
+  /** Stop after this many new tokens (default 256). */
+  maxTokens?: number;
+  /** How to pick each token (default greedy). */
+  sampler?: Sampler;
+  /** Token ids that end the reply (default the tokenizer's EOS token). */
+  eosTokenIds?: readonly number[];
+  /** Called with each piece of text as soon as it is whole (never half a UTF-8 character). */
+  onText?: (text: string) => void;
+}
+
+/** What a generation produced, and how long it took. */
+export interface GenerateResult {
+  /** The generated text (without the prompt, without the EOS token). */
+  text: string;
+  /** The generated token ids (without the EOS token). */
+  tokens: number[];
+  /** Tokens of the prompt. */
+  promptTokens: number;
+  /** Seconds of the first step (the whole prompt). */
+  prefillSeconds: number;
+  /** Seconds of the other steps. */
+  decodeSeconds: number;
+  /** "eos": the model ended its reply; "length": maxTokens was reached. */
+  stopReason: "eos" | "length";
+}
+
+/**
+ * Encodes `prompt` (already chat-templated), then repeatedly runs the model over all
+ * tokens so far, samples the next token from the last position's logits, and streams
+ * its text, until an EOS token or `maxTokens`.
+ *
+ * Week 1, day 7, task 2 (book: week1-07-generating-text.md).
+ */
+export function simpleGenerate(model: Qwen2ModelWeek1, tokenizer: Tokenizer, prompt: string, opts: GenerateOptions = {}): GenerateResult {
+  throw new NotImplementedError("simpleGenerate", ["week_1_day_7_task_2"], "week1-07-generating-text.md");
+}

@@ -1,0 +1,63 @@
+// Week 1, day 7: sampling (task 1) and generating text (task 2).
+// Book: week1-07-generating-text.md. Golden values: tests/golden/week1/make_week1_goldens.py
+// (what each sampling rule allows) and make_tiny_model_goldens.py (greedy continuations).
+import * as mx from "@tiny-llm/array";
+import { loadGolden } from "./helpers/golden";
+import { expectClose } from "./helpers/compare";
+import { loadSolution } from "./solution";
+
+const sol = loadSolution();
+const g = loadGolden("week1", "day7");
+const DRAWS = 4000;
+
+/** Token counts of DRAWS samples of each row of `logits` (R x V): R x V. */
+function sampleCounts(sampler: (logits: mx.array) => mx.array, logits: mx.array): number[][] {
+  const [R, V] = logits.shape;
+  const tokens = sampler(mx.broadcastTo(logits.expandDims(1), [R, DRAWS, V]).reshape(R * DRAWS, V)).toTypedArray();
+  const counts = Array.from({ length: R }, () => new Array<number>(V).fill(0));
+  tokens.forEach((t, i) => counts[Math.floor(i / DRAWS)][Number(t)]++);
+  return counts;
+}
+
+for (const c of g.cases) {
+  test(`week_1_day_7_task_${c.params.task}_${c.id}`, () => {
+    const logits = g.array(c.inputs[0]);
+    const expected = g.raw(c.outputs[0]);
+    const { temperature, topK, topP, minP } = c.params;
+    if (c.op === "sample_greedy") {
+      expectClose(sol.makeSampler({ temperature: 0 })(logits), expected);
+      return;
+    }
+    const counts = sampleCounts(sol.makeSampler({ temperature, topK, topP, minP, seed: 7 }), logits);
+    const V = logits.shape[1];
+    if (c.op === "sample_temperature") {
+      // Frequencies within 5 standard deviations of softmax(logits / T).
+      counts.forEach((row, r) => row.forEach((n, v) => {
+        const p = expected.data[r * V + v];
+        const sd = Math.sqrt((p * (1 - p)) / DRAWS);
+        if (Math.abs(n / DRAWS - p) > 5 * sd + 1e-3) throw new Error(`row ${r} token ${v}: frequency ${n / DRAWS}, probability ${p}`);
+      }));
+      return;
+    }
+    // top-k / top-p / min-p: every sample is an allowed token, and more than one token is drawn when more are allowed.
+    counts.forEach((row, r) => {
+      const allowed = row.map((_, v) => expected.data[r * V + v] === 1);
+      row.forEach((n, v) => {
+        if (n > 0 && !allowed[v]) throw new Error(`row ${r}: token ${v} drawn ${n} times, but ${c.op} excludes it`);
+      });
+      const allowedCount = allowed.filter(Boolean).length;
+      const drawn = row.filter((n) => n > 0).length;
+      if (allowedCount > 1 && drawn < 2) throw new Error(`row ${r}: ${allowedCount} tokens allowed, only ${drawn} drawn`);
+    });
+  });
+}
+
+test("week_1_day_7_task_1_same_seed_same_tokens", () => {
+  const logits = g.array(g.cases[0].inputs[0]);
+  const draw = (seed: number) => {
+    const sampler = sol.makeSampler({ temperature: 1, seed });
+    return [0, 1, 2].map(() => Array.from(sampler(logits).toTypedArray()));
+  };
+  expect(draw(3)).toEqual(draw(3));
+  expect(draw(3)).not.toEqual(draw(4));
+});
