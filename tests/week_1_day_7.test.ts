@@ -2,8 +2,9 @@
 // Book: week1-07-generating-text.md. Golden values: tests/golden/week1/make_week1_goldens.py
 // (what each sampling rule allows) and make_tiny_model_goldens.py (greedy continuations).
 import * as mx from "@tiny-llm/array";
-import { loadGolden } from "./helpers/golden";
 import { expectClose } from "./helpers/compare";
+import { loadGolden } from "./helpers/golden";
+import { loadTinyModel, tinyGolden } from "./helpers/tiny-model";
 import { loadSolution } from "./solution";
 
 const sol = loadSolution();
@@ -60,4 +61,41 @@ test("week_1_day_7_task_1_same_seed_same_tokens", () => {
   };
   expect(draw(3)).toEqual(draw(3));
   expect(draw(3)).not.toEqual(draw(4));
+});
+
+// The tiny model's greedy continuations, token for token against transformers.
+for (const c of tinyGolden.cases.filter((c) => c.op === "tiny_model_greedy")) {
+  test(`week_1_day_7_task_2_${c.id}`, () => {
+    const loaded = loadTinyModel(c);
+    const model = new sol.Qwen2ModelWeek1(loaded);
+    const expected = Array.from(tinyGolden.raw(c.outputs[0]).data);
+    const chunks: string[] = [];
+    const result = sol.simpleGenerate(model, loaded.tokenizer, c.params.text, {
+      maxTokens: expected.length,
+      eosTokenIds: [],
+      onText: (t) => chunks.push(t),
+    });
+    expect(result.promptTokens).toBe(tinyGolden.raw(c.inputs[0]).data.length);
+    expect(result.tokens).toEqual(expected);
+    expect(result.stopReason).toBe("length");
+    // Streamed pieces are whole characters and add up to the decoded reply.
+    expect(chunks.some((t) => t.includes("\uFFFD"))).toBe(false);
+    expect(chunks.join("")).toBe(result.text);
+    expect(result.text).toBe(loaded.tokenizer.decode(expected, { skipSpecialTokens: true }));
+  });
+}
+
+test("week_1_day_7_task_2_stops_at_eos", () => {
+  const c = tinyGolden.cases.find((c) => c.op === "tiny_model_greedy")!;
+  const loaded = loadTinyModel(c);
+  const expected = Array.from(tinyGolden.raw(c.outputs[0]).data);
+  // Pretend the 6th greedy token ends the reply: generation stops before it.
+  const stop = expected[5];
+  const first = expected.indexOf(stop);
+  const result = sol.simpleGenerate(new sol.Qwen2ModelWeek1(loaded), loaded.tokenizer, c.params.text, {
+    maxTokens: 32,
+    eosTokenIds: [stop],
+  });
+  expect(result.tokens).toEqual(expected.slice(0, first));
+  expect(result.stopReason).toBe("eos");
 });

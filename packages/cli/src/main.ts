@@ -1,7 +1,47 @@
-// `pnpm main`: chat once with a Qwen2 model. The driver needs the model of week 1,
-// which has not landed yet; until then it says so instead of pretending.
-console.error(
-  "pnpm main: chatting with a model needs the week 1 solution (the Qwen2 model and its loader), " +
-    "which is not in this checkout yet.\nMeanwhile: `pnpm test-ref` checks the array library, `pnpm bench` measures it.",
-);
-process.exit(2);
+// `pnpm main`: chat once with a Qwen2 model and stream the answer (see README.md).
+//
+//   pnpm main --solution week1_ref [--model M] [--prompt TEXT] [--max-tokens N] ...
+//
+// Exit status: 0 done; 2 a bad command line (or a solution / device this checkout
+// lacks); 1 anything else (a model that cannot be loaded, an exercise not written yet,
+// an unexpected error), always as one line on stderr.
+import { parseArgs, USAGE } from "./main/args";
+import { explain, UsageError } from "./main/errors";
+
+/** `pnpm main` runs this in packages/cli; pnpm says where the user typed it in INIT_CWD. */
+function userCwd(): string {
+  const init = process.env.INIT_CWD;
+  return process.env.npm_lifecycle_event === "main" && init ? init : process.cwd();
+}
+
+async function main(argv: string[]): Promise<number> {
+  const io = {
+    out: (text: string) => void process.stdout.write(text),
+    err: (line: string) => void process.stderr.write(line + "\n"),
+  };
+  try {
+    const opts = parseArgs(argv);
+    if (opts.help) {
+      process.stdout.write(USAGE + "\n");
+      return 0;
+    }
+    if (opts.device === "gpu") {
+      throw new UsageError("--device gpu: the GPU backend (WebGPU) arrives in week 2 and is not in this checkout yet; expected --device cpu");
+    }
+    process.chdir(userCwd()); // relative --model paths are the user's
+    // Loaded here, not at the top, so that a failure to load the array library's native
+    // core (not built yet, or being rebuilt) is reported like any other error.
+    const { chat } = await import("./main/chat");
+    await chat(opts, io);
+    return 0;
+  } catch (e) {
+    const { lines, exitCode } = explain(e);
+    for (const line of lines) io.err(line);
+    if (process.env.TINY_LLM_DEBUG === "1" && e instanceof Error && e.stack) io.err(e.stack);
+    return exitCode;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

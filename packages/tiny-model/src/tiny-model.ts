@@ -81,11 +81,18 @@ function writeFolder(dir: string, version: string, fill: (tmp: string) => void):
     writeQwenTokenizer(tmp, { chatTemplate: QWEN2_CHAT_TEMPLATE });
     writeFileAtomic(path.join(tmp, "generation_config.json"), toJson(generationConfigJson()));
     writeFileAtomic(path.join(tmp, STAMP), version);
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.renameSync(tmp, dir);
-  } catch (e) {
+    // Another process (a parallel test worker) may have finished the same folder meanwhile:
+    // then keep its copy, which readers may already have open.
+    if (!isComplete(dir, version)) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      try {
+        fs.renameSync(tmp, dir);
+      } catch (e) {
+        if (!isComplete(dir, version)) throw e;
+      }
+    }
+  } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
-    throw e;
   }
 }
 

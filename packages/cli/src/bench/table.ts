@@ -13,10 +13,15 @@ const HEAD: Row = { kase: "case", shape: "M x N x K", ours: "ours", reference: "
 const KEYS: (keyof Row)[] = ["kase", "shape", "ours", "reference", "ratio", "bar"];
 
 export function printTable(rows: Row[]): void {
-  const all = [HEAD, ...rows];
-  const width = KEYS.map((k) => Math.max(...all.map((r) => r[k].length)));
-  const line = (r: Row) => KEYS.map((k, i) => r[k].padEnd(width[i])).join("  ").trimEnd();
-  console.log(line(HEAD));
+  printColumns(KEYS.map((k) => HEAD[k]), rows.map((r) => KEYS.map((k) => r[k])));
+}
+
+/** A table of any columns, in the same style: a head, a rule, the rows; columns padded to their widest cell. */
+export function printColumns(head: string[], rows: string[][]): void {
+  const all = [head, ...rows];
+  const width = head.map((_, i) => Math.max(...all.map((r) => (r[i] ?? "").length)));
+  const line = (r: string[]) => head.map((_, i) => (r[i] ?? "").padEnd(width[i])).join("  ").trimEnd();
+  console.log(line(head));
   console.log(width.map((w) => "-".repeat(w)).join("  "));
   for (const r of rows) console.log(line(r));
 }

@@ -1,0 +1,42 @@
+// A real checkpoint folder with random bf16 weights, in the exact shapes of a Qwen2
+// config: what `pnpm bench` loads with load() like any downloaded model. Written as
+// one shard per layer (plus one for the embeddings) with model.safetensors.index.json,
+// so that only one shard's arrays are in memory at a time (Qwen2-0.5B: ~1 GB in all,
+// 272 MB for the embedding shard).
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+import * as mx from "@tiny-llm/array";
+import { writeQwenTokenizer, writeSafetensors } from "@tiny-llm/loader";
+
+import { globalTensors, layerTensors, shapesOf, type QWEN2_0_5B_CONFIG, type TensorSpec } from "./qwen2-shapes";
+
+function makeTensor(spec: TensorSpec, seed: number): mx.array {
+  if (spec.init === "ones") return mx.ones(spec.shape, "bfloat16");
+  // Weight values do not change the timings; N(0, 0.02) keeps activations finite.
+  return mx.random.normal(spec.shape, { scale: 0.02, dtype: "bfloat16", key: mx.random.key(seed) });
+}
+
+/** Writes config.json, the tokenizer and random bf16 weights for `config` into `dir` (which must exist). */
+export function writeRandomCheckpoint(dir: string, config: typeof QWEN2_0_5B_CONFIG): void {
+  const s = shapesOf(config);
+  const shards: TensorSpec[][] = [globalTensors(s), ...Array.from({ length: s.layers }, (_, i) => layerTensors(s, i))];
+  const n = String(shards.length).padStart(5, "0");
+  const weightMap: Record<string, string> = {};
+  let totalSize = 0;
+  let seed = 1;
+  shards.forEach((specs, i) => {
+    const file = `model-${String(i + 1).padStart(5, "0")}-of-${n}.safetensors`;
+    const tensors: Record<string, mx.array> = {};
+    for (const spec of specs) {
+      tensors[spec.name] = makeTensor(spec, seed++);
+      weightMap[spec.name] = file;
+      totalSize += tensors[spec.name].nbytes;
+    }
+    writeSafetensors(path.join(dir, file), tensors, { format: "pt" });
+  });
+  const index = { metadata: { total_size: totalSize }, weight_map: weightMap };
+  fs.writeFileSync(path.join(dir, "model.safetensors.index.json"), JSON.stringify(index, null, 2) + "\n");
+  fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify(config, null, 2) + "\n");
+  writeQwenTokenizer(dir);
+}

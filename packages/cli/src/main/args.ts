@@ -1,0 +1,157 @@
+// The command line of `pnpm main`: every option, its value's type and range, and the
+// usage text. Both `--flag value` and `--flag=value`; each option at most once.
+import { SOLUTIONS, type SolutionName } from "../solution";
+import { UsageError } from "./errors";
+
+export const DEFAULT_PROMPT = "Give me a short introduction to large language model.";
+
+/** What `pnpm main` was asked to do. */
+export interface MainOptions {
+  solution: SolutionName;
+  /** A folder or a Hugging Face id; null: the tiny model shipped with the repo. */
+  model: string | null;
+  prompt: string;
+  /** A system message before the prompt (chat template only). */
+  system: string | null;
+  /** Send the prompt as is, without the chat template. */
+  raw: boolean;
+  device: "cpu" | "gpu";
+  maxTokens: number;
+  temperature: number;
+  topK?: number;
+  topP?: number;
+  minP?: number;
+  /** null: pick one at random (and print it). */
+  seed: number | null;
+  help: boolean;
+}
+
+export const USAGE = `usage: pnpm main [options]
+
+Chat once with a Qwen2 model: the prompt goes through the model's chat template, the
+answer streams to stdout, and prompt / prefill / decode figures go to stderr.
+
+  --solution NAME    tiny_llm (your workbook, the default), week1_ref, week2_ref
+  --model M          a model folder, or a Hugging Face id already downloaded, e.g.
+                     Qwen/Qwen2-0.5B-Instruct-MLX (default: the tiny model of the repo,
+                     random weights: it speaks nonsense, fast)
+  --prompt TEXT      the user's message (default: "${DEFAULT_PROMPT}")
+  --system TEXT      a system message before it
+  --raw              no chat template: feed the prompt to the model as is
+  --device cpu|gpu   where to run (default cpu; the GPU backend arrives in week 2)
+  --max-tokens N     stop after N new tokens (default 128)
+  --temperature T    0 picks the most likely token (greedy, the default); > 0 samples
+  --top-k K          sample among the K most likely tokens only
+  --top-p P          ... among the most likely tokens whose probabilities add up to P, in (0, 1]
+  --min-p P          ... among tokens at least P times as likely as the best, in [0, 1)
+  --seed S           seed of the sampler (default: random, printed so a run can be repeated)
+  -h, --help         this text
+
+Examples:
+  pnpm main --solution week1_ref
+  pnpm main --solution week1_ref --model Qwen/Qwen2-0.5B-Instruct-MLX --prompt "What is a KV cache?"
+  pnpm main --solution week1_ref --model ./my-model --temperature 0.7 --top-p 0.8 --seed 42
+Set TINY_LLM_DEBUG=1 to see the stack of an unexpected error.`;
+
+type Kind = "string" | "flag" | "positive-int" | "number" | "seed";
+
+interface Spec {
+  key: keyof MainOptions;
+  kind: Kind;
+  /** What a good value looks like, for messages: "a positive integer, e.g. --max-tokens 128". */
+  expected: string;
+  /** Range check on numbers: true when the value is accepted. */
+  check?: (x: number) => boolean;
+  choices?: readonly string[];
+}
+
+const SPECS: Record<string, Spec> = {
+  "--solution": { key: "solution", kind: "string", expected: `one of ${SOLUTIONS.join(", ")}`, choices: SOLUTIONS },
+  "--model": { key: "model", kind: "string", expected: "a model folder or a Hugging Face id, e.g. --model Qwen/Qwen2-0.5B-Instruct-MLX" },
+  "--prompt": { key: "prompt", kind: "string", expected: 'some text, e.g. --prompt "Hello!"' },
+  "--system": { key: "system", kind: "string", expected: 'some text, e.g. --system "You are a helpful assistant."' },
+  "--raw": { key: "raw", kind: "flag", expected: "no value" },
+  "--device": { key: "device", kind: "string", expected: "cpu or gpu", choices: ["cpu", "gpu"] },
+  "--max-tokens": { key: "maxTokens", kind: "positive-int", expected: "a positive integer, e.g. --max-tokens 128" },
+  "--temperature": { key: "temperature", kind: "number", expected: "a number >= 0, e.g. --temperature 0.7 (0 is greedy)", check: (x) => x >= 0 },
+  "--top-k": { key: "topK", kind: "positive-int", expected: "a positive integer, e.g. --top-k 20" },
+  "--top-p": { key: "topP", kind: "number", expected: "a number in (0, 1], e.g. --top-p 0.8", check: (x) => x > 0 && x <= 1 },
+  "--min-p": { key: "minP", kind: "number", expected: "a number in [0, 1), e.g. --min-p 0.05", check: (x) => x >= 0 && x < 1 },
+  "--seed": { key: "seed", kind: "seed", expected: "an integer in [0, 2^53), e.g. --seed 42" },
+  "--help": { key: "help", kind: "flag", expected: "no value" },
+  "-h": { key: "help", kind: "flag", expected: "no value" },
+};
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** Levenshtein distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur.push(Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+function unknownOption(name: string): UsageError {
+  const names = Object.keys(SPECS).filter((n) => n.startsWith("--"));
+  const near = names.map((n) => ({ n, d: distance(name, n) })).sort((a, b) => a.d - b.d)[0];
+  const hint = near && near.d <= Math.max(1, Math.floor(name.length / 4)) ? `did you mean ${near.n}? ` : "";
+  return new UsageError(`unknown option ${name}; ${hint}expected one of ${names.join(", ")}, -h`);
+}
+
+function parseValue(name: string, spec: Spec, text: string): string | number {
+  if (spec.kind === "string") {
+    if (spec.choices && !spec.choices.includes(text)) throw new UsageError(`${name} ${JSON.stringify(text)} is not accepted; expected ${spec.expected}`);
+    if (text === "" && (name === "--model" || name === "--prompt")) throw new UsageError(`${name} is empty; expected ${spec.expected}`);
+    return text;
+  }
+  const x = NUMBER.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isFinite(x)) throw new UsageError(`${name} ${JSON.stringify(text)} is not a number; expected ${spec.expected}`);
+  if (spec.kind === "positive-int" && !(Number.isInteger(x) && x > 0)) throw new UsageError(`${name} ${text} is not a positive integer; expected ${spec.expected}`);
+  if (spec.kind === "seed" && !(Number.isInteger(x) && x >= 0 && x <= Number.MAX_SAFE_INTEGER)) throw new UsageError(`${name} ${text} is out of range; expected ${spec.expected}`);
+  if (spec.check && !spec.check(x)) throw new UsageError(`${name} ${text} is out of range; expected ${spec.expected}`);
+  return x;
+}
+
+/** Parses the arguments after `pnpm main`; throws UsageError (exit 2) for anything wrong. */
+export function parseArgs(argv: readonly string[]): MainOptions {
+  const opts: MainOptions = {
+    solution: "tiny_llm", model: null, prompt: DEFAULT_PROMPT, system: null, raw: false, device: "cpu",
+    maxTokens: 128, temperature: 0, seed: null, help: false,
+  };
+  const seen = new Set<keyof MainOptions>();
+  // pnpm may hand a literal `--` through (`pnpm main -- --raw`); it means nothing here.
+  const args = argv.filter((a) => a !== "--");
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (!arg.startsWith("-") || arg === "-") {
+      throw new UsageError(`unexpected argument ${JSON.stringify(arg)}; expected options only (--name value), e.g. --prompt "${arg}"`);
+    }
+    const eq = arg.indexOf("=");
+    const name = eq >= 0 ? arg.slice(0, eq) : arg;
+    const spec = SPECS[name];
+    if (!spec) throw unknownOption(name);
+    if (seen.has(spec.key) && spec.key !== "help") throw new UsageError(`${name} given twice; expected each option at most once`);
+    seen.add(spec.key);
+    if (spec.kind === "flag") {
+      if (eq >= 0) throw new UsageError(`${name} takes no value (got ${JSON.stringify(arg.slice(eq + 1))}); expected ${name} alone`);
+      (opts as unknown as Record<string, unknown>)[spec.key] = true;
+      continue;
+    }
+    let text: string;
+    if (eq >= 0) {
+      text = arg.slice(eq + 1);
+    } else {
+      const next = args[i + 1];
+      // "--prompt --raw" forgot the prompt; "-1" is a (bad) number, which its check reports.
+      if (next === undefined || next.startsWith("--") || next === "-h") throw new UsageError(`${name} needs a value; expected ${spec.expected}`);
+      text = next;
+      i++;
+    }
+    (opts as unknown as Record<string, unknown>)[spec.key] = parseValue(name, spec, text);
+  }
+  return opts;
+}

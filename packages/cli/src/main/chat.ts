@@ -1,0 +1,120 @@
+// One chat turn: load the model, template the prompt, stream the answer, report speed.
+import { randomInt } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+import { load, type LoadedModel } from "@tiny-llm/loader";
+import { ensureTinyModels, TINY_MODEL_DIR } from "@tiny-llm/tiny-model";
+import type { GenerateResult, SamplerOptions } from "@tiny-llm/tiny-llm-week1-ref";
+
+import type { MainOptions } from "./args";
+import { MainError } from "./errors";
+import { loadSolution } from "../solution";
+
+/** Where to send text: stdout for the answer, stderr for everything else. */
+export interface Io {
+  out: (text: string) => void;
+  err: (line: string) => void;
+}
+
+const HF_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9_.-]+$/;
+const GET_A_MODEL = "to run a real model: huggingface-cli download Qwen/Qwen2-0.5B-Instruct-MLX, then --model Qwen/Qwen2-0.5B-Instruct-MLX";
+
+/** The model folder (or Hugging Face id) to load, and how to name it. */
+function chooseModel(opts: MainOptions): string {
+  if (opts.model === null) {
+    ensureTinyModels(); // a no-op after `pnpm install`; makes the folder if it was deleted
+    return TINY_MODEL_DIR;
+  }
+  // The current directory is the user's (see main.ts), so relative paths work as typed.
+  return fs.existsSync(opts.model) ? path.resolve(opts.model) : opts.model;
+}
+
+/** load(), with a pointer to real models when the name is neither a folder nor an org/name id. */
+function loadModel(opts: MainOptions, where: string): LoadedModel {
+  try {
+    return load(where);
+  } catch (e) {
+    if (e instanceof Error && e.name === "LoaderError" && opts.model !== null && !fs.existsSync(where) && !HF_ID.test(opts.model)) {
+      e.message += `; ${GET_A_MODEL}`;
+    }
+    throw e;
+  }
+}
+
+/** The text the model sees: the chat template around the messages, or the prompt as is. */
+function templatedPrompt(loaded: LoadedModel, opts: MainOptions): string {
+  if (opts.raw) return opts.prompt;
+  const messages = [...(opts.system === null ? [] : [{ role: "system", content: opts.system }]), { role: "user", content: opts.prompt }];
+  try {
+    return loaded.tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true });
+  } catch (e) {
+    if (e instanceof Error && e.name === "LoaderError") e.message += "; or pass --raw to send the prompt without a template";
+    throw e;
+  }
+}
+
+const rate = (n: number, s: number) => (n > 0 && s > 0 ? `${(n / s).toFixed(1)} tokens/s` : "-");
+
+/** The closing report (stderr). Decode steps are the model calls after the first. */
+function report(r: GenerateResult, opts: MainOptions, io: Io): void {
+  // The first call (prefill) gives the first token; each later call gives one more,
+  // and a final call may give the EOS token, which is not in r.tokens.
+  const steps = r.tokens.length + (r.stopReason === "eos" ? 1 : 0) - 1;
+  const stop = r.stopReason === "eos" ? "eos (the model ended its reply)" : `length (--max-tokens ${opts.maxTokens})`;
+  io.err("==========");
+  io.err(`prompt: ${r.promptTokens} tokens, prefill ${rate(r.promptTokens, r.prefillSeconds)} (${r.prefillSeconds.toFixed(3)} s)`);
+  io.err(`generated: ${r.tokens.length} tokens, decode ${rate(steps, r.decodeSeconds)} (${steps} steps in ${r.decodeSeconds.toFixed(3)} s)`);
+  io.err(`stop: ${stop}`);
+}
+
+/** Runs one chat turn as `opts` says. */
+export async function chat(opts: MainOptions, io: Io): Promise<void> {
+  const solution = await loadSolution(opts.solution);
+  const where = chooseModel(opts);
+  io.err(`Loading ${where} (${opts.solution})...`);
+  const loaded = loadModel(opts, where);
+  const model = new solution.Qwen2ModelWeek1(loaded);
+  loaded.weights.close(); // the model holds its arrays now
+
+  const prompt = templatedPrompt(loaded, opts);
+  const promptTokens = loaded.tokenizer.encode(prompt).length;
+  const context = loaded.config.maxPositionEmbeddings;
+  if (promptTokens >= context) {
+    throw new MainError(`the prompt is ${promptTokens} tokens, the model's context is ${context} (max_position_embeddings); use a shorter prompt`);
+  }
+  let maxTokens = opts.maxTokens;
+  if (promptTokens + maxTokens > context) {
+    maxTokens = context - promptTokens;
+    io.err(`--max-tokens ${opts.maxTokens} would pass the model's context of ${context} tokens: generating at most ${maxTokens}`);
+  }
+
+  const sampling: SamplerOptions = { temperature: opts.temperature, topK: opts.topK, topP: opts.topP, minP: opts.minP };
+  if (opts.temperature > 0) {
+    sampling.seed = opts.seed ?? randomInt(0, 2 ** 31);
+    const knobs = [`temperature ${opts.temperature}`];
+    if (opts.topK !== undefined) knobs.push(`top-k ${opts.topK}`);
+    if (opts.topP !== undefined) knobs.push(`top-p ${opts.topP}`);
+    if (opts.minP !== undefined) knobs.push(`min-p ${opts.minP}`);
+    io.err(`Sampling: ${knobs.join(", ")}, seed ${sampling.seed} (repeat with --seed ${sampling.seed})`);
+  } else {
+    if (opts.topK !== undefined || opts.topP !== undefined || opts.minP !== undefined) {
+      io.err("Greedy decoding (temperature 0): --top-k, --top-p and --min-p only matter with --temperature > 0");
+    }
+    sampling.seed = opts.seed ?? 0;
+  }
+  const sampler = solution.makeSampler(sampling);
+
+  let last = "";
+  const result = solution.simpleGenerate(model, loaded.tokenizer, prompt, {
+    maxTokens,
+    sampler,
+    eosTokenIds: loaded.eosTokenIds,
+    onText: (text) => {
+      io.out(text);
+      last = text;
+    },
+  });
+  if (!last.endsWith("\n")) io.out("\n");
+  report(result, { ...opts, maxTokens }, io);
+}
