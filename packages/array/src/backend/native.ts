@@ -202,7 +202,7 @@ export interface NativeCore {
 }
 
 function load(): NativeCore {
-  const file = path.join(__dirname, "..", "..", "build", "Release", "tiny_llm_array.node");
+  const file = path.join(__dirname, "..", "..", "native", "build", "Release", "tiny_llm_array.node");
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(file) as NativeCore;
