@@ -1,22 +1,75 @@
-// `pnpm bench`: the array core's kernels against their references, on all threads.
+// `pnpm bench`: performance figures, never pass/fail. Two parts, in one run:
+//
+// kernels: the array core's kernels against their references, on all threads.
 //   GEMM: float32 1024^3 against OpenBLAS's cblas_sgemm (bar: ratio >= 1.0).
 //   GEMV: x @ W.T with bf16 W [18944 x 3584], M = 1, against the plain memory read
 //         bandwidth (bar: >= 0.8 of it).
 //   Qwen2-0.5B / 7B linear layers (x @ W.T) at M = 1 and M = 128, with float32 and
 //   bf16 weights, for information.
+// model: prefill and decode tokens/s of a solution's week 1 model (default week1_ref)
+//   on random bf16 weights in the exact shapes of Qwen2-0.5B (see bench/model.ts).
+//
+//   pnpm bench [--part kernels|model|all] [--solution tiny_llm|week1_ref]
 import * as os from "os";
 
 import * as mx from "@tiny-llm/array";
 
 import { QWEN2_LINEARS, benchGemm, benchLinear, type MatmulBenchResult } from "./bench/matmul";
 import { readBandwidth } from "./bench/memory";
+import { benchModel } from "./bench/model";
 import { INSTALL_HINT, loadOpenBlas } from "./bench/openblas";
 import { printTable } from "./bench/table";
+import { explain, UsageError } from "./main/errors";
+import { SOLUTIONS, type SolutionName } from "./solution";
 
-function main(): void {
+const PARTS = ["kernels", "model", "all"] as const;
+type Part = (typeof PARTS)[number];
+
+const USAGE = `usage: pnpm bench [--part kernels|model|all] [--solution ${SOLUTIONS.join("|")}]
+
+  --part kernels    matmul / GEMV kernels against OpenBLAS and the memory read bandwidth (~1 min)
+  --part model      prefill and decode tokens/s of the week 1 model on random weights in
+                    Qwen2-0.5B's shapes (~2 min; writes a 1 GB checkpoint to the temp folder)
+  --part all        both (the default)
+  --solution NAME   whose model the model part runs (default week1_ref)
+Threads: TINY_LLM_NUM_THREADS (default: one per core).`;
+
+interface BenchOptions {
+  part: Part;
+  solution: SolutionName;
+  help: boolean;
+}
+
+function parseBenchArgs(argv: string[]): BenchOptions {
+  const opts: BenchOptions = { part: "all", solution: "week1_ref", help: false };
+  const args = argv.filter((a) => a !== "--");
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "-h" || arg === "--help") {
+      opts.help = true;
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const name = eq >= 0 ? arg.slice(0, eq) : arg;
+    if (name !== "--part" && name !== "--solution") throw new UsageError(`unknown option ${arg}; expected --part ${PARTS.join("|")}, --solution ${SOLUTIONS.join("|")} or -h`);
+    let value: string | undefined;
+    if (eq >= 0) value = arg.slice(eq + 1);
+    else value = args[++i];
+    if (value === undefined || value.startsWith("--")) throw new UsageError(`${name} needs a value`);
+    if (name === "--part") {
+      if (!(PARTS as readonly string[]).includes(value)) throw new UsageError(`--part ${JSON.stringify(value)} is not a part; expected one of ${PARTS.join(", ")}`);
+      opts.part = value as Part;
+    } else {
+      if (!(SOLUTIONS as readonly string[]).includes(value)) throw new UsageError(`unknown solution ${JSON.stringify(value)}; expected one of ${SOLUTIONS.join(", ")}`);
+      opts.solution = value as SolutionName;
+    }
+  }
+  return opts;
+}
+
+/** The kernel part; returns what the model part compares against: f32 GEMM FLOP/s. */
+function benchKernels(readBw: number): number {
   const threads = mx.numThreads();
-  const cpu = os.cpus()[0]?.model.trim() ?? "unknown CPU";
-  console.log(`tiny-llm bench: ${threads} threads (TINY_LLM_NUM_THREADS), ${cpu}, ${os.cpus().length} logical CPUs`);
   const blas = loadOpenBlas(threads);
   if (typeof blas === "string") {
     console.log(`OpenBLAS reference: not available (${blas}).`);
@@ -25,12 +78,10 @@ function main(): void {
     console.log(`OpenBLAS reference: ${blas.path} (${threads} threads)`);
   }
   const sgemm = typeof blas === "string" ? null : blas;
-
-  const readBw = readBandwidth();
   console.log(`memory read bandwidth: ${(readBw / 1e9).toFixed(1)} GB/s (256 MiB buffer, ${threads} threads, median of 7)\n`);
 
   const res: MatmulBenchResult = { rows: [], bars: [] };
-  benchGemm(1024, sgemm, res);
+  const gemm = benchGemm(1024, sgemm, res);
   const big = QWEN2_LINEARS.find((l) => l.model === "7B" && l.name === "gate/up_proj")!;
   benchLinear(big, "bfloat16", [1], sgemm, res, true);
   for (const l of QWEN2_LINEARS) benchLinear(l, "float32", [1, 128], sgemm, res);
@@ -42,6 +93,41 @@ function main(): void {
     const verdict = b.ratio === null ? "not measured (no reference)" : b.ratio >= b.min ? "ok" : "BELOW BAR";
     console.log(`${b.name}: ${b.ratio === null ? "-" : b.ratio.toFixed(2)} (bar ${b.min.toFixed(2)}) ${verdict}`);
   }
+  return gemm;
 }
 
-main();
+async function main(argv: string[]): Promise<number> {
+  let opts: BenchOptions;
+  try {
+    opts = parseBenchArgs(argv);
+  } catch (e) {
+    console.error(`bench: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (opts.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const threads = mx.numThreads();
+  const cpu = os.cpus()[0]?.model.trim() ?? "unknown CPU";
+  console.log(`tiny-llm bench: ${threads} threads (TINY_LLM_NUM_THREADS), ${cpu}, ${os.cpus().length} logical CPUs`);
+  const readBw = readBandwidth();
+  let gemm: number | null = null;
+  if (opts.part !== "model") gemm = benchKernels(readBw);
+  if (opts.part !== "kernels") {
+    if (opts.part === "model") console.log(`memory read bandwidth: ${(readBw / 1e9).toFixed(1)} GB/s (256 MiB buffer, ${threads} threads, median of 7)`);
+    console.log("\n== model: Qwen2-0.5B shapes, random bf16 weights ==");
+    try {
+      await benchModel({ solution: opts.solution, gemmFlops: gemm, readBandwidth: readBw });
+    } catch (e) {
+      // An exercise not written yet, week2_ref, a full disk: one line, as `pnpm main` says it.
+      for (const line of explain(e).lines) console.error(line.replace(/^main: /, "bench: "));
+      return 1;
+    }
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

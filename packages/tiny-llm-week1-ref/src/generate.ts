@@ -2,8 +2,14 @@
 // over the whole sequence so far.
 import * as mx from "@tiny-llm/array";
 import { StreamingDetokenizer, Tokenizer } from "@tiny-llm/loader";
-import type { Qwen2ModelWeek1 } from "./qwen2-week1";
+import type { ForwardOptions } from "./qwen2-week1";
 import { makeSampler, Sampler } from "./sampler";
+
+/** What generation needs of a model: logits for a batch of token ids (Qwen2ModelWeek1 is one). */
+export interface CausalLM {
+  /** inputs: N x L token ids (int32)  ->  N x L x V logits */
+  forward(inputs: mx.array, opts?: ForwardOptions): mx.array;
+}
 
 /** Options of a generation. */
 export interface GenerateOptions {
@@ -40,7 +46,7 @@ export interface GenerateResult {
  *
  * Week 1, day 7, task 2 (book: week1-07-generating-text.md).
  */
-export function simpleGenerate(model: Qwen2ModelWeek1, tokenizer: Tokenizer, prompt: string, opts: GenerateOptions = {}): GenerateResult {
+export function simpleGenerate(model: CausalLM, tokenizer: Tokenizer, prompt: string, opts: GenerateOptions = {}): GenerateResult {
   const { maxTokens = 256, sampler = makeSampler(), onText } = opts;
   const eos = new Set(opts.eosTokenIds ?? (tokenizer.eosTokenId === null ? [] : [tokenizer.eosTokenId]));
   const ids = tokenizer.encode(prompt);

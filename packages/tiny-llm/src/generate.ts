@@ -1,9 +1,16 @@
 // Generating text, one token at a time, the simplest way: every step runs the model
 // over the whole sequence so far.
+import type * as mx from "@tiny-llm/array";
 import type { Tokenizer } from "@tiny-llm/loader";
 import { NotImplementedError } from "./not-implemented";
-import type { Qwen2ModelWeek1 } from "./qwen2-week1";
+import type { ForwardOptions } from "./qwen2-week1";
 import type { Sampler } from "./sampler";
+
+/** What generation needs of a model: logits for a batch of token ids (Qwen2ModelWeek1 is one). */
+export interface CausalLM {
+  /** inputs: N x L token ids (int32)  ->  N x L x V logits */
+  forward(inputs: mx.array, opts?: ForwardOptions): mx.array;
+}
 
 /** Options of a generation. */
 export interface GenerateOptions {
@@ -40,6 +47,6 @@ export interface GenerateResult {
  *
  * Week 1, day 7, task 2 (book: week1-07-generating-text.md).
  */
-export function simpleGenerate(model: Qwen2ModelWeek1, tokenizer: Tokenizer, prompt: string, opts: GenerateOptions = {}): GenerateResult {
+export function simpleGenerate(model: CausalLM, tokenizer: Tokenizer, prompt: string, opts: GenerateOptions = {}): GenerateResult {
   throw new NotImplementedError("simpleGenerate", ["week_1_day_7_task_2"], "week1-07-generating-text.md");
 }

@@ -15,5 +15,5 @@ export type { Qwen2AttentionWeights, Qwen2BlockWeights, ForwardOptions } from ".
 export { makeSampler } from "./sampler";
 export type { Sampler, SamplerOptions } from "./sampler";
 export { simpleGenerate } from "./generate";
-export type { GenerateOptions, GenerateResult } from "./generate";
+export type { CausalLM, GenerateOptions, GenerateResult } from "./generate";
 export { NotImplementedError } from "./not-implemented";

@@ -22,8 +22,8 @@ function randn(shape: number[], seed: number, scale = 1, dtype: mx.Dtype = "floa
   return { a, f32: a.toTypedArray() as Float32Array };
 }
 
-/** C = A @ B for square f32 matrices, ours vs OpenBLAS. */
-export function benchGemm(n: number, blas: Sgemm | null, out: MatmulBenchResult): void {
+/** C = A @ B for square f32 matrices, ours vs OpenBLAS; returns our FLOP/s. */
+export function benchGemm(n: number, blas: Sgemm | null, out: MatmulBenchResult): number {
   const { a, f32: fa } = randn([n, n], 1);
   const { a: b, f32: fb } = randn([n, n], 2);
   const fc = new Float32Array(n * n);
@@ -39,6 +39,7 @@ export function benchGemm(n: number, blas: Sgemm | null, out: MatmulBenchResult)
     bar: barText(ratio, 1.0),
   });
   out.bars.push({ name: `GEMM f32 ${n}^3 vs OpenBLAS`, ratio, min: 1.0 });
+  return flops / t.ours;
 }
 
 interface Linear {
