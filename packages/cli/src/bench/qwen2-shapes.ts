@@ -50,8 +50,8 @@ export function shapesOf(config: typeof QWEN2_0_5B_CONFIG): Qwen2Shapes {
 export interface TensorSpec {
   name: string;
   shape: number[];
-  /** "normal": N(0, 0.02) like a fresh model; "ones": RMSNorm weights. */
-  init: "normal" | "ones";
+  /** "random": small random values, like a fresh model's; "ones": RMSNorm weights. */
+  init: "random" | "ones";
 }
 
 /** The tensors of layer `i` (`model.layers.<i>.*`), named as in the checkpoint. */
@@ -60,24 +60,24 @@ export function layerTensors(s: Qwen2Shapes, i: number): TensorSpec[] {
   const q = s.heads * s.headDim, kv = s.kvHeads * s.headDim;
   return [
     { name: `${p}.input_layernorm.weight`, shape: [s.hidden], init: "ones" },
-    { name: `${p}.mlp.down_proj.weight`, shape: [s.hidden, s.intermediate], init: "normal" },
-    { name: `${p}.mlp.gate_proj.weight`, shape: [s.intermediate, s.hidden], init: "normal" },
-    { name: `${p}.mlp.up_proj.weight`, shape: [s.intermediate, s.hidden], init: "normal" },
+    { name: `${p}.mlp.down_proj.weight`, shape: [s.hidden, s.intermediate], init: "random" },
+    { name: `${p}.mlp.gate_proj.weight`, shape: [s.intermediate, s.hidden], init: "random" },
+    { name: `${p}.mlp.up_proj.weight`, shape: [s.intermediate, s.hidden], init: "random" },
     { name: `${p}.post_attention_layernorm.weight`, shape: [s.hidden], init: "ones" },
-    { name: `${p}.self_attn.k_proj.bias`, shape: [kv], init: "normal" },
-    { name: `${p}.self_attn.k_proj.weight`, shape: [kv, s.hidden], init: "normal" },
-    { name: `${p}.self_attn.o_proj.weight`, shape: [s.hidden, q], init: "normal" },
-    { name: `${p}.self_attn.q_proj.bias`, shape: [q], init: "normal" },
-    { name: `${p}.self_attn.q_proj.weight`, shape: [q, s.hidden], init: "normal" },
-    { name: `${p}.self_attn.v_proj.bias`, shape: [kv], init: "normal" },
-    { name: `${p}.self_attn.v_proj.weight`, shape: [kv, s.hidden], init: "normal" },
+    { name: `${p}.self_attn.k_proj.bias`, shape: [kv], init: "random" },
+    { name: `${p}.self_attn.k_proj.weight`, shape: [kv, s.hidden], init: "random" },
+    { name: `${p}.self_attn.o_proj.weight`, shape: [s.hidden, q], init: "random" },
+    { name: `${p}.self_attn.q_proj.bias`, shape: [q], init: "random" },
+    { name: `${p}.self_attn.q_proj.weight`, shape: [q, s.hidden], init: "random" },
+    { name: `${p}.self_attn.v_proj.bias`, shape: [kv], init: "random" },
+    { name: `${p}.self_attn.v_proj.weight`, shape: [kv, s.hidden], init: "random" },
   ];
 }
 
 /** The tensors outside the layers (tied embeddings: no lm_head.weight). */
 export function globalTensors(s: Qwen2Shapes): TensorSpec[] {
   return [
-    { name: "model.embed_tokens.weight", shape: [s.vocab, s.hidden], init: "normal" },
+    { name: "model.embed_tokens.weight", shape: [s.vocab, s.hidden], init: "random" },
     { name: "model.norm.weight", shape: [s.hidden], init: "ones" },
   ];
 }

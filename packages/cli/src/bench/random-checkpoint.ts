@@ -13,8 +13,11 @@ import { globalTensors, layerTensors, shapesOf, type QWEN2_0_5B_CONFIG, type Ten
 
 function makeTensor(spec: TensorSpec, seed: number): mx.array {
   if (spec.init === "ones") return mx.ones(spec.shape, "bfloat16");
-  // Weight values do not change the timings; N(0, 0.02) keeps activations finite.
-  return mx.random.normal(spec.shape, { scale: 0.02, dtype: "bfloat16", key: mx.random.key(seed) });
+  // Weight values do not change the timings. Uniform on +-0.02 sqrt(3) has the standard
+  // deviation of a fresh model's N(0, 0.02), keeps activations finite, and is drawn
+  // 2.5x faster than normal samples (the draws are most of the time this takes).
+  const a = 0.02 * Math.sqrt(3);
+  return mx.random.uniform(spec.shape, { low: -a, high: a, dtype: "bfloat16", key: mx.random.key(seed) });
 }
 
 /** Writes config.json, the tokenizer and random bf16 weights for `config` into `dir` (which must exist). */

@@ -1,0 +1,196 @@
+// `pnpm main` as a user runs it: a child process (node + tsx on packages/cli/src/main.ts),
+// its exit status, what it streams to stdout and the one line it prints on stderr when
+// something is wrong. Each spawn costs about 0.5 s (bad flags: nothing is loaded) to
+// 2 s (a model is loaded).
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+import { load } from "@tiny-llm/loader";
+import { ensureTinyModels, TINY_MODEL_DIR } from "@tiny-llm/tiny-model";
+import * as ref from "@tiny-llm/tiny-llm-week1-ref";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const CLI_DIR = path.join(ROOT, "packages", "cli");
+const TSX = path.join(path.dirname(require.resolve("tsx/package.json", { paths: [CLI_DIR] })), "dist", "cli.mjs");
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(script: "main" | "bench", args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Run {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
+  // As if started by hand, not by `pnpm main` (which makes INIT_CWD the user's folder).
+  for (const k of ["npm_lifecycle_event", "INIT_CWD", "TINY_LLM_DEBUG"]) if (!opts.env?.[k]) delete env[k];
+  const r = spawnSync(process.execPath, [TSX, path.join(CLI_DIR, "src", `${script}.ts`), ...args], {
+    cwd: opts.cwd ?? ROOT, env, encoding: "utf8", timeout: 60_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const main = (args: string[], opts?: { env?: NodeJS.ProcessEnv; cwd?: string }) => run("main", args, opts);
+
+/** Exit `code`, nothing on stdout, and exactly one `main: ...` line on stderr (returned), no stack. */
+function oneLineError(r: Run, code: number): string {
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+  expect(r.status).toBe(code);
+  expect(r.stdout).toBe("");
+  const lines = r.stderr.split("\n").filter((l) => l !== "");
+  const errors = lines.filter((l) => l.startsWith("main: "));
+  expect(errors).toHaveLength(1);
+  // Around it only the "Loading ..." line and, for a bad command line, the pointer to --help.
+  const others = lines.filter((l) => !l.startsWith("main: ") && !l.startsWith("Loading ") && l !== "Run `pnpm main --help` for the options.");
+  expect(others).toEqual([]);
+  return errors[0];
+}
+
+const tmpDirs: string[] = [];
+function tmpDir(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-cli-"));
+  tmpDirs.push(d);
+  return d;
+}
+
+beforeAll(() => {
+  ensureTinyModels();
+});
+afterAll(() => {
+  for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+test("cli_main_week1_ref_tiny_model_streams_the_greedy_answer_and_speed", () => {
+  const r = main(["--solution", "week1_ref", "--temperature", "0", "--max-tokens=8"]);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+  expect(r.status).toBe(0);
+  expect(r.stderr).toContain(`Loading ${TINY_MODEL_DIR} (week1_ref)...`);
+  expect(r.stderr).toMatch(/^prompt: \d+ tokens, prefill [\d.]+ tokens\/s/m);
+  expect(r.stderr).toMatch(/^generated: \d+ tokens, decode [\d.]+ tokens\/s/m);
+  expect(r.stderr).toMatch(/^stop: (length|eos)/m);
+
+  // What streamed is what the reference generates from the chat-templated default prompt.
+  const loaded = load(TINY_MODEL_DIR);
+  const model = new ref.Qwen2ModelWeek1(loaded);
+  const prompt = loaded.tokenizer.applyChatTemplate(
+    [{ role: "user", content: "Give me a short introduction to large language model." }], { addGenerationPrompt: true });
+  const expected = ref.simpleGenerate(model, loaded.tokenizer, prompt, { maxTokens: 8, eosTokenIds: loaded.eosTokenIds });
+  expect(expected.text.length).toBeGreaterThan(0);
+  expect(r.stdout).toBe(expected.text.endsWith("\n") ? expected.text : expected.text + "\n");
+  expect(r.stderr).toContain(`prompt: ${expected.promptTokens} tokens`);
+});
+
+test("cli_main_sampling_prints_its_seed_and_repeats_with_it", () => {
+  const first = main(["--solution", "week1_ref", "--temperature", "0.9", "--top-p", "0.95", "--max-tokens", "6"]);
+  expect(first.status).toBe(0);
+  const seed = /seed (\d+) \(repeat with --seed \1\)/.exec(first.stderr)?.[1];
+  expect(seed).toBeDefined();
+  // Again with that seed, from the model's parent folder with a relative --model.
+  const again = main(["--solution=week1_ref", "--temperature=0.9", "--top-p=0.95", "--max-tokens=6", "--seed", seed!, "--model", path.basename(TINY_MODEL_DIR)],
+    { cwd: path.dirname(TINY_MODEL_DIR) });
+  expect(again.status).toBe(0);
+  expect(again.stdout).toBe(first.stdout);
+});
+
+test("cli_main_workbook_stub_names_the_exercise_and_its_test_command", () => {
+  const r = main(["--solution", "tiny_llm", "--max-tokens", "2"]);
+  const line = oneLineError(r, 1);
+  expect(line).toMatch(/is not implemented yet/);
+  expect(line).toMatch(/`pnpm test -k week_1_day_\d+_task_\d+`/);
+  expect(line).toContain("--solution week1_ref");
+});
+
+const badFlags: [string, string[], RegExp][] = [
+  ["unknown_flag", ["--tempreature", "1"], /^main: unknown option --tempreature; did you mean --temperature\?/],
+  ["positional_argument", ["hello"], /^main: unexpected argument "hello"; expected options only/],
+  ["missing_value_at_end", ["--max-tokens"], /^main: --max-tokens needs a value; expected a positive integer/],
+  ["missing_value_before_flag", ["--prompt", "--raw"], /^main: --prompt needs a value/],
+  ["non_numeric", ["--temperature", "hot"], /^main: --temperature "hot" is not a number; expected a number >= 0/],
+  ["negative_temperature", ["--temperature=-0.5"], /^main: --temperature -0.5 is out of range; expected a number >= 0/],
+  ["top_p_zero", ["--top-p", "0"], /^main: --top-p 0 is out of range; expected a number in \(0, 1\]/],
+  ["top_p_above_one", ["--top-p", "1.5"], /^main: --top-p 1.5 is out of range/],
+  ["min_p_one", ["--min-p", "1"], /^main: --min-p 1 is out of range; expected a number in \[0, 1\)/],
+  ["top_k_zero", ["--top-k", "0"], /^main: --top-k 0 is not a positive integer/],
+  ["top_k_fraction", ["--top-k", "2.5"], /^main: --top-k 2.5 is not a positive integer/],
+  ["max_tokens_zero", ["--max-tokens=0"], /^main: --max-tokens 0 is not a positive integer/],
+  ["seed_negative", ["--seed", "-3"], /^main: --seed -3 is out of range; expected an integer in \[0, 2\^53\)/],
+  ["flag_given_twice", ["--seed", "1", "--seed", "2"], /^main: --seed given twice/],
+  ["raw_with_value", ["--raw=yes"], /^main: --raw takes no value/],
+  ["unknown_solution", ["--solution", "week9_ref"], /^main: --solution "week9_ref" is not accepted; expected one of tiny_llm, week1_ref, week2_ref/],
+  ["unknown_device", ["--device", "tpu"], /^main: --device "tpu" is not accepted; expected cpu or gpu/],
+  ["device_gpu", ["--device", "gpu"], /^main: --device gpu: the GPU backend \(WebGPU\) arrives in week 2/],
+  ["week2_ref_missing", ["--solution", "week2_ref"], /^main: week2_ref is not in this checkout yet \(week 2 has not landed\); use --solution week1_ref$/],
+];
+
+test.each(badFlags)("cli_main_bad_flag_%s_exits_2_with_one_line", (_name, args, pattern) => {
+  const r = main(args);
+  expect(oneLineError(r, 2)).toMatch(pattern);
+});
+
+test("cli_main_help_prints_the_options", () => {
+  const r = main(["--help"]);
+  expect(r.status).toBe(0);
+  for (const flag of ["--solution", "--model", "--prompt", "--device", "--max-tokens", "--temperature", "--top-k", "--top-p", "--min-p", "--seed", "--system", "--raw"]) {
+    expect(r.stdout).toContain(flag);
+  }
+});
+
+describe("cli_main_model_errors", () => {
+  test("cli_main_missing_folder_points_to_huggingface_cli_download", () => {
+    const line = oneLineError(main(["--solution", "week1_ref", "--model", "/nonexistent"]), 1);
+    expect(line).toContain("/nonexistent");
+    expect(line).toContain("huggingface-cli download");
+  });
+
+  test("cli_main_missing_hf_id_says_how_to_download_it", () => {
+    const cache = tmpDir();
+    const line = oneLineError(main(["--solution", "week1_ref", "--model", "Org/Missing"], { env: { HF_HUB_CACHE: cache } }), 1);
+    expect(line).toContain(cache);
+    expect(line).toContain("huggingface-cli download Org/Missing");
+  });
+
+  test("cli_main_folder_that_is_not_a_checkpoint", () => {
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, "notes.txt"), "not a model\n");
+    expect(oneLineError(main(["--solution", "week1_ref", "--model", dir]), 1)).toMatch(/is not a model checkpoint: no config\.json/);
+  });
+
+  test("cli_main_unsupported_architecture", () => {
+    const dir = tmpDir();
+    const config = JSON.parse(fs.readFileSync(path.join(TINY_MODEL_DIR, "config.json"), "utf8"));
+    fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify({ ...config, architectures: ["LlamaForCausalLM"], model_type: "llama" }));
+    expect(oneLineError(main(["--solution", "week1_ref", "--model", dir]), 1)).toMatch(/unsupported architecture LlamaForCausalLM/);
+  });
+
+  /** The tiny model's folder with its weights replaced by `weights`. */
+  function tinyModelWith(weights: Buffer): string {
+    const dir = tmpDir();
+    for (const f of fs.readdirSync(TINY_MODEL_DIR)) {
+      if (f.endsWith(".json")) fs.copyFileSync(path.join(TINY_MODEL_DIR, f), path.join(dir, f));
+    }
+    fs.writeFileSync(path.join(dir, "model.safetensors"), weights);
+    return dir;
+  }
+
+  test("cli_main_truncated_safetensors", () => {
+    const whole = fs.readFileSync(path.join(TINY_MODEL_DIR, "model.safetensors"));
+    const dir = tinyModelWith(whole.subarray(0, whole.length >> 1));
+    const line = oneLineError(main(["--solution", "week1_ref", "--model", dir]), 1);
+    expect(line).toMatch(/model\.safetensors is truncated: expected \d+ bytes, has \d+/);
+  });
+
+  test("cli_main_safetensors_with_a_garbage_header", () => {
+    const bytes = Buffer.alloc(4096, 0x41);
+    bytes.writeBigUInt64LE(64n, 0); // 64 bytes of "AAAA..." where the JSON header should be
+    const line = oneLineError(main(["--solution", "week1_ref", "--model", tinyModelWith(bytes)]), 1);
+    expect(line).toContain("model.safetensors");
+  });
+});
+
+test("cli_bench_bad_part_exits_2", () => {
+  const r = run("bench", ["--part", "gpu"]);
+  expect(r.status).toBe(2);
+  expect(r.stderr).toMatch(/^bench: --part "gpu" is not a part; expected one of kernels, model, all/);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+});
