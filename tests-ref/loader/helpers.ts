@@ -41,32 +41,8 @@ export function loaderError(fn: () => unknown): string {
   return e.message;
 }
 
-/** config.json of Qwen/Qwen2-0.5B-Instruct, as published. */
-export const QWEN2_0_5B_CONFIG = {
-  architectures: ["Qwen2ForCausalLM"],
-  attention_dropout: 0.0,
-  bos_token_id: 151643,
-  eos_token_id: 151645,
-  hidden_act: "silu",
-  hidden_size: 896,
-  initializer_range: 0.02,
-  intermediate_size: 4864,
-  max_position_embeddings: 32768,
-  max_window_layers: 24,
-  model_type: "qwen2",
-  num_attention_heads: 14,
-  num_hidden_layers: 24,
-  num_key_value_heads: 2,
-  rms_norm_eps: 1e-6,
-  rope_theta: 1000000.0,
-  sliding_window: 32768,
-  tie_word_embeddings: true,
-  torch_dtype: "bfloat16",
-  transformers_version: "4.40.1",
-  use_cache: true,
-  use_sliding_window: false,
-  vocab_size: 151936,
-};
+/** config.json of Qwen/Qwen2-0.5B-Instruct, as published (kept with the bench, which builds checkpoints of its shapes). */
+export { QWEN2_0_5B_CONFIG } from "../../packages/cli/src/bench/qwen2-shapes";
 
 /** generation_config.json of Qwen/Qwen2-0.5B-Instruct, as published. */
 export const QWEN2_0_5B_GENERATION_CONFIG = {
