@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 import { load } from "@tiny-llm/loader";
+import { tinyGolden, tinyModelDir } from "../../tests/helpers/tiny-model";
 import { ensureTinyModels, TINY_MODEL_DIR } from "@tiny-llm/tiny-model";
 import * as ref from "@tiny-llm/tiny-llm-week1-ref";
 
@@ -163,6 +164,13 @@ describe("cli_main_model_errors", () => {
     expect(oneLineError(main(["--solution", "week1_ref", "--model", dir]), 1)).toMatch(/unsupported architecture LlamaForCausalLM/);
   });
 
+  test("cli_main_unsupported_quantization", () => {
+    const dir = tmpDir();
+    const config = JSON.parse(fs.readFileSync(path.join(TINY_MODEL_DIR, "config.json"), "utf8"));
+    fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify({ ...config, quantization: { group_size: 64, bits: 3 } }));
+    expect(oneLineError(main(["--solution", "week1_ref", "--model", dir]), 1)).toMatch(/bits/);
+  });
+
   /** The tiny model's folder with its weights replaced by `weights`. */
   function tinyModelWith(weights: Buffer): string {
     const dir = tmpDir();
@@ -194,3 +202,18 @@ test("cli_bench_bad_part_exits_2", () => {
   expect(r.stderr).toMatch(/^bench: --part "gpu" is not a part; expected one of kernels, model, all/);
   expect(r.stderr).not.toMatch(/^\s+at /m);
 });
+
+// The bar: a checkpoint as users download it, through `pnpm main --model DIR --prompt P
+// --max-tokens N --temperature 0`, streams transformers' greedy answer.
+for (const c of tinyGolden.cases.filter((c) => c.op === "tiny_model_greedy" && c.params.chat && c.id.endsWith("chat_en"))) {
+  test(`cli_main_${c.params.form}_chat_prompt_gives_transformers_greedy_tokens`, () => {
+    const dir = tinyModelDir(c);
+    const tokens = Array.from(tinyGolden.raw(c.outputs[0]).data);
+    const r = main(["--solution", "week1_ref", "--model", dir, "--prompt", c.params.prompt, "--max-tokens", String(tokens.length), "--temperature", "0"]);
+    expect(r.status).toBe(0);
+    const { tokenizer, eosTokenIds } = load(dir);
+    const end = tokens.findIndex((t) => eosTokenIds.includes(t));
+    const text = tokenizer.decode(end < 0 ? tokens : tokens.slice(0, end), { skipSpecialTokens: true });
+    expect(r.stdout).toBe(text.endsWith("\n") ? text : text + "\n");
+  });
+}
