@@ -29,7 +29,7 @@ const USAGE = `usage: pnpm bench [--part kernels|model|all] [--solution ${SOLUTI
 
   --part kernels    matmul / GEMV kernels against OpenBLAS and the memory read bandwidth (~1 min)
   --part model      prefill and decode tokens/s of the week 1 model on random weights in
-                    Qwen2-0.5B's shapes (~2 min; writes a 1 GB checkpoint to the temp folder)
+                    Qwen2-0.5B's shapes (~1 min; writes a 1 GB checkpoint to the temp folder)
   --part all        both (the default)
   --solution NAME   whose model the model part runs (default week1_ref)
 Threads: TINY_LLM_NUM_THREADS (default: one per core).`;

@@ -42,6 +42,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `pnpm main | head`: the reader went away; stop quietly rather than with a stack.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code !== "EPIPE") throw e;
+  process.exit(process.exitCode ?? 0);
+});
+
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });

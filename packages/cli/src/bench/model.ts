@@ -12,6 +12,7 @@ import * as path from "node:path";
 
 import * as mx from "@tiny-llm/array";
 import { load } from "@tiny-llm/loader";
+import { ensureTinyModels, TINY_MODEL_DIR } from "@tiny-llm/tiny-model";
 
 import { loadSolution, type Model, type SolutionName } from "../solution";
 import { forwardFlops, QWEN2_0_5B_CONFIG, shapesOf, totalParams, weightBytesPerForward, type Qwen2Shapes } from "./qwen2-shapes";
@@ -59,6 +60,13 @@ export function measureGemmFlops(n = 1024): number {
 /** Builds the solution's model from a freshly written random Qwen2-0.5B checkpoint. */
 async function buildModel(solution: SolutionName): Promise<{ model: Model; shapes: Qwen2Shapes }> {
   const impl = await loadSolution(solution);
+  // A forward on the tiny model first: an exercise not written yet fails in a second,
+  // not after writing 1 GB.
+  ensureTinyModels();
+  const tiny = load(TINY_MODEL_DIR);
+  new impl.Qwen2ModelWeek1(tiny).forward(mx.array([[1, 2, 3]], "int32"), { lastOnly: true });
+  tiny.weights.close();
+
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-bench-qwen2-0.5b-"));
   try {
     let t = now();
