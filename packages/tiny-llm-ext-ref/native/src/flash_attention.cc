@@ -1,0 +1,317 @@
+// Flash attention (see flash_attention.h).
+//
+// Work is cut into items (batch, kv head, tile of query rows, chunk of keys). The rows of a
+// kv head are its G query heads at L positions, position-major (row = i * G + g), so a tile
+// holds every query head that reads the same keys and values: K and V are streamed once per
+// tile, not once per query head. A tile keeps its query rows transposed (rows are the vector
+// lanes) and walks the keys of its chunk in tiles of kKeyTile:
+//   scores^T = K_tile @ Q^T (scaled), masked, online softmax, acc^T += V_tile^T @ P^T.
+// Prefill has many row tiles and one chunk (the whole key range). Decode (L small, S long)
+// has too few row tiles to keep the threads busy, so the keys are split into chunks too
+// (flash decoding): each chunk leaves its rows' max, sum and unnormalised accumulator, and a
+// second pass combines the chunks. Threads take items from a shared counter, longest first.
+#include "flash_attention.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+
+#include "flash_attention_product.h"
+#include "tiny-llm/dtype.h"
+#include "tiny-llm/thread_pool.h"
+#include "tiny-llm/vmath.h"
+
+namespace tl {
+namespace {
+
+using flash::kLanes;
+
+constexpr int64_t kKeyTile = 64;          // keys per tile
+constexpr int64_t kMaxRows = 4 * kLanes;  // query rows per tile
+constexpr int64_t kMinChunkKeys = 256;    // fewest keys a split-K chunk gets
+constexpr double kParallelMacs = 65536;   // below this, the calling thread does it all
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+struct Plan {
+  int64_t G;          // query heads per kv head
+  int64_t rows;       // G * L rows per (batch, kv head)
+  int64_t tile_rows;  // rows per tile (the last tile may have fewer)
+  int64_t tiles;
+  int64_t chunk_keys;  // keys per chunk, a multiple of kKeyTile
+  int64_t chunks;
+  int64_t groups;  // batches * heads_kv * tiles: the work items when chunks == 1
+  int64_t items;   // groups * chunks
+  bool parallel;
+};
+
+Plan make_plan(const FlashAttentionArgs &a, int64_t batches) {
+  Plan p;
+  p.G = a.heads_q / a.heads_kv;
+  p.rows = p.G * a.L;
+  p.tile_rows = std::min(p.rows, kMaxRows);
+  p.tiles = ceil_div(p.rows, p.tile_rows);
+  p.groups = batches * a.heads_kv * p.tiles;
+  const int threads = num_threads();
+  p.parallel = threads > 1 && 2.0 * double(batches * a.heads_q * a.L) * double(a.S * a.D) >= kParallelMacs;
+  int64_t chunks = 1;
+  if (p.parallel && p.groups < 2 * threads)
+    chunks = std::min(ceil_div(2 * threads, p.groups), std::max<int64_t>(1, a.S / kMinChunkKeys));
+  p.chunk_keys = ceil_div(ceil_div(a.S, chunks), kKeyTile) * kKeyTile;
+  p.chunks = ceil_div(a.S, p.chunk_keys);
+  p.items = p.groups * p.chunks;
+  return p;
+}
+
+struct Item {
+  int64_t b, kvh, tile, chunk;
+};
+
+// Item index -> its coordinates; within a (batch, kv head) the last row tiles (the longest
+// under a causal mask) come first, so the shared counter hands out the long items early.
+Item item_at(const FlashAttentionArgs &a, const Plan &p, int64_t idx) {
+  Item it;
+  it.chunk = idx % p.chunks;
+  idx /= p.chunks;
+  it.tile = p.tiles - 1 - idx % p.tiles;
+  idx /= p.tiles;
+  it.kvh = idx % a.heads_kv;
+  it.b = idx / a.heads_kv;
+  return it;
+}
+
+// Element offsets of batch b (a flat index over N..) in each operand.
+struct Offsets {
+  int64_t q, k, v, mask, out;
+};
+
+Offsets offsets_of(const FlashAttentionArgs &a, int64_t b) {
+  Offsets o{a.q.off, a.k.off, a.v.off, a.mask.off, b * a.heads_q * a.L * a.D};
+  for (int d = int(a.batch.size()) - 1; d >= 0; --d) {
+    const int64_t i = b % a.batch[d];
+    b /= a.batch[d];
+    o.q += i * a.q.batch[d];
+    o.k += i * a.k.batch[d];
+    o.v += i * a.v.batch[d];
+    if (a.has_mask) o.mask += i * a.mask.batch[d];
+  }
+  return o;
+}
+
+// One thread's buffers and the row tile it works on: query rows transposed (D x lanes),
+// scores and probabilities transposed (keys x lanes), the accumulator transposed
+// (D x lanes), and per row the running max m and sum l of the online softmax.
+class TileWorker {
+ public:
+  TileWorker(const FlashAttentionArgs &a, const Plan &p)
+      : a_(a),
+        p_(p),
+        D_(a.D),
+        cap_(ceil_div(p.tile_rows, kLanes) * kLanes),
+        product_(a.portable ? flash::product_portable : flash::product_tiled),
+        qt_(size_t(D_ * cap_)),
+        st_(size_t(kKeyTile * cap_)),
+        acc_(size_t(D_ * cap_)),
+        kbuf_(direct(a.k) ? 0 : size_t(kKeyTile * D_)),
+        vbuf_(direct(a.v) ? 0 : size_t(kKeyTile * D_)),
+        row_(size_t(std::max(D_, kKeyTile))),
+        m_(size_t(cap_)),
+        l_(size_t(cap_)),
+        base_(size_t(cap_)),
+        alpha_(size_t(cap_)),
+        pos_(size_t(cap_)),
+        mask_off_(size_t(cap_)),
+        out_off_(size_t(cap_)) {}
+
+  // Runs item idx: writes its rows of the output, or (split keys) its partial state
+  // into partial: per row m, l, acc[0..D).
+  void run(int64_t idx, float *partial) {
+    const Item it = item_at(a_, p_, idx);
+    load_rows(it);
+    int64_t k0 = it.chunk * p_.chunk_keys, k1 = std::min(a_.S, k0 + p_.chunk_keys);
+    if (a_.causal) k1 = std::min(k1, pos_[size_t(rows_ - 1)] + 1);  // the last row sees the most keys
+    const Offsets o = offsets_of(a_, it.b);
+    const int64_t kbase = o.k + it.kvh * a_.k.head, vbase = o.v + it.kvh * a_.v.head;
+    for (int64_t j0 = k0; j0 < k1; j0 += kKeyTile) visit(j0, std::min(kKeyTile, k1 - j0), kbase, vbase);
+    if (p_.chunks == 1) {
+      write_rows();
+    } else {
+      float *part = partial + idx * p_.tile_rows * (D_ + 2);
+      for (int64_t r = 0; r < rows_; ++r, part += D_ + 2) {
+        part[0] = m_[size_t(r)];
+        part[1] = l_[size_t(r)];
+        for (int64_t d = 0; d < D_; ++d) part[2 + d] = acc_[size_t(d * lanes_ + r)];
+      }
+    }
+  }
+
+ private:
+  static bool direct(const AttentionOperand &op) { return op.dt == F32 && op.col_stride == 1; }
+
+  // The tile's query rows (scaled, transposed), positions, mask and output offsets; resets
+  // the softmax state.
+  void load_rows(const Item &it) {
+    const Offsets o = offsets_of(a_, it.b);
+    const int64_t r0 = it.tile * p_.tile_rows;
+    rows_ = std::min(p_.tile_rows, p_.rows - r0);
+    lanes_ = ceil_div(rows_, kLanes) * kLanes;
+    std::fill(qt_.begin(), qt_.begin() + D_ * lanes_, 0.0f);
+    for (int64_t r = 0; r < lanes_; ++r) {
+      const int64_t rr = r0 + std::min(r, rows_ - 1);  // padding lanes repeat the last row
+      const int64_t i = rr / p_.G, h = it.kvh * p_.G + rr % p_.G;
+      pos_[size_t(r)] = a_.S - a_.L + i;
+      mask_off_[size_t(r)] = o.mask + h * a_.mask.head + i * a_.mask.row_stride;
+      out_off_[size_t(r)] = o.out + (h * a_.L + i) * D_;
+      if (r >= rows_) continue;
+      load_f32(a_.q.data, a_.q.dt, o.q + h * a_.q.head + i * a_.q.row_stride, a_.q.col_stride, D_, row_.data());
+      for (int64_t d = 0; d < D_; ++d) qt_[size_t(d * lanes_ + r)] = row_[size_t(d)] * a_.scale;
+    }
+    std::fill(m_.begin(), m_.end(), -INFINITY);
+    std::fill(l_.begin(), l_.end(), 0.0f);
+    std::fill(acc_.begin(), acc_.begin() + D_ * lanes_, 0.0f);
+  }
+
+  // Rows j0 .. j0+n of K or V as float32 with unit column stride: in place when they are
+  // already, else converted into buf. Sets *stride to the row stride.
+  const float *rows_f32(const AttentionOperand &op, int64_t base, int64_t j0, int64_t n, std::vector<float> &buf,
+                        int64_t *stride) const {
+    if (direct(op)) {
+      *stride = op.row_stride;
+      return static_cast<const float *>(op.data) + base + j0 * op.row_stride;
+    }
+    for (int64_t j = 0; j < n; ++j)
+      load_f32(op.data, op.dt, base + (j0 + j) * op.row_stride, op.col_stride, D_, buf.data() + j * D_);
+    *stride = D_;
+    return buf.data();
+  }
+
+  // Keys j0 .. j0+n against the tile's rows.
+  void visit(int64_t j0, int64_t n, int64_t kbase, int64_t vbase) {
+    const int64_t W = lanes_;
+    int64_t ks, vs;
+    const float *k = rows_f32(a_.k, kbase, j0, n, kbuf_, &ks);
+    product_(n, W, D_, k, ks, 1, qt_.data(), W, st_.data(), W, false);  // scores^T: n x W
+    if (a_.has_mask) add_mask(j0, n);
+    if (a_.causal && j0 + n - 1 > pos_[0]) {  // some key is past some row's position
+      for (int64_t j = 0; j < n; ++j)
+        for (int64_t r = 0; r < W; ++r)
+          if (j0 + j > pos_[size_t(r)]) st_[size_t(j * W + r)] = -INFINITY;
+    }
+    online_softmax(n);
+    const float *v = rows_f32(a_.v, vbase, j0, n, vbuf_, &vs);
+    product_(D_, W, n, v, 1, vs, st_.data(), W, acc_.data(), W, true);  // acc^T += V^T @ P^T
+  }
+
+  void add_mask(int64_t j0, int64_t n) {
+    const AttentionOperand &mk = a_.mask;
+    for (int64_t r = 0; r < rows_; ++r) {
+      load_f32(mk.data, mk.dt, mask_off_[size_t(r)] + j0 * mk.col_stride, mk.col_stride, n, row_.data());
+      for (int64_t j = 0; j < n; ++j) st_[size_t(j * lanes_ + r)] += row_[size_t(j)];
+    }
+  }
+
+  // Scores -> probabilities against the new running max; rescales l and acc by
+  // alpha = exp(m_old - m_new). A row whose max is still -inf has p = 0 everywhere.
+  void online_softmax(int64_t n) {
+    const int64_t W = lanes_;
+    float *m = m_.data(), *l = l_.data(), *base = base_.data(), *alpha = alpha_.data(), *st = st_.data();
+    for (int64_t r = 0; r < W; ++r) base[r] = m[r];
+    for (int64_t j = 0; j < n; ++j)
+      for (int64_t r = 0; r < W; ++r) base[r] = std::max(base[r], st[j * W + r]);
+    bool grew = false;
+    for (int64_t r = 0; r < W; ++r) {
+      grew = grew || base[r] != m[r];
+      alpha[r] = base[r] == m[r] ? 1.0f : exp_f(m[r] - base[r]);
+      m[r] = base[r];
+      base[r] = base[r] == -INFINITY ? 0.0f : base[r];
+      l[r] *= alpha[r];
+    }
+    for (int64_t j = 0; j < n; ++j)
+      for (int64_t r = 0; r < W; ++r) {
+        const float s = st[j * W + r];
+        const float e = s == -INFINITY ? 0.0f : exp_f(s - base[r]);
+        st[j * W + r] = e;
+        l[r] += e;
+      }
+    if (grew)
+      for (int64_t d = 0; d < D_; ++d)
+        for (int64_t r = 0; r < W; ++r) acc_[size_t(d * W + r)] *= alpha[r];
+  }
+
+  void write_rows() {
+    for (int64_t r = 0; r < rows_; ++r) {
+      const float l = l_[size_t(r)], inv = l == 0.0f ? 0.0f : 1.0f / l;
+      for (int64_t d = 0; d < D_; ++d) row_[size_t(d)] = acc_[size_t(d * lanes_ + r)] * inv;
+      store_f32(row_.data(), D_, a_.out, a_.out_dt, out_off_[size_t(r)], 1);
+    }
+  }
+
+  const FlashAttentionArgs &a_;
+  const Plan &p_;
+  const int64_t D_, cap_;
+  void (*product_)(int64_t, int64_t, int64_t, const float *, int64_t, int64_t, const float *, int64_t, float *,
+                   int64_t, bool);
+  std::vector<float> qt_, st_, acc_, kbuf_, vbuf_, row_, m_, l_, base_, alpha_;
+  std::vector<int64_t> pos_, mask_off_, out_off_;
+  int64_t rows_ = 0, lanes_ = 0;
+};
+
+// Combines the key chunks of one (batch, kv head, row tile): with M the largest chunk max,
+// out = sum_c e^(m_c - M) acc_c / sum_c e^(m_c - M) l_c (zeros when no chunk saw a key).
+void combine(const FlashAttentionArgs &a, const Plan &p, int64_t group, const float *partial) {
+  const Item it = item_at(a, p, group * p.chunks);
+  const Offsets o = offsets_of(a, it.b);
+  const int64_t D = a.D, r0 = it.tile * p.tile_rows, rows = std::min(p.tile_rows, p.rows - r0);
+  const int64_t item_stride = p.tile_rows * (D + 2);
+  std::vector<float> row(static_cast<size_t>(D));
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *first = partial + group * p.chunks * item_stride + r * (D + 2);
+    float M = -INFINITY;
+    for (int64_t c = 0; c < p.chunks; ++c) M = std::max(M, first[c * item_stride]);
+    std::fill(row.begin(), row.end(), 0.0f);
+    float l = 0.0f;
+    if (M != -INFINITY) {
+      for (int64_t c = 0; c < p.chunks; ++c) {
+        const float *part = first + c * item_stride;
+        if (part[0] == -INFINITY) continue;
+        const float w = exp_f(part[0] - M);
+        l += w * part[1];
+        for (int64_t d = 0; d < D; ++d) row[size_t(d)] += w * part[2 + d];
+      }
+    }
+    const float inv = l == 0.0f ? 0.0f : 1.0f / l;
+    for (int64_t d = 0; d < D; ++d) row[size_t(d)] *= inv;
+    const int64_t rr = r0 + r, i = rr / p.G, h = it.kvh * p.G + rr % p.G;
+    store_f32(row.data(), D, a.out, a.out_dt, o.out + (h * a.L + i) * D, 1);
+  }
+}
+
+}  // namespace
+
+void flash_attention(const FlashAttentionArgs &a) {
+  int64_t batches = 1;
+  for (int64_t n : a.batch) batches *= n;
+  if (batches == 0 || a.heads_q == 0 || a.L == 0 || a.D == 0) return;
+  if (a.S == 0) {  // no keys: every row sees nothing
+    std::memset(a.out, 0, size_t(batches * a.heads_q * a.L * a.D * itemsize(a.out_dt)));
+    return;
+  }
+  const Plan p = make_plan(a, batches);
+  std::vector<float> partial(p.chunks > 1 ? size_t(p.items * p.tile_rows * (a.D + 2)) : 0);
+  std::atomic<int64_t> next{0};
+  auto work = [&](int, int) {
+    TileWorker worker(a, p);
+    for (int64_t i = next.fetch_add(1); i < p.items; i = next.fetch_add(1)) worker.run(i, partial.data());
+  };
+  if (p.parallel)
+    parallel_threads(work);
+  else
+    work(0, 1);
+  if (p.chunks > 1)
+    parallel_for(p.groups, p.parallel ? 1 : p.groups, [&](int64_t g0, int64_t g1) {
+      for (int64_t g = g0; g < g1; ++g) combine(a, p, g, partial.data());
+    });
+}
+
+}  // namespace tl

@@ -1,0 +1,95 @@
+// The two matrix products of a flash attention tile, as one routine
+//
+//   C[M x N] = (accumulate ? C : 0) + A[M x K] @ B[K x N]
+//
+// where the query rows of the tile are the N columns (the vector lanes; N is a multiple of
+// kLanes), and A is a strided view read one element at a time (element (i, k) at
+// a[i * ars + k * acs]) so that keys and values are used in place:
+//   scores^T [keys x rows] = K [keys x D] @ Q^T [D x rows]          (A = K, rows of keys)
+//   out^T    [D x rows]   += V^T [D x keys] @ P^T [keys x rows]      (A = V read transposed)
+// Every A element is broadcast once per panel of rows, so the transposes cost nothing.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+namespace tl::flash {
+
+#if defined(__AVX512F__)
+constexpr int kLanes = 16;
+#else
+constexpr int kLanes = 8;  // AVX2 (or SSE / NEON, as two registers)
+#endif
+typedef float lanes __attribute__((vector_size(kLanes * sizeof(float))));
+
+inline lanes load(const float *p) {
+  lanes v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store(float *p, lanes v) { std::memcpy(p, &v, sizeof v); }
+
+// One R x (NV * kLanes) block of C, kept in R * NV vector registers while streaming over K.
+// 12 accumulators fit AVX2's 16 registers with B and the broadcast A element, and are
+// enough independent FMA chains to cover the FMA latency (4 cycles, 2 a cycle).
+template <int R, int NV>
+void block(int64_t K, const float *a, int64_t ars, int64_t acs, const float *b, int64_t ldb, float *c, int64_t ldc,
+           bool accumulate) {
+  lanes acc[R][NV];
+  for (int i = 0; i < R; ++i)
+    for (int v = 0; v < NV; ++v) acc[i][v] = lanes{};
+  for (int64_t k = 0; k < K; ++k) {
+    lanes bv[NV];
+    for (int v = 0; v < NV; ++v) bv[v] = load(b + k * ldb + v * kLanes);
+    for (int i = 0; i < R; ++i) {
+      const float ai = a[i * ars + k * acs];
+      for (int v = 0; v < NV; ++v) acc[i][v] += ai * bv[v];
+    }
+  }
+  for (int i = 0; i < R; ++i)
+    for (int v = 0; v < NV; ++v) {
+      float *ci = c + i * ldc + v * kLanes;
+      store(ci, accumulate ? load(ci) + acc[i][v] : acc[i][v]);
+    }
+}
+
+using Block = void (*)(int64_t, const float *, int64_t, int64_t, const float *, int64_t, float *, int64_t, bool);
+
+// The blocks of 1..12 rows one vector wide (few query rows: decode), of 1..6 rows two wide.
+template <int NV, int... R>
+struct BlockTable {
+  static constexpr Block at[sizeof...(R)] = {block<R, NV>...};
+};
+
+// C = (accumulate ? C : 0) + A @ B through register blocks (N a multiple of kLanes).
+inline void product_tiled(int64_t M, int64_t N, int64_t K, const float *a, int64_t ars, int64_t acs, const float *b,
+                          int64_t ldb, float *c, int64_t ldc, bool accumulate) {
+  const Block *one = BlockTable<1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>::at;
+  const Block *two = BlockTable<2, 1, 2, 3, 4, 5, 6>::at;
+  for (int64_t n0 = 0; n0 < N;) {
+    const int nv = N - n0 >= 2 * kLanes ? 2 : 1;
+    const int64_t rows = 12 / nv;
+    for (int64_t i0 = 0; i0 < M; i0 += rows) {
+      const int64_t r = std::min(rows, M - i0);
+      (nv == 1 ? one : two)[r - 1](K, a + i0 * ars, ars, acs, b + n0, ldb, c + i0 * ldc + n0, ldc, accumulate);
+    }
+    n0 += nv * kLanes;
+  }
+}
+
+// The same product as plain loops: the portable path, and the tiled one's reference.
+inline void product_portable(int64_t M, int64_t N, int64_t K, const float *a, int64_t ars, int64_t acs,
+                             const float *b, int64_t ldb, float *c, int64_t ldc, bool accumulate) {
+  for (int64_t i = 0; i < M; ++i) {
+    float *ci = c + i * ldc;
+    if (!accumulate)
+      for (int64_t n = 0; n < N; ++n) ci[n] = 0.0f;
+    for (int64_t k = 0; k < K; ++k) {
+      const float aik = a[i * ars + k * acs];
+      const float *bk = b + k * ldb;
+      for (int64_t n = 0; n < N; ++n) ci[n] += aik * bk[n];
+    }
+  }
+}
+
+}  // namespace tl::flash
