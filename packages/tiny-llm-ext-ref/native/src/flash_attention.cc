@@ -3,9 +3,9 @@
 // Work is cut into items (batch, kv head, tile of query rows, chunk of keys). The rows of a
 // kv head are its G query heads at L positions, position-major (row = i * G + g), so a tile
 // holds every query head that reads the same keys and values: K and V are streamed once per
-// tile, not once per query head. A tile keeps its query rows transposed (rows are the vector
-// lanes) and walks the keys of its chunk in tiles of kKeyTile:
-//   scores^T = K_tile @ Q^T (scaled), masked, online softmax, acc^T += V_tile^T @ P^T.
+// tile, not once per query head. A tile walks the keys of its chunk in tiles of kKeyTile:
+//   scores^T = K_tile @ Q^T (scaled), masked, online softmax, acc += P @ V_tile
+// (see flash_attention_product.h for why scores are kept transposed).
 // Prefill has many row tiles and one chunk (the whole key range). Decode (L small, S long)
 // has too few row tiles to keep the threads busy, so the keys are split into chunks too
 // (flash decoding): each chunk leaves its rows' max, sum and unnormalised accumulator, and a
@@ -100,25 +100,25 @@ Offsets offsets_of(const FlashAttentionArgs &a, int64_t b) {
 }
 
 // One thread's buffers and the row tile it works on: query rows transposed (D x lanes),
-// scores and probabilities transposed (keys x lanes), the accumulator transposed
-// (D x lanes), and per row the running max m and sum l of the online softmax.
+// scores and probabilities transposed (keys x lanes), the accumulator (rows x Dp, D padded
+// to whole vectors), and per row the running max m and sum l of the online softmax.
 class TileWorker {
  public:
   TileWorker(const FlashAttentionArgs &a, const Plan &p)
       : a_(a),
         p_(p),
         D_(a.D),
+        Dp_(ceil_div(a.D, kLanes) * kLanes),
         cap_(ceil_div(p.tile_rows, kLanes) * kLanes),
         product_(a.portable ? flash::product_portable : flash::product_tiled),
         qt_(size_t(D_ * cap_)),
         st_(size_t(kKeyTile * cap_)),
-        acc_(size_t(D_ * cap_)),
+        acc_(size_t(cap_ * Dp_)),
         kbuf_(direct(a.k) ? 0 : size_t(kKeyTile * D_)),
-        vbuf_(direct(a.v) ? 0 : size_t(kKeyTile * D_)),
+        vbuf_(direct(a.v) && Dp_ == D_ ? 0 : size_t(kKeyTile * Dp_)),  // padding columns stay 0
         row_(size_t(std::max(D_, kKeyTile))),
         m_(size_t(cap_)),
         l_(size_t(cap_)),
-        base_(size_t(cap_)),
         alpha_(size_t(cap_)),
         pos_(size_t(cap_)),
         mask_off_(size_t(cap_)),
@@ -141,7 +141,7 @@ class TileWorker {
       for (int64_t r = 0; r < rows_; ++r, part += D_ + 2) {
         part[0] = m_[size_t(r)];
         part[1] = l_[size_t(r)];
-        for (int64_t d = 0; d < D_; ++d) part[2 + d] = acc_[size_t(d * lanes_ + r)];
+        std::copy_n(&acc_[size_t(r * Dp_)], D_, part + 2);
       }
     }
   }
@@ -169,20 +169,21 @@ class TileWorker {
     }
     std::fill(m_.begin(), m_.end(), -INFINITY);
     std::fill(l_.begin(), l_.end(), 0.0f);
-    std::fill(acc_.begin(), acc_.begin() + D_ * lanes_, 0.0f);
+    std::fill(acc_.begin(), acc_.begin() + rows_ * Dp_, 0.0f);
   }
 
   // Rows j0 .. j0+n of K or V as float32 with unit column stride: in place when they are
-  // already, else converted into buf. Sets *stride to the row stride.
+  // already (and no padding is asked for), else converted into buf with row stride `width`.
+  // Sets *stride to the row stride.
   const float *rows_f32(const AttentionOperand &op, int64_t base, int64_t j0, int64_t n, std::vector<float> &buf,
-                        int64_t *stride) const {
-    if (direct(op)) {
+                        int64_t width, int64_t *stride) const {
+    if (buf.empty()) {
       *stride = op.row_stride;
       return static_cast<const float *>(op.data) + base + j0 * op.row_stride;
     }
     for (int64_t j = 0; j < n; ++j)
-      load_f32(op.data, op.dt, base + (j0 + j) * op.row_stride, op.col_stride, D_, buf.data() + j * D_);
-    *stride = D_;
+      load_f32(op.data, op.dt, base + (j0 + j) * op.row_stride, op.col_stride, D_, buf.data() + j * width);
+    *stride = width;
     return buf.data();
   }
 
@@ -190,7 +191,7 @@ class TileWorker {
   void visit(int64_t j0, int64_t n, int64_t kbase, int64_t vbase) {
     const int64_t W = lanes_;
     int64_t ks, vs;
-    const float *k = rows_f32(a_.k, kbase, j0, n, kbuf_, &ks);
+    const float *k = rows_f32(a_.k, kbase, j0, n, kbuf_, D_, &ks);
     product_(n, W, D_, k, ks, 1, qt_.data(), W, st_.data(), W, false);  // scores^T: n x W
     if (a_.has_mask) add_mask(j0, n);
     if (a_.causal && j0 + n - 1 > pos_[0]) {  // some key is past some row's position
@@ -199,8 +200,8 @@ class TileWorker {
           if (j0 + j > pos_[size_t(r)]) st_[size_t(j * W + r)] = -INFINITY;
     }
     online_softmax(n);
-    const float *v = rows_f32(a_.v, vbase, j0, n, vbuf_, &vs);
-    product_(D_, W, n, v, 1, vs, st_.data(), W, acc_.data(), W, true);  // acc^T += V^T @ P^T
+    const float *v = rows_f32(a_.v, vbase, j0, n, vbuf_, Dp_, &vs);
+    product_(rows_, Dp_, n, st_.data(), 1, W, v, vs, acc_.data(), Dp_, true);  // acc += P @ V
   }
 
   void add_mask(int64_t j0, int64_t n) {
@@ -213,46 +214,52 @@ class TileWorker {
 
   // Scores -> probabilities against the new running max; rescales l and acc by
   // alpha = exp(m_old - m_new). A row whose max is still -inf has p = 0 everywhere.
+  // One vector of rows at a time, kept in registers while walking the keys.
   void online_softmax(int64_t n) {
     const int64_t W = lanes_;
-    float *m = m_.data(), *l = l_.data(), *base = base_.data(), *alpha = alpha_.data(), *st = st_.data();
-    for (int64_t r = 0; r < W; ++r) base[r] = m[r];
-    for (int64_t j = 0; j < n; ++j)
-      for (int64_t r = 0; r < W; ++r) base[r] = std::max(base[r], st[j * W + r]);
     bool grew = false;
-    for (int64_t r = 0; r < W; ++r) {
-      grew = grew || base[r] != m[r];
-      alpha[r] = base[r] == m[r] ? 1.0f : exp_f(m[r] - base[r]);
-      m[r] = base[r];
-      base[r] = base[r] == -INFINITY ? 0.0f : base[r];
-      l[r] *= alpha[r];
-    }
-    for (int64_t j = 0; j < n; ++j)
-      for (int64_t r = 0; r < W; ++r) {
-        const float s = st[j * W + r];
-        const float e = s == -INFINITY ? 0.0f : exp_f(s - base[r]);
-        st[j * W + r] = e;
-        l[r] += e;
+    for (int64_t r0 = 0; r0 < W; r0 += kLanes) {
+      float *__restrict st = st_.data() + r0;
+      float *__restrict m = m_.data() + r0;
+      float mx[kLanes], base[kLanes], sum[kLanes];
+      for (int r = 0; r < kLanes; ++r) mx[r] = m[r];
+      for (int64_t j = 0; j < n; ++j)
+        for (int r = 0; r < kLanes; ++r) mx[r] = std::max(mx[r], st[j * W + r]);
+      for (int r = 0; r < kLanes; ++r) {
+        grew = grew || mx[r] != m[r];
+        alpha_[size_t(r0 + r)] = mx[r] == m[r] ? 1.0f : exp_f(m[r] - mx[r]);
+        m[r] = mx[r];
+        base[r] = mx[r] == -INFINITY ? 0.0f : mx[r];
+        sum[r] = 0.0f;
       }
+      for (int64_t j = 0; j < n; ++j)
+        for (int r = 0; r < kLanes; ++r) {
+          const float s = st[j * W + r];
+          const float e = s == -INFINITY ? 0.0f : exp_f(s - base[r]);
+          st[j * W + r] = e;
+          sum[r] += e;
+        }
+      for (int r = 0; r < kLanes; ++r) l_[size_t(r0 + r)] = l_[size_t(r0 + r)] * alpha_[size_t(r0 + r)] + sum[r];
+    }
     if (grew)
-      for (int64_t d = 0; d < D_; ++d)
-        for (int64_t r = 0; r < W; ++r) acc_[size_t(d * W + r)] *= alpha[r];
+      for (int64_t r = 0; r < rows_; ++r)
+        for (int64_t d = 0; d < D_; ++d) acc_[size_t(r * Dp_ + d)] *= alpha_[size_t(r)];
   }
 
   void write_rows() {
     for (int64_t r = 0; r < rows_; ++r) {
       const float l = l_[size_t(r)], inv = l == 0.0f ? 0.0f : 1.0f / l;
-      for (int64_t d = 0; d < D_; ++d) row_[size_t(d)] = acc_[size_t(d * lanes_ + r)] * inv;
+      for (int64_t d = 0; d < D_; ++d) row_[size_t(d)] = acc_[size_t(r * Dp_ + d)] * inv;
       store_f32(row_.data(), D_, a_.out, a_.out_dt, out_off_[size_t(r)], 1);
     }
   }
 
   const FlashAttentionArgs &a_;
   const Plan &p_;
-  const int64_t D_, cap_;
+  const int64_t D_, Dp_, cap_;
   void (*product_)(int64_t, int64_t, int64_t, const float *, int64_t, int64_t, const float *, int64_t, float *,
                    int64_t, bool);
-  std::vector<float> qt_, st_, acc_, kbuf_, vbuf_, row_, m_, l_, base_, alpha_;
+  std::vector<float> qt_, st_, acc_, kbuf_, vbuf_, row_, m_, l_, alpha_;
   std::vector<int64_t> pos_, mask_off_, out_off_;
   int64_t rows_ = 0, lanes_ = 0;
 };

@@ -2,14 +2,13 @@
 //
 //   C[M x N] = (accumulate ? C : 0) + A[M x K] @ B[K x N]
 //
-// where the query rows of the tile are the N columns (the vector lanes; N is a multiple of
-// kLanes), and A is a strided view read one element at a time (element (i, k) at
-// a[i * ars + k * acs]) so that keys and values are used in place:
-//   scores^T [keys x rows] = K [keys x D] @ Q^T [D x rows]          (A = K, rows of keys)
-//   out^T    [D x rows]   += V^T [D x keys] @ P^T [keys x rows]      (A = V read transposed)
-// Every A element is broadcast once per panel of rows, so the transposes cost nothing.
+// where B and C are row-major with N a multiple of kLanes (N is the vector lanes), and A is
+// a strided view read one element at a time (element (i, k) at a[i * ars + k * acs]), so
+// that keys, values and probabilities are used where they lie, transposed or not:
+//   scores^T [keys x rows] = K [keys x D] @ Q^T [D x rows]     (lanes: the tile's query rows)
+//   out      [rows x D]   += P [rows x keys] @ V [keys x D]    (lanes: D; P read from scores^T)
+// Every A element is broadcast once per panel of B, so transposes cost nothing.
 #pragma once
-#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -61,17 +60,19 @@ struct BlockTable {
   static constexpr Block at[sizeof...(R)] = {block<R, NV>...};
 };
 
-// C = (accumulate ? C : 0) + A @ B through register blocks (N a multiple of kLanes).
+// C = (accumulate ? C : 0) + A @ B through register blocks (N a multiple of kLanes). The
+// rows are shared evenly between blocks (7 rows: 4 + 3, not 6 + 1).
 inline void product_tiled(int64_t M, int64_t N, int64_t K, const float *a, int64_t ars, int64_t acs, const float *b,
                           int64_t ldb, float *c, int64_t ldc, bool accumulate) {
   const Block *one = BlockTable<1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>::at;
   const Block *two = BlockTable<2, 1, 2, 3, 4, 5, 6>::at;
   for (int64_t n0 = 0; n0 < N;) {
     const int nv = N - n0 >= 2 * kLanes ? 2 : 1;
-    const int64_t rows = 12 / nv;
-    for (int64_t i0 = 0; i0 < M; i0 += rows) {
-      const int64_t r = std::min(rows, M - i0);
+    const int64_t max_rows = 12 / nv, blocks = (M + max_rows - 1) / max_rows;
+    for (int64_t blk = 0, i0 = 0; blk < blocks; ++blk) {
+      const int64_t r = (M - i0) / (blocks - blk);
       (nv == 1 ? one : two)[r - 1](K, a + i0 * ars, ars, acs, b + n0, ldb, c + i0 * ldc + n0, ldc, accumulate);
+      i0 += r;
     }
     n0 += nv * kLanes;
   }
