@@ -1,0 +1,36 @@
+// Week 2, day 2: matmul with MLX affine-quantized weights, read packed (task 1, a C++ kernel).
+// Book: week2-02-quantized-matmul.md. Golden values: tests/golden/week2/make_week2_goldens.py
+// (PyTorch: dequantize, then matmul in float32).
+import * as mx from "@tiny-llm/array";
+import { expectClose } from "./helpers/compare";
+import { goldenTests } from "./helpers/golden";
+import { randomNormal } from "./helpers/reference";
+import { loadSolution } from "./solution";
+
+const sol = loadSolution();
+const week1 = loadSolution("week1_ref");
+
+goldenTests("week2", "day2", (c) => `week_2_day_2_task_${c.params.task}`, (c, [x, weight, scales, biases]) =>
+  sol.quantizedMatmul(x, { weight, scales, biases, groupSize: c.params.groupSize, bits: c.params.bits }));
+
+// Qwen2-0.5B's MLP shapes (K = 896 inputs, O = 4864 outputs), larger than the fixture
+// holds: one row (decode) and many (prefill), against week 1's dequantizeLinear followed
+// by a float32 matmul. Any uint32 word is a valid packing of codes.
+for (const [bits, groupSize] of [[4, 64], [8, 32], [4, 128], [2, 64]]) {
+  for (const M of [1, 3, 40]) {
+    test(`week_2_day_2_task_1_quantized_matmul_random_bits${bits}_group${groupSize}_M${M}_K896_O4864`, () => {
+      const [K, O] = [896, 4864];
+      const seed = bits * 1000 + groupSize + M;
+      const weight = mx.random.bits([O, (K * bits) / 32], { key: mx.random.key(seed) });
+      const scales = randomNormal(seed + 1, [O, K / groupSize], "float32", 0.01);
+      const biases = randomNormal(seed + 2, [O, K / groupSize], "float32", 0.05);
+      const x = randomNormal(seed + 3, [M, K]);
+      const w = week1.dequantizeLinear(weight, scales, biases, groupSize, bits); // O x K float32
+      const expected = mx.matmul(x, w.T);
+      // Summing K products in another order moves a float32 dot product by a few ulps of
+      // the sum of their magnitudes.
+      const atol = 2e-6 * (mx.matmul(mx.abs(x), mx.abs(w).T).max().item() as number);
+      expectClose(sol.quantizedMatmul(x, { weight, scales, biases, groupSize, bits }), expected, { tol: { rtol: 1e-5, atol } });
+    });
+  }
+}
