@@ -4,8 +4,11 @@
 //
 //   pnpm test [-k EXPR] [--solution NAME] [jest args...]
 //       Runs the course suites (tests/**/*.test.ts) against one solution: the learner's
-//       (tiny_llm, the default) or a reference (week1_ref, week2_ref). The name reaches
+//       (tiny_llm, the default) or a reference (week1_ref, week2_ref), as solutions.json
+//       lists them; a reference runs the suites of the weeks it covers. The name reaches
 //       the tests as the environment variable TINY_LLM_SOLUTION (see tests/solution.ts).
+//       A solution with a kernel package (solutions.json `kernels`) has it rebuilt first
+//       when its C++ changed, so an edited kernel is what the tests see.
 //
 //   pnpm test-ref [-k EXPR] [jest args...]          (= node scripts/test.mjs --ref)
 //       Runs every course suite against the reference of its week, then tests-ref/.
@@ -13,7 +16,7 @@
 //       tests/week_<w>_day_<d>.test.ts (test ids are week_<w>_day_<d>_task_<t>_<what>):
 //         tests/week_1_*.test.ts  -> TINY_LLM_SOLUTION=week1_ref
 //         tests/week_2_*.test.ts  -> TINY_LLM_SOLUTION=week2_ref
-//         tests-ref/**/*.test.ts  -> TINY_LLM_SOLUTION=week1_ref (the newest reference)
+//         tests-ref/**/*.test.ts  -> the newest reference in the checkout
 //       Jest runs once per group, in that order, with --testMatch narrowed to the
 //       group, so every group gets its own environment. A file under tests/ that does
 //       not follow the naming is an error: --ref could not tell which reference owns it.
@@ -27,11 +30,16 @@
 //   --dry-run   print the jest command(s) and stop.
 //   TINY_LLM_TEST_VERBOSE=1   print each jest command before running it.
 //
+// Failures are reported one line per failing test (the message and the first stack
+// frame in the solution's own code) by scripts/jest/compact-reporter.cjs; `--ref`, or
+// `--reporters=default`, gives jest's full report instead.
+//
 // The last line printed is a plain summary summed over all jest runs:
 //   `N passed, N failed` plus `, N skipped` when some tests were skipped (it.skip,
-//   it.todo) and `, N deselected` when -k left some out. A suite that could not run
-//   at all (syntax error, failed import) counts as one failure, so a broken file never
-//   reads as "0 failed". The exit code is jest's (the first non-zero one under --ref).
+//   it.todo; the line before says which) and `, N deselected` when -k left some out. A
+//   suite that could not run at all (syntax error, failed import) counts as one failure,
+//   so a broken file never reads as "0 failed". The exit code is jest's (the first
+//   non-zero one under --ref); 2 for a bad command line or a -k that selects nothing.
 
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
@@ -40,18 +48,30 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import keyword from "./keyword.cjs";
+import { explainEmptySelection } from "./closest.mjs";
 
 const { keywordToRegex, KeywordError } = keyword;
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const SOLUTIONS = ["tiny_llm", "week1_ref", "week2_ref"];
-const DEFAULT_SOLUTION = "tiny_llm";
-/** Which reference runs the course suites of each week under --ref. */
-const WEEK_REFERENCE = { 1: "week1_ref", 2: "week2_ref" };
-/** The solution tests-ref/ runs with under --ref: the newest reference in the checkout. */
-const TESTS_REF_SOLUTION = "week1_ref";
+const MANIFEST = JSON.parse(fs.readFileSync(path.join(ROOT, "solutions.json"), "utf8"));
+const SOLUTIONS = Object.keys(MANIFEST.solutions);
+const DEFAULT_SOLUTION = MANIFEST.default;
 const COURSE_DIR = "tests";
 const REF_DIR = "tests-ref";
+const REPORTERS = path.join(ROOT, "scripts", "jest");
+
+const inCheckout = (name) => fs.existsSync(path.join(ROOT, MANIFEST.solutions[name].dir, "package.json"));
+
+/** The reference that runs week `week`'s course suites under --ref. */
+function referenceOfWeek(week) {
+  return SOLUTIONS.find((n) => MANIFEST.solutions[n].reference && MANIFEST.solutions[n].weeks === week && inCheckout(n));
+}
+
+/** The reference tests-ref/ runs with: the newest one in the checkout. */
+function newestReference() {
+  const refs = SOLUTIONS.filter((n) => MANIFEST.solutions[n].reference && inCheckout(n));
+  return refs.sort((a, b) => MANIFEST.solutions[b].weeks - MANIFEST.solutions[a].weeks)[0];
+}
 
 const USAGE = `usage: pnpm test [-k EXPR] [--solution ${SOLUTIONS.join("|")}] [--dry-run] [jest args...]
        pnpm test-ref [-k EXPR] [--dry-run] [jest args...]
@@ -72,12 +92,17 @@ class UsageError extends Error {}
 
 /** Jest options the driver sets itself; giving them too would silently fight it. */
 const OWNED_BY_DRIVER = new Map([
-  ["--json", "the driver reads jest's JSON results to print its summary; run `pnpm exec jest --json` for raw JSON"],
-  ["--outputFile", "the driver writes jest's JSON results to a temporary file"],
   ["--testMatch", "the driver chooses the test files (tests/, or one group per week under --ref)"],
 ]);
 const TEST_NAME_FLAGS = ["-t", "--testNamePattern", "--test-name-pattern"];
 const WATCH_FLAGS = ["--watch", "--watchAll"];
+
+/** The value of jest's -t / --testNamePattern among `args`, or null. */
+function testNamePattern(args) {
+  const i = args.findIndex((a) => TEST_NAME_FLAGS.includes(flagName(a)));
+  if (i < 0) return null;
+  return args[i].includes("=") ? args[i].slice(args[i].indexOf("=") + 1) : (args[i + 1] ?? null);
+}
 
 function flagName(arg) {
   return arg.startsWith("-") ? arg.split("=")[0] : null;
@@ -117,6 +142,10 @@ export function parseArgs(argv) {
   if (opts.solution !== null && !SOLUTIONS.includes(opts.solution)) {
     throw new UsageError(`unknown solution "${opts.solution}"; expected one of: ${SOLUTIONS.join(", ")}`);
   }
+  if (opts.solution !== null && !inCheckout(opts.solution)) {
+    const { dir, about } = MANIFEST.solutions[opts.solution];
+    throw new UsageError(`${opts.solution} (${about}) is not in this checkout: there is no ${dir}`);
+  }
   if (opts.ref && opts.solution !== null) {
     throw new UsageError(
       "--ref and --solution do not mix: --ref runs each week's suites against that week's reference. " +
@@ -154,7 +183,12 @@ function listTests(dir) {
 export function planGroups(opts) {
   if (!opts.ref) {
     if (listTests(COURSE_DIR).length === 0) return [];
-    return [{ label: COURSE_DIR, solution: opts.solution, testMatch: [`<rootDir>/${COURSE_DIR}/**/*.test.ts`] }];
+    // A reference covers the weeks up to its own; the workbook covers them all.
+    const { weeks, reference } = MANIFEST.solutions[opts.solution];
+    const testMatch = reference
+      ? Array.from({ length: weeks }, (_, i) => `<rootDir>/${COURSE_DIR}/**/week_${i + 1}_*.test.ts`)
+      : [`<rootDir>/${COURSE_DIR}/**/*.test.ts`];
+    return [{ label: COURSE_DIR, solution: opts.solution, testMatch }];
   }
   const byWeek = new Map();
   const unnamed = [];
@@ -171,11 +205,11 @@ export function planGroups(opts) {
   }
   const groups = [];
   for (const week of [...byWeek.keys()].sort((a, b) => a - b)) {
-    const solution = WEEK_REFERENCE[week];
+    const solution = referenceOfWeek(week);
     if (!solution) {
       throw new UsageError(
-        `week ${week} has course suites (${byWeek.get(week).join(", ")}) but no reference solution; ` +
-          `add it to WEEK_REFERENCE in scripts/test.mjs`,
+        `week ${week} has course suites (${byWeek.get(week).join(", ")}) but no reference solution ` +
+          `in this checkout; solutions.json lists the references and their weeks`,
       );
     }
     groups.push({
@@ -185,7 +219,7 @@ export function planGroups(opts) {
     });
   }
   if (listTests(REF_DIR).length > 0) {
-    groups.push({ label: REF_DIR, solution: TESTS_REF_SOLUTION, testMatch: [`<rootDir>/${REF_DIR}/**/*.test.ts`] });
+    groups.push({ label: REF_DIR, solution: newestReference(), testMatch: [`<rootDir>/${REF_DIR}/**/*.test.ts`] });
   }
   return groups;
 }
@@ -197,13 +231,19 @@ function shellQuote(arg) {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-function jestArgsFor(group, opts, outputFile) {
+function jestArgsFor(group, opts, resultsFile) {
   const args = [...opts.jestArgs];
   // `--x=value` forms throughout, so that no array option can swallow a neighbour.
   for (const glob of group.testMatch) args.push(`--testMatch=${glob}`);
   if (opts.k !== null) args.push(`--testNamePattern=${keywordToRegex(opts.k)}`);
   if (opts.ref) args.push("--passWithNoTests"); // a -k or a path pattern may empty one group
-  if (outputFile && !opts.watch) args.push("--json", `--outputFile=${outputFile}`);
+  if (resultsFile && !opts.watch) {
+    // The caller's own --reporters replace ours for display; the results file is always written.
+    if (!opts.jestArgs.some((a) => flagName(a) === "--reporters")) {
+      args.push(`--reporters=${opts.ref ? "default" : path.join(REPORTERS, "compact-reporter.cjs")}`);
+    }
+    args.push(`--reporters=${path.join(REPORTERS, "results-reporter.cjs")}`);
+  }
   return args;
 }
 
@@ -219,8 +259,8 @@ function resolveJest() {
   }
 }
 
-/** Counts from one jest --json result file; null when jest wrote none. */
-function countResults(file, kRegex) {
+/** Counts from one results file (scripts/jest/results-reporter.cjs); null when jest wrote none. */
+function readResults(file, kRegex) {
   let report;
   try {
     report = JSON.parse(fs.readFileSync(file, "utf8"));
@@ -228,18 +268,35 @@ function countResults(file, kRegex) {
     return null;
   }
   const counts = { passed: 0, failed: 0, skipped: 0, deselected: 0, total: 0 };
-  for (const suite of report.testResults ?? []) {
-    const results = suite.assertionResults ?? [];
-    if (suite.status === "failed" && (suite.testExecError || results.length === 0)) counts.failed++;
-    for (const t of results) {
+  const skipped = [];
+  const names = [];
+  for (const suite of report.suites) {
+    if (suite.execError !== null) counts.failed++;
+    for (const t of suite.tests) {
       counts.total++;
+      names.push(t.fullName);
       if (t.status === "passed") counts.passed++;
       else if (t.status === "failed") counts.failed++;
       else if (kRegex && !kRegex.test(t.fullName)) counts.deselected++;
-      else counts.skipped++; // pending, skipped, todo, disabled
+      else {
+        counts.skipped++; // pending, skipped, todo, disabled
+        skipped.push(t);
+      }
     }
   }
-  return counts;
+  return { counts, skipped, names };
+}
+
+/** One line saying what the skipped tests are, e.g. the comparisons of a reference with itself. */
+function describeSkipped(skipped, solutions) {
+  const self = skipped.filter((t) => t.ancestorTitles.some((a) => solutions.some((s) => a === `against ${s}`)));
+  const parts = [];
+  if (self.length > 0) {
+    parts.push(`${self.length} comparisons with a reference that is itself the solution under test (they could not fail)`);
+  }
+  const other = skipped.filter((t) => !self.includes(t));
+  if (other.length > 0) parts.push(`${other.length} marked skip or todo: ${other.slice(0, 3).map((t) => t.fullName).join("; ")}${other.length > 3 ? "; ..." : ""}`);
+  return `skipped: ${parts.join("; ")}`;
 }
 
 function main(argv) {
@@ -249,13 +306,15 @@ function main(argv) {
     return 0;
   }
   // Validate -k before anything runs, so a typo is reported once and early.
-  const kRegex = opts.k !== null ? new RegExp(keywordToRegex(opts.k), "i") : null; // jest also uses "i"
+  // What selects tests by name (-k, or jest's own -t), to tell deselected from skipped tests.
+  const pattern = opts.k !== null ? keywordToRegex(opts.k) : testNamePattern(opts.jestArgs);
+  const kRegex = pattern !== null ? new RegExp(pattern, "i") : null; // jest also uses "i"
   const groups = planGroups(opts);
   const verbose = process.env.TINY_LLM_TEST_VERBOSE === "1";
 
   if (opts.dryRun) {
     if (groups.length === 0) console.log("# no test files found");
-    for (const g of groups) console.log(`# ${g.label}\n${describeCommand(g, jestArgsFor(g, opts, "<tmp>/results.json"))}`);
+    for (const g of groups) console.log(`# ${g.label}\n${describeCommand(g, jestArgsFor(g, opts, null))}`);
     return 0;
   }
   if (groups.length === 0) {
@@ -270,45 +329,70 @@ function main(argv) {
   }
 
   const jest = resolveJest();
+  for (const solution of new Set(groups.map((g) => g.solution))) buildKernels(solution);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-test-"));
   const total = { passed: 0, failed: 0, skipped: 0, deselected: 0, total: 0 };
+  const skipped = [];
+  const names = [];
   let exitCode = 0;
   try {
     groups.forEach((group, i) => {
-      const outputFile = path.join(tmp, `results-${i}.json`);
-      const args = jestArgsFor(group, opts, outputFile);
+      const resultsFile = path.join(tmp, `results-${i}.json`);
+      const args = jestArgsFor(group, opts, resultsFile);
       if (verbose) console.error(`[test.mjs] ${group.label}: ${describeCommand(group, args)}`);
       const run = spawnSync(process.execPath, [jest, ...args], {
         cwd: ROOT,
         stdio: "inherit",
-        env: { ...process.env, TINY_LLM_SOLUTION: group.solution },
+        env: { ...process.env, TINY_LLM_SOLUTION: group.solution, TINY_LLM_RESULTS_FILE: resultsFile },
       });
       const code = run.status ?? 1; // killed by a signal: a failure
       if (exitCode === 0 && code !== 0) exitCode = code;
       if (opts.watch) return;
-      const counts = countResults(outputFile, kRegex);
-      if (counts === null) {
+      const results = readResults(resultsFile, kRegex);
+      if (results === null) {
         if (code !== 0) total.failed++; // jest stopped before running anything
         return;
       }
-      for (const key of Object.keys(total)) total[key] += counts[key];
+      for (const key of Object.keys(total)) total[key] += results.counts[key];
+      skipped.push(...results.skipped);
+      names.push(...results.names);
     });
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   if (opts.watch) return exitCode;
 
+  if (opts.k !== null && total.total > 0 && total.passed + total.failed + total.skipped === 0) {
+    // Every test was deselected: a mistyped keyword must not read as success.
+    console.error(`test: -k "${opts.k}" selects none of the ${total.total} tests: ${explainEmptySelection(opts.k, names, 5)}`);
+    console.log(`0 passed, 0 failed, ${total.deselected} deselected`);
+    return 2;
+  }
   // --ref passes --passWithNoTests to each group; nothing at all is still a failure,
   // unless the caller asked for --passWithNoTests themselves.
   if (opts.ref && total.total === 0 && total.failed === 0 && !opts.jestArgs.includes("--passWithNoTests")) {
     console.error("No tests found in any group (check -k and path patterns).");
     if (exitCode === 0) exitCode = 1;
   }
+  if (skipped.length > 0) console.log(describeSkipped(skipped, SOLUTIONS));
   let line = `${total.passed} passed, ${total.failed} failed`;
   if (total.skipped > 0) line += `, ${total.skipped} skipped`;
   if (total.deselected > 0) line += `, ${total.deselected} deselected`;
   console.log(line);
   return exitCode;
+}
+
+/**
+ * Rebuilds a solution's kernel package when its C++ sources changed since the last
+ * build (a no-op otherwise), so that the tests load the kernels as they are now.
+ */
+function buildKernels(solution) {
+  const kernels = MANIFEST.solutions[solution].kernels;
+  if (!kernels) return;
+  const script = path.join(ROOT, kernels, "scripts", "build-native.js");
+  if (!fs.existsSync(script)) return; // a checkout before week 2's kernels
+  const run = spawnSync(process.execPath, [script, "--if-changed"], { cwd: path.join(ROOT, kernels), stdio: "inherit" });
+  if (run.status !== 0) throw new UsageError(`building ${kernels} failed (its compiler errors are above); fix the C++ and run again`);
 }
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
@@ -317,7 +401,7 @@ if (isMain) {
     process.exitCode = main(process.argv.slice(2));
   } catch (err) {
     if (!(err instanceof UsageError || err instanceof KeywordError)) throw err;
-    console.error(`test: ${err.message}\n\n${USAGE}`);
+    console.error(`test: ${err.message} (pnpm test --help lists the options)`);
     process.exitCode = 2;
   }
 }

@@ -93,7 +93,7 @@ describe("loader_model_path", () => {
     const cache = tmp();
     process.env.HF_HUB_CACHE = cache;
     expect(loaderError(() => resolveModelPath(ID))).toBe(
-      `model "${ID}" not found: not a folder, and not in the Hugging Face cache (searched ${cache}); download it with: huggingface-cli download ${ID}`,
+      `model "${ID}" not found: not a folder, and not in the Hugging Face cache (searched ${cache}); download it with: hf download ${ID} (hf comes with the Python package huggingface_hub: pip install -U huggingface_hub; before its 1.0 the command was huggingface-cli download)`,
     );
   });
 
@@ -144,7 +144,7 @@ describe("loader_model_path", () => {
     const repo = path.join(cache, "models--Qwen--Qwen2-0.5B-Instruct-MLX");
     fs.mkdirSync(path.join(repo, "blobs"), { recursive: true });
     expect(loaderError(() => resolveModelPath(ID))).toBe(
-      `model "${ID}" not found: not a folder, and not in the Hugging Face cache (${repo} has no snapshot); download it with: huggingface-cli download ${ID}`,
+      `model "${ID}" not found: not a folder, and not in the Hugging Face cache (${repo} has no snapshot); download it with: hf download ${ID} (hf comes with the Python package huggingface_hub: pip install -U huggingface_hub; before its 1.0 the command was huggingface-cli download)`,
     );
   });
 
@@ -155,7 +155,7 @@ describe("loader_model_path", () => {
     for (const blob of fs.readdirSync(path.join(repo, "blobs"))) fs.rmSync(path.join(repo, "blobs", blob));
     const msg = loaderError(() => resolveModelPath(ID));
     expect(msg).toContain(`cached model "${ID}" (${path.join(repo, "snapshots", "abc")}) is not a model checkpoint: its config.json is a broken link`);
-    expect(msg).toContain(`huggingface-cli download ${ID}`);
+    expect(msg).toContain(`hf download ${ID}`);
   });
 
   it("loader_model_path_hf_home_and_cache_dir_choice", () => {

@@ -1,14 +1,21 @@
-// The solutions `pnpm main` and `pnpm bench` drive, each a workspace package with the
-// same API (the workbook and the references are diffs of each other). Only the chosen
-// one is loaded.
+// The solutions `pnpm main` and `pnpm bench` drive, as solutions.json lists them: the
+// learner's workbook and the references, each a workspace package with the same API.
+// Only the chosen one is loaded, from its TypeScript sources (tsx compiles them), so
+// that a learner's edit shows on the next run without a build.
+import * as fs from "node:fs";
+import * as path from "node:path";
+
 import type * as mx from "@tiny-llm/array";
 import type { LoadedModel, Tokenizer } from "@tiny-llm/loader";
 import type { GenerateOptions, GenerateResult, Sampler, SamplerOptions } from "@tiny-llm/tiny-llm-week1-ref";
 
+import manifest from "../../../solutions.json";
 import { MainError } from "./main/errors";
 
-export const SOLUTIONS = ["tiny_llm", "week1_ref", "week2_ref"] as const;
-export type SolutionName = (typeof SOLUTIONS)[number];
+export type SolutionName = keyof typeof manifest.solutions;
+export const SOLUTIONS = Object.keys(manifest.solutions) as SolutionName[];
+
+const ROOT = path.resolve(__dirname, "..", "..", "..");
 
 /** The week 1 model, as main and bench use it. */
 export interface Model {
@@ -24,23 +31,14 @@ export interface Solution {
   simpleGenerate(model: Model, tokenizer: Tokenizer, prompt: string, opts?: GenerateOptions): GenerateResult;
 }
 
-/** The package of each solution. */
-export const SOLUTION_PACKAGES: Record<SolutionName, string> = {
-  tiny_llm: "@tiny-llm/tiny-llm",
-  week1_ref: "@tiny-llm/tiny-llm-week1-ref",
-  week2_ref: "@tiny-llm/tiny-llm-week2-ref",
-};
-
-/** Loads a solution's package; week2_ref is an error until week 2 lands in the checkout. */
+/** Loads a solution's package from its sources; one that is not in the checkout is exit 2. */
 export async function loadSolution(name: SolutionName): Promise<Solution> {
-  switch (name) {
-    case "tiny_llm":
-      return (await import("@tiny-llm/tiny-llm")) as unknown as Solution;
-    case "week1_ref":
-      return await import("@tiny-llm/tiny-llm-week1-ref");
-    case "week2_ref":
-      // Its model has a KV cache and a different generate loop: main will need a
-      // branch for it when it lands (add the package to packages/cli's dependencies).
-      throw new MainError("week2_ref is not in this checkout yet (week 2 has not landed); use --solution week1_ref", 2);
+  const { dir, about } = manifest.solutions[name];
+  const entry = path.join(ROOT, dir, "src", "index.ts");
+  if (!fs.existsSync(entry)) {
+    throw new MainError(`${name} (${about}) is not in this checkout: there is no ${dir}; use --solution week1_ref`, 2);
   }
+  // A computed specifier: tsc does not follow it into the workbook, whose unfinished
+  // state is the learner's business, not the CLI's type check.
+  return (await import(entry)) as Solution;
 }

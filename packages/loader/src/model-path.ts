@@ -1,7 +1,7 @@
 // Finding a model: a folder on disk, or a Hugging Face id (`org/name`) already in the
 // local Hugging Face cache. Nothing is ever downloaded here.
 //
-// The cache layout (what `huggingface-cli download` writes):
+// The cache layout (what `hf download`, formerly `huggingface-cli download`, writes):
 //   <hub cache>/models--Qwen--Qwen2-0.5B-Instruct-MLX/
 //     refs/main                 the commit hash of the snapshot that "main" names
 //     snapshots/<commit>/...    the files, as symlinks into ../../blobs
@@ -95,7 +95,7 @@ export function resolveModelPath(idOrPath: string): string {
     checkCheckpointFolder(dir, `model folder "${idOrPath}"`, "pass the folder that holds config.json, the *.safetensors weights and the tokenizer files");
     return dir;
   }
-  const download = `download it with: huggingface-cli download ${idOrPath}`;
+  const download = `download it with: hf download ${idOrPath} (hf comes with the Python package huggingface_hub: pip install -U huggingface_hub; before its 1.0 the command was huggingface-cli download)`;
   if (!HF_ID.test(idOrPath)) {
     throw new LoaderError(`model "${idOrPath}" not found: no such folder (${path.resolve(local)}), and not a Hugging Face id like Qwen/Qwen2-0.5B-Instruct-MLX; pass an existing folder or an org/name id`);
   }

@@ -18,7 +18,7 @@ export interface Io {
 }
 
 const HF_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9_.-]+$/;
-const GET_A_MODEL = "to run a real model: huggingface-cli download Qwen/Qwen2-0.5B-Instruct-MLX, then --model Qwen/Qwen2-0.5B-Instruct-MLX";
+const GET_A_MODEL = "to run a real model: hf download Qwen/Qwen2-0.5B-Instruct-MLX (pip install -U huggingface_hub gives hf), then --model Qwen/Qwen2-0.5B-Instruct-MLX";
 
 /** The model folder (or Hugging Face id) to load, and how to name it. */
 function chooseModel(opts: MainOptions): string {
@@ -54,14 +54,27 @@ function templatedPrompt(loaded: LoadedModel, opts: MainOptions): string {
   }
 }
 
+/** How many tokens to generate, and why that many (for the messages). */
+interface TokenLimit {
+  maxTokens: number;
+  why: string;
+}
+
+/** --max-tokens, capped so that prompt and answer fit the model's context. */
+function tokenLimit(requested: number, promptTokens: number, context: number): TokenLimit {
+  if (promptTokens + requested <= context) return { maxTokens: requested, why: `--max-tokens ${requested}` };
+  const maxTokens = context - promptTokens;
+  return { maxTokens, why: `${maxTokens} tokens, what the model's context of ${context} leaves after the ${promptTokens}-token prompt` };
+}
+
 const rate = (n: number, s: number) => (n > 0 && s > 0 ? `${(n / s).toFixed(1)} tokens/s` : "-");
 
 /** The closing report (stderr). Decode steps are the model calls after the first. */
-function report(r: GenerateResult, opts: MainOptions, io: Io): void {
+function report(r: GenerateResult, limit: TokenLimit, io: Io): void {
   // The first call (prefill) gives the first token; each later call gives one more,
   // and a final call may give the EOS token, which is not in r.tokens.
   const steps = r.tokens.length + (r.stopReason === "eos" ? 1 : 0) - 1;
-  const stop = r.stopReason === "eos" ? "eos (the model ended its reply)" : `length (--max-tokens ${opts.maxTokens})`;
+  const stop = r.stopReason === "eos" ? "eos (the model ended its reply)" : `length (${limit.why})`;
   io.err("==========");
   io.err(`prompt: ${r.promptTokens} tokens, prefill ${rate(r.promptTokens, r.prefillSeconds)} (${r.prefillSeconds.toFixed(3)} s)`);
   io.err(`generated: ${r.tokens.length} tokens, decode ${rate(steps, r.decodeSeconds)} (${steps} steps in ${r.decodeSeconds.toFixed(3)} s)`);
@@ -83,11 +96,8 @@ export async function chat(opts: MainOptions, io: Io): Promise<void> {
   if (promptTokens >= context) {
     throw new MainError(`the prompt is ${promptTokens} tokens, the model's context is ${context} (max_position_embeddings); use a shorter prompt`);
   }
-  let maxTokens = opts.maxTokens;
-  if (promptTokens + maxTokens > context) {
-    maxTokens = context - promptTokens;
-    io.err(`--max-tokens ${opts.maxTokens} would pass the model's context of ${context} tokens: generating at most ${maxTokens}`);
-  }
+  const limit = tokenLimit(opts.maxTokens, promptTokens, context);
+  if (limit.maxTokens !== opts.maxTokens) io.err(`--max-tokens ${opts.maxTokens} would pass the model's context: generating at most ${limit.why}`);
 
   const sampling: SamplerOptions = { temperature: opts.temperature, topK: opts.topK, topP: opts.topP, minP: opts.minP };
   if (opts.temperature > 0) {
@@ -107,7 +117,7 @@ export async function chat(opts: MainOptions, io: Io): Promise<void> {
 
   let last = "";
   const result = solution.simpleGenerate(model, loaded.tokenizer, prompt, {
-    maxTokens,
+    maxTokens: limit.maxTokens,
     sampler,
     eosTokenIds: loaded.eosTokenIds,
     onText: (text) => {
@@ -116,5 +126,5 @@ export async function chat(opts: MainOptions, io: Io): Promise<void> {
     },
   });
   if (!last.endsWith("\n")) io.out("\n");
-  report(result, { ...opts, maxTokens }, io);
+  report(result, limit, io);
 }

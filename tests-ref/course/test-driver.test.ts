@@ -1,0 +1,72 @@
+// `pnpm test` as a learner meets it (scripts/test.mjs): a bad solution or a -k that
+// selects nothing is exit 2 with one line; a failing test is a few lines pointing into
+// the learner's own file; the summary says what the skipped tests are.
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+function driver(args: string[], root = ROOT) {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.TINY_LLM_SOLUTION;
+  delete env.TINY_LLM_TEST_VERBOSE;
+  const r = spawnSync(process.execPath, [path.join(root, "scripts", "test.mjs"), ...args], { cwd: root, env, encoding: "utf8", timeout: 120_000 });
+  const lines = (text: string) => text.split("\n").filter((l) => l.trim() !== "");
+  return { status: r.status, out: lines(r.stdout), err: lines(r.stderr) };
+}
+
+test("course_test_driver_unknown_solution_is_one_line_exit_2", () => {
+  const r = driver(["--solution", "week9_ref"]);
+  expect(r.status).toBe(2);
+  expect(r.out).toEqual([]);
+  expect(r.err).toEqual([expect.stringMatching(/^test: unknown solution "week9_ref"; expected one of: tiny_llm, week1_ref, week2_ref/)]);
+});
+
+test("course_test_driver_solution_missing_from_the_checkout_is_one_line_exit_2", () => {
+  // The driver and the manifest alone, as in a checkout from before a week landed.
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-driver-"));
+  try {
+    fs.cpSync(path.join(ROOT, "scripts"), path.join(root, "scripts"), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, "solutions.json"), path.join(root, "solutions.json"));
+    const r = driver(["--solution", "week2_ref"], root);
+    expect(r.status).toBe(2);
+    expect(r.out).toEqual([]);
+    expect(r.err).toEqual(["test: week2_ref (the reference solution of week 2) is not in this checkout: there is no packages/tiny-llm-week2-ref (pnpm test --help lists the options)"]);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("course_test_driver_empty_selection_is_exit_2_naming_the_closest_ids", () => {
+  const r = driver(["-k", "week_1_dya_2", "tests/week_1_day_2"]);
+  expect(r.status).toBe(2);
+  expect(r.err).toEqual([expect.stringMatching(/^test: -k "week_1_dya_2" selects none of the \d+ tests: no test name contains "week_1_dya_2"; the closest: week_1_day_2$/)]);
+  expect(r.out.at(-1)).toMatch(/^0 passed, 0 failed, \d+ deselected$/);
+});
+
+test("course_test_driver_reports_a_stub_in_one_line_at_the_learners_file", () => {
+  const r = driver(["-k", "week_1_day_2_task_1", "tests/week_1_day_2"]);
+  expect(r.status).toBe(1);
+  const failures = r.out.filter((l) => l.startsWith("  ✕ "));
+  expect(failures.length).toBeGreaterThan(0);
+  // Per failing test: its name, the NotImplementedError line, where the stub is; nothing else.
+  expect(r.out).toHaveLength(1 + 3 * failures.length + 1);
+  expect(r.out[0]).toMatch(new RegExp(`^FAIL tests/week_1_day_2\\.test\\.ts \\(0 passed, ${failures.length} failed\\)$`));
+  for (let i = 1; i < r.out.length - 1; i += 3) {
+    expect(r.out[i + 1]).toMatch(/^ {6}NotImplementedError: RoPE\.forward is not implemented yet \(week_1_day_2_task_1, week_1_day_2_task_2; book: week1-02-positional-encodings\.md\)$/);
+    expect(r.out[i + 2]).toMatch(/^ {6}at packages\/tiny-llm\/src\/positional-encoding\.ts:\d+$/);
+  }
+  expect(r.out.at(-1)).toMatch(new RegExp(`^0 passed, ${failures.length} failed, \\d+ deselected$`));
+  expect(r.err.join("\n")).not.toMatch(/Test results written to/);
+});
+
+test("course_test_driver_says_what_the_skipped_tests_are", () => {
+  const r = driver(["--solution", "week1_ref", "-k", "week_1_day_2_task_1_rope_random", "tests/week_1_day_2"]);
+  expect(r.status).toBe(0);
+  expect(r.out.slice(-2)).toEqual([
+    "skipped: 1 comparisons with a reference that is itself the solution under test (they could not fail)",
+    expect.stringMatching(/^0 passed, 0 failed, 1 skipped, \d+ deselected$/),
+  ]);
+});
