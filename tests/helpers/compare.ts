@@ -65,18 +65,24 @@ export function expectClose(
   let bad = 0;
   let worst = -1;
   let worstExcess = -Infinity;
+  // Operators only, no Number()/Math calls: under jest each builtin call costs about
+  // 0.4 us (they come from another realm), 20 s for a row of logits of 150k x 45.
+  const { atol, rtol } = tol;
   for (let i = 0; i < e.length; i++) {
-    const x = Number(a[i]);
-    const y = Number(e[i]);
+    const x = +a[i];
+    const y = +e[i];
+    const nanX = x !== x; // eslint-disable-line no-self-compare
+    const nanY = y !== y; // eslint-disable-line no-self-compare
+    const d = x > y ? x - y : y - x;
     let excess: number;
     if (!float) {
-      excess = x === y ? -1 : Math.abs(x - y);
-    } else if (Number.isNaN(y) || Number.isNaN(x)) {
-      excess = Number.isNaN(x) && Number.isNaN(y) ? -1 : Infinity;
-    } else if (!Number.isFinite(y) || !Number.isFinite(x)) {
+      excess = x === y ? -1 : d;
+    } else if (nanX || nanY) {
+      excess = nanX && nanY ? -1 : Infinity;
+    } else if (x - x !== 0 || y - y !== 0) { // an infinity
       excess = x === y ? -1 : Infinity;
     } else {
-      excess = Math.abs(x - y) - (tol.atol + tol.rtol * Math.abs(y));
+      excess = d - (atol + rtol * (y < 0 ? -y : y));
     }
     if (excess > 0) {
       bad++;
