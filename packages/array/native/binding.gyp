@@ -20,18 +20,19 @@
         "src/gemm.cc",
         "src/gemv.cc",
         "src/read_bandwidth.cc",
-        "src/huge_pages.cc"
+        "src/huge_pages.cc",
+        "src/core_api.cc"
       ],
-      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "include_dirs": ["include", "<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-O2"],
-      "cflags_cc": ["-std=c++17", "-O3", "-march=native", "-ffp-contract=fast", "-fno-math-errno", "-fno-trapping-math", "-pthread"],
+      "cflags_cc": ["<!@(node -p \"require('./extension.js').cflags_cc.join(' ')\")"],
       "ldflags": ["-pthread"],
       "xcode_settings": {
         "GCC_ENABLE_CPP_EXCEPTIONS": "NO",
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
-        "OTHER_CPLUSPLUSFLAGS": ["-O3", "-mcpu=native", "-ffp-contract=fast", "-fno-math-errno", "-fno-trapping-math"]
+        "OTHER_CPLUSPLUSFLAGS": ["<!@(node -p \"require('./extension.js').xcode_cflags.join(' ')\")"]
       }
     }
   ]

@@ -1,25 +1,80 @@
-// Builds the C++ core with node-gyp (native/binding.gyp -> native/build/Release). The
-// gyp file lives in native/, not in the package root, because pnpm runs `node-gyp
+// Builds a package's C++ addon with node-gyp (<package>/native/binding.gyp ->
+// native/build/Release): the array core itself (`node scripts/build-native.js`, its
+// turbo `build`) and the kernel extensions, whose own build scripts call buildNative.
+//
+// The gyp file lives in native/, not in the package root, because pnpm runs `node-gyp
 // rebuild` on its own for any package with a root binding.gyp, in parallel with the
-// root's turbo build; here the package's turbo `build` does it, in dependency order. node-gyp would download Node's headers from
-// nodejs.org; when the running Node ships its headers (distribution packages and the
-// official tarballs do: <prefix>/include/node), point node-gyp at them instead so
-// that `pnpm install` works offline.
+// root's turbo build; here each package's turbo `build` does it, in dependency order.
+// node-gyp would download Node's headers from nodejs.org; when the running Node ships
+// its headers (distribution packages and the official tarballs do: <prefix>/include/node),
+// point node-gyp at them instead so that `pnpm install` works offline.
+//
+// --if-changed: do nothing (in milliseconds) when the built addon is newer than every
+// input (binding.gyp, native/src, and the array core's headers and shared sources);
+// otherwise build incrementally (`node-gyp build`: make recompiles what changed),
+// configuring first only when binding.gyp changed.
 const { spawnSync } = require("child_process");
 const fs = require("fs");
 const path = require("path");
 
-const prefix = path.resolve(path.dirname(process.execPath), "..");
-const args = ["rebuild"];
-if (!process.env.npm_config_nodedir && fs.existsSync(path.join(prefix, "include", "node", "node_api.h"))) {
-  args.push(`--nodedir=${prefix}`);
+const shared = require("../native/extension.js");
+
+/** Newest modification time (ms) under `p` (a file or a folder, recursively); 0 if missing. */
+function newest(p) {
+  let st;
+  try {
+    st = fs.statSync(p);
+  } catch {
+    return 0;
+  }
+  if (!st.isDirectory()) return st.mtimeMs;
+  return fs.readdirSync(p).reduce((m, name) => Math.max(m, newest(path.join(p, name))), st.mtimeMs);
 }
-const gyp = require.resolve("node-gyp/bin/node-gyp.js");
-const r = spawnSync(process.execPath, [gyp, ...args], { stdio: "inherit", cwd: path.join(__dirname, "..", "native") });
-if (r.status !== 0) {
-  console.error(
-    "\n@tiny-llm/array: building the C++ core failed. It needs a C++17 compiler (g++ or clang), make and python3.\n" +
-      "On Debian/Ubuntu: sudo apt-get install -y g++ make python3; on macOS: xcode-select --install.",
-  );
-  process.exit(r.status ?? 1);
+
+/** Oldest .node file in native/build/Release (0 when none is built). */
+function builtTime(nativeDir) {
+  const dir = path.join(nativeDir, "build", "Release");
+  const addons = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".node")) : [];
+  return addons.length === 0 ? 0 : Math.min(...addons.map((f) => fs.statSync(path.join(dir, f)).mtimeMs));
+}
+
+function nodeGyp(command, cwd) {
+  const prefix = path.resolve(path.dirname(process.execPath), "..");
+  const args = [command];
+  if (command !== "build" && !process.env.npm_config_nodedir && fs.existsSync(path.join(prefix, "include", "node", "node_api.h"))) {
+    args.push(`--nodedir=${prefix}`);
+  }
+  const gyp = require.resolve("node-gyp/bin/node-gyp.js");
+  return spawnSync(process.execPath, [gyp, ...args], { stdio: "inherit", cwd }).status;
+}
+
+/**
+ * Builds `packageDir`/native with node-gyp; exits the process on failure with a hint
+ * naming `label`. With `ifChanged`, skips an up-to-date addon and rebuilds incrementally.
+ */
+function buildNative(packageDir, label, { ifChanged = false } = {}) {
+  const nativeDir = path.join(packageDir, "native");
+  let command = "rebuild";
+  if (ifChanged) {
+    const gypFile = path.join(nativeDir, "binding.gyp");
+    const inputs = [gypFile, path.join(nativeDir, "src"), ...shared.inputs];
+    const built = builtTime(nativeDir);
+    if (built > 0 && inputs.every((p) => newest(p) <= built)) return;
+    const configured = newest(path.join(nativeDir, "build", "Makefile"));
+    if (configured > 0 && newest(gypFile) <= configured && built > 0) command = "build";
+  }
+  const status = nodeGyp(command, nativeDir);
+  if (status !== 0) {
+    console.error(
+      `\n${label}: building the C++ addon failed (the compiler's messages are above). It needs a C++17 compiler (g++ or clang), make and python3.\n` +
+        "On Debian/Ubuntu: sudo apt-get install -y g++ make python3; on macOS: xcode-select --install.",
+    );
+    process.exit(status ?? 1);
+  }
+}
+
+module.exports = { buildNative };
+
+if (require.main === module) {
+  buildNative(path.join(__dirname, ".."), "@tiny-llm/array", { ifChanged: process.argv.includes("--if-changed") });
 }

@@ -1,5 +1,5 @@
 // The dtypes of @tiny-llm/array: their sizes, native codes and promotion rules.
-import { DtypeCode } from "./backend/native";
+import { DtypeCode } from "./backend/codes";
 
 /** An element type. float16 and bfloat16 are stored as 16 bits and computed in float32. */
 export type Dtype = "float32" | "float16" | "bfloat16" | "int32" | "uint32" | "uint8" | "bool";

@@ -9,6 +9,7 @@ export * from "./dtype";
 export { ArrayError } from "./errors";
 export { array, arange, fromBuffer, fromTypedArray, full, ones, onesLike, zeros, zerosLike } from "./ops/creation";
 export { astype, contiguous } from "./ops/convert";
+export { assign } from "./ops/assign";
 export * from "./ops/elementwise";
 export * from "./ops/reduce";
 export { softmax, cumsum, cumprod, cummax, cummin } from "./ops/scan";
@@ -22,6 +23,9 @@ export { slice, take, takeAlongAxis } from "./ops/indexing";
 export type { SliceSpec } from "./ops/indexing";
 export { sort, argsort, topk } from "./ops/sort";
 export * as random from "./random";
+export { DtypeCode, UnaryOp, BinaryOp, ReduceOp, ScanOp } from "./backend/codes";
+export { runKernel, loadNativeExtension } from "./extension";
+export type { CustomKernel, KernelArray, KernelImpl, OutputSpec } from "./extension";
 
 /** `mx.array` is also the type of arrays, as in MLX (`x: mx.array`). */
 export type array = NDArray;

@@ -2,7 +2,7 @@
 #include <napi.h>
 
 #include "ops.h"
-#include "thread_pool.h"
+#include "tiny-llm/thread_pool.h"
 
 namespace tl {
 
@@ -30,6 +30,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add("randomBits", tl::RandomBits);
   add("readBandwidth", tl::ReadBandwidth);
   add("adviseHugePages", tl::AdviseHugePages);
+  add("coreApi", tl::CoreApi);
   return exports;
 }
 

@@ -4,9 +4,9 @@
 // gives 0 instead of trapping), and exact integer powers.
 #include <cmath>
 
-#include "napi_args.h"
+#include "tiny-llm/napi_args.h"
 #include "ops.h"
-#include "strided.h"
+#include "tiny-llm/strided.h"
 
 namespace tl {
 namespace {

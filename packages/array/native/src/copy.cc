@@ -1,9 +1,9 @@
 // copy: strided copy with dtype conversion (native.ts: NativeCore.copy).
 #include <cstring>
 
-#include "napi_args.h"
+#include "tiny-llm/napi_args.h"
 #include "ops.h"
-#include "strided.h"
+#include "tiny-llm/strided.h"
 
 namespace tl {
 namespace {

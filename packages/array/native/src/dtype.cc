@@ -1,5 +1,5 @@
 // Strided loads into compute buffers and stores back, one loop per storage dtype.
-#include "dtype.h"
+#include "tiny-llm/dtype.h"
 
 #include <limits>
 

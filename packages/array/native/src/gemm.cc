@@ -10,7 +10,7 @@
 //
 // Threads split C into disjoint column ranges (or row ranges when C is tall),
 // each thread packing what it reads; no synchronisation is needed inside.
-#include "gemm.h"
+#include "tiny-llm/gemm.h"
 
 #include <algorithm>
 #include <atomic>
@@ -18,15 +18,20 @@
 #include <new>
 #include <thread>
 
-#include "thread_pool.h"
+#include "tiny-llm/simd.h"
+#include "tiny-llm/thread_pool.h"
 
 namespace tl {
 namespace {
 
 using simd::v8sf;
+#if defined(__AVX__)
+using simd::to_m256;
+using simd::transpose8;
+#endif
 
 constexpr int MR = 6;
-constexpr int NR = 16;
+constexpr int NR = kGemmNR;
 // Cache blocking for a Zen-class core (32 KiB L1d, 512 KiB L2): a KC x NR B
 // micro-panel is 24 KiB, an MC x KC A block 144 KiB. Measured on the 2-core EPYC
 // (1024^3, 2048^3 and the Qwen2 prefill shapes): KC 384 beat 256 by 2-4% and
@@ -101,34 +106,6 @@ inline void kernel_edge(int64_t kc, const float *a, const float *b, float *c, in
 
 // --------------------------------------------------------------------- packing
 
-#if defined(__AVX__)
-// Transposes the 8x8 block r[0..7] (rows) in place.
-inline void transpose8(__m256 &r0, __m256 &r1, __m256 &r2, __m256 &r3, __m256 &r4, __m256 &r5, __m256 &r6,
-                       __m256 &r7) {
-  __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
-  __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
-  __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
-  __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-  __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-  __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-  __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-  __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-  r0 = _mm256_permute2f128_ps(s0, s4, 0x20);
-  r1 = _mm256_permute2f128_ps(s1, s5, 0x20);
-  r2 = _mm256_permute2f128_ps(s2, s6, 0x20);
-  r3 = _mm256_permute2f128_ps(s3, s7, 0x20);
-  r4 = _mm256_permute2f128_ps(s0, s4, 0x31);
-  r5 = _mm256_permute2f128_ps(s1, s5, 0x31);
-  r6 = _mm256_permute2f128_ps(s2, s6, 0x31);
-  r7 = _mm256_permute2f128_ps(s3, s7, 0x31);
-}
-
-inline __m256 to_m256(v8sf v) {
-  __m256 r;
-  std::memcpy(&r, &v, sizeof r);
-  return r;
-}
-#endif
 
 // Packs B[pc:pc+kc, jc:jc+nc] into ceil(nc/NR) panels of kc x NR floats
 // (panel p at dst + p*NR*kc), zero-padding the columns past nc.
@@ -246,7 +223,17 @@ void pack_a(const MatRef &A, int64_t ic, int64_t mc, int64_t pc, int64_t kc, flo
 typedef void (*PackFn)(const MatRef &, int64_t, int64_t, int64_t, int64_t, float *);
 
 PackFn pack_a_fn(int dt) { return dt == F32 ? pack_a<F32> : dt == F16 ? pack_a<F16> : pack_a<BF16>; }
-PackFn pack_b_fn(int dt) { return dt == F32 ? pack_b<F32> : dt == F16 ? pack_b<F16> : pack_b<BF16>; }
+
+// A strided B as a PackB (ctx: the MatRef).
+template <int DT>
+void pack_b_strided(const void *ctx, int64_t pc, int64_t kc, int64_t jc, int64_t nc, float *dst) {
+  pack_b<DT>(*static_cast<const MatRef *>(ctx), pc, kc, jc, nc, dst);
+}
+
+PackB strided_b(const MatRef &B) {
+  auto fn = B.dt == F32 ? pack_b_strided<F32> : B.dt == F16 ? pack_b_strided<F16> : pack_b_strided<BF16>;
+  return PackB{fn, &B, 1};
+}
 
 // ------------------------------------------------------------------ buffers
 
@@ -278,12 +265,12 @@ int64_t block_size(int64_t n, int64_t target, int64_t unit) {
 // ------------------------------------------------------------------ driver
 
 // C[m0:m1, n0:n1] on the calling thread.
-void gemm_block(int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t K, const MatRef &A, const MatRef &B,
+void gemm_block(int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t K, const MatRef &A, const PackB &B,
                 float *C, int64_t ldc) {
   const int64_t M = m1 - m0, N = n1 - n0;
   if (M <= 0 || N <= 0) return;
-  const PackFn pa = pack_a_fn(A.dt), pb = pack_b_fn(B.dt);
-  const int64_t kcb = block_size(K, KC, 1);
+  const PackFn pa = pack_a_fn(A.dt);
+  const int64_t kcb = block_size(K, KC, B.k_align);
   const int64_t mcb = block_size(M, MC, MR);
   const int64_t ncb = block_size(N, NC, NR);
   float *abuf = tls_a.get(size_t(mcb * kcb));
@@ -293,7 +280,7 @@ void gemm_block(int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t K, const
     for (int64_t pc = 0; pc < K; pc += kcb) {
       const int64_t kc = std::min(kcb, K - pc);
       const bool acc = pc > 0;
-      pb(B, pc, kc, jc, nc, bbuf);
+      B.pack(B.ctx, pc, kc, jc, nc, bbuf);
       for (int64_t ic = m0; ic < m1; ic += mcb) {
         const int64_t mc = std::min(mcb, m1 - ic);
         pa(A, ic, mc, pc, kc, abuf);
@@ -319,10 +306,10 @@ void gemm_block(int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t K, const
 // The whole of A is packed once into a shared buffer (M x K floats), the threads
 // taking MC-row units of it as they go and then waiting for the rest; then per
 // item each thread packs that item's columns of B and runs the macro-kernel.
-void gemm_items(int64_t M, int64_t N, int64_t K, const MatRef &A, const MatRef &B, float *C, int64_t ldc,
+void gemm_items(int64_t M, int64_t N, int64_t K, const MatRef &A, const PackB &B, float *C, int64_t ldc,
                 int64_t item_tiles) {
-  const PackFn pa = pack_a_fn(A.dt), pb = pack_b_fn(B.dt);
-  const int64_t kcb = block_size(K, KC, 1);
+  const PackFn pa = pack_a_fn(A.dt);
+  const int64_t kcb = block_size(K, KC, B.k_align);
   const int64_t npc = (K + kcb - 1) / kcb;
   const int64_t mpad = (M + MR - 1) / MR * MR;
   const int64_t mcb = block_size(M, MC, MR);
@@ -349,7 +336,7 @@ void gemm_items(int64_t M, int64_t N, int64_t K, const MatRef &A, const MatRef &
       for (int64_t p = 0; p < npc; ++p) {
         const int64_t pc = p * kcb, kc = std::min(kcb, K - pc);
         const float *ablock = acache + p * mpad * kcb;
-        pb(B, pc, kc, n0, nc, bbuf);
+        B.pack(B.ctx, pc, kc, n0, nc, bbuf);
         for (int64_t ic = 0; ic < M; ic += mcb) {
           const int64_t mc = std::min(mcb, M - ic);
           for (int64_t jr = 0; jr < nc; jr += NR) {
@@ -373,7 +360,9 @@ void gemm_items(int64_t M, int64_t N, int64_t K, const MatRef &A, const MatRef &
 
 }  // namespace
 
-void gemm(int64_t M, int64_t N, int64_t K, const MatRef &A, const MatRef &B, float *C, int64_t ldc, bool parallel) {
+namespace {
+
+void gemm_any_b(int64_t M, int64_t N, int64_t K, const MatRef &A, const PackB &B, float *C, int64_t ldc, bool parallel) {
   if (M <= 0 || N <= 0) return;
   int nt = parallel ? num_threads() : 1;
   const double flops = 2.0 * double(M) * double(N) * double(K);
@@ -404,6 +393,16 @@ void gemm(int64_t M, int64_t N, int64_t K, const MatRef &A, const MatRef &B, flo
       gemm_block(std::min(M, t0 * MR), std::min(M, t1 * MR), 0, N, K, A, B, C, ldc);
     }
   });
+}
+
+}  // namespace
+
+void gemm(int64_t M, int64_t N, int64_t K, const MatRef &A, const MatRef &B, float *C, int64_t ldc, bool parallel) {
+  gemm_any_b(M, N, K, A, strided_b(B), C, ldc, parallel);
+}
+
+void gemm_packed_b(int64_t M, int64_t N, int64_t K, const MatRef &A, const PackB &B, float *C, int64_t ldc) {
+  gemm_any_b(M, N, K, A, B, C, ldc, true);
 }
 
 }  // namespace tl

@@ -14,7 +14,7 @@
 #include <atomic>
 #include <vector>
 
-#include "thread_pool.h"
+#include "tiny-llm/thread_pool.h"
 
 namespace tl {
 namespace {

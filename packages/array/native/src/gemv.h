@@ -4,7 +4,8 @@
 #pragma once
 #include <cstdint>
 
-#include "gemm.h"
+#include "tiny-llm/gemm.h"
+#include "tiny-llm/simd.h"
 
 namespace tl {
 

@@ -3,7 +3,7 @@
 // first write; at 4 KiB a page that costs more than the kernel's own work on a large
 // result (about 40 ms for 64 MiB on the project's machines, 15-35 ms with huge
 // pages). Elsewhere, or where the kernel says no, it does nothing.
-#include "napi_args.h"
+#include "tiny-llm/napi_args.h"
 #include "ops.h"
 
 #if defined(__linux__)

@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <vector>
 
-#include "gemm.h"
+#include "tiny-llm/gemm.h"
 #include "gemv.h"
-#include "napi_args.h"
+#include "tiny-llm/napi_args.h"
 #include "ops.h"
-#include "thread_pool.h"
+#include "tiny-llm/thread_pool.h"
 
 namespace tl {
 namespace {

@@ -8,9 +8,9 @@
 // prefix of the stream is the same whatever `count` is, and chunks run in parallel.
 #include <cstdint>
 
-#include "napi_args.h"
+#include "tiny-llm/napi_args.h"
 #include "ops.h"
-#include "strided.h"
+#include "tiny-llm/strided.h"
 
 namespace tl {
 namespace {

@@ -5,9 +5,9 @@
 #include <chrono>
 #include <cstring>
 
-#include "napi_args.h"
+#include "tiny-llm/napi_args.h"
 #include "ops.h"
-#include "thread_pool.h"
+#include "tiny-llm/thread_pool.h"
 
 namespace tl {
 namespace {

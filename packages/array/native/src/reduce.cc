@@ -12,10 +12,10 @@
 #include <cmath>
 #include <limits>
 
-#include "napi_args.h"
+#include "tiny-llm/napi_args.h"
 #include "ops.h"
 #include "reduce_ops.h"
-#include "strided.h"
+#include "tiny-llm/strided.h"
 #include "vmath.h"
 
 namespace tl {

@@ -4,9 +4,9 @@
 // as PyTorch does); integers in int64. cummax / cummin propagate NaN.
 #include <algorithm>
 
-#include "napi_args.h"
+#include "tiny-llm/napi_args.h"
 #include "ops.h"
-#include "strided.h"
+#include "tiny-llm/strided.h"
 
 namespace tl {
 namespace {

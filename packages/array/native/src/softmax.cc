@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <vector>
 
-#include "napi_args.h"
+#include "tiny-llm/napi_args.h"
 #include "ops.h"
-#include "strided.h"
+#include "tiny-llm/strided.h"
 #include "vmath.h"
 
 namespace tl {

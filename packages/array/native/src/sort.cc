@@ -9,9 +9,9 @@
 #include <cmath>
 #include <vector>
 
-#include "napi_args.h"
+#include "tiny-llm/napi_args.h"
 #include "ops.h"
-#include "strided.h"
+#include "tiny-llm/strided.h"
 
 namespace tl {
 namespace {

@@ -1,4 +1,5 @@
-#include "thread_pool.h"
+// The thread pool behind tiny-llm/thread_pool.h.
+#include "tiny-llm/thread_pool.h"
 
 #include <algorithm>
 #include <atomic>
@@ -126,20 +127,5 @@ Pool &pool() {
 int num_threads() { return pool().size(); }
 
 void parallel_threads(const std::function<void(int, int)> &fn) { pool().run(fn); }
-
-void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)> &fn) {
-  if (n <= 0) return;
-  int nt = num_threads();
-  if (nt == 1 || n < 2 * std::max<int64_t>(grain, 1)) {
-    fn(0, n);
-    return;
-  }
-  int64_t parts = std::min<int64_t>(nt, n / std::max<int64_t>(grain, 1));
-  parallel_threads([&](int t, int) {
-    if (t >= parts) return;
-    int64_t begin = n * t / parts, end = n * (t + 1) / parts;
-    if (begin < end) fn(begin, end);
-  });
-}
 
 }  // namespace tl

@@ -3,9 +3,9 @@
 // source see the real value), else in int64 (negative, abs, square, sign, logicalNot).
 #include <cmath>
 
-#include "napi_args.h"
+#include "tiny-llm/napi_args.h"
 #include "ops.h"
-#include "strided.h"
+#include "tiny-llm/strided.h"
 #include "vmath.h"
 
 namespace tl {

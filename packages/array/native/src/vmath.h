@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "dtype.h"
+#include "tiny-llm/dtype.h"
 
 namespace tl {
 

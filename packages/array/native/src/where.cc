@@ -2,9 +2,9 @@
 // (native.ts: NativeCore.where). The condition is read as float32 so that any
 // nonzero value (NaN included) counts as true; a and b are converted to the
 // destination's compute type (float32 or int64).
-#include "napi_args.h"
+#include "tiny-llm/napi_args.h"
 #include "ops.h"
-#include "strided.h"
+#include "tiny-llm/strided.h"
 
 namespace tl {
 

@@ -1,10 +1,13 @@
 // The CPU backend: every kernel is a call into the C++ core.
 import type { NDArray } from "../array";
 import { dtypeCode } from "../dtype";
+import type { KernelArray } from "../extension";
 import type { Backend } from "./index";
 import { native } from "./native";
 
 const code = (a: NDArray) => dtypeCode(a.dtype);
+
+const kernelArray = (a: NDArray): KernelArray => ({ data: a.data, offset: a.offset, dtype: code(a), shape: a.shape, strides: a.strides });
 
 export const cpuBackend: Backend = {
   copy(src, dst) {
@@ -65,5 +68,8 @@ export const cpuBackend: Backend = {
   },
   randomBits(key, dst) {
     native.randomBits(key[0], key[1], dst.size, dst.data);
+  },
+  customKernel(impl, inputs, outputs, params) {
+    impl(inputs.map(kernelArray), outputs.map(kernelArray), params);
   },
 };

@@ -3,7 +3,8 @@
 // no op or caller changes.
 import type { NDArray } from "../array";
 import { ArrayError } from "../errors";
-import type { BinaryOp, ReduceOp, ScanOp, UnaryOp } from "./native";
+import type { KernelImpl } from "../extension";
+import type { BinaryOp, ReduceOp, ScanOp, UnaryOp } from "./codes";
 import { cpuBackend } from "./cpu";
 
 /** Where an array's data lives. */
@@ -33,6 +34,8 @@ export interface Backend {
   matmul(a: MatmulOperand, b: MatmulOperand, dst: NDArray, M: number, N: number, K: number): void;
   /** Fills uint32 `dst` (contiguous) with threefry bits under `key`. */
   randomBits(key: [number, number], dst: NDArray): void;
+  /** Runs an extension's kernel on this device's arrays (see extension.ts). */
+  customKernel<P>(impl: KernelImpl<P>, inputs: NDArray[], outputs: NDArray[], params: P): void;
 }
 
 /** One side of a batched matmul: its array and where each batch's matrix starts. */

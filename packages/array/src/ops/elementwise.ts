@@ -3,7 +3,7 @@
 import type { ArrayOrScalar } from "../array";
 import { NDArray } from "../array";
 import { backendFor } from "../backend";
-import { BinaryOp, UnaryOp } from "../backend/native";
+import { BinaryOp, UnaryOp } from "../backend/codes";
 import { Dtype, floatResult, isFloat, promoteTypes } from "../dtype";
 import { ArrayError } from "../errors";
 import { broadcastShapes, broadcastStrides } from "../layout";

@@ -1,7 +1,7 @@
 // Reductions over axes, with keepdims.
 import { NDArray } from "../array";
 import { backendFor } from "../backend";
-import { ReduceOp } from "../backend/native";
+import { ReduceOp } from "../backend/codes";
 import { Dtype, floatResult, sumResult } from "../dtype";
 import { ArrayError, fmtShape } from "../errors";
 import { normalizeAxes, normalizeAxis } from "../layout";

@@ -1,7 +1,7 @@
 // Softmax and scans (cumsum and friends): row kernels along an axis.
 import { NDArray } from "../array";
 import { backendFor } from "../backend";
-import { ScanOp } from "../backend/native";
+import { ScanOp } from "../backend/codes";
 import { floatResult, sumResult } from "../dtype";
 import { normalizeAxis } from "../layout";
 import { checkArray } from "./check";

@@ -1,9 +1,13 @@
-// Reading the native functions' arguments (see src/backend/native.ts).
+// Reading native functions' arguments: buffers, numbers, dims, and strided views,
+// either positional (the array core's functions, see src/backend/native.ts) or as
+// KernelArray objects (custom kernels, see src/extension.ts).
 #pragma once
 #include <napi.h>
 
 #include <cstdint>
 #include <vector>
+
+#include "dtype.h"
 
 namespace tl {
 
@@ -30,6 +34,43 @@ struct View {
 
 inline View view_arg(const Napi::CallbackInfo &info, size_t i) {
   return View{buffer_data(info[i]), int_arg(info[i + 1]), int(int_arg(info[i + 2])), dims_arg(info[i + 3])};
+}
+
+// An array as a custom kernel receives it (a KernelArray): element (i0, i1, ..) is at
+// element off + sum(i_d * strides[d]) of data, of dtype dt (tiny-llm/dtype.h).
+struct ArrayArg {
+  uint8_t *data;
+  int64_t off;
+  int dt;
+  std::vector<int64_t> shape;
+  std::vector<int64_t> strides;
+
+  int ndim() const { return int(shape.size()); }
+  int64_t size() const {
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    return n;
+  }
+  // Pointer to the first element, typed as storage type T (float, uint16_t, uint32_t...).
+  template <typename T>
+  T *ptr() const { return reinterpret_cast<T *>(data) + off; }
+  // Pointer to the first element, untyped.
+  void *begin() const { return data + off * itemsize(dt); }
+};
+
+inline ArrayArg array_arg(const Napi::Value &v) {
+  Napi::Object o = v.As<Napi::Object>();
+  return ArrayArg{buffer_data(o.Get("data")), int_arg(o.Get("offset")), int(int_arg(o.Get("dtype"))),
+                  dims_arg(o.Get("shape")), dims_arg(o.Get("strides"))};
+}
+
+// The KernelArray[] argument of a custom kernel.
+inline std::vector<ArrayArg> array_args(const Napi::Value &v) {
+  Napi::Array arr = v.As<Napi::Array>();
+  std::vector<ArrayArg> out;
+  out.reserve(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); ++i) out.push_back(array_arg(arr.Get(i)));
+  return out;
 }
 
 }  // namespace tl

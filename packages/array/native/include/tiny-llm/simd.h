@@ -1,5 +1,5 @@
-// Packed single-precision GEMM (BLIS-style) and the vector helpers shared with gemv.
-// Operands are strided views of any float dtype; the result is float32.
+// Vector helpers over 8 floats (GCC/Clang vector extensions: AVX on x86, two q
+// registers on arm64) and loads of float32 / float16 / bfloat16 as float32.
 #pragma once
 #include <cstdint>
 #include <cstring>
@@ -11,20 +11,6 @@
 #endif
 
 namespace tl {
-
-// A strided 2-D operand: element (i, j) is at data[off + i*rs + j*cs], dtype dt.
-struct MatRef {
-  const void *data;
-  int dt;
-  int64_t off;
-  int64_t rs;
-  int64_t cs;
-};
-
-// C (M x N, float32, row stride ldc) = A (M x K) @ B (K x N), accumulated in float32.
-// `parallel` lets it use the thread pool (pass false when already on a pool thread).
-// K must be > 0.
-void gemm(int64_t M, int64_t N, int64_t K, const MatRef &A, const MatRef &B, float *C, int64_t ldc, bool parallel);
 
 namespace simd {
 
@@ -100,6 +86,35 @@ inline float load1(const void *p, int64_t i) {
 inline const void *elem_ptr(const void *base, int dt, int64_t i) {
   return static_cast<const uint8_t *>(base) + i * (dt == F32 ? 4 : 2);
 }
+
+#if defined(__AVX__)
+// Transposes the 8x8 block r[0..7] (rows) in place.
+inline void transpose8(__m256 &r0, __m256 &r1, __m256 &r2, __m256 &r3, __m256 &r4, __m256 &r5, __m256 &r6,
+                       __m256 &r7) {
+  __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+  __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+  __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+  __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+  __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+  __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+  __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+  __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  r0 = _mm256_permute2f128_ps(s0, s4, 0x20);
+  r1 = _mm256_permute2f128_ps(s1, s5, 0x20);
+  r2 = _mm256_permute2f128_ps(s2, s6, 0x20);
+  r3 = _mm256_permute2f128_ps(s3, s7, 0x20);
+  r4 = _mm256_permute2f128_ps(s0, s4, 0x31);
+  r5 = _mm256_permute2f128_ps(s1, s5, 0x31);
+  r6 = _mm256_permute2f128_ps(s2, s6, 0x31);
+  r7 = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+inline __m256 to_m256(v8sf v) {
+  __m256 r;
+  std::memcpy(&r, &v, sizeof r);
+  return r;
+}
+#endif
 
 }  // namespace simd
 }  // namespace tl

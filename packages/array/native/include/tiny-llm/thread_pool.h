@@ -1,6 +1,11 @@
-// A fixed pool of worker threads (TINY_LLM_NUM_THREADS, else one per core) and
-// parallel_for, which splits [0, n) into contiguous chunks, one per thread.
+// The array core's pool of worker threads (TINY_LLM_NUM_THREADS, else one per core)
+// and parallel_for, which splits [0, n) into contiguous chunks, one per thread.
+//
+// There is one pool per process: an extension built against these headers reaches
+// the array core's pool (see core_api.h), so that kernels of both never compete for
+// cores with two sets of spinning workers.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 
@@ -8,11 +13,27 @@ namespace tl {
 
 int num_threads();
 
+// Runs fn(t, nthreads) once on each of nthreads threads (t = 0..nthreads-1); the
+// calling thread is thread 0. One job at a time: do not call it from inside fn, and
+// do not throw from fn.
+void parallel_threads(const std::function<void(int, int)> &fn);
+
 // Runs fn(begin, end) over disjoint chunks covering [0, n). Work smaller than
 // `grain` items per thread runs on the calling thread only.
-void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)> &fn);
-
-// Runs fn(t, nthreads) once on each of nthreads threads (t = 0..nthreads-1).
-void parallel_threads(const std::function<void(int, int)> &fn);
+inline void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)> &fn) {
+  if (n <= 0) return;
+  const int nt = num_threads();
+  const int64_t g = std::max<int64_t>(grain, 1);
+  if (nt == 1 || n < 2 * g) {
+    fn(0, n);
+    return;
+  }
+  const int64_t parts = std::min<int64_t>(nt, n / g);
+  parallel_threads([&](int t, int) {
+    if (t >= parts) return;
+    const int64_t begin = n * t / parts, end = n * (t + 1) / parts;
+    if (begin < end) fn(begin, end);
+  });
+}
 
 }  // namespace tl

@@ -1,0 +1,29 @@
+// The array core's services to extensions, as a table of C function pointers.
+//
+// Each native addon is its own shared library, loaded privately: an extension cannot
+// link against the array core's symbols. So the array core hands this table to an
+// extension when @tiny-llm/array's loadNativeExtension loads it, and the extension's
+// copy of ext/core_link.cc defines tl::num_threads, tl::parallel_threads and
+// tl::gemm_packed_b (declared in thread_pool.h and gemm.h) by calling through it.
+// An extension therefore uses the one thread pool of the process, and the same GEMM.
+#pragma once
+#include <cstdint>
+
+#include "gemm.h"
+
+// Bumped whenever the table or the types it passes change; an extension built
+// against another version is refused at load (rebuild it).
+#define TL_CORE_ABI_VERSION 1
+
+extern "C" {
+
+struct tl_core_api {
+  uint32_t abi_version;
+  int (*num_threads)(void);
+  // Runs fn(ctx, t, n) on each of the pool's n threads.
+  void (*parallel_threads)(void (*fn)(void *ctx, int t, int n), void *ctx);
+  void (*gemm_packed_b)(int64_t M, int64_t N, int64_t K, const tl::MatRef *A, const tl::PackB *B, float *C,
+                        int64_t ldc);
+};
+
+}  // extern "C"

@@ -1,0 +1,16 @@
+// Registers the kernels (contract: src/native.ts) and the link to the array core.
+#include <napi.h>
+
+#include "kernels.h"
+#include "tiny-llm/extension.h"
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  tl::register_extension(env, exports);
+  auto add = [&](const char *name, Napi::Value (*fn)(const Napi::CallbackInfo &)) {
+    exports.Set(name, Napi::Function::New(env, fn, name));
+  };
+  add("quantizedMatmul", tl::QuantizedMatmul);
+  return exports;
+}
+
+NODE_API_MODULE(tiny_llm_ext_ref, Init)

@@ -1,0 +1,153 @@
+// The decode kernel: y (M x O) = x (M x K) @ W.T for M <= kDecodeMaxM.
+//
+// Memory-bound: every packed byte of W is read once, at the machine's read bandwidth
+// if the arithmetic keeps up. Threads split the output features o. Per row o and group
+// g of group_size inputs, with codes q, scale s and bias b:
+//
+//   sum_k x[k] * (s * q[k] + b)  =  s * sum_k x[k] * q[k]  +  b * sum_k x[k]
+//
+// so the inner loop is one FMA per code (x times the code, unpacked to float), the
+// scale one multiply-add per group, and the bias one more per group with sum_k x[k],
+// which is computed once per call. R output rows are processed together so that each
+// accumulator's FMA chain has time to finish before its next FMA.
+#include <algorithm>
+#include <vector>
+
+#include "qmm.h"
+#include "qmm_simd.h"
+#include "tiny-llm/dtype.h"
+#include "tiny-llm/simd.h"
+#include "tiny-llm/thread_pool.h"
+
+namespace tl {
+namespace {
+
+using qmm::Portable;
+using qmm::Simd;
+
+// x rows arranged for traits T: for 4-bit codes, within each block of 2L inputs the
+// even-indexed ones first, then the odd ones (matching codes4's low / high nibbles);
+// 8-bit codes come in order, so x is copied as is. Also every group's sum of x.
+template <typename T>
+void prepare_x(const QuantizedMatmulArgs &a, float *xp, float *xsum) {
+  constexpr int L = T::L;
+  const int64_t K = a.K, G = K / a.group_size;
+  for (int64_t m = 0; m < a.M; ++m) {
+    const float *x = a.x + m * a.ldx;
+    float *o = xp + m * K;
+    if (a.bits == 4) {
+      for (int64_t c = 0; c < K; c += 2 * L)
+        for (int j = 0; j < L; ++j) {
+          o[c + j] = x[c + 2 * j];
+          o[c + L + j] = x[c + 2 * j + 1];
+        }
+    } else {
+      std::copy(x, x + K, o);
+    }
+    for (int64_t g = 0; g < G; ++g) {
+      float s = 0.0f;
+      for (int64_t k = g * a.group_size; k < (g + 1) * a.group_size; ++k) s += x[k];
+      xsum[m * G + g] = s;
+    }
+  }
+}
+
+// y[:, o .. o+R) for traits T, BITS-bit codes, M rows of x, scales of dtype SDT.
+template <typename T, int BITS, int M, int R, int SDT>
+void decode_rows(const QuantizedMatmulArgs &a, const float *xp, const float *xsum, int64_t o) {
+  using V = typename T::V;
+  constexpr int L = T::L;
+  const int64_t K = a.K, G = K / a.group_size, gs = a.group_size;
+  const uint8_t *q[R];
+  for (int r = 0; r < R; ++r) q[r] = reinterpret_cast<const uint8_t *>(a.w + (o + r) * a.ldw);
+  V total[R][M];
+  float bsum[R][M];
+  for (int r = 0; r < R; ++r)
+    for (int m = 0; m < M; ++m) total[r][m] = T::zero(), bsum[r][m] = 0.0f;
+
+  for (int64_t g = 0; g < G; ++g) {
+    V acc[R][M], acc2[R][M];
+    for (int r = 0; r < R; ++r)
+      for (int m = 0; m < M; ++m) acc[r][m] = T::zero(), acc2[r][m] = T::zero();
+    // 2L inputs per step: one codes4 (4-bit) or two codes8 (8-bit) per row.
+    for (int64_t k = g * gs; k < (g + 1) * gs; k += 2 * L) {
+      V x0[M], x1[M];
+      for (int m = 0; m < M; ++m) x0[m] = T::load(xp + m * K + k), x1[m] = T::load(xp + m * K + k + L);
+      for (int r = 0; r < R; ++r) {
+        V c0, c1;
+        if (BITS == 4) {
+          T::codes4(q[r] + k / 2, c0, c1);
+        } else {
+          c0 = T::codes8(q[r] + k);
+          c1 = T::codes8(q[r] + k + L);
+        }
+        for (int m = 0; m < M; ++m) acc[r][m] = T::fma(c0, x0[m], acc[r][m]), acc2[r][m] = T::fma(c1, x1[m], acc2[r][m]);
+      }
+    }
+    for (int r = 0; r < R; ++r) {
+      const V s = T::splat(simd::load1<SDT>(a.scales, (o + r) * a.lds + g));
+      const float b = simd::load1<SDT>(a.biases, (o + r) * a.ldb + g);
+      for (int m = 0; m < M; ++m) {
+        total[r][m] = T::fma(s, T::add(acc[r][m], acc2[r][m]), total[r][m]);
+        bsum[r][m] += b * xsum[m * G + g];
+      }
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int m = 0; m < M; ++m) a.y[m * a.ldy + o + r] = T::hsum(total[r][m]) + bsum[r][m];
+}
+
+// Rows [o0, o1): blocks of R rows, then the rest one at a time.
+template <typename T, int BITS, int M, int SDT>
+void decode_range(const QuantizedMatmulArgs &a, const float *xp, const float *xsum, int64_t o0, int64_t o1) {
+  constexpr int R = M <= 2 ? 2 : 1;
+  int64_t o = o0;
+  for (; o + R <= o1; o += R) decode_rows<T, BITS, M, R, SDT>(a, xp, xsum, o);
+  for (; o < o1; ++o) decode_rows<T, BITS, M, 1, SDT>(a, xp, xsum, o);
+}
+
+template <typename T, int BITS, int M, int SDT>
+void decode(const QuantizedMatmulArgs &a) {
+  std::vector<float> xp(size_t(a.M * a.K)), xsum(size_t(a.M * (a.K / a.group_size)));
+  prepare_x<T>(a, xp.data(), xsum.data());
+  // At least ~32 KiB of weights per thread: below that, waking a thread costs more than it saves.
+  const int64_t row_bytes = a.K * BITS / 8;
+  const int64_t grain = std::max<int64_t>(1, (int64_t(32) << 10) / std::max<int64_t>(row_bytes, 1));
+  parallel_for(a.O, grain, [&](int64_t o0, int64_t o1) { decode_range<T, BITS, M, SDT>(a, xp.data(), xsum.data(), o0, o1); });
+}
+
+template <typename T, int BITS, int SDT>
+void decode_m(const QuantizedMatmulArgs &a) {
+  switch (a.M) {
+    case 1: return decode<T, BITS, 1, SDT>(a);
+    case 2: return decode<T, BITS, 2, SDT>(a);
+    case 3: return decode<T, BITS, 3, SDT>(a);
+    default: return decode<T, BITS, 4, SDT>(a);
+  }
+}
+
+template <typename T, int BITS>
+void decode_sdt(const QuantizedMatmulArgs &a) {
+  if (a.sdt == F32) return decode_m<T, BITS, F32>(a);
+  if (a.sdt == F16) return decode_m<T, BITS, F16>(a);
+  return decode_m<T, BITS, BF16>(a);
+}
+
+template <typename T>
+void decode_bits(const QuantizedMatmulArgs &a) {
+  if (a.bits == 4) return decode_sdt<T, 4>(a);
+  return decode_sdt<T, 8>(a);
+}
+
+}  // namespace
+
+void qmm_decode(const QuantizedMatmulArgs &a) {
+  if (a.M <= 0 || a.O <= 0) return;
+  if (a.portable) {
+    decode_bits<Portable>(a);
+  } else {
+    decode_bits<Simd>(a);
+  }
+}
+
+}  // namespace tl

@@ -1,0 +1,63 @@
+// N-API entry of quantizedMatmul (contract: src/native.ts): reads the KernelArrays,
+// checks what the kernel relies on, gives it float32 rows of x and a float32 y, and
+// rounds y into the output's dtype. The TypeScript wrapper has already checked the
+// arguments with messages for users; the checks here keep a direct call from crashing.
+#include <string>
+#include <vector>
+
+#include "kernels.h"
+#include "quantized_matmul.h"
+#include "tiny-llm/dtype.h"
+#include "tiny-llm/extension.h"
+#include "tiny-llm/napi_args.h"
+
+namespace tl {
+namespace {
+
+void require(bool ok, const std::string &what) {
+  if (!ok) throw JsError("TypeError", "quantizedMatmul (native): " + what);
+}
+
+void run(const Napi::CallbackInfo &info) {
+  require(info.Length() >= 3, "expected (inputs, outputs, params)");
+  const std::vector<ArrayArg> in = array_args(info[0]), out = array_args(info[1]);
+  require(in.size() == 4 && out.size() == 1, "expected inputs [x, w, scales, biases] and outputs [y]");
+  const ArrayArg &x = in[0], &w = in[1], &s = in[2], &b = in[3], &y = out[0];
+  Napi::Object params = info[2].As<Napi::Object>();
+  const int group = int(int_arg(params.Get("groupSize"))), bits = int(int_arg(params.Get("bits")));
+
+  require(bits == 4 || bits == 8, "bits must be 4 or 8");
+  require(group == 32 || group == 64 || group == 128, "groupSize must be 32, 64 or 128");
+  require(x.ndim() == 2 && w.ndim() == 2 && s.ndim() == 2 && b.ndim() == 2 && y.ndim() == 2, "every array must be 2-d");
+  const int64_t M = x.shape[0], K = x.shape[1], O = w.shape[0];
+  require(is_float(x.dt) && w.dt == U32 && is_float(s.dt) && s.dt == b.dt && y.dt == x.dt, "bad dtypes");
+  require(w.shape[1] * 32 / bits == K && K % group == 0, "w's width does not match K, or groupSize does not divide K");
+  require(s.shape[0] == O && s.shape[1] == K / group && b.shape == s.shape, "scales / biases shape");
+  require(y.shape[0] == M && y.shape[1] == O && y.strides[1] == 1 && y.strides[0] == O, "y must be contiguous M x O");
+  require(w.strides[1] == 1 && s.strides[1] == 1 && b.strides[1] == 1, "w, scales and biases need unit inner strides");
+
+  // x as float32 rows: itself when it already is, else converted.
+  std::vector<float> xbuf;
+  const float *xp = x.ptr<float>();
+  int64_t ldx = x.strides[0];
+  if (x.dt != F32 || x.strides[1] != 1) {
+    xbuf.resize(size_t(M * K));
+    for (int64_t m = 0; m < M; ++m) load_f32(x.data, x.dt, x.off + m * x.strides[0], x.strides[1], K, xbuf.data() + m * K);
+    xp = xbuf.data();
+    ldx = K;
+  }
+  std::vector<float> ybuf;
+  float *yp = y.dt == F32 ? y.ptr<float>() : (ybuf.resize(size_t(M * O)), ybuf.data());
+
+  quantized_matmul(QuantizedMatmulArgs{M, K, O, xp, ldx, w.ptr<uint32_t>(), w.strides[0], s.begin(), b.begin(), s.dt,
+                                       s.strides[0], b.strides[0], group, bits, yp, O, portable_kernels()});
+  if (y.dt != F32) store_f32(yp, M * O, y.data, y.dt, y.off, 1);
+}
+
+}  // namespace
+
+Napi::Value QuantizedMatmul(const Napi::CallbackInfo &info) {
+  return guard(info.Env(), [&] { run(info); });
+}
+
+}  // namespace tl

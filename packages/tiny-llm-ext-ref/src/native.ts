@@ -1,0 +1,27 @@
+// The C++ kernels (native/src), loaded on first use and attached to the array core.
+// Every kernel is an mx.KernelImpl: (inputs, outputs, params), each array a
+// KernelArray (buffer, first element, dtype code, shape, strides); the TypeScript
+// wrapper has checked shapes and dtypes and allocated the outputs (mx.runKernel).
+import * as path from "path";
+
+import * as mx from "@tiny-llm/array";
+
+export interface ExtAddon {
+  /**
+   * inputs [x (M x K, float), w (O x K*bits/32 uint32, unit inner stride), scales and
+   * biases (O x K/groupSize, one float dtype, unit inner stride)], outputs [y
+   * (contiguous M x O, x's dtype)]: y = x @ dequant(w).T, computed in float32.
+   */
+  quantizedMatmul: mx.KernelImpl<{ groupSize: number; bits: number }>;
+}
+
+let loaded: ExtAddon | undefined;
+
+/** The addon; loading it the first time (a build failure surfaces at the first kernel call, not at import). */
+export function addon(): ExtAddon {
+  loaded ??= mx.loadNativeExtension<ExtAddon>(
+    path.join(__dirname, "..", "native", "build", "Release", "tiny_llm_ext_ref.node"),
+    "@tiny-llm/tiny-llm-ext-ref",
+  );
+  return loaded;
+}

@@ -1,0 +1,17 @@
+// Registers the kernels (contract: src/native.ts) and the link to the array core.
+#include <napi.h>
+
+#include "kernels.h"
+#include "tiny-llm/extension.h"
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  tl::register_extension(env, exports);
+  auto add = [&](const char *name, Napi::Value (*fn)(const Napi::CallbackInfo &)) {
+    exports.Set(name, Napi::Function::New(env, fn, name));
+  };
+  add("quantizedMatmul", tl::QuantizedMatmul);
+  add("flashAttention", tl::FlashAttention);
+  return exports;
+}
+
+NODE_API_MODULE(tiny_llm_ext, Init)

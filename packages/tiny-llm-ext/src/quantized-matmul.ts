@@ -1,0 +1,68 @@
+// Quantized matmul over MLX's affine layout (week 2, day 2).
+import * as mx from "@tiny-llm/array";
+
+import { ArgumentError, checkArray, checkShape, shapeText } from "./checks";
+import { addon } from "./native";
+
+/**
+ * A weight matrix W (O x K) quantized as MLX stores it: every uint32 word of `weight`
+ * holds 32 / bits codes, the lowest bits first along the input axis; every `groupSize`
+ * consecutive inputs of a row share a scale and a bias, and W = code * scale + bias.
+ *
+ *   weight: O x (K * bits / 32) uint32    scales, biases: O x (K / groupSize), float32, float16 or bfloat16
+ */
+export interface QuantizedWeights {
+  weight: mx.array;
+  scales: mx.array;
+  biases: mx.array;
+  groupSize: number;
+  bits: number;
+}
+
+const BITS = [4, 8];
+const GROUP_SIZES = [32, 64, 128];
+
+const kernel: mx.CustomKernel<{ groupSize: number; bits: number }> = {
+  name: "quantizedMatmul",
+  implementations: { cpu: (inputs, outputs, params) => addon().quantizedMatmul(inputs, outputs, params) },
+};
+
+/** `a` with a unit stride along its last axis (itself when it has one). */
+function unitInner(a: mx.array): mx.array {
+  return a.ndim === 0 || a.shape[a.ndim - 1] <= 1 || a.strides[a.ndim - 1] === 1 ? a : mx.contiguous(a);
+}
+
+/**
+ * x @ W.T for a quantized W, without dequantizing W: the packed codes are read as they
+ * are. Computed in float32; the result is in x's dtype.
+ *
+ *   x: N.. x K (float32, float16 or bfloat16)    w: QuantizedWeights of W (O x K)    ->  N.. x O
+ *
+ * Week 2, day 2, task 1 (book: week2-02-quantized-matmul.md).
+ */
+export function quantizedMatmul(x: mx.array, w: QuantizedWeights): mx.array {
+  const fn = "quantizedMatmul";
+  checkArray(fn, "x", x, "N.. x K", { ndim: 1, atLeast: true });
+  if (w === null || typeof w !== "object") throw new ArgumentError(fn, `w must be QuantizedWeights { weight, scales, biases, groupSize, bits }, got ${w === null ? "null" : typeof w}`);
+  const { groupSize, bits } = w;
+  if (!BITS.includes(bits)) throw new ArgumentError(fn, `w.bits must be ${BITS.join(" or ")}, got ${bits}`);
+  if (!GROUP_SIZES.includes(groupSize)) throw new ArgumentError(fn, `w.groupSize must be ${GROUP_SIZES.join(", ")}, got ${groupSize}`);
+  checkArray(fn, "w.weight", w.weight, "O x K*bits/32", { ndim: 2 }, ["uint32"]);
+  const [O, words] = w.weight.shape;
+  const K = x.shape[x.ndim - 1];
+  if (words * (32 / bits) !== K) {
+    throw new ArgumentError(fn, `w.weight has shape ${shapeText(w.weight.shape)}, which holds ${words * (32 / bits)} ${bits}-bit inputs per row, but x has K = ${K} (shape ${shapeText(x.shape)}); expected [${O},${(K * bits) / 32}]`);
+  }
+  if (K % groupSize !== 0) throw new ArgumentError(fn, `w.groupSize ${groupSize} does not divide K = ${K}`);
+  checkArray(fn, "w.scales", w.scales, "O x K/groupSize", { ndim: 2 });
+  checkShape(fn, "w.scales", w.scales, [O, K / groupSize], "O x K/groupSize");
+  checkArray(fn, "w.biases", w.biases, "O x K/groupSize", { ndim: 2 });
+  checkShape(fn, "w.biases", w.biases, [O, K / groupSize], "O x K/groupSize");
+  if (w.biases.dtype !== w.scales.dtype) throw new ArgumentError(fn, `w.biases is ${w.biases.dtype} but w.scales is ${w.scales.dtype}; give them the same dtype`);
+
+  const lead = x.shape.slice(0, -1);
+  const M = lead.reduce((a, b) => a * b, 1);
+  const x2 = x.reshape([M, K]); // N.. x K -> M x K (a view when the layout allows)
+  const [y] = mx.runKernel(kernel, [x2, unitInner(w.weight), unitInner(w.scales), unitInner(w.biases)], [{ shape: [M, O], dtype: x.dtype }], { groupSize, bits });
+  return y.reshape([...lead, O]);
+}
