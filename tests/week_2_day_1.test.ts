@@ -143,6 +143,15 @@ test("week_2_day_1_task_2_chunked_prefill_equals_one_chunk", () => {
   }
 });
 
+test("week_2_day_1_task_2_last_only", () => {
+  const c = g.cases[0];
+  const model = new sol.Qwen2ModelWeek2(loaded(c));
+  const ids = mx.array([ints(c.inputs[0])], "int32"); // 1 x L
+  const last = model.forward(ids, 0, model.makeCache(), { lastOnly: true }); // 1 x 1 x V
+  const all = model.forward(ids, 0, model.makeCache()); // 1 x L x V
+  expectSameAsReference(last, all.slice(":", "-1:"), "lastOnly vs the last row");
+});
+
 test("week_2_day_1_task_2_wrong_offset_throws", () => {
   const c = g.cases[0];
   const model = new sol.Qwen2ModelWeek2(loaded(c));

@@ -12,11 +12,15 @@ script, or into DIR.
 
 The models are week 1's (../week1/make_tiny_model_goldens.py: transformers'
 Qwen2ForCausalLM in float32 on CPU, eager attention, tied head), with one difference for
-the 4-bit form: week 2 keeps the weights packed and dequantizes them on the fly in float32
-(w = code * scale + bias), so the weights here are that float32 value, not week 1's
-bf16-rounded one. params.bf16RoundingDiff is how far week 1's rounding moves the logits
-(the largest |difference| over the recorded rows): what a comparison with week 1's model
-must allow on the 4-bit form.
+the 4-bit form. Week 1 dequantizes every weight once, rounded to bf16 (the scales' dtype).
+Week 2 keeps them packed: the linear layers and the tied head multiply by the packed
+weights in float32 (quantizedMatmul: w = code * scale + bias, not rounded), while an
+embedding lookup unpacks its rows in the scales' dtype (as mx.dequantize and week 1's
+dequantizeLinear return them, bf16 here). So here the 4-bit model has float32-dequantized
+linear weights, bf16-rounded embedding rows and a head untied from them holding the
+float32 values. params.bf16RoundingDiff is how far week 1's weights move the logits from
+these (the largest |difference| over the recorded rows): what a comparison with week 1's
+model must allow on the 4-bit form (0 on the bf16 form, where the weights are the same).
 
 Each case runs the prompt through the model in chunks (params.chunks: their lengths, each
 chunk a forward call at offset = the tokens before it, with a DynamicCache as
@@ -76,6 +80,18 @@ def float32_dequantization():
         w1.round_bf16 = saved
 
 
+def build_week2_model(config, model_dir, week1_weights):
+    """The model with the weights as week 2 computes with them (see the docstring)."""
+    import torch
+
+    with float32_dequantization():
+        _, exact = w1.load_weights(model_dir)
+    embedding = "model.embed_tokens.weight"
+    model = w1.build_model(config, {**exact, embedding: week1_weights[embedding]})
+    model.lm_head.weight = torch.nn.Parameter(torch.from_numpy(np.ascontiguousarray(exact[embedding])))  # untied
+    return model
+
+
 def run_cached(model, ids, chunks, steps):
     """The rows (R x V float32 torch) of a cached run, and the greedy tokens fed/produced."""
     import torch
@@ -132,10 +148,9 @@ def make(models_dir, out_dir):
     for name, form, pname, split, steps, full_row in CASES:
         sub = w1.FORMS[form]
         model_dir = os.path.join(models_dir, sub)
-        with float32_dequantization():
-            config, weights = w1.load_weights(model_dir)
-        model = w1.build_model(config, weights)
-        rounded = w1.build_model(*w1.load_weights(model_dir))  # week 1's weights (bf16-rounded when 4-bit)
+        config, week1_weights = w1.load_weights(model_dir)
+        model = build_week2_model(config, model_dir, week1_weights)
+        week1_model = w1.build_model(config, week1_weights)
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
         text, chat = prompts[pname]
         ids, templated = w1.prompt_ids(tokenizer, text, chat)
@@ -151,8 +166,8 @@ def make(models_dir, out_dir):
             n_prompt = chunks[1]
             if max_diff(rows[n_prompt:], one, "chunked vs one chunk") > SELF_TOL or one_tokens != tokens:
                 sys.exit(f"{cid}: chunked prefill differs from a one-chunk prefill")
-        rounded_rows, _ = run_cached(rounded, ids, chunks, steps)
-        rounding = max_diff(rows, rounded_rows, "week 1's weights vs float32 dequantization")
+        week1_rows, _ = run_cached(week1_model, ids, chunks, steps)
+        rounding = max_diff(rows, week1_rows, "week 1's weights vs week 2's")
 
         token_rows = rows[len(rows) - steps - 1:]  # last prompt position, then each decode step
         top2 = torch.topk(token_rows, 2, dim=-1).values
