@@ -11,6 +11,8 @@
         "src/quantized_matmul_kernel.cc",
         "src/qmm_decode.cc",
         "src/qmm_prefill.cc",
+        "src/flash_attention.cc",
+        "src/flash_attention_napi.cc",
         "<!@(node -p \"<(array).sources.join(' ')\")"
       ],
       "include_dirs": [

@@ -13,6 +13,14 @@ export interface ExtAddon {
    * (contiguous M x O, x's dtype)]: y = x @ dequant(w).T, computed in float32.
    */
   quantizedMatmul: mx.KernelImpl<{ groupSize: number; bits: number }>;
+  /**
+   * inputs [q (N.. x H_q x L x D), k, v (N.. x H_kv x S x D), and optionally mask
+   * (N.. x H_q x L x S, broadcast strides)], any float dtypes and strides; outputs [out
+   * (contiguous N.. x H_q x L x D, float)]: softmax(q k^T * scale + mask) v, causal
+   * bottom-right aligned when params.causal; a row that sees no key gives zeros;
+   * params.portable takes the portable (not SIMD-tiled) path.
+   */
+  flashAttention: mx.KernelImpl<{ scale: number; causal: boolean; portable: boolean }>;
 }
 
 let loaded: ExtAddon | undefined;

@@ -10,6 +10,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
     exports.Set(name, Napi::Function::New(env, fn, name));
   };
   add("quantizedMatmul", tl::QuantizedMatmul);
+  add("flashAttention", tl::FlashAttention);
   return exports;
 }
 

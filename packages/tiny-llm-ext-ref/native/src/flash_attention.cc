@@ -17,14 +17,15 @@
 #include <cmath>
 #include <cstring>
 
+#include "flash_attention_exp.h"
 #include "flash_attention_product.h"
 #include "tiny-llm/dtype.h"
 #include "tiny-llm/thread_pool.h"
-#include "tiny-llm/vmath.h"
 
 namespace tl {
 namespace {
 
+using flash::exp_nonpositive;
 using flash::kLanes;
 
 constexpr int64_t kKeyTile = 64;          // keys per tile
@@ -227,15 +228,14 @@ class TileWorker {
         for (int r = 0; r < kLanes; ++r) mx[r] = std::max(mx[r], st[j * W + r]);
       for (int r = 0; r < kLanes; ++r) {
         grew = grew || mx[r] != m[r];
-        alpha_[size_t(r0 + r)] = mx[r] == m[r] ? 1.0f : exp_f(m[r] - mx[r]);
+        alpha_[size_t(r0 + r)] = mx[r] == m[r] ? 1.0f : exp_nonpositive(m[r] - mx[r]);
         m[r] = mx[r];
         base[r] = mx[r] == -INFINITY ? 0.0f : mx[r];
         sum[r] = 0.0f;
       }
       for (int64_t j = 0; j < n; ++j)
         for (int r = 0; r < kLanes; ++r) {
-          const float s = st[j * W + r];
-          const float e = s == -INFINITY ? 0.0f : exp_f(s - base[r]);
+          const float e = exp_nonpositive(st[j * W + r] - base[r]);
           st[j * W + r] = e;
           sum[r] += e;
         }
@@ -281,8 +281,7 @@ void combine(const FlashAttentionArgs &a, const Plan &p, int64_t group, const fl
     if (M != -INFINITY) {
       for (int64_t c = 0; c < p.chunks; ++c) {
         const float *part = first + c * item_stride;
-        if (part[0] == -INFINITY) continue;
-        const float w = exp_f(part[0] - M);
+        const float w = exp_nonpositive(part[0] - M);
         l += w * part[1];
         for (int64_t d = 0; d < D; ++d) row[size_t(d)] += w * part[2 + d];
       }

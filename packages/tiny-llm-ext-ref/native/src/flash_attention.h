@@ -45,8 +45,9 @@ struct FlashAttentionArgs {
 };
 
 // Computes args.out. A query row that sees no key (every key masked with -inf, or a causal
-// position before the first key when L > S) gives zeros, not NaN: with left-padded batches
-// a NaN row would poison the next layer's keys and values.
+// position before the first key when L > S) gives zeros, as PyTorch's
+// scaled_dot_product_attention does since 2.5 (its _safe_softmax), not NaN: with
+// left-padded batches a NaN row would poison the next layer's keys and values.
 void flash_attention(const FlashAttentionArgs &args);
 
 }  // namespace tl

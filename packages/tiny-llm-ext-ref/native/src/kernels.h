@@ -5,5 +5,6 @@
 namespace tl {
 
 Napi::Value QuantizedMatmul(const Napi::CallbackInfo &info);
+Napi::Value FlashAttention(const Napi::CallbackInfo &info);
 
 }  // namespace tl
