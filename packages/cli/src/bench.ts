@@ -17,6 +17,7 @@ import * as mx from "@tiny-llm/array";
 import { QWEN2_LINEARS, benchGemm, benchLinear, type MatmulBenchResult } from "./bench/matmul";
 import { readBandwidth } from "./bench/memory";
 import { benchModel } from "./bench/model";
+import { benchModelWeek2 } from "./bench/model-week2";
 import { INSTALL_HINT, loadOpenBlas } from "./bench/openblas";
 import { printTable } from "./bench/table";
 import { explain, UsageError } from "./main/errors";
@@ -119,6 +120,8 @@ async function main(argv: string[]): Promise<number> {
     console.log("\n== model: Qwen2-0.5B shapes, random bf16 weights ==");
     try {
       await benchModel({ solution: opts.solution, gemmFlops: gemm, readBandwidth: readBw });
+      console.log("\n== model, week 2: KV cache, bf16 and 4-bit weights (Qwen2-0.5B shapes) ==");
+      await benchModelWeek2({ solution: opts.solution, readBandwidth: readBw });
     } catch (e) {
       // An exercise not written yet, week2_ref, a full disk: one line, as `pnpm main` says it.
       for (const line of explain(e).lines) console.error(line.replace(/^main: /, "bench: "));

@@ -1,0 +1,164 @@
+// The week 2 rows of `pnpm bench --part model`: a solution's Qwen2ModelWeek2 (KV cache,
+// packed quantized weights, flash attention) on random checkpoints in Qwen2-0.5B's
+// shapes, bf16 and MLX 4-bit (group 64), each loaded from a real checkpoint folder.
+//
+// Decode at context c: the cache is filled with c tokens of random keys and values
+// (what a prefill of c tokens leaves, at the cost of none: a step's time depends on
+// how many tokens the cache holds, not on their values), then single-token steps are
+// timed. A decode step reads every weight once plus the whole cache, so its ceiling is
+//
+//   read bandwidth / (bytes of the weights as stored + layers x 2 x H_kv x c x D x 4)
+//
+// (the cache is float32, like the activations).
+import { fork } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+import * as mx from "@tiny-llm/array";
+import { load } from "@tiny-llm/loader";
+import { ensureTinyModels, TINY_MODEL_4BIT_DIR } from "@tiny-llm/tiny-model";
+
+import { lastWeek, loadSolution, type CachedModel, type SolutionName } from "../solution";
+import type { LoadPeakRss } from "./load-peak-rss";
+import { writeQuantizedCheckpoint } from "./quantized-checkpoint";
+import { QWEN2_0_5B_CONFIG, shapesOf, type Qwen2Shapes } from "./qwen2-shapes";
+import { writeRandomCheckpoint } from "./random-checkpoint";
+import { median, now } from "./stats";
+import { printColumns } from "./table";
+
+export const PREFILL_TOKENS = 128;
+export const DECODE_CONTEXTS_WEEK2 = [16, 512, 2048];
+const DECODE_STEPS = 5; // timed, after one warm-up step
+const PREFILL_RUNS = 3;
+const QUANT = { groupSize: 64, bits: 4 };
+
+export interface ModelWeek2BenchOptions {
+  /** The bench's --solution; one without week 2 (week1_ref) runs week2_ref. */
+  solution: SolutionName;
+  /** Plain memory read bytes/s measured in this run. */
+  readBandwidth: number;
+}
+
+/** One layer's cache, as the week 2 API defines it (TinyKvCache). */
+interface KvCache {
+  updateAndFetch(key: mx.array, value: mx.array): [mx.array, mx.array];
+}
+
+const folderBytes = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith(".safetensors")).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+const gb = (bytes: number) => (bytes / 1e9).toFixed(2);
+
+/** KV cache bytes at `context` tokens (float32 keys and values, every layer). */
+function kvBytes(s: Qwen2Shapes, context: number): number {
+  return s.layers * 2 * s.kvHeads * context * s.headDim * 4;
+}
+
+/** A cache holding `context` tokens of random keys and values. */
+function filledCache(model: CachedModel, s: Qwen2Shapes, context: number): unknown[] {
+  const cache = model.makeCache() as KvCache[];
+  cache.forEach((layer, i) => {
+    const kv = (seed: number) => mx.random.normal([1, s.kvHeads, context, s.headDim], { key: mx.random.key(seed) });
+    layer.updateAndFetch(kv(2 * i), kv(2 * i + 1));
+  });
+  return cache;
+}
+
+/** Median seconds of one decode step (one token in, greedy pick) after `context` cached tokens. */
+function decodeStep(model: CachedModel, s: Qwen2Shapes, context: number): number {
+  const cache = filledCache(model, s, context);
+  let token = 1;
+  const times: number[] = [];
+  for (let i = 0; i <= DECODE_STEPS; i++) {
+    const t = now();
+    const logits = model.forward(mx.array([[token]], "int32"), context + i, cache, { lastOnly: true }); // 1 x 1 x V
+    token = logits.reshape(s.vocab).argmax().item() as number;
+    if (i > 0) times.push(now() - t);
+  }
+  return median(times);
+}
+
+/** Median seconds of a prefill of PREFILL_TOKENS tokens into a fresh cache. */
+function prefill(model: CachedModel, s: Qwen2Shapes): number {
+  const ids = mx.random.randint(0, s.vocab, [1, PREFILL_TOKENS], { key: mx.random.key(7) });
+  const times: number[] = [];
+  for (let i = 0; i < PREFILL_RUNS; i++) {
+    const t = now();
+    model.forward(ids, 0, model.makeCache(), { lastOnly: true });
+    times.push(now() - t);
+  }
+  return median(times);
+}
+
+/** Peak RSS of a child process that loads `dir` into the week 2 model. */
+function loadPeakRss(solution: SolutionName, dir: string): Promise<LoadPeakRss> {
+  return new Promise((resolve, reject) => {
+    const child = fork(path.join(__dirname, "load-peak-rss.ts"), [solution, dir], { execArgv: process.execArgv });
+    let got: LoadPeakRss | null = null;
+    child.on("message", (m) => (got = m as LoadPeakRss));
+    child.on("error", reject);
+    child.on("exit", (code) => (got ? resolve(got) : reject(new Error(`the load-peak-rss child exited with code ${code}`))));
+  });
+}
+
+export async function benchModelWeek2(opts: ModelWeek2BenchOptions): Promise<void> {
+  const solution: SolutionName = lastWeek(opts.solution) >= 2 ? opts.solution : "week2_ref";
+  const impl = await loadSolution(solution);
+  if (!impl.Qwen2ModelWeek2) throw new Error(`${solution} has no Qwen2ModelWeek2`);
+  const Week2 = impl.Qwen2ModelWeek2;
+  // The tiny 4-bit model first: an exercise not written yet fails in a second.
+  ensureTinyModels();
+  const tiny = load(TINY_MODEL_4BIT_DIR);
+  const tinyModel = new Week2(tiny);
+  tinyModel.forward(mx.array([[1, 2, 3]], "int32"), 0, tinyModel.makeCache(), { lastOnly: true });
+  tiny.weights.close();
+
+  const s = shapesOf(QWEN2_0_5B_CONFIG);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-bench-week2-"));
+  try {
+    const dirs = { bf16: path.join(root, "bf16"), "4-bit": path.join(root, "4bit") };
+    Object.values(dirs).forEach((d) => fs.mkdirSync(d));
+    let t = now();
+    writeRandomCheckpoint(dirs.bf16, QWEN2_0_5B_CONFIG);
+    const t1 = now();
+    writeQuantizedCheckpoint(dirs.bf16, dirs["4-bit"], QUANT.groupSize, QUANT.bits);
+    console.log(`wrote random Qwen2-0.5B checkpoints: bf16 ${gb(folderBytes(dirs.bf16))} GB in ${(t1 - t).toFixed(1)} s, 4-bit (group ${QUANT.groupSize}) ${gb(folderBytes(dirs["4-bit"]))} GB in ${(now() - t1).toFixed(1)} s`);
+
+    const rss = await loadPeakRss(solution, dirs["4-bit"]);
+    const rows: string[][] = [];
+    const ratios: string[] = [];
+    for (const [kind, dir] of Object.entries(dirs)) {
+      t = now();
+      const loaded = load(dir);
+      const model = new Week2(loaded);
+      loaded.weights.close();
+      const weightBytes = folderBytes(dir); // every tensor as stored (headers are a few KB)
+      console.log(`${kind}: load() + new Qwen2ModelWeek2 (${solution}) ${(now() - t).toFixed(1)} s`);
+      model.forward(mx.array([[1, 2, 3, 4]], "int32"), 0, model.makeCache(), { lastOnly: true }); // warm-up
+      const p = prefill(model, s);
+      const decode = DECODE_CONTEXTS_WEEK2.map((c) => {
+        const step = decodeStep(model, s, c);
+        const bytes = weightBytes + kvBytes(s, c);
+        const roofline = opts.readBandwidth / bytes;
+        rows.push([
+          kind, c === DECODE_CONTEXTS_WEEK2[0] ? (PREFILL_TOKENS / p).toFixed(1) : "", `${c}`, (1 / step).toFixed(2),
+          gb(bytes), roofline.toFixed(2), `${((1 / step / roofline) * 100).toFixed(0)}%`,
+        ]);
+        return 1 / step;
+      });
+      ratios.push(`${kind} ${(decode[decode.length - 1] / decode[0]).toFixed(2)}`);
+    }
+    console.log(
+      `\nWeek 2 (${solution}): prefill of ${PREFILL_TOKENS} tokens (median of ${PREFILL_RUNS}); decode steps at context c ` +
+        `(cache filled with c random tokens, ${DECODE_STEPS} steps after a warm-up, median); ` +
+        `roofline = read bandwidth ${(opts.readBandwidth / 1e9).toFixed(1)} GB/s / (weights as stored + f32 KV cache at c):`,
+    );
+    printColumns(["weights", `prefill ${PREFILL_TOKENS} tok/s`, "context", "decode tok/s", "GB read/token", "roofline tok/s", "of roofline"], rows);
+    console.log(`decode at ${DECODE_CONTEXTS_WEEK2[DECODE_CONTEXTS_WEEK2.length - 1]} / decode at ${DECODE_CONTEXTS_WEEK2[0]}: ${ratios.join(", ")}`);
+    console.log(
+      `peak RSS loading the 4-bit checkpoint (child process, maxRSS): ${gb(rss.peak)} GB, ${gb(rss.peak - rss.baseline)} GB above its ${gb(rss.baseline)} GB after the imports; ` +
+        `checkpoint files ${gb(folderBytes(dirs["4-bit"]))} GB`,
+    );
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
