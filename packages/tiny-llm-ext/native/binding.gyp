@@ -9,6 +9,8 @@
         "src/addon.cc",
         "src/quantized_matmul.cc",
         "src/quantized_matmul_kernel.cc",
+        "src/flash_attention.cc",
+        "src/flash_attention_napi.cc",
         "<!@(node -p \"<(array).sources.join(' ')\")"
       ],
       "include_dirs": [

@@ -4,3 +4,5 @@
 export { quantizedMatmul } from "./quantized-matmul";
 export type { QuantizedWeights } from "./quantized-matmul";
 export { ArgumentError } from "./checks";
+export { flashAttention } from "./flash-attention";
+export type { FlashAttentionOptions } from "./flash-attention";

@@ -17,9 +17,10 @@ export interface ExtAddon {
    * inputs [q (N.. x H_q x L x D), k, v (N.. x H_kv x S x D), and optionally mask
    * (N.. x H_q x L x S, broadcast strides)], any float dtypes and strides; outputs [out
    * (contiguous N.. x H_q x L x D, float)]: softmax(q k^T * scale + mask) v, causal
-   * bottom-right aligned when params.causal; a row that sees no key gives zeros.
+   * bottom-right aligned when params.causal; a row that sees no key gives zeros;
+   * params.portable takes the portable (not SIMD-tiled) path.
    */
-  flashAttention: mx.KernelImpl<{ scale: number; causal: boolean }>;
+  flashAttention: mx.KernelImpl<{ scale: number; causal: boolean; portable: boolean }>;
 }
 
 let loaded: ExtAddon | undefined;

@@ -1,0 +1,80 @@
+// Flash attention (week 2, day 4).
+import * as mx from "@tiny-llm/array";
+
+import { ArgumentError, checkArray, checkShape, shapeText } from "./checks";
+import { addon } from "./native";
+
+export interface FlashAttentionOptions {
+  /** Multiplies q . k; default 1 / sqrt(D). */
+  scale?: number;
+  /**
+   * "causal": query i of L sits at position S - L + i and sees the keys j <= S - L + i
+   * (bottom-right aligned, as week 1's causalMask); or an additive float mask
+   * broadcastable to N.. x H_q x L x S (-inf hides a key).
+   */
+  mask?: "causal" | mx.array;
+}
+
+interface Params {
+  scale: number;
+  causal: boolean;
+  /**
+   * TINY_LLM_KERNELS=portable, read here rather than by the C++ (getenv) so that a change
+   * of process.env reaches the kernel also where process.env is not the real environment
+   * (jest's sandbox, where the tests switch paths within one run).
+   */
+  portable: boolean;
+}
+
+const kernel: mx.CustomKernel<Params> = {
+  name: "flashAttention",
+  implementations: { cpu: (inputs, outputs, params) => addon().flashAttention(inputs, outputs, params) },
+};
+
+/**
+ * softmax(q k^T * scale + mask) v, computed tile by tile with an online softmax: no
+ * L x S matrix is materialised, the causal mask is computed from positions, and the
+ * H_q / H_kv query heads of a group read their kv head in place (K and V are never
+ * repeated). Inputs may be strided views (a KV cache's buffer sliced to S) of any float
+ * dtype; computed in float32, returned in query's dtype. A query row that sees no key
+ * gives zeros (as PyTorch >= 2.5), not NaN.
+ *
+ *   query: N.. x H_q x L x D    key, value: N.. x H_kv x S x D    ->  N.. x H_q x L x D
+ *
+ * Week 2, day 4, task 1 (book: week2-04-flash-attention.md).
+ */
+export function flashAttention(query: mx.array, key: mx.array, value: mx.array, opts: FlashAttentionOptions = {}): mx.array {
+  const fn = "flashAttention";
+  checkArray(fn, "query", query, "N.. x H_q x L x D", { ndim: 3, atLeast: true });
+  const lead = query.shape.slice(0, -3);
+  const [Hq, L, D] = query.shape.slice(-3);
+  checkArray(fn, "key", key, "N.. x H_kv x S x D", { ndim: query.ndim });
+  const [Hkv, S] = key.shape.slice(-3);
+  checkShape(fn, "key", key, [...lead, Hkv, S, D], "N.. x H_kv x S x D, with query's N.. and D");
+  checkArray(fn, "value", value, "N.. x H_kv x S x D", { ndim: query.ndim });
+  checkShape(fn, "value", value, key.shape, "N.. x H_kv x S x D, key's shape");
+  if (Hkv === 0 || Hq % Hkv !== 0) {
+    throw new ArgumentError(fn, `query has ${Hq} heads and key ${Hkv}; H_q must be a multiple of H_kv (query ${shapeText(query.shape)}, key ${shapeText(key.shape)})`);
+  }
+  if (opts === null || typeof opts !== "object") throw new ArgumentError(fn, `opts must be { scale?, mask? }, got ${opts === null ? "null" : typeof opts}`);
+  const scale = opts.scale ?? 1 / Math.sqrt(D);
+  if (typeof scale !== "number" || !Number.isFinite(scale)) throw new ArgumentError(fn, `opts.scale must be a finite number, got ${String(opts.scale)}`);
+
+  const inputs = [query, key, value];
+  const mask = opts.mask;
+  if (mask !== undefined && mask !== "causal") {
+    const target = [...lead, Hq, L, S];
+    checkArray(fn, "opts.mask", mask, `"causal" or an additive float mask broadcastable to N.. x H_q x L x S = ${shapeText(target)}`, { ndim: 0, atLeast: true });
+    const offset = target.length - mask.ndim;
+    if (offset < 0 || mask.shape.some((s, i) => s !== 1 && s !== target[offset + i])) {
+      throw new ArgumentError(fn, `opts.mask has shape ${shapeText(mask.shape)}, which does not broadcast to ${shapeText(target)} (N.. x H_q x L x S)`);
+    }
+    inputs.push(mx.broadcastTo(mask, target)); // a view with zero strides, never a copy
+  }
+  const [out] = mx.runKernel(kernel, inputs, [{ shape: query.shape, dtype: query.dtype }], {
+    scale,
+    causal: mask === "causal",
+    portable: process.env.TINY_LLM_KERNELS === "portable",
+  });
+  return out;
+}
