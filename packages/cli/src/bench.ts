@@ -14,6 +14,7 @@ import * as os from "os";
 
 import * as mx from "@tiny-llm/array";
 
+import { benchFlashAttention } from "./bench/flash-attention";
 import { QWEN2_LINEARS, benchGemm, benchLinear, type MatmulBenchResult } from "./bench/matmul";
 import { readBandwidth } from "./bench/memory";
 import { benchModel } from "./bench/model";
@@ -115,6 +116,7 @@ async function main(argv: string[]): Promise<number> {
   const readBw = readBandwidth();
   let gemm: number | null = null;
   if (opts.part !== "model") gemm = benchKernels(readBw);
+  if (opts.part !== "model") await benchFlashAttention(readBw);
   if (opts.part !== "kernels") {
     if (opts.part === "model") console.log(`memory read bandwidth: ${(readBw / 1e9).toFixed(1)} GB/s (256 MiB buffer, ${threads} threads, median of 7)`);
     console.log("\n== model: Qwen2-0.5B shapes, random bf16 weights ==");

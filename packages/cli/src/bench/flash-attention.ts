@@ -1,0 +1,64 @@
+// Flash attention (the reference kernel of tiny-llm-ext-ref, as week2_ref exports it) at
+// Qwen2-0.5B's attention shape: 14 query heads over 2 key/value heads, D = 64.
+//   decode, L = 1 against a cache of S keys: memory-bound, reported in ms per call and in
+//     GB/s of K and V read, against the memory read bandwidth measured in the same run. As
+//     in a decode step, each call reads another layer's K and V (24 layers, as Qwen2-0.5B
+//     has), so that they come from memory rather than from the previous call's caches;
+//   causal prefill, L = S: compute-bound, reported in GFLOP/s of the visible query-key
+//     pairs (4 * H_q * D FLOPs each), against week 1's plain attention through
+//     @tiny-llm/array (matmul, softmax, matmul over the whole L x S matrix).
+import * as mx from "@tiny-llm/array";
+import { scaledDotProductAttentionGrouped } from "@tiny-llm/tiny-llm-week1-ref";
+
+import { loadSolution } from "../solution";
+import { compare } from "./stats";
+import { gbps, gflops, printColumns, ratioText } from "./table";
+
+type FlashAttention = (q: mx.array, k: mx.array, v: mx.array, opts?: { mask?: "causal" }) => mx.array;
+
+const HQ = 14, HKV = 2, D = 64, LAYERS = 24;
+const DECODE_S = [16, 512, 2048, 8192];
+const PREFILL_L = [128, 512];
+
+const randn = (shape: number[], seed: number, dtype: mx.Dtype) => mx.random.normal(shape, { key: mx.random.key(seed), dtype });
+
+/** Prints the flash attention table; `readBw`: the memory read bandwidth, bytes/s. */
+export async function benchFlashAttention(readBw: number): Promise<void> {
+  const { flashAttention } = (await loadSolution("week2_ref")) as unknown as { flashAttention: FlashAttention };
+  const rows: string[][] = [];
+  for (const dtype of ["float32", "bfloat16"] as const) {
+    for (const S of DECODE_S) {
+      const q = randn([1, HQ, 1, D], 1, "float32");
+      const layers = Array.from({ length: LAYERS }, (_, i) => [2, 3].map((s) => randn([1, HKV, S, D], 2 * i + s, dtype)));
+      const step = () => { for (const [k, v] of layers) flashAttention(q, k, v, { mask: "causal" }); };
+      const perCall = compare(step, null).ours / LAYERS;
+      const bytes = 2 * HKV * S * D * mx.zeros([1], dtype).itemsize;
+      rows.push([
+        `decode, K/V ${dtype}`,
+        `L 1, S ${S}`,
+        `${(perCall * 1e3).toFixed(3)} ms, ${gbps(bytes, perCall)}`,
+        `read ${(readBw / 1e9).toFixed(1)} GB/s`,
+        ratioText(bytes / perCall / readBw),
+      ]);
+    }
+  }
+  for (const L of PREFILL_L) {
+    const q = randn([1, HQ, L, D], 4, "float32");
+    const [k, v] = [5, 6].map((seed) => randn([1, HKV, L, D], seed, "float32"));
+    const flops = 4 * HQ * D * ((L * (L + 1)) / 2);
+    const t = compare(
+      () => void flashAttention(q, k, v, { mask: "causal" }),
+      () => void scaledDotProductAttentionGrouped(q, k, v, { mask: "causal" }),
+      3, 0.6,
+    );
+    rows.push([
+      "prefill, causal, f32",
+      `L = S = ${L}`,
+      gflops(flops, t.ours),
+      `plain attention ${gflops(flops, t.ref!)}`,
+      ratioText(t.ref! / t.ours),
+    ]);
+  }
+  console.log(`\nflash attention (tiny-llm-ext-ref), Qwen2-0.5B heads: H_q ${HQ}, H_kv ${HKV}, D ${D}`);
+  printColumns(["case", "shape", "ours", "reference", "ratio"], rows);
+}
