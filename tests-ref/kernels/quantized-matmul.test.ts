@@ -1,0 +1,144 @@
+// quantizedMatmul of tiny-llm-ext-ref against dequantize-then-matmul in float32, computed
+// here with plain @tiny-llm/array ops. Every case runs twice: on the SIMD path this
+// machine's build has, and on the portable path (TINY_LLM_KERNELS=portable, which the
+// kernel reads at every call).
+import * as mx from "@tiny-llm/array";
+import { quantizedMatmul, type QuantizedWeights } from "@tiny-llm/tiny-llm-ext-ref";
+
+import { expectClose } from "../../tests/helpers/compare";
+
+type Float = "float32" | "float16" | "bfloat16";
+const FLOATS: Float[] = ["float32", "bfloat16", "float16"];
+const MODES = ["simd", "portable"] as const;
+
+/** Runs fn with TINY_LLM_KERNELS set for `mode`, restoring the variable afterwards. */
+function inMode<T>(mode: (typeof MODES)[number], fn: () => T): T {
+  const saved = process.env.TINY_LLM_KERNELS;
+  if (mode === "portable") process.env.TINY_LLM_KERNELS = "portable";
+  else delete process.env.TINY_LLM_KERNELS;
+  try {
+    return fn();
+  } finally {
+    if (saved === undefined) delete process.env.TINY_LLM_KERNELS;
+    else process.env.TINY_LLM_KERNELS = saved;
+  }
+}
+
+/** Random quantized weights of an O x K matrix (every code value occurs). */
+function randomWeights(O: number, K: number, bits: number, groupSize: number, sdt: Float, seed: number): QuantizedWeights {
+  const keys = mx.random.split(mx.random.key(seed), 3);
+  const [k1, k2, k3] = [0, 1, 2].map((i) => keys.slice(i));
+  const weight = mx.random.bits([O, (K * bits) / 32], { key: k1 });
+  const scales = mx.random.uniform([O, K / groupSize], { low: 0.01, high: 0.1, key: k2 }).astype(sdt);
+  const biases = mx.random.normal([O, K / groupSize], { scale: 0.1, key: k3 }).astype(sdt);
+  return { weight, scales, biases, groupSize, bits };
+}
+
+/** W (O x K, float32) = code * scale + bias, unpacked with array ops: the plain computation. */
+function dequantize(w: QuantizedWeights): mx.array {
+  const [O, words] = w.weight.shape;
+  const K = (words * 32) / w.bits;
+  const powers = mx.power(2, mx.arange(0, 32, w.bits, "uint32")); // word >> (i * bits) = floor(word / 2^(i * bits))
+  const codes = mx.floorDivide(w.weight.expandDims(-1), powers).remainder(2 ** w.bits); // O x words x codes-per-word
+  const grouped = codes.astype("float32").reshape(O, K / w.groupSize, w.groupSize);
+  const s = w.scales.astype("float32").expandDims(-1);
+  const b = w.biases.astype("float32").expandDims(-1);
+  return grouped.multiply(s).add(b).reshape(O, K);
+}
+
+/** Checks quantizedMatmul(x, w) against x @ dequantize(w).T, both paths. */
+function check(x: mx.array, w: QuantizedWeights, label: string): void {
+  const W = dequantize(w);
+  const ref = mx.matmul(x.astype("float32"), W.T);
+  // Float32 sums of K products in another order: relative to the size of the terms.
+  const scale = mx.matmul(mx.abs(x.astype("float32")), mx.abs(W).T).max().item() as number;
+  for (const mode of MODES) {
+    const y = inMode(mode, () => quantizedMatmul(x, w));
+    expect(y.dtype).toBe(x.dtype);
+    expect(y.shape).toEqual([...x.shape.slice(0, -1), w.weight.shape[0]]);
+    if (x.dtype === "float32") {
+      expectClose(y, ref, { tol: { rtol: 0, atol: 2e-6 * scale }, label: `${label} ${mode}` });
+    } else {
+      // One rounding to x's dtype on top: compare against the float32 result rounded the same way.
+      const ulp = x.dtype === "bfloat16" ? 2 ** -8 : 2 ** -11;
+      expectClose(y.astype("float32"), ref, { tol: { rtol: ulp, atol: 2e-6 * scale }, label: `${label} ${mode}` });
+    }
+  }
+}
+
+describe("quantizedMatmul (tiny-llm-ext-ref) against dequantize-then-matmul", () => {
+  // O = 37 and K = 3 groups: neither a multiple of any SIMD width beyond what the layout
+  // fixes (K is a multiple of the group size, itself a multiple of 32).
+  const O = 37;
+  let seed = 0;
+  for (const bits of [4, 8]) {
+    for (const groupSize of [32, 64, 128]) {
+      for (const M of [1, 2, 3, 7, 64, 130]) {
+        const xdt = FLOATS[seed % 3], sdt = FLOATS[Math.floor(seed / 3) % 3];
+        const label = `bits ${bits} group ${groupSize} M ${M} x ${xdt} scales ${sdt}`;
+        const s = ++seed;
+        test(label, () => {
+          const K = 3 * groupSize;
+          const w = randomWeights(O, K, bits, groupSize, sdt, s);
+          const x = mx.random.normal([M, K], { key: mx.random.key(1000 + s) }).astype(xdt);
+          check(x, w, label);
+        });
+      }
+    }
+  }
+
+  for (const xdt of FLOATS) {
+    for (const sdt of FLOATS) {
+      test(`every dtype pair: x ${xdt}, scales ${sdt} (decode and prefill)`, () => {
+        const w = randomWeights(45, 256, 4, 64, sdt, 7);
+        for (const M of [1, 9]) check(mx.random.normal([M, 256], { key: mx.random.key(M) }).astype(xdt), w, `x ${xdt} scales ${sdt} M ${M}`);
+      });
+    }
+  }
+
+  test("sliced x (non-contiguous rows and columns) and batch dims N.. x K", () => {
+    const w = randomWeights(21, 128, 4, 32, "bfloat16", 11);
+    const big = mx.random.normal([6, 256], { key: mx.random.key(3) });
+    check(big.slice("::2", "::2"), w, "strided x, decode"); // 3 x 128, strides [512, 2]
+    const tall = mx.random.normal([40, 128], { key: mx.random.key(4) });
+    check(tall.slice("::-1"), w, "reversed rows, prefill");
+    check(mx.random.normal([2, 5, 128], { key: mx.random.key(5) }), w, "2 x 5 x K");
+    check(mx.random.normal([128], { key: mx.random.key(6) }), w, "1-d x");
+  });
+
+  test("a large decode product splits across threads and matches", () => {
+    const w = randomWeights(1000, 512, 4, 64, "bfloat16", 12);
+    check(mx.random.normal([1, 512], { key: mx.random.key(8) }), w, "1000 x 512 decode");
+    check(mx.random.normal([33, 512], { key: mx.random.key(9) }), w, "1000 x 512 prefill");
+  });
+});
+
+describe("quantizedMatmul bad input", () => {
+  const w = randomWeights(8, 128, 4, 64, "float32", 1);
+  const x = mx.random.normal([2, 128]);
+  const call = (xx: unknown, ww: unknown) => () => quantizedMatmul(xx as mx.array, ww as QuantizedWeights);
+
+  test("wrong dtypes", () => {
+    expect(call(x.astype("int32"), w)).toThrow(/quantizedMatmul: x must be float32 or float16 or bfloat16, got int32 \[2,128\]/);
+    expect(call(x, { ...w, weight: w.weight.astype("float32") })).toThrow(/quantizedMatmul: w.weight must be uint32, got float32 \[8,16\]/);
+    expect(call(x, { ...w, scales: w.scales.astype("int32") })).toThrow(/quantizedMatmul: w.scales must be float32 or float16 or bfloat16, got int32 \[8,2\]/);
+    expect(call(x, { ...w, biases: w.biases.astype("float16") })).toThrow(/w.biases is float16 but w.scales is float32/);
+    expect(call([[1, 2]], w)).toThrow(/x must be an mx.array \(N.. x K\), got a JS array/);
+  });
+
+  test("packed width not matching K", () => {
+    expect(call(mx.zeros([2, 96]), w)).toThrow(/w.weight has shape \[8,16\], which holds 128 4-bit inputs per row, but x has K = 96 \(shape \[2,96\]\); expected \[8,12\]/);
+  });
+
+  test("groupSize not dividing K, unsupported groupSize and bits", () => {
+    const w96 = randomWeights(8, 96, 4, 32, "float32", 2);
+    expect(call(mx.zeros([1, 96]), { ...w96, groupSize: 64 })).toThrow(/w.groupSize 64 does not divide K = 96/);
+    expect(call(x, { ...w, groupSize: 16 })).toThrow(/w.groupSize must be 32, 64, 128, got 16/);
+    expect(call(x, { ...w, bits: 3 })).toThrow(/w.bits must be 4 or 8, got 3/);
+    expect(call(x, { ...w, bits: 2 })).toThrow(/w.bits must be 4 or 8, got 2/);
+  });
+
+  test("scales of the wrong shape", () => {
+    expect(call(x, { ...w, scales: mx.zeros([8, 4]) })).toThrow(/w.scales has shape \[8,4\], expected \[8,2\] \(O x K\/groupSize\)/);
+  });
+});
