@@ -1,4 +1,5 @@
-// Week 2, day 1: the KV cache (task 1) and the model that decodes with it (task 2).
+// Week 2, day 1: the KV cache (task 1), the model that decodes with it (task 2) and
+// generation that prefills once, then decodes a token a step (task 3).
 // Book: week2-01-kv-cache.md. Golden values: tests/golden/week2/make_kv_cache_goldens.py
 // (transformers' Qwen2ForCausalLM with a DynamicCache, on the tiny model).
 import * as mx from "@tiny-llm/array";
@@ -9,15 +10,21 @@ import { loadTinyModel } from "./helpers/tiny-model";
 import { loadSolution } from "./solution";
 
 const sol = loadSolution();
+// Week 2's model is checked against week 1's recomputing the whole sequence: the
+// reference's, so that these tests are about the cache only. Generation (task 3) runs on
+// week 2's reference model, so that it is tested on its own.
+const week1 = loadSolution("week1_ref");
+const week2 = loadSolution("week2_ref");
 const g = loadGolden("week2", "kv_cache");
 const EXACT = { rtol: 0, atol: 0 };
 
-/** Runs `fn`, expecting an error whose message matches every pattern. */
+/** Runs `fn`, expecting an error whose message matches every pattern (a stub's NotImplementedError passes through). */
 function expectError(fn: () => unknown, ...patterns: RegExp[]): void {
   let message: string | undefined;
   try {
     fn();
   } catch (e) {
+    if (e instanceof Error && e.name === "NotImplementedError") throw e;
     message = e instanceof Error ? e.message : String(e);
   }
   if (message === undefined) throw new Error(`expected an error matching ${patterns.join(", ")}; nothing was thrown`);
@@ -118,17 +125,19 @@ for (const c of g.cases) {
   });
 
   // Week 1's model recomputing the whole sequence (prompt and fed tokens) at every step.
-  // On the 4-bit form week 1 rounds the dequantized weights to bfloat16 and week 2 need
-  // not: the goldens measured how far that moves the logits (params.bf16RoundingDiff).
+  // On the 4-bit form week 1 rounds every dequantized weight to bfloat16 and week 2 only
+  // the embedding rows: the goldens measured how far that moves the logits
+  // (params.bf16RoundingDiff).
   test(`week_2_day_1_task_2_${c.id}_equals_week1_recompute`, () => {
+    const rows = solutionRows(c); // R x V
     const [ids, tokens] = [ints(c.inputs[0]), ints(c.outputs[0])];
     const seq = [...ids, ...tokens.slice(0, -1)];
-    const full = new sol.Qwen2ModelWeek1(loaded(c)).forward(mx.array([seq], "int32")); // 1 x (L + T) x V
+    const full = new week1.Qwen2ModelWeek1(loaded(c)).forward(mx.array([seq], "int32")); // 1 x (L + T) x V
     const all = full.reshape(full.shape[1], full.shape[2]);
     const first = c.params.chunks[0];
     const expected = mx.concatenate([all.slice(`${first - 1}:${first}`), all.slice(`${first}:`)], 0);
     const atol = c.tol!.atol + 2 * c.params.bf16RoundingDiff;
-    expectClose(solutionRows(c), expected, { tol: { rtol: c.tol!.rtol, atol }, label: `${c.id} vs week 1` });
+    expectClose(rows, expected, { tol: { rtol: c.tol!.rtol, atol }, label: `${c.id} vs week 1` });
   });
 }
 
@@ -184,3 +193,28 @@ test("week_2_day_1_task_2_cache_of_another_model_throws", () => {
     expectError(() => model.forward(next, L, other), /cache/i, shapeText([1, h, L, d]));
   }
 });
+
+// ------------------------------------------------------------------ task 3: generation
+// The greedy continuations of the goldens, and how the model was called: the whole
+// prompt once at offset 0, then one token per step at the next offset.
+for (const c of g.cases.filter((c) => c.params.chunks.length === 1)) {
+  test(`week_2_day_1_task_3_generate_${c.id}`, () => {
+    const model = new week2.Qwen2ModelWeek2(loaded(c));
+    const calls: [number, number][] = []; // [tokens fed, offset]
+    const spy = {
+      makeCache: () => model.makeCache(),
+      forward: (inputs: mx.array, offset: number, cache: ReturnType<Week2Model["makeCache"]>, opts?: { lastOnly?: boolean }) => {
+        calls.push([inputs.shape[1], offset]);
+        return model.forward(inputs, offset, cache, opts);
+      },
+    };
+    const expected = ints(c.outputs[0]);
+    const L = ints(c.inputs[0]).length;
+    const result = sol.simpleGenerateWithKvCache(spy, loaded(c).tokenizer, c.params.text, { maxTokens: expected.length, eosTokenIds: [] });
+    expect(result.promptTokens).toBe(L);
+    expect(result.tokens).toEqual(expected);
+    expect(result.stopReason).toBe("length");
+    // The last token is sampled, never fed.
+    expect(calls).toEqual([[L, 0], ...expected.slice(0, -1).map((_, i) => [1, L + i])]);
+  });
+}

@@ -1,4 +1,5 @@
-// Week 2, day 2: matmul with MLX affine-quantized weights, read packed (task 1, a C++ kernel).
+// Week 2, day 2: matmul with MLX affine-quantized weights, read packed (task 1, a C++
+// kernel), and the quantized linear layer (task 2).
 // Book: week2-02-quantized-matmul.md. Golden values: tests/golden/week2/make_week2_goldens.py
 // (PyTorch: dequantize, then matmul in float32).
 import * as mx from "@tiny-llm/array";
@@ -10,13 +11,24 @@ import { loadSolution } from "./solution";
 const sol = loadSolution();
 const week1 = loadSolution("week1_ref");
 
-goldenTests("week2", "day2", (c) => `week_2_day_2_task_${c.params.task}`, (c, [x, weight, scales, biases]) =>
+const g = goldenTests("week2", "day2", (c) => `week_2_day_2_task_${c.params.task}`, (c, [x, weight, scales, biases]) =>
   sol.quantizedMatmul(x, { weight, scales, biases, groupSize: c.params.groupSize, bits: c.params.bits }));
+
+// Task 2, the quantized linear layer: the same products plus a bias (float32 cases).
+for (const c of g.cases.filter((c) => g.raw(c.inputs[0]).dtype === "float32")) {
+  test(`week_2_day_2_task_2_${c.id.replace("quantized_matmul", "quantized_linear")}_bias`, () => {
+    const [x, weight, scales, biases] = c.inputs.map((n) => g.array(n));
+    const O = weight.shape[0];
+    const bias = randomNormal(O, [O]);
+    const w = { weight, scales, biases, groupSize: c.params.groupSize, bits: c.params.bits };
+    expectClose(sol.quantizedLinear(x, w, bias), g.array(c.outputs[0]).add(bias), { tol: c.tol, label: c.id });
+  });
+}
 
 // Qwen2-0.5B's MLP shapes (K = 896 inputs, O = 4864 outputs), larger than the fixture
 // holds: one row (decode) and many (prefill), against week 1's dequantizeLinear followed
 // by a float32 matmul. Any uint32 word is a valid packing of codes.
-for (const [bits, groupSize] of [[4, 64], [8, 32], [4, 128], [2, 64]]) {
+for (const [bits, groupSize] of [[4, 64], [8, 32], [4, 128], [8, 128]]) {
   for (const M of [1, 3, 40]) {
     test(`week_2_day_2_task_1_quantized_matmul_random_bits${bits}_group${groupSize}_M${M}_K896_O4864`, () => {
       const [K, O] = [896, 4864];
