@@ -57,44 +57,50 @@ template <typename T, int BITS, int M, int R, int SDT>
 void decode_rows(const QuantizedMatmulArgs &a, const float *xp, const float *xsum, int64_t o) {
   using V = typename T::V;
   constexpr int L = T::L;
-  const int64_t K = a.K, G = K / a.group_size, gs = a.group_size;
+  constexpr int step_bytes = 2 * L * BITS / 8;  // 2L codes
+  const int64_t K = a.K, G = K / a.group_size, steps = a.group_size / (2 * L);
   const uint8_t *q[R];
   for (int r = 0; r < R; ++r) q[r] = reinterpret_cast<const uint8_t *>(a.w + (o + r) * a.ldw);
   V total[R][M];
-  float bsum[R][M];
   for (int r = 0; r < R; ++r)
-    for (int m = 0; m < M; ++m) total[r][m] = T::zero(), bsum[r][m] = 0.0f;
+    for (int m = 0; m < M; ++m) total[r][m] = T::zero();
 
+  const float *xg = xp;
   for (int64_t g = 0; g < G; ++g) {
     V acc[R][M], acc2[R][M];
     for (int r = 0; r < R; ++r)
       for (int m = 0; m < M; ++m) acc[r][m] = T::zero(), acc2[r][m] = T::zero();
     // 2L inputs per step: one codes4 (4-bit) or two codes8 (8-bit) per row.
-    for (int64_t k = g * gs; k < (g + 1) * gs; k += 2 * L) {
+#pragma GCC unroll 4
+    for (int64_t i = 0; i < steps; ++i, xg += 2 * L) {
       V x0[M], x1[M];
-      for (int m = 0; m < M; ++m) x0[m] = T::load(xp + m * K + k), x1[m] = T::load(xp + m * K + k + L);
+      for (int m = 0; m < M; ++m) x0[m] = T::load(xg + m * K), x1[m] = T::load(xg + m * K + L);
       for (int r = 0; r < R; ++r) {
         V c0, c1;
         if (BITS == 4) {
-          T::codes4(q[r] + k / 2, c0, c1);
+          T::codes4(q[r], c0, c1);
         } else {
-          c0 = T::codes8(q[r] + k);
-          c1 = T::codes8(q[r] + k + L);
+          c0 = T::codes8(q[r]);
+          c1 = T::codes8(q[r] + L);
         }
+        q[r] += step_bytes;
         for (int m = 0; m < M; ++m) acc[r][m] = T::fma(c0, x0[m], acc[r][m]), acc2[r][m] = T::fma(c1, x1[m], acc2[r][m]);
       }
     }
     for (int r = 0; r < R; ++r) {
       const V s = T::splat(simd::load1<SDT>(a.scales, (o + r) * a.lds + g));
-      const float b = simd::load1<SDT>(a.biases, (o + r) * a.ldb + g);
-      for (int m = 0; m < M; ++m) {
-        total[r][m] = T::fma(s, T::add(acc[r][m], acc2[r][m]), total[r][m]);
-        bsum[r][m] += b * xsum[m * G + g];
-      }
+      for (int m = 0; m < M; ++m) total[r][m] = T::fma(s, T::add(acc[r][m], acc2[r][m]), total[r][m]);
     }
   }
-  for (int r = 0; r < R; ++r)
-    for (int m = 0; m < M; ++m) a.y[m * a.ldy + o + r] = T::hsum(total[r][m]) + bsum[r][m];
+  // The biases' share, sum_g bias[g] * sum(x over group g), once per row.
+  for (int r = 0; r < R; ++r) {
+    float bsum[M] = {};
+    for (int64_t g = 0; g < G; ++g) {
+      const float b = simd::load1<SDT>(a.biases, (o + r) * a.ldb + g);
+      for (int m = 0; m < M; ++m) bsum[m] += b * xsum[m * G + g];
+    }
+    for (int m = 0; m < M; ++m) a.y[m * a.ldy + o + r] = T::hsum(total[r][m]) + bsum[m];
+  }
 }
 
 // Rows [o0, o1): blocks of R rows, then the rest one at a time.
