@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import manifest from "../solutions.json";
-import type { Week1 } from "./contract/week1";
+import type { Week2 } from "./contract/week2";
 
 export type SolutionName = keyof typeof manifest.solutions;
 export const SOLUTION_NAMES = Object.keys(manifest.solutions) as SolutionName[];
@@ -15,7 +15,7 @@ export const SOLUTION_NAMES = Object.keys(manifest.solutions) as SolutionName[];
  * the workbook's own types, so that a learner's extra fields and helpers never upset
  * the type checker. Each week's suites run only against solutions that cover the week.
  */
-export type Solution = Week1;
+export type Solution = Week2;
 
 /** The solution chosen for this run; the default (the learner's workbook) when none was set. */
 export function solutionName(): SolutionName {

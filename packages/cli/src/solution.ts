@@ -23,12 +23,31 @@ export interface Model {
   forward(inputs: mx.array, opts?: { lastOnly?: boolean }): mx.array;
 }
 
-/** The part of a solution's API that main drives. */
+/** The week 2 model, with its KV cache. */
+export interface CachedModel {
+  makeCache(): unknown[];
+  forward(inputs: mx.array, offset: number, cache: unknown[], opts?: { lastOnly?: boolean }): mx.array;
+}
+
+/** The part of a solution's API that main drives (week 2's part when the solution covers it). */
 export interface Solution {
   Qwen2ModelWeek1: new (loaded: LoadedModel) => Model;
   makeSampler(opts?: SamplerOptions): Sampler;
   // Method syntax: each solution's simpleGenerate takes its own model class.
   simpleGenerate(model: Model, tokenizer: Tokenizer, prompt: string, opts?: GenerateOptions): GenerateResult;
+  Qwen2ModelWeek2?: new (loaded: LoadedModel) => CachedModel;
+  simpleGenerateWithKvCache?(model: CachedModel, tokenizer: Tokenizer, prompt: string, opts?: GenerateOptions): GenerateResult;
+}
+
+/** The week whose model `pnpm main` runs unless --week says: a reference's own, 1 for the workbook. */
+export function defaultWeek(name: SolutionName): number {
+  const s = manifest.solutions[name];
+  return s.reference ? s.weeks : 1;
+}
+
+/** The last week a solution covers. */
+export function lastWeek(name: SolutionName): number {
+  return manifest.solutions[name].weeks;
 }
 
 /** Loads a solution's package from its sources; one that is not in the checkout is exit 2. */

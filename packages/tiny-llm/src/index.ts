@@ -17,3 +17,12 @@ export type { Sampler, SamplerOptions } from "./sampler";
 export { simpleGenerate } from "./generate";
 export type { CausalLM, GenerateOptions, GenerateResult } from "./generate";
 export { NotImplementedError } from "./not-implemented";
+// Week 2.
+export { TinyKvFullCache } from "./kv-cache";
+export type { TinyKvCache } from "./kv-cache";
+export { quantizedMatmul, flashAttention } from "@tiny-llm/tiny-llm-ext";
+export type { QuantizedWeights, FlashAttentionOptions } from "@tiny-llm/tiny-llm-ext";
+export { quantizedLinear } from "./quantized-linear";
+export { Qwen2ModelWeek2 } from "./qwen2-week2";
+export { simpleGenerateWithKvCache } from "./generate-with-kv-cache";
+export type { CachedCausalLM } from "./generate-with-kv-cache";

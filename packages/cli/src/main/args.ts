@@ -8,6 +8,8 @@ export const DEFAULT_PROMPT = "Give me a short introduction to large language mo
 /** What `pnpm main` was asked to do. */
 export interface MainOptions {
   solution: SolutionName;
+  /** Whose model and generation loop: 1 (recompute everything), 2 (KV cache); null: the default. */
+  week: number | null;
   /** A folder or a Hugging Face id; null: the tiny model shipped with the repo. */
   model: string | null;
   prompt: string;
@@ -32,6 +34,9 @@ Chat once with a Qwen2 model: the prompt goes through the model's chat template,
 answer streams to stdout, and prompt / prefill / decode figures go to stderr.
 
   --solution NAME    tiny_llm (your workbook, the default), week1_ref, week2_ref
+  --week 1|2         week 1's model (recomputes the whole sequence every token) or
+                     week 2's (KV cache, packed quantized weights, native kernels);
+                     default: a reference's own week, 1 for your workbook
   --model M          a model folder, or a Hugging Face id already downloaded, e.g.
                      Qwen/Qwen2-0.5B-Instruct-MLX (default: the tiny model of the repo,
                      random weights: it speaks nonsense, fast)
@@ -50,6 +55,7 @@ answer streams to stdout, and prompt / prefill / decode figures go to stderr.
 Examples:
   pnpm main --solution week1_ref
   pnpm main --solution week1_ref --model Qwen/Qwen2-0.5B-Instruct-MLX --prompt "What is a KV cache?"
+  pnpm main --solution week2_ref --model Qwen/Qwen2-0.5B-Instruct-MLX --max-tokens 256
   pnpm main --solution week1_ref --model ./my-model --temperature 0.7 --top-p 0.8 --seed 42
 Set TINY_LLM_DEBUG=1 to see the stack of an unexpected error.`;
 
@@ -67,6 +73,7 @@ interface Spec {
 
 const SPECS: Record<string, Spec> = {
   "--solution": { key: "solution", kind: "string", expected: `one of ${SOLUTIONS.join(", ")}`, choices: SOLUTIONS },
+  "--week": { key: "week", kind: "positive-int", expected: "1 or 2, e.g. --week 2", check: (x) => x === 1 || x === 2 },
   "--model": { key: "model", kind: "string", expected: "a model folder or a Hugging Face id, e.g. --model Qwen/Qwen2-0.5B-Instruct-MLX" },
   "--prompt": { key: "prompt", kind: "string", expected: 'some text, e.g. --prompt "Hello!"' },
   "--system": { key: "system", kind: "string", expected: 'some text, e.g. --system "You are a helpful assistant."' },
@@ -119,7 +126,7 @@ function parseValue(name: string, spec: Spec, text: string): string | number {
 /** Parses the arguments after `pnpm main`; throws UsageError (exit 2) for anything wrong. */
 export function parseArgs(argv: readonly string[]): MainOptions {
   const opts: MainOptions = {
-    solution: "tiny_llm", model: null, prompt: DEFAULT_PROMPT, system: null, raw: false, device: "cpu",
+    solution: "tiny_llm", week: null, model: null, prompt: DEFAULT_PROMPT, system: null, raw: false, device: "cpu",
     maxTokens: 128, temperature: 0, seed: null, help: false,
   };
   const seen = new Set<keyof MainOptions>();

@@ -5,11 +5,11 @@ import * as path from "node:path";
 
 import { load, type LoadedModel } from "@tiny-llm/loader";
 import { ensureTinyModels, TINY_MODEL_DIR } from "@tiny-llm/tiny-model";
-import type { GenerateResult, SamplerOptions } from "@tiny-llm/tiny-llm-week1-ref";
+import type { GenerateOptions, GenerateResult, SamplerOptions } from "@tiny-llm/tiny-llm-week1-ref";
 
 import type { MainOptions } from "./args";
 import { MainError } from "./errors";
-import { loadSolution } from "../solution";
+import { defaultWeek, lastWeek, loadSolution, type Solution } from "../solution";
 
 /** Where to send text: stdout for the answer, stderr for everything else. */
 export interface Io {
@@ -79,15 +79,32 @@ function report(r: GenerateResult, limit: TokenLimit, io: Io): void {
   io.err(`prompt: ${r.promptTokens} tokens, prefill ${rate(r.promptTokens, r.prefillSeconds)} (${r.prefillSeconds.toFixed(3)} s)`);
   io.err(`generated: ${r.tokens.length} tokens, decode ${rate(steps, r.decodeSeconds)} (${steps} steps in ${r.decodeSeconds.toFixed(3)} s)`);
   io.err(`stop: ${stop}`);
+  io.err(`memory: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB peak resident`);
+}
+
+/** The chosen week's model, built from the checkpoint, and its generation loop. */
+function generatorOf(solution: Solution, week: number, loaded: LoadedModel): (prompt: string, opts: GenerateOptions) => GenerateResult {
+  if (week === 1) {
+    const model = new solution.Qwen2ModelWeek1(loaded);
+    return (prompt, opts) => solution.simpleGenerate(model, loaded.tokenizer, prompt, opts);
+  }
+  const { Qwen2ModelWeek2, simpleGenerateWithKvCache } = solution;
+  if (Qwen2ModelWeek2 === undefined || simpleGenerateWithKvCache === undefined) throw new MainError(`this solution has no week 2 model`, 2);
+  const model = new Qwen2ModelWeek2(loaded);
+  return (prompt, opts) => simpleGenerateWithKvCache(model, loaded.tokenizer, prompt, opts);
 }
 
 /** Runs one chat turn as `opts` says. */
 export async function chat(opts: MainOptions, io: Io): Promise<void> {
+  const week = opts.week ?? defaultWeek(opts.solution);
+  if (week > lastWeek(opts.solution)) {
+    throw new MainError(`--week ${week}: ${opts.solution} covers weeks up to ${lastWeek(opts.solution)}; use --solution week${week}_ref or --week ${lastWeek(opts.solution)}`, 2);
+  }
   const solution = await loadSolution(opts.solution);
   const where = chooseModel(opts);
-  io.err(`Loading ${where} (${opts.solution})...`);
+  io.err(`Loading ${where} (${opts.solution}, week ${week})...`);
   const loaded = loadModel(opts, where);
-  const model = new solution.Qwen2ModelWeek1(loaded);
+  const generate = generatorOf(solution, week, loaded);
   loaded.weights.close(); // the model holds its arrays now
 
   const prompt = templatedPrompt(loaded, opts);
@@ -116,7 +133,7 @@ export async function chat(opts: MainOptions, io: Io): Promise<void> {
   const sampler = solution.makeSampler(sampling);
 
   let last = "";
-  const result = solution.simpleGenerate(model, loaded.tokenizer, prompt, {
+  const result = generate(prompt, {
     maxTokens: limit.maxTokens,
     sampler,
     eosTokenIds: loaded.eosTokenIds,

@@ -1,0 +1,11 @@
+// tiny-llm week 2 reference: week 1's layers (re-exported as they are), plus the KV
+// cache, quantized weights kept packed and the kernels of tiny-llm-ext-ref.
+export * from "@tiny-llm/tiny-llm-week1-ref";
+export { TinyKvFullCache } from "./kv-cache";
+export type { TinyKvCache } from "./kv-cache";
+export { quantizedMatmul, flashAttention } from "@tiny-llm/tiny-llm-ext-ref";
+export type { QuantizedWeights, FlashAttentionOptions } from "@tiny-llm/tiny-llm-ext-ref";
+export { quantizedLinear } from "./quantized-linear";
+export { Qwen2ModelWeek2 } from "./qwen2-week2";
+export { simpleGenerateWithKvCache } from "./generate-with-kv-cache";
+export type { CachedCausalLM } from "./generate-with-kv-cache";

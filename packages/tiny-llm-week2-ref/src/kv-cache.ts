@@ -1,0 +1,82 @@
+// The KV cache: the keys and values of the tokens seen so far, kept per layer, so that
+// a decode step computes attention for its one new token without recomputing the rest.
+import * as mx from "@tiny-llm/array";
+import { ArgumentError } from "@tiny-llm/tiny-llm-week1-ref";
+
+/** One layer's cache, as the model's attention uses it. */
+export interface TinyKvCache {
+  /** Tokens cached so far: the position the next token takes. */
+  readonly offset: number;
+  /**
+   * Appends the keys and values of L new tokens and returns those of every token so
+   * far, the new ones last.
+   *
+   *   key, value: N x H_kv x L x D  ->  [keys, values]: N x H_kv x S x D, S = offset + L
+   */
+  updateAndFetch(key: mx.array, value: mx.array): [mx.array, mx.array];
+}
+
+/** Room is added in steps of this many tokens, so most steps append without copying. */
+const STEP = 256;
+
+/**
+ * The whole sequence's keys and values, in a buffer that grows by doubling: an append
+ * writes only the new tokens (mx.assign into a slice), and what it returns are views of
+ * the buffer, not copies. A full copy happens only when the buffer grows, so appending
+ * S tokens one at a time copies O(S) elements in all, not O(S^2).
+ *
+ * Week 2, day 1, task 1 (book: week2-01-kv-cache.md).
+ */
+export class TinyKvFullCache implements TinyKvCache {
+  private keys: mx.array | null = null; // N x H_kv x capacity x D
+  private values: mx.array | null = null;
+  private length = 0;
+
+  get offset(): number {
+    return this.length;
+  }
+
+  updateAndFetch(key: mx.array, value: mx.array): [mx.array, mx.array] {
+    const fn = "TinyKvFullCache.updateAndFetch";
+    for (const [arg, a] of [["key", key], ["value", value]] as const) {
+      if (!(a instanceof mx.NDArray) || a.ndim !== 4) {
+        throw new ArgumentError(fn, `${arg} must be an mx.array of N x H_kv x L x D, got ${a instanceof mx.NDArray ? `shape [${a.shape}]` : typeof a}`);
+      }
+    }
+    const [N, H, L, D] = key.shape;
+    if (value.shape.some((n, i) => n !== key.shape[i])) {
+      throw new ArgumentError(fn, `value has shape [${value.shape}], expected the key's [${key.shape}] (N x H_kv x L x D)`);
+    }
+    if (this.keys !== null && this.values !== null) {
+      const [n, h, , d] = this.keys.shape;
+      if (N !== n || H !== h || D !== d) {
+        throw new ArgumentError(fn, `key has shape [${key.shape}], but this cache holds N x H_kv x S x D = [${n},${h},${this.length},${d}]: a cache belongs to one layer of one model and one batch`);
+      }
+    }
+    this.reserve(N, H, this.length + L, D, key.dtype);
+    const keys = this.keys!;
+    const values = this.values!;
+    const added = `${this.length}:${this.length + L}`;
+    mx.assign(keys.slice(":", ":", added), key);
+    mx.assign(values.slice(":", ":", added), value);
+    this.length += L;
+    const all = `0:${this.length}`;
+    return [keys.slice(":", ":", all), values.slice(":", ":", all)];
+  }
+
+  /** Makes the buffers hold at least `tokens` tokens, keeping what they hold. */
+  private reserve(N: number, H: number, tokens: number, D: number, dtype: mx.Dtype): void {
+    const capacity = this.keys === null ? 0 : this.keys.shape[2];
+    if (tokens <= capacity) return;
+    const grown = Math.ceil(Math.max(tokens, 2 * capacity) / STEP) * STEP;
+    const keys = mx.zeros([N, H, grown, D], dtype);
+    const values = mx.zeros([N, H, grown, D], dtype);
+    if (this.keys !== null && this.values !== null && this.length > 0) {
+      const kept = `0:${this.length}`;
+      mx.assign(keys.slice(":", ":", kept), this.keys.slice(":", ":", kept));
+      mx.assign(values.slice(":", ":", kept), this.values.slice(":", ":", kept));
+    }
+    this.keys = keys;
+    this.values = values;
+  }
+}

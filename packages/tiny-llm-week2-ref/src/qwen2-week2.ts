@@ -1,0 +1,135 @@
+// The Qwen2 model of week 2: week 1's layers with a KV cache (each step runs only the
+// new tokens, RoPE at their positions), and quantized weights kept packed.
+import * as mx from "@tiny-llm/array";
+import type { Checkpoint, LoadedModel, Qwen2Config } from "@tiny-llm/loader";
+import { flashAttention } from "@tiny-llm/tiny-llm-ext-ref";
+import { ArgumentError, Embedding, RMSNorm, RoPE, silu } from "@tiny-llm/tiny-llm-week1-ref";
+import type { ForwardOptions } from "@tiny-llm/tiny-llm-week1-ref";
+import { TinyKvFullCache, type TinyKvCache } from "./kv-cache";
+import { QuantizedEmbedding } from "./quantized-embedding";
+import { linearWeight, type LinearWeight } from "./quantized-linear";
+
+/** Grouped-query attention with RoPE and a KV cache. */
+class Attention {
+  constructor(
+    private readonly config: Qwen2Config,
+    private readonly rope: RoPE,
+    private readonly w: { q: LinearWeight; k: LinearWeight; v: LinearWeight; o: LinearWeight; bq: mx.array; bk: mx.array; bv: mx.array },
+  ) {}
+
+  /** x: N x L x E, the tokens at positions offset .. offset + L - 1  ->  N x L x E */
+  forward(x: mx.array, offset: number, cache: TinyKvCache): mx.array {
+    const [N, L] = x.shape;
+    const { numAttentionHeads: Hq, numKeyValueHeads: Hkv, headDim: D } = this.config;
+    const q = this.rope.forward(linearWeight(x, this.w.q, this.w.bq).reshape(N, L, Hq, D), offset).swapaxes(1, 2); // N x H_q x L x D
+    const k = this.rope.forward(linearWeight(x, this.w.k, this.w.bk).reshape(N, L, Hkv, D), offset).swapaxes(1, 2); // N x H_kv x L x D
+    const v = linearWeight(x, this.w.v, this.w.bv).reshape(N, L, Hkv, D).swapaxes(1, 2);
+    const [keys, values] = cache.updateAndFetch(k, v); // N x H_kv x S x D, S = offset + L
+    // "causal" is bottom-right aligned: query i (position offset + i) sees keys 0 .. offset + i.
+    // The kernel reads the cache's strided views in place and never repeats K/V per group.
+    const out = flashAttention(q, keys, values, { mask: "causal" }); // N x H_q x L x D
+    return linearWeight(out.swapaxes(1, 2).reshape(N, L, Hq * D), this.w.o);
+  }
+}
+
+/** The SwiGLU MLP: down(silu(gate(x)) * up(x)). */
+class Mlp {
+  constructor(private readonly w: { gate: LinearWeight; up: LinearWeight; down: LinearWeight }) {}
+
+  /** x: N.. x E  ->  N.. x E */
+  forward(x: mx.array): mx.array {
+    return linearWeight(silu(linearWeight(x, this.w.gate)).multiply(linearWeight(x, this.w.up)), this.w.down);
+  }
+}
+
+/** A pre-norm block: h = x + attention(norm(x)); out = h + mlp(norm(h)). */
+class Block {
+  constructor(
+    private readonly inputLayernorm: RMSNorm,
+    private readonly selfAttn: Attention,
+    private readonly postAttentionLayernorm: RMSNorm,
+    private readonly mlp: Mlp,
+  ) {}
+
+  forward(x: mx.array, offset: number, cache: TinyKvCache): mx.array {
+    const h = x.add(this.selfAttn.forward(this.inputLayernorm.forward(x), offset, cache));
+    return h.add(this.mlp.forward(this.postAttentionLayernorm.forward(h)));
+  }
+}
+
+/** `<base>.weight`, kept quantized (packed) when the checkpoint stores it so. */
+function readWeight(weights: Checkpoint, base: string, config: Qwen2Config): LinearWeight {
+  const q = config.quantization;
+  if (q === null || !weights.has(`${base}.scales`)) return weights.get(`${base}.weight`);
+  return { weight: weights.get(`${base}.weight`), scales: weights.get(`${base}.scales`), biases: weights.get(`${base}.biases`), groupSize: q.groupSize, bits: q.bits };
+}
+
+/**
+ * Qwen2 with a KV cache: `forward` runs only the tokens not seen yet, at positions
+ * `offset` onwards, appending their keys and values to `cache` (one TinyKvCache per
+ * layer, from makeCache()). A prompt is prefilled in one call (or in chunks), then each
+ * decode step feeds one token. Weights of quantized checkpoints stay packed (embedding
+ * and tied head included); activations are float32.
+ *
+ *   inputs: N x L token ids (int32), offset = tokens already in the cache  ->  N x L x V logits
+ *
+ * Week 2, day 1, task 2 (book: week2-01-kv-cache.md).
+ */
+export class Qwen2ModelWeek2 {
+  private readonly embedTokens: Embedding | QuantizedEmbedding;
+  private readonly layers: Block[];
+  private readonly norm: RMSNorm;
+  private readonly lmHead: LinearWeight | null;
+  readonly config: Qwen2Config;
+
+  constructor(model: LoadedModel) {
+    const c = (this.config = model.config);
+    const w = model.weights;
+    const weight = (base: string) => readWeight(w, base, c);
+    const embed = weight("model.embed_tokens");
+    this.embedTokens = embed instanceof mx.NDArray ? new Embedding(c.vocabSize, c.hiddenSize, embed) : new QuantizedEmbedding(embed);
+    const rope = new RoPE(c.headDim, c.maxPositionEmbeddings, c.ropeTheta, false); // one table for every layer
+    this.layers = Array.from({ length: c.numHiddenLayers }, (_, i) => {
+      const p = `model.layers.${i}`;
+      const attention = new Attention(c, rope, {
+        q: weight(`${p}.self_attn.q_proj`), k: weight(`${p}.self_attn.k_proj`), v: weight(`${p}.self_attn.v_proj`), o: weight(`${p}.self_attn.o_proj`),
+        bq: w.get(`${p}.self_attn.q_proj.bias`), bk: w.get(`${p}.self_attn.k_proj.bias`), bv: w.get(`${p}.self_attn.v_proj.bias`),
+      });
+      const mlp = new Mlp({ gate: weight(`${p}.mlp.gate_proj`), up: weight(`${p}.mlp.up_proj`), down: weight(`${p}.mlp.down_proj`) });
+      return new Block(
+        new RMSNorm(c.hiddenSize, w.get(`${p}.input_layernorm.weight`), c.rmsNormEps), attention,
+        new RMSNorm(c.hiddenSize, w.get(`${p}.post_attention_layernorm.weight`), c.rmsNormEps), mlp,
+      );
+    });
+    this.norm = new RMSNorm(c.hiddenSize, w.get("model.norm.weight"), c.rmsNormEps);
+    this.lmHead = c.tieWordEmbeddings ? null : weight("lm_head");
+  }
+
+  /** A fresh cache for this model: one per layer. */
+  makeCache(): TinyKvCache[] {
+    return Array.from({ length: this.layers.length }, () => new TinyKvFullCache());
+  }
+
+  forward(inputs: mx.array, offset: number, cache: TinyKvCache[], opts: ForwardOptions = {}): mx.array {
+    const fn = "Qwen2ModelWeek2.forward";
+    if (!(inputs instanceof mx.NDArray) || inputs.ndim !== 2) {
+      throw new ArgumentError(fn, `inputs must be N x L token ids (int32), got ${inputs instanceof mx.NDArray ? `shape [${inputs.shape}]` : typeof inputs}`);
+    }
+    if (!Array.isArray(cache) || cache.length !== this.layers.length) {
+      throw new ArgumentError(fn, `cache must hold one TinyKvCache per layer (${this.layers.length}), got ${Array.isArray(cache) ? cache.length : typeof cache}: make it with makeCache()`);
+    }
+    const held = cache[0].offset;
+    if (offset !== held || cache.some((c) => c.offset !== held)) {
+      throw new ArgumentError(fn, `offset ${offset} does not match the cache, which holds ${cache.map((c) => c.offset).join(", ")} tokens per layer: pass the number of tokens already fed`);
+    }
+    const L = inputs.shape[1];
+    if (offset + L > this.config.maxPositionEmbeddings) {
+      throw new ArgumentError(fn, `positions ${offset} .. ${offset + L - 1} pass the model's context of ${this.config.maxPositionEmbeddings} tokens (max_position_embeddings)`);
+    }
+    let h = this.embedTokens.forward(inputs).astype("float32"); // N x L x E
+    this.layers.forEach((layer, i) => (h = layer.forward(h, offset, cache[i])));
+    if (opts.lastOnly) h = h.slice(":", "-1:"); // N x 1 x E
+    h = this.norm.forward(h);
+    return this.lmHead === null ? this.embedTokens.asLinear(h) : linearWeight(h, this.lmHead); // N x L x V
+  }
+}

@@ -1,0 +1,38 @@
+// The KV cache: the keys and values of the tokens seen so far, kept per layer, so that
+// a decode step computes attention for its one new token without recomputing the rest.
+import * as mx from "@tiny-llm/array";
+import { NotImplementedError } from "./not-implemented";
+
+/** One layer's cache, as the model's attention uses it. */
+export interface TinyKvCache {
+  /** Tokens cached so far: the position the next token takes. */
+  readonly offset: number;
+  /**
+   * Appends the keys and values of L new tokens and returns those of every token so
+   * far, the new ones last.
+   *
+   *   key, value: N x H_kv x L x D  ->  [keys, values]: N x H_kv x S x D, S = offset + L
+   */
+  updateAndFetch(key: mx.array, value: mx.array): [mx.array, mx.array];
+}
+
+const TASK = ["week_2_day_1_task_1"];
+const CHAPTER = "week2-01-kv-cache.md";
+
+/**
+ * The whole sequence's keys and values, in a buffer that grows by doubling: an append
+ * writes only the new tokens (mx.assign into a slice), and what it returns are views of
+ * the buffer, not copies. A full copy happens only when the buffer grows, so appending
+ * S tokens one at a time copies O(S) elements in all, not O(S^2).
+ *
+ * Week 2, day 1, task 1 (book: week2-01-kv-cache.md).
+ */
+export class TinyKvFullCache implements TinyKvCache {
+  get offset(): number {
+    throw new NotImplementedError("TinyKvFullCache.offset", TASK, CHAPTER);
+  }
+
+  updateAndFetch(key: mx.array, value: mx.array): [mx.array, mx.array] {
+    throw new NotImplementedError("TinyKvFullCache.updateAndFetch", TASK, CHAPTER);
+  }
+}

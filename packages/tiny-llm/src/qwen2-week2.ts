@@ -1,0 +1,36 @@
+// The Qwen2 model of week 2: week 1's layers with a KV cache (each step runs only the
+// new tokens, RoPE at their positions), and quantized weights kept packed.
+import * as mx from "@tiny-llm/array";
+import type { LoadedModel } from "@tiny-llm/loader";
+import type { TinyKvCache } from "./kv-cache";
+import { NotImplementedError } from "./not-implemented";
+import type { ForwardOptions } from "./qwen2-week1";
+
+const TASK = ["week_2_day_1_task_2"];
+const CHAPTER = "week2-01-kv-cache.md";
+
+/**
+ * Qwen2 with a KV cache: `forward` runs only the tokens not seen yet, at positions
+ * `offset` onwards, appending their keys and values to `cache` (one TinyKvCache per
+ * layer, from makeCache()). A prompt is prefilled in one call (or in chunks), then each
+ * decode step feeds one token. Weights of quantized checkpoints stay packed (embedding
+ * and tied head included); activations are float32.
+ *
+ *   inputs: N x L token ids (int32), offset = tokens already in the cache  ->  N x L x V logits
+ *
+ * Week 2, day 1, task 2 (book: week2-01-kv-cache.md).
+ */
+export class Qwen2ModelWeek2 {
+  constructor(model: LoadedModel) {
+    throw new NotImplementedError("Qwen2ModelWeek2", TASK, CHAPTER);
+  }
+
+  /** A fresh cache for this model: one per layer. */
+  makeCache(): TinyKvCache[] {
+    throw new NotImplementedError("Qwen2ModelWeek2.makeCache", TASK, CHAPTER);
+  }
+
+  forward(inputs: mx.array, offset: number, cache: TinyKvCache[], opts: ForwardOptions = {}): mx.array {
+    throw new NotImplementedError("Qwen2ModelWeek2.forward", TASK, CHAPTER);
+  }
+}

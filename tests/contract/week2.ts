@@ -1,0 +1,18 @@
+// The course's contract for week 2: week 1's, plus the KV cache, the quantized matmul
+// and linear, flash attention, the week 2 model and generation with the cache. The
+// signatures are the week 2 reference's.
+import type * as Ref from "@tiny-llm/tiny-llm-week2-ref";
+import type { CourseClass } from "./course-class";
+import type { Week1 } from "./week1";
+
+export interface Week2 extends Week1 {
+  // Day 1: the KV cache.
+  TinyKvFullCache: CourseClass<typeof Ref.TinyKvFullCache, "offset" | "updateAndFetch">;
+  Qwen2ModelWeek2: CourseClass<typeof Ref.Qwen2ModelWeek2, "makeCache" | "forward">;
+  simpleGenerateWithKvCache: typeof Ref.simpleGenerateWithKvCache;
+  // Day 2: quantized matmul (the kernel, in tiny-llm-ext) and the quantized linear layer.
+  quantizedMatmul: typeof Ref.quantizedMatmul;
+  quantizedLinear: typeof Ref.quantizedLinear;
+  // Day 4: flash attention (the kernel, in tiny-llm-ext).
+  flashAttention: typeof Ref.flashAttention;
+}
