@@ -6,6 +6,8 @@
 //         bandwidth (bar: >= 0.8 of it).
 //   Qwen2-0.5B / 7B linear layers (x @ W.T) at M = 1 and M = 128, with float32 and
 //   bf16 weights, for information.
+//   Quantized matmul (tiny-llm-ext-ref) at the same shapes, MLX 4-bit: M = 1 in GB/s of
+//   packed bytes against the read bandwidth, M = 128 against our f32 GEMM.
 // model: prefill and decode tokens/s of a solution's week 1 model (default week1_ref)
 //   on random bf16 weights in the exact shapes of Qwen2-0.5B (see bench/model.ts).
 //
@@ -15,6 +17,7 @@ import * as os from "os";
 import * as mx from "@tiny-llm/array";
 
 import { benchFlashAttention } from "./bench/flash-attention";
+import { benchQuantizedMatmul } from "./bench/quantized-matmul";
 import { QWEN2_LINEARS, benchGemm, benchLinear, type MatmulBenchResult } from "./bench/matmul";
 import { readBandwidth } from "./bench/memory";
 import { benchModel } from "./bench/model";
@@ -117,6 +120,7 @@ async function main(argv: string[]): Promise<number> {
   let gemm: number | null = null;
   if (opts.part !== "model") gemm = benchKernels(readBw);
   if (opts.part !== "model") await benchFlashAttention(readBw);
+  if (opts.part !== "model") await benchQuantizedMatmul();
   if (opts.part !== "kernels") {
     if (opts.part === "model") console.log(`memory read bandwidth: ${(readBw / 1e9).toFixed(1)} GB/s (256 MiB buffer, ${threads} threads, median of 7)`);
     console.log("\n== model: Qwen2-0.5B shapes, random bf16 weights ==");
