@@ -186,6 +186,8 @@ test("week_2_day_1_task_2_cache_of_another_model_throws", () => {
   const L = ids.shape[1];
   expectError(() => model.forward(ids, 0, model.makeCache().slice(1)), /cache/i);
   expectError(() => model.forward(ids, 0, [...model.makeCache(), new sol.TinyKvFullCache()]), /cache/i);
+  // Same shapes, another model: nothing but its origin tells the cache apart.
+  expectError(() => model.forward(ids, 0, new sol.Qwen2ModelWeek2(loaded(c)).makeCache()), /cache/i);
   for (const [h, d] of [[Hkv + 1, D], [Hkv, D / 2]]) {
     const other = model.makeCache();
     other.forEach((layer, i) => layer.updateAndFetch(randomNormal(i, [1, h, L, d]), randomNormal(i + 10, [1, h, L, d])));

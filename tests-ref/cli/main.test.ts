@@ -66,7 +66,7 @@ test("cli_main_week1_ref_tiny_model_streams_the_greedy_answer_and_speed", () => 
   const r = main(["--solution", "week1_ref", "--temperature", "0", "--max-tokens=8"]);
   expect(r.stderr).not.toMatch(/^\s+at /m);
   expect(r.status).toBe(0);
-  expect(r.stderr).toContain(`Loading ${TINY_MODEL_DIR} (week1_ref)...`);
+  expect(r.stderr).toContain(`Loading ${TINY_MODEL_DIR} (week1_ref, week 1)...`);
   expect(r.stderr).toMatch(/^prompt: \d+ tokens, prefill [\d.]+ tokens\/s/m);
   expect(r.stderr).toMatch(/^generated: \d+ tokens, decode [\d.]+ tokens\/s/m);
   expect(r.stderr).toMatch(/^stop: (length|eos)/m);
@@ -142,7 +142,7 @@ test("cli_pnpm_main_from_a_subfolder_takes_relative_model_paths_from_there", () 
   const cwd = path.join(ROOT, "book"); // a folder of the repository without a package.json
   const model = path.relative(cwd, TINY_MODEL_DIR);
   const r = pnpm(["main", "--solution", "week1_ref", "--model", model, "--max-tokens", "2"], cwd);
-  expect(r.stderr).toContain(`Loading ${TINY_MODEL_DIR} (week1_ref)...`);
+  expect(r.stderr).toContain(`Loading ${TINY_MODEL_DIR} (week1_ref, week 1)...`);
   expect(r.status).toBe(0);
 });
 
@@ -170,6 +170,8 @@ const badFlags: [string, string[], RegExp][] = [
   ["flag_given_twice", ["--seed", "1", "--seed", "2"], /^main: --seed given twice/],
   ["raw_with_value", ["--raw=yes"], /^main: --raw takes no value/],
   ["unknown_solution", ["--solution", "week9_ref"], /^main: --solution "week9_ref" is not accepted; expected one of tiny_llm, week1_ref, week2_ref/],
+  ["week_past_the_solution", ["--solution", "week1_ref", "--week", "2"], /^main: --week 2: week1_ref covers weeks up to 1; use --solution week2_ref or --week 1$/],
+  ["week_out_of_range", ["--week", "3"], /^main: --week 3 is out of range; expected 1 or 2/],
   ["unknown_device", ["--device", "tpu"], /^main: --device "tpu" is not accepted; expected cpu or gpu/],
   ["device_gpu", ["--device", "gpu"], /^main: --device gpu: the GPU backend \(WebGPU\) arrives in week 2/],
 ];
@@ -254,12 +256,14 @@ test("cli_bench_bad_part_exits_2", () => {
 });
 
 // The bar: a checkpoint as users download it, through `pnpm main --model DIR --prompt P
-// --max-tokens N --temperature 0`, streams transformers' greedy answer.
-for (const c of tinyGolden.cases.filter((c) => c.op === "tiny_model_greedy" && c.params.chat && c.id.endsWith("chat_en"))) {
-  test(`cli_main_${c.params.form}_chat_prompt_gives_transformers_greedy_tokens`, () => {
+// --max-tokens N --temperature 0`, streams transformers' greedy answer, with week 1's
+// model and with week 2's (KV cache, packed 4-bit weights, native kernels).
+const greedyCases = tinyGolden.cases.filter((c) => c.op === "tiny_model_greedy" && c.params.chat && c.id.endsWith("chat_en"));
+for (const [c, solution] of greedyCases.flatMap((c) => [[c, "week1_ref"], [c, "week2_ref"]] as const)) {
+  test(`cli_main_${solution}_${c.params.form}_chat_prompt_gives_transformers_greedy_tokens`, () => {
     const dir = tinyModelDir(c);
     const tokens = Array.from(tinyGolden.raw(c.outputs[0]).data);
-    const r = main(["--solution", "week1_ref", "--model", dir, "--prompt", c.params.prompt, "--max-tokens", String(tokens.length), "--temperature", "0"]);
+    const r = main(["--solution", solution, "--model", dir, "--prompt", c.params.prompt, "--max-tokens", String(tokens.length), "--temperature", "0"]);
     expect(r.status).toBe(0);
     const { tokenizer, eosTokenIds } = load(dir);
     const end = tokens.findIndex((t) => eosTokenIds.includes(t));

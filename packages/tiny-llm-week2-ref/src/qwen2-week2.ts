@@ -80,6 +80,8 @@ export class Qwen2ModelWeek2 {
   private readonly layers: Block[];
   private readonly norm: RMSNorm;
   private readonly lmHead: LinearWeight | null;
+  /** The caches makeCache() handed out: a cache holds one model's keys and values. */
+  private readonly ownCaches = new WeakSet<TinyKvCache>();
   readonly config: Qwen2Config;
 
   constructor(model: LoadedModel) {
@@ -107,7 +109,9 @@ export class Qwen2ModelWeek2 {
 
   /** A fresh cache for this model: one per layer. */
   makeCache(): TinyKvCache[] {
-    return Array.from({ length: this.layers.length }, () => new TinyKvFullCache());
+    const cache = Array.from({ length: this.layers.length }, () => new TinyKvFullCache());
+    for (const c of cache) this.ownCaches.add(c);
+    return cache;
   }
 
   forward(inputs: mx.array, offset: number, cache: TinyKvCache[], opts: ForwardOptions = {}): mx.array {
@@ -117,6 +121,9 @@ export class Qwen2ModelWeek2 {
     }
     if (!Array.isArray(cache) || cache.length !== this.layers.length) {
       throw new ArgumentError(fn, `cache must hold one TinyKvCache per layer (${this.layers.length}), got ${Array.isArray(cache) ? cache.length : typeof cache}: make it with makeCache()`);
+    }
+    if (cache.some((c) => !this.ownCaches.has(c))) {
+      throw new ArgumentError(fn, "cache was not made by this model's makeCache(): it would hold another model's keys and values");
     }
     const held = cache[0].offset;
     if (offset !== held || cache.some((c) => c.offset !== held)) {
