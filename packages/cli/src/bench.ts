@@ -11,12 +11,17 @@
 // model: prefill and decode tokens/s of a solution's week 1 model (default week1_ref)
 //   on random bf16 weights in the exact shapes of Qwen2-0.5B (see bench/model.ts).
 //
-//   pnpm bench [--part kernels|model|all] [--solution tiny_llm|week1_ref]
+// llama: llama.cpp (node-llama-cpp, installed on first use into ~/.cache/tiny-llm) on
+//   random weights in Qwen2-0.5B's shapes, Q4_0 and F16: prefill and decode tokens/s
+//   (see bench/llama-cpp.ts).
+//
+//   pnpm bench [--part kernels|model|llama|all] [--solution tiny_llm|week1_ref]
 import * as os from "os";
 
 import * as mx from "@tiny-llm/array";
 
 import { benchFlashAttention } from "./bench/flash-attention";
+import { benchLlamaPart } from "./bench/llama-part";
 import { benchQuantizedMatmul } from "./bench/quantized-matmul";
 import { QWEN2_LINEARS, benchGemm, benchLinear, type MatmulBenchResult } from "./bench/matmul";
 import { readBandwidth } from "./bench/memory";
@@ -27,15 +32,19 @@ import { printTable } from "./bench/table";
 import { explain, UsageError } from "./main/errors";
 import { SOLUTIONS, type SolutionName } from "./solution";
 
-const PARTS = ["kernels", "model", "all"] as const;
+const PARTS = ["kernels", "model", "llama", "all"] as const;
 type Part = (typeof PARTS)[number];
 
-const USAGE = `usage: pnpm bench [--part kernels|model|all] [--solution ${SOLUTIONS.join("|")}]
+const USAGE = `usage: pnpm bench [--part kernels|model|llama|all] [--solution ${SOLUTIONS.join("|")}]
 
   --part kernels    matmul / GEMV kernels against OpenBLAS and the memory read bandwidth (~1 min)
   --part model      prefill and decode tokens/s of the week 1 model on random weights in
                     Qwen2-0.5B's shapes (~1 min; writes a 1 GB checkpoint to the temp folder)
-  --part all        both (the default)
+  --part llama      prefill and decode tokens/s of llama.cpp on random weights in Qwen2-0.5B's
+                    shapes, Q4_0 and F16 (~1.5 min; installs node-llama-cpp into
+                    ~/.cache/tiny-llm on first use, ~85 MB from npm; writes 1.3 GB of GGUF files
+                    to the temp folder)
+  --part all        all three (the default)
   --solution NAME   whose model the model part runs (default week1_ref)
 Threads: TINY_LLM_NUM_THREADS (default: one per core).`;
 
@@ -116,6 +125,7 @@ async function main(argv: string[]): Promise<number> {
   const threads = mx.numThreads();
   const cpu = os.cpus()[0]?.model.trim() ?? "unknown CPU";
   console.log(`tiny-llm bench: ${threads} threads (TINY_LLM_NUM_THREADS), ${cpu}, ${os.cpus().length} logical CPUs`);
+  if (opts.part === "llama") return runLlamaPart(threads);
   const readBw = readBandwidth();
   let gemm: number | null = null;
   if (opts.part !== "model") gemm = benchKernels(readBw);
@@ -134,7 +144,19 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
   }
+  if (opts.part === "all") return runLlamaPart(threads);
   return 0;
+}
+
+/** The llama part; a failure (no prebuilt binary for this machine, npm unreachable) is one line. */
+async function runLlamaPart(threads: number): Promise<number> {
+  try {
+    await benchLlamaPart(threads);
+    return 0;
+  } catch (e) {
+    console.error(`bench --part llama: ${((e as Error).message ?? String(e)).split("\n")[0]}`);
+    return 1;
+  }
 }
 
 main(process.argv.slice(2)).then((code) => {

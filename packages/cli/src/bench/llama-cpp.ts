@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 
 import { writeQwen2Gguf, type GgufWeights } from "./gguf-qwen2";
-import { ensureNodeLlamaCpp, NODE_LLAMA_CPP_VERSION, prebuiltPackage } from "./llama-cpp-install";
+import { ensureNodeLlamaCpp, NODE_LLAMA_CPP_VERSION, nodeLlamaCppDir, prebuiltPackage } from "./llama-cpp-install";
 import { QWEN2_0_5B_CONFIG } from "./qwen2-shapes";
 import { median, now } from "./stats";
 
@@ -59,8 +59,9 @@ async function loadLlama(threads: number, log: (line: string) => void): Promise<
       progressLogs: false, logLevel: "error", maxThreads: threads,
     });
   } catch (e) {
-    const msg = ((e as Error).message ?? String(e)).split("\n")[0];
-    throw new Error(`llama.cpp's prebuilt binary (${prebuiltPackage()}@${NODE_LLAMA_CPP_VERSION}) did not load on this machine: ${msg}`);
+    const err = e as Error;
+    const msg = [err.name, err.message].filter((m) => m && m !== "Error").join(": ").split("\n")[0];
+    throw new Error(`llama.cpp's prebuilt binary (${prebuiltPackage()}@${NODE_LLAMA_CPP_VERSION}) did not load on this machine (${msg}); delete ${nodeLlamaCppDir()} to reinstall it`);
   }
 }
 
