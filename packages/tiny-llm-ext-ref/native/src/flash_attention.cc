@@ -36,6 +36,7 @@ constexpr double kParallelMacs = 65536;   // below this, the calling thread does
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 struct Plan {
+  int64_t batches;    // the product of N..
   int64_t G;          // query heads per kv head
   int64_t rows;       // G * L rows per (batch, kv head)
   int64_t tile_rows;  // rows per tile (the last tile may have fewer)
@@ -49,6 +50,7 @@ struct Plan {
 
 Plan make_plan(const FlashAttentionArgs &a, int64_t batches) {
   Plan p;
+  p.batches = batches;
   p.G = a.heads_q / a.heads_kv;
   p.rows = p.G * a.L;
   p.tile_rows = std::min(p.rows, kMaxRows);
@@ -69,16 +71,17 @@ struct Item {
   int64_t b, kvh, tile, chunk;
 };
 
-// Item index -> its coordinates; within a (batch, kv head) the last row tiles (the longest
-// under a causal mask) come first, so the shared counter hands out the long items early.
+// Item index -> its coordinates. The last row tiles (the longest under a causal mask) come
+// first, so that the shared counter hands out the long items early and the short ones
+// fill in at the end.
 Item item_at(const FlashAttentionArgs &a, const Plan &p, int64_t idx) {
   Item it;
   it.chunk = idx % p.chunks;
   idx /= p.chunks;
-  it.tile = p.tiles - 1 - idx % p.tiles;
-  idx /= p.tiles;
   it.kvh = idx % a.heads_kv;
-  it.b = idx / a.heads_kv;
+  idx /= a.heads_kv;
+  it.b = idx % p.batches;
+  it.tile = p.tiles - 1 - idx / p.batches;
   return it;
 }
 
