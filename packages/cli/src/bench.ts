@@ -21,7 +21,7 @@ import * as os from "os";
 import * as mx from "@tiny-llm/array";
 
 import { benchFlashAttention } from "./bench/flash-attention";
-import { benchLlamaPart } from "./bench/llama-part";
+import { benchLlamaPart, type OursByWeights } from "./bench/llama-part";
 import { benchQuantizedMatmul } from "./bench/quantized-matmul";
 import { QWEN2_LINEARS, benchGemm, benchLinear, type MatmulBenchResult } from "./bench/matmul";
 import { readBandwidth } from "./bench/memory";
@@ -148,10 +148,13 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** The llama part; a failure (no prebuilt binary for this machine, npm unreachable) is one line. */
-async function runLlamaPart(threads: number): Promise<number> {
+/**
+ * The llama part, with a ratio column when `ours` (the week 2 model's figures of this run)
+ * is given; a failure (no prebuilt binary for this machine, npm unreachable) is one line.
+ */
+async function runLlamaPart(threads: number, ours?: OursByWeights): Promise<number> {
   try {
-    await benchLlamaPart(threads);
+    await benchLlamaPart(threads, ours);
     return 0;
   } catch (e) {
     console.error(`bench --part llama: ${((e as Error).message ?? String(e)).split("\n")[0]}`);

@@ -15,10 +15,13 @@ export interface OursFigures {
   decode: Record<number, number>;
 }
 
+/** Ours by the llama.cpp weights each row is set against: "Q4_0" (our 4-bit), "F16" (our bf16). */
+export type OursByWeights = Partial<Record<GgufWeights, OursFigures>>;
+
 const ratio = (ours: number | undefined, ref: number) => (ours === undefined ? "-" : `${(ours / ref).toFixed(2)}x`);
 
 /** Prints llama.cpp's figures, with ours and the ratios when `ours` is given. */
-export function printLlamaTable(llama: LlamaFigures[], ours?: Partial<Record<GgufWeights, OursFigures>>): void {
+export function printLlamaTable(llama: LlamaFigures[], ours?: OursByWeights): void {
   const head = ["llama.cpp", "file GB", `prefill ${LLAMA_PREFILL_TOKENS} tok/s`, "context", "decode tok/s"];
   if (ours) head.push("ours", "prefill ours/llama", "decode ours/llama");
   const rows: string[][] = [];
@@ -38,7 +41,7 @@ export function printLlamaTable(llama: LlamaFigures[], ours?: Partial<Record<Ggu
  * Runs llama.cpp on `threads` threads and prints its table (with `ours` when given).
  * Returns its figures, or throws a one-line error (no prebuilt binary, npm failed, ...).
  */
-export async function benchLlamaPart(threads: number, ours?: Partial<Record<GgufWeights, OursFigures>>): Promise<LlamaFigures[]> {
+export async function benchLlamaPart(threads: number, ours?: OursByWeights): Promise<LlamaFigures[]> {
   console.log(`\n== llama.cpp (node-llama-cpp ${NODE_LLAMA_CPP_VERSION}, prebuilt ${prebuiltPackage()}, CPU, ${threads} threads): random weights in Qwen2-0.5B's shapes ==`);
   const figures = await benchLlamaCpp(threads);
   console.log(
