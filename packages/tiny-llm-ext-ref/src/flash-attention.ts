@@ -57,7 +57,7 @@ export function flashAttention(query: mx.array, key: mx.array, value: mx.array, 
     throw new ArgumentError(fn, `query has ${Hq} heads and key ${Hkv}; H_q must be a multiple of H_kv (query ${shapeText(query.shape)}, key ${shapeText(key.shape)})`);
   }
   if (opts === null || typeof opts !== "object") throw new ArgumentError(fn, `opts must be { scale?, mask? }, got ${opts === null ? "null" : typeof opts}`);
-  const scale = opts.scale ?? 1 / Math.sqrt(D);
+  const scale = opts.scale ?? (D > 0 ? 1 / Math.sqrt(D) : 1);
   if (typeof scale !== "number" || !Number.isFinite(scale)) throw new ArgumentError(fn, `opts.scale must be a finite number, got ${String(opts.scale)}`);
 
   const inputs = [query, key, value];
