@@ -1,4 +1,4 @@
-// `pnpm bench`: performance figures, never pass/fail. Two parts, in one run:
+// `pnpm bench`: performance figures, never pass/fail. Three parts, in one run:
 //
 // kernels: the array core's kernels against their references, on all threads.
 //   GEMM: float32 1024^3 against OpenBLAS's cblas_sgemm (bar: ratio >= 1.0).
@@ -9,11 +9,13 @@
 //   Quantized matmul (tiny-llm-ext-ref) at the same shapes, MLX 4-bit: M = 1 in GB/s of
 //   packed bytes against the read bandwidth, M = 128 against our f32 GEMM.
 // model: prefill and decode tokens/s of a solution's week 1 model (default week1_ref)
-//   on random bf16 weights in the exact shapes of Qwen2-0.5B (see bench/model.ts).
+//   on random bf16 weights in the exact shapes of Qwen2-0.5B (see bench/model.ts), then
+//   week 2's model (KV cache) on bf16 and 4-bit weights, against the decode roofline
+//   (see bench/model-week2.ts).
 //
 // llama: llama.cpp (node-llama-cpp, installed on first use into ~/.cache/tiny-llm) on
 //   random weights in Qwen2-0.5B's shapes, Q4_0 and F16: prefill and decode tokens/s
-//   (see bench/llama-cpp.ts).
+//   (see bench/llama-cpp.ts); after the model part, week 2's figures beside them.
 //
 //   pnpm bench [--part kernels|model|llama|all] [--solution tiny_llm|week1_ref]
 import * as os from "os";
@@ -37,15 +39,18 @@ type Part = (typeof PARTS)[number];
 
 const USAGE = `usage: pnpm bench [--part kernels|model|llama|all] [--solution ${SOLUTIONS.join("|")}]
 
-  --part kernels    matmul / GEMV kernels against OpenBLAS and the memory read bandwidth (~1 min)
-  --part model      prefill and decode tokens/s of the week 1 model on random weights in
-                    Qwen2-0.5B's shapes (~1 min; writes a 1 GB checkpoint to the temp folder)
+  --part kernels    matmul / GEMV, quantized matmul and flash attention kernels against
+                    OpenBLAS, the memory read bandwidth and plain array ops (~2 min)
+  --part model      prefill and decode tokens/s of the week 1 model, then the week 2 model
+                    (KV cache; bf16 and 4-bit) against its decode roofline, on random weights
+                    in Qwen2-0.5B's shapes (~5 min; writes 1.3 GB of checkpoints to the temp folder)
   --part llama      prefill and decode tokens/s of llama.cpp on random weights in Qwen2-0.5B's
                     shapes, Q4_0 and F16 (~1.5 min; installs node-llama-cpp into
                     ~/.cache/tiny-llm on first use, ~85 MB from npm; writes 1.3 GB of GGUF files
                     to the temp folder)
   --part all        all three (the default)
-  --solution NAME   whose model the model part runs (default week1_ref)
+  --solution NAME   whose model the model part runs (default week1_ref; week 2 rows: week2_ref
+                    unless the solution covers week 2)
 Threads: TINY_LLM_NUM_THREADS (default: one per core).`;
 
 interface BenchOptions {
@@ -131,20 +136,21 @@ async function main(argv: string[]): Promise<number> {
   if (opts.part !== "model") gemm = benchKernels(readBw);
   if (opts.part !== "model") await benchFlashAttention(readBw);
   if (opts.part !== "model") await benchQuantizedMatmul();
+  let week2: OursByWeights | undefined;
   if (opts.part !== "kernels") {
     if (opts.part === "model") console.log(`memory read bandwidth: ${(readBw / 1e9).toFixed(1)} GB/s (256 MiB buffer, ${threads} threads, median of 7)`);
     console.log("\n== model: Qwen2-0.5B shapes, random bf16 weights ==");
     try {
       await benchModel({ solution: opts.solution, gemmFlops: gemm, readBandwidth: readBw });
       console.log("\n== model, week 2: KV cache, bf16 and 4-bit weights (Qwen2-0.5B shapes) ==");
-      await benchModelWeek2({ solution: opts.solution, readBandwidth: readBw });
+      week2 = await benchModelWeek2({ solution: opts.solution, readBandwidth: readBw });
     } catch (e) {
       // An exercise not written yet, week2_ref, a full disk: one line, as `pnpm main` says it.
       for (const line of explain(e).lines) console.error(line.replace(/^main: /, "bench: "));
       return 1;
     }
   }
-  if (opts.part === "all") return runLlamaPart(threads);
+  if (opts.part === "all") return runLlamaPart(threads, week2);
   return 0;
 }
 

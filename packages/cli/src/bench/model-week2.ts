@@ -10,6 +10,7 @@
 //   read bandwidth / (bytes of the weights as stored + layers x 2 x H_kv x c x D x 4)
 //
 // (the cache is float32, like the activations).
+import type { OursByWeights } from "./llama-part";
 import { fork } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -100,7 +101,8 @@ function loadPeakRss(solution: SolutionName, dir: string): Promise<LoadPeakRss> 
   });
 }
 
-export async function benchModelWeek2(opts: ModelWeek2BenchOptions): Promise<void> {
+/** Runs the week 2 rows; returns the figures in the shape the llama.cpp table sets beside its own. */
+export async function benchModelWeek2(opts: ModelWeek2BenchOptions): Promise<OursByWeights> {
   const solution: SolutionName = lastWeek(opts.solution) >= 2 ? opts.solution : "week2_ref";
   const impl = await loadSolution(solution);
   if (!impl.Qwen2ModelWeek2) throw new Error(`${solution} has no Qwen2ModelWeek2`);
@@ -126,6 +128,7 @@ export async function benchModelWeek2(opts: ModelWeek2BenchOptions): Promise<voi
     const rss = await loadPeakRss(solution, dirs["4-bit"]);
     const rows: string[][] = [];
     const ratios: string[] = [];
+    const ours: OursByWeights = {};
     for (const [kind, dir] of Object.entries(dirs)) {
       t = now();
       const loaded = load(dir);
@@ -146,6 +149,11 @@ export async function benchModelWeek2(opts: ModelWeek2BenchOptions): Promise<voi
         return 1 / step;
       });
       ratios.push(`${kind} ${(decode[decode.length - 1] / decode[0]).toFixed(2)}`);
+      ours[kind === "bf16" ? "F16" : "Q4_0"] = {
+        label: `${solution} ${kind === "bf16" ? "bf16" : `4-bit g${QUANT.groupSize}`}`,
+        prefill: PREFILL_TOKENS / p,
+        decode: Object.fromEntries(DECODE_CONTEXTS_WEEK2.map((c, i) => [c, decode[i]])),
+      };
     }
     console.log(
       `\nWeek 2 (${solution}): prefill of ${PREFILL_TOKENS} tokens (median of ${PREFILL_RUNS}); decode steps at context c ` +
@@ -158,6 +166,7 @@ export async function benchModelWeek2(opts: ModelWeek2BenchOptions): Promise<voi
       `peak RSS loading the 4-bit checkpoint (child process, VmHWM): ${gb(rss.peak)} GB, ${gb(rss.peak - rss.baseline)} GB above its ${gb(rss.baseline)} GB after the imports; ` +
         `checkpoint files ${gb(folderBytes(dirs["4-bit"]))} GB`,
     );
+    return ours;
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
