@@ -1,5 +1,5 @@
-// The quantized matmul kernels' SIMD paths that this machine may not be able to run
-// must at least compile: AVX-512 (F, BW, VNNI, BF16: the Zen 5 machines) with g++, and
+// The kernels' SIMD paths that this machine may not be able to run must at least
+// compile (the quantized matmul kernels and flash attention): AVX-512 (F, BW, VNNI, BF16: the Zen 5 machines) with g++, and
 // NEON with dot-product (arm64 Macs) with clang or an aarch64 cross g++ when one is
 // installed. Each build must also select the path it targets (TL_QMM_SIMD).
 import { spawnSync } from "node:child_process";
@@ -9,10 +9,11 @@ import * as path from "node:path";
 
 const ROOT = path.join(__dirname, "..", "..");
 const SRC = path.join(ROOT, "packages", "tiny-llm-ext-ref", "native", "src");
+const BINDINGS = path.join(ROOT, "packages", "tiny-llm-ext-ref", "native", "bindings");
 const INCLUDE = path.join(ROOT, "packages", "array", "native", "include");
 // The plain C++ kernel files (no N-API), as the addon compiles them.
-const KERNELS = ["quantized_matmul_kernel.cc", "qmm_decode.cc", "qmm_prefill.cc"];
-const COMMON = ["-std=c++17", "-O2", "-ffp-contract=fast", "-fno-math-errno", "-I", INCLUDE, "-I", SRC];
+const KERNELS = ["quantized_matmul_kernel.cc", "qmm_decode.cc", "qmm_prefill.cc", "flash_attention.cc"];
+const COMMON = ["-std=c++17", "-O2", "-ffp-contract=fast", "-fno-math-errno", "-I", INCLUDE, "-I", SRC, "-I", BINDINGS];
 
 function has(cmd: string): boolean {
   return spawnSync(cmd, ["--version"]).status === 0;

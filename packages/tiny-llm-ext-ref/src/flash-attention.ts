@@ -2,7 +2,7 @@
 import * as mx from "@tiny-llm/array";
 
 import { ArgumentError, checkArray, checkShape, shapeText } from "./checks";
-import { addon } from "./native";
+import type { AddonLoader } from "./native";
 
 export interface FlashAttentionOptions {
   /** Multiplies q . k; default 1 / sqrt(D). */
@@ -26,24 +26,13 @@ interface Params {
   portable: boolean;
 }
 
-const kernel: mx.CustomKernel<Params> = {
-  name: "flashAttention",
-  implementations: { cpu: (inputs, outputs, params) => addon().flashAttention(inputs, outputs, params) },
-};
+/** The custom kernel of an addon's flash attention. */
+export function flashAttentionKernel(addon: AddonLoader): mx.CustomKernel<Params> {
+  return { name: "flashAttention", implementations: { cpu: (inputs, outputs, params) => addon().flashAttention(inputs, outputs, params) } };
+}
 
-/**
- * softmax(q k^T * scale + mask) v, computed tile by tile with an online softmax: no
- * L x S matrix is materialised, the causal mask is computed from positions, and the
- * H_q / H_kv query heads of a group read their kv head in place (K and V are never
- * repeated). Inputs may be strided views (a KV cache's buffer sliced to S) of any float
- * dtype; computed in float32, returned in query's dtype. A query row that sees no key
- * gives zeros (as PyTorch >= 2.5), not NaN.
- *
- *   query: N.. x H_q x L x D    key, value: N.. x H_kv x S x D    ->  N.. x H_q x L x D
- *
- * Week 2, day 4, task 1 (book: week2-04-flash-attention.md).
- */
-export function flashAttention(query: mx.array, key: mx.array, value: mx.array, opts: FlashAttentionOptions = {}): mx.array {
+/** Kernels.flashAttention (bind-kernels.ts) on `kernel`: the argument checks, then the kernel call. */
+export function flashAttention(kernel: mx.CustomKernel<Params>, query: mx.array, key: mx.array, value: mx.array, opts: FlashAttentionOptions = {}): mx.array {
   const fn = "flashAttention";
   checkArray(fn, "query", query, "N.. x H_q x L x D", { ndim: 3, atLeast: true });
   const lead = query.shape.slice(0, -3);

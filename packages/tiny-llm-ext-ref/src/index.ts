@@ -1,7 +1,16 @@
 // @tiny-llm/tiny-llm-ext-ref: the reference kernels of week 2, in C++ (native/src),
 // added to @tiny-llm/array through its custom-kernel API (mx.runKernel).
-export { quantizedMatmul } from "./quantized-matmul";
+import * as path from "path";
+
+import { bindKernels } from "./bind-kernels";
+
+export const { quantizedMatmul, flashAttention } = bindKernels(
+  path.join(__dirname, "..", "native", "build", "Release", "tiny_llm_ext_ref.node"),
+  "@tiny-llm/tiny-llm-ext-ref",
+);
 export type { QuantizedWeights } from "./quantized-matmul";
-export { ArgumentError } from "./checks";
-export { flashAttention } from "./flash-attention";
 export type { FlashAttentionOptions } from "./flash-attention";
+export { ArgumentError } from "./checks";
+// For the learner's @tiny-llm/tiny-llm-ext, which binds the same TypeScript to its own addon.
+export { bindKernels } from "./bind-kernels";
+export type { Kernels } from "./bind-kernels";

@@ -1,9 +1,8 @@
-// The C++ kernels (native/src), loaded on first use and attached to the array core.
+// The C++ kernels' N-API entries (native/bindings), loaded on first use and attached
+// to the array core.
 // Every kernel is an mx.KernelImpl: (inputs, outputs, params), each array a
 // KernelArray (buffer, first element, dtype code, shape, strides); the TypeScript
 // wrapper has checked shapes and dtypes and allocated the outputs (mx.runKernel).
-import * as path from "path";
-
 import * as mx from "@tiny-llm/array";
 
 export interface ExtAddon {
@@ -12,7 +11,7 @@ export interface ExtAddon {
    * biases (O x K/groupSize, one float dtype, unit inner stride)], outputs [y
    * (contiguous M x O, x's dtype)]: y = x @ dequant(w).T, computed in float32.
    */
-  quantizedMatmul: mx.KernelImpl<{ groupSize: number; bits: number }>;
+  quantizedMatmul: mx.KernelImpl<{ groupSize: number; bits: number; portable: boolean }>;
   /**
    * inputs [q (N.. x H_q x L x D), k, v (N.. x H_kv x S x D), and optionally mask
    * (N.. x H_q x L x S, broadcast strides)], any float dtypes and strides; outputs [out
@@ -23,13 +22,15 @@ export interface ExtAddon {
   flashAttention: mx.KernelImpl<{ scale: number; causal: boolean; portable: boolean }>;
 }
 
-let loaded: ExtAddon | undefined;
+/** The addon of one kernel package, loaded on its first call. */
+export type AddonLoader = () => ExtAddon;
 
-/** The addon; loading it the first time (a build failure surfaces at the first kernel call, not at import). */
-export function addon(): ExtAddon {
-  loaded ??= mx.loadNativeExtension<ExtAddon>(
-    path.join(__dirname, "..", "native", "build", "Release", "tiny_llm_ext_ref.node"),
-    "@tiny-llm/tiny-llm-ext-ref",
-  );
-  return loaded;
+/**
+ * A loader of the addon at `file` (a build of native/bindings with some package's kernel
+ * bodies): it loads on first use, so that a build failure surfaces at the first kernel
+ * call, not at import.
+ */
+export function addonLoader(file: string, packageName: string): AddonLoader {
+  let loaded: ExtAddon | undefined;
+  return () => (loaded ??= mx.loadNativeExtension<ExtAddon>(file, packageName));
 }

@@ -2,7 +2,7 @@
 import * as mx from "@tiny-llm/array";
 
 import { ArgumentError, checkArray, checkShape, shapeText } from "./checks";
-import { addon } from "./native";
+import type { AddonLoader } from "./native";
 
 /**
  * A weight matrix W (O x K) quantized as MLX stores it: every uint32 word of `weight`
@@ -22,25 +22,25 @@ export interface QuantizedWeights {
 const BITS = [4, 8];
 const GROUP_SIZES = [32, 64, 128];
 
-const kernel: mx.CustomKernel<{ groupSize: number; bits: number }> = {
-  name: "quantizedMatmul",
-  implementations: { cpu: (inputs, outputs, params) => addon().quantizedMatmul(inputs, outputs, params) },
+type Params = {
+  groupSize: number;
+  bits: number;
+  /** TINY_LLM_KERNELS=portable, read here: see flash-attention.ts. */
+  portable: boolean;
 };
+
+/** The custom kernel of an addon's quantized matmul. */
+export function quantizedMatmulKernel(addon: AddonLoader): mx.CustomKernel<Params> {
+  return { name: "quantizedMatmul", implementations: { cpu: (inputs, outputs, params) => addon().quantizedMatmul(inputs, outputs, params) } };
+}
 
 /** `a` with a unit stride along its last axis (itself when it has one). */
 function unitInner(a: mx.array): mx.array {
   return a.ndim === 0 || a.shape[a.ndim - 1] <= 1 || a.strides[a.ndim - 1] === 1 ? a : mx.contiguous(a);
 }
 
-/**
- * x @ W.T for a quantized W, without dequantizing W: the packed codes are read as they
- * are. Computed in float32; the result is in x's dtype.
- *
- *   x: N.. x K (float32, float16 or bfloat16)    w: QuantizedWeights of W (O x K)    ->  N.. x O
- *
- * Week 2, day 2, task 1 (book: week2-02-quantized-matmul.md).
- */
-export function quantizedMatmul(x: mx.array, w: QuantizedWeights): mx.array {
+/** Kernels.quantizedMatmul (bind-kernels.ts) on `kernel`: the argument checks, then the kernel call. */
+export function quantizedMatmul(kernel: mx.CustomKernel<Params>, x: mx.array, w: QuantizedWeights): mx.array {
   const fn = "quantizedMatmul";
   checkArray(fn, "x", x, "N.. x K", { ndim: 1, atLeast: true });
   if (w === null || typeof w !== "object") throw new ArgumentError(fn, `w must be QuantizedWeights { weight, scales, biases, groupSize, bits }, got ${w === null ? "null" : typeof w}`);
@@ -63,6 +63,10 @@ export function quantizedMatmul(x: mx.array, w: QuantizedWeights): mx.array {
   const lead = x.shape.slice(0, -1);
   const M = lead.reduce((a, b) => a * b, 1);
   const x2 = x.reshape([M, K]); // N.. x K -> M x K (a view when the layout allows)
-  const [y] = mx.runKernel(kernel, [x2, unitInner(w.weight), unitInner(w.scales), unitInner(w.biases)], [{ shape: [M, O], dtype: x.dtype }], { groupSize, bits });
+  const [y] = mx.runKernel(kernel, [x2, unitInner(w.weight), unitInner(w.scales), unitInner(w.biases)], [{ shape: [M, O], dtype: x.dtype }], {
+    groupSize,
+    bits,
+    portable: process.env.TINY_LLM_KERNELS === "portable",
+  });
   return y.reshape([...lead, O]);
 }

@@ -1,8 +1,15 @@
-// @tiny-llm/tiny-llm-ext: your kernels of week 2, in C++ (native/src), added to
-// @tiny-llm/array through its custom-kernel API (mx.runKernel). Edit the C++ and run
-// `pnpm test -k week_2_day_2`: the test command rebuilds what changed first.
-export { quantizedMatmul } from "./quantized-matmul";
-export type { QuantizedWeights } from "./quantized-matmul";
-export { ArgumentError } from "./checks";
-export { flashAttention } from "./flash-attention";
-export type { FlashAttentionOptions } from "./flash-attention";
+// @tiny-llm/tiny-llm-ext: your kernels of week 2. You write the C++ kernel bodies in
+// native/src (quantized_matmul_kernel.cc, flash_attention.cc); the N-API entries and the
+// TypeScript wrappers that check arguments and call them come from the reference's
+// package (native/bindings, src/bind-kernels.ts there), built here around your code.
+// Edit the C++ and run `pnpm test -k week_2_day_2`: the test command rebuilds it first.
+import * as path from "path";
+
+import { bindKernels } from "@tiny-llm/tiny-llm-ext-ref";
+
+export const { quantizedMatmul, flashAttention } = bindKernels(
+  path.join(__dirname, "..", "native", "build", "Release", "tiny_llm_ext.node"),
+  "@tiny-llm/tiny-llm-ext",
+);
+export type { QuantizedWeights, FlashAttentionOptions } from "@tiny-llm/tiny-llm-ext-ref";
+export { ArgumentError } from "@tiny-llm/tiny-llm-ext-ref";

@@ -1,6 +1,7 @@
 // flash_attention: softmax(q k^T * scale + mask) v without materialising the L x S scores
 // (week 2, day 4, task 1; book: week2-04-flash-attention.md). The arguments, the strided
-// layout and what a row that sees no key gives are described in flash_attention.h;
+// layout and what a row that sees no key gives are described in flash_attention.h (in
+// tiny-llm-ext-ref/native/bindings);
 // tiny-llm/dtype.h (load_f32 reads a strided row of any float dtype as float32,
 // store_f32 writes one), tiny-llm/thread_pool.h (parallel_for) and tiny-llm/simd.h are
 // there to use.

@@ -1,7 +1,8 @@
 // quantized_matmul: y = x @ W.T, reading W packed (week 2, day 2, task 1; book:
 // week2-02-quantized-matmul.md). The arguments and the layout are described in
-// quantized_matmul.h; tiny-llm/thread_pool.h (parallel_for), tiny-llm/dtype.h and
-// tiny-llm/simd.h (load1<F16>(...) reads a float16 scale as float) are there to use.
+// quantized_matmul.h (in tiny-llm-ext-ref/native/bindings); tiny-llm/thread_pool.h
+// (parallel_for), tiny-llm/dtype.h and tiny-llm/simd.h (load1<F16>(...) reads a float16
+// scale as float) are there to use.
 //
 // A plan: for each output feature o (split across threads with parallel_for) and each
 // group g of its inputs, sum x[k] * code[k] over the group, then add

@@ -3,8 +3,6 @@
 #pragma once
 #include <napi.h>
 
-#include <cstdlib>
-#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -15,13 +13,6 @@ namespace tl {
 // @tiny-llm/array's loadNativeExtension calls it with the core's table before any
 // kernel runs (defined in ext/core_link.cc).
 void register_extension(Napi::Env env, Napi::Object exports);
-
-// True when TINY_LLM_KERNELS=portable: kernels take their portable (not
-// SIMD-specialised) paths. Read at every call, so a test can switch it.
-inline bool portable_kernels() {
-  const char *v = std::getenv("TINY_LLM_KERNELS");
-  return v != nullptr && std::strcmp(v, "portable") == 0;
-}
 
 // An error for JavaScript: `name` becomes the JS error's name ("TypeError",
 // "NotImplementedError", ...), `what()` its message.

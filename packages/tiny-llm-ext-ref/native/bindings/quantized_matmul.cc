@@ -25,6 +25,7 @@ void run(const Napi::CallbackInfo &info) {
   const ArrayArg &x = in[0], &w = in[1], &s = in[2], &b = in[3], &y = out[0];
   Napi::Object params = info[2].As<Napi::Object>();
   const int group = int(int_arg(params.Get("groupSize"))), bits = int(int_arg(params.Get("bits")));
+  const bool portable = params.Get("portable").ToBoolean().Value();
 
   require(bits == 4 || bits == 8, "bits must be 4 or 8");
   require(group == 32 || group == 64 || group == 128, "groupSize must be 32, 64 or 128");
@@ -50,7 +51,7 @@ void run(const Napi::CallbackInfo &info) {
   float *yp = y.dt == F32 ? y.ptr<float>() : (ybuf.resize(size_t(M * O)), ybuf.data());
 
   quantized_matmul(QuantizedMatmulArgs{M, K, O, xp, ldx, w.ptr<uint32_t>(), w.strides[0], s.begin(), b.begin(), s.dt,
-                                       s.strides[0], b.strides[0], group, bits, yp, O, portable_kernels()});
+                                       s.strides[0], b.strides[0], group, bits, yp, O, portable});
   if (y.dt != F32) store_f32(yp, M * O, y.data, y.dt, y.off, 1);
 }
 

@@ -14,4 +14,5 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   return exports;
 }
 
-NODE_API_MODULE(tiny_llm_ext, Init)
+// node-gyp names the module after its target: tiny_llm_ext_ref, or the learner's tiny_llm_ext.
+NODE_API_MODULE(NODE_GYP_MODULE_NAME, Init)
