@@ -3,3 +3,5 @@
 export { ensureTinyModels, generatorVersion, TINY_MODEL_4BIT_DIR, TINY_MODEL_DIR, TINY_MODELS_ROOT, tinyModelDigest } from "./tiny-model";
 export type { EnsureResult } from "./tiny-model";
 export { TINY } from "./config";
+export { quantizeAffine } from "./quantize";
+export type { QuantizedTensor } from "./quantize";

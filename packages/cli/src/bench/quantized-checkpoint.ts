@@ -10,7 +10,7 @@ import * as path from "node:path";
 
 import * as mx from "@tiny-llm/array";
 import { openCheckpoint, writeQwenTokenizer, writeSafetensors } from "@tiny-llm/loader";
-import { quantizeAffine, type QuantizedTensor } from "@tiny-llm/tiny-model/dist/quantize";
+import { quantizeAffine, type QuantizedTensor } from "@tiny-llm/tiny-model";
 
 /** Writes `from`'s (random) weights quantized (`bits` bits, groups of `groupSize`) into `to` (which must exist). */
 export function writeQuantizedCheckpoint(from: string, to: string, groupSize: number, bits: number): void {
