@@ -1,8 +1,10 @@
 // The decode kernel: y (M x O) = x (M x K) @ W.T for M <= kDecodeMaxM.
 //
 // Memory-bound: every packed byte of W is read once, at the machine's read bandwidth
-// if the arithmetic keeps up. Threads split the output features o. Per row o and group
-// g of group_size inputs, with codes q, scale s and bias b:
+// if the arithmetic keeps up. On x86 (AVX2, AVX-512) that takes integer products:
+// qmm_decode_int.h. This file is the float path, for TINY_LLM_KERNELS=portable, NEON,
+// and x86 shapes the integer kernel does not take. Threads split the output features
+// o. Per row o and group g of group_size inputs, with codes q, scale s and bias b:
 //
 //   sum_k x[k] * (s * q[k] + b)  =  s * sum_k x[k] * q[k]  +  b * sum_k x[k]
 //
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "qmm.h"
+#include "qmm_decode_int.h"
 #include "qmm_simd.h"
 #include "tiny-llm/dtype.h"
 #include "tiny-llm/simd.h"
@@ -151,9 +154,12 @@ void qmm_decode(const QuantizedMatmulArgs &a) {
   if (a.M <= 0 || a.O <= 0) return;
   if (a.portable) {
     decode_bits<Portable>(a);
-  } else {
-    decode_bits<Simd>(a);
+    return;
   }
+#ifdef TL_QMM_INT
+  if (qmm::int_decode_bits(a)) return;
+#endif
+  decode_bits<Simd>(a);
 }
 
 }  // namespace tl

@@ -1,0 +1,252 @@
+// The x86 decode kernel (AVX2, AVX-512): y (M x O) = x (M x K) @ W.T, M <= kDecodeMaxM,
+// with exact integer products instead of an int->float conversion and an FMA per weight.
+//
+// Every group of x is scaled to integers X of 23 bits and a sign, x ~ sx * X with
+// sx = max|x| / (2^23 - 1) over the group: each input keeps float32's precision
+// relative to its group's largest one. Per row o and group g, with codes q, scale s, bias b:
+//
+//   sum_k x[k] * (s * q[k] + b)  =  (s * sx) * sum_k X[k] * q[k]  +  b * sum_k x[k]
+//
+// and sum_k X[k] * q[k] is computed exactly in integers, 16 to 32 products an instruction:
+//   4-bit: X = hi * 2^16 + mid * 2^8 + lo, three signed bytes (balanced digits, so
+//     that x is always vpmaddubsw's signed operand, which may come from memory): three
+//     vpmaddubsw (u8 codes x s8 parts, pairs summed to int16) per vector of codes and
+//     nibble (low nibbles hold the even inputs, high nibbles the odd ones; x is laid out
+//     to match), summed in int16 over a chunk (<= 2 * 2 * 2 * 128 * 15 = 15360), then
+//     exactly to int32 as ((hi * 256 + mid) << 8) + lo (an int32 lane covers <= 16
+//     codes: |sum| <= 16 * 2^23 * 15 < 2^31);
+//   8-bit: codes widened to int16, X = hi * 2^15 + lo (lo in [0, 2^15)): two vpmaddwd
+//     into int32, the two sums combined in float.
+// A chunk is max(group, one vector's codes). A vector may span several groups (4-bit
+// codes, small groups): lane i of a chunk covers kCodesPerLane codes, of group
+// (i * kCodesPerLane) / group_size within the chunk, and the scales s * sx go on per lane.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "qmm.h"
+#include "qmm_int_simd.h"
+#include "tiny-llm/dtype.h"
+#include "tiny-llm/simd.h"
+#include "tiny-llm/thread_pool.h"
+
+#ifdef TL_QMM_INT
+namespace tl {
+namespace qmm {
+
+// How far ahead of its reads each row's codes are prefetched: the hardware prefetchers
+// follow rows read side by side poorly, and one core alone cannot keep enough misses in
+// flight otherwise.
+constexpr int kPrefetchBytes = 2048;
+
+template <typename T, int BITS>
+struct IntLayout {
+  // Codes per int32 lane of one vector of products, codes per such vector (a "unit"),
+  // and the bytes of x parts per unit.
+  static constexpr int kCodesPerLane = BITS == 4 ? 8 : 2;
+  static constexpr int kUnitCodes = T::L * kCodesPerLane;
+  static constexpr int kUnitXBytes = BITS == 4 ? 6 * T::VB : 2 * T::VB;
+  int64_t chunks, units_per_chunk, groups_per_chunk, row_bytes, G;
+  explicit IntLayout(const QuantizedMatmulArgs &a)
+      : chunks(a.K / chunk(a)), units_per_chunk(chunk(a) / kUnitCodes), groups_per_chunk(chunk(a) / a.group_size),
+        row_bytes(a.K / kUnitCodes * kUnitXBytes), G(a.K / a.group_size) {}
+  static int64_t chunk(const QuantizedMatmulArgs &a) { return std::max<int64_t>(a.group_size, kUnitCodes); }
+  static bool fits(const QuantizedMatmulArgs &a) { return a.K % chunk(a) == 0; }
+};
+
+// x as the kernel reads it: per row m, its integer parts (row_bytes), every group's
+// sx and sum of x (padded with zeros to a multiple of 8), and each lane's group within
+// a chunk.
+template <typename T, int BITS>
+struct IntX {
+  std::vector<int8_t> parts;
+  std::vector<float> sx, xsum;
+  int64_t Gpad;
+  alignas(64) int32_t lane_group[T::L];
+
+  IntX(const QuantizedMatmulArgs &a, const IntLayout<T, BITS> &lay) : Gpad((lay.G + 7) / 8 * 8) {
+    using Lay = IntLayout<T, BITS>;
+    constexpr int VB = T::VB;
+    const int64_t gs = a.group_size;
+    parts.resize(size_t(a.M * lay.row_bytes));
+    sx.assign(size_t(a.M * Gpad), 0.0f);
+    xsum.assign(size_t(a.M * Gpad), 0.0f);
+    for (int i = 0; i < T::L; ++i) lane_group[i] = int32_t(i * Lay::kCodesPerLane / gs);
+    std::vector<int32_t> X(static_cast<size_t>(gs));
+    for (int64_t m = 0; m < a.M; ++m) {
+      const float *x = a.x + m * a.ldx;
+      int8_t *pm = parts.data() + m * lay.row_bytes;
+      for (int64_t g = 0; g < lay.G; ++g) {
+        const float *xg = x + g * gs;
+        float amax = 0.0f, s = 0.0f;
+        for (int64_t k = 0; k < gs; ++k) amax = std::max(amax, std::fabs(xg[k])), s += xg[k];
+        constexpr float kMax = 8323072.0f;  // 2^23 - 2^16: hi stays within a signed byte
+        const float inv = amax > 0.0f ? kMax / amax : 0.0f;
+        sx[size_t(m * Gpad + g)] = amax / kMax;
+        xsum[size_t(m * Gpad + g)] = s;
+        for (int64_t k = 0; k < gs; ++k) X[size_t(k)] = int32_t(std::min(std::max(std::nearbyint(xg[k] * inv), -kMax), kMax));
+        for (int64_t k = 0; k < gs; ++k) {
+          const int64_t kk = g * gs + k, j = kk % Lay::kUnitCodes;
+          int8_t *u = pm + kk / Lay::kUnitCodes * Lay::kUnitXBytes;
+          const int32_t v = X[size_t(k)];
+          if (BITS == 4) {
+            const int64_t at = (j & 1) * VB + j / 2;  // even inputs, then odd ones
+            const int32_t lo = ((v + 128) & 255) - 128, v1 = (v - lo) >> 8, mid = ((v1 + 128) & 255) - 128;
+            u[at] = int8_t(lo);
+            u[2 * VB + at] = int8_t(mid);
+            u[4 * VB + at] = int8_t((v1 - mid) >> 8);
+          } else {
+            int16_t *h = reinterpret_cast<int16_t *>(u);
+            h[j] = int16_t(v >> 15);
+            h[VB / 2 + j] = int16_t(v & 32767);
+          }
+        }
+      }
+    }
+  }
+};
+
+// Row o's per-group factors for each row m of x, ws[m * wstride + g] = scale[g] * sx[m][g],
+// and bsum[m] = sum_g bias[g] * xsum[m][g].
+template <int M, int SDT>
+void row_scales(const QuantizedMatmulArgs &a, int64_t o, int64_t G, const float *sx, const float *xsum, int64_t Gpad,
+                float *ws, int64_t wstride, float *bsum) {
+  simd::v8sf acc[M] = {};
+  int64_t g = 0;
+  for (; g + 8 <= G; g += 8) {
+    const simd::v8sf s = simd::load8<SDT>(simd::elem_ptr(a.scales, SDT, o * a.lds + g));
+    const simd::v8sf b = simd::load8<SDT>(simd::elem_ptr(a.biases, SDT, o * a.ldb + g));
+    for (int m = 0; m < M; ++m) {
+      simd::storeu(ws + m * wstride + g, s * simd::loadu(sx + m * Gpad + g));
+      acc[m] += b * simd::loadu(xsum + m * Gpad + g);
+    }
+  }
+  for (int m = 0; m < M; ++m) bsum[m] = simd::hsum(acc[m]);
+  for (; g < G; ++g) {
+    const float s = simd::load1<SDT>(a.scales, o * a.lds + g), b = simd::load1<SDT>(a.biases, o * a.ldb + g);
+    for (int m = 0; m < M; ++m) {
+      ws[m * wstride + g] = s * sx[m * Gpad + g];
+      bsum[m] += b * xsum[m * Gpad + g];
+    }
+  }
+}
+
+// One unit of a row's codes (at q, advanced) against M rows of x: the products' int16
+// (4-bit) or int32 (8-bit) sums, set (FIRST) or added into s0, s1, s2.
+template <typename T, int BITS, int M, bool FIRST>
+inline void unit_products(const uint8_t *&q, const int8_t *xu, int64_t xstride, typename T::I (&s0)[M],
+                          typename T::I (&s1)[M], typename T::I (&s2)[M]) {
+  using I = typename T::I;
+  constexpr int VB = T::VB;
+  auto put16 = [](I &s, I v) { s = FIRST ? v : T::add16(s, v); };
+  auto put32 = [](I &s, I v) { s = FIRST ? v : T::add32(s, v); };
+  __builtin_prefetch(q + kPrefetchBytes);
+  if (BITS == 4) {
+    const I nib = T::set8(15), b = T::load(q);
+    q += VB;
+    const I ce = T::andb(b, nib), co = T::andb(T::srl16(b, 4), nib);
+    for (int m = 0; m < M; ++m) {
+      const int8_t *p = xu + m * xstride;
+      put16(s0[m], T::add16(T::maddubs(ce, T::load(p)), T::maddubs(co, T::load(p + VB))));
+      put16(s1[m], T::add16(T::maddubs(ce, T::load(p + 2 * VB)), T::maddubs(co, T::load(p + 3 * VB))));
+      put16(s2[m], T::add16(T::maddubs(ce, T::load(p + 4 * VB)), T::maddubs(co, T::load(p + 5 * VB))));
+    }
+  } else {
+    const I c16 = T::widen8(q);
+    q += VB / 2;
+    for (int m = 0; m < M; ++m) {
+      const int8_t *p = xu + m * xstride;
+      put32(s0[m], T::madd(c16, T::load(p)));
+      put32(s1[m], T::madd(c16, T::load(p + VB)));
+    }
+  }
+}
+
+// y[:, o]. ws: M rows of G + L floats. SPLAT: one group per chunk.
+template <typename T, int BITS, int M, int SDT, bool SPLAT>
+void int_row(const QuantizedMatmulArgs &a, const IntLayout<T, BITS> &lay, const IntX<T, BITS> &x, int64_t o, float *ws) {
+  using I = typename T::I;
+  using F = typename T::F;
+  using Lay = IntLayout<T, BITS>;
+  const int64_t wstride = lay.G + T::L;
+  float bsum[M];
+  row_scales<M, SDT>(a, o, lay.G, x.sx.data(), x.xsum.data(), x.Gpad, ws, wstride, bsum);
+  const uint8_t *q = reinterpret_cast<const uint8_t *>(a.w + o * a.ldw);
+  const I idx = T::lane_index(x.lane_group), one = T::set16(1), k256 = T::set16(256);
+  F acc[M];
+  for (int m = 0; m < M; ++m) acc[m] = T::fzero();
+  const int8_t *xu = x.parts.data();  // the current unit's x parts (row m at + m * row_bytes)
+  for (int64_t c = 0; c < lay.chunks; ++c) {
+    I s0[M], s1[M], s2[M];  // 4-bit: lo, mid, hi sums (int16); 8-bit: hi, lo (int32)
+    unit_products<T, BITS, M, true>(q, xu, lay.row_bytes, s0, s1, s2);
+    xu += Lay::kUnitXBytes;
+    for (int64_t u = 1; u < lay.units_per_chunk; ++u, xu += Lay::kUnitXBytes)
+      unit_products<T, BITS, M, false>(q, xu, lay.row_bytes, s0, s1, s2);
+    for (int m = 0; m < M; ++m) {
+      const float *w = ws + m * wstride + c * lay.groups_per_chunk;
+      const F f = SPLAT ? T::bcast(w) : T::permute(T::loadf(w), idx);
+      F v;
+      if (BITS == 4) {
+        const I t = T::add32(T::madd(s2[m], k256), T::madd(s1[m], one));
+        v = T::cvt(T::add32(T::sll32(t, 8), T::madd(s0[m], one)));
+      } else {
+        v = T::fma(T::cvt(s0[m]), T::splat(32768.0f), T::cvt(s1[m]));
+      }
+      acc[m] = T::fma(v, f, acc[m]);
+    }
+  }
+  for (int m = 0; m < M; ++m) a.y[m * a.ldy + o] = T::hsum(acc[m]) + bsum[m];
+}
+
+template <typename T, int BITS, int M, int SDT, bool SPLAT>
+void int_decode(const QuantizedMatmulArgs &a, const IntLayout<T, BITS> &lay) {
+  const IntX<T, BITS> x(a, lay);
+  // At least ~32 KiB of weights per thread: below that, waking a thread costs more than it saves.
+  const int64_t row_bytes = a.K * BITS / 8;
+  const int64_t grain = std::max<int64_t>(1, (int64_t(32) << 10) / std::max<int64_t>(row_bytes, 1));
+  parallel_for(a.O, grain, [&](int64_t o0, int64_t o1) {
+    std::vector<float> ws(size_t(M * (lay.G + T::L)), 0.0f);
+    for (int64_t o = o0; o < o1; ++o) int_row<T, BITS, M, SDT, SPLAT>(a, lay, x, o, ws.data());
+  });
+}
+
+template <typename T, int BITS, int M, int SDT>
+void int_decode_splat(const QuantizedMatmulArgs &a) {
+  const IntLayout<T, BITS> lay(a);
+  if (lay.groups_per_chunk == 1) return int_decode<T, BITS, M, SDT, true>(a, lay);
+  int_decode<T, BITS, M, SDT, false>(a, lay);
+}
+
+template <typename T, int BITS, int SDT>
+void int_decode_m(const QuantizedMatmulArgs &a) {
+  switch (a.M) {
+    case 1: return int_decode_splat<T, BITS, 1, SDT>(a);
+    case 2: return int_decode_splat<T, BITS, 2, SDT>(a);
+    case 3: return int_decode_splat<T, BITS, 3, SDT>(a);
+    default: return int_decode_splat<T, BITS, 4, SDT>(a);
+  }
+}
+
+template <typename T, int BITS>
+void int_decode_sdt(const QuantizedMatmulArgs &a) {
+  if (a.sdt == F32) return int_decode_m<T, BITS, F32>(a);
+  if (a.sdt == F16) return int_decode_m<T, BITS, F16>(a);
+  return int_decode_m<T, BITS, BF16>(a);
+}
+
+// Runs the integer kernel and returns true, or returns false where K does not split
+// into whole chunks (4-bit codes, K not a multiple of 2 * VB).
+inline bool int_decode_bits(const QuantizedMatmulArgs &a) {
+  if (a.bits == 4) {
+    if (!IntLayout<IntSimd, 4>::fits(a)) return false;
+    int_decode_sdt<IntSimd, 4>(a);
+  } else {
+    int_decode_sdt<IntSimd, 8>(a);
+  }
+  return true;
+}
+
+}  // namespace qmm
+}  // namespace tl
+#endif

@@ -1,0 +1,83 @@
+// The integer vector operations of the x86 decode kernel (qmm_decode_int.h), as a
+// traits struct: I holds VB bytes (VB / 2 int16, L = VB / 4 int32 lanes), F holds L
+// floats. AVX-512 is the AVX2 struct at twice the width. TL_QMM_INT is defined where
+// one exists.
+#pragma once
+#include <cstdint>
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#endif
+
+namespace tl {
+namespace qmm {
+
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+#define TL_QMM_INT 1
+struct IntSimd {
+  static constexpr int VB = 64, L = 16;
+  using I = __m512i;
+  using F = __m512;
+  static I load(const void *p) { return _mm512_loadu_si512(p); }
+  // VB / 2 bytes as VB / 2 uint16.
+  static I widen8(const uint8_t *p) { return _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(p))); }
+  static I zero() { return _mm512_setzero_si512(); }
+  static I set8(int8_t v) { return _mm512_set1_epi8(v); }
+  static I set16(int16_t v) { return _mm512_set1_epi16(v); }
+  static I andb(I a, I b) { return _mm512_and_si512(a, b); }
+  static I srl16(I a, int n) { return _mm512_srli_epi16(a, n); }
+  static I sll32(I a, int n) { return _mm512_slli_epi32(a, n); }
+  static I add16(I a, I b) { return _mm512_add_epi16(a, b); }
+  static I add32(I a, I b) { return _mm512_add_epi32(a, b); }
+  // u8 x s8 products, adjacent pairs summed to int16 (they stay far from saturating here).
+  static I maddubs(I u, I s) { return _mm512_maddubs_epi16(u, s); }
+  // int16 products, adjacent pairs summed to int32.
+  static I madd(I a, I b) { return _mm512_madd_epi16(a, b); }
+  static F cvt(I a) { return _mm512_cvtepi32_ps(a); }
+  static F fzero() { return _mm512_setzero_ps(); }
+  static F loadf(const float *p) { return _mm512_loadu_ps(p); }
+  static F splat(float s) { return _mm512_set1_ps(s); }
+  static F fma(F a, F b, F c) { return _mm512_fmadd_ps(a, b, c); }
+  // Lane i of the result is lane idx[i] of v.
+  static F permute(F v, I idx) { return _mm512_permutexvar_ps(idx, v); }
+  static F bcast(const float *p) { return _mm512_set1_ps(*p); }
+  static I lane_index(const int32_t *idx) { return _mm512_loadu_si512(idx); }
+  static float hsum(F v) { return _mm512_reduce_add_ps(v); }
+};
+#elif defined(__AVX2__) && defined(__FMA__)
+#define TL_QMM_INT 1
+struct IntSimd {
+  static constexpr int VB = 32, L = 8;
+  using I = __m256i;
+  using F = __m256;
+  static I load(const void *p) { return _mm256_loadu_si256(static_cast<const __m256i *>(p)); }
+  static I widen8(const uint8_t *p) { return _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(p))); }
+  static I zero() { return _mm256_setzero_si256(); }
+  static I set8(int8_t v) { return _mm256_set1_epi8(v); }
+  static I set16(int16_t v) { return _mm256_set1_epi16(v); }
+  static I andb(I a, I b) { return _mm256_and_si256(a, b); }
+  static I srl16(I a, int n) { return _mm256_srli_epi16(a, n); }
+  static I sll32(I a, int n) { return _mm256_slli_epi32(a, n); }
+  static I add16(I a, I b) { return _mm256_add_epi16(a, b); }
+  static I add32(I a, I b) { return _mm256_add_epi32(a, b); }
+  static I maddubs(I u, I s) { return _mm256_maddubs_epi16(u, s); }
+  static I madd(I a, I b) { return _mm256_madd_epi16(a, b); }
+  static F cvt(I a) { return _mm256_cvtepi32_ps(a); }
+  static F fzero() { return _mm256_setzero_ps(); }
+  static F loadf(const float *p) { return _mm256_loadu_ps(p); }
+  static F splat(float s) { return _mm256_set1_ps(s); }
+  static F fma(F a, F b, F c) { return _mm256_fmadd_ps(a, b, c); }
+  static F permute(F v, I idx) { return _mm256_permutevar8x32_ps(v, idx); }
+  static F bcast(const float *p) { return _mm256_broadcast_ss(p); }
+  static I lane_index(const int32_t *idx) { return _mm256_loadu_si256(reinterpret_cast<const __m256i *>(idx)); }
+  static float hsum(F v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+  }
+};
+#endif
+
+}  // namespace qmm
+}  // namespace tl
