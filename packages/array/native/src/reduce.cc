@@ -16,7 +16,7 @@
 #include "ops.h"
 #include "reduce_ops.h"
 #include "tiny-llm/strided.h"
-#include "vmath.h"
+#include "tiny-llm/vmath.h"
 
 namespace tl {
 namespace {

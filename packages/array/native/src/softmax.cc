@@ -7,7 +7,7 @@
 #include "tiny-llm/napi_args.h"
 #include "ops.h"
 #include "tiny-llm/strided.h"
-#include "vmath.h"
+#include "tiny-llm/vmath.h"
 
 namespace tl {
 

@@ -10,12 +10,11 @@
 
 namespace tl {
 
-inline float exp_f(float x) {
-  float xc = x == x ? x : 0.0f;  // keep the integer conversion below defined
-  xc = xc < -104.0f ? -104.0f : xc;
-  xc = xc > 89.0f ? 89.0f : xc;
-  const float fn = std::floor(xc * 1.44269504088896341f + 0.5f);
-  float r = xc - fn * 0.693359375f;  // x - n ln2 in two steps (Cody-Waite)
+// e^x = 2^n * e^r with n = round(x / ln2) and |r| <= ln2 / 2: returns e^r (a
+// polynomial) and sets fn = n. x must be finite.
+inline float exp_reduced(float x, float &fn) {
+  fn = std::floor(x * 1.44269504088896341f + 0.5f);
+  float r = x - fn * 0.693359375f;  // x - n ln2 in two steps (Cody-Waite)
   r = r + fn * 2.12194440e-4f;
   float p = 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;
@@ -23,7 +22,15 @@ inline float exp_f(float x) {
   p = p * r + 4.1665795894e-2f;
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
+  return p * r * r + r + 1.0f;
+}
+
+inline float exp_f(float x) {
+  float xc = x == x ? x : 0.0f;  // keep the integer conversion below defined
+  xc = xc < -104.0f ? -104.0f : xc;
+  xc = xc > 89.0f ? 89.0f : xc;
+  float fn;
+  const float p = exp_reduced(xc, fn);
   // 2^n as two factors so that n in [-150, 128] never leaves the normal range.
   const int32_t n = int32_t(fn);
   const int32_t n1 = n / 2, n2 = n - n1;
