@@ -38,13 +38,17 @@ inline void cpu_relax() {
 // time, which spinning briefly avoids.
 constexpr int kSpin = 1 << 14;
 
-// Workers wait for a new job generation (spinning, then sleeping on a condition
-// variable); a job is one function run once per thread. The calling thread is
-// thread 0 and does its share too.
+// A job is one function run once per slot t = 0 .. n-1. Slots are claimed, not
+// assigned: the calling thread and every awake worker take the next unclaimed slot
+// until none is left, and the caller waits only for the slots that were claimed. A
+// worker that has not been scheduled yet (another process holds its core) therefore
+// never holds up a job: the caller runs its slot, and when the worker wakes there is
+// nothing left for it. On a quiet machine every thread gets one slot, as before.
+// Workers wait for a new job generation, spinning briefly, then sleeping.
 class Pool {
  public:
   explicit Pool(int n) : n_(n) {
-    for (int t = 1; t < n_; ++t) workers_.emplace_back([this, t] { loop(t); });
+    for (int t = 1; t < n_; ++t) workers_.emplace_back([this] { loop(); });
   }
   ~Pool() {
     {
@@ -64,25 +68,39 @@ class Pool {
       return;
     }
     std::lock_guard<std::mutex> serial(run_mu_);  // one job at a time
-    job_ = &fn;
-    pending_.store(n_ - 1, std::memory_order_relaxed);
+    job_.store(&fn, std::memory_order_relaxed);
+    done_.store(0, std::memory_order_relaxed);
+    // Released after the job and the count: a worker that claims a slot of this job sees both.
+    next_slot_.store(0, std::memory_order_release);
     {
       // Under the lock, so that a worker about to sleep cannot miss the new generation.
       std::lock_guard<std::mutex> lock(mu_);
       generation_.fetch_add(1, std::memory_order_release);
     }
     cv_.notify_all();
-    fn(0, n_);
+    run_slots();
     for (int i = 0; i < kSpin; ++i) {
-      if (pending_.load(std::memory_order_acquire) == 0) return;
+      if (done_.load(std::memory_order_acquire) == n_) return;
       cpu_relax();
     }
     std::unique_lock<std::mutex> lock(mu_);
-    done_cv_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
+    done_cv_.wait(lock, [this] { return done_.load(std::memory_order_acquire) == n_; });
   }
 
  private:
-  void loop(int t) {
+  // Claims and runs slots of the current job until none is left.
+  void run_slots() {
+    for (int t; (t = next_slot_.fetch_add(1, std::memory_order_acq_rel)) < n_;) {
+      (*job_.load(std::memory_order_acquire))(t, n_);
+      if (done_.fetch_add(1, std::memory_order_acq_rel) + 1 == n_) {
+        // Under the lock, so that the caller cannot check done_ and then sleep past this.
+        std::lock_guard<std::mutex> lock(mu_);
+        done_cv_.notify_one();
+      }
+    }
+  }
+
+  void loop() {
     uint64_t seen = 0;
     for (;;) {
       uint64_t g = generation_.load(std::memory_order_acquire);
@@ -97,13 +115,7 @@ class Pool {
       }
       seen = g;
       if (stop_.load()) return;
-      (*job_)(t, n_);
-      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-        // Under the lock, so that the caller cannot check pending_ and then sleep
-        // past this notification.
-        std::lock_guard<std::mutex> lock(mu_);
-        done_cv_.notify_one();
-      }
+      run_slots();
     }
   }
 
@@ -111,8 +123,9 @@ class Pool {
   std::vector<std::thread> workers_;
   std::mutex mu_, run_mu_;
   std::condition_variable cv_, done_cv_;
-  const std::function<void(int, int)> *job_ = nullptr;
-  std::atomic<int> pending_{0};
+  std::atomic<const std::function<void(int, int)> *> job_{nullptr};
+  // Slots claimed so far (n_ or more: all claimed) and slots finished, of the current job.
+  std::atomic<int> next_slot_{1 << 30}, done_{0};
   std::atomic<uint64_t> generation_{0};
   std::atomic<bool> stop_{false};
 };

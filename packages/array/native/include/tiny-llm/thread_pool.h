@@ -13,8 +13,12 @@ namespace tl {
 
 int num_threads();
 
-// Runs fn(t, nthreads) once on each of nthreads threads (t = 0..nthreads-1); the
-// calling thread is thread 0. One job at a time: do not call it from inside fn, and
+// Runs fn(t, nthreads) once for each t = 0..nthreads-1, on up to nthreads threads at
+// once: the calling thread and the pool's workers claim the t's as they come, so a
+// worker that another process keeps off its core never holds the call up (the caller
+// runs its t). fn(t) must therefore not wait for another t to start (no barriers
+// between t's); per-t scratch indexed by t is fine. One job at a time: do not call it
+// from inside fn, and
 // do not throw from fn.
 void parallel_threads(const std::function<void(int, int)> &fn);
 
