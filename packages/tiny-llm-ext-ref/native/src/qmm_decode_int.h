@@ -35,11 +35,6 @@
 namespace tl {
 namespace qmm {
 
-// How far ahead of its reads each row's codes are prefetched: the hardware prefetchers
-// follow rows read side by side poorly, and one core alone cannot keep enough misses in
-// flight otherwise.
-constexpr int kPrefetchBytes = 2048;
-
 template <typename T, int BITS>
 struct IntLayout {
   // Codes per int32 lane of one vector of products, codes per such vector (a "unit"),
@@ -141,7 +136,7 @@ inline void unit_products(const uint8_t *&q, const int8_t *xu, int64_t xstride, 
   constexpr int VB = T::VB;
   auto put16 = [](I &s, I v) { s = FIRST ? v : T::add16(s, v); };
   auto put32 = [](I &s, I v) { s = FIRST ? v : T::add32(s, v); };
-  __builtin_prefetch(q + kPrefetchBytes);
+  __builtin_prefetch(q + kDecodePrefetchBytes);
   if (BITS == 4) {
     const I nib = T::set8(15), b = T::load(q);
     q += VB;
