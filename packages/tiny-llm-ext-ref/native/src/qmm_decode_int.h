@@ -42,10 +42,12 @@ struct IntLayout {
   static constexpr int kCodesPerLane = BITS == 4 ? 8 : 2;
   static constexpr int kUnitCodes = T::L * kCodesPerLane;
   static constexpr int kUnitXBytes = BITS == 4 ? 6 * T::VB : 2 * T::VB;
-  int64_t chunks, units_per_chunk, groups_per_chunk, row_bytes, G;
+  // prefetch_rows: how many rows ahead kDecodePrefetchBytes of codes reach (at least 1).
+  int64_t chunks, units_per_chunk, groups_per_chunk, row_bytes, G, prefetch_rows;
   explicit IntLayout(const QuantizedMatmulArgs &a)
       : chunks(a.K / chunk(a)), units_per_chunk(chunk(a) / kUnitCodes), groups_per_chunk(chunk(a) / a.group_size),
-        row_bytes(a.K / kUnitCodes * kUnitXBytes), G(a.K / a.group_size) {}
+        row_bytes(a.K / kUnitCodes * kUnitXBytes), G(a.K / a.group_size),
+        prefetch_rows(std::max<int64_t>(1, kDecodePrefetchBytes / std::max<int64_t>(1, a.K * BITS / 8))) {}
   static int64_t chunk(const QuantizedMatmulArgs &a) { return std::max<int64_t>(a.group_size, kUnitCodes); }
   static bool fits(const QuantizedMatmulArgs &a) { return a.K % chunk(a) == 0; }
 };
@@ -56,7 +58,7 @@ struct IntLayout {
 template <typename T, int BITS>
 struct IntX {
   std::vector<int8_t> parts;
-  std::vector<float> sx, xsum;
+  std::vector<float> sx, xsum, xsum_tail;  // xsum_tail: M x 8, see row_scales
   int64_t Gpad;
   alignas(64) int32_t lane_group[T::L];
 
@@ -99,32 +101,45 @@ struct IntX {
         }
       }
     }
+    xsum_tail.assign(size_t(a.M * 8), 0.0f);
+    if (lay.G >= 8)
+      for (int64_t m = 0; m < a.M; ++m)
+        for (int64_t g = lay.G / 8 * 8; g < lay.G; ++g) xsum_tail[size_t(m * 8 + g - (lay.G - 8))] = xsum[size_t(m * Gpad + g)];
   }
 };
 
 // Row o's per-group factors for each row m of x, ws[m * wstride + g] = scale[g] * sx[m][g],
-// and bsum[m] = sum_g bias[g] * xsum[m][g].
+// and bsum[m] = sum_g bias[g] * xsum[m][g]. In vectors of 8 groups; where G is not a
+// multiple of 8 (K = 896, group 64: G = 14), the last vector is groups G-8 .. G-1,
+// which overlap the previous one: ws gets the same values twice, and the bias sum reads
+// xsum_tail, xsum with the overlapping lanes zeroed. G < 8 goes one group at a time.
 template <int M, int SDT>
-void row_scales(const QuantizedMatmulArgs &a, int64_t o, int64_t G, const float *sx, const float *xsum, int64_t Gpad,
-                float *ws, int64_t wstride, float *bsum) {
+void row_scales(const QuantizedMatmulArgs &a, int64_t o, int64_t G, const float *sx, const float *xsum,
+                const float *xsum_tail, int64_t Gpad, float *ws, int64_t wstride, float *bsum) {
+  const void *srow = simd::elem_ptr(a.scales, SDT, o * a.lds), *brow = simd::elem_ptr(a.biases, SDT, o * a.ldb);
+  if (G < 8) {
+    for (int m = 0; m < M; ++m) bsum[m] = 0.0f;
+    for (int64_t g = 0; g < G; ++g) {
+      const float s = simd::load1<SDT>(srow, g), b = simd::load1<SDT>(brow, g);
+      for (int m = 0; m < M; ++m) {
+        ws[m * wstride + g] = s * sx[m * Gpad + g];
+        bsum[m] += b * xsum[m * Gpad + g];
+      }
+    }
+    return;
+  }
   simd::v8sf acc[M] = {};
-  int64_t g = 0;
-  for (; g + 8 <= G; g += 8) {
-    const simd::v8sf s = simd::load8<SDT>(simd::elem_ptr(a.scales, SDT, o * a.lds + g));
-    const simd::v8sf b = simd::load8<SDT>(simd::elem_ptr(a.biases, SDT, o * a.ldb + g));
+  auto step = [&](int64_t g, const float *xs, int64_t xs_stride) {
+    const simd::v8sf s = simd::load8<SDT>(simd::elem_ptr(srow, SDT, g)), b = simd::load8<SDT>(simd::elem_ptr(brow, SDT, g));
     for (int m = 0; m < M; ++m) {
       simd::storeu(ws + m * wstride + g, s * simd::loadu(sx + m * Gpad + g));
-      acc[m] += b * simd::loadu(xsum + m * Gpad + g);
+      acc[m] += b * simd::loadu(xs + m * xs_stride);
     }
-  }
+  };
+  int64_t g = 0;
+  for (; g + 8 <= G; g += 8) step(g, xsum + g, Gpad);
+  if (g < G) step(G - 8, xsum_tail, 8);
   for (int m = 0; m < M; ++m) bsum[m] = simd::hsum(acc[m]);
-  for (; g < G; ++g) {
-    const float s = simd::load1<SDT>(a.scales, o * a.lds + g), b = simd::load1<SDT>(a.biases, o * a.ldb + g);
-    for (int m = 0; m < M; ++m) {
-      ws[m * wstride + g] = s * sx[m * Gpad + g];
-      bsum[m] += b * xsum[m * Gpad + g];
-    }
-  }
 }
 
 // One unit of a row's codes (at q, advanced) against M rows of x: the products' int16
@@ -165,8 +180,15 @@ void int_row(const QuantizedMatmulArgs &a, const IntLayout<T, BITS> &lay, const 
   using F = typename T::F;
   using Lay = IntLayout<T, BITS>;
   const int64_t wstride = lay.G + T::L;
+  // The scales and biases of the row whose codes are being prefetched (unit_products).
+  if (o + lay.prefetch_rows < a.O) {
+    const int64_t ahead = o + lay.prefetch_rows, last = (lay.G - 1) * (SDT == F32 ? 4 : 2);
+    const char *s = static_cast<const char *>(simd::elem_ptr(a.scales, SDT, ahead * a.lds));
+    const char *b = static_cast<const char *>(simd::elem_ptr(a.biases, SDT, ahead * a.ldb));
+    __builtin_prefetch(s), __builtin_prefetch(s + last), __builtin_prefetch(b), __builtin_prefetch(b + last);
+  }
   float bsum[M];
-  row_scales<M, SDT>(a, o, lay.G, x.sx.data(), x.xsum.data(), x.Gpad, ws, wstride, bsum);
+  row_scales<M, SDT>(a, o, lay.G, x.sx.data(), x.xsum.data(), x.xsum_tail.data(), x.Gpad, ws, wstride, bsum);
   const uint8_t *q = reinterpret_cast<const uint8_t *>(a.w + o * a.ldw);
   const I idx = T::lane_index(x.lane_group), one = T::set16(1), k256 = T::set16(256);
   F acc[M];
