@@ -38,6 +38,13 @@ function readWeightMap(indexFile: string): Map<string, string> {
  */
 export class Checkpoint {
   private readonly where = new Map<string, SafetensorsFile>();
+  private bytesRead = 0;
+  private bytesInAll: number | null = null;
+  /**
+   * Called after each `get` with the bytes read so far and the bytes of every tensor:
+   * how a caller shows the progress of building a model from the checkpoint.
+   */
+  onRead: ((bytesRead: number, totalBytes: number) => void) | null = null;
 
   private constructor(
     /** The checkpoint folder. */
@@ -116,7 +123,22 @@ export class Checkpoint {
 
   /** Reads tensor `name` from disk (see SafetensorsFile.readTensor). */
   get(name: string): mx.array {
-    return this.fileOf(name).readTensor(name);
+    const f = this.fileOf(name);
+    const tensor = f.readTensor(name);
+    if (this.onRead !== null) {
+      const { begin, end } = f.info(name);
+      this.bytesRead += end - begin;
+      this.onRead(this.bytesRead, (this.bytesInAll ??= this.totalBytes()));
+    }
+    return tensor;
+  }
+
+  /** The bytes of every tensor's data (the files less their headers). */
+  totalBytes(): number {
+    return this.names().reduce((n, name) => {
+      const { begin, end } = this.where.get(name)!.info(name);
+      return n + end - begin;
+    }, 0);
   }
 
   /** The union of the files' `__metadata__` (e.g. {"format": "mlx"}). */

@@ -11,7 +11,7 @@ import { load } from "@tiny-llm/loader";
 
 import { loadSolution, type SolutionName } from "../solution";
 
-/** What the child sends: peak RSS in bytes after the imports (baseline) and after loading (peak). */
+/** What the child sends: peak RSS in bytes before the weights are read (baseline) and after (peak). */
 export interface LoadPeakRss {
   baseline: number;
   peak: number;
@@ -27,8 +27,10 @@ function peakRss(): number {
 async function main(): Promise<void> {
   const [solution, dir] = process.argv.slice(2);
   const impl = await loadSolution(solution as SolutionName);
-  const baseline = peakRss();
+  // The baseline includes load(): config, tokenizer (tens of MB whatever the model's
+  // size) and the files' headers; the weights are read by the model's constructor.
   const loaded = load(dir);
+  const baseline = peakRss();
   new impl.Qwen2ModelWeek2!(loaded);
   loaded.weights.close();
   const msg: LoadPeakRss = { baseline, peak: peakRss() };

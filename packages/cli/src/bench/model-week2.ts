@@ -163,7 +163,7 @@ export async function benchModelWeek2(opts: ModelWeek2BenchOptions): Promise<Our
     printColumns(["weights", `prefill ${PREFILL_TOKENS} tok/s`, "context", "decode tok/s", "GB read/token", "roofline tok/s", "of roofline"], rows);
     console.log(`decode at ${DECODE_CONTEXTS_WEEK2[DECODE_CONTEXTS_WEEK2.length - 1]} / decode at ${DECODE_CONTEXTS_WEEK2[0]}: ${ratios.join(", ")}`);
     console.log(
-      `peak RSS loading the 4-bit checkpoint (child process, VmHWM): ${gb(rss.peak)} GB, ${gb(rss.peak - rss.baseline)} GB above its ${gb(rss.baseline)} GB after the imports; ` +
+      `peak RSS loading the 4-bit checkpoint (child process, VmHWM): ${gb(rss.peak)} GB, ${gb(rss.peak - rss.baseline)} GB (${((rss.peak - rss.baseline) / folderBytes(dirs["4-bit"])).toFixed(2)}x the files) for the weights above its ${gb(rss.baseline)} GB with config and tokenizer loaded; ` +
         `checkpoint files ${gb(folderBytes(dirs["4-bit"]))} GB`,
     );
     return ours;

@@ -9,6 +9,7 @@ import type { GenerateOptions, GenerateResult, SamplerOptions } from "@tiny-llm/
 
 import type { MainOptions } from "./args";
 import { MainError } from "./errors";
+import { showLoadProgress } from "./load-progress";
 import { defaultWeek, lastWeek, loadSolution, type Solution } from "../solution";
 
 /** Where to send text: stdout for the answer, stderr for everything else. */
@@ -104,8 +105,14 @@ export async function chat(opts: MainOptions, io: Io): Promise<void> {
   const where = chooseModel(opts);
   io.err(`Loading ${where} (${opts.solution}, week ${week})...`);
   const loaded = loadModel(opts, where);
-  const generate = generatorOf(solution, week, loaded);
-  loaded.weights.close(); // the model holds its arrays now
+  const done = showLoadProgress(loaded.weights, process.stderr);
+  let generate: ReturnType<typeof generatorOf>;
+  try {
+    generate = generatorOf(solution, week, loaded);
+  } finally {
+    done();
+    loaded.weights.close(); // the model holds its arrays now
+  }
 
   const prompt = templatedPrompt(loaded, opts);
   const promptTokens = loaded.tokenizer.encode(prompt).length;
