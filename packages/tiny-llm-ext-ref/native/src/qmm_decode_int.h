@@ -52,9 +52,23 @@ struct IntLayout {
   static bool fits(const QuantizedMatmulArgs &a) { return a.K % chunk(a) == 0; }
 };
 
+// Stores the three signed-byte digits of 8 int32 v (|v| <= 2^23 - 2^16), v = hi * 2^16 +
+// mid * 2^8 + lo, 8 bytes each: lo at p, mid at p + stride, hi at p + 2 * stride.
+inline void store_digits(__m256i v, int8_t *p, int64_t stride) {
+  const __m256i lo = _mm256_srai_epi32(_mm256_slli_epi32(v, 24), 24), v1 = _mm256_srai_epi32(_mm256_sub_epi32(v, lo), 8);
+  const __m256i mid = _mm256_srai_epi32(_mm256_slli_epi32(v1, 24), 24), hi = _mm256_srai_epi32(_mm256_sub_epi32(v1, mid), 8);
+  // Bytes per 128-bit half: lo 0-3, mid 0-3, hi 0-3, hi 0-3 | the same of elements 4-7.
+  const __m256i b = _mm256_packs_epi16(_mm256_packs_epi32(lo, mid), _mm256_packs_epi32(hi, hi));
+  const __m256i r = _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+  const __m128i r0 = _mm256_castsi256_si128(r);
+  _mm_storel_epi64(reinterpret_cast<__m128i *>(p), r0);
+  _mm_storel_epi64(reinterpret_cast<__m128i *>(p + stride), _mm_unpackhi_epi64(r0, r0));
+  _mm_storel_epi64(reinterpret_cast<__m128i *>(p + 2 * stride), _mm256_extracti128_si256(r, 1));
+}
+
 // x as the kernel reads it: per row m, its integer parts (row_bytes), every group's
 // sx and sum of x (padded with zeros to a multiple of 8), and each lane's group within
-// a chunk.
+// a chunk. Built with AVX2, which every build with TL_QMM_INT has.
 template <typename T, int BITS>
 struct IntX {
   std::vector<int8_t> parts;
@@ -70,33 +84,50 @@ struct IntX {
     sx.assign(size_t(a.M * Gpad), 0.0f);
     xsum.assign(size_t(a.M * Gpad), 0.0f);
     for (int i = 0; i < T::L; ++i) lane_group[i] = int32_t(i * Lay::kCodesPerLane / gs);
-    std::vector<int32_t> X(static_cast<size_t>(gs));
     for (int64_t m = 0; m < a.M; ++m) {
       const float *x = a.x + m * a.ldx;
       int8_t *pm = parts.data() + m * lay.row_bytes;
       for (int64_t g = 0; g < lay.G; ++g) {
         const float *xg = x + g * gs;
-        float amax = 0.0f, s = 0.0f;
-        for (int64_t k = 0; k < gs; ++k) amax = std::max(amax, std::fabs(xg[k])), s += xg[k];
+        __m256 vmax = _mm256_setzero_ps(), vsum = _mm256_setzero_ps();
+        for (int64_t k = 0; k < gs; k += 8) {
+          const __m256 v = _mm256_loadu_ps(xg + k);
+          vmax = _mm256_max_ps(vmax, _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v));
+          vsum = _mm256_add_ps(vsum, v);
+        }
+        float amax = 0.0f, sum = 0.0f;
+        for (int i = 0; i < 8; ++i) amax = std::max(amax, vmax[i]), sum += vsum[i];
         constexpr float kMax = 8323072.0f;  // 2^23 - 2^16: hi stays within a signed byte
         const float inv = amax > 0.0f ? kMax / amax : 0.0f;
         sx[size_t(m * Gpad + g)] = amax / kMax;
-        xsum[size_t(m * Gpad + g)] = s;
-        for (int64_t k = 0; k < gs; ++k) X[size_t(k)] = int32_t(std::min(std::max(std::nearbyint(xg[k] * inv), -kMax), kMax));
-        for (int64_t k = 0; k < gs; ++k) {
+        xsum[size_t(m * Gpad + g)] = sum;
+        const __m256 vinv = _mm256_set1_ps(inv), lim = _mm256_set1_ps(kMax), nlim = _mm256_set1_ps(-kMax);
+        auto to_int = [&](const float *p) {
+          return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(_mm256_loadu_ps(p), vinv), nlim), lim));
+        };
+        // 16 inputs at a time (a group size is a multiple of 16, a unit of 16 or more).
+        for (int64_t k = 0; k < gs; k += 16) {
           const int64_t kk = g * gs + k, j = kk % Lay::kUnitCodes;
           int8_t *u = pm + kk / Lay::kUnitCodes * Lay::kUnitXBytes;
-          const int32_t v = X[size_t(k)];
+          const __m256i v0 = to_int(xg + k), v1 = to_int(xg + k + 8);
           if (BITS == 4) {
-            const int64_t at = (j & 1) * VB + j / 2;  // even inputs, then odd ones
-            const int32_t lo = ((v + 128) & 255) - 128, v1 = (v - lo) >> 8, mid = ((v1 + 128) & 255) - 128;
-            u[at] = int8_t(lo);
-            u[2 * VB + at] = int8_t(mid);
-            u[4 * VB + at] = int8_t((v1 - mid) >> 8);
+            // Even inputs at u + j / 2, odd ones at u + VB + j / 2; each digit's VB bytes 2 * VB apart.
+            const __m256i perm = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+            const __m256i p0 = _mm256_permutevar8x32_epi32(v0, perm), p1 = _mm256_permutevar8x32_epi32(v1, perm);
+            store_digits(_mm256_permute2x128_si256(p0, p1, 0x20), u + j / 2, 2 * VB);
+            store_digits(_mm256_permute2x128_si256(p0, p1, 0x31), u + VB + j / 2, 2 * VB);
           } else {
+            // hi = v >> 15 at h + j, lo = v & 32767 at h + VB / 2 + j (int16).
             int16_t *h = reinterpret_cast<int16_t *>(u);
-            h[j] = int16_t(v >> 15);
-            h[VB / 2 + j] = int16_t(v & 32767);
+            const __m256i low15 = _mm256_set1_epi32(32767);
+            const __m256i p0 = _mm256_packs_epi32(_mm256_srai_epi32(v0, 15), _mm256_and_si256(v0, low15));
+            const __m256i p1 = _mm256_packs_epi32(_mm256_srai_epi32(v1, 15), _mm256_and_si256(v1, low15));
+            // p: hi 0-3, lo 0-3 | hi 4-7, lo 4-7; after the permute: hi 0-7 | lo 0-7.
+            const __m256i r0 = _mm256_permute4x64_epi64(p0, 0xD8), r1 = _mm256_permute4x64_epi64(p1, 0xD8);
+            _mm_storeu_si128(reinterpret_cast<__m128i *>(h + j), _mm256_castsi256_si128(r0));
+            _mm_storeu_si128(reinterpret_cast<__m128i *>(h + j + 8), _mm256_castsi256_si128(r1));
+            _mm_storeu_si128(reinterpret_cast<__m128i *>(h + VB / 2 + j), _mm256_extracti128_si256(r0, 1));
+            _mm_storeu_si128(reinterpret_cast<__m128i *>(h + VB / 2 + j + 8), _mm256_extracti128_si256(r1, 1));
           }
         }
       }
