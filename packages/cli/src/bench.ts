@@ -29,6 +29,8 @@ import { QWEN2_LINEARS, benchGemm, benchLinear, type MatmulBenchResult } from ".
 import { readBandwidth } from "./bench/memory";
 import { benchModel } from "./bench/model";
 import { benchModelWeek2 } from "./bench/model-week2";
+import { QWEN2_0_5B_CONFIG } from "./bench/qwen2-shapes";
+import { SharedRandomCheckpoint } from "./bench/random-checkpoint";
 import { INSTALL_HINT, loadOpenBlas } from "./bench/openblas";
 import { printTable } from "./bench/table";
 import { explain, UsageError } from "./main/errors";
@@ -140,14 +142,17 @@ async function main(argv: string[]): Promise<number> {
   if (opts.part !== "kernels") {
     if (opts.part === "model") console.log(`memory read bandwidth: ${(readBw / 1e9).toFixed(1)} GB/s (256 MiB buffer, ${threads} threads, median of 7)`);
     console.log("\n== model: Qwen2-0.5B shapes, random bf16 weights ==");
+    const checkpoint = new SharedRandomCheckpoint(QWEN2_0_5B_CONFIG, "Qwen2-0.5B");
     try {
-      await benchModel({ solution: opts.solution, gemmFlops: gemm, readBandwidth: readBw });
+      await benchModel({ solution: opts.solution, gemmFlops: gemm, readBandwidth: readBw, checkpoint });
       console.log("\n== model, week 2: KV cache, bf16 and 4-bit weights (Qwen2-0.5B shapes) ==");
-      week2 = await benchModelWeek2({ solution: opts.solution, readBandwidth: readBw });
+      week2 = await benchModelWeek2({ solution: opts.solution, readBandwidth: readBw, checkpoint });
     } catch (e) {
       // An exercise not written yet, week2_ref, a full disk: one line, as `pnpm main` says it.
       for (const line of explain(e).lines) console.error(line.replace(/^main: /, "bench: "));
       return 1;
+    } finally {
+      checkpoint.remove();
     }
   }
   if (opts.part === "all") return runLlamaPart(threads, week2);

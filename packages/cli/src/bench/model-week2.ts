@@ -24,7 +24,7 @@ import { lastWeek, loadSolution, type CachedModel, type SolutionName } from "../
 import type { LoadPeakRss } from "./load-peak-rss";
 import { writeQuantizedCheckpoint } from "./quantized-checkpoint";
 import { QWEN2_0_5B_CONFIG, shapesOf, type Qwen2Shapes } from "./qwen2-shapes";
-import { writeRandomCheckpoint } from "./random-checkpoint";
+import type { SharedRandomCheckpoint } from "./random-checkpoint";
 import { median, now } from "./stats";
 import { printColumns } from "./table";
 
@@ -39,6 +39,8 @@ export interface ModelWeek2BenchOptions {
   solution: SolutionName;
   /** Plain memory read bytes/s measured in this run. */
   readBandwidth: number;
+  /** The random bf16 checkpoint in Qwen2-0.5B's shapes, shared with week 1's rows. */
+  checkpoint: SharedRandomCheckpoint;
 }
 
 /** One layer's cache, as the week 2 API defines it (TinyKvCache). */
@@ -117,13 +119,10 @@ export async function benchModelWeek2(opts: ModelWeek2BenchOptions): Promise<Our
   const s = shapesOf(QWEN2_0_5B_CONFIG);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-bench-week2-"));
   try {
-    const dirs = { bf16: path.join(root, "bf16"), "4-bit": path.join(root, "4bit") };
-    Object.values(dirs).forEach((d) => fs.mkdirSync(d));
+    const dirs = { bf16: opts.checkpoint.dir(), "4-bit": root };
     let t = now();
-    writeRandomCheckpoint(dirs.bf16, QWEN2_0_5B_CONFIG);
-    const t1 = now();
     writeQuantizedCheckpoint(dirs.bf16, dirs["4-bit"], QUANT.groupSize, QUANT.bits);
-    console.log(`wrote random Qwen2-0.5B checkpoints: bf16 ${gb(folderBytes(dirs.bf16))} GB in ${(t1 - t).toFixed(1)} s, 4-bit (group ${QUANT.groupSize}) ${gb(folderBytes(dirs["4-bit"]))} GB in ${(now() - t1).toFixed(1)} s`);
+    console.log(`wrote its MLX 4-bit copy (group ${QUANT.groupSize}), ${gb(folderBytes(dirs["4-bit"]))} GB, in ${(now() - t).toFixed(1)} s`);
 
     const rss = await loadPeakRss(solution, dirs["4-bit"]);
     const rows: string[][] = [];

@@ -1,14 +1,11 @@
 // The model part of `pnpm bench`: prefill and decode speed of a solution's week 1 model
 // on random bf16 weights in the exact shapes of Qwen2-0.5B, loaded from a real
-// checkpoint folder (written to a temporary folder, then removed).
+// checkpoint folder (bench.ts's SharedRandomCheckpoint, also read by the week 2 rows).
 //
 // Week 1's model has no KV cache: each decode step runs the model over the whole
 // sequence so far, so a step at context c costs as much as a prefill of c tokens and
 // the step time grows with the context. The decode table shows that curve; week 2's
 // KV cache flattens it.
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 
 import * as mx from "@tiny-llm/array";
 import { load } from "@tiny-llm/loader";
@@ -16,7 +13,7 @@ import { ensureTinyModels, TINY_MODEL_DIR } from "@tiny-llm/tiny-model";
 
 import { loadSolution, type Model, type SolutionName } from "../solution";
 import { forwardFlops, QWEN2_0_5B_CONFIG, shapesOf, totalParams, weightBytesPerForward, type Qwen2Shapes } from "./qwen2-shapes";
-import { writeRandomCheckpoint } from "./random-checkpoint";
+import type { SharedRandomCheckpoint } from "./random-checkpoint";
 import { median, now } from "./stats";
 import { printColumns } from "./table";
 
@@ -29,6 +26,8 @@ export interface ModelBenchOptions {
   gemmFlops: number | null;
   /** Plain memory read bytes/s measured in this run, or null to measure it here. */
   readBandwidth: number | null;
+  /** The random bf16 checkpoint in Qwen2-0.5B's shapes, shared with the week 2 rows. */
+  checkpoint: SharedRandomCheckpoint;
 }
 
 /** Runs `fn` until `budget` seconds are spent (at least once, at most `maxRuns`); median seconds. */
@@ -57,8 +56,8 @@ export function measureGemmFlops(n = 1024): number {
   return (2 * n * n * n) / timeUntil(() => void mx.matmul(a, b), 1.5, 20).seconds;
 }
 
-/** Builds the solution's model from a freshly written random Qwen2-0.5B checkpoint. */
-async function buildModel(solution: SolutionName): Promise<{ model: Model; shapes: Qwen2Shapes }> {
+/** Builds the solution's model from the bench's random Qwen2-0.5B checkpoint. */
+async function buildModel(solution: SolutionName, checkpoint: SharedRandomCheckpoint): Promise<{ model: Model; shapes: Qwen2Shapes }> {
   const impl = await loadSolution(solution);
   // A forward on the tiny model first: an exercise not written yet fails in a second,
   // not after writing 1 GB.
@@ -67,28 +66,19 @@ async function buildModel(solution: SolutionName): Promise<{ model: Model; shape
   new impl.Qwen2ModelWeek1(tiny).forward(mx.array([[1, 2, 3]], "int32"), { lastOnly: true });
   tiny.weights.close();
 
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-bench-qwen2-0.5b-"));
-  try {
-    let t = now();
-    writeRandomCheckpoint(dir, QWEN2_0_5B_CONFIG);
-    const bytes = fs.readdirSync(dir).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
-    console.log(`wrote a random Qwen2-0.5B checkpoint (bf16, ${(bytes / 1e9).toFixed(2)} GB, 25 shards) to ${dir} in ${(now() - t).toFixed(1)} s`);
-    t = now();
-    const loaded = load(dir);
-    const model = new impl.Qwen2ModelWeek1(loaded);
-    loaded.weights.close();
-    console.log(`load() + new Qwen2ModelWeek1 (${solution}): ${(now() - t).toFixed(1)} s`);
-    return { model, shapes: shapesOf(QWEN2_0_5B_CONFIG) };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true }); // the model holds its arrays now
-  }
+  const t = now();
+  const loaded = load(checkpoint.dir());
+  const model = new impl.Qwen2ModelWeek1(loaded);
+  loaded.weights.close();
+  console.log(`load() + new Qwen2ModelWeek1 (${solution}): ${(now() - t).toFixed(1)} s`);
+  return { model, shapes: shapesOf(QWEN2_0_5B_CONFIG) };
 }
 
 const gflops = (flops: number, s: number) => `${(flops / s / 1e9).toFixed(1)}`;
 const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
 
 export async function benchModel(opts: ModelBenchOptions): Promise<void> {
-  const { model, shapes: s } = await buildModel(opts.solution);
+  const { model, shapes: s } = await buildModel(opts.solution, opts.checkpoint);
   const gemm = opts.gemmFlops ?? measureGemmFlops();
   const readBw = opts.readBandwidth;
   const weightBytes = weightBytesPerForward(s, 2);

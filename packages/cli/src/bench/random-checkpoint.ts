@@ -4,6 +4,7 @@
 // so that only one shard's arrays are in memory at a time (Qwen2-0.5B: ~1 GB in all,
 // 272 MB for the embedding shard).
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 
 import * as mx from "@tiny-llm/array";
@@ -42,4 +43,35 @@ export function writeRandomCheckpoint(dir: string, config: typeof QWEN2_0_5B_CON
   fs.writeFileSync(path.join(dir, "model.safetensors.index.json"), JSON.stringify(index, null, 2) + "\n");
   fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify(config, null, 2) + "\n");
   writeQwenTokenizer(dir);
+}
+
+/**
+ * A random checkpoint in a temporary folder, written on the first `dir()` (so that a
+ * bench that fails first, on an exercise not written yet, writes nothing) and shared by
+ * every later caller; `remove()` deletes it.
+ */
+export class SharedRandomCheckpoint {
+  private folder: string | null = null;
+
+  constructor(
+    private readonly config: typeof QWEN2_0_5B_CONFIG,
+    private readonly label: string,
+  ) {}
+
+  dir(): string {
+    if (this.folder === null) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tiny-llm-bench-${this.label}-`));
+      const t = performance.now();
+      writeRandomCheckpoint(dir, this.config);
+      const bytes = fs.readdirSync(dir).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+      console.log(`wrote a random ${this.label} checkpoint (bf16, ${(bytes / 1e9).toFixed(2)} GB) to ${dir} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      this.folder = dir;
+    }
+    return this.folder;
+  }
+
+  remove(): void {
+    if (this.folder !== null) fs.rmSync(this.folder, { recursive: true, force: true });
+    this.folder = null;
+  }
 }
