@@ -102,6 +102,12 @@ test("cli_main_workbook_stub_names_the_exercise_and_its_test_command", () => {
   expect(line).toContain("--solution week1_ref");
 });
 
+test("cli_main_workbook_week_2_stub_points_to_week2_ref", () => {
+  const line = oneLineError(main(["--solution", "tiny_llm", "--week", "2", "--max-tokens", "2"]), 1);
+  expect(line).toMatch(/your Qwen2ModelWeek2 is not implemented yet \(week_2_day_1_task_2; book: week2-01-kv-cache\.md\)/);
+  expect(line).toMatch(/`pnpm test -k week_2_day_1_task_2`, or run a reference with --solution week2_ref$/);
+});
+
 test("cli_main_runs_the_workbook_from_its_sources", () => {
   // A learner's edit shows on the next run: the stack of the stub is in src/, not a built dist/.
   const r = main(["--solution", "tiny_llm", "--max-tokens", "2"], { env: { TINY_LLM_DEBUG: "1" } });

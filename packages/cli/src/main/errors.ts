@@ -49,10 +49,11 @@ export function explain(e: unknown): { lines: string[]; exitCode: number } {
   if (e instanceof MainError) return { lines: [`main: ${oneLine(e.message)}`], exitCode: e.exitCode };
   if (isNotImplemented(e)) {
     const tasks = e.tasks.join(", ");
+    const week = /^week_(\d+)_/.exec(e.tasks[0] ?? "")?.[1] ?? "1"; // the reference of the exercise's week
     return {
       lines: [
         `main: your ${e.exercise} is not implemented yet (${tasks}; book: ${e.chapter}); ` +
-          `write it in packages/tiny-llm/src, check it with \`${testCommand(e.tasks)}\`, or run a reference with --solution week1_ref`,
+          `write it in packages/tiny-llm/src, check it with \`${testCommand(e.tasks)}\`, or run a reference with --solution week${week}_ref`,
       ],
       exitCode: 1,
     };
