@@ -1,6 +1,12 @@
 // The two quantized matmul kernels behind quantized_matmul (quantized_matmul_kernel.cc).
 #pragma once
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+
 #include "quantized_matmul.h"
+#include "tiny-llm/thread_pool.h"
 
 namespace tl {
 
@@ -10,6 +16,24 @@ constexpr int64_t kDecodeMaxM = 4;
 // How far ahead of its reads the decode kernels prefetch each row's codes: the hardware
 // prefetchers alone leave one core well short of the read bandwidth.
 constexpr int64_t kDecodePrefetchBytes = 2048;
+
+// Runs fn(o0, o1) over [0, O) in blocks of about 32 KiB of weights (row_bytes each),
+// on the pool's threads when there are two blocks or more (below that, waking a thread
+// costs more than it saves). Threads claim blocks as they come instead of taking a fixed
+// share each: on a machine that other processes share, a thread that starts late or
+// loses its core leaves its blocks to the others instead of holding the call up.
+inline void parallel_rows(int64_t O, int64_t row_bytes, const std::function<void(int64_t, int64_t)> &fn) {
+  const int64_t block = std::max<int64_t>(1, (int64_t(32) << 10) / std::max<int64_t>(row_bytes, 1));
+  const int64_t blocks = (O + block - 1) / block;
+  if (blocks < 2 || num_threads() == 1) {
+    fn(0, O);
+    return;
+  }
+  std::atomic<int64_t> next{0};
+  parallel_threads([&](int, int) {
+    for (int64_t b; (b = next.fetch_add(1, std::memory_order_relaxed)) < blocks;) fn(b * block, std::min(O, (b + 1) * block));
+  });
+}
 
 // Few rows (decoding): streams the packed weights once, threads splitting the output
 // features. Memory-bound: the goal is the machine's read bandwidth.

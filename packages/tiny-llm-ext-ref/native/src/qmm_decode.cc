@@ -20,7 +20,6 @@
 #include "qmm_simd.h"
 #include "tiny-llm/dtype.h"
 #include "tiny-llm/simd.h"
-#include "tiny-llm/thread_pool.h"
 
 namespace tl {
 namespace {
@@ -120,10 +119,7 @@ template <typename T, int BITS, int M, int SDT>
 void decode(const QuantizedMatmulArgs &a) {
   std::vector<float> xp(size_t(a.M * a.K)), xsum(size_t(a.M * (a.K / a.group_size)));
   prepare_x<T>(a, xp.data(), xsum.data());
-  // At least ~32 KiB of weights per thread: below that, waking a thread costs more than it saves.
-  const int64_t row_bytes = a.K * BITS / 8;
-  const int64_t grain = std::max<int64_t>(1, (int64_t(32) << 10) / std::max<int64_t>(row_bytes, 1));
-  parallel_for(a.O, grain, [&](int64_t o0, int64_t o1) { decode_range<T, BITS, M, SDT>(a, xp.data(), xsum.data(), o0, o1); });
+  parallel_rows(a.O, a.K * BITS / 8, [&](int64_t o0, int64_t o1) { decode_range<T, BITS, M, SDT>(a, xp.data(), xsum.data(), o0, o1); });
 }
 
 template <typename T, int BITS, int SDT>

@@ -22,14 +22,12 @@
 // (i * kCodesPerLane) / group_size within the chunk, and the scales s * sx go on per lane.
 #pragma once
 #include <algorithm>
-#include <cmath>
 #include <vector>
 
 #include "qmm.h"
 #include "qmm_int_simd.h"
 #include "tiny-llm/dtype.h"
 #include "tiny-llm/simd.h"
-#include "tiny-llm/thread_pool.h"
 
 #ifdef TL_QMM_INT
 namespace tl {
@@ -250,10 +248,7 @@ void int_row(const QuantizedMatmulArgs &a, const IntLayout<T, BITS> &lay, const 
 template <typename T, int BITS, int M, int SDT, bool SPLAT>
 void int_decode(const QuantizedMatmulArgs &a, const IntLayout<T, BITS> &lay) {
   const IntX<T, BITS> x(a, lay);
-  // At least ~32 KiB of weights per thread: below that, waking a thread costs more than it saves.
-  const int64_t row_bytes = a.K * BITS / 8;
-  const int64_t grain = std::max<int64_t>(1, (int64_t(32) << 10) / std::max<int64_t>(row_bytes, 1));
-  parallel_for(a.O, grain, [&](int64_t o0, int64_t o1) {
+  parallel_rows(a.O, a.K * BITS / 8, [&](int64_t o0, int64_t o1) {
     std::vector<float> ws(size_t(M * (lay.G + T::L)), 0.0f);
     for (int64_t o = o0; o < o1; ++o) int_row<T, BITS, M, SDT, SPLAT>(a, lay, x, o, ws.data());
   });
