@@ -137,16 +137,7 @@ void pack_b(const MatRef &B, int64_t pc, int64_t kc, int64_t jc, int64_t nc, flo
           __m256 r5 = to_m256(simd::load8<DT>(simd::elem_ptr(B.data, DT, base + 5 * B.cs)));
           __m256 r6 = to_m256(simd::load8<DT>(simd::elem_ptr(B.data, DT, base + 6 * B.cs)));
           __m256 r7 = to_m256(simd::load8<DT>(simd::elem_ptr(B.data, DT, base + 7 * B.cs)));
-          transpose8(r0, r1, r2, r3, r4, r5, r6, r7);
-          float *o = d + k * NR + h * 8;
-          _mm256_store_ps(o, r0);
-          _mm256_store_ps(o + NR, r1);
-          _mm256_store_ps(o + 2 * NR, r2);
-          _mm256_store_ps(o + 3 * NR, r3);
-          _mm256_store_ps(o + 4 * NR, r4);
-          _mm256_store_ps(o + 5 * NR, r5);
-          _mm256_store_ps(o + 6 * NR, r6);
-          _mm256_store_ps(o + 7 * NR, r7);
+          simd::store_transposed8(d + k * NR + h * 8, NR, r0, r1, r2, r3, r4, r5, r6, r7);
         }
       }
 #endif

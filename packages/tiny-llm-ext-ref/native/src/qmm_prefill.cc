@@ -61,16 +61,7 @@ void transpose_tile(const float *tile, int64_t kc, float *panel) {
         __m256 r0 = _mm256_loadu_ps(t), r1 = _mm256_loadu_ps(t + kc), r2 = _mm256_loadu_ps(t + 2 * kc);
         __m256 r3 = _mm256_loadu_ps(t + 3 * kc), r4 = _mm256_loadu_ps(t + 4 * kc), r5 = _mm256_loadu_ps(t + 5 * kc);
         __m256 r6 = _mm256_loadu_ps(t + 6 * kc), r7 = _mm256_loadu_ps(t + 7 * kc);
-        simd::transpose8(r0, r1, r2, r3, r4, r5, r6, r7);
-        float *p = panel + k * NR + h;
-        _mm256_storeu_ps(p, r0);
-        _mm256_storeu_ps(p + NR, r1);
-        _mm256_storeu_ps(p + 2 * NR, r2);
-        _mm256_storeu_ps(p + 3 * NR, r3);
-        _mm256_storeu_ps(p + 4 * NR, r4);
-        _mm256_storeu_ps(p + 5 * NR, r5);
-        _mm256_storeu_ps(p + 6 * NR, r6);
-        _mm256_storeu_ps(p + 7 * NR, r7);
+        simd::store_transposed8(panel + k * NR + h, NR, r0, r1, r2, r3, r4, r5, r6, r7);
       }
     return;
   }

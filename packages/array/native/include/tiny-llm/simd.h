@@ -109,6 +109,15 @@ inline void transpose8(__m256 &r0, __m256 &r1, __m256 &r2, __m256 &r3, __m256 &r
   r7 = _mm256_permute2f128_ps(s3, s7, 0x31);
 }
 
+// Writes the transpose of the 8x8 block r[0..7] (rows): its 8 columns as rows of 8
+// floats, `stride` floats apart from `out` (a GEMM panel is packed this way).
+inline void store_transposed8(float *out, int64_t stride, __m256 r0, __m256 r1, __m256 r2, __m256 r3, __m256 r4, __m256 r5,
+                              __m256 r6, __m256 r7) {
+  transpose8(r0, r1, r2, r3, r4, r5, r6, r7);
+  const __m256 cols[8] = {r0, r1, r2, r3, r4, r5, r6, r7};
+  for (int t = 0; t < 8; ++t) _mm256_storeu_ps(out + t * stride, cols[t]);
+}
+
 inline __m256 to_m256(v8sf v) {
   __m256 r;
   std::memcpy(&r, &v, sizeof r);
