@@ -10,9 +10,10 @@
 // point node-gyp at them instead so that `pnpm install` works offline.
 //
 // --if-changed: do nothing (in milliseconds) when the built addon is newer than every
-// input (binding.gyp, native/src, and the array core's headers and shared sources);
-// otherwise build incrementally (`node-gyp build`: make recompiles what changed),
-// configuring first only when binding.gyp changed.
+// input (everything in native/ but build/, the array core's headers and shared sources,
+// and any `inputs` the caller names, such as sources another package lends); otherwise
+// build incrementally (`node-gyp build`: make recompiles what changed), configuring
+// first only when binding.gyp changed.
 const { spawnSync } = require("child_process");
 const fs = require("fs");
 const path = require("path");
@@ -50,14 +51,16 @@ function nodeGyp(command, cwd) {
 
 /**
  * Builds `packageDir`/native with node-gyp; exits the process on failure with a hint
- * naming `label`. With `ifChanged`, skips an up-to-date addon and rebuilds incrementally.
+ * naming `label`. With `ifChanged`, skips an up-to-date addon and rebuilds incrementally;
+ * `inputs` are files or folders outside native/ that the build also reads.
  */
-function buildNative(packageDir, label, { ifChanged = false } = {}) {
+function buildNative(packageDir, label, { ifChanged = false, inputs: extra = [] } = {}) {
   const nativeDir = path.join(packageDir, "native");
   let command = "rebuild";
   if (ifChanged) {
     const gypFile = path.join(nativeDir, "binding.gyp");
-    const inputs = [gypFile, path.join(nativeDir, "src"), ...shared.inputs];
+    const own = fs.readdirSync(nativeDir).filter((name) => name !== "build").map((name) => path.join(nativeDir, name));
+    const inputs = [...own, ...shared.inputs, ...extra];
     const built = builtTime(nativeDir);
     if (built > 0 && inputs.every((p) => newest(p) <= built)) return;
     const configured = newest(path.join(nativeDir, "build", "Makefile"));
