@@ -15,7 +15,8 @@ export interface FlashAttentionOptions {
   mask?: "causal" | mx.array;
 }
 
-interface Params {
+/** What the native flashAttention gets besides its arrays. */
+export interface FlashAttentionParams {
   scale: number;
   causal: boolean;
   /**
@@ -27,12 +28,12 @@ interface Params {
 }
 
 /** The custom kernel of an addon's flash attention. */
-export function flashAttentionKernel(addon: AddonLoader): mx.CustomKernel<Params> {
+export function flashAttentionKernel(addon: AddonLoader): mx.CustomKernel<FlashAttentionParams> {
   return { name: "flashAttention", implementations: { cpu: (inputs, outputs, params) => addon().flashAttention(inputs, outputs, params) } };
 }
 
 /** Kernels.flashAttention (bind-kernels.ts) on `kernel`: the argument checks, then the kernel call. */
-export function flashAttention(kernel: mx.CustomKernel<Params>, query: mx.array, key: mx.array, value: mx.array, opts: FlashAttentionOptions = {}): mx.array {
+export function flashAttention(kernel: mx.CustomKernel<FlashAttentionParams>, query: mx.array, key: mx.array, value: mx.array, opts: FlashAttentionOptions = {}): mx.array {
   const fn = "flashAttention";
   checkArray(fn, "query", query, "N.. x H_q x L x D", { ndim: 3, atLeast: true });
   const lead = query.shape.slice(0, -3);

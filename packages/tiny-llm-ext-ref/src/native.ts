@@ -5,13 +5,16 @@
 // wrapper has checked shapes and dtypes and allocated the outputs (mx.runKernel).
 import * as mx from "@tiny-llm/array";
 
+import type { FlashAttentionParams } from "./flash-attention";
+import type { QuantizedMatmulParams } from "./quantized-matmul";
+
 export interface ExtAddon {
   /**
    * inputs [x (M x K, float), w (O x K*bits/32 uint32, unit inner stride), scales and
    * biases (O x K/groupSize, one float dtype, unit inner stride)], outputs [y
    * (contiguous M x O, x's dtype)]: y = x @ dequant(w).T, computed in float32.
    */
-  quantizedMatmul: mx.KernelImpl<{ groupSize: number; bits: number; portable: boolean }>;
+  quantizedMatmul: mx.KernelImpl<QuantizedMatmulParams>;
   /**
    * inputs [q (N.. x H_q x L x D), k, v (N.. x H_kv x S x D), and optionally mask
    * (N.. x H_q x L x S, broadcast strides)], any float dtypes and strides; outputs [out
@@ -19,7 +22,7 @@ export interface ExtAddon {
    * bottom-right aligned when params.causal; a row that sees no key gives zeros;
    * params.portable takes the portable (not SIMD-tiled) path.
    */
-  flashAttention: mx.KernelImpl<{ scale: number; causal: boolean; portable: boolean }>;
+  flashAttention: mx.KernelImpl<FlashAttentionParams>;
 }
 
 /** The addon of one kernel package, loaded on its first call. */

@@ -22,15 +22,16 @@ export interface QuantizedWeights {
 const BITS = [4, 8];
 const GROUP_SIZES = [32, 64, 128];
 
-type Params = {
+/** What the native quantizedMatmul gets besides its arrays. */
+export interface QuantizedMatmulParams {
   groupSize: number;
   bits: number;
   /** TINY_LLM_KERNELS=portable, read here: see flash-attention.ts. */
   portable: boolean;
-};
+}
 
 /** The custom kernel of an addon's quantized matmul. */
-export function quantizedMatmulKernel(addon: AddonLoader): mx.CustomKernel<Params> {
+export function quantizedMatmulKernel(addon: AddonLoader): mx.CustomKernel<QuantizedMatmulParams> {
   return { name: "quantizedMatmul", implementations: { cpu: (inputs, outputs, params) => addon().quantizedMatmul(inputs, outputs, params) } };
 }
 
@@ -40,7 +41,7 @@ function unitInner(a: mx.array): mx.array {
 }
 
 /** Kernels.quantizedMatmul (bind-kernels.ts) on `kernel`: the argument checks, then the kernel call. */
-export function quantizedMatmul(kernel: mx.CustomKernel<Params>, x: mx.array, w: QuantizedWeights): mx.array {
+export function quantizedMatmul(kernel: mx.CustomKernel<QuantizedMatmulParams>, x: mx.array, w: QuantizedWeights): mx.array {
   const fn = "quantizedMatmul";
   checkArray(fn, "x", x, "N.. x K", { ndim: 1, atLeast: true });
   if (w === null || typeof w !== "object") throw new ArgumentError(fn, `w must be QuantizedWeights { weight, scales, biases, groupSize, bits }, got ${w === null ? "null" : typeof w}`);

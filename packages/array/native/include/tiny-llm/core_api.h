@@ -20,7 +20,7 @@ extern "C" {
 struct tl_core_api {
   uint32_t abi_version;
   int (*num_threads)(void);
-  // Runs fn(ctx, t, n) on each of the pool's n threads.
+  // Runs fn(ctx, t, n) once for each t < n, n the pool's size (see parallel_threads).
   void (*parallel_threads)(void (*fn)(void *ctx, int t, int n), void *ctx);
   void (*gemm_packed_b)(int64_t M, int64_t N, int64_t K, const tl::MatRef *A, const tl::PackB *B, float *C,
                         int64_t ldc);
