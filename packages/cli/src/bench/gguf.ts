@@ -10,6 +10,8 @@
 // ne[] lists the dimensions innermost first: a row-major [rows x cols] matrix is ne = [cols, rows].
 import * as fs from "node:fs";
 
+import * as mx from "@tiny-llm/array";
+
 /** general.alignment's default; the writer does not set the key. */
 const ALIGNMENT = 32;
 
@@ -85,36 +87,13 @@ function writeValue(out: ByteSink, v: GgufValue): void {
   }
 }
 
-const f32Scratch = new Float32Array(1);
-const u32Scratch = new Uint32Array(f32Scratch.buffer);
-
-/** IEEE half-precision bits of the float32 whose bits are `x`, rounded to nearest even (as ggml's GGML_FP32_TO_FP16). */
-function f16FromF32Bits(x: number): number {
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  const mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0); // inf, NaN
-  const e = exp - 127 + 15;
-  if (e >= 31) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign; // below half the smallest subnormal
-    const m = mant | 0x800000;
-    const shift = 14 - e;
-    let h = m >>> shift;
-    const rem = m & ((1 << shift) - 1), half = 1 << (shift - 1);
-    if (rem > half || (rem === half && h & 1)) h++;
-    return sign | h;
-  }
-  let h = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++; // a carry into the exponent is right, up to inf
-  return sign | h;
-}
-
-/** IEEE half-precision bits of `v`, rounded to nearest even. */
-export function toF16Bits(v: number): number {
-  f32Scratch[0] = v;
-  return f16FromF32Bits(u32Scratch[0]);
+/**
+ * IEEE half-precision bits of float32 values, rounded to nearest even (ggml's
+ * GGML_FP32_TO_FP16): @tiny-llm/array's float16 conversion, on a view of `x`.
+ */
+export function f16Bits(x: Float32Array): Uint16Array {
+  const h = mx.fromBuffer(x.buffer as ArrayBuffer, "float32", [x.length], x.byteOffset).astype("float16");
+  return new Uint16Array(h.data, h.offset * 2, h.size);
 }
 
 /**
@@ -124,17 +103,20 @@ export function toF16Bits(v: number): number {
  */
 export function quantizeQ4_0(x: Float32Array, out: Uint8Array): void {
   const half = QK4_0 / 2;
-  for (let b = 0, base = 0, o = 0; base < x.length; b++, base += QK4_0, o += Q4_0_BLOCK_BYTES) {
+  const d = new Float32Array(x.length / QK4_0); // every block's scale, in float32 as ggml computes with it
+  for (let b = 0, base = 0; base < x.length; b++, base += QK4_0) {
     let amax = 0, max = 0;
     for (let j = 0; j < QK4_0; j++) {
       const v = x[base + j];
       if (amax < Math.abs(v)) { amax = Math.abs(v); max = v; }
     }
-    const d = Math.fround(max / -8);
-    const id = d ? Math.fround(1 / d) : 0;
-    const h = toF16Bits(d);
-    out[o] = h & 0xff;
-    out[o + 1] = h >>> 8;
+    d[b] = max / -8;
+  }
+  const dBits = f16Bits(d); // stored in half precision
+  for (let b = 0, base = 0, o = 0; base < x.length; b++, base += QK4_0, o += Q4_0_BLOCK_BYTES) {
+    const id = d[b] ? Math.fround(1 / d[b]) : 0;
+    out[o] = dBits[b] & 0xff;
+    out[o + 1] = dBits[b] >>> 8;
     for (let j = 0; j < half; j++) {
       const lo = Math.min(15, Math.trunc(Math.fround(Math.fround(x[base + j] * id) + 8.5)));
       const hi = Math.min(15, Math.trunc(Math.fround(Math.fround(x[base + half + j] * id) + 8.5)));
@@ -146,14 +128,12 @@ export function quantizeQ4_0(x: Float32Array, out: Uint8Array): void {
 /** Encodes `x` (a whole number of rows) as `type`. */
 function encode(type: GgmlType, x: Float32Array): Uint8Array {
   if (type === "F32") return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
-  const out = new Uint8Array(dataBytes(type, x.length));
   if (type === "F16") {
-    const bits = new Uint32Array(x.buffer, x.byteOffset, x.length);
-    const h = new Uint16Array(out.buffer); // little endian, like every host ggml runs on
-    for (let i = 0; i < bits.length; i++) h[i] = f16FromF32Bits(bits[i]);
-  } else {
-    quantizeQ4_0(x, out);
+    const h = f16Bits(x); // little endian, like every host ggml runs on
+    return new Uint8Array(h.buffer, h.byteOffset, h.byteLength);
   }
+  const out = new Uint8Array(dataBytes(type, x.length));
+  quantizeQ4_0(x, out);
   return out;
 }
 
