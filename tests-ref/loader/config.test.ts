@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { eosTokenIds, readGenerationConfig, readModelConfig } from "@tiny-llm/loader";
-import { loaderError, QWEN2_0_5B_CONFIG, QWEN2_0_5B_GENERATION_CONFIG, useTmpDirs, writeJson } from "./helpers";
+import { loaderError, QWEN2_0_5B_CONFIG, QWEN2_0_5B_GENERATION_CONFIG, QWEN3_0_6B_CONFIG, useTmpDirs, writeJson } from "./helpers";
 
 describe("loader_config", () => {
   const tmp = useTmpDirs();
@@ -25,6 +25,7 @@ describe("loader_config", () => {
       numAttentionHeads: 14,
       numKeyValueHeads: 2,
       headDim: 64,
+      attentionBias: true,
       intermediateSize: 4864,
       vocabSize: 151936,
       rmsNormEps: 1e-6,
@@ -36,6 +37,44 @@ describe("loader_config", () => {
       bosTokenId: 151643,
       eosTokenIds: [151645],
     });
+  });
+
+  it("loader_config_qwen3_0_6b", () => {
+    const [dir] = withConfig(QWEN3_0_6B_CONFIG);
+    expect(readModelConfig(dir)).toEqual({
+      architecture: "Qwen3ForCausalLM",
+      modelType: "qwen3",
+      hiddenSize: 1024,
+      numHiddenLayers: 28,
+      numAttentionHeads: 16,
+      numKeyValueHeads: 8,
+      headDim: 128, // not 1024 / 16
+      attentionBias: false,
+      intermediateSize: 3072,
+      vocabSize: 151936,
+      rmsNormEps: 1e-6,
+      ropeTheta: 1000000,
+      maxPositionEmbeddings: 40960,
+      tieWordEmbeddings: true,
+      torchDtype: "bfloat16",
+      quantization: null,
+      bosTokenId: 151643,
+      eosTokenIds: [151645],
+    });
+    // mlx-community's 4-bit and 8-bit copies, and a config with model_type only.
+    for (const bits of [4, 8]) {
+      const [q] = withConfig({ ...QWEN3_0_6B_CONFIG, quantization: { group_size: 64, bits }, quantization_config: { group_size: 64, bits } });
+      expect(readModelConfig(q).quantization).toEqual({ groupSize: 64, bits });
+    }
+    const [noArch] = withConfig({ ...QWEN3_0_6B_CONFIG, architectures: undefined });
+    expect(readModelConfig(noArch)).toMatchObject({ architecture: null, modelType: "qwen3", headDim: 128 });
+    // Qwen3Config's default: no q/k/v biases unless attention_bias says so; Qwen2 always has them.
+    const [noBiasKey] = withConfig({ ...QWEN3_0_6B_CONFIG, attention_bias: undefined });
+    expect(readModelConfig(noBiasKey).attentionBias).toBe(false);
+    const [biased] = withConfig({ ...QWEN3_0_6B_CONFIG, attention_bias: true });
+    expect(readModelConfig(biased).attentionBias).toBe(true);
+    const [bad, badFile] = withConfig({ ...QWEN3_0_6B_CONFIG, attention_bias: "no" });
+    expect(loaderError(() => readModelConfig(bad))).toBe(`"attention_bias" in ${badFile} is string "no", expected true or false; fix the file or download it again`);
   });
 
   it("loader_config_defaults_as_hf_qwen2config", () => {
@@ -111,8 +150,10 @@ describe("loader_config", () => {
     const noArch = without("architectures");
     const [dir2] = withConfig(noArch);
     expect(readModelConfig(dir2)).toMatchObject({ architecture: null, modelType: "qwen2" });
-    const [dir3] = withConfig({ ...noArch, model_type: "qwen3" });
-    expect(loaderError(() => readModelConfig(dir3))).toContain('unsupported model_type "qwen3"; supported: Qwen2ForCausalLM');
+    const [dir3] = withConfig({ ...noArch, model_type: "llama" });
+    expect(loaderError(() => readModelConfig(dir3))).toContain('unsupported model_type "llama"; supported: Qwen2ForCausalLM, Qwen3ForCausalLM (model_type "qwen2", "qwen3")');
+    const [dir5, file5] = withConfig({ ...plain, architectures: ["Qwen3ForCausalLM"] });
+    expect(loaderError(() => readModelConfig(dir5))).toBe(`${file5}: architecture Qwen3ForCausalLM with model_type "qwen2", expected model_type "qwen3"; fix the file or download it again`);
     const [dir4] = withConfig({ ...noArch, model_type: undefined });
     expect(loaderError(() => readModelConfig(dir4))).toContain('has neither "architectures" nor "model_type"');
   });

@@ -44,6 +44,9 @@ export function loaderError(fn: () => unknown): string {
 /** config.json of Qwen/Qwen2-0.5B-Instruct, as published (kept with the bench, which builds checkpoints of its shapes). */
 export { QWEN2_0_5B_CONFIG } from "../../packages/cli/src/bench/qwen2-shapes";
 
+/** config.json of Qwen/Qwen3-0.6B, as published (bf16, tied embeddings, head_dim 128). */
+export { QWEN3_0_6B_CONFIG } from "../../packages/cli/src/bench/qwen2-shapes";
+
 /** generation_config.json of Qwen/Qwen2-0.5B-Instruct, as published. */
 export const QWEN2_0_5B_GENERATION_CONFIG = {
   bos_token_id: 151643,

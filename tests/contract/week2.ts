@@ -1,6 +1,6 @@
 // The course's contract for week 2: week 1's, plus the KV cache, the quantized matmul
-// and linear, flash attention, the week 2 model and generation with the cache. The
-// signatures are the week 2 reference's.
+// and linear, flash attention, the week 2 model and generation with the cache, and
+// Qwen3's attention and model. The signatures are the week 2 reference's.
 import type * as Ref from "@tiny-llm/tiny-llm-week2-ref";
 import type { CourseClass } from "./course-class";
 import type { Week1 } from "./week1";
@@ -15,4 +15,7 @@ export interface Week2 extends Week1 {
   quantizedLinear: typeof Ref.quantizedLinear;
   // Day 4: flash attention (the kernel, in tiny-llm-ext).
   flashAttention: typeof Ref.flashAttention;
+  // Day 6: from Qwen2 to Qwen3 (per-head query/key RMSNorm, head_dim of its own).
+  Qwen3MultiHeadAttention: CourseClass<typeof Ref.Qwen3MultiHeadAttention, "forward">;
+  Qwen3ModelWeek2: CourseClass<typeof Ref.Qwen3ModelWeek2, "makeCache" | "forward">;
 }

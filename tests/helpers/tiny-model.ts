@@ -1,5 +1,6 @@
-// The tiny default model (packages/tiny-model) and its goldens from transformers
-// (tests/golden/week1/tiny_model.safetensors, made by make_tiny_model_goldens.py).
+// The tiny models (packages/tiny-model: Qwen2, and Qwen3 beside it) and their goldens from
+// transformers (tests/golden/week1/tiny_model.safetensors, made by make_tiny_model_goldens.py;
+// week2/qwen3.safetensors, by make_qwen3_goldens.py).
 import * as path from "path";
 import { load, LoadedModel } from "@tiny-llm/loader";
 import { TINY_MODELS_ROOT, tinyModelDigest } from "@tiny-llm/tiny-model";
@@ -14,7 +15,8 @@ export function tinyModelDir(c: GoldenCase): string {
   if (digest !== c.params.modelSha256) {
     throw new Error(
       `${dir}/model.safetensors has sha256 ${digest}, but the goldens were made from ${c.params.modelSha256}: ` +
-        "the tiny-model generator changed; rerun tests/golden/week1/make_tiny_model_goldens.py",
+        "the tiny-model generator changed; rerun the script that made this fixture (tests/golden/week1/make_tiny_model_goldens.py, " +
+        "week2/make_kv_cache_goldens.py or week2/make_qwen3_goldens.py)",
     );
   }
   return dir;

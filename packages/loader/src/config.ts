@@ -1,22 +1,27 @@
 // config.json: the model's hyper-parameters, read into one typed object (like mlx-lm's
-// ModelArgs dataclass), with the defaults of Hugging Face's Qwen2Config where a key may
-// be left out.
+// ModelArgs dataclass), with the defaults of Hugging Face's Qwen2Config / Qwen3Config
+// where a key may be left out. Qwen2 and Qwen2.5 share one architecture; Qwen3 adds a
+// per-head RMSNorm of queries and keys, drops the q/k/v biases and states head_dim.
 import * as path from "node:path";
 import { LoaderError } from "./errors";
 import { describeJson, isJsonObject, JsonObject, readJsonObject } from "./json-file";
 import { readQuantization, QuantizationConfig } from "./quantization";
 
 /** The architectures (config.json `architectures`) this course implements. */
-export const SUPPORTED_ARCHITECTURES = ["Qwen2ForCausalLM"] as const;
-/** `model_type` of the supported architectures, for configs without `architectures`. */
-const SUPPORTED_MODEL_TYPES = ["qwen2"];
+export const SUPPORTED_ARCHITECTURES = ["Qwen2ForCausalLM", "Qwen3ForCausalLM"] as const;
+/** `model_type` of each supported architecture (configs without `architectures` name only this). */
+const MODEL_TYPE_OF: Record<(typeof SUPPORTED_ARCHITECTURES)[number], ModelType> = { Qwen2ForCausalLM: "qwen2", Qwen3ForCausalLM: "qwen3" };
+const SUPPORTED_MODEL_TYPES: readonly string[] = Object.values(MODEL_TYPE_OF);
 
-/** The hyper-parameters of a Qwen2 model, from its config.json. */
+/** The model families the course runs: "qwen2" (Qwen2, Qwen2.5) and "qwen3". */
+export type ModelType = "qwen2" | "qwen3";
+
+/** The hyper-parameters of a Qwen2-family model (Qwen2, Qwen2.5, Qwen3), from its config.json. */
 export interface Qwen2Config {
-  /** config.json `architectures[0]` ("Qwen2ForCausalLM"), or null when absent. */
+  /** config.json `architectures[0]` ("Qwen2ForCausalLM", "Qwen3ForCausalLM"), or null when absent. */
   architecture: string | null;
-  /** `model_type`: "qwen2". */
-  modelType: string;
+  /** `model_type`: "qwen2" or "qwen3" (which model class runs the checkpoint). */
+  modelType: ModelType;
   /** D: the width of the residual stream (`hidden_size`). */
   hiddenSize: number;
   /** Transformer blocks (`num_hidden_layers`). */
@@ -25,8 +30,10 @@ export interface Qwen2Config {
   numAttentionHeads: number;
   /** H: key/value heads (`num_key_value_heads`, default numAttentionHeads). */
   numKeyValueHeads: number;
-  /** Size of one head (`head_dim`, default hiddenSize / numAttentionHeads). */
+  /** D: size of one head (`head_dim`, default hiddenSize / numAttentionHeads; Qwen3 states it, e.g. 128 in a hidden size of 1024 over 16 heads). */
   headDim: number;
+  /** Whether q/k/v projections have biases: always for Qwen2, `attention_bias` (default false) for Qwen3. */
+  attentionBias: boolean;
   /** I: the MLP's inner width (`intermediate_size`). */
   intermediateSize: number;
   /** Rows of the embedding (`vocab_size`); may exceed the tokenizer's vocabulary. */
@@ -81,21 +88,25 @@ export class ConfigReader {
   }
 }
 
-function checkArchitecture(raw: JsonObject, file: string): { architecture: string | null; modelType: string } {
+function checkArchitecture(raw: JsonObject, file: string): { architecture: string | null; modelType: ModelType } {
   const archs = raw.architectures;
   const modelType = typeof raw.model_type === "string" ? raw.model_type : null;
-  const supported = `supported: ${SUPPORTED_ARCHITECTURES.join(", ")} (model_type ${SUPPORTED_MODEL_TYPES.map((t) => `"${t}"`).join(", ")}); use a Qwen2 or Qwen2.5 checkpoint`;
+  const supported = `supported: ${SUPPORTED_ARCHITECTURES.join(", ")} (model_type ${SUPPORTED_MODEL_TYPES.map((t) => `"${t}"`).join(", ")}); use a Qwen2, Qwen2.5 or Qwen3 checkpoint`;
   if (Array.isArray(archs) && archs.length > 0) {
-    const ours = archs.find((a) => (SUPPORTED_ARCHITECTURES as readonly unknown[]).includes(a));
+    const ours = archs.find((a): a is (typeof SUPPORTED_ARCHITECTURES)[number] => (SUPPORTED_ARCHITECTURES as readonly unknown[]).includes(a));
     if (ours === undefined) throw new LoaderError(`${file}: unsupported architecture ${archs.join(", ")}; ${supported}`);
-    return { architecture: ours as string, modelType: modelType ?? "qwen2" };
+    const expected = MODEL_TYPE_OF[ours];
+    if (modelType !== null && modelType !== expected) {
+      throw new LoaderError(`${file}: architecture ${ours} with model_type "${modelType}", expected model_type "${expected}"; fix the file or download it again`);
+    }
+    return { architecture: ours, modelType: expected };
   }
-  if (modelType === null) throw new LoaderError(`${file} has neither "architectures" nor "model_type", expected Qwen2ForCausalLM / "qwen2"; download its config.json again`);
+  if (modelType === null) throw new LoaderError(`${file} has neither "architectures" nor "model_type", expected one of ${SUPPORTED_ARCHITECTURES.join(", ")}; download its config.json again`);
   if (!SUPPORTED_MODEL_TYPES.includes(modelType)) throw new LoaderError(`${file}: unsupported model_type "${modelType}"; ${supported}`);
-  return { architecture: null, modelType };
+  return { architecture: null, modelType: modelType as ModelType };
 }
 
-/** Refuses what our Qwen2 would silently compute wrong. */
+/** Refuses what our models would silently compute wrong. */
 function checkUnsupported(raw: JsonObject, file: string): void {
   if (raw.hidden_act !== undefined && raw.hidden_act !== "silu") {
     throw new LoaderError(`${file}: hidden_act ${JSON.stringify(raw.hidden_act)} is not supported, expected "silu" (Qwen2's SwiGLU MLP)`);
@@ -109,7 +120,7 @@ function checkUnsupported(raw: JsonObject, file: string): void {
   }
 }
 
-/** Reads `<dir>/config.json` of a Qwen2 checkpoint. Throws LoaderError naming the file and key. */
+/** Reads `<dir>/config.json` of a Qwen2, Qwen2.5 or Qwen3 checkpoint. Throws LoaderError naming the file and key. */
 export function readModelConfig(dir: string): Qwen2Config {
   const file = path.join(dir, "config.json");
   const raw = readJsonObject(file);
@@ -135,6 +146,8 @@ export function readModelConfig(dir: string): Qwen2Config {
     numAttentionHeads,
     numKeyValueHeads,
     headDim: c.get<number>("head_dim", int, positiveInt, hiddenSize / numAttentionHeads),
+    // transformers' Qwen2Attention always has q/k/v biases; Qwen3Config reads attention_bias.
+    attentionBias: modelType === "qwen2" || c.get<boolean>("attention_bias", "true or false", boolean, false),
     intermediateSize: c.get<number>("intermediate_size", int, positiveInt),
     vocabSize: c.get<number>("vocab_size", int, positiveInt),
     rmsNormEps: c.get<number>("rms_norm_eps", "a positive number", positiveNumber),

@@ -4,7 +4,7 @@
 export { LoaderError } from "./errors";
 export { hfHubCacheDir, resolveModelPath } from "./model-path";
 export { readModelConfig, SUPPORTED_ARCHITECTURES } from "./config";
-export type { Qwen2Config } from "./config";
+export type { ModelType, Qwen2Config } from "./config";
 export { SUPPORTED_BITS } from "./quantization";
 export type { QuantizationConfig } from "./quantization";
 export { eosTokenIds, readGenerationConfig } from "./generation-config";

@@ -1,7 +1,8 @@
 // The Qwen2 model of week 2: week 1's layers with a KV cache (each step runs only the
-// new tokens, RoPE at their positions), and quantized weights kept packed.
+// new tokens, RoPE at their positions), and quantized weights kept packed. Qwen3's
+// model (qwen3-week2.ts) is this one with its own attention weights.
 import * as mx from "@tiny-llm/array";
-import type { Checkpoint, LoadedModel, Qwen2Config } from "@tiny-llm/loader";
+import type { Checkpoint, LoadedModel, ModelType, Qwen2Config } from "@tiny-llm/loader";
 import { flashAttention } from "@tiny-llm/tiny-llm-ext-ref";
 import { ArgumentError, Embedding, RMSNorm, RoPE, silu } from "@tiny-llm/tiny-llm-week1-ref";
 import type { ForwardOptions } from "@tiny-llm/tiny-llm-week1-ref";
@@ -9,20 +10,30 @@ import { TinyKvFullCache, type TinyKvCache } from "./kv-cache";
 import { QuantizedEmbedding } from "./quantized-embedding";
 import { linearWeight, type LinearWeight } from "./quantized-linear";
 
+/**
+ * The tensors of one attention layer: Qwen2's have q/k/v biases; Qwen3's have none, and
+ * RMSNorms of D applied to each head's queries and keys before RoPE.
+ */
+export interface AttentionWeights {
+  q: LinearWeight; k: LinearWeight; v: LinearWeight; o: LinearWeight;
+  bq?: mx.array; bk?: mx.array; bv?: mx.array;
+  qNorm?: RMSNorm; kNorm?: RMSNorm;
+}
+
 /** Grouped-query attention with RoPE and a KV cache. */
 class Attention {
   constructor(
     private readonly config: Qwen2Config,
     private readonly rope: RoPE,
-    private readonly w: { q: LinearWeight; k: LinearWeight; v: LinearWeight; o: LinearWeight; bq: mx.array; bk: mx.array; bv: mx.array },
+    private readonly w: AttentionWeights,
   ) {}
 
   /** x: N x L x E, the tokens at positions offset .. offset + L - 1  ->  N x L x E */
   forward(x: mx.array, offset: number, cache: TinyKvCache): mx.array {
     const [N, L] = x.shape;
     const { numAttentionHeads: Hq, numKeyValueHeads: Hkv, headDim: D } = this.config;
-    const q = this.rope.forward(linearWeight(x, this.w.q, this.w.bq).reshape(N, L, Hq, D), offset).swapaxes(1, 2); // N x H_q x L x D
-    const k = this.rope.forward(linearWeight(x, this.w.k, this.w.bk).reshape(N, L, Hkv, D), offset).swapaxes(1, 2); // N x H_kv x L x D
+    const q = this.rope.forward(perHead(linearWeight(x, this.w.q, this.w.bq).reshape(N, L, Hq, D), this.w.qNorm), offset).swapaxes(1, 2); // N x H_q x L x D
+    const k = this.rope.forward(perHead(linearWeight(x, this.w.k, this.w.bk).reshape(N, L, Hkv, D), this.w.kNorm), offset).swapaxes(1, 2); // N x H_kv x L x D
     const v = linearWeight(x, this.w.v, this.w.bv).reshape(N, L, Hkv, D).swapaxes(1, 2);
     const [keys, values] = cache.updateAndFetch(k, v); // N x H_kv x S x D, S = offset + L
     // "causal" is bottom-right aligned: query i (position offset + i) sees keys 0 .. offset + i.
@@ -31,6 +42,9 @@ class Attention {
     return linearWeight(out.swapaxes(1, 2).reshape(N, L, Hq * D), this.w.o);
   }
 }
+
+/** x: N x L x H x D, normed over D when the model has a per-head norm (Qwen3). */
+const perHead = (x: mx.array, norm: RMSNorm | undefined): mx.array => (norm === undefined ? x : norm.forward(x));
 
 /** The SwiGLU MLP: down(silu(gate(x)) * up(x)). */
 class Mlp {
@@ -58,7 +72,7 @@ class Block {
 }
 
 /** `<base>.weight`, kept quantized (packed) when the checkpoint stores it so. */
-function readWeight(weights: Checkpoint, base: string, config: Qwen2Config): LinearWeight {
+export function readWeight(weights: Checkpoint, base: string, config: Qwen2Config): LinearWeight {
   const q = config.quantization;
   if (q === null || !weights.has(`${base}.scales`)) return weights.get(`${base}.weight`);
   return { weight: weights.get(`${base}.weight`), scales: weights.get(`${base}.scales`), biases: weights.get(`${base}.biases`), groupSize: q.groupSize, bits: q.bits };
@@ -86,6 +100,9 @@ export class Qwen2ModelWeek2 {
 
   constructor(model: LoadedModel) {
     const c = (this.config = model.config);
+    if (c.modelType !== this.modelType()) {
+      throw new ArgumentError(this.constructor.name, `${model.path} holds a ${c.architecture ?? c.modelType} checkpoint (model_type "${c.modelType}"), expected model_type "${this.modelType()}"; build it with ${c.modelType === "qwen3" ? "Qwen3ModelWeek2" : "Qwen2ModelWeek2"}`);
+    }
     const w = model.weights;
     const weight = (base: string) => readWeight(w, base, c);
     const embed = weight("model.embed_tokens");
@@ -93,10 +110,7 @@ export class Qwen2ModelWeek2 {
     const rope = new RoPE(c.headDim, c.maxPositionEmbeddings, c.ropeTheta, false); // one table for every layer
     this.layers = Array.from({ length: c.numHiddenLayers }, (_, i) => {
       const p = `model.layers.${i}`;
-      const attention = new Attention(c, rope, {
-        q: weight(`${p}.self_attn.q_proj`), k: weight(`${p}.self_attn.k_proj`), v: weight(`${p}.self_attn.v_proj`), o: weight(`${p}.self_attn.o_proj`),
-        bq: w.get(`${p}.self_attn.q_proj.bias`), bk: w.get(`${p}.self_attn.k_proj.bias`), bv: w.get(`${p}.self_attn.v_proj.bias`),
-      });
+      const attention = new Attention(c, rope, this.attentionWeights(model, `${p}.self_attn`));
       const mlp = new Mlp({ gate: weight(`${p}.mlp.gate_proj`), up: weight(`${p}.mlp.up_proj`), down: weight(`${p}.mlp.down_proj`) });
       return new Block(
         new RMSNorm(c.hiddenSize, w.get(`${p}.input_layernorm.weight`), c.rmsNormEps), attention,
@@ -105,6 +119,18 @@ export class Qwen2ModelWeek2 {
     });
     this.norm = new RMSNorm(c.hiddenSize, w.get("model.norm.weight"), c.rmsNormEps);
     this.lmHead = c.tieWordEmbeddings ? null : weight("lm_head");
+  }
+
+  /** The model_type this class runs. */
+  protected modelType(): ModelType {
+    return "qwen2";
+  }
+
+  /** The attention tensors under `prefix` (`model.layers.<i>.self_attn`): Qwen2's, with q/k/v biases. */
+  protected attentionWeights(model: LoadedModel, prefix: string): AttentionWeights {
+    const weight = (name: string) => readWeight(model.weights, `${prefix}.${name}`, model.config);
+    const bias = (name: string) => model.weights.get(`${prefix}.${name}.bias`);
+    return { q: weight("q_proj"), k: weight("k_proj"), v: weight("v_proj"), o: weight("o_proj"), bq: bias("q_proj"), bk: bias("k_proj"), bv: bias("v_proj") };
   }
 
   /** A fresh cache for this model: one per layer. */

@@ -2,8 +2,23 @@
 // with every key kept, shrunk to a 2-layer, 64-wide model (vocabulary and tokenizer
 // are the real ones).
 
-/** The shapes, as the course writes them. */
+/** The shapes of a tiny model, as the course writes them. */
+export interface TinyShapes {
+  modelType: "qwen2" | "qwen3";
+  hiddenSize: number;
+  numHiddenLayers: number;
+  numAttentionHeads: number;
+  numKeyValueHeads: number;
+  /** D: one head's size; E / H_q for Qwen2, its own value for Qwen3. */
+  headDim: number;
+  intermediateSize: number;
+  vocabSize: number;
+  tieWordEmbeddings: boolean;
+}
+
+/** The shapes of the tiny Qwen2, as the course writes them. */
 export const TINY = {
+  modelType: "qwen2",
   /** E: hidden size (D = E / H_q = 16 per head). */
   hiddenSize: 64,
   numHiddenLayers: 2,
@@ -12,9 +27,12 @@ export const TINY = {
   numKeyValueHeads: 2,
   /** I: the MLP's inner width. */
   intermediateSize: 192,
+  /** D = E / H_q. */
+  headDim: 16,
   /** V: Qwen2's embedding rows (the tokenizer uses the first 151669 or so). */
   vocabSize: 151936,
-} as const;
+  tieWordEmbeddings: true,
+} as const satisfies TinyShapes;
 
 /** MLX affine quantization of the 4-bit folder. */
 export const QUANTIZATION = { group_size: 64, bits: 4 } as const;

