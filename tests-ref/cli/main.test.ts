@@ -3,13 +3,15 @@
 // something is wrong. Each spawn costs about 0.5 s (bad flags: nothing is loaded) to
 // 2 s (a model is loaded).
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
 import { load } from "@tiny-llm/loader";
 import { tinyGolden, tinyModelDir } from "../../tests/helpers/tiny-model";
-import { ensureTinyModels, TINY_MODEL_DIR } from "@tiny-llm/tiny-model";
+import { ensureTinyModels, TINY_MODEL_DIR, TINY_QWEN3_DIR } from "@tiny-llm/tiny-model";
+import { loadGolden } from "../../tests/helpers/golden";
 import * as ref from "@tiny-llm/tiny-llm-week1-ref";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -277,3 +279,59 @@ for (const [c, solution] of greedyCases.flatMap((c) => [[c, "week1_ref"], [c, "w
     expect(r.stdout).toBe(text.endsWith("\n") ? text : text + "\n");
   });
 }
+
+// Qwen3 as users download it: the Hugging Face cache (blobs named by their sha256,
+// snapshots of relative links, refs/main), bf16 as Qwen/... publishes it and 4-bit as
+// mlx-community does. `pnpm main --model <id>` picks Qwen3ModelWeek2 by config.json and
+// the checkpoint's own chat template (Qwen3's; --no-think sets enable_thinking false).
+const qwen3Golden = loadGolden("week2", "qwen3");
+
+/** The folder of the case's tiny Qwen3 put into a fresh HF cache as `id`; returns the cache. */
+function hfCache(dir: string, id: string): string {
+  const cache = tmpDir();
+  const repo = path.join(cache, `models--${id.replace("/", "--")}`);
+  const rev = createHash("sha1").update(id).digest("hex");
+  fs.mkdirSync(path.join(repo, "blobs"), { recursive: true });
+  fs.mkdirSync(path.join(repo, "snapshots", rev), { recursive: true });
+  fs.mkdirSync(path.join(repo, "refs"));
+  fs.writeFileSync(path.join(repo, "refs", "main"), rev);
+  for (const f of fs.readdirSync(dir).filter((f) => !f.startsWith("."))) {
+    const bytes = fs.readFileSync(path.join(dir, f));
+    const blob = createHash("sha256").update(bytes).digest("hex");
+    fs.writeFileSync(path.join(repo, "blobs", blob), bytes);
+    fs.symlinkSync(path.join("..", "..", "blobs", blob), path.join(repo, "snapshots", rev, f));
+  }
+  return cache;
+}
+
+const QWEN3_IDS: Record<string, string> = { bf16: "Qwen/Qwen3-tiny", "4bit": "mlx-community/Qwen3-tiny-4bit" };
+const qwen3Cases = qwen3Golden.cases.filter((c) => c.op === "qwen3_greedy" && c.params.form in QWEN3_IDS && c.params.chat);
+for (const c of qwen3Cases) {
+  test(`cli_main_week2_ref_qwen3_${c.params.form}_hf_cache_${c.id.endsWith("no_think") ? "no_think_" : ""}gives_transformers_greedy_tokens`, () => {
+    const dir = tinyModelDir(c);
+    const id = QWEN3_IDS[c.params.form];
+    const tokens = Array.from(qwen3Golden.raw(c.outputs[0]).data);
+    const args = ["--solution", "week2_ref", "--model", id, "--prompt", c.params.prompt, "--max-tokens", String(tokens.length), "--temperature", "0"];
+    const r = main(c.params.enableThinking ? args : [...args, "--no-think"], { env: { HF_HUB_CACHE: hfCache(dir, id) } });
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`^Loading ${id} \\(week2_ref, week 2\\)`, "m"));
+    const { tokenizer, eosTokenIds } = load(dir);
+    expect(r.stderr).toContain(`prompt: ${tokenizer.encode(c.params.text).length} tokens`);
+    const end = tokens.findIndex((t) => eosTokenIds.includes(t));
+    const text = tokenizer.decode(end < 0 ? tokens : tokens.slice(0, end), { skipSpecialTokens: true });
+    expect(r.stdout).toBe(text.endsWith("\n") ? text : text + "\n");
+  });
+}
+
+test("cli_main_qwen3_on_week_1_says_to_use_week_2", () => {
+  const line = oneLineError(main(["--solution", "week1_ref", "--model", TINY_QWEN3_DIR, "--max-tokens", "2"]), 2);
+  expect(line).toBe(`main: ${TINY_QWEN3_DIR} is a Qwen3 checkpoint, which week 2's Qwen3ModelWeek2 runs (book: week2-06-qwen3.md), not week 1's Qwen2 model; use --week 2 (or --solution week2_ref)`);
+});
+
+test("cli_main_no_think_on_a_qwen2_template_says_it_changes_nothing", () => {
+  const r = main(["--solution", "week2_ref", "--no-think", "--max-tokens", "2", "--temperature", "0"]);
+  expect(r.status).toBe(0);
+  expect(r.stderr).toContain("--no-think: this model's chat template has no enable_thinking switch");
+  expect(r.stdout).toBe(main(["--solution", "week2_ref", "--max-tokens", "2", "--temperature", "0"]).stdout);
+});

@@ -36,6 +36,7 @@ export interface Solution {
   // Method syntax: each solution's simpleGenerate takes its own model class.
   simpleGenerate(model: Model, tokenizer: Tokenizer, prompt: string, opts?: GenerateOptions): GenerateResult;
   Qwen2ModelWeek2?: new (loaded: LoadedModel) => CachedModel;
+  Qwen3ModelWeek2?: new (loaded: LoadedModel) => CachedModel;
   simpleGenerateWithKvCache?(model: CachedModel, tokenizer: Tokenizer, prompt: string, opts?: GenerateOptions): GenerateResult;
 }
 

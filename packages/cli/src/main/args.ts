@@ -17,6 +17,8 @@ export interface MainOptions {
   system: string | null;
   /** Send the prompt as is, without the chat template. */
   raw: boolean;
+  /** Render the chat template with enable_thinking false (Qwen3: no thinking block). */
+  noThink: boolean;
   device: "cpu" | "gpu";
   maxTokens: number;
   temperature: number;
@@ -30,8 +32,9 @@ export interface MainOptions {
 
 export const USAGE = `usage: pnpm main [options]
 
-Chat once with a Qwen2 model: the prompt goes through the model's chat template, the
-answer streams to stdout, and prompt / prefill / decode figures go to stderr.
+Chat once with a Qwen2, Qwen2.5 or Qwen3 model: the prompt goes through the model's
+chat template, the answer streams to stdout, and prompt / prefill / decode figures go
+to stderr. Qwen3 checkpoints run on week 2's model (Qwen3ModelWeek2).
 
   --solution NAME    tiny_llm (your workbook, the default), week1_ref, week2_ref
   --week 1|2         week 1's model (recomputes the whole sequence every token) or
@@ -43,6 +46,8 @@ answer streams to stdout, and prompt / prefill / decode figures go to stderr.
   --prompt TEXT      the user's message (default: "${DEFAULT_PROMPT}")
   --system TEXT      a system message before it
   --raw              no chat template: feed the prompt to the model as is
+  --no-think         Qwen3: answer without thinking first (the chat template's
+                     enable_thinking=false)
   --device cpu|gpu   where to run (default cpu; the GPU backend arrives in week 2)
   --max-tokens N     stop after N new tokens (default 128)
   --temperature T    0 picks the most likely token (greedy, the default); > 0 samples
@@ -56,6 +61,7 @@ Examples:
   pnpm main --solution week1_ref
   pnpm main --solution week1_ref --model Qwen/Qwen2-0.5B-Instruct-MLX --prompt "What is a KV cache?"
   pnpm main --solution week2_ref --model Qwen/Qwen2-0.5B-Instruct-MLX --max-tokens 256
+  pnpm main --solution week2_ref --model mlx-community/Qwen3-0.6B-4bit --no-think
   pnpm main --solution week1_ref --model ./my-model --temperature 0.7 --top-p 0.8 --seed 42
 Set TINY_LLM_DEBUG=1 to see the stack of an unexpected error.`;
 
@@ -78,6 +84,7 @@ const SPECS: Record<string, Spec> = {
   "--prompt": { key: "prompt", kind: "string", expected: 'some text, e.g. --prompt "Hello!"' },
   "--system": { key: "system", kind: "string", expected: 'some text, e.g. --system "You are a helpful assistant."' },
   "--raw": { key: "raw", kind: "flag", expected: "no value" },
+  "--no-think": { key: "noThink", kind: "flag", expected: "no value" },
   "--device": { key: "device", kind: "string", expected: "cpu or gpu", choices: ["cpu", "gpu"] },
   "--max-tokens": { key: "maxTokens", kind: "positive-int", expected: "a positive integer, e.g. --max-tokens 128" },
   "--temperature": { key: "temperature", kind: "number", expected: "a number >= 0, e.g. --temperature 0.7 (0 is greedy)", check: (x) => x >= 0 },
@@ -126,7 +133,7 @@ function parseValue(name: string, spec: Spec, text: string): string | number {
 /** Parses the arguments after `pnpm main`; throws UsageError (exit 2) for anything wrong. */
 export function parseArgs(argv: readonly string[]): MainOptions {
   const opts: MainOptions = {
-    solution: "tiny_llm", week: null, model: null, prompt: DEFAULT_PROMPT, system: null, raw: false, device: "cpu",
+    solution: "tiny_llm", week: null, model: null, prompt: DEFAULT_PROMPT, system: null, raw: false, noThink: false, device: "cpu",
     maxTokens: 128, temperature: 0, seed: null, help: false,
   };
   const seen = new Set<keyof MainOptions>();

@@ -44,11 +44,14 @@ function loadModel(opts: MainOptions, where: string): LoadedModel {
 }
 
 /** The text the model sees: the chat template around the messages, or the prompt as is. */
-function templatedPrompt(loaded: LoadedModel, opts: MainOptions): string {
+function templatedPrompt(loaded: LoadedModel, opts: MainOptions, io: Io): string {
   if (opts.raw) return opts.prompt;
   const messages = [...(opts.system === null ? [] : [{ role: "system", content: opts.system }]), { role: "user", content: opts.prompt }];
+  if (opts.noThink && !(loaded.tokenizer.chatTemplate ?? "").includes("enable_thinking")) {
+    io.err("--no-think: this model's chat template has no enable_thinking switch (Qwen3's has); the prompt is the same without it");
+  }
   try {
-    return loaded.tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true });
+    return loaded.tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true, extra: opts.noThink ? { enable_thinking: false } : undefined });
   } catch (e) {
     if (e instanceof Error && e.name === "LoaderError") e.message += "; or pass --raw to send the prompt without a template";
     throw e;
@@ -85,13 +88,19 @@ function report(r: GenerateResult, limit: TokenLimit, io: Io): void {
 
 /** The chosen week's model, built from the checkpoint, and its generation loop. */
 function generatorOf(solution: Solution, week: number, loaded: LoadedModel): (prompt: string, opts: GenerateOptions) => GenerateResult {
+  const qwen3 = loaded.config.modelType === "qwen3";
+  if (week === 1 && qwen3) {
+    throw new MainError(`${loaded.path} is a Qwen3 checkpoint, which week 2's Qwen3ModelWeek2 runs (book: week2-06-qwen3.md), not week 1's Qwen2 model; use --week 2 (or --solution week2_ref)`, 2);
+  }
   if (week === 1) {
     const model = new solution.Qwen2ModelWeek1(loaded);
     return (prompt, opts) => solution.simpleGenerate(model, loaded.tokenizer, prompt, opts);
   }
-  const { Qwen2ModelWeek2, simpleGenerateWithKvCache } = solution;
-  if (Qwen2ModelWeek2 === undefined || simpleGenerateWithKvCache === undefined) throw new MainError(`this solution has no week 2 model`, 2);
-  const model = new Qwen2ModelWeek2(loaded);
+  // The model class by config.json's model_type: Qwen2 and Qwen2.5 are "qwen2".
+  const Model = qwen3 ? solution.Qwen3ModelWeek2 : solution.Qwen2ModelWeek2;
+  const { simpleGenerateWithKvCache } = solution;
+  if (Model === undefined || simpleGenerateWithKvCache === undefined) throw new MainError(`this solution has no week 2 ${qwen3 ? "Qwen3" : "Qwen2"} model`, 2);
+  const model = new Model(loaded);
   return (prompt, opts) => simpleGenerateWithKvCache(model, loaded.tokenizer, prompt, opts);
 }
 
@@ -114,7 +123,7 @@ export async function chat(opts: MainOptions, io: Io): Promise<void> {
     loaded.weights.close(); // the model holds its arrays now
   }
 
-  const prompt = templatedPrompt(loaded, opts);
+  const prompt = templatedPrompt(loaded, opts, io);
   const promptTokens = loaded.tokenizer.encode(prompt).length;
   const context = loaded.config.maxPositionEmbeddings;
   if (promptTokens >= context) {
