@@ -6,6 +6,8 @@ import {
   loadTokenizer, QWEN2_CHAT_TEMPLATE, qwenTokenizerFiles, StreamingDetokenizer, Tokenizer, writeQwenTokenizer,
 } from "@tiny-llm/loader";
 import { loaderError, useTmpDirs, writeJson, writeTinyTokenizer } from "./helpers";
+import { loadGolden } from "../../tests/helpers/golden";
+import { tinyModelDir } from "../../tests/helpers/tiny-model";
 
 /** The chat template published in Qwen/Qwen2-0.5B-Instruct's tokenizer_config.json (the oracle for ours). */
 const PUBLISHED_QWEN2_TEMPLATE =
@@ -158,6 +160,21 @@ describe("loader_tokenizer", () => {
     const qwen3 = loadTokenizer(d);
     const out = qwen3.applyChatTemplate([{ role: "user", content: "hi" }], { addGenerationPrompt: true, extra: { enable_thinking: false } });
     expect(out).toBe("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n");
+  });
+
+  it("loader_tokenizer_qwen3_template_matches_transformers", () => {
+    // The tiny Qwen3's folder (tokenizer_config.json's template, Qwen3's): the text and ids
+    // that transformers' apply_chat_template gave, thinking on and off (make_qwen3_goldens.py).
+    const g = loadGolden("week2", "qwen3");
+    const cases = g.cases.filter((c) => c.op === "qwen3_greedy" && c.params.form === "bf16");
+    expect(cases.map((c) => [c.params.chat, c.params.enableThinking])).toEqual([[true, true], [true, false], [false, true]]);
+    const tok = loadTokenizer(tinyModelDir(cases[0]));
+    for (const c of cases) {
+      const extra = c.params.enableThinking ? undefined : { enable_thinking: false };
+      const text = c.params.chat ? tok.applyChatTemplate([{ role: "user", content: c.params.prompt }], { addGenerationPrompt: true, extra }) : c.params.prompt;
+      expect(text).toBe(c.params.text);
+      expect(tok.encode(text)).toEqual(Array.from(g.raw(c.inputs[0]).data));
+    }
   });
 
   it("loader_tokenizer_template_errors", () => {
