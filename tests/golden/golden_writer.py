@@ -12,6 +12,7 @@ raw little-endian bytes) so that the scripts need only torch and numpy.
 import json
 import os
 import struct
+import sys
 
 import numpy as np
 import torch
@@ -85,3 +86,18 @@ class Fixture:
             f.write(blob)
         print(f"{path}: {len(self.cases)} cases, {8 + len(h) + len(blob)} bytes")
         return len(self.cases)
+
+
+def models_dir_and_out(argv, default_out, folders):
+    """`<models folder> [--out DIR]` of a model-level goldens script: (models folder, output folder); exits with usage otherwise."""
+    args = list(argv[1:])
+    out = default_out
+    if "--out" in args:
+        i = args.index("--out")
+        if i + 1 >= len(args):
+            sys.exit(f"{argv[0]}: --out needs a folder")
+        out = args[i + 1]
+        del args[i:i + 2]
+    if len(args) != 1:
+        sys.exit(f"usage: {argv[0]} <folder holding {', '.join(folders)}> [--out DIR]")
+    return args[0], out

@@ -138,8 +138,10 @@ def expected_names(config):
     return names
 
 
-def load_weights(model_dir):
-    """The checkpoint in `model_dir` as {HF name: float32 numpy array}, dequantized if quantized."""
+def load_weights(model_dir, expected=expected_names, what="a tied Qwen2's"):
+    """The checkpoint in `model_dir` as {HF name: float32 numpy array}, dequantized if quantized.
+
+    expected(config) gives the tensor names the checkpoint must hold (`what` names them in the error)."""
     config = read_config(model_dir)
     tensors, _ = read_safetensors(os.path.join(model_dir, "model.safetensors"))
     q = config.get("quantization") or config.get("quantization_config")
@@ -156,9 +158,9 @@ def load_weights(model_dir):
             if a.dtype != np.float32:
                 raise ValueError(f"{model_dir}: {name} is {a.dtype}, expected a float tensor")
             out[name] = a
-    want = expected_names(config)
+    want = expected(config)
     if set(out) != want:
-        raise ValueError(f"{model_dir}: tensor names differ from a tied Qwen2's: missing {sorted(want - set(out))}, "
+        raise ValueError(f"{model_dir}: tensor names differ from {what}: missing {sorted(want - set(out))}, "
                          f"extra {sorted(set(out) - want)}")
     return config, out
 

@@ -191,16 +191,11 @@ def make(models_dir, out_dir):
 
 
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    out = HERE
-    if "--out" in args:
-        i = args.index("--out")
-        out = args[i + 1]
-        del args[i:i + 2]
-    if len(args) != 1:
-        sys.exit(f"usage: {sys.argv[0]} <folder holding {' and '.join(w1.FORMS.values())}> [--out DIR]")
+    from golden_writer import models_dir_and_out
+
+    models, out = models_dir_and_out(sys.argv, HERE, w1.FORMS.values())
     import torch
     import transformers
 
-    total = make(args[0], out)
+    total = make(models, out)
     print(f"total: {total} cases (torch {torch.__version__}, transformers {transformers.__version__})")

@@ -53,9 +53,10 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-_spec = importlib.util.spec_from_file_location("week1_tiny", os.path.join(HERE, "..", "week1", "make_tiny_model_goldens.py"))
-w1 = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(w1)
+_spec = importlib.util.spec_from_file_location("week2_kv_cache", os.path.join(HERE, "make_kv_cache_goldens.py"))
+kv = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(kv)
+w1 = kv.w1  # week 1's tiny-model script, whose bf16 rounding kv.float32_dequantization() switches off
 
 FORMS = {"bf16": "qwen3-tiny", "4bit": "qwen3-tiny-4bit", "untied": "qwen3-tiny-untied", "untied_8bit": "qwen3-tiny-untied-8bit"}
 PROMPT_EN = "Give me a short introduction to large language model."
@@ -88,31 +89,10 @@ def expected_names(config):
 
 def load_weights(model_dir):
     """{HF name: float32 array} as week 2 computes with them, and the embedding rows (bf16-rounded when quantized)."""
-    config = w1.read_config(model_dir)
-    tensors, _ = w1.read_safetensors(os.path.join(model_dir, "model.safetensors"))
-    q = config.get("quantization") or config.get("quantization_config")
-    exact = {}
-    for name, a in tensors.items():
-        if name.endswith(".scales") or name.endswith(".biases"):
-            continue
-        base = name[: -len(".weight")]
-        if q is not None and f"{base}.scales" in tensors:
-            if a.dtype != np.uint32:
-                raise ValueError(f"{model_dir}: {name} has scales but dtype {a.dtype}, expected uint32")
-            codes = w1.unpack_codes(a, q["bits"]).astype(np.float32)
-            O, I = codes.shape
-            g = codes.reshape(O, I // q["group_size"], q["group_size"])
-            w = g * tensors[f"{base}.scales"].astype(np.float32)[..., None] + tensors[f"{base}.biases"].astype(np.float32)[..., None]
-            exact[name] = w.reshape(O, I)
-        else:
-            if a.dtype != np.float32:
-                raise ValueError(f"{model_dir}: {name} is {a.dtype}, expected a float tensor")
-            exact[name] = a
-    want = expected_names(config)
-    if set(exact) != want:
-        raise ValueError(f"{model_dir}: tensor names differ from a Qwen3's: missing {sorted(want - set(exact))}, "
-                         f"extra {sorted(set(exact) - want)}")
-    rows = w1.round_bf16(exact[EMBEDDING]) if q is not None else exact[EMBEDDING]
+    with kv.float32_dequantization():
+        config, exact = w1.load_weights(model_dir, expected_names, "a Qwen3's")
+    quantized = (config.get("quantization") or config.get("quantization_config")) is not None
+    rows = w1.round_bf16(exact[EMBEDDING]) if quantized else exact[EMBEDDING]
     return config, exact, rows
 
 
@@ -212,16 +192,11 @@ def make(models_dir, out_dir):
 
 
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    out = HERE
-    if "--out" in args:
-        i = args.index("--out")
-        out = args[i + 1]
-        del args[i:i + 2]
-    if len(args) != 1:
-        sys.exit(f"usage: {sys.argv[0]} <folder holding {', '.join(FORMS.values())}> [--out DIR]")
+    from golden_writer import models_dir_and_out
+
+    models, out = models_dir_and_out(sys.argv, HERE, FORMS.values())
     import torch
     import transformers
 
-    total = make(args[0], out)
+    total = make(models, out)
     print(f"total: {total} cases (torch {torch.__version__}, transformers {transformers.__version__})")
