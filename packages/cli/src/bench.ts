@@ -28,7 +28,7 @@ import { benchQuantizedMatmul } from "./bench/quantized-matmul";
 import { QWEN2_LINEARS, benchGemm, benchLinear, type MatmulBenchResult } from "./bench/matmul";
 import { readBandwidth } from "./bench/memory";
 import { benchModel } from "./bench/model";
-import { benchModelWeek2 } from "./bench/model-week2";
+import { benchModelWeek2, benchQwen3Week2 } from "./bench/model-week2";
 import { QWEN2_0_5B_CONFIG } from "./bench/qwen2-shapes";
 import { SharedRandomCheckpoint } from "./bench/random-checkpoint";
 import { INSTALL_HINT, loadOpenBlas } from "./bench/openblas";
@@ -147,6 +147,9 @@ async function main(argv: string[]): Promise<number> {
       await benchModel({ solution: opts.solution, gemmFlops: gemm, readBandwidth: readBw, checkpoint });
       console.log("\n== model, week 2: KV cache, bf16 and 4-bit weights (Qwen2-0.5B shapes) ==");
       week2 = await benchModelWeek2({ solution: opts.solution, readBandwidth: readBw, checkpoint });
+      checkpoint.remove();
+      console.log("\n== model, week 2: Qwen3-0.6B shapes (head_dim 128, per-head q/k norm), bf16 and 4-bit ==");
+      await benchQwen3Week2({ solution: opts.solution, readBandwidth: readBw });
     } catch (e) {
       // An exercise not written yet, week2_ref, a full disk: one line, as `pnpm main` says it.
       for (const line of explain(e).lines) console.error(line.replace(/^main: /, "bench: "));

@@ -1,6 +1,7 @@
 // The week 2 rows of `pnpm bench --part model`: a solution's Qwen2ModelWeek2 (KV cache,
 // packed quantized weights, flash attention) on random checkpoints in Qwen2-0.5B's
-// shapes, bf16 and MLX 4-bit (group 64), each loaded from a real checkpoint folder.
+// shapes, bf16 and MLX 4-bit (group 64), each loaded from a real checkpoint folder; then
+// its Qwen3ModelWeek2 the same way in Qwen3-0.6B's shapes (benchQwen3Week2).
 //
 // Decode at context c: the cache is filled with c tokens of random keys and values
 // (what a prefill of c tokens leaves, at the cost of none: a step's time depends on
@@ -23,8 +24,8 @@ import { ensureTinyModels, TINY_MODEL_4BIT_DIR } from "@tiny-llm/tiny-model";
 import { lastWeek, loadSolution, type CachedModel, type SolutionName } from "../solution";
 import type { LoadPeakRss } from "./load-peak-rss";
 import { writeQuantizedCheckpoint } from "./quantized-checkpoint";
-import { QWEN2_0_5B_CONFIG, shapesOf, type Qwen2Shapes } from "./qwen2-shapes";
-import type { SharedRandomCheckpoint } from "./random-checkpoint";
+import { QWEN2_0_5B_CONFIG, QWEN3_0_6B_CONFIG, shapesOf, type Qwen2Shapes } from "./qwen2-shapes";
+import { SharedRandomCheckpoint } from "./random-checkpoint";
 import { median, now } from "./stats";
 import { printColumns } from "./table";
 
@@ -103,6 +104,61 @@ function loadPeakRss(solution: SolutionName, dir: string): Promise<LoadPeakRss> 
   });
 }
 
+/** The figures of one model class on each checkpoint folder of `dirs` (bf16, 4-bit). */
+interface FolderFigures {
+  rows: string[][];
+  ratios: string[];
+  ours: OursByWeights;
+}
+
+/** Loads each folder of `dirs` into `Model` (named `className`), then times a prefill and decode steps at each context. */
+function benchFolders(
+  Model: new (loaded: ReturnType<typeof load>) => CachedModel, className: string, solution: SolutionName,
+  s: Qwen2Shapes, dirs: Record<string, string>, readBandwidth: number,
+): FolderFigures {
+  const rows: string[][] = [];
+  const ratios: string[] = [];
+  const ours: OursByWeights = {};
+  for (const [kind, dir] of Object.entries(dirs)) {
+    const t = now();
+    const loaded = load(dir);
+    const model = new Model(loaded);
+    loaded.weights.close();
+    const weightBytes = folderBytes(dir); // every tensor as stored (headers are a few KB)
+    console.log(`${kind}: load() + new ${className} (${solution}) ${(now() - t).toFixed(1)} s`);
+    model.forward(mx.array([[1, 2, 3, 4]], "int32"), 0, model.makeCache(), { lastOnly: true }); // warm-up
+    const p = prefill(model, s);
+    const decode = DECODE_CONTEXTS_WEEK2.map((c) => {
+      const step = decodeStep(model, s, c);
+      const bytes = weightBytes + kvBytes(s, c);
+      const roofline = readBandwidth / bytes;
+      rows.push([
+        kind, c === DECODE_CONTEXTS_WEEK2[0] ? (PREFILL_TOKENS / p).toFixed(1) : "", `${c}`, (1 / step).toFixed(2),
+        gb(bytes), roofline.toFixed(2), `${((1 / step / roofline) * 100).toFixed(0)}%`,
+      ]);
+      return 1 / step;
+    });
+    ratios.push(`${kind} ${(decode[decode.length - 1] / decode[0]).toFixed(2)}`);
+    ours[kind === "bf16" ? "F16" : "Q4_0"] = {
+      label: `${solution} ${kind === "bf16" ? "bf16" : `4-bit g${QUANT.groupSize}`}`,
+      prefill: PREFILL_TOKENS / p,
+      decode: Object.fromEntries(DECODE_CONTEXTS_WEEK2.map((c, i) => [c, decode[i]])),
+    };
+  }
+  return { rows, ratios, ours };
+}
+
+/** The table of benchFolders' rows, with how it was measured. */
+function printWeek2Table(solution: SolutionName, readBandwidth: number, rows: string[][], ratios: string[]): void {
+  console.log(
+    `\nWeek 2 (${solution}): prefill of ${PREFILL_TOKENS} tokens (median of ${PREFILL_RUNS}); decode steps at context c ` +
+      `(cache filled with c random tokens, ${DECODE_STEPS} steps after a warm-up, median); ` +
+      `roofline = read bandwidth ${(readBandwidth / 1e9).toFixed(1)} GB/s / (weights as stored + f32 KV cache at c):`,
+  );
+  printColumns(["weights", `prefill ${PREFILL_TOKENS} tok/s`, "context", "decode tok/s", "GB read/token", "roofline tok/s", "of roofline"], rows);
+  console.log(`decode at ${DECODE_CONTEXTS_WEEK2[DECODE_CONTEXTS_WEEK2.length - 1]} / decode at ${DECODE_CONTEXTS_WEEK2[0]}: ${ratios.join(", ")}`);
+}
+
 /** Runs the week 2 rows; returns the figures in the shape the llama.cpp table sets beside its own. */
 export async function benchModelWeek2(opts: ModelWeek2BenchOptions): Promise<OursByWeights> {
   const solution: SolutionName = lastWeek(opts.solution) >= 2 ? opts.solution : "week2_ref";
@@ -120,53 +176,42 @@ export async function benchModelWeek2(opts: ModelWeek2BenchOptions): Promise<Our
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-bench-week2-"));
   try {
     const dirs = { bf16: opts.checkpoint.dir(), "4-bit": root };
-    let t = now();
+    const t = now();
     writeQuantizedCheckpoint(dirs.bf16, dirs["4-bit"], QUANT.groupSize, QUANT.bits);
     console.log(`wrote its MLX 4-bit copy (group ${QUANT.groupSize}), ${gb(folderBytes(dirs["4-bit"]))} GB, in ${(now() - t).toFixed(1)} s`);
 
     const rss = await loadPeakRss(solution, dirs["4-bit"]);
-    const rows: string[][] = [];
-    const ratios: string[] = [];
-    const ours: OursByWeights = {};
-    for (const [kind, dir] of Object.entries(dirs)) {
-      t = now();
-      const loaded = load(dir);
-      const model = new Week2(loaded);
-      loaded.weights.close();
-      const weightBytes = folderBytes(dir); // every tensor as stored (headers are a few KB)
-      console.log(`${kind}: load() + new Qwen2ModelWeek2 (${solution}) ${(now() - t).toFixed(1)} s`);
-      model.forward(mx.array([[1, 2, 3, 4]], "int32"), 0, model.makeCache(), { lastOnly: true }); // warm-up
-      const p = prefill(model, s);
-      const decode = DECODE_CONTEXTS_WEEK2.map((c) => {
-        const step = decodeStep(model, s, c);
-        const bytes = weightBytes + kvBytes(s, c);
-        const roofline = opts.readBandwidth / bytes;
-        rows.push([
-          kind, c === DECODE_CONTEXTS_WEEK2[0] ? (PREFILL_TOKENS / p).toFixed(1) : "", `${c}`, (1 / step).toFixed(2),
-          gb(bytes), roofline.toFixed(2), `${((1 / step / roofline) * 100).toFixed(0)}%`,
-        ]);
-        return 1 / step;
-      });
-      ratios.push(`${kind} ${(decode[decode.length - 1] / decode[0]).toFixed(2)}`);
-      ours[kind === "bf16" ? "F16" : "Q4_0"] = {
-        label: `${solution} ${kind === "bf16" ? "bf16" : `4-bit g${QUANT.groupSize}`}`,
-        prefill: PREFILL_TOKENS / p,
-        decode: Object.fromEntries(DECODE_CONTEXTS_WEEK2.map((c, i) => [c, decode[i]])),
-      };
-    }
-    console.log(
-      `\nWeek 2 (${solution}): prefill of ${PREFILL_TOKENS} tokens (median of ${PREFILL_RUNS}); decode steps at context c ` +
-        `(cache filled with c random tokens, ${DECODE_STEPS} steps after a warm-up, median); ` +
-        `roofline = read bandwidth ${(opts.readBandwidth / 1e9).toFixed(1)} GB/s / (weights as stored + f32 KV cache at c):`,
-    );
-    printColumns(["weights", `prefill ${PREFILL_TOKENS} tok/s`, "context", "decode tok/s", "GB read/token", "roofline tok/s", "of roofline"], rows);
-    console.log(`decode at ${DECODE_CONTEXTS_WEEK2[DECODE_CONTEXTS_WEEK2.length - 1]} / decode at ${DECODE_CONTEXTS_WEEK2[0]}: ${ratios.join(", ")}`);
+    const { rows, ratios, ours } = benchFolders(Week2, "Qwen2ModelWeek2", solution, s, dirs, opts.readBandwidth);
+    printWeek2Table(solution, opts.readBandwidth, rows, ratios);
     console.log(
       `peak RSS loading the 4-bit checkpoint (child process, VmHWM): ${gb(rss.peak)} GB, ${gb(rss.peak - rss.baseline)} GB (${((rss.peak - rss.baseline) / folderBytes(dirs["4-bit"])).toFixed(2)}x the files) for the weights above its ${gb(rss.baseline)} GB with config and tokenizer loaded; ` +
         `checkpoint files ${gb(folderBytes(dirs["4-bit"]))} GB`,
     );
     return ours;
   } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The week 2 rows in Qwen3-0.6B's shapes (16 query heads of D = 128 in E = 1024, 8 KV
+ * heads, 28 layers, per-head q/k norms): the solution's Qwen3ModelWeek2 on a random bf16
+ * checkpoint and its MLX 4-bit copy, as benchModelWeek2 runs Qwen2-0.5B's.
+ */
+export async function benchQwen3Week2(opts: { solution: SolutionName; readBandwidth: number }): Promise<void> {
+  const solution: SolutionName = lastWeek(opts.solution) >= 2 ? opts.solution : "week2_ref";
+  const impl = await loadSolution(solution);
+  if (!impl.Qwen3ModelWeek2) throw new Error(`${solution} has no Qwen3ModelWeek2`);
+  const checkpoint = new SharedRandomCheckpoint(QWEN3_0_6B_CONFIG, "Qwen3-0.6B");
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-bench-qwen3-"));
+  try {
+    const dirs = { bf16: checkpoint.dir(), "4-bit": root };
+    writeQuantizedCheckpoint(dirs.bf16, dirs["4-bit"], QUANT.groupSize, QUANT.bits);
+    const s = shapesOf(QWEN3_0_6B_CONFIG);
+    const { rows, ratios } = benchFolders(impl.Qwen3ModelWeek2, "Qwen3ModelWeek2", solution, s, dirs, opts.readBandwidth);
+    printWeek2Table(solution, opts.readBandwidth, rows, ratios);
+  } finally {
+    checkpoint.remove();
     fs.rmSync(root, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,5 @@
-// Qwen2-0.5B's shapes (config.json of Qwen/Qwen2-0.5B-Instruct), its tensors, and how
-// much work and memory traffic a forward pass of the week 1 model costs.
+// Qwen2-0.5B's shapes (config.json of Qwen/Qwen2-0.5B-Instruct), Qwen3-0.6B's beside
+// them, their tensors, and how much work and memory traffic a forward pass costs.
 
 /** config.json of Qwen/Qwen2-0.5B-Instruct, as published (bf16, tied embeddings). */
 export const QWEN2_0_5B_CONFIG = {
@@ -57,7 +57,12 @@ export const QWEN3_0_6B_CONFIG = {
   vocab_size: 151936,
 };
 
+/** The config.json of a checkpoint the bench writes: Qwen2's or Qwen3's keys. */
+export type ShapesConfig = typeof QWEN2_0_5B_CONFIG | typeof QWEN3_0_6B_CONFIG;
+
 export interface Qwen2Shapes {
+  /** Qwen3: q_norm / k_norm (D each) per layer and no q/k/v biases. */
+  qkNorm: boolean;
   /** E, I, V, H_q, H_kv, D, layers */
   hidden: number;
   intermediate: number;
@@ -68,11 +73,13 @@ export interface Qwen2Shapes {
   layers: number;
 }
 
-export function shapesOf(config: typeof QWEN2_0_5B_CONFIG): Qwen2Shapes {
+export function shapesOf(config: ShapesConfig): Qwen2Shapes {
   const heads = config.num_attention_heads;
   return {
+    qkNorm: config.model_type === "qwen3",
     hidden: config.hidden_size, intermediate: config.intermediate_size, vocab: config.vocab_size,
-    heads, kvHeads: config.num_key_value_heads, headDim: config.hidden_size / heads, layers: config.num_hidden_layers,
+    heads, kvHeads: config.num_key_value_heads, layers: config.num_hidden_layers,
+    headDim: "head_dim" in config ? config.head_dim : config.hidden_size / heads, // Qwen3-0.6B: 128, not 1024 / 16
   };
 }
 
@@ -88,20 +95,29 @@ export interface TensorSpec {
 export function layerTensors(s: Qwen2Shapes, i: number): TensorSpec[] {
   const p = `model.layers.${i}`;
   const q = s.heads * s.headDim, kv = s.kvHeads * s.headDim;
-  return [
+  const attention: TensorSpec[] = s.qkNorm
+    ? [
+      { name: `${p}.self_attn.k_norm.weight`, shape: [s.headDim], init: "ones" },
+      { name: `${p}.self_attn.q_norm.weight`, shape: [s.headDim], init: "ones" },
+    ]
+    : [
+      { name: `${p}.self_attn.k_proj.bias`, shape: [kv], init: "random" },
+      { name: `${p}.self_attn.q_proj.bias`, shape: [q], init: "random" },
+      { name: `${p}.self_attn.v_proj.bias`, shape: [kv], init: "random" },
+    ];
+  const specs: TensorSpec[] = [
+    ...attention,
     { name: `${p}.input_layernorm.weight`, shape: [s.hidden], init: "ones" },
     { name: `${p}.mlp.down_proj.weight`, shape: [s.hidden, s.intermediate], init: "random" },
     { name: `${p}.mlp.gate_proj.weight`, shape: [s.intermediate, s.hidden], init: "random" },
     { name: `${p}.mlp.up_proj.weight`, shape: [s.intermediate, s.hidden], init: "random" },
     { name: `${p}.post_attention_layernorm.weight`, shape: [s.hidden], init: "ones" },
-    { name: `${p}.self_attn.k_proj.bias`, shape: [kv], init: "random" },
     { name: `${p}.self_attn.k_proj.weight`, shape: [kv, s.hidden], init: "random" },
     { name: `${p}.self_attn.o_proj.weight`, shape: [s.hidden, q], init: "random" },
-    { name: `${p}.self_attn.q_proj.bias`, shape: [q], init: "random" },
     { name: `${p}.self_attn.q_proj.weight`, shape: [q, s.hidden], init: "random" },
-    { name: `${p}.self_attn.v_proj.bias`, shape: [kv], init: "random" },
     { name: `${p}.self_attn.v_proj.weight`, shape: [kv, s.hidden], init: "random" },
   ];
+  return specs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)); // name order, as the checkpoint files hold them
 }
 
 /** The tensors outside the layers (tied embeddings: no lm_head.weight). */

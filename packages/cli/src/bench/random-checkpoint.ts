@@ -10,7 +10,7 @@ import * as path from "node:path";
 import * as mx from "@tiny-llm/array";
 import { writeQwenTokenizer, writeSafetensors } from "@tiny-llm/loader";
 
-import { globalTensors, layerTensors, shapesOf, type QWEN2_0_5B_CONFIG, type TensorSpec } from "./qwen2-shapes";
+import { globalTensors, layerTensors, shapesOf, type ShapesConfig, type TensorSpec } from "./qwen2-shapes";
 
 function makeTensor(spec: TensorSpec, seed: number): mx.array {
   if (spec.init === "ones") return mx.ones(spec.shape, "bfloat16");
@@ -22,7 +22,7 @@ function makeTensor(spec: TensorSpec, seed: number): mx.array {
 }
 
 /** Writes config.json, the tokenizer and random bf16 weights for `config` into `dir` (which must exist). */
-export function writeRandomCheckpoint(dir: string, config: typeof QWEN2_0_5B_CONFIG): void {
+export function writeRandomCheckpoint(dir: string, config: ShapesConfig): void {
   const s = shapesOf(config);
   const shards: TensorSpec[][] = [globalTensors(s), ...Array.from({ length: s.layers }, (_, i) => layerTensors(s, i))];
   const n = String(shards.length).padStart(5, "0");
@@ -54,7 +54,7 @@ export class SharedRandomCheckpoint {
   private folder: string | null = null;
 
   constructor(
-    private readonly config: typeof QWEN2_0_5B_CONFIG,
+    private readonly config: ShapesConfig,
     private readonly label: string,
   ) {}
 
