@@ -11,11 +11,14 @@ function editDistance(a, b) {
   return prev[b.length];
 }
 
-/** What -k could have meant in a test's full name: its day, its task, its id and the words of its id. */
+/**
+ * What -k could have meant in a test's full name: its day (or the named chapter beside
+ * the days, such as week_2_qwen3), its task, its id and the words of its id.
+ */
 function candidates(fullName) {
   const out = [];
   for (const id of fullName.match(/week_\w+/g) ?? []) {
-    const m = /^(week_\d+_day_\d+)(_task_\d+)?/.exec(id);
+    const m = /^(week_\d+_(?:day_\d+|[a-z][a-z0-9]*))(_task_\d+)?/.exec(id);
     if (m) out.push(m[1], m[1] + (m[2] ?? ""));
     out.push(id, ...id.split("_").filter((w) => /^[a-z]{3,}$/i.test(w)));
   }

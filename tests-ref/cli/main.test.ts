@@ -326,7 +326,7 @@ for (const c of qwen3Cases) {
 
 test("cli_main_qwen3_on_week_1_says_to_use_week_2", () => {
   const line = oneLineError(main(["--solution", "week1_ref", "--model", TINY_QWEN3_DIR, "--max-tokens", "2"]), 2);
-  expect(line).toBe(`main: ${TINY_QWEN3_DIR} is a Qwen3 checkpoint, which week 2's Qwen3ModelWeek2 runs (book: week2-06-qwen3.md), not week 1's Qwen2 model; use --week 2 (or --solution week2_ref)`);
+  expect(line).toBe(`main: ${TINY_QWEN3_DIR} is a Qwen3 checkpoint, which week 2's Qwen3ModelWeek2 runs (book: week2-qwen3.md), not week 1's Qwen2 model; use --week 2 (or --solution week2_ref)`);
 });
 
 test("cli_main_no_think_on_a_qwen2_template_says_it_changes_nothing", () => {

@@ -15,7 +15,7 @@ export interface Week2 extends Week1 {
   quantizedLinear: typeof Ref.quantizedLinear;
   // Day 4: flash attention (the kernel, in tiny-llm-ext).
   flashAttention: typeof Ref.flashAttention;
-  // Day 6: from Qwen2 to Qwen3 (per-head query/key RMSNorm, head_dim of its own).
+  // Beside the days, Qwen3: from Qwen2 to Qwen3 (per-head query/key RMSNorm, head_dim of its own).
   Qwen3MultiHeadAttention: CourseClass<typeof Ref.Qwen3MultiHeadAttention, "forward">;
   Qwen3ModelWeek2: CourseClass<typeof Ref.Qwen3ModelWeek2, "makeCache" | "forward">;
 }

@@ -39,7 +39,7 @@ export interface Qwen3AttentionWeights {
  *
  *   x: N x L x E  ->  N x L x E
  *
- * Week 2, day 6, task 1 (book: week2-06-qwen3.md).
+ * Week 2, Qwen3, task 1 (book: week2-qwen3.md).
  */
 export class Qwen3MultiHeadAttention {
   private readonly qNorm: RMSNorm;

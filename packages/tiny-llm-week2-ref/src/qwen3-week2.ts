@@ -13,7 +13,7 @@ import { Qwen2ModelWeek2, readWeight, type AttentionWeights } from "./qwen2-week
  *
  *   inputs: N x L token ids (int32), offset = tokens already in the cache  ->  N x L x V logits
  *
- * Week 2, day 6, task 2 (book: week2-06-qwen3.md).
+ * Week 2, Qwen3, task 2 (book: week2-qwen3.md).
  */
 export class Qwen3ModelWeek2 extends Qwen2ModelWeek2 {
   protected override modelType(): ModelType {

@@ -26,7 +26,7 @@ export { quantizedLinear } from "./quantized-linear";
 export { Qwen2ModelWeek2 } from "./qwen2-week2";
 export { simpleGenerateWithKvCache } from "./generate-with-kv-cache";
 export type { CachedCausalLM } from "./generate-with-kv-cache";
-// Week 2, day 6: from Qwen2 to Qwen3.
+// Week 2, beside the days: from Qwen2 to Qwen3.
 export { Qwen3MultiHeadAttention } from "./qwen3-attention";
 export type { Qwen3AttentionOptions, Qwen3AttentionWeights } from "./qwen3-attention";
 export { Qwen3ModelWeek2 } from "./qwen3-week2";

@@ -29,6 +29,9 @@ export interface Qwen3AttentionWeights {
   wQNorm: mx.array; wKNorm: mx.array;
 }
 
+const TASK = ["week_2_qwen3_task_1"];
+const CHAPTER = "week2-qwen3.md";
+
 /**
  * Qwen3's attention: project x to H_q query heads and H_kv key/value heads of size D
  * (no biases), RMSNorm each query and key head over its D values, rotate them with
@@ -37,7 +40,7 @@ export interface Qwen3AttentionWeights {
  *
  *   x: N x L x E  ->  N x L x E
  *
- * Week 2, day 6, task 1 (book: week2-06-qwen3.md).
+ * Week 2, Qwen3, task 1 (book: week2-qwen3.md).
  */
 export class Qwen3MultiHeadAttention {
   constructor(
@@ -46,6 +49,6 @@ export class Qwen3MultiHeadAttention {
   ) {}
 
   forward(x: mx.array, mask: mx.array | "causal" = "causal"): mx.array {
-    throw new NotImplementedError("Qwen3MultiHeadAttention.forward", ["week_2_day_6_task_1"], "week2-06-qwen3.md");
+    throw new NotImplementedError("Qwen3MultiHeadAttention.forward", TASK, CHAPTER);
   }
 }

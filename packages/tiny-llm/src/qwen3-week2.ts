@@ -8,8 +8,8 @@ import type { TinyKvCache } from "./kv-cache";
 import { NotImplementedError } from "./not-implemented";
 import type { ForwardOptions } from "./qwen2-week1";
 
-const TASK = ["week_2_day_6_task_2"];
-const CHAPTER = "week2-06-qwen3.md";
+const TASK = ["week_2_qwen3_task_2"];
+const CHAPTER = "week2-qwen3.md";
 
 /**
  * Qwen3 with a KV cache, as Qwen2ModelWeek2 runs Qwen2: `forward` runs only the tokens
@@ -18,7 +18,7 @@ const CHAPTER = "week2-06-qwen3.md";
  *
  *   inputs: N x L token ids (int32), offset = tokens already in the cache  ->  N x L x V logits
  *
- * Week 2, day 6, task 2 (book: week2-06-qwen3.md).
+ * Week 2, Qwen3, task 2 (book: week2-qwen3.md).
  */
 export class Qwen3ModelWeek2 {
   constructor(model: LoadedModel) {

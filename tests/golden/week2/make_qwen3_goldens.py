@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Golden values for "From Qwen2 to Qwen3" (week 2, day 6): the tiny Qwen3, from transformers.
+"""Golden values for "From Qwen2 to Qwen3" (week 2, Qwen3; book: week2-qwen3.md): the tiny Qwen3, from transformers.
 
 Run where torch and transformers (>= 4.51, which has Qwen3) are installed, on the folders
 that `pnpm install` generated (packages/tiny-model/src/qwen3-config.ts):

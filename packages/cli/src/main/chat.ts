@@ -90,7 +90,7 @@ function report(r: GenerateResult, limit: TokenLimit, io: Io): void {
 function generatorOf(solution: Solution, week: number, loaded: LoadedModel): (prompt: string, opts: GenerateOptions) => GenerateResult {
   const qwen3 = loaded.config.modelType === "qwen3";
   if (week === 1 && qwen3) {
-    throw new MainError(`${loaded.path} is a Qwen3 checkpoint, which week 2's Qwen3ModelWeek2 runs (book: week2-06-qwen3.md), not week 1's Qwen2 model; use --week 2 (or --solution week2_ref)`, 2);
+    throw new MainError(`${loaded.path} is a Qwen3 checkpoint, which week 2's Qwen3ModelWeek2 runs (book: week2-qwen3.md), not week 1's Qwen2 model; use --week 2 (or --solution week2_ref)`, 2);
   }
   if (week === 1) {
     const model = new solution.Qwen2ModelWeek1(loaded);

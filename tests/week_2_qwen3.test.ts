@@ -1,9 +1,10 @@
-// Week 2, day 6: from Qwen2 to Qwen3. Qwen3's attention with a per-head RMSNorm of
+// Week 2, Qwen3: from Qwen2 to Qwen3. Qwen3's attention with a per-head RMSNorm of
 // queries and keys and a head size of its own (task 1), and the Qwen3 model with the KV
 // cache (task 2), on the tiny Qwen3 (packages/tiny-model: E = 32, H_q = 4, H_kv = 2,
 // D = 16) in four forms: bf16, 4-bit, untied bf16, untied 8-bit.
-// Book: week2-06-qwen3.md. Golden values: tests/golden/week2/make_qwen3_goldens.py
-// (transformers' Qwen3ForCausalLM).
+// Book: week2-qwen3.md. Golden values: tests/golden/week2/make_qwen3_goldens.py
+// (transformers' Qwen3ForCausalLM). Not a numbered day: it stands beside week 2's days,
+// so its ids are week_2_qwen3_task_<t>_<what> (`pnpm test -k qwen3`).
 import * as mx from "@tiny-llm/array";
 import type { LoadedModel } from "@tiny-llm/loader";
 import { expectClose } from "./helpers/compare";
@@ -40,7 +41,7 @@ function attentionOf(model: LoadedModel, i: number) {
 }
 
 for (const c of g.cases.filter((c) => c.op === "qwen3_attention")) {
-  test(`week_2_day_6_task_1_${c.id}`, () => {
+  test(`week_2_qwen3_task_1_${c.id}`, () => {
     const model = loaded(c);
     // The tiny Qwen3's heads are wider than E / H_q: D comes from head_dim.
     expect(model.config.headDim * model.config.numAttentionHeads).not.toBe(model.config.hiddenSize);
@@ -51,7 +52,7 @@ for (const c of g.cases.filter((c) => c.op === "qwen3_attention")) {
 
 describeAgainstReference("week2_ref", (ref) => {
   // Random weights, a batch of 2 and an explicit mask, with D = 24 in E = 40 over 5 heads.
-  test("week_2_day_6_task_1_qwen3_attention_batch_and_mask_match_reference", () => {
+  test("week_2_qwen3_task_1_qwen3_attention_batch_and_mask_match_reference", () => {
     const [E, Hq, Hkv, D, L] = [40, 6, 2, 24, 7];
     const options = { hiddenSize: E, numAttentionHeads: Hq, numKeyValueHeads: Hkv, headDim: D, rmsNormEps: 1e-6, maxPositionEmbeddings: 64, ropeTheta: 10000 };
     const weights = {
@@ -70,7 +71,7 @@ describeAgainstReference("week2_ref", (ref) => {
 
 // ------------------------------------------------------------------ task 2: the model
 for (const c of g.cases.filter((c) => c.op === "qwen3_logits")) {
-  test(`week_2_day_6_task_2_${c.id}`, () => {
+  test(`week_2_qwen3_task_2_${c.id}`, () => {
     const model = new sol.Qwen3ModelWeek2(loaded(c));
     const logits = model.forward(mx.array([ints(c.inputs[0])], "int32"), 0, model.makeCache(), { lastOnly: true }); // 1 x 1 x V
     const row = logits.reshape(-1); // V
@@ -82,7 +83,7 @@ for (const c of g.cases.filter((c) => c.op === "qwen3_logits")) {
 // Greedy decoding with the cache: the prompt in one call, then one call per token, each
 // fed transformers' previous token; every call's argmax is transformers' next token.
 for (const c of g.cases.filter((c) => c.op === "qwen3_greedy")) {
-  test(`week_2_day_6_task_2_${c.id}`, () => {
+  test(`week_2_qwen3_task_2_${c.id}`, () => {
     const model = new sol.Qwen3ModelWeek2(loaded(c));
     const cache = model.makeCache();
     const [ids, expected] = [ints(c.inputs[0]), ints(c.outputs[0])];
