@@ -22,6 +22,13 @@
 //       not follow the naming is an error: --ref could not tell which reference owns it.
 //       Positional jest arguments (path patterns) narrow every group.
 //
+//   pnpm test-arm64 [-k EXPR] [jest args...]        (= node scripts/test.mjs --arm64)
+//       Builds the native packages for arm64 with clang (Apple Silicon's compiler) into
+//       native/build-arm64/ and runs the native suites (tests-ref/array, tests-ref/kernels,
+//       tests/week_2_day_2 and _4 against week2_ref) with an arm64 Node under qemu-user:
+//       scripts/arm64.mjs says what it needs. `--ref --arm64` (CI) runs these groups after
+//       the --ref ones, in the same summary. A failed arm64 build counts as one failure.
+//
 //   -k EXPR     pytest-like selection by test name: words joined by `and`, `or`, `not`
 //               and parentheses; a word matches when the test's full name (describe
 //               titles + test title, joined by spaces) contains it, ignoring case.
@@ -41,7 +48,7 @@
 //   so a broken file never reads as "0 failed". The exit code is jest's (the first
 //   non-zero one under --ref); 2 for a bad command line or a -k that selects nothing.
 
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -49,6 +56,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import keyword from "./keyword.cjs";
 import { explainEmptySelection } from "./closest.mjs";
+import { Arm64Error, arm64Groups, prepareArm64 } from "./arm64.mjs";
 
 const { keywordToRegex, KeywordError } = keyword;
 
@@ -74,12 +82,15 @@ function newestReference() {
 }
 
 const USAGE = `usage: pnpm test [-k EXPR] [--solution ${SOLUTIONS.join("|")}] [--dry-run] [jest args...]
-       pnpm test-ref [-k EXPR] [--dry-run] [jest args...]
+       pnpm test-ref [-k EXPR] [--arm64] [--dry-run] [jest args...]
+       pnpm test-arm64 [-k EXPR] [--dry-run] [jest args...]
 
   -k EXPR         select tests by name: words with and / or / not / ( ),
                   e.g. -k week_1_day_2   -k "week_1 and not task_2"
   --solution NAME the solution the course suites run against (default ${DEFAULT_SOLUTION})
   --ref           every course suite against its week's reference, then tests-ref/
+  --arm64         the native suites again, built for arm64 with clang, run under qemu
+                  (needs clang, g++-aarch64-linux-gnu, qemu-user-static; see scripts/arm64.mjs)
   --dry-run       print the jest command(s) without running them
   anything else goes to jest (e.g. --verbose, --bail, a path pattern)
 pnpm test looks under tests/ only; tests-ref/ runs with --ref.
@@ -109,7 +120,7 @@ function flagName(arg) {
 }
 
 export function parseArgs(argv) {
-  const opts = { k: null, solution: null, ref: false, dryRun: false, help: false, jestArgs: [] };
+  const opts = { k: null, solution: null, ref: false, arm64: false, dryRun: false, help: false, jestArgs: [] };
   // pnpm may hand a literal `--` through (`pnpm test -- -k x`); it means nothing here.
   const args = argv.filter((a) => a !== "--");
   const valueOf = (i, name) => {
@@ -129,6 +140,8 @@ export function parseArgs(argv) {
       [opts.solution, i] = valueOf(i, "--solution");
     } else if (arg === "--ref") {
       opts.ref = true;
+    } else if (arg === "--arm64") {
+      opts.arm64 = true;
     } else if (arg === "--dry-run") {
       opts.dryRun = true;
     } else if (arg === "-h" || arg === "--help") {
@@ -152,12 +165,15 @@ export function parseArgs(argv) {
         "To run the course suites against one reference, use `pnpm test --solution <name>`.",
     );
   }
+  if (opts.arm64 && opts.solution !== null) {
+    throw new UsageError("--arm64 runs the native suites against the references; it takes no --solution");
+  }
   const nameFlag = opts.jestArgs.map(flagName).find((n) => TEST_NAME_FLAGS.includes(n));
   if (opts.k !== null && nameFlag) {
     throw new UsageError(`-k and ${nameFlag} both select by test name; use one of them`);
   }
   const watchFlag = opts.jestArgs.map(flagName).find((n) => WATCH_FLAGS.includes(n));
-  if (opts.ref && watchFlag) {
+  if ((opts.ref || opts.arm64) && watchFlag) {
     throw new UsageError(`--ref runs jest several times in a row and cannot ${watchFlag}; use \`pnpm test ${watchFlag}\``);
   }
   opts.watch = Boolean(watchFlag);
@@ -179,8 +195,19 @@ function listTests(dir) {
     .sort();
 }
 
-/** The jest runs of one invocation: [{ label, solution, testMatch }]. */
+/**
+ * The jest runs of one invocation: [{ label, solution, testMatch, arm64?, testPathIgnorePatterns? }]:
+ * the --ref groups or the course suites, then the arm64 ones (--arm64).
+ */
 export function planGroups(opts) {
+  const own = opts.ref || !opts.arm64 ? planX86Groups(opts) : [];
+  if (!opts.arm64) return own;
+  const refs = { newest: newestReference(), week2: referenceOfWeek(2) };
+  if (!refs.week2) throw new UsageError("--arm64 runs week 2's kernel suites, but no week 2 reference is in this checkout");
+  return [...own, ...arm64Groups(refs).map((g) => ({ ...g, arm64: true }))];
+}
+
+function planX86Groups(opts) {
   if (!opts.ref) {
     if (listTests(COURSE_DIR).length === 0) return [];
     // A reference covers the weeks up to its own; the workbook covers them all.
@@ -236,11 +263,15 @@ function jestArgsFor(group, opts, resultsFile) {
   // `--x=value` forms throughout, so that no array option can swallow a neighbour.
   for (const glob of group.testMatch) args.push(`--testMatch=${glob}`);
   if (opts.k !== null) args.push(`--testNamePattern=${keywordToRegex(opts.k)}`);
-  if (opts.ref) args.push("--passWithNoTests"); // a -k or a path pattern may empty one group
+  if (opts.ref || opts.arm64) args.push("--passWithNoTests"); // a -k or a path pattern may empty one group
+  for (const p of group.testPathIgnorePatterns ?? []) args.push(`--testPathIgnorePatterns=${p}`);
+  // Under qemu the arm64 Node cannot start jest's worker processes (they would be arm64
+  // programs that only qemu runs), so one process runs every file.
+  if (group.arm64) args.push("--runInBand");
   if (resultsFile && !opts.watch) {
     // The caller's own --reporters replace ours for display; the results file is always written.
     if (!opts.jestArgs.some((a) => flagName(a) === "--reporters")) {
-      args.push(`--reporters=${opts.ref ? "default" : path.join(REPORTERS, "compact-reporter.cjs")}`);
+      args.push(`--reporters=${opts.ref || opts.arm64 ? "default" : path.join(REPORTERS, "compact-reporter.cjs")}`);
     }
     args.push(`--reporters=${path.join(REPORTERS, "results-reporter.cjs")}`);
   }
@@ -248,7 +279,8 @@ function jestArgsFor(group, opts, resultsFile) {
 }
 
 function describeCommand(group, args) {
-  return `TINY_LLM_SOLUTION=${group.solution} jest ${args.map(shellQuote).join(" ")}`;
+  const runner = group.arm64 ? "TINY_LLM_NATIVE_BUILD=arm64 qemu-aarch64-static <arm64 node> " : "";
+  return `TINY_LLM_SOLUTION=${group.solution} ${runner}jest ${args.map(shellQuote).join(" ")}`;
 }
 
 function resolveJest() {
@@ -299,7 +331,7 @@ function describeSkipped(skipped, solutions) {
   return `skipped: ${parts.join("; ")}`;
 }
 
-function main(argv) {
+async function main(argv) {
   const opts = parseArgs(argv);
   if (opts.help) {
     console.log(USAGE);
@@ -329,38 +361,70 @@ function main(argv) {
   }
 
   const jest = resolveJest();
-  for (const solution of new Set(groups.map((g) => g.solution))) buildKernels(solution);
+  for (const solution of new Set(groups.filter((g) => !g.arm64).map((g) => g.solution))) buildKernels(solution);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-test-"));
   const total = { passed: 0, failed: 0, skipped: 0, deselected: 0, total: 0 };
   const skipped = [];
   const names = [];
   let exitCode = 0;
-  try {
-    groups.forEach((group, i) => {
-      const resultsFile = path.join(tmp, `results-${i}.json`);
-      const args = jestArgsFor(group, opts, resultsFile);
-      if (verbose) console.error(`[test.mjs] ${group.label}: ${describeCommand(group, args)}`);
-      const run = spawnSync(process.execPath, [jest, ...args], {
-        cwd: ROOT,
-        stdio: "inherit",
-        env: { ...process.env, TINY_LLM_SOLUTION: group.solution, TINY_LLM_RESULTS_FILE: resultsFile },
-      });
-      const code = run.status ?? 1; // killed by a signal: a failure
-      if (exitCode === 0 && code !== 0) exitCode = code;
-      if (opts.watch) return;
-      const results = readResults(resultsFile, kRegex);
-      if (results === null) {
-        if (code !== 0) total.failed++; // jest stopped before running anything
-        return;
-      }
-      for (const key of Object.keys(total)) total[key] += results.counts[key];
-      skipped.push(...results.skipped);
-      names.push(...results.names);
+  // How the arm64 groups run (qemu and the arm64 Node), once their build is done.
+  let arm64 = null;
+  const tally = (resultsFile, code) => {
+    if (exitCode === 0 && code !== 0) exitCode = code;
+    if (opts.watch) return;
+    const results = readResults(resultsFile, kRegex);
+    if (results === null) {
+      if (code !== 0) total.failed++; // jest stopped before running anything
+      return;
+    }
+    for (const key of Object.keys(total)) total[key] += results.counts[key];
+    skipped.push(...results.skipped);
+    names.push(...results.names);
+  };
+  const start = (group, i, runner, output) => {
+    const resultsFile = path.join(tmp, `results-${i}.json`);
+    const args = jestArgsFor(group, opts, resultsFile);
+    if (verbose) console.error(`[test.mjs] ${group.label}: ${describeCommand(group, args)}`);
+    const env = { ...process.env, ...runner.env, TINY_LLM_SOLUTION: group.solution, TINY_LLM_RESULTS_FILE: resultsFile };
+    const child = spawn(runner.command, [...runner.args, jest, ...args], { cwd: ROOT, stdio: output ? ["ignore", output, output] : "inherit", env });
+    // Killed by a signal (or not started): a failure.
+    return new Promise((resolve) => {
+      child.on("error", () => resolve({ resultsFile, code: 1 }));
+      child.on("close", (code) => resolve({ resultsFile, code: code ?? 1 }));
     });
+  };
+  try {
+    const host = { command: process.execPath, args: [], env: {} };
+    for (const [i, group] of groups.entries()) {
+      if (group.arm64) continue;
+      const { resultsFile, code } = await start(group, i, host, null);
+      tally(resultsFile, code);
+    }
+    if (groups.some((g) => g.arm64)) {
+      arm64 = arm64Runner();
+      if (arm64.error) {
+        if (exitCode === 0) exitCode = 1;
+      } else {
+        // Side by side, one thread each (see scripts/arm64.mjs); each group's report is
+        // printed whole when it ends, so that the two do not interleave.
+        const runs = groups.map((group, i) => {
+          if (!group.arm64) return null;
+          const log = path.join(tmp, `output-${i}.log`);
+          const fd = fs.openSync(log, "w");
+          return start(group, i, arm64, fd).then((run) => {
+            fs.closeSync(fd);
+            process.stderr.write(`# ${group.label}\n${fs.readFileSync(log, "utf8")}`);
+            return run;
+          });
+        });
+        for (const run of await Promise.all(runs.filter((r) => r !== null))) tally(run.resultsFile, run.code);
+      }
+    }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   if (opts.watch) return exitCode;
+  if (arm64?.error) total.failed++; // the arm64 build (or its tools) failed: no arm64 test ran
 
   if (opts.k !== null && total.total > 0 && total.passed + total.failed + total.skipped === 0) {
     // Every test was deselected: a mistyped keyword must not read as success.
@@ -370,7 +434,7 @@ function main(argv) {
   }
   // --ref passes --passWithNoTests to each group; nothing at all is still a failure,
   // unless the caller asked for --passWithNoTests themselves.
-  if (opts.ref && total.total === 0 && total.failed === 0 && !opts.jestArgs.includes("--passWithNoTests")) {
+  if ((opts.ref || opts.arm64) && total.total === 0 && total.failed === 0 && !opts.jestArgs.includes("--passWithNoTests")) {
     console.error("No tests found in any group (check -k and path patterns).");
     if (exitCode === 0) exitCode = 1;
   }
@@ -380,6 +444,17 @@ function main(argv) {
   if (total.deselected > 0) line += `, ${total.deselected} deselected`;
   console.log(line);
   return exitCode;
+}
+
+/** Builds the arm64 addons (scripts/arm64.mjs); returns how to run the arm64 Node, or { error }. */
+function arm64Runner() {
+  try {
+    return prepareArm64(ROOT);
+  } catch (err) {
+    if (!(err instanceof Arm64Error)) throw err;
+    console.error(`test: arm64: ${err.message}`);
+    return { error: err.message };
+  }
 }
 
 /**
@@ -398,7 +473,7 @@ function buildKernels(solution) {
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
   try {
-    process.exitCode = main(process.argv.slice(2));
+    process.exitCode = await main(process.argv.slice(2));
   } catch (err) {
     if (!(err instanceof UsageError || err instanceof KeywordError)) throw err;
     console.error(`test: ${err.message} (pnpm test --help lists the options)`);

@@ -70,3 +70,36 @@ test("course_test_driver_says_what_the_skipped_tests_are", () => {
     expect.stringMatching(/^0 passed, 0 failed, 1 skipped, \d+ deselected$/),
   ]);
 });
+
+test("course_test_driver_arm64_takes_no_solution", () => {
+  const r = driver(["--arm64", "--solution", "week1_ref"]);
+  expect(r.status).toBe(2);
+  expect(r.out).toEqual([]);
+  expect(r.err).toEqual(["test: --arm64 runs the native suites against the references; it takes no --solution (pnpm test --help lists the options)"]);
+});
+
+test("course_test_driver_arm64_runs_the_native_suites_after_the_ref_groups", () => {
+  const r = driver(["--ref", "--arm64", "--dry-run"]);
+  expect(r.status).toBe(0);
+  const labels = r.out.filter((l) => l.startsWith("# "));
+  expect(labels.slice(-2)).toEqual(["# arm64: tests-ref array and kernels", "# arm64: tests week 2 days 2 and 4 (quantized matmul, flash attention)"]);
+  expect(labels[0]).toBe("# tests week 1");
+  const arm = r.out.filter((l) => l.includes("qemu-aarch64-static"));
+  expect(arm).toHaveLength(2);
+  for (const l of arm) expect(l).toMatch(/TINY_LLM_SOLUTION=week2_ref .*--runInBand/);
+});
+
+test("course_test_driver_arm64_without_its_tools_is_a_counted_failure", () => {
+  // No clang or qemu on this PATH: the stage cannot build, which is a failure, not a skip.
+  const empty = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-path-"));
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: empty };
+    delete env.TINY_LLM_SOLUTION;
+    const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "test.mjs"), "--arm64"], { cwd: ROOT, env, encoding: "utf8", timeout: 60_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/test: arm64: the arm64 stage needs clang, g\+\+-aarch64-linux-gnu, qemu-user-static .*apt-get install -y clang g\+\+-aarch64-linux-gnu qemu-user-static/);
+    expect(r.stdout.trim().split("\n").pop()).toBe("0 passed, 1 failed");
+  } finally {
+    fs.rmSync(empty, { recursive: true, force: true });
+  }
+});

@@ -1,7 +1,9 @@
 // The kernels' SIMD paths that this machine may not be able to run must at least
 // compile (the quantized matmul kernels and flash attention): AVX-512 (F, BW, VNNI, BF16: the Zen 5 machines) with g++, and
 // NEON with dot-product (arm64 Macs) with clang or an aarch64 cross g++ when one is
-// installed. Each build must also select the path it targets (TL_QMM_SIMD).
+// installed. Each build must also select the path it targets (TL_QMM_SIMD, and on arm64
+// TL_QMM_DOT: the dot-product decode kernel where the target has SDOT). The arm64 build
+// itself runs under qemu in `pnpm test-arm64`.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -31,11 +33,15 @@ function compileAll(compiler: string, flags: string[]): string {
       const r = spawnSync(compiler, [...COMMON, ...flags, "-c", path.join(SRC, file), "-o", path.join(out, `${file}.o`)], { encoding: "utf8" });
       if (r.status !== 0) throw new Error(`${compiler} ${flags.join(" ")} ${file}:\n${r.stderr}`);
     }
-    const pp = spawnSync(compiler, [...COMMON, ...flags, "-dM", "-E", "-x", "c++", path.join(SRC, "qmm_simd.h")], { encoding: "utf8" });
-    return /#define TL_QMM_SIMD "(\w+)"/.exec(pp.stdout)?.[1] ?? "none";
+    return /#define TL_QMM_SIMD "(\w+)"/.exec(macros(compiler, flags, "qmm_simd.h"))?.[1] ?? "none";
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }
+}
+
+/** The macros `header` defines when compiled with `flags`. */
+function macros(compiler: string, flags: string[], header: string): string {
+  return spawnSync(compiler, [...COMMON, ...flags, "-dM", "-E", "-x", "c++", path.join(SRC, header)], { encoding: "utf8" }).stdout;
 }
 
 test("x86 AVX-512 (Zen 5 features) compiles with g++ and selects the avx512 path", () => {
@@ -57,6 +63,16 @@ const armFlags = armCompiler === "clang++" ? ["--target=aarch64-linux-gnu", "-ma
   `arm64 NEON + dot-product compiles and selects the neon path (${armCompiler ?? "skipped: no clang++ or aarch64-linux-gnu-g++ installed"})`,
   () => {
     expect(compileAll(armCompiler!, armFlags)).toBe("neon");
+    expect(macros(armCompiler!, armFlags, "qmm_decode_dot.h")).toMatch(/#define TL_QMM_DOT 1/);
+  },
+  120_000,
+);
+(armCompiler ? test : test.skip)(
+  `arm64 NEON without dot-product compiles and keeps the float decode path (${armCompiler ?? "skipped: no clang++ or aarch64-linux-gnu-g++ installed"})`,
+  () => {
+    const flags = [...armFlags.filter((f) => !f.startsWith("-march")), "-march=armv8-a"];
+    expect(compileAll(armCompiler!, flags)).toBe("neon");
+    expect(macros(armCompiler!, flags, "qmm_decode_dot.h")).not.toMatch(/TL_QMM_DOT/);
   },
   120_000,
 );

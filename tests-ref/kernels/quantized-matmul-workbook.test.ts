@@ -8,8 +8,12 @@ import { quantizedMatmul } from "@tiny-llm/tiny-llm-ext";
 
 const PACKAGE = path.join(__dirname, "..", "..", "packages", "tiny-llm-ext");
 
+// The Node that runs build scripts: this one, or under the arm64 stage's qemu (which
+// cannot start another arm64 program) the host's, as scripts/arm64.mjs sets it.
+const BUILD_NODE = process.env.TINY_LLM_BUILD_NODE ?? process.execPath;
+
 test("tiny-llm-ext builds (incrementally: a no-op when nothing changed)", () => {
-  const run = spawnSync(process.execPath, [path.join(PACKAGE, "scripts", "build-native.js"), "--if-changed"], { cwd: PACKAGE, encoding: "utf8" });
+  const run = spawnSync(BUILD_NODE, [path.join(PACKAGE, "scripts", "build-native.js"), "--if-changed"], { cwd: PACKAGE, encoding: "utf8" });
   expect(run.stderr).not.toMatch(/error/i);
   expect(run.status).toBe(0);
 });

@@ -1,4 +1,7 @@
 {
+  "variables": {
+    "native_dir%": "."
+  },
   "targets": [
     {
       "target_name": "tiny_llm_array",
@@ -27,12 +30,13 @@
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-O2"],
-      "cflags_cc": ["<!@(node -p \"require('./extension.js').cflags_cc.join(' ')\")"],
+      "cflags_cc": ["<!@(node -p \"require('<(native_dir)/extension.js').cflags_cc.join(' ')\")"],
       "ldflags": ["-pthread"],
       "xcode_settings": {
-        "GCC_ENABLE_CPP_EXCEPTIONS": "NO",
+        "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
-        "OTHER_CPLUSPLUSFLAGS": ["<!@(node -p \"require('./extension.js').xcode_cflags.join(' ')\")"]
+        "MACOSX_DEPLOYMENT_TARGET": "10.15",
+        "OTHER_CPLUSPLUSFLAGS": ["<!@(node -p \"require('<(native_dir)/extension.js').xcode_cflags.join(' ')\")"]
       }
     }
   ]

@@ -25,6 +25,7 @@ export { sort, argsort, topk } from "./ops/sort";
 export * as random from "./random";
 export { DtypeCode, UnaryOp, BinaryOp, ReduceOp, ScanOp } from "./backend/codes";
 export { runKernel, loadNativeExtension } from "./extension";
+export { addonFile } from "./addon-file";
 export type { CustomKernel, KernelArray, KernelImpl, OutputSpec } from "./extension";
 
 /** `mx.array` is also the type of arrays, as in MLX (`x: mx.array`). */

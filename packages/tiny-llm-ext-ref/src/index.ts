@@ -2,10 +2,12 @@
 // added to @tiny-llm/array through its custom-kernel API (mx.runKernel).
 import * as path from "path";
 
+import { addonFile } from "@tiny-llm/array";
+
 import { bindKernels } from "./bind-kernels";
 
 export const { quantizedMatmul, flashAttention } = bindKernels(
-  path.join(__dirname, "..", "native", "build", "Release", "tiny_llm_ext_ref.node"),
+  addonFile(path.join(__dirname, "..", "native"), "tiny_llm_ext_ref"),
   "@tiny-llm/tiny-llm-ext-ref",
 );
 export type { QuantizedWeights } from "./quantized-matmul";

@@ -5,10 +5,12 @@
 // Edit the C++ and run `pnpm test -k week_2_day_2`: the test command rebuilds it first.
 import * as path from "path";
 
+import { addonFile } from "@tiny-llm/array";
+
 import { bindKernels } from "@tiny-llm/tiny-llm-ext-ref";
 
 export const { quantizedMatmul, flashAttention } = bindKernels(
-  path.join(__dirname, "..", "native", "build", "Release", "tiny_llm_ext.node"),
+  addonFile(path.join(__dirname, "..", "native"), "tiny_llm_ext"),
   "@tiny-llm/tiny-llm-ext",
 );
 export type { QuantizedWeights, FlashAttentionOptions } from "@tiny-llm/tiny-llm-ext-ref";

@@ -77,8 +77,8 @@ void apply_f32(int op, const float *a, const float *b, float *y, int64_t n) {
     case LE: zip(a, b, y, n, [](float x, float z) { return x <= z ? 1.0f : 0.0f; }); break;
     case GT: zip(a, b, y, n, [](float x, float z) { return x > z ? 1.0f : 0.0f; }); break;
     case GE: zip(a, b, y, n, [](float x, float z) { return x >= z ? 1.0f : 0.0f; }); break;
-    case LAND: zip(a, b, y, n, [](float x, float z) { return (x != 0.0f) & (z != 0.0f) ? 1.0f : 0.0f; }); break;
-    case LOR: zip(a, b, y, n, [](float x, float z) { return (x != 0.0f) | (z != 0.0f) ? 1.0f : 0.0f; }); break;
+    case LAND: zip(a, b, y, n, [](float x, float z) { return ((x != 0.0f) & (z != 0.0f)) ? 1.0f : 0.0f; }); break;
+    case LOR: zip(a, b, y, n, [](float x, float z) { return ((x != 0.0f) | (z != 0.0f)) ? 1.0f : 0.0f; }); break;
     case FLOORDIV: zip(a, b, y, n, float_floordiv); break;
     case REM: zip(a, b, y, n, float_rem); break;
   }

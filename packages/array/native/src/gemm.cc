@@ -140,6 +140,15 @@ void pack_b(const MatRef &B, int64_t pc, int64_t kc, int64_t jc, int64_t nc, flo
           simd::store_transposed8(d + k * NR + h * 8, NR, r0, r1, r2, r3, r4, r5, r6, r7);
         }
       }
+#elif defined(TL_SIMD_NEON)
+      for (; k + 8 <= kc; k += 8) {
+        for (int h = 0; h < 2; ++h) {
+          const int64_t base = B.off + (col0 + h * 8) * B.cs + pc + k;
+          v8sf r[8];
+          for (int t = 0; t < 8; ++t) r[t] = simd::load8<DT>(simd::elem_ptr(B.data, DT, base + t * B.cs));
+          simd::store_transposed8(d + k * NR + h * 8, NR, r);
+        }
+      }
 #endif
       for (int j = 0; j < NR; ++j) {
         const int64_t base = B.off + (col0 + j) * B.cs + pc;

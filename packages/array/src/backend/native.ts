@@ -13,6 +13,7 @@
 // - Kernels run synchronously and split large work across the thread pool.
 import * as path from "path";
 
+import { addonFile } from "../addon-file";
 import type { BinaryOp, DtypeCode, ReduceOp, ScanOp, UnaryOp } from "./codes";
 
 export interface NativeCore {
@@ -131,7 +132,7 @@ export interface NativeCore {
 }
 
 function load(): NativeCore {
-  const file = path.join(__dirname, "..", "..", "native", "build", "Release", "tiny_llm_array.node");
+  const file = addonFile(path.join(__dirname, "..", "..", "native"), "tiny_llm_array");
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(file) as NativeCore;

@@ -26,6 +26,7 @@
     "xcode_settings": {
       "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
       "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+      "MACOSX_DEPLOYMENT_TARGET": "10.15",
       "OTHER_CPLUSPLUSFLAGS": ["<!@(node -p \"<(array).xcode_cflags.join(' ')\")"]
     }
   }

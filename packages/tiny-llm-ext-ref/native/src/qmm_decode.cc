@@ -2,8 +2,9 @@
 //
 // Memory-bound: every packed byte of W is read once, at the machine's read bandwidth
 // if the arithmetic keeps up. On x86 (AVX2, AVX-512) that takes integer products:
-// qmm_decode_int.h. This file is the float path, for TINY_LLM_KERNELS=portable, NEON,
-// and x86 shapes the integer kernel does not take. Threads split the output features
+// qmm_decode_int.h; on arm64 with the dot-product instructions, qmm_decode_dot.h. This
+// file is the float path, for TINY_LLM_KERNELS=portable, NEON without dotprod, and x86
+// shapes the integer kernel does not take. Threads split the output features
 // o. Per row o and group g of group_size inputs, with codes q, scale s and bias b:
 //
 //   sum_k x[k] * (s * q[k] + b)  =  s * sum_k x[k] * q[k]  +  b * sum_k x[k]
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "qmm.h"
+#include "qmm_decode_dot.h"
 #include "qmm_decode_int.h"
 #include "qmm_simd.h"
 #include "tiny-llm/dtype.h"
@@ -155,6 +157,9 @@ void qmm_decode(const QuantizedMatmulArgs &a) {
   }
 #ifdef TL_QMM_INT
   if (qmm::int_decode_bits(a)) return;
+#endif
+#ifdef TL_QMM_DOT
+  if (qmm::dot_decode_bits(a)) return;
 #endif
   decode_bits<Simd>(a);
 }

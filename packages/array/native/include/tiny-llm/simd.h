@@ -1,5 +1,6 @@
 // Vector helpers over 8 floats (GCC/Clang vector extensions: AVX on x86, two q
-// registers on arm64) and loads of float32 / float16 / bfloat16 as float32.
+// registers on arm64) and loads of float32 / float16 / bfloat16 as float32. The
+// conversions and transposes have AVX paths and NEON paths (arm64), and a portable one.
 #pragma once
 #include <cstdint>
 #include <cstring>
@@ -8,6 +9,9 @@
 
 #if defined(__F16C__) || defined(__AVX__)
 #include <immintrin.h>
+#elif defined(__aarch64__) && defined(__ARM_NEON)
+#include <arm_neon.h>
+#define TL_SIMD_NEON 1
 #endif
 
 namespace tl {
@@ -62,6 +66,13 @@ inline v8sf load8<F16>(const void *p) {
   v8sf f;
   std::memcpy(&f, &r, sizeof f);
   return f;
+#elif defined(TL_SIMD_NEON)
+  // FCVTL: every arm64 core converts half to single precision in hardware.
+  const float16x8_t h = vreinterpretq_f16_u16(vld1q_u16(static_cast<const uint16_t *>(p)));
+  const float32x4_t r[2] = {vcvt_f32_f16(vget_low_f16(h)), vcvt_high_f32_f16(h)};
+  v8sf f;
+  std::memcpy(&f, r, sizeof f);
+  return f;
 #else
   const uint16_t *h = static_cast<const uint16_t *>(p);
   v8sf f;
@@ -77,6 +88,10 @@ inline float load1(const void *p, int64_t i) {
   if (DT == BF16) return bf16_to_f32(static_cast<const uint16_t *>(p)[i]);
 #if defined(__F16C__)
   return _cvtsh_ss(static_cast<const uint16_t *>(p)[i]);
+#elif defined(TL_SIMD_NEON)
+  __fp16 h;
+  std::memcpy(&h, static_cast<const uint16_t *>(p) + i, sizeof h);
+  return float(h);
 #else
   return f16_to_f32(static_cast<const uint16_t *>(p)[i]);
 #endif
@@ -122,6 +137,29 @@ inline __m256 to_m256(v8sf v) {
   __m256 r;
   std::memcpy(&r, &v, sizeof r);
   return r;
+}
+#elif defined(TL_SIMD_NEON)
+// The 4x4 transpose of rows a, b, c, d in place (TRN1/TRN2 on 32 and 64-bit lanes).
+inline void transpose4(float32x4_t &a, float32x4_t &b, float32x4_t &c, float32x4_t &d) {
+  const float32x4_t ab0 = vtrn1q_f32(a, b), ab1 = vtrn2q_f32(a, b), cd0 = vtrn1q_f32(c, d), cd1 = vtrn2q_f32(c, d);
+  a = vreinterpretq_f32_f64(vtrn1q_f64(vreinterpretq_f64_f32(ab0), vreinterpretq_f64_f32(cd0)));
+  b = vreinterpretq_f32_f64(vtrn1q_f64(vreinterpretq_f64_f32(ab1), vreinterpretq_f64_f32(cd1)));
+  c = vreinterpretq_f32_f64(vtrn2q_f64(vreinterpretq_f64_f32(ab0), vreinterpretq_f64_f32(cd0)));
+  d = vreinterpretq_f32_f64(vtrn2q_f64(vreinterpretq_f64_f32(ab1), vreinterpretq_f64_f32(cd1)));
+}
+
+// Writes the transpose of the 8x8 block r[0..7] (rows): its 8 columns as rows of 8
+// floats, `stride` floats apart from `out`; four 4x4 transposes of q registers.
+inline void store_transposed8(float *out, int64_t stride, const v8sf (&r)[8]) {
+  float32x4_t q[8][2];
+  for (int i = 0; i < 8; ++i) std::memcpy(q[i], &r[i], sizeof r[i]);
+  for (int h = 0; h < 2; ++h)      // column half: columns 4h .. 4h+3
+    for (int v = 0; v < 2; ++v) {  // row half: rows 4v .. 4v+3
+      float32x4_t a = q[4 * v][h], b = q[4 * v + 1][h], c = q[4 * v + 2][h], d = q[4 * v + 3][h];
+      transpose4(a, b, c, d);
+      float *o = out + 4 * h * stride + 4 * v;
+      vst1q_f32(o, a), vst1q_f32(o + stride, b), vst1q_f32(o + 2 * stride, c), vst1q_f32(o + 3 * stride, d);
+    }
 }
 #endif
 
