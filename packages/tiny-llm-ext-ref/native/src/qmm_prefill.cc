@@ -65,6 +65,16 @@ void transpose_tile(const float *tile, int64_t kc, float *panel) {
       }
     return;
   }
+#elif defined(TL_SIMD_NEON)
+  if (SIMD) {
+    for (int h = 0; h < NR; h += 8)
+      for (int64_t k = 0; k < kc; k += 8) {
+        simd::v8sf r[8];
+        for (int i = 0; i < 8; ++i) r[i] = simd::loadu(tile + (h + i) * kc + k);
+        simd::store_transposed8(panel + k * NR + h, NR, r);
+      }
+    return;
+  }
 #endif
   for (int64_t k = 0; k < kc; ++k)
     for (int j = 0; j < NR; ++j) panel[k * NR + j] = tile[j * kc + k];
