@@ -14,7 +14,11 @@
 // Where a package's addon is built, and loaded from, is written here too (release_dir).
 const path = require("path");
 
-/** Where a build names its target CPU: TINY_LLM_CPU_FLAGS (space-separated) or this machine. */
+/**
+ * Where a build names its target CPU: TINY_LLM_CPU_FLAGS (space-separated) or this machine
+ * (-mcpu on arm64, as GCC and clang advise there; -march on x86-64, where Apple's clang
+ * rejects -mcpu).
+ */
 function cpuFlags() {
   const env = (process.env.TINY_LLM_CPU_FLAGS ?? "").trim();
   if (env !== "") return env.split(/\s+/);
