@@ -24,7 +24,7 @@ export const ARM64_NODE_VERSION = "20.19.6";
 const SYSROOT = "/usr/aarch64-linux-gnu";
 const QEMU = "qemu-aarch64-static";
 const TARGET = "--target=aarch64-linux-gnu";
-/** The CPU the arm64 build targets: Apple M1 (armv8.5-a with dot-product and fp16; no i8mm). */
+/** The CPU the arm64 build targets: Apple M1 (ARMv8.4-A and more: dot-product, fp16; no i8mm). */
 export const ARM64_CPU_FLAGS = "-mcpu=apple-m1";
 
 /** Native packages, built in dependency order (the learner's tiny-llm-ext compiles tiny-llm-ext-ref's bindings). */
@@ -38,7 +38,7 @@ export function arm64Groups(refs) {
       solution: refs.newest,
       testMatch: ["<rootDir>/tests-ref/array/**/*.test.ts", "<rootDir>/tests-ref/kernels/**/*.test.ts"],
       // Compiles for other targets with the host's compilers: already run by the x86 groups.
-      testPathIgnorePatterns: ["simd-compile"],
+      testPathIgnorePatterns: ["simd-compile", "clang-warnings"],
     },
     {
       label: "arm64: tests week 2 days 2 and 4 (quantized matmul, flash attention)",
@@ -48,8 +48,8 @@ export function arm64Groups(refs) {
   ];
 }
 
-class Arm64Error extends Error {}
-export { Arm64Error };
+/** The stage cannot run (a tool is missing, the arm64 Node cannot be fetched, the build fails): the driver counts one failure. */
+export class Arm64Error extends Error {}
 
 function has(cmd, args = ["--version"]) {
   const r = spawnSync(cmd, args, { stdio: "ignore" });
