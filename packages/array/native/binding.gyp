@@ -15,6 +15,7 @@
         "src/where.cc",
         "src/reduce.cc",
         "src/softmax.cc",
+        "src/fast.cc",
         "src/scan.cc",
         "src/sort.cc",
         "src/gather.cc",

@@ -14,6 +14,7 @@ export * from "./ops/elementwise";
 export * from "./ops/reduce";
 export { softmax, cumsum, cumprod, cummax, cummin } from "./ops/scan";
 export { matmul } from "./ops/linalg";
+export * as fast from "./ops/fast";
 export { allclose } from "./ops/allclose";
 export {
   reshape, flatten, transpose, swapaxes, moveaxis, expandDims, squeeze, broadcastTo,

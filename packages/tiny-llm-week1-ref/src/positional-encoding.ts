@@ -33,19 +33,30 @@ export class RoPE {
     this.sinTable = angles.sin();
   }
 
-  /** Encodes the L tokens of `x` as positions offset .. offset + L - 1. */
-  forward(x: mx.array, offset = 0): mx.array {
-    const fn = "RoPE.forward";
-    checkFloatArray(fn, "x", x, "N.. x L x H x D", 3);
+  /**
+   * cos and sin of the angles of x's L tokens, at positions offset .. offset + L - 1,
+   * after checking x's head size and that the positions are in the table.
+   *
+   *   x: N.. x L x H x D  ->  [cos, sin]: L x D/2 each
+   */
+  protected angles(fn: string, x: mx.array, offset: number): [mx.array, mx.array] {
     const [L, , D] = x.shape.slice(-3);
     if (D !== this.dims) throw new ArgumentError(fn, `x has shape [${x.shape}], expected D = ${this.dims} in its last dim (N.. x L x H x D)`);
     if (!Number.isInteger(offset) || offset < 0 || offset + L > this.seqLen) {
       throw new ArgumentError(fn, `positions ${offset} .. ${offset + L - 1} are outside the table of ${this.seqLen} positions (seqLen)`);
     }
+    const rows = `${offset}:${offset + L}`;
+    return [this.cosTable.slice(rows), this.sinTable.slice(rows)];
+  }
+
+  /** Encodes the L tokens of `x` as positions offset .. offset + L - 1. */
+  forward(x: mx.array, offset = 0): mx.array {
+    const fn = "RoPE.forward";
+    checkFloatArray(fn, "x", x, "N.. x L x H x D", 3);
+    const [L, , D] = x.shape.slice(-3);
     const half = D / 2;
     // L x 1 x D/2: broadcasts over N.. and H.
-    const cos = this.cosTable.slice(`${offset}:${offset + L}`).reshape(L, 1, half);
-    const sin = this.sinTable.slice(`${offset}:${offset + L}`).reshape(L, 1, half);
+    const [cos, sin] = this.angles(fn, x, offset).map((t) => t.reshape(L, 1, half));
     const xf = x.astype("float32");
     let out: mx.array;
     if (this.traditional) {

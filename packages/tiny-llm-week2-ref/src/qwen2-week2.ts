@@ -4,10 +4,12 @@
 import * as mx from "@tiny-llm/array";
 import type { Checkpoint, LoadedModel, ModelType, Qwen2Config } from "@tiny-llm/loader";
 import { flashAttention } from "@tiny-llm/tiny-llm-ext-ref";
-import { ArgumentError, Embedding, RMSNorm, RoPE, silu } from "@tiny-llm/tiny-llm-week1-ref";
+import { ArgumentError, Embedding, silu, type RMSNorm } from "@tiny-llm/tiny-llm-week1-ref";
 import type { ForwardOptions } from "@tiny-llm/tiny-llm-week1-ref";
+import { FusedRMSNorm, FusedRoPE } from "./fused-layers";
 import { TinyKvFullCache, type TinyKvCache } from "./kv-cache";
 import { QuantizedEmbedding } from "./quantized-embedding";
+import { mergeLinearWeights, splitOutputs } from "./merged-linear";
 import { linearWeight, type LinearWeight } from "./quantized-linear";
 
 /**
@@ -22,24 +24,39 @@ export interface AttentionWeights {
 
 /** Grouped-query attention with RoPE and a KV cache. */
 class Attention {
+  /** [W_q; W_k; W_v] merged (merged-linear.ts), and their biases side by side when the model has them. */
+  private readonly qkv: LinearWeight;
+  private readonly bqkv: mx.array | undefined;
+  private readonly o: LinearWeight;
+  private readonly qNorm: RMSNorm | undefined;
+  private readonly kNorm: RMSNorm | undefined;
+
   constructor(
     private readonly config: Qwen2Config,
-    private readonly rope: RoPE,
-    private readonly w: AttentionWeights,
-  ) {}
+    private readonly rope: FusedRoPE,
+    w: AttentionWeights,
+  ) {
+    this.qkv = mergeLinearWeights("Qwen2ModelWeek2", [w.q, w.k, w.v]);
+    const biases = [w.bq, w.bk, w.bv].filter((b) => b !== undefined);
+    this.bqkv = biases.length === 0 ? undefined : mx.concatenate(biases, 0);
+    this.o = w.o;
+    this.qNorm = w.qNorm;
+    this.kNorm = w.kNorm;
+  }
 
   /** x: N x L x E, the tokens at positions offset .. offset + L - 1  ->  N x L x E */
   forward(x: mx.array, offset: number, cache: TinyKvCache): mx.array {
     const [N, L] = x.shape;
     const { numAttentionHeads: Hq, numKeyValueHeads: Hkv, headDim: D } = this.config;
-    const q = this.rope.forward(perHead(linearWeight(x, this.w.q, this.w.bq).reshape(N, L, Hq, D), this.w.qNorm), offset).swapaxes(1, 2); // N x H_q x L x D
-    const k = this.rope.forward(perHead(linearWeight(x, this.w.k, this.w.bk).reshape(N, L, Hkv, D), this.w.kNorm), offset).swapaxes(1, 2); // N x H_kv x L x D
-    const v = linearWeight(x, this.w.v, this.w.bv).reshape(N, L, Hkv, D).swapaxes(1, 2);
+    const [qs, ks, vs] = splitOutputs(linearWeight(x, this.qkv, this.bqkv), [Hq * D, Hkv * D, Hkv * D]); // N x L x H*D each
+    const q = this.rope.forward(perHead(qs.reshape(N, L, Hq, D), this.qNorm), offset).swapaxes(1, 2); // N x H_q x L x D
+    const k = this.rope.forward(perHead(ks.reshape(N, L, Hkv, D), this.kNorm), offset).swapaxes(1, 2); // N x H_kv x L x D
+    const v = vs.reshape(N, L, Hkv, D).swapaxes(1, 2);
     const [keys, values] = cache.updateAndFetch(k, v); // N x H_kv x S x D, S = offset + L
     // "causal" is bottom-right aligned: query i (position offset + i) sees keys 0 .. offset + i.
     // The kernel reads the cache's strided views in place and never repeats K/V per group.
     const out = flashAttention(q, keys, values, { mask: "causal" }); // N x H_q x L x D
-    return linearWeight(out.swapaxes(1, 2).reshape(N, L, Hq * D), this.w.o);
+    return linearWeight(out.swapaxes(1, 2).reshape(N, L, Hq * D), this.o);
   }
 }
 
@@ -48,11 +65,13 @@ const perHead = (x: mx.array, norm: RMSNorm | undefined): mx.array => (norm === 
 
 /** The SwiGLU MLP: down(silu(gate(x)) * up(x)). */
 class Mlp {
-  constructor(private readonly w: { gate: LinearWeight; up: LinearWeight; down: LinearWeight }) {}
+  /** gateUp: [W_gate; W_up] merged (merged-linear.ts). */
+  constructor(private readonly w: { gateUp: LinearWeight; down: LinearWeight; intermediate: number }) {}
 
   /** x: N.. x E  ->  N.. x E */
   forward(x: mx.array): mx.array {
-    return linearWeight(silu(linearWeight(x, this.w.gate)).multiply(linearWeight(x, this.w.up)), this.w.down);
+    const [gate, up] = splitOutputs(linearWeight(x, this.w.gateUp), [this.w.intermediate, this.w.intermediate]); // N.. x I each
+    return linearWeight(silu(gate).multiply(up), this.w.down);
   }
 }
 
@@ -107,17 +126,20 @@ export class Qwen2ModelWeek2 {
     const weight = (base: string) => readWeight(w, base, c);
     const embed = weight("model.embed_tokens");
     this.embedTokens = embed instanceof mx.NDArray ? new Embedding(c.vocabSize, c.hiddenSize, embed) : new QuantizedEmbedding(embed);
-    const rope = new RoPE(c.headDim, c.maxPositionEmbeddings, c.ropeTheta, false); // one table for every layer
+    const rope = new FusedRoPE(c.headDim, c.maxPositionEmbeddings, c.ropeTheta, false); // one table for every layer
     this.layers = Array.from({ length: c.numHiddenLayers }, (_, i) => {
       const p = `model.layers.${i}`;
       const attention = new Attention(c, rope, this.attentionWeights(model, `${p}.self_attn`));
-      const mlp = new Mlp({ gate: weight(`${p}.mlp.gate_proj`), up: weight(`${p}.mlp.up_proj`), down: weight(`${p}.mlp.down_proj`) });
+      const mlp = new Mlp({
+        gateUp: mergeLinearWeights("Qwen2ModelWeek2", [weight(`${p}.mlp.gate_proj`), weight(`${p}.mlp.up_proj`)]),
+        down: weight(`${p}.mlp.down_proj`), intermediate: c.intermediateSize,
+      });
       return new Block(
-        new RMSNorm(c.hiddenSize, w.get(`${p}.input_layernorm.weight`), c.rmsNormEps), attention,
-        new RMSNorm(c.hiddenSize, w.get(`${p}.post_attention_layernorm.weight`), c.rmsNormEps), mlp,
+        new FusedRMSNorm(c.hiddenSize, w.get(`${p}.input_layernorm.weight`), c.rmsNormEps), attention,
+        new FusedRMSNorm(c.hiddenSize, w.get(`${p}.post_attention_layernorm.weight`), c.rmsNormEps), mlp,
       );
     });
-    this.norm = new RMSNorm(c.hiddenSize, w.get("model.norm.weight"), c.rmsNormEps);
+    this.norm = new FusedRMSNorm(c.hiddenSize, w.get("model.norm.weight"), c.rmsNormEps);
     this.lmHead = c.tieWordEmbeddings ? null : weight("lm_head");
   }
 

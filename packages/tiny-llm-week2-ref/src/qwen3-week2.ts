@@ -3,7 +3,7 @@
 // an RMSNorm of D on each head's queries and keys before RoPE (`q_norm`, `k_norm`), and
 // the head size D from config.json's head_dim (already what the Qwen2 model uses).
 import type { LoadedModel, ModelType } from "@tiny-llm/loader";
-import { RMSNorm } from "@tiny-llm/tiny-llm-week1-ref";
+import { FusedRMSNorm } from "./fused-layers";
 import { Qwen2ModelWeek2, readWeight, type AttentionWeights } from "./qwen2-week2";
 
 /**
@@ -25,7 +25,7 @@ export class Qwen3ModelWeek2 extends Qwen2ModelWeek2 {
     const c = model.config;
     const weight = (name: string) => readWeight(model.weights, `${prefix}.${name}`, c);
     const bias = (name: string) => (c.attentionBias ? model.weights.get(`${prefix}.${name}.bias`) : undefined);
-    const norm = (name: string) => new RMSNorm(c.headDim, model.weights.get(`${prefix}.${name}.weight`), c.rmsNormEps);
+    const norm = (name: string) => new FusedRMSNorm(c.headDim, model.weights.get(`${prefix}.${name}.weight`), c.rmsNormEps);
     return {
       q: weight("q_proj"), k: weight("k_proj"), v: weight("v_proj"), o: weight("o_proj"),
       bq: bias("q_proj"), bk: bias("k_proj"), bv: bias("v_proj"),

@@ -689,9 +689,49 @@ def make_print():
     return F.write()
 
 
+# --------------------------------------------------------------------------- fast (fused layers)
+def make_fast():
+    F = Fixture(OUT_DIR, "fast")
+    rng = np.random.default_rng(7007)
+    # rmsNorm over the last axis; D = 33 and 896 leave a tail past the kernel's blocks of 16.
+    for tag, shape, eps in [("2x3x8", (2, 3, 8), 1e-6), ("5x33", (5, 33), 1e-5), ("1x1x896", (1, 1, 896), 1e-6)]:
+        x32, w32 = rng.normal(0, 1, shape), rng.normal(1, 0.2, shape[-1:])
+        for dt in FLOATS:
+            x, w = q(x32, dt), q(w32, dt)
+            fn = lambda t, u, e=eps: torch.nn.functional.rms_norm(t, t.shape[-1:], u, e)
+            F.case(f"rms_norm_{tag}_{dt}", "rmsNorm", [x, w], [oracle(fn, dt, x, w)], eps=eps)
+    # rope: x N.. x L x H x D, angles of positions offset .. offset + L - 1 at base 10000.
+    # "sliced": the test passes x as a view sliced out of a wider last axis (q, k and v
+    # of one merged projection), so its rows are strided.
+    for tag, shape, offset, traditional, sliced in [
+        ("1x3x2x8", (1, 3, 2, 8), 0, False, False),
+        ("1x3x2x8_traditional", (1, 3, 2, 8), 0, True, False),
+        ("2x4x3x16_offset5", (2, 4, 3, 16), 5, False, False),
+        ("decode_1x1x2x64_offset40", (1, 1, 2, 64), 40, False, False),
+        ("sliced_1x3x2x8", (1, 3, 2, 8), 2, False, True),
+    ]:
+        _, L, _, D = shape
+        inv = 1.0 / (10000 ** (torch.arange(0, D, 2, dtype=torch.float32) / D))
+        ang = torch.arange(offset, offset + L, dtype=torch.float32)[:, None] * inv[None, :]  # L x D/2
+        cos, sin = ang.cos(), ang.sin()
+        x32 = rng.normal(0, 1, shape)
+        for dt in FLOATS:
+            x = q(x32, dt)
+
+            def fn(t, c, s, trad=traditional):
+                c, s = c[:, None, :], s[:, None, :]  # L x 1 x D/2
+                if trad:
+                    x0, x1 = t[..., 0::2], t[..., 1::2]
+                    return torch.stack([x0 * c - x1 * s, x0 * s + x1 * c], -1).flatten(-2)
+                x0, x1 = t[..., : D // 2], t[..., D // 2:]
+                return torch.cat([x0 * c - x1 * s, x1 * c + x0 * s], -1)
+            F.case(f"rope_{tag}_{dt}", "rope", [x, cos, sin], [oracle(fn, dt, x, cos, sin)], traditional=traditional, sliced=sliced)
+    return F.write()
+
+
 if __name__ == "__main__":
     total = 0
     for mk in [make_creation, make_elementwise, make_reduce, make_matmul, make_shape, make_sort,
-               make_astype, make_print]:
+               make_astype, make_print, make_fast]:
         total += mk()
     print(f"total: {total} cases")

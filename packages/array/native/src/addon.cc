@@ -21,6 +21,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add("where", tl::Where);
   add("reduce", tl::Reduce);
   add("softmax", tl::Softmax);
+  add("rmsNorm", tl::RmsNorm);
+  add("rope", tl::Rope);
   add("scan", tl::Scan);
   add("argsort", tl::Argsort);
   add("topkIndices", tl::TopkIndices);

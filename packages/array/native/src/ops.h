@@ -11,6 +11,8 @@ Napi::Value Binary(const Napi::CallbackInfo &info);
 Napi::Value Where(const Napi::CallbackInfo &info);
 Napi::Value Reduce(const Napi::CallbackInfo &info);
 Napi::Value Softmax(const Napi::CallbackInfo &info);
+Napi::Value RmsNorm(const Napi::CallbackInfo &info);
+Napi::Value Rope(const Napi::CallbackInfo &info);
 Napi::Value Scan(const Napi::CallbackInfo &info);
 Napi::Value Argsort(const Napi::CallbackInfo &info);
 Napi::Value TopkIndices(const Napi::CallbackInfo &info);

@@ -44,6 +44,13 @@ export const cpuBackend: Backend = {
   softmax(src, dst, rows, n) {
     native.softmax(src.data, src.offset, code(src), dst.data, code(dst), rows, n);
   },
+  rmsNorm(src, weight, dst, rows, n, eps) {
+    native.rmsNorm(src.data, src.offset, code(src), weight.data, weight.offset, code(weight), dst.data, code(dst), rows, n, eps);
+  },
+  rope(src, cos, sin, dst, traditional) {
+    const [B, L, H, D] = src.shape;
+    native.rope(src.data, src.offset, code(src), src.strides.slice(0, 3), cos.data, cos.offset, sin.data, sin.offset, dst.data, code(dst), B, L, H, D, traditional);
+  },
   scan(op, reverse, src, dst, rows, n) {
     native.scan(op, reverse, src.data, src.offset, code(src), dst.data, code(dst), rows, n);
   },

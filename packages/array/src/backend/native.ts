@@ -75,6 +75,19 @@ export interface NativeCore {
   /** Softmax over rows of a contiguous `rows x n` block (max-subtracted, float32 math). */
   softmax(src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, dst: ArrayBuffer, dstDt: DtypeCode, rows: number, n: number): void;
 
+  /** RMS norm over rows of a contiguous `rows x n` block, times `weight` (contiguous n); float32 math. */
+  rmsNorm(src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, weight: ArrayBuffer, weightOff: number, weightDt: DtypeCode, dst: ArrayBuffer, dstDt: DtypeCode, rows: number, n: number, eps: number): void;
+
+  /**
+   * Rotary embedding of src (B x L x H x D: element strides `strides` of B, L, H, unit along
+   * D) by cos and sin (contiguous float32 L x D/2, from their offsets) into contiguous dst.
+   */
+  rope(
+    src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, strides: readonly number[],
+    cos: ArrayBuffer, cosOff: number, sin: ArrayBuffer, sinOff: number,
+    dst: ArrayBuffer, dstDt: DtypeCode, B: number, L: number, H: number, D: number, traditional: boolean,
+  ): void;
+
   /** Inclusive scan over rows of a contiguous `rows x n` block; `reverse` scans from the end. */
   scan(op: ScanOp, reverse: boolean, src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, dst: ArrayBuffer, dstDt: DtypeCode, rows: number, n: number): void;
 
