@@ -13,6 +13,7 @@ import * as red from "./ops/reduce";
 import * as scan from "./ops/scan";
 import * as shp from "./ops/shape";
 import * as srt from "./ops/sort";
+import { takePooled, track } from "./memory";
 import { formatArray } from "./print";
 
 /** Buffers this large get transparent huge pages: fewer page faults on first write. */
@@ -40,6 +41,7 @@ export class NDArray {
     readonly device: Device = "cpu",
   ) {
     this.size = shapeSize(shape);
+    track(this);
   }
 
   /**
@@ -54,14 +56,17 @@ export class NDArray {
   /** A new contiguous array, zero-filled when `zeroed`, else uninitialised. */
   static allocate(shape: readonly number[], dtype: Dtype, device: Device, zeroed: boolean): NDArray {
     const bytes = shapeSize(shape) * itemsize(dtype);
-    let buf: ArrayBuffer;
-    try {
-      // Buffer.allocUnsafeSlow is an unpooled, uninitialised ArrayBuffer of its own.
-      buf = zeroed ? new ArrayBuffer(bytes) : (Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer);
-    } catch (e) {
-      throw new ArrayError("alloc", `cannot allocate ${bytes} bytes for shape ${fmtShape(shape)} of ${dtype} (${(e as Error).message})`);
+    // A buffer released by mx.tidy (memory.ts) when one of this size is free.
+    let buf = zeroed ? undefined : takePooled(bytes);
+    if (buf === undefined) {
+      try {
+        // Buffer.allocUnsafeSlow is an unpooled, uninitialised ArrayBuffer of its own.
+        buf = zeroed ? new ArrayBuffer(bytes) : (Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer);
+      } catch (e) {
+        throw new ArrayError("alloc", `cannot allocate ${bytes} bytes for shape ${fmtShape(shape)} of ${dtype} (${(e as Error).message})`);
+      }
+      if (bytes >= HUGE_PAGE_MIN_BYTES) native.adviseHugePages(buf);
     }
-    if (bytes >= HUGE_PAGE_MIN_BYTES) native.adviseHugePages(buf);
     return new NDArray(buf, [...shape], contiguousStrides(shape), 0, dtype, device);
   }
 

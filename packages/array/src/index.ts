@@ -26,6 +26,7 @@ export { sort, argsort, topk } from "./ops/sort";
 export * as random from "./random";
 export { DtypeCode, UnaryOp, BinaryOp, ReduceOp, ScanOp } from "./backend/codes";
 export { runKernel, loadNativeExtension } from "./extension";
+export { tidy, keep, dispose } from "./memory";
 export { addonFile } from "./addon-file";
 export type { CustomKernel, KernelArray, KernelImpl, OutputSpec } from "./extension";
 

@@ -69,8 +69,8 @@ export class TinyKvFullCache implements TinyKvCache {
     const capacity = this.keys === null ? 0 : this.keys.shape[2];
     if (tokens <= capacity) return;
     const grown = Math.ceil(Math.max(tokens, 2 * capacity) / STEP) * STEP;
-    const keys = mx.zeros([N, H, grown, D], dtype);
-    const values = mx.zeros([N, H, grown, D], dtype);
+    // Kept: the buffers outlive the forward pass (an mx.tidy scope) that grows them.
+    const [keys, values] = mx.keep([mx.zeros([N, H, grown, D], dtype), mx.zeros([N, H, grown, D], dtype)]);
     if (this.keys !== null && this.values !== null && this.length > 0) {
       const kept = `0:${this.length}`;
       mx.assign(keys.slice(":", ":", kept), this.keys.slice(":", ":", kept));

@@ -181,10 +181,15 @@ export class Qwen2ModelWeek2 {
     if (offset + L > this.config.maxPositionEmbeddings) {
       throw new ArgumentError(fn, `positions ${offset} .. ${offset + L - 1} pass the model's context of ${this.config.maxPositionEmbeddings} tokens (max_position_embeddings)`);
     }
-    let h = this.embedTokens.forward(inputs).astype("float32"); // N x L x E
-    this.layers.forEach((layer, i) => (h = layer.forward(h, offset, cache[i])));
-    if (opts.lastOnly) h = h.slice(":", "-1:"); // N x 1 x E
-    h = this.norm.forward(h);
-    return this.lmHead === null ? this.embedTokens.asLinear(h) : linearWeight(h, this.lmHead); // N x L x V
+    // mx.tidy releases each layer's intermediate arrays as it returns, and the hidden
+    // states at the end, so their buffers serve the next layer instead of piling up
+    // for the garbage collector (see @tiny-llm/array's memory.ts).
+    return mx.tidy(() => {
+      let h = this.embedTokens.forward(inputs).astype("float32"); // N x L x E
+      this.layers.forEach((layer, i) => (h = mx.tidy(() => layer.forward(h, offset, cache[i]))));
+      if (opts.lastOnly) h = h.slice(":", "-1:"); // N x 1 x E
+      h = this.norm.forward(h);
+      return this.lmHead === null ? this.embedTokens.asLinear(h) : linearWeight(h, this.lmHead); // N x L x V
+    });
   }
 }

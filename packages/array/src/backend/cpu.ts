@@ -1,11 +1,17 @@
 // The CPU backend: every kernel is a call into the C++ core.
 import type { NDArray } from "../array";
 import { dtypeCode } from "../dtype";
+import { ArrayError } from "../errors";
+import { isReleased } from "../memory";
 import type { KernelArray } from "../extension";
 import type { Backend } from "./index";
 import { native } from "./native";
 
-const code = (a: NDArray) => dtypeCode(a.dtype);
+/** The dtype code of an operand; every kernel call passes it, so it also refuses released arrays (memory.ts). */
+const code = (a: NDArray) => {
+  if (isReleased(a)) throw new ArrayError("kernel", "an operand was released (mx.tidy or mx.dispose) and can no longer be used; return it from tidy or mark it with mx.keep");
+  return dtypeCode(a.dtype);
+};
 
 const kernelArray = (a: NDArray): KernelArray => ({ data: a.data, offset: a.offset, dtype: code(a), shape: a.shape, strides: a.strides });
 

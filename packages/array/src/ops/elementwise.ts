@@ -21,7 +21,10 @@ function scalarDtype(x: number | boolean, other: ArrayOrScalar): Dtype {
 
 /** An operand as an array: arrays stay, scalars become 0-d arrays of a fitting dtype. */
 export function asArray(op: string, x: ArrayOrScalar, other: ArrayOrScalar): NDArray {
-  if (x instanceof NDArray) return x;
+  if (x instanceof NDArray) {
+    checkArray(op, x);
+    return x;
+  }
   if (typeof x !== "number" && typeof x !== "boolean") {
     throw new ArrayError(op, `operands must be arrays, numbers or booleans, got ${x === null ? "null" : typeof x}`);
   }
