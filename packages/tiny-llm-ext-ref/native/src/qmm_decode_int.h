@@ -223,14 +223,17 @@ void int_row(const QuantizedMatmulArgs &a, const IntLayout<T, BITS> &lay, const 
   F acc[M];
   for (int m = 0; m < M; ++m) acc[m] = T::fzero();
   const int8_t *xu = x.parts.data();  // the current unit's x parts (row m at + m * row_bytes)
-  for (int64_t c = 0; c < lay.chunks; ++c) {
+  // Locals, not lay's fields: stores through y and ws could alias lay, so the compiler
+  // would reload each field on every chunk.
+  const int64_t chunks = lay.chunks, units = lay.units_per_chunk, groups = lay.groups_per_chunk, xstride = lay.row_bytes;
+  for (int64_t c = 0; c < chunks; ++c) {
     I s0[M], s1[M], s2[M];  // 4-bit: lo, mid, hi sums (int16); 8-bit: hi, lo (int32)
-    unit_products<T, BITS, M, true>(q, xu, lay.row_bytes, s0, s1, s2);
+    unit_products<T, BITS, M, true>(q, xu, xstride, s0, s1, s2);
     xu += Lay::kUnitXBytes;
-    for (int64_t u = 1; u < lay.units_per_chunk; ++u, xu += Lay::kUnitXBytes)
-      unit_products<T, BITS, M, false>(q, xu, lay.row_bytes, s0, s1, s2);
+    for (int64_t u = 1; u < units; ++u, xu += Lay::kUnitXBytes)
+      unit_products<T, BITS, M, false>(q, xu, xstride, s0, s1, s2);
     for (int m = 0; m < M; ++m) {
-      const float *w = ws + m * wstride + c * lay.groups_per_chunk;
+      const float *w = ws + m * wstride + c * groups;
       const F f = SPLAT ? T::bcast(w) : T::permute(T::loadf(w), idx);
       F v;
       if (BITS == 4) {
