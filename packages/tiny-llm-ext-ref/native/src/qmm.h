@@ -4,8 +4,10 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <type_traits>
 
 #include "quantized_matmul.h"
+#include "tiny-llm/dtype.h"
 #include "tiny-llm/thread_pool.h"
 
 namespace tl {
@@ -16,6 +18,30 @@ constexpr int64_t kDecodeMaxM = 4;
 // How far ahead of its reads the decode kernels prefetch each row's codes: the hardware
 // prefetchers alone leave one core well short of the read bandwidth.
 constexpr int64_t kDecodePrefetchBytes = 2048;
+
+// Calls f(bits, m, sdt) with the call's bits (4 or 8), rows of x (1 .. kDecodeMaxM) and
+// scales' dtype as std::integral_constant<int, ...>, so that f instantiates its kernel
+// template for them (decltype(m)::value): the decode kernels' one dispatch from run-time
+// arguments to compiled instances.
+template <typename F>
+void dispatch_decode(const QuantizedMatmulArgs &a, F &&f) {
+  using std::integral_constant;
+  auto with_m = [&](auto bits, auto sdt) {
+    switch (a.M) {
+      case 1: return f(bits, integral_constant<int, 1>{}, sdt);
+      case 2: return f(bits, integral_constant<int, 2>{}, sdt);
+      case 3: return f(bits, integral_constant<int, 3>{}, sdt);
+      default: return f(bits, integral_constant<int, 4>{}, sdt);
+    }
+  };
+  auto with_sdt = [&](auto bits) {
+    if (a.sdt == F32) return with_m(bits, integral_constant<int, F32>{});
+    if (a.sdt == F16) return with_m(bits, integral_constant<int, F16>{});
+    return with_m(bits, integral_constant<int, BF16>{});
+  };
+  if (a.bits == 4) return with_sdt(integral_constant<int, 4>{});
+  return with_sdt(integral_constant<int, 8>{});
+}
 
 // Runs fn(o0, o1) over [0, O) in blocks of about 32 KiB of weights (row_bytes each),
 // on the pool's threads when there are two blocks or more (below that, waking a thread

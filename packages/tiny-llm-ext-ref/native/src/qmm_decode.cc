@@ -124,27 +124,9 @@ void decode(const QuantizedMatmulArgs &a) {
   parallel_rows(a.O, a.K * BITS / 8, [&](int64_t o0, int64_t o1) { decode_range<T, BITS, M, SDT>(a, xp.data(), xsum.data(), o0, o1); });
 }
 
-template <typename T, int BITS, int SDT>
-void decode_m(const QuantizedMatmulArgs &a) {
-  switch (a.M) {
-    case 1: return decode<T, BITS, 1, SDT>(a);
-    case 2: return decode<T, BITS, 2, SDT>(a);
-    case 3: return decode<T, BITS, 3, SDT>(a);
-    default: return decode<T, BITS, 4, SDT>(a);
-  }
-}
-
-template <typename T, int BITS>
-void decode_sdt(const QuantizedMatmulArgs &a) {
-  if (a.sdt == F32) return decode_m<T, BITS, F32>(a);
-  if (a.sdt == F16) return decode_m<T, BITS, F16>(a);
-  return decode_m<T, BITS, BF16>(a);
-}
-
 template <typename T>
 void decode_bits(const QuantizedMatmulArgs &a) {
-  if (a.bits == 4) return decode_sdt<T, 4>(a);
-  return decode_sdt<T, 8>(a);
+  dispatch_decode(a, [&](auto bits, auto m, auto sdt) { decode<T, decltype(bits)::value, decltype(m)::value, decltype(sdt)::value>(a); });
 }
 
 }  // namespace

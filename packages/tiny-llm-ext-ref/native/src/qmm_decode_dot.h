@@ -137,32 +137,11 @@ void dot_decode(const QuantizedMatmulArgs &a) {
   });
 }
 
-template <int BITS, int SDT>
-void dot_decode_m(const QuantizedMatmulArgs &a) {
-  switch (a.M) {
-    case 1: return dot_decode<BITS, 1, SDT>(a);
-    case 2: return dot_decode<BITS, 2, SDT>(a);
-    case 3: return dot_decode<BITS, 3, SDT>(a);
-    default: return dot_decode<BITS, 4, SDT>(a);
-  }
-}
-
-template <int BITS>
-void dot_decode_sdt(const QuantizedMatmulArgs &a) {
-  if (a.sdt == F32) return dot_decode_m<BITS, F32>(a);
-  if (a.sdt == F16) return dot_decode_m<BITS, F16>(a);
-  return dot_decode_m<BITS, BF16>(a);
-}
-
 // Runs the dot-product kernel and returns true, or returns false for a group size that
 // is not whole blocks (none of the supported ones).
 inline bool dot_decode_bits(const QuantizedMatmulArgs &a) {
   if (a.group_size % kDotBlock != 0 || a.K % a.group_size != 0) return false;
-  if (a.bits == 4) {
-    dot_decode_sdt<4>(a);
-  } else {
-    dot_decode_sdt<8>(a);
-  }
+  dispatch_decode(a, [&](auto bits, auto m, auto sdt) { dot_decode<decltype(bits)::value, decltype(m)::value, decltype(sdt)::value>(a); });
   return true;
 }
 

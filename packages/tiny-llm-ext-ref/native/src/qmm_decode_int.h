@@ -264,32 +264,13 @@ void int_decode_splat(const QuantizedMatmulArgs &a) {
   int_decode<T, BITS, M, SDT, false>(a, lay);
 }
 
-template <typename T, int BITS, int SDT>
-void int_decode_m(const QuantizedMatmulArgs &a) {
-  switch (a.M) {
-    case 1: return int_decode_splat<T, BITS, 1, SDT>(a);
-    case 2: return int_decode_splat<T, BITS, 2, SDT>(a);
-    case 3: return int_decode_splat<T, BITS, 3, SDT>(a);
-    default: return int_decode_splat<T, BITS, 4, SDT>(a);
-  }
-}
-
-template <typename T, int BITS>
-void int_decode_sdt(const QuantizedMatmulArgs &a) {
-  if (a.sdt == F32) return int_decode_m<T, BITS, F32>(a);
-  if (a.sdt == F16) return int_decode_m<T, BITS, F16>(a);
-  return int_decode_m<T, BITS, BF16>(a);
-}
-
 // Runs the integer kernel and returns true, or returns false where K does not split
 // into whole chunks (4-bit codes, K not a multiple of 2 * VB).
 inline bool int_decode_bits(const QuantizedMatmulArgs &a) {
-  if (a.bits == 4) {
-    if (!IntLayout<IntSimd, 4>::fits(a)) return false;
-    int_decode_sdt<IntSimd, 4>(a);
-  } else {
-    int_decode_sdt<IntSimd, 8>(a);
-  }
+  if (a.bits == 4 && !IntLayout<IntSimd, 4>::fits(a)) return false;
+  dispatch_decode(a, [&](auto bits, auto m, auto sdt) {
+    int_decode_splat<IntSimd, decltype(bits)::value, decltype(m)::value, decltype(sdt)::value>(a);
+  });
   return true;
 }
 
