@@ -35,11 +35,12 @@ export class RoPE {
 
   /**
    * cos and sin of the angles of x's L tokens, at positions offset .. offset + L - 1,
-   * after checking x's head size and that the positions are in the table.
+   * after checking x (a float array, its head size) and that the positions are in the table.
    *
    *   x: N.. x L x H x D  ->  [cos, sin]: L x D/2 each
    */
   protected angles(fn: string, x: mx.array, offset: number): [mx.array, mx.array] {
+    checkFloatArray(fn, "x", x, "N.. x L x H x D", 3);
     const [L, , D] = x.shape.slice(-3);
     if (D !== this.dims) throw new ArgumentError(fn, `x has shape [${x.shape}], expected D = ${this.dims} in its last dim (N.. x L x H x D)`);
     if (!Number.isInteger(offset) || offset < 0 || offset + L > this.seqLen) {
@@ -51,12 +52,9 @@ export class RoPE {
 
   /** Encodes the L tokens of `x` as positions offset .. offset + L - 1. */
   forward(x: mx.array, offset = 0): mx.array {
-    const fn = "RoPE.forward";
-    checkFloatArray(fn, "x", x, "N.. x L x H x D", 3);
-    const [L, , D] = x.shape.slice(-3);
-    const half = D / 2;
     // L x 1 x D/2: broadcasts over N.. and H.
-    const [cos, sin] = this.angles(fn, x, offset).map((t) => t.reshape(L, 1, half));
+    const [cos, sin] = this.angles("RoPE.forward", x, offset).map((t) => t.expandDims(1));
+    const half = x.shape[x.ndim - 1] / 2;
     const xf = x.astype("float32");
     let out: mx.array;
     if (this.traditional) {
