@@ -3,7 +3,7 @@
 // native call instead of six to ten ops. A decode step runs them four times per layer;
 // at one token each op's fixed cost outweighs its arithmetic.
 import * as mx from "@tiny-llm/array";
-import { RMSNorm, RoPE } from "@tiny-llm/tiny-llm-week1-ref";
+import { ArgumentError, RMSNorm, RoPE } from "@tiny-llm/tiny-llm-week1-ref";
 
 /** RMSNorm by mx.fast.rmsNorm.  x: N.. x D  ->  N.. x D */
 export class FusedRMSNorm extends RMSNorm {
@@ -12,10 +12,28 @@ export class FusedRMSNorm extends RMSNorm {
   }
 }
 
-/** RoPE by mx.fast.rope, on week 1's tables.  x: N.. x L x H x D (a strided view is fine)  ->  N.. x L x H x D */
+/**
+ * RoPE by mx.fast.rope, on week 1's tables.  x: N.. x L x H x D (a strided view is fine)  ->  N.. x L x H x D
+ *
+ * `offset` is the first token's position, or one position per row of an N x L x H x D
+ * batch whose requests sit at different places in their sequences (continuous batching,
+ * week2-06): row i's tokens take positions offset[i] .. offset[i] + L - 1.
+ */
 export class FusedRoPE extends RoPE {
-  override forward(x: mx.array, offset = 0): mx.array {
-    const [cos, sin] = this.angles("RoPE.forward", x, offset);
-    return mx.fast.rope(x, cos, sin, { traditional: this.traditional });
+  override forward(x: mx.array, offset: number | readonly number[] = 0): mx.array {
+    const fn = "RoPE.forward";
+    if (typeof offset === "number") {
+      const [cos, sin] = this.angles(fn, x, offset);
+      return mx.fast.rope(x, cos, sin, { traditional: this.traditional });
+    }
+    if (!(x instanceof mx.NDArray) || x.ndim !== 4 || x.shape[0] !== offset.length) {
+      throw new ArgumentError(fn, `per-row offsets [${offset}] need x of N x L x H x D with N = ${offset.length} rows, got ${x instanceof mx.NDArray ? `shape [${x.shape}]` : typeof x}`);
+    }
+    // The rows' tables stacked, N*L x D/2, and x's N and L merged into one axis of N*L
+    // tokens: one kernel call, each token at its own position.
+    const [N, L, H, D] = x.shape;
+    const tables = offset.map((o) => this.angles(fn, x, o));
+    const [cos, sin] = [0, 1].map((k) => mx.concatenate(tables.map((t) => t[k]), 0));
+    return mx.fast.rope(x.reshape(N * L, H, D), cos, sin, { traditional: this.traditional }).reshape(N, L, H, D);
   }
 }

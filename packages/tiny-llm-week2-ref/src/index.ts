@@ -12,3 +12,12 @@ export type { CachedCausalLM } from "./generate-with-kv-cache";
 export { Qwen3MultiHeadAttention } from "./qwen3-attention";
 export type { Qwen3AttentionOptions, Qwen3AttentionWeights } from "./qwen3-attention";
 export { Qwen3ModelWeek2 } from "./qwen3-week2";
+// Serving many requests: continuous batching and chunked prefill (engine/).
+export { BatchingKvCache } from "./engine/batching-kv-cache";
+export type { TinyKvBatchCache } from "./engine/batching-kv-cache";
+export { Request } from "./engine/request";
+export type { FinishReason, RequestLimits } from "./engine/request";
+export { Scheduler } from "./engine/scheduler";
+export type { AddOptions, BatchingCausalLM, SchedulerOptions } from "./engine/scheduler";
+export { batchGenerate } from "./engine/batch-generate";
+export type { BatchGenerateOptions, BatchResult } from "./engine/batch-generate";

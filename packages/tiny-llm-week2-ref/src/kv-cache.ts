@@ -14,6 +14,14 @@ export interface TinyKvCache {
    *   key, value: N x H_kv x L x D  ->  [keys, values]: N x H_kv x S x D, S = offset + L
    */
   updateAndFetch(key: mx.array, value: mx.array): [mx.array, mx.array];
+  /**
+   * Releases the cache's buffers (mx.dispose): offset drops to 0 and the memory serves
+   * the next allocation. How a serving engine gives back a finished or failed request's
+   * cache at once, rather than when the garbage collector next runs.
+   *
+   * Week 2, day 7, task 2 (book: week2-07-chunked-prefill.md).
+   */
+  release(): void;
 }
 
 /** Room is added in steps of this many tokens, so most steps append without copying. */
@@ -62,6 +70,12 @@ export class TinyKvFullCache implements TinyKvCache {
     this.length += L;
     const all = `0:${this.length}`;
     return [keys.slice(":", ":", all), values.slice(":", ":", all)];
+  }
+
+  release(): void {
+    for (const a of [this.keys, this.values]) if (a !== null) mx.dispose(a);
+    this.keys = this.values = null;
+    this.length = 0;
   }
 
   /** Makes the buffers hold at least `tokens` tokens, keeping what they hold. */

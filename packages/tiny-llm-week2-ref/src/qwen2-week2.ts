@@ -7,6 +7,7 @@ import { flashAttention } from "@tiny-llm/tiny-llm-ext-ref";
 import { ArgumentError, Embedding, silu, type RMSNorm } from "@tiny-llm/tiny-llm-week1-ref";
 import type { ForwardOptions } from "@tiny-llm/tiny-llm-week1-ref";
 import { FusedRMSNorm, FusedRoPE } from "./fused-layers";
+import type { TinyKvBatchCache } from "./engine/batching-kv-cache";
 import { TinyKvFullCache, type TinyKvCache } from "./kv-cache";
 import { QuantizedEmbedding } from "./quantized-embedding";
 import { mergeLinearWeights, splitOutputs } from "./merged-linear";
@@ -44,21 +45,31 @@ class Attention {
     this.kNorm = w.kNorm;
   }
 
-  /** x: N x L x E, the tokens at positions offset .. offset + L - 1  ->  N x L x E */
-  forward(x: mx.array, offset: number, cache: TinyKvCache): mx.array {
+  /**
+   * x: N x L x E, the tokens at positions offset .. offset + L - 1 (row i at offset[i] ..
+   * with per-row offsets and a BatchingKvCache)  ->  N x L x E
+   */
+  forward(x: mx.array, offset: Offsets, cache: LayerCache): mx.array {
     const [N, L] = x.shape;
     const { numAttentionHeads: Hq, numKeyValueHeads: Hkv, headDim: D } = this.config;
     const [qs, ks, vs] = splitOutputs(linearWeight(x, this.qkv, this.bqkv), [Hq * D, Hkv * D, Hkv * D]); // N x L x H*D each
     const q = this.rope.forward(perHead(qs.reshape(N, L, Hq, D), this.qNorm), offset).swapaxes(1, 2); // N x H_q x L x D
     const k = this.rope.forward(perHead(ks.reshape(N, L, Hkv, D), this.kNorm), offset).swapaxes(1, 2); // N x H_kv x L x D
     const v = vs.reshape(N, L, Hkv, D).swapaxes(1, 2);
-    const [keys, values] = cache.updateAndFetch(k, v); // N x H_kv x S x D, S = offset + L
+    const [keys, values, mask] = cache.updateAndFetch(k, v); // N x H_kv x S x D, S = offset + L
     // "causal" is bottom-right aligned: query i (position offset + i) sees keys 0 .. offset + i.
+    // A batch of rows at their own offsets brings its mask (N x 1 x L x S) instead.
     // The kernel reads the cache's strided views in place and never repeats K/V per group.
-    const out = flashAttention(q, keys, values, { mask: "causal" }); // N x H_q x L x D
+    const out = flashAttention(q, keys, values, { mask: mask ?? "causal" }); // N x H_q x L x D
     return linearWeight(out.swapaxes(1, 2).reshape(N, L, Hq * D), this.o);
   }
 }
+
+/** The tokens' positions: the first one, or one per row of a batch (continuous batching). */
+type Offsets = number | readonly number[];
+/** One layer's cache: a sequence's, or a batch's of rows at their own offsets. */
+type LayerCache = TinyKvCache | TinyKvBatchCache;
+const isBatch = (c: LayerCache): c is TinyKvBatchCache => "offsets" in c;
 
 /** x: N x L x H x D, normed over D when the model has a per-head norm (Qwen3). */
 const perHead = (x: mx.array, norm: RMSNorm | undefined): mx.array => (norm === undefined ? x : norm.forward(x));
@@ -84,7 +95,7 @@ class Block {
     private readonly mlp: Mlp,
   ) {}
 
-  forward(x: mx.array, offset: number, cache: TinyKvCache): mx.array {
+  forward(x: mx.array, offset: Offsets, cache: LayerCache): mx.array {
     const h = x.add(this.selfAttn.forward(this.inputLayernorm.forward(x), offset, cache));
     return h.add(this.mlp.forward(this.postAttentionLayernorm.forward(h)));
   }
@@ -106,7 +117,11 @@ export function readWeight(weights: Checkpoint, base: string, config: Qwen2Confi
  *
  *   inputs: N x L token ids (int32), offset = tokens already in the cache  ->  N x L x V logits
  *
- * Week 2, day 1, task 2 (book: week2-01-kv-cache.md).
+ * A batch of requests at different positions (continuous batching) passes one offset per
+ * row and one BatchingKvCache per layer over the requests' own caches: each row's RoPE
+ * at its own positions, attention under the batch cache's mask.
+ *
+ * Week 2, day 1, task 2, and day 6, task 2 (book: week2-01-kv-cache.md, week2-06-continuous-batching.md).
  */
 export class Qwen2ModelWeek2 {
   private readonly embedTokens: Embedding | QuantizedEmbedding;
@@ -115,6 +130,7 @@ export class Qwen2ModelWeek2 {
   private readonly lmHead: LinearWeight | null;
   /** The caches makeCache() handed out: a cache holds one model's keys and values. */
   private readonly ownCaches = new WeakSet<TinyKvCache>();
+  /** The checkpoint's config.json (the batching engine reads max_position_embeddings). */
   readonly config: Qwen2Config;
 
   constructor(model: LoadedModel) {
@@ -162,7 +178,7 @@ export class Qwen2ModelWeek2 {
     return cache;
   }
 
-  forward(inputs: mx.array, offset: number, cache: TinyKvCache[], opts: ForwardOptions = {}): mx.array {
+  forward(inputs: mx.array, offset: number | readonly number[], cache: TinyKvCache[] | TinyKvBatchCache[], opts: ForwardOptions = {}): mx.array {
     const fn = "Qwen2ModelWeek2.forward";
     if (!(inputs instanceof mx.NDArray) || inputs.ndim !== 2) {
       throw new ArgumentError(fn, `inputs must be N x L token ids (int32), got ${inputs instanceof mx.NDArray ? `shape [${inputs.shape}]` : typeof inputs}`);
@@ -170,16 +186,30 @@ export class Qwen2ModelWeek2 {
     if (!Array.isArray(cache) || cache.length !== this.layers.length) {
       throw new ArgumentError(fn, `cache must hold one TinyKvCache per layer (${this.layers.length}), got ${Array.isArray(cache) ? cache.length : typeof cache}: make it with makeCache()`);
     }
-    if (cache.some((c) => !this.ownCaches.has(c))) {
+    const [N, L] = inputs.shape;
+    const perRow = typeof offset !== "number";
+    if (cache.some((c) => isBatch(c) !== perRow)) {
+      throw new ArgumentError(fn, perRow ? "per-row offsets need one BatchingKvCache per layer" : `offset ${offset} is one number for every row, but the cache holds a BatchingKvCache: pass one offset per row`);
+    }
+    const rowsOf = (c: LayerCache) => (isBatch(c) ? c.caches : [c]);
+    if (cache.some((c) => rowsOf(c).some((r) => !this.ownCaches.has(r)))) {
       throw new ArgumentError(fn, "cache was not made by this model's makeCache(): it would hold another model's keys and values");
     }
-    const held = cache[0].offset;
-    if (offset !== held || cache.some((c) => c.offset !== held)) {
-      throw new ArgumentError(fn, `offset ${offset} does not match the cache, which holds ${cache.map((c) => c.offset).join(", ")} tokens per layer: pass the number of tokens already fed`);
+    if (perRow) {
+      if (!Array.isArray(offset) || offset.length !== N) throw new ArgumentError(fn, `offset has ${Array.isArray(offset) ? offset.length : typeof offset} entries, expected one per row of inputs (${N})`);
+      const held = (cache as TinyKvBatchCache[]).map((c) => c.offsets);
+      if (held.some((h) => h.length !== N || h.some((o, i) => o !== offset[i]))) {
+        throw new ArgumentError(fn, `offsets [${offset}] do not match the batch cache, whose rows hold [${held[0]}] tokens: pass each row's tokens already fed`);
+      }
+    } else {
+      const held = (cache as TinyKvCache[]).map((c) => c.offset);
+      if (held.some((o) => o !== offset)) {
+        throw new ArgumentError(fn, `offset ${offset} does not match the cache, which holds ${held.join(", ")} tokens per layer: pass the number of tokens already fed`);
+      }
     }
-    const L = inputs.shape[1];
-    if (offset + L > this.config.maxPositionEmbeddings) {
-      throw new ArgumentError(fn, `positions ${offset} .. ${offset + L - 1} pass the model's context of ${this.config.maxPositionEmbeddings} tokens (max_position_embeddings)`);
+    const furthest = typeof offset === "number" ? offset : Math.max(...offset);
+    if (furthest + L > this.config.maxPositionEmbeddings) {
+      throw new ArgumentError(fn, `positions ${furthest} .. ${furthest + L - 1} pass the model's context of ${this.config.maxPositionEmbeddings} tokens (max_position_embeddings)`);
     }
     // mx.tidy releases each layer's intermediate arrays as it returns, and the hidden
     // states at the end, so their buffers serve the next layer instead of piling up

@@ -26,6 +26,15 @@ export { quantizedLinear } from "./quantized-linear";
 export { Qwen2ModelWeek2 } from "./qwen2-week2";
 export { simpleGenerateWithKvCache } from "./generate-with-kv-cache";
 export type { CachedCausalLM } from "./generate-with-kv-cache";
+// Serving many requests: continuous batching and chunked prefill (engine/).
+export { BatchingKvCache } from "./engine/batching-kv-cache";
+export type { TinyKvBatchCache } from "./engine/batching-kv-cache";
+export { Request } from "./engine/request";
+export type { FinishReason, RequestLimits } from "./engine/request";
+export { Scheduler } from "./engine/scheduler";
+export type { AddOptions, BatchingCausalLM, SchedulerOptions } from "./engine/scheduler";
+export { batchGenerate } from "./engine/batch-generate";
+export type { BatchGenerateOptions, BatchResult } from "./engine/batch-generate";
 // Week 2, beside the days: from Qwen2 to Qwen3.
 export { Qwen3MultiHeadAttention } from "./qwen3-attention";
 export type { Qwen3AttentionOptions, Qwen3AttentionWeights } from "./qwen3-attention";

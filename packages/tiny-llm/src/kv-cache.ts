@@ -14,6 +14,14 @@ export interface TinyKvCache {
    *   key, value: N x H_kv x L x D  ->  [keys, values]: N x H_kv x S x D, S = offset + L
    */
   updateAndFetch(key: mx.array, value: mx.array): [mx.array, mx.array];
+  /**
+   * Releases the cache's buffers (mx.dispose): offset drops to 0 and the memory serves
+   * the next allocation. How a serving engine gives back a finished or failed request's
+   * cache at once, rather than when the garbage collector next runs.
+   *
+   * Week 2, day 7, task 2 (book: week2-07-chunked-prefill.md).
+   */
+  release(): void;
 }
 
 const TASK = ["week_2_day_1_task_1"];
@@ -34,5 +42,9 @@ export class TinyKvFullCache implements TinyKvCache {
 
   updateAndFetch(key: mx.array, value: mx.array): [mx.array, mx.array] {
     throw new NotImplementedError("TinyKvFullCache.updateAndFetch", TASK, CHAPTER);
+  }
+
+  release(): void {
+    throw new NotImplementedError("TinyKvFullCache.release", ["week_2_day_7_task_2"], "week2-07-chunked-prefill.md");
   }
 }

@@ -1,12 +1,13 @@
 // The Qwen2 model of week 2: week 1's layers with a KV cache (each step runs only the
 // new tokens, RoPE at their positions), and quantized weights kept packed.
 import * as mx from "@tiny-llm/array";
-import type { LoadedModel } from "@tiny-llm/loader";
+import type { LoadedModel, Qwen2Config } from "@tiny-llm/loader";
+import type { TinyKvBatchCache } from "./engine/batching-kv-cache";
 import type { TinyKvCache } from "./kv-cache";
 import { NotImplementedError } from "./not-implemented";
 import type { ForwardOptions } from "./qwen2-week1";
 
-const TASK = ["week_2_day_1_task_2"];
+const TASK = ["week_2_day_1_task_2", "week_2_day_6_task_2"];
 const CHAPTER = "week2-01-kv-cache.md";
 
 /**
@@ -18,9 +19,16 @@ const CHAPTER = "week2-01-kv-cache.md";
  *
  *   inputs: N x L token ids (int32), offset = tokens already in the cache  ->  N x L x V logits
  *
- * Week 2, day 1, task 2 (book: week2-01-kv-cache.md).
+ * A batch of requests at different positions (continuous batching) passes one offset per
+ * row and one BatchingKvCache per layer over the requests' own caches: each row's RoPE
+ * at its own positions, attention under the batch cache's mask.
+ *
+ * Week 2, day 1, task 2, and day 6, task 2 (book: week2-01-kv-cache.md, week2-06-continuous-batching.md).
  */
 export class Qwen2ModelWeek2 {
+  /** The checkpoint's config.json (the batching engine reads max_position_embeddings). */
+  readonly config: Qwen2Config;
+
   constructor(model: LoadedModel) {
     throw new NotImplementedError("Qwen2ModelWeek2", TASK, CHAPTER);
   }
@@ -30,7 +38,7 @@ export class Qwen2ModelWeek2 {
     throw new NotImplementedError("Qwen2ModelWeek2.makeCache", TASK, CHAPTER);
   }
 
-  forward(inputs: mx.array, offset: number, cache: TinyKvCache[], opts: ForwardOptions = {}): mx.array {
+  forward(inputs: mx.array, offset: number | readonly number[], cache: TinyKvCache[] | TinyKvBatchCache[], opts: ForwardOptions = {}): mx.array {
     throw new NotImplementedError("Qwen2ModelWeek2.forward", TASK, CHAPTER);
   }
 }

@@ -1,0 +1,64 @@
+// Many prompts at once: the scheduler run to the end, each request's text streamed as it
+// comes, and what each request went through.
+import { StreamingDetokenizer, type Tokenizer } from "@tiny-llm/loader";
+import type { FinishReason } from "./request";
+import { Scheduler, type BatchingCausalLM, type SchedulerOptions } from "./scheduler";
+
+/** Options of batchGenerate: the scheduler's, and a stream of text per prompt. */
+export interface BatchGenerateOptions extends Omit<SchedulerOptions, "onToken" | "onFinish" | "eosTokenIds"> {
+  /** Token ids that end a reply (default the tokenizer's EOS token; [] runs every request to maxTokens). */
+  eosTokenIds?: readonly number[];
+  /** Called with each piece of a reply's text as soon as it is whole: the prompt's index, the text. */
+  onText?: (index: number, text: string) => void;
+}
+
+/** What one prompt produced, and when. */
+export interface BatchResult {
+  /** The generated text (without the prompt, without the EOS token). */
+  text: string;
+  /** The generated token ids (without the EOS token). */
+  tokens: number[];
+  /** Tokens of the prompt. */
+  promptTokens: number;
+  finishReason: FinishReason;
+  /** Seconds from the call's start to each generated token (the first: its time to first token, waiting included). */
+  tokenSeconds: number[];
+  /** Seconds from the call's start to its end. */
+  finishSeconds: number;
+}
+
+/**
+ * Generates a reply to every prompt (already chat-templated text, or token ids) with
+ * continuous batching: at most batchSize requests in flight, prompts prefilled in chunks
+ * of prefillStep tokens between the batch's decode steps, requests joining as others end.
+ * Each reply streams through onText as its tokens come; the results are in prompt order.
+ * An error (a forward pass, a callback) ends every request, releases their caches and is
+ * rethrown.
+ *
+ * Week 2, day 6, task 4 (book: week2-06-continuous-batching.md).
+ */
+export function batchGenerate(model: BatchingCausalLM, tokenizer: Tokenizer, prompts: readonly (string | readonly number[])[], opts: BatchGenerateOptions = {}): BatchResult[] {
+  const { onText, ...schedulerOpts } = opts;
+  const start = performance.now();
+  const seconds = (ms: number) => (ms - start) / 1000;
+  const detokenizers = prompts.map(() => new StreamingDetokenizer(tokenizer, { skipSpecialTokens: true }));
+  const emit = (index: number, text: string) => {
+    if (text !== "" && onText) onText(index, text);
+  };
+  const scheduler = new Scheduler(model, {
+    ...schedulerOpts,
+    eosTokenIds: opts.eosTokenIds ?? (tokenizer.eosTokenId === null ? [] : [tokenizer.eosTokenId]),
+    onToken: (request, token) => emit(request.id, detokenizers[request.id].add(token)),
+    onFinish: (request) => emit(request.id, detokenizers[request.id].finish()),
+  });
+  const requests = prompts.map((p) => scheduler.add(typeof p === "string" ? tokenizer.encode(p) : p));
+  while (!scheduler.done) scheduler.step();
+  return requests.map((r, i) => ({
+    text: detokenizers[i].text,
+    tokens: r.tokens,
+    promptTokens: r.prompt.length,
+    finishReason: r.finishReason!,
+    tokenSeconds: r.tokenTimes.map(seconds),
+    finishSeconds: seconds(r.finishedAt),
+  }));
+}
