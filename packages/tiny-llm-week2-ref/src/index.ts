@@ -12,6 +12,10 @@ export type { CachedCausalLM } from "./generate-with-kv-cache";
 export { Qwen3MultiHeadAttention } from "./qwen3-attention";
 export type { Qwen3AttentionOptions, Qwen3AttentionWeights } from "./qwen3-attention";
 export { Qwen3ModelWeek2 } from "./qwen3-week2";
+export { tokenProbs, speculativeAccept } from "./speculative-accept";
+export type { SpeculativeVerdict } from "./speculative-accept";
+export { speculativeGenerate } from "./speculative-generate";
+export type { SpeculativeOptions, SpeculativeResult } from "./speculative-generate";
 // Serving many requests: continuous batching and chunked prefill (engine/).
 export { BatchingKvCache } from "./engine/batching-kv-cache";
 export type { TinyKvBatchCache } from "./engine/batching-kv-cache";

@@ -15,6 +15,14 @@ export interface TinyKvCache {
    */
   updateAndFetch(key: mx.array, value: mx.array): [mx.array, mx.array];
   /**
+   * Forgets the last `n` tokens (0 <= n <= offset), so that offset drops by n and the next
+   * update takes their positions: how speculative decoding takes back drafted tokens the
+   * target rejected. Arrays an earlier updateAndFetch returned may see the next update.
+   *
+   * Week 2, day 8, task 1 (book: week2-08-speculative-decoding.md).
+   */
+  trim(n: number): void;
+  /**
    * Releases the cache's buffers (mx.dispose): offset drops to 0 and the memory serves
    * the next allocation. How a serving engine gives back a finished or failed request's
    * cache at once, rather than when the garbage collector next runs.
@@ -70,6 +78,14 @@ export class TinyKvFullCache implements TinyKvCache {
     this.length += L;
     const all = `0:${this.length}`;
     return [keys.slice(":", ":", all), values.slice(":", ":", all)];
+  }
+
+  trim(n: number): void {
+    if (!(Number.isInteger(n) && n >= 0 && n <= this.length)) {
+      throw new ArgumentError("TinyKvFullCache.trim", `cannot trim ${n} tokens from a cache of ${this.length}: expected an integer in 0 .. ${this.length}`);
+    }
+    // The buffers keep their room; the trimmed tokens are overwritten by the next update.
+    this.length -= n;
   }
 
   release(): void {

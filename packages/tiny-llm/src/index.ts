@@ -39,3 +39,8 @@ export type { BatchGenerateOptions, BatchResult } from "./engine/batch-generate"
 export { Qwen3MultiHeadAttention } from "./qwen3-attention";
 export type { Qwen3AttentionOptions, Qwen3AttentionWeights } from "./qwen3-attention";
 export { Qwen3ModelWeek2 } from "./qwen3-week2";
+// Week 2, day 8: speculative decoding.
+export { tokenProbs, speculativeAccept } from "./speculative-accept";
+export type { SpeculativeVerdict } from "./speculative-accept";
+export { speculativeGenerate } from "./speculative-generate";
+export type { SpeculativeOptions, SpeculativeResult } from "./speculative-generate";

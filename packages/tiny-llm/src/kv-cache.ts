@@ -15,6 +15,14 @@ export interface TinyKvCache {
    */
   updateAndFetch(key: mx.array, value: mx.array): [mx.array, mx.array];
   /**
+   * Forgets the last `n` tokens (0 <= n <= offset), so that offset drops by n and the next
+   * update takes their positions: how speculative decoding takes back drafted tokens the
+   * target rejected. Arrays an earlier updateAndFetch returned may see the next update.
+   *
+   * Week 2, day 8, task 1 (book: week2-08-speculative-decoding.md).
+   */
+  trim(n: number): void;
+  /**
    * Releases the cache's buffers (mx.dispose): offset drops to 0 and the memory serves
    * the next allocation. How a serving engine gives back a finished or failed request's
    * cache at once, rather than when the garbage collector next runs.
@@ -42,6 +50,10 @@ export class TinyKvFullCache implements TinyKvCache {
 
   updateAndFetch(key: mx.array, value: mx.array): [mx.array, mx.array] {
     throw new NotImplementedError("TinyKvFullCache.updateAndFetch", TASK, CHAPTER);
+  }
+
+  trim(n: number): void {
+    throw new NotImplementedError("TinyKvFullCache.trim", ["week_2_day_8_task_1"], "week2-08-speculative-decoding.md");
   }
 
   release(): void {
