@@ -17,7 +17,11 @@
 //   random weights in Qwen2-0.5B's shapes, Q4_0 and F16: prefill and decode tokens/s
 //   (see bench/llama-cpp.ts); after the model part, week 2's figures beside them.
 //
-//   pnpm bench [--part kernels|model|llama|all] [--solution tiny_llm|week1_ref]
+// spec: speculative decoding and the prefix cache (week 2, days 8 and 9), on their own:
+//   a bf16 target with its exact 4-bit copy drafting, against the target alone (see
+//   bench/speculative.ts).
+//
+//   pnpm bench [--part kernels|model|llama|spec|all] [--solution tiny_llm|week1_ref]
 import * as os from "os";
 
 import * as mx from "@tiny-llm/array";
@@ -29,6 +33,7 @@ import { QWEN2_LINEARS, benchGemm, benchLinear, type MatmulBenchResult } from ".
 import { readBandwidth } from "./bench/memory";
 import { benchModel } from "./bench/model";
 import { benchModelWeek2, benchQwen3Week2 } from "./bench/model-week2";
+import { benchSpeculative } from "./bench/speculative";
 import { QWEN2_0_5B_CONFIG } from "./bench/qwen2-shapes";
 import { SharedRandomCheckpoint } from "./bench/random-checkpoint";
 import { INSTALL_HINT, loadOpenBlas } from "./bench/openblas";
@@ -36,10 +41,10 @@ import { printTable } from "./bench/table";
 import { explain, UsageError } from "./main/errors";
 import { SOLUTIONS, type SolutionName } from "./solution";
 
-const PARTS = ["kernels", "model", "llama", "all"] as const;
+const PARTS = ["kernels", "model", "llama", "spec", "all"] as const;
 type Part = (typeof PARTS)[number];
 
-const USAGE = `usage: pnpm bench [--part kernels|model|llama|all] [--solution ${SOLUTIONS.join("|")}]
+const USAGE = `usage: pnpm bench [--part kernels|model|llama|spec|all] [--solution ${SOLUTIONS.join("|")}]
 
   --part kernels    matmul / GEMV, quantized matmul and flash attention kernels against
                     OpenBLAS, the memory read bandwidth and plain array ops (~2 min)
@@ -50,7 +55,11 @@ const USAGE = `usage: pnpm bench [--part kernels|model|llama|all] [--solution ${
                     shapes, Q4_0 and F16 (~1.5 min; installs node-llama-cpp into
                     ~/.cache/tiny-llm on first use, ~85 MB from npm; writes 1.3 GB of GGUF files
                     to the temp folder)
-  --part all        all three (the default)
+  --part spec       speculative decoding: Qwen2-0.5B-shaped random bf16 weights as the target,
+                    their exact 4-bit copy as the draft, decode tokens/s against the target
+                    alone and the acceptance rate (~4 min; writes 1.3 GB to the temp folder);
+                    not part of all
+  --part all        kernels, model and llama (the default)
   --solution NAME   whose model the model part runs (default week1_ref; week 2 rows: week2_ref
                     unless the solution covers week 2)
 Threads: TINY_LLM_NUM_THREADS (default: one per core).`;
@@ -133,6 +142,7 @@ async function main(argv: string[]): Promise<number> {
   const cpu = os.cpus()[0]?.model.trim() ?? "unknown CPU";
   console.log(`tiny-llm bench: ${threads} threads (TINY_LLM_NUM_THREADS), ${cpu}, ${os.cpus().length} logical CPUs`);
   if (opts.part === "llama") return runLlamaPart(threads);
+  if (opts.part === "spec") return runSpecPart(opts.solution);
   const readBw = readBandwidth();
   let gemm: number | null = null;
   if (opts.part !== "model") gemm = benchKernels(readBw);
@@ -160,6 +170,21 @@ async function main(argv: string[]): Promise<number> {
   }
   if (opts.part === "all") return runLlamaPart(threads, week2);
   return 0;
+}
+
+/** The spec part: speculative decoding on a random Qwen2-0.5B-shaped checkpoint. */
+async function runSpecPart(solution: SolutionName): Promise<number> {
+  console.log("\n== speculative decoding: Qwen2-0.5B shapes, bf16 target, its 4-bit copy drafting ==");
+  const checkpoint = new SharedRandomCheckpoint(QWEN2_0_5B_CONFIG, "Qwen2-0.5B");
+  try {
+    await benchSpeculative({ solution, checkpoint });
+    return 0;
+  } catch (e) {
+    for (const line of explain(e).lines) console.error(line.replace(/^main: /, "bench: "));
+    return 1;
+  } finally {
+    checkpoint.remove();
+  }
 }
 
 /**

@@ -29,6 +29,10 @@ export interface CachedModel {
   forward(inputs: mx.array, offset: number, cache: unknown[], opts?: { lastOnly?: boolean }): mx.array;
 }
 
+/** Speculative decoding's options and result (week 2, day 8), as main and bench use them. */
+export type SpeculativeOptions = Omit<GenerateOptions, "sampler"> & { numDraftTokens?: number; temperature?: number; seed?: number };
+export type SpeculativeResult = GenerateResult & { draftedTokens: number; acceptedTokens: number };
+
 /** The part of a solution's API that main drives (week 2's part when the solution covers it). */
 export interface Solution {
   Qwen2ModelWeek1: new (loaded: LoadedModel) => Model;
@@ -38,6 +42,7 @@ export interface Solution {
   Qwen2ModelWeek2?: new (loaded: LoadedModel) => CachedModel;
   Qwen3ModelWeek2?: new (loaded: LoadedModel) => CachedModel;
   simpleGenerateWithKvCache?(model: CachedModel, tokenizer: Tokenizer, prompt: string, opts?: GenerateOptions): GenerateResult;
+  speculativeGenerate?(target: CachedModel, draft: CachedModel, tokenizer: Tokenizer, prompt: string, opts?: SpeculativeOptions): SpeculativeResult;
 }
 
 /** The week whose model `pnpm main` runs unless --week says: a reference's own, 1 for the workbook. */

@@ -27,6 +27,10 @@ export interface MainOptions {
   minP?: number;
   /** null: pick one at random (and print it). */
   seed: number | null;
+  /** Speculative decoding's draft model (a folder or a Hugging Face id); null: none. */
+  draftModel: string | null;
+  /** Tokens the draft proposes per round; null: the default (4). */
+  numDraftTokens: number | null;
   help: boolean;
 }
 
@@ -55,6 +59,10 @@ to stderr. Qwen3 checkpoints run on week 2's model (Qwen3ModelWeek2).
   --top-p P          ... among the most likely tokens whose probabilities add up to P, in (0, 1]
   --min-p P          ... among tokens at least P times as likely as the best, in [0, 1)
   --seed S           seed of the sampler (default: random, printed so a run can be repeated)
+  --draft-model M    speculative decoding (week 2): M proposes tokens, the model checks
+                     them; same output as the model alone (greedy), prints the acceptance
+                     rate. Samples with --temperature only (no --top-k/--top-p/--min-p)
+  --num-draft-tokens K  tokens the draft proposes per round (default 4; needs --draft-model)
   -h, --help         this text
 
 Examples:
@@ -63,6 +71,7 @@ Examples:
   pnpm main --solution week2_ref --model Qwen/Qwen2-0.5B-Instruct-MLX --max-tokens 256
   pnpm main --solution week2_ref --model mlx-community/Qwen3-0.6B-4bit --no-think
   pnpm main --solution week1_ref --model ./my-model --temperature 0.7 --top-p 0.8 --seed 42
+  pnpm main --solution week2_ref --model Qwen/Qwen2-1.5B-Instruct --draft-model Qwen/Qwen2-0.5B-Instruct
 Set TINY_LLM_DEBUG=1 to see the stack of an unexpected error.`;
 
 type Kind = "string" | "flag" | "positive-int" | "number" | "seed";
@@ -92,6 +101,8 @@ const SPECS: Record<string, Spec> = {
   "--top-p": { key: "topP", kind: "number", expected: "a number in (0, 1], e.g. --top-p 0.8", check: (x) => x > 0 && x <= 1 },
   "--min-p": { key: "minP", kind: "number", expected: "a number in [0, 1), e.g. --min-p 0.05", check: (x) => x >= 0 && x < 1 },
   "--seed": { key: "seed", kind: "seed", expected: "an integer in [0, 2^53), e.g. --seed 42" },
+  "--draft-model": { key: "draftModel", kind: "string", expected: "a model folder or a Hugging Face id, e.g. --draft-model Qwen/Qwen2-0.5B-Instruct-MLX" },
+  "--num-draft-tokens": { key: "numDraftTokens", kind: "positive-int", expected: "a positive integer, e.g. --num-draft-tokens 4" },
   "--help": { key: "help", kind: "flag", expected: "no value" },
   "-h": { key: "help", kind: "flag", expected: "no value" },
 };
@@ -119,7 +130,7 @@ function unknownOption(name: string): UsageError {
 function parseValue(name: string, spec: Spec, text: string): string | number {
   if (spec.kind === "string") {
     if (spec.choices && !spec.choices.includes(text)) throw new UsageError(`${name} ${JSON.stringify(text)} is not accepted; expected ${spec.expected}`);
-    if (text === "" && (name === "--model" || name === "--prompt")) throw new UsageError(`${name} is empty; expected ${spec.expected}`);
+    if (text === "" && (name === "--model" || name === "--prompt" || name === "--draft-model")) throw new UsageError(`${name} is empty; expected ${spec.expected}`);
     return text;
   }
   const x = NUMBER.test(text.trim()) ? Number(text) : NaN;
@@ -134,7 +145,7 @@ function parseValue(name: string, spec: Spec, text: string): string | number {
 export function parseArgs(argv: readonly string[]): MainOptions {
   const opts: MainOptions = {
     solution: "tiny_llm", week: null, model: null, prompt: DEFAULT_PROMPT, system: null, raw: false, noThink: false, device: "cpu",
-    maxTokens: 128, temperature: 0, seed: null, help: false,
+    maxTokens: 128, temperature: 0, seed: null, draftModel: null, numDraftTokens: null, help: false,
   };
   const seen = new Set<keyof MainOptions>();
   // pnpm may hand a literal `--` through (`pnpm main -- --raw`); it means nothing here.
@@ -167,5 +178,16 @@ export function parseArgs(argv: readonly string[]): MainOptions {
     }
     (opts as unknown as Record<string, unknown>)[spec.key] = parseValue(name, spec, text);
   }
+  checkSpeculative(opts);
   return opts;
+}
+
+/** The options that only mean something with --draft-model, or not with it. */
+function checkSpeculative(opts: MainOptions): void {
+  if (opts.draftModel === null) {
+    if (opts.numDraftTokens !== null) throw new UsageError(`--num-draft-tokens ${opts.numDraftTokens} without --draft-model; expected a draft model too, e.g. --draft-model Qwen/Qwen2-0.5B-Instruct-MLX`);
+    return;
+  }
+  const filters = (["--top-k", "--top-p", "--min-p"] as const).filter((name) => opts[SPECS[name].key] !== undefined);
+  if (filters.length > 0) throw new UsageError(`${filters.join(", ")} with --draft-model: speculative decoding samples from softmax(logits / T) only; expected --temperature alone`);
 }

@@ -10,7 +10,7 @@ import type { GenerateOptions, GenerateResult, SamplerOptions } from "@tiny-llm/
 import type { MainOptions } from "./args";
 import { MainError } from "./errors";
 import { showLoadProgress } from "./load-progress";
-import { defaultWeek, lastWeek, loadSolution, type Solution } from "../solution";
+import { defaultWeek, lastWeek, loadSolution, type CachedModel, type Solution, type SpeculativeResult } from "../solution";
 
 /** Where to send text: stdout for the answer, stderr for everything else. */
 export interface Io {
@@ -21,22 +21,22 @@ export interface Io {
 const HF_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9_.-]+$/;
 const GET_A_MODEL = "to run a real model: hf download Qwen/Qwen2-0.5B-Instruct-MLX (pip install -U huggingface_hub gives hf), then --model Qwen/Qwen2-0.5B-Instruct-MLX";
 
-/** The model folder (or Hugging Face id) to load, and how to name it. */
-function chooseModel(opts: MainOptions): string {
-  if (opts.model === null) {
+/** The model folder (or Hugging Face id) to load for --model (or --draft-model) `name`. */
+function chooseModel(name: string | null): string {
+  if (name === null) {
     ensureTinyModels(); // a no-op after `pnpm install`; makes the folder if it was deleted
     return TINY_MODEL_DIR;
   }
   // The current directory is the user's (see main.ts), so relative paths work as typed.
-  return fs.existsSync(opts.model) ? path.resolve(opts.model) : opts.model;
+  return fs.existsSync(name) ? path.resolve(name) : name;
 }
 
 /** load(), with a pointer to real models when the name is neither a folder nor an org/name id. */
-function loadModel(opts: MainOptions, where: string): LoadedModel {
+function loadModel(name: string | null, where: string): LoadedModel {
   try {
     return load(where);
   } catch (e) {
-    if (e instanceof Error && e.name === "LoaderError" && opts.model !== null && !fs.existsSync(where) && !HF_ID.test(opts.model)) {
+    if (e instanceof Error && e.name === "LoaderError" && name !== null && !fs.existsSync(where) && !HF_ID.test(name)) {
       e.message += `; ${GET_A_MODEL}`;
     }
     throw e;
@@ -74,7 +74,7 @@ function tokenLimit(requested: number, promptTokens: number, context: number): T
 const rate = (n: number, s: number) => (n > 0 && s > 0 ? `${(n / s).toFixed(1)} tokens/s` : "-");
 
 /** The closing report (stderr). Decode steps are the model calls after the first. */
-function report(r: GenerateResult, limit: TokenLimit, io: Io): void {
+function report(r: GenerateResult | SpeculativeResult, limit: TokenLimit, io: Io): void {
   // The first call (prefill) gives the first token; each later call gives one more,
   // and a final call may give the EOS token, which is not in r.tokens.
   const steps = r.tokens.length + (r.stopReason === "eos" ? 1 : 0) - 1;
@@ -83,25 +83,62 @@ function report(r: GenerateResult, limit: TokenLimit, io: Io): void {
   io.err(`prompt: ${r.promptTokens} tokens, prefill ${rate(r.promptTokens, r.prefillSeconds)} (${r.prefillSeconds.toFixed(3)} s)`);
   io.err(`generated: ${r.tokens.length} tokens, decode ${rate(steps, r.decodeSeconds)} (${steps} steps in ${r.decodeSeconds.toFixed(3)} s)`);
   io.err(`stop: ${stop}`);
+  if ("draftedTokens" in r) {
+    const rate = r.draftedTokens > 0 ? (r.acceptedTokens / r.draftedTokens).toFixed(2) : "-";
+    io.err(`speculative: ${r.acceptedTokens} of ${r.draftedTokens} drafted tokens kept (acceptance rate ${rate})`);
+  }
   io.err(`memory: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB peak resident`);
 }
 
-/** The chosen week's model, built from the checkpoint, and its generation loop. */
-function generatorOf(solution: Solution, week: number, loaded: LoadedModel): (prompt: string, opts: GenerateOptions) => GenerateResult {
+/** A generation loop over a built model: the options of simpleGenerate, and the sampler's (for speculative decoding, which samples itself). */
+type Generate = (prompt: string, opts: GenerateOptions, sampling: SamplerOptions) => GenerateResult | SpeculativeResult;
+
+/** The chosen week's model, built from the checkpoint, and its generation loop (with --draft-model, speculative). */
+function generatorOf(solution: Solution, week: number, loaded: LoadedModel, opts: MainOptions, io: Io): Generate {
   const qwen3 = loaded.config.modelType === "qwen3";
   if (week === 1 && qwen3) {
     throw new MainError(`${loaded.path} is a Qwen3 checkpoint, which week 2's Qwen3ModelWeek2 runs (book: week2-qwen3.md), not week 1's Qwen2 model; use --week 2 (or --solution week2_ref)`, 2);
   }
+  if (week === 1 && opts.draftModel !== null) {
+    throw new MainError("--draft-model: speculative decoding runs on week 2's model (KV cache); use --week 2 (or --solution week2_ref)", 2);
+  }
   if (week === 1) {
     const model = new solution.Qwen2ModelWeek1(loaded);
-    return (prompt, opts) => solution.simpleGenerate(model, loaded.tokenizer, prompt, opts);
+    return (prompt, o) => solution.simpleGenerate(model, loaded.tokenizer, prompt, o);
   }
-  // The model class by config.json's model_type: Qwen2 and Qwen2.5 are "qwen2".
-  const Model = qwen3 ? solution.Qwen3ModelWeek2 : solution.Qwen2ModelWeek2;
+  const model = week2Model(solution, loaded);
+  if (opts.draftModel !== null) return speculativeGeneratorOf(solution, model, loaded, opts, io);
   const { simpleGenerateWithKvCache } = solution;
-  if (Model === undefined || simpleGenerateWithKvCache === undefined) throw new MainError(`this solution has no week 2 ${qwen3 ? "Qwen3" : "Qwen2"} model`, 2);
-  const model = new Model(loaded);
-  return (prompt, opts) => simpleGenerateWithKvCache(model, loaded.tokenizer, prompt, opts);
+  if (simpleGenerateWithKvCache === undefined) throw new MainError("this solution has no week 2 generation", 2);
+  return (prompt, o) => simpleGenerateWithKvCache(model, loaded.tokenizer, prompt, o);
+}
+
+/** Week 2's model of the checkpoint, by config.json's model_type (Qwen2 and Qwen2.5 are "qwen2"). */
+function week2Model(solution: Solution, loaded: LoadedModel): CachedModel {
+  const qwen3 = loaded.config.modelType === "qwen3";
+  const Model = qwen3 ? solution.Qwen3ModelWeek2 : solution.Qwen2ModelWeek2;
+  if (Model === undefined) throw new MainError(`this solution has no week 2 ${qwen3 ? "Qwen3" : "Qwen2"} model`, 2);
+  return new Model(loaded);
+}
+
+/** --draft-model's model, loaded into week 2's model, drafting for `target` with the solution's speculativeGenerate. */
+function speculativeGeneratorOf(solution: Solution, target: CachedModel, loaded: LoadedModel, opts: MainOptions, io: Io): Generate {
+  const { speculativeGenerate } = solution;
+  if (speculativeGenerate === undefined) throw new MainError(`--draft-model: ${opts.solution} has no speculative decoding (week 2, day 8); use --solution week2_ref`, 2);
+  const where = chooseModel(opts.draftModel);
+  io.err(`Loading the draft model ${where}...`);
+  const draftLoaded = loadModel(opts.draftModel, where);
+  let draft: CachedModel;
+  try {
+    draft = week2Model(solution, draftLoaded);
+  } finally {
+    draftLoaded.weights.close();
+  }
+  const numDraftTokens = opts.numDraftTokens ?? undefined;
+  return (prompt, o, sampling) =>
+    speculativeGenerate(target, draft, loaded.tokenizer, prompt, {
+      maxTokens: o.maxTokens, eosTokenIds: o.eosTokenIds, onText: o.onText, temperature: sampling.temperature, seed: sampling.seed, numDraftTokens,
+    });
 }
 
 /** Runs one chat turn as `opts` says. */
@@ -111,13 +148,13 @@ export async function chat(opts: MainOptions, io: Io): Promise<void> {
     throw new MainError(`--week ${week}: ${opts.solution} covers weeks up to ${lastWeek(opts.solution)}; use --solution week${week}_ref or --week ${lastWeek(opts.solution)}`, 2);
   }
   const solution = await loadSolution(opts.solution);
-  const where = chooseModel(opts);
+  const where = chooseModel(opts.model);
   io.err(`Loading ${where} (${opts.solution}, week ${week})...`);
-  const loaded = loadModel(opts, where);
+  const loaded = loadModel(opts.model, where);
   const done = showLoadProgress(loaded.weights, process.stderr);
-  let generate: ReturnType<typeof generatorOf>;
+  let generate: Generate;
   try {
-    generate = generatorOf(solution, week, loaded);
+    generate = generatorOf(solution, week, loaded, opts, io);
   } finally {
     done();
     loaded.weights.close(); // the model holds its arrays now
@@ -157,7 +194,7 @@ export async function chat(opts: MainOptions, io: Io): Promise<void> {
       io.out(text);
       last = text;
     },
-  });
+  }, sampling);
   if (!last.endsWith("\n")) io.out("\n");
   report(result, limit, io);
 }

@@ -1,0 +1,108 @@
+// The speculative decoding rows of `pnpm bench --part spec`: a solution's
+// speculativeGenerate with an MLX 4-bit draft (every matrix quantized itself, group 64)
+// of Qwen2-0.5B-shaped random bf16 weights, against each bf16 target decoding alone,
+// greedy, in the same run. The bar: >= 1.5x decode tokens/s with output identical to
+// the target's own.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+import { load, type Tokenizer } from "@tiny-llm/loader";
+import { ensureTinyModels, TINY_MODEL_4BIT_DIR, TINY_MODEL_DIR } from "@tiny-llm/tiny-model";
+
+import { lastWeek, loadSolution, type CachedModel, type Solution, type SolutionName } from "../solution";
+import { writeQuantizedCheckpoint } from "./quantized-checkpoint";
+import type { SharedRandomCheckpoint } from "./random-checkpoint";
+import { now } from "./stats";
+import { printColumns } from "./table";
+
+const PROMPT = "Give me a short introduction to large language model.";
+const NEW_TOKENS = 64;
+const DRAFT_TOKENS = [2, 4, 6];
+const SPEED_UP_BAR = 1.5;
+
+/** A solution that covers week 2, and its speculative decoding. */
+type Week2Solution = Required<Pick<Solution, "Qwen2ModelWeek2" | "simpleGenerateWithKvCache" | "speculativeGenerate">>;
+
+/** The solution's week 2 API (week2_ref for one that stops at week 1). */
+export async function week2Solution(name: SolutionName): Promise<{ solution: SolutionName; impl: Week2Solution }> {
+  const solution: SolutionName = lastWeek(name) >= 2 ? name : "week2_ref";
+  const impl = await loadSolution(solution);
+  const { Qwen2ModelWeek2, simpleGenerateWithKvCache, speculativeGenerate } = impl;
+  if (!Qwen2ModelWeek2 || !simpleGenerateWithKvCache || !speculativeGenerate) throw new Error(`${solution} has no week 2 model or generation`);
+  return { solution, impl: { Qwen2ModelWeek2, simpleGenerateWithKvCache, speculativeGenerate } };
+}
+
+/** Decode tokens/s of a result: the tokens after the first over the seconds after the prefill. */
+const decodeRate = (r: { tokens: number[]; decodeSeconds: number }) => (r.tokens.length - 1) / r.decodeSeconds;
+
+/** A model built from a checkpoint folder, and the folder's tokenizer. */
+function loadModel(impl: Week2Solution, dir: string): { model: CachedModel; tokenizer: Tokenizer } {
+  const loaded = load(dir);
+  const model = new impl.Qwen2ModelWeek2(loaded);
+  loaded.weights.close();
+  return { model, tokenizer: loaded.tokenizer };
+}
+
+/**
+ * Greedy generation of NEW_TOKENS tokens by `target` alone, then with `draft` at each k:
+ * the table's rows for this pair, and the best speed-up at output identical to the target's.
+ */
+function benchPair(impl: Week2Solution, label: string, target: CachedModel, draft: CachedModel, tokenizer: Tokenizer): { rows: string[][]; best: number } {
+  const opts = { eosTokenIds: [] as number[] };
+  impl.simpleGenerateWithKvCache(target, tokenizer, PROMPT, { ...opts, maxTokens: 4 }); // warm-up
+  const base = impl.simpleGenerateWithKvCache(target, tokenizer, PROMPT, { ...opts, maxTokens: NEW_TOKENS });
+  const baseRate = decodeRate(base);
+  const rows = [[label, "target alone", "", "", baseRate.toFixed(2), "1.00x", ""]];
+  let best = 0;
+  for (const k of DRAFT_TOKENS) {
+    const r = impl.speculativeGenerate(target, draft, tokenizer, PROMPT, { ...opts, maxTokens: NEW_TOKENS, numDraftTokens: k });
+    const same = r.tokens.join() === base.tokens.join();
+    const speedUp = decodeRate(r) / baseRate;
+    if (same) best = Math.max(best, speedUp);
+    rows.push(["", `k = ${k}`, (r.acceptedTokens / r.draftedTokens).toFixed(2), `${r.acceptedTokens}/${r.draftedTokens}`, decodeRate(r).toFixed(2), `${speedUp.toFixed(2)}x`, same ? "yes" : "NO"]);
+  }
+  return { rows, best };
+}
+
+/**
+ * Runs the rows; `checkpoint` is the random bf16 Qwen2-0.5B. Two pairs, one 4-bit draft:
+ * the random bf16 weights as the target, and the draft's own weights dequantized to bf16
+ * as the target (a bf16 checkpoint on its 4-bit copy's grid, as quantization-aware
+ * training leaves one).
+ */
+export async function benchSpeculative(opts: { solution: SolutionName; checkpoint: SharedRandomCheckpoint }): Promise<void> {
+  const { solution, impl } = await week2Solution(opts.solution);
+  // The tiny pair first: an exercise not written yet fails in a second.
+  ensureTinyModels();
+  const [tinyTarget, tinyDraft] = [TINY_MODEL_DIR, TINY_MODEL_4BIT_DIR].map((dir) => loadModel(impl, dir));
+  impl.speculativeGenerate(tinyTarget.model, tinyDraft.model, tinyTarget.tokenizer, PROMPT, { maxTokens: 4 });
+
+  const draftDir = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-bench-draft-"));
+  const onGridDir = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-bench-on-grid-"));
+  try {
+    const bf16 = opts.checkpoint.dir();
+    let t = now();
+    writeQuantizedCheckpoint(bf16, draftDir, 64, 4, { dequantizedTo: onGridDir });
+    console.log(`wrote its exact MLX 4-bit copy (group 64, every matrix quantized) and that copy dequantized to bf16 in ${(now() - t).toFixed(1)} s`);
+    t = now();
+    const [random, onGrid, draft] = [bf16, onGridDir, draftDir].map((dir) => loadModel(impl, dir));
+    console.log(`loaded the two bf16 targets and the 4-bit draft in ${(now() - t).toFixed(1)} s`);
+    const { tokenizer } = random;
+    impl.simpleGenerateWithKvCache(draft.model, tokenizer, PROMPT, { maxTokens: 4, eosTokenIds: [] }); // warm-up
+    const draftAlone = impl.simpleGenerateWithKvCache(draft.model, tokenizer, PROMPT, { maxTokens: NEW_TOKENS, eosTokenIds: [] });
+    const pairs = [
+      benchPair(impl, "random bf16", random.model, draft.model, tokenizer),
+      benchPair(impl, "bf16 on the draft's grid", onGrid.model, draft.model, tokenizer),
+    ];
+    console.log(
+      `\nSpeculative decoding (${solution}), greedy, ${NEW_TOKENS} new tokens of a ${draftAlone.promptTokens}-token prompt (EOS ignored), one run each; ` +
+        `decode tok/s = tokens after the first / seconds after the prefill; the draft alone decodes ${decodeRate(draftAlone).toFixed(2)} tok/s:`,
+    );
+    printColumns(["target", "run", "acceptance", "kept/drafted", "decode tok/s", "vs target alone", "same tokens as target"], pairs.flatMap((p) => p.rows));
+    const best = Math.max(...pairs.map((p) => p.best));
+    console.log(`best speed-up at identical output: ${best.toFixed(2)}x (bar >= ${SPEED_UP_BAR.toFixed(2)}x) ${best >= SPEED_UP_BAR ? "ok" : "BELOW BAR"}`);
+  } finally {
+    for (const dir of [draftDir, onGridDir]) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
