@@ -32,6 +32,7 @@ function expectError(fn: () => unknown, ...patterns: RegExp[]): void {
 // ------------------------------------------------------------------ task 1: trimming the cache
 test("week_2_day_8_task_1_trim_then_update_takes_the_trimmed_positions", () => {
   const cache = new sol.TinyKvFullCache();
+  cache.trim(0); // nothing to forget, and nothing wrong with that
   const [k1, v1] = [randomNormal(1, [1, 2, 6, 8]), randomNormal(2, [1, 2, 6, 8])];
   cache.updateAndFetch(k1, v1);
   cache.trim(2); // the last two of six were rejected drafts

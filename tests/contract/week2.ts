@@ -1,14 +1,14 @@
 // The course's contract for week 2: week 1's, plus the KV cache, the quantized matmul
 // and linear, flash attention, the week 2 model and generation with the cache, serving
-// many requests (continuous batching, chunked prefill), speculative decoding, and Qwen3's
-// attention and model. The signatures are the week 2 reference's.
+// many requests (continuous batching, chunked prefill), speculative decoding, the prefix
+// cache, and Qwen3's attention and model. The signatures are the week 2 reference's.
 import type * as Ref from "@tiny-llm/tiny-llm-week2-ref";
 import type { CourseClass } from "./course-class";
 import type { Week1 } from "./week1";
 
 export interface Week2 extends Week1 {
   // Day 1: the KV cache.
-  TinyKvFullCache: CourseClass<typeof Ref.TinyKvFullCache, "offset" | "updateAndFetch" | "trim" | "release">;
+  TinyKvFullCache: CourseClass<typeof Ref.TinyKvFullCache, "offset" | "updateAndFetch" | "trim" | "fetch" | "release">;
   Qwen2ModelWeek2: CourseClass<typeof Ref.Qwen2ModelWeek2, "config" | "makeCache" | "forward">;
   simpleGenerateWithKvCache: typeof Ref.simpleGenerateWithKvCache;
   // Day 2: quantized matmul (the kernel, in tiny-llm-ext) and the quantized linear layer.
@@ -26,6 +26,10 @@ export interface Week2 extends Week1 {
   tokenProbs: typeof Ref.tokenProbs;
   speculativeAccept: typeof Ref.speculativeAccept;
   speculativeGenerate: typeof Ref.speculativeGenerate;
+  // Day 9: the prefix cache (and day 1's cache learns to fetch).
+  blockHashes: typeof Ref.blockHashes;
+  PrefixCache: CourseClass<typeof Ref.PrefixCache, "model" | "blockSize" | "maxBytes" | "bytes" | "size" | "match" | "restore" | "store">;
+  simpleGenerateWithPrefixCache: typeof Ref.simpleGenerateWithPrefixCache;
   // Beside the days, Qwen3: from Qwen2 to Qwen3 (per-head query/key RMSNorm, head_dim of its own).
   Qwen3MultiHeadAttention: CourseClass<typeof Ref.Qwen3MultiHeadAttention, "forward">;
   Qwen3ModelWeek2: CourseClass<typeof Ref.Qwen3ModelWeek2, "makeCache" | "forward">;

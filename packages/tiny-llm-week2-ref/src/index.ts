@@ -12,6 +12,7 @@ export type { CachedCausalLM } from "./generate-with-kv-cache";
 export { Qwen3MultiHeadAttention } from "./qwen3-attention";
 export type { Qwen3AttentionOptions, Qwen3AttentionWeights } from "./qwen3-attention";
 export { Qwen3ModelWeek2 } from "./qwen3-week2";
+// Week 2, day 8: speculative decoding.
 export { tokenProbs, speculativeAccept } from "./speculative-accept";
 export type { SpeculativeVerdict } from "./speculative-accept";
 export { speculativeGenerate } from "./speculative-generate";
@@ -25,3 +26,9 @@ export { Scheduler } from "./engine/scheduler";
 export type { AddOptions, BatchingCausalLM, SchedulerOptions } from "./engine/scheduler";
 export { batchGenerate } from "./engine/batch-generate";
 export type { BatchGenerateOptions, BatchResult } from "./engine/batch-generate";
+// Week 2, day 9: the prefix cache.
+export { blockHashes } from "./prefix-cache/block-hash";
+export { PrefixCache } from "./prefix-cache/prefix-cache";
+export type { PrefixCacheOptions } from "./prefix-cache/prefix-cache";
+export { simpleGenerateWithPrefixCache } from "./prefix-cache/generate-with-prefix-cache";
+export type { PrefixGenerateOptions, PrefixGenerateResult } from "./prefix-cache/generate-with-prefix-cache";

@@ -23,6 +23,16 @@ export interface TinyKvCache {
    */
   trim(n: number): void;
   /**
+   * The keys and values of every token so far, without adding any: views, as
+   * updateAndFetch returns them (copy what must outlive the next update). An empty cache
+   * has none and throws.
+   *
+   *   ->  [keys, values]: N x H_kv x S x D, S = offset
+   *
+   * Week 2, day 9, task 2 (book: week2-09-prefix-cache.md).
+   */
+  fetch(): [mx.array, mx.array];
+  /**
    * Releases the cache's buffers (mx.dispose): offset drops to 0 and the memory serves
    * the next allocation. How a serving engine gives back a finished or failed request's
    * cache at once, rather than when the garbage collector next runs.
@@ -78,6 +88,14 @@ export class TinyKvFullCache implements TinyKvCache {
     this.length += L;
     const all = `0:${this.length}`;
     return [keys.slice(":", ":", all), values.slice(":", ":", all)];
+  }
+
+  fetch(): [mx.array, mx.array] {
+    if (this.keys === null || this.values === null || this.length === 0) {
+      throw new ArgumentError("TinyKvFullCache.fetch", "the cache holds no tokens: nothing to fetch before the first updateAndFetch (or after trim or release to 0)");
+    }
+    const all = `0:${this.length}`;
+    return [this.keys.slice(":", ":", all), this.values.slice(":", ":", all)];
   }
 
   trim(n: number): void {

@@ -44,3 +44,9 @@ export { tokenProbs, speculativeAccept } from "./speculative-accept";
 export type { SpeculativeVerdict } from "./speculative-accept";
 export { speculativeGenerate } from "./speculative-generate";
 export type { SpeculativeOptions, SpeculativeResult } from "./speculative-generate";
+// Week 2, day 9: the prefix cache.
+export { blockHashes } from "./prefix-cache/block-hash";
+export { PrefixCache } from "./prefix-cache/prefix-cache";
+export type { PrefixCacheOptions } from "./prefix-cache/prefix-cache";
+export { simpleGenerateWithPrefixCache } from "./prefix-cache/generate-with-prefix-cache";
+export type { PrefixGenerateOptions, PrefixGenerateResult } from "./prefix-cache/generate-with-prefix-cache";

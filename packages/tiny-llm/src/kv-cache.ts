@@ -23,6 +23,16 @@ export interface TinyKvCache {
    */
   trim(n: number): void;
   /**
+   * The keys and values of every token so far, without adding any: views, as
+   * updateAndFetch returns them (copy what must outlive the next update). An empty cache
+   * has none and throws.
+   *
+   *   ->  [keys, values]: N x H_kv x S x D, S = offset
+   *
+   * Week 2, day 9, task 2 (book: week2-09-prefix-cache.md).
+   */
+  fetch(): [mx.array, mx.array];
+  /**
    * Releases the cache's buffers (mx.dispose): offset drops to 0 and the memory serves
    * the next allocation. How a serving engine gives back a finished or failed request's
    * cache at once, rather than when the garbage collector next runs.
@@ -50,6 +60,10 @@ export class TinyKvFullCache implements TinyKvCache {
 
   updateAndFetch(key: mx.array, value: mx.array): [mx.array, mx.array] {
     throw new NotImplementedError("TinyKvFullCache.updateAndFetch", TASK, CHAPTER);
+  }
+
+  fetch(): [mx.array, mx.array] {
+    throw new NotImplementedError("TinyKvFullCache.fetch", ["week_2_day_9_task_2"], "week2-09-prefix-cache.md");
   }
 
   trim(n: number): void {
