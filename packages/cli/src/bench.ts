@@ -19,7 +19,8 @@
 //
 // spec: speculative decoding and the prefix cache (week 2, days 8 and 9), on their own:
 //   a bf16 target with its exact 4-bit copy drafting, against the target alone (see
-//   bench/speculative.ts).
+//   bench/speculative.ts); time to first token of requests sharing a system prompt with
+//   a prefix cache (bench/prefix-cache.ts).
 //
 //   pnpm bench [--part kernels|model|llama|spec|all] [--solution tiny_llm|week1_ref]
 import * as os from "os";
@@ -55,10 +56,10 @@ const USAGE = `usage: pnpm bench [--part kernels|model|llama|spec|all] [--soluti
                     shapes, Q4_0 and F16 (~1.5 min; installs node-llama-cpp into
                     ~/.cache/tiny-llm on first use, ~85 MB from npm; writes 1.3 GB of GGUF files
                     to the temp folder)
-  --part spec       speculative decoding: Qwen2-0.5B-shaped random bf16 weights as the target,
-                    their exact 4-bit copy as the draft, decode tokens/s against the target
-                    alone and the acceptance rate (~4 min; writes 1.3 GB to the temp folder);
-                    not part of all
+  --part spec       speculative decoding (Qwen2-0.5B-shaped random bf16 targets, an exact 4-bit
+                    copy drafting: decode tokens/s against the target alone, acceptance rate)
+                    and the prefix cache (4-bit, requests sharing a 1,000-token system prompt:
+                    time to first token) (~6 min; writes 1.6 GB to the temp folder); not part of all
   --part all        kernels, model and llama (the default)
   --solution NAME   whose model the model part runs (default week1_ref; week 2 rows: week2_ref
                     unless the solution covers week 2)
@@ -174,7 +175,7 @@ async function main(argv: string[]): Promise<number> {
 
 /** The spec part: speculative decoding on a random Qwen2-0.5B-shaped checkpoint. */
 async function runSpecPart(solution: SolutionName): Promise<number> {
-  console.log("\n== speculative decoding: Qwen2-0.5B shapes, bf16 target, its 4-bit copy drafting ==");
+  console.log("\n== speculative decoding and the prefix cache: Qwen2-0.5B shapes, bf16 targets, a 4-bit copy drafting ==");
   const checkpoint = new SharedRandomCheckpoint(QWEN2_0_5B_CONFIG, "Qwen2-0.5B");
   try {
     await benchSpeculative({ solution, checkpoint });

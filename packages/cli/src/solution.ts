@@ -33,6 +33,14 @@ export interface CachedModel {
 export type SpeculativeOptions = Omit<GenerateOptions, "sampler"> & { numDraftTokens?: number; temperature?: number; seed?: number };
 export type SpeculativeResult = GenerateResult & { draftedTokens: number; acceptedTokens: number };
 
+/** The prefix cache (week 2, day 9) and generation with it, as bench uses them. */
+export interface PrefixCacheLike {
+  readonly blockSize: number;
+  readonly bytes: number;
+  readonly size: number;
+}
+export type PrefixGenerateResult = GenerateResult & { cachedTokens: number };
+
 /** The part of a solution's API that main drives (week 2's part when the solution covers it). */
 export interface Solution {
   Qwen2ModelWeek1: new (loaded: LoadedModel) => Model;
@@ -43,6 +51,8 @@ export interface Solution {
   Qwen3ModelWeek2?: new (loaded: LoadedModel) => CachedModel;
   simpleGenerateWithKvCache?(model: CachedModel, tokenizer: Tokenizer, prompt: string, opts?: GenerateOptions): GenerateResult;
   speculativeGenerate?(target: CachedModel, draft: CachedModel, tokenizer: Tokenizer, prompt: string, opts?: SpeculativeOptions): SpeculativeResult;
+  PrefixCache?: new (model: CachedModel, opts: { maxBytes: number; blockSize?: number }) => PrefixCacheLike;
+  simpleGenerateWithPrefixCache?(model: CachedModel, tokenizer: Tokenizer, prompt: string, opts: GenerateOptions & { prefixCache: PrefixCacheLike }): PrefixGenerateResult;
 }
 
 /** The week whose model `pnpm main` runs unless --week says: a reference's own, 1 for the workbook. */

@@ -11,6 +11,7 @@ import { load, type Tokenizer } from "@tiny-llm/loader";
 import { ensureTinyModels, TINY_MODEL_4BIT_DIR, TINY_MODEL_DIR } from "@tiny-llm/tiny-model";
 
 import { lastWeek, loadSolution, type CachedModel, type Solution, type SolutionName } from "../solution";
+import { benchPrefixCache } from "./prefix-cache";
 import { writeQuantizedCheckpoint } from "./quantized-checkpoint";
 import type { SharedRandomCheckpoint } from "./random-checkpoint";
 import { now } from "./stats";
@@ -21,16 +22,18 @@ const NEW_TOKENS = 64;
 const DRAFT_TOKENS = [2, 4, 6];
 const SPEED_UP_BAR = 1.5;
 
-/** A solution that covers week 2, and its speculative decoding. */
-type Week2Solution = Required<Pick<Solution, "Qwen2ModelWeek2" | "simpleGenerateWithKvCache" | "speculativeGenerate">>;
+/** A solution that covers week 2: its model, speculative decoding and prefix cache. */
+type Week2Solution = Required<Pick<Solution, "Qwen2ModelWeek2" | "simpleGenerateWithKvCache" | "speculativeGenerate" | "PrefixCache" | "simpleGenerateWithPrefixCache">>;
 
 /** The solution's week 2 API (week2_ref for one that stops at week 1). */
-export async function week2Solution(name: SolutionName): Promise<{ solution: SolutionName; impl: Week2Solution }> {
+async function week2Solution(name: SolutionName): Promise<{ solution: SolutionName; impl: Week2Solution }> {
   const solution: SolutionName = lastWeek(name) >= 2 ? name : "week2_ref";
   const impl = await loadSolution(solution);
-  const { Qwen2ModelWeek2, simpleGenerateWithKvCache, speculativeGenerate } = impl;
-  if (!Qwen2ModelWeek2 || !simpleGenerateWithKvCache || !speculativeGenerate) throw new Error(`${solution} has no week 2 model or generation`);
-  return { solution, impl: { Qwen2ModelWeek2, simpleGenerateWithKvCache, speculativeGenerate } };
+  const { Qwen2ModelWeek2, simpleGenerateWithKvCache, speculativeGenerate, PrefixCache, simpleGenerateWithPrefixCache } = impl;
+  if (!Qwen2ModelWeek2 || !simpleGenerateWithKvCache || !speculativeGenerate || !PrefixCache || !simpleGenerateWithPrefixCache) {
+    throw new Error(`${solution} has no week 2 model, speculative decoding or prefix cache`);
+  }
+  return { solution, impl: { Qwen2ModelWeek2, simpleGenerateWithKvCache, speculativeGenerate, PrefixCache, simpleGenerateWithPrefixCache } };
 }
 
 /** Decode tokens/s of a result: the tokens after the first over the seconds after the prefill. */
@@ -69,7 +72,7 @@ function benchPair(impl: Week2Solution, label: string, target: CachedModel, draf
  * Runs the rows; `checkpoint` is the random bf16 Qwen2-0.5B. Two pairs, one 4-bit draft:
  * the random bf16 weights as the target, and the draft's own weights dequantized to bf16
  * as the target (a bf16 checkpoint on its 4-bit copy's grid, as quantization-aware
- * training leaves one).
+ * training leaves one). Then the prefix cache's rows on the 4-bit checkpoint.
  */
 export async function benchSpeculative(opts: { solution: SolutionName; checkpoint: SharedRandomCheckpoint }): Promise<void> {
   const { solution, impl } = await week2Solution(opts.solution);
@@ -102,6 +105,7 @@ export async function benchSpeculative(opts: { solution: SolutionName; checkpoin
     printColumns(["target", "run", "acceptance", "kept/drafted", "decode tok/s", "vs target alone", "same tokens as target"], pairs.flatMap((p) => p.rows));
     const best = Math.max(...pairs.map((p) => p.best));
     console.log(`best speed-up at identical output: ${best.toFixed(2)}x (bar >= ${SPEED_UP_BAR.toFixed(2)}x) ${best >= SPEED_UP_BAR ? "ok" : "BELOW BAR"}`);
+    benchPrefixCache(impl, solution, draftDir);
   } finally {
     for (const dir of [draftDir, onGridDir]) fs.rmSync(dir, { recursive: true, force: true });
   }
