@@ -10,7 +10,7 @@ import * as path from "node:path";
 
 import { load } from "@tiny-llm/loader";
 import { tinyGolden, tinyModelDir } from "../../tests/helpers/tiny-model";
-import { ensureTinyModels, TINY_MODEL_DIR, TINY_QWEN3_DIR } from "@tiny-llm/tiny-model";
+import { ensureTinyModels, TINY_MODEL_4BIT_DIR, TINY_MODEL_DIR, TINY_QWEN3_DIR } from "@tiny-llm/tiny-model";
 import { loadGolden } from "../../tests/helpers/golden";
 import * as ref from "@tiny-llm/tiny-llm-week1-ref";
 
@@ -259,7 +259,7 @@ describe("cli_main_model_errors", () => {
 test("cli_bench_bad_part_exits_2", () => {
   const r = run("bench", ["--part", "gpu"]);
   expect(r.status).toBe(2);
-  expect(r.stderr).toMatch(/^bench: --part "gpu" is not a part; expected one of kernels, model, llama, all/);
+  expect(r.stderr).toMatch(/^bench: --part "gpu" is not a part; expected one of kernels, model, llama, (\w+, )*all/);
   expect(r.stderr).not.toMatch(/^\s+at /m);
 });
 
@@ -334,4 +334,23 @@ test("cli_main_no_think_on_a_qwen2_template_says_it_changes_nothing", () => {
   expect(r.status).toBe(0);
   expect(r.stderr).toContain("--no-think: this model's chat template has no enable_thinking switch");
   expect(r.stdout).toBe(main(["--solution", "week2_ref", "--max-tokens", "2", "--temperature", "0"]).stdout);
+});
+
+// Speculative decoding (week 2, day 8): --draft-model proposes, the model checks; greedy
+// output is the model's own, and the closing figures say how many drafted tokens were kept.
+test("cli_main_draft_model_gives_the_same_greedy_answer_and_its_acceptance_rate", () => {
+  const args = ["--solution", "week2_ref", "--max-tokens", "12", "--temperature", "0"];
+  const alone = main(args);
+  const r = main([...args, "--draft-model", TINY_MODEL_4BIT_DIR, "--num-draft-tokens", "3"]);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+  expect(r.status).toBe(0);
+  expect(r.stdout).toBe(alone.stdout);
+  expect(r.stderr).toMatch(/^speculative: \d+ of \d+ drafted tokens kept \(acceptance rate [01]\.\d\d\)$/m);
+});
+
+test("cli_main_draft_model_bad_combinations_exit_2", () => {
+  expect(oneLineError(main(["--solution", "week2_ref", "--num-draft-tokens", "3"]), 2)).toMatch(/^main: --num-draft-tokens 3 without --draft-model; expected a draft model too/);
+  expect(oneLineError(main(["--solution", "week2_ref", "--draft-model", TINY_MODEL_4BIT_DIR, "--top-p", "0.9"]), 2)).toMatch(/^main: --top-p with --draft-model: .*expected --temperature alone/);
+  expect(oneLineError(main(["--solution", "week2_ref", "--draft-model", TINY_MODEL_4BIT_DIR, "--num-draft-tokens", "0"]), 2)).toMatch(/^main: --num-draft-tokens 0 is not a positive integer/);
+  expect(oneLineError(main(["--solution", "week1_ref", "--draft-model", TINY_MODEL_4BIT_DIR]), 2)).toMatch(/^main: --draft-model: speculative decoding runs on week 2's model/);
 });
