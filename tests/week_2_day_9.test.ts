@@ -170,6 +170,13 @@ const SYSTEM = "You are a helpful assistant. Answer questions about the history 
 const chat = (q: string) => `<|im_start|>system\n${SYSTEM}<|im_end|>\n<|im_start|>user\n${q}<|im_end|>\n<|im_start|>assistant\n`;
 const QUESTIONS = ["What is a KV cache?", "Who built ENIAC?", "What is a KV cache?", "Why are transistors small?"];
 
+/**
+ * Tokens prompt i finds stored in blocks of 16 after prompts `before` stored all their
+ * whole blocks: the whole blocks it shares with one of them, leaving its last token.
+ */
+const storedPrefix = (ids: number[][], i: number, before: number[]) =>
+  Math.max(0, ...before.map((j) => Math.floor(Math.min(shared(ids[i], ids[j]), ids[j].length, ids[i].length - 1) / 16) * 16));
+
 /** A model that records each forward call as [tokens fed, offset]. */
 function spied(model: Week2Model, calls: [number, number][]) {
   return {
@@ -187,8 +194,7 @@ test("week_2_day_9_task_3_same_tokens_and_fewer_prefilled", () => {
   const spy = spied(model, calls);
   const pc = new week2.PrefixCache(spy, { maxBytes: 1e7, blockSize: 16 });
   const ids = QUESTIONS.map((q) => tokenizer.encode(chat(q)));
-  /** Tokens request i finds stored: the whole blocks it shares with an earlier prompt (all of whose whole blocks were stored), leaving its last token. */
-  const expectedCached = (i: number) => Math.max(0, ...range(i).map((j) => Math.floor(Math.min(shared(ids[i], ids[j]), ids[j].length, ids[i].length - 1) / 16) * 16));
+  const expectedCached = (i: number) => storedPrefix(ids, i, range(i));
   for (const [i, q] of QUESTIONS.entries()) {
     const prompt = chat(q);
     const alone = week2.simpleGenerateWithKvCache(model, tokenizer, prompt, { maxTokens: 12, eosTokenIds: [] });
@@ -222,4 +228,32 @@ test("week_2_day_9_task_3_prefix_cache_of_another_model_throws", () => {
   // The 4-bit copy has the same shapes: only the cache's owner tells its keys apart.
   const pc = new week2.PrefixCache(other, { maxBytes: 1e6 });
   expectError(() => sol.simpleGenerateWithPrefixCache(model, tokenizer, chat(QUESTIONS[0]), { maxTokens: 4, prefixCache: pc }), /prefix cache/i, /another model/);
+});
+
+// The serving engine of days 6 and 7 with a prefix cache: a request starts from the
+// longest prefix that requests of earlier calls stored.
+test("week_2_day_9_task_2_batch_generate_starts_requests_from_the_prefix_cache", () => {
+  const { model, tokenizer } = models();
+  const prefills: [number, number][] = []; // [tokens, offset] of each prefill chunk (one row at one offset)
+  const spy = {
+    config: model.config,
+    makeCache: () => model.makeCache(),
+    forward: (inputs: mx.array, offset: number | readonly number[], cache: Parameters<Week2Model["forward"]>[2], opts?: { lastOnly?: boolean }) => {
+      if (typeof offset === "number") prefills.push([inputs.shape[1], offset]);
+      return model.forward(inputs, offset, cache, opts);
+    },
+  };
+  const pc = new sol.PrefixCache(spy, { maxBytes: 1e7, blockSize: 16 });
+  const opts = { maxTokens: 6, eosTokenIds: [], prefillStep: 1000, prefixCache: pc };
+  const ids = QUESTIONS.map((q) => tokenizer.encode(chat(q)));
+  const alone = QUESTIONS.map((q) => week2.simpleGenerateWithKvCache(model, tokenizer, chat(q), { maxTokens: 6, eosTokenIds: [] }).tokens);
+  const first = week2.batchGenerate(spy, tokenizer, QUESTIONS.slice(0, 2).map(chat), opts);
+  expect(prefills).toEqual([[ids[0].length, 0], [ids[1].length, 0]]); // nothing stored yet: prompts of one call do not share
+  prefills.length = 0;
+  const second = week2.batchGenerate(spy, tokenizer, QUESTIONS.slice(2).map(chat), opts);
+  const cached = [2, 3].map((i) => storedPrefix(ids, i, [0, 1]));
+  expect(cached[0]).toBe(Math.floor((ids[2].length - 1) / 16) * 16); // the first call's first prompt again
+  expect(cached[1]).toBeGreaterThanOrEqual(32);
+  expect(prefills).toEqual([[ids[2].length - cached[0], cached[0]], [ids[3].length - cached[1], cached[1]]]);
+  expect([...first, ...second].map((r) => r.tokens)).toEqual(alone);
 });

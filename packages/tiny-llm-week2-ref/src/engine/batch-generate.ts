@@ -1,6 +1,8 @@
 // Many prompts at once: the scheduler run to the end, each request's text streamed as it
 // comes, and what each request went through.
 import { StreamingDetokenizer, type Tokenizer } from "@tiny-llm/loader";
+import { ArgumentError } from "@tiny-llm/tiny-llm-week1-ref";
+import type { PrefixCache } from "../prefix-cache/prefix-cache";
 import type { FinishReason } from "./request";
 import { Scheduler, type BatchingCausalLM, type SchedulerOptions } from "./scheduler";
 
@@ -10,6 +12,12 @@ export interface BatchGenerateOptions extends Omit<SchedulerOptions, "onToken" |
   eosTokenIds?: readonly number[];
   /** Called with each piece of a reply's text as soon as it is whole: the prompt's index, the text. */
   onText?: (index: number, text: string) => void;
+  /**
+   * A prefix cache of this model (day 9): each request starts from the longest stored
+   * prefix of its prompt, restored when it is added (so a call's prompts share what
+   * earlier calls stored), and stores its prompt's blocks when it ends.
+   */
+  prefixCache?: Pick<PrefixCache, "model" | "restore" | "store">;
 }
 
 /** What one prompt produced, and when. */
@@ -38,7 +46,10 @@ export interface BatchResult {
  * Week 2, day 6, task 4 (book: week2-06-continuous-batching.md).
  */
 export function batchGenerate(model: BatchingCausalLM, tokenizer: Tokenizer, prompts: readonly (string | readonly number[])[], opts: BatchGenerateOptions = {}): BatchResult[] {
-  const { onText, ...schedulerOpts } = opts;
+  const { onText, prefixCache, ...schedulerOpts } = opts;
+  if (prefixCache !== undefined && prefixCache.model !== model) {
+    throw new ArgumentError("batchGenerate", "the prefix cache holds the keys and values of another model; expected new PrefixCache(model, { maxBytes }) of this model");
+  }
   const start = performance.now();
   const seconds = (ms: number) => (ms - start) / 1000;
   const detokenizers = prompts.map(() => new StreamingDetokenizer(tokenizer, { skipSpecialTokens: true }));
@@ -49,9 +60,16 @@ export function batchGenerate(model: BatchingCausalLM, tokenizer: Tokenizer, pro
     ...schedulerOpts,
     eosTokenIds: opts.eosTokenIds ?? (tokenizer.eosTokenId === null ? [] : [tokenizer.eosTokenId]),
     onToken: (request, token) => emit(request.id, detokenizers[request.id].add(token)),
-    onFinish: (request) => emit(request.id, detokenizers[request.id].finish()),
+    onFinish: (request) => {
+      // Not after a failed forward pass: it may have left the layers' caches unequal.
+      if (prefixCache !== undefined && request.cache !== null && request.finishReason !== "error") prefixCache.store(request.prompt, request.cache);
+      emit(request.id, detokenizers[request.id].finish());
+    },
   });
-  const requests = prompts.map((p) => scheduler.add(typeof p === "string" ? tokenizer.encode(p) : p));
+  const requests = prompts.map((p) => {
+    const ids = typeof p === "string" ? tokenizer.encode(p) : p;
+    return scheduler.add(ids, { cache: prefixCache?.restore(ids) });
+  });
   while (!scheduler.done) scheduler.step();
   return requests.map((r, i) => ({
     text: detokenizers[i].text,

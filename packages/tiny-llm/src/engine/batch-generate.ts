@@ -2,6 +2,7 @@
 // comes, and what each request went through.
 import type { Tokenizer } from "@tiny-llm/loader";
 import { NotImplementedError } from "../not-implemented";
+import type { PrefixCache } from "../prefix-cache/prefix-cache";
 import type { FinishReason } from "./request";
 import type { BatchingCausalLM, SchedulerOptions } from "./scheduler";
 
@@ -11,6 +12,12 @@ export interface BatchGenerateOptions extends Omit<SchedulerOptions, "onToken" |
   eosTokenIds?: readonly number[];
   /** Called with each piece of a reply's text as soon as it is whole: the prompt's index, the text. */
   onText?: (index: number, text: string) => void;
+  /**
+   * A prefix cache of this model (day 9): each request starts from the longest stored
+   * prefix of its prompt, restored when it is added (so a call's prompts share what
+   * earlier calls stored), and stores its prompt's blocks when it ends.
+   */
+  prefixCache?: Pick<PrefixCache, "model" | "restore" | "store">;
 }
 
 /** What one prompt produced, and when. */
