@@ -4,6 +4,7 @@
 // (transformers' Qwen2ForCausalLM with a DynamicCache, on the tiny model).
 import * as mx from "@tiny-llm/array";
 import { expectClose } from "./helpers/compare";
+import { expectError } from "./helpers/expect-error";
 import { GoldenCase, loadGolden } from "./helpers/golden";
 import { expectSameAsReference, randomNormal } from "./helpers/reference";
 import { loadTinyModel } from "./helpers/tiny-model";
@@ -17,19 +18,6 @@ const week1 = loadSolution("week1_ref");
 const week2 = loadSolution("week2_ref");
 const g = loadGolden("week2", "kv_cache");
 const EXACT = { rtol: 0, atol: 0 };
-
-/** Runs `fn`, expecting an error whose message matches every pattern (a stub's NotImplementedError passes through). */
-function expectError(fn: () => unknown, ...patterns: RegExp[]): void {
-  let message: string | undefined;
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof Error && e.name === "NotImplementedError") throw e;
-    message = e instanceof Error ? e.message : String(e);
-  }
-  if (message === undefined) throw new Error(`expected an error matching ${patterns.join(", ")}; nothing was thrown`);
-  for (const p of patterns) expect(message).toMatch(p);
-}
 
 /** A shape as an error message may print it: "1,3,1,8" or "1, 3, 1, 8". */
 const shapeText = (shape: number[]) => new RegExp(shape.join(",\\s*"));

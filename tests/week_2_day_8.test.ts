@@ -5,29 +5,17 @@
 // Book: week2-08-speculative-decoding.md. Models: the tiny Qwen2 (bf16) as the target,
 // its 4-bit copy as the draft (packages/tiny-model).
 import * as mx from "@tiny-llm/array";
-import { load, type LoadedModel } from "@tiny-llm/loader";
-import { TINY_MODEL_4BIT_DIR, TINY_MODEL_DIR } from "@tiny-llm/tiny-model";
+import type { LoadedModel } from "@tiny-llm/loader";
 import { expectClose } from "./helpers/compare";
+import { expectError } from "./helpers/expect-error";
 import { randomNormal } from "./helpers/reference";
+import { spyModel, tinyQwen2 } from "./helpers/serving";
 import { loadSolution } from "./solution";
 
 const sol = loadSolution();
 // Generation (task 3) runs on week 2's reference model and cache, so that it is tested on its own.
 const week2 = loadSolution("week2_ref");
 const EXACT = { rtol: 0, atol: 0 };
-
-/** Runs `fn`, expecting an error whose message matches every pattern (a stub's NotImplementedError passes through). */
-function expectError(fn: () => unknown, ...patterns: RegExp[]): void {
-  let message: string | undefined;
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof Error && e.name === "NotImplementedError") throw e;
-    message = e instanceof Error ? e.message : String(e);
-  }
-  if (message === undefined) throw new Error(`expected an error matching ${patterns.join(", ")}; nothing was thrown`);
-  for (const p of patterns) expect(message).toMatch(p);
-}
 
 // ------------------------------------------------------------------ task 1: trimming the cache
 test("week_2_day_8_task_1_trim_then_update_takes_the_trimmed_positions", () => {
@@ -165,24 +153,12 @@ test("week_2_day_8_task_2_sampling_bonus_token_when_all_kept", () => {
 type Week2Model = InstanceType<typeof week2.Qwen2ModelWeek2>;
 type Cache = ReturnType<Week2Model["makeCache"]>;
 
-let loaded: { target: LoadedModel; draft: LoadedModel } | null = null;
-/** The tiny Qwen2 (bf16) and its 4-bit copy, loaded once per file, as week 2's reference models. */
+/** The tiny Qwen2 (bf16) as the target and its 4-bit copy as the draft, week 2's reference models. */
 function models(): { target: Week2Model; draft: Week2Model; tokenizer: LoadedModel["tokenizer"] } {
-  loaded ??= { target: load(TINY_MODEL_DIR), draft: load(TINY_MODEL_4BIT_DIR) };
-  return { target: new week2.Qwen2ModelWeek2(loaded.target), draft: new week2.Qwen2ModelWeek2(loaded.draft), tokenizer: loaded.target.tokenizer };
+  const [bf16, q4] = [tinyQwen2("bf16"), tinyQwen2("4bit")];
+  return { target: new week2.Qwen2ModelWeek2(bf16), draft: new week2.Qwen2ModelWeek2(q4), tokenizer: bf16.tokenizer };
 }
 const PROMPT = "<|im_start|>user\nGive me a short introduction to large language model.<|im_end|>\n<|im_start|>assistant\n";
-
-/** A model that records each forward call as [tokens fed, offset]. */
-function spied(model: Week2Model, calls: [number, number][]) {
-  return {
-    makeCache: () => model.makeCache(),
-    forward: (inputs: mx.array, offset: number, cache: Cache, opts?: { lastOnly?: boolean }) => {
-      calls.push([inputs.shape[1], offset]);
-      return model.forward(inputs, offset, cache, opts);
-    },
-  };
-}
 
 test("week_2_day_8_task_3_greedy_output_is_the_targets", () => {
   const { target, draft, tokenizer } = models();
@@ -227,13 +203,13 @@ test("week_2_day_8_task_3_greedy_acceptance_matches_fresh_caches", () => {
 
 test("week_2_day_8_task_3_draft_equal_to_target_keeps_every_token", () => {
   const { target, tokenizer } = models();
-  const calls: [number, number][] = [];
+  const spy = spyModel(tinyQwen2("bf16"));
   const L = tokenizer.encode(PROMPT).length;
   // 21 tokens: the prefill's, then 4 rounds of 4 drafted tokens and a bonus, one target call each.
-  const r = sol.speculativeGenerate(spied(target, calls), target, tokenizer, PROMPT, { maxTokens: 21, eosTokenIds: [], numDraftTokens: 4 });
+  const r = sol.speculativeGenerate(spy.model, target, tokenizer, PROMPT, { maxTokens: 21, eosTokenIds: [], numDraftTokens: 4 });
   expect(r.tokens.length).toBe(21);
   expect({ drafted: r.draftedTokens, accepted: r.acceptedTokens }).toEqual({ drafted: 16, accepted: 16 });
-  expect(calls).toEqual([[L, 0], [5, L], [5, L + 5], [5, L + 10], [5, L + 15]]);
+  expect(spy.calls).toEqual([0, L, L + 5, L + 10, L + 15].map((offset, i) => ({ prefill: { offset, tokens: i === 0 ? L : 5 } })));
   // Sampling from the same distributions: p = q, so min(1, p/q) = 1 keeps every token too.
   const s = sol.speculativeGenerate(target, target, tokenizer, PROMPT, { maxTokens: 21, eosTokenIds: [], numDraftTokens: 4, temperature: 0.8, seed: 5 });
   expect({ drafted: s.draftedTokens, accepted: s.acceptedTokens }).toEqual({ drafted: 16, accepted: 16 });

@@ -5,29 +5,17 @@
 // same tokens as without (task 3).
 // Book: week2-09-prefix-cache.md. Model: the tiny Qwen2 (packages/tiny-model).
 import * as mx from "@tiny-llm/array";
-import { load, type LoadedModel } from "@tiny-llm/loader";
-import { TINY_MODEL_4BIT_DIR, TINY_MODEL_DIR } from "@tiny-llm/tiny-model";
+import type { LoadedModel } from "@tiny-llm/loader";
 import { expectClose } from "./helpers/compare";
+import { expectError } from "./helpers/expect-error";
 import { randomNormal } from "./helpers/reference";
+import { spyModel, tinyQwen2, type Call } from "./helpers/serving";
 import { loadSolution } from "./solution";
 
 const sol = loadSolution();
 // The cache and generation run on week 2's reference model (and task 3 on its PrefixCache), so that each task is tested on its own.
 const week2 = loadSolution("week2_ref");
 const EXACT = { rtol: 0, atol: 0 };
-
-/** Runs `fn`, expecting an error whose message matches every pattern (a stub's NotImplementedError passes through). */
-function expectError(fn: () => unknown, ...patterns: RegExp[]): void {
-  let message: string | undefined;
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof Error && e.name === "NotImplementedError") throw e;
-    message = e instanceof Error ? e.message : String(e);
-  }
-  if (message === undefined) throw new Error(`expected an error matching ${patterns.join(", ")}; nothing was thrown`);
-  for (const p of patterns) expect(message).toMatch(p);
-}
 
 const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
 
@@ -82,11 +70,10 @@ test("week_2_day_9_task_2_kv_cache_fetch", () => {
 type Week2Model = InstanceType<typeof week2.Qwen2ModelWeek2>;
 type Cache = ReturnType<Week2Model["makeCache"]>;
 
-let tiny: { bf16: LoadedModel; q4: LoadedModel } | null = null;
-/** The tiny Qwen2 (bf16) and its 4-bit copy as week 2's reference models, loaded once per file. */
+/** The tiny Qwen2 (bf16) and its 4-bit copy as week 2's reference models. */
 function models(): { model: Week2Model; other: Week2Model; tokenizer: LoadedModel["tokenizer"] } {
-  tiny ??= { bf16: load(TINY_MODEL_DIR), q4: load(TINY_MODEL_4BIT_DIR) };
-  return { model: new week2.Qwen2ModelWeek2(tiny.bf16), other: new week2.Qwen2ModelWeek2(tiny.q4), tokenizer: tiny.bf16.tokenizer };
+  const [bf16, q4] = [tinyQwen2("bf16"), tinyQwen2("4bit")];
+  return { model: new week2.Qwen2ModelWeek2(bf16), other: new week2.Qwen2ModelWeek2(q4), tokenizer: bf16.tokenizer };
 }
 
 /** A cache of `model` after prefilling `tokens`. */
@@ -177,21 +164,12 @@ const QUESTIONS = ["What is a KV cache?", "Who built ENIAC?", "What is a KV cach
 const storedPrefix = (ids: number[][], i: number, before: number[]) =>
   Math.max(0, ...before.map((j) => Math.floor(Math.min(shared(ids[i], ids[j]), ids[j].length, ids[i].length - 1) / 16) * 16));
 
-/** A model that records each forward call as [tokens fed, offset]. */
-function spied(model: Week2Model, calls: [number, number][]) {
-  return {
-    makeCache: () => model.makeCache(),
-    forward: (inputs: mx.array, offset: number, cache: Cache, opts?: { lastOnly?: boolean }) => {
-      calls.push([inputs.shape[1], offset]);
-      return model.forward(inputs, offset, cache, opts);
-    },
-  };
-}
+/** The prefill calls among a spy's calls, as [tokens fed, offset]. */
+const prefills = (calls: Call[]) => calls.flatMap((c) => ("prefill" in c ? [[c.prefill.tokens, c.prefill.offset]] : []));
 
 test("week_2_day_9_task_3_same_tokens_and_fewer_prefilled", () => {
   const { model, tokenizer } = models();
-  const calls: [number, number][] = [];
-  const spy = spied(model, calls);
+  const { model: spy, calls } = spyModel(tinyQwen2("bf16"));
   const pc = new week2.PrefixCache(spy, { maxBytes: 1e7, blockSize: 16 });
   const ids = QUESTIONS.map((q) => tokenizer.encode(chat(q)));
   const expectedCached = (i: number) => storedPrefix(ids, i, range(i));
@@ -206,8 +184,7 @@ test("week_2_day_9_task_3_same_tokens_and_fewer_prefilled", () => {
     // The first request prefills everything; later ones the tokens after the stored whole blocks.
     const expected = expectedCached(i);
     expect({ q, cached: r.cachedTokens }).toEqual({ q, cached: expected });
-    expect(calls[0]).toEqual([L - expected, expected]);
-    expect(calls.slice(1)).toEqual(range(11).map((j) => [1, L + j]));
+    expect(prefills(calls)).toEqual([[L - expected, expected], ...range(11).map((j) => [1, L + j])]);
   }
   expect(expectedCached(1)).toBeGreaterThanOrEqual(32); // the shared system prompt spans blocks
   expect(expectedCached(2)).toBe(Math.floor((ids[2].length - 1) / 16) * 16); // a prompt seen before: all but its last block
@@ -234,26 +211,18 @@ test("week_2_day_9_task_3_prefix_cache_of_another_model_throws", () => {
 // longest prefix that requests of earlier calls stored.
 test("week_2_day_9_task_2_batch_generate_starts_requests_from_the_prefix_cache", () => {
   const { model, tokenizer } = models();
-  const prefills: [number, number][] = []; // [tokens, offset] of each prefill chunk (one row at one offset)
-  const spy = {
-    config: model.config,
-    makeCache: () => model.makeCache(),
-    forward: (inputs: mx.array, offset: number | readonly number[], cache: Parameters<Week2Model["forward"]>[2], opts?: { lastOnly?: boolean }) => {
-      if (typeof offset === "number") prefills.push([inputs.shape[1], offset]);
-      return model.forward(inputs, offset, cache, opts);
-    },
-  };
+  const { model: spy, calls } = spyModel(tinyQwen2("bf16"));
   const pc = new sol.PrefixCache(spy, { maxBytes: 1e7, blockSize: 16 });
   const opts = { maxTokens: 6, eosTokenIds: [], prefillStep: 1000, prefixCache: pc };
   const ids = QUESTIONS.map((q) => tokenizer.encode(chat(q)));
   const alone = QUESTIONS.map((q) => week2.simpleGenerateWithKvCache(model, tokenizer, chat(q), { maxTokens: 6, eosTokenIds: [] }).tokens);
   const first = week2.batchGenerate(spy, tokenizer, QUESTIONS.slice(0, 2).map(chat), opts);
-  expect(prefills).toEqual([[ids[0].length, 0], [ids[1].length, 0]]); // nothing stored yet: prompts of one call do not share
-  prefills.length = 0;
+  expect(prefills(calls)).toEqual([[ids[0].length, 0], [ids[1].length, 0]]); // nothing stored yet: prompts of one call do not share
+  calls.length = 0;
   const second = week2.batchGenerate(spy, tokenizer, QUESTIONS.slice(2).map(chat), opts);
   const cached = [2, 3].map((i) => storedPrefix(ids, i, [0, 1]));
   expect(cached[0]).toBe(Math.floor((ids[2].length - 1) / 16) * 16); // the first call's first prompt again
   expect(cached[1]).toBeGreaterThanOrEqual(32);
-  expect(prefills).toEqual([[ids[2].length - cached[0], cached[0]], [ids[3].length - cached[1], cached[1]]]);
+  expect(prefills(calls)).toEqual([[ids[2].length - cached[0], cached[0]], [ids[3].length - cached[1], cached[1]]]);
   expect([...first, ...second].map((r) => r.tokens)).toEqual(alone);
 });
