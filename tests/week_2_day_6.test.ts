@@ -46,13 +46,19 @@ function rowOf(seed: number, S: number) {
 }
 type Row = ReturnType<typeof rowOf>;
 
-/** The mask a batch of rows holding `lengths` tokens gives L new queries each: N x 1 x L x S. */
+/**
+ * The mask a batch of rows holding `lengths` tokens (the L new ones included) gives its
+ * L new queries each, rows right-aligned: N x 1 x L x S.
+ */
 function expectedMask(lengths: number[], L: number): mx.array {
   const S = Math.max(...lengths);
-  return mx.array(lengths.map((Si) => [Array.from({ length: L }, (_, q) => Array.from({ length: S }, (_, j) => (j <= Si - L + q ? 0 : -Infinity)))]));
+  return mx.array(lengths.map((Si) => [Array.from({ length: L }, (_, q) => Array.from({ length: S }, (_, j) => (j >= S - Si && j <= S - L + q ? 0 : -Infinity)))]));
 }
 
-/** One updateAndFetch of L new tokens per row, checked: each row's cache, the laid-out keys and values, the mask. */
+/** Row i of a batch's keys or values: its last S_i columns (the rows end together). */
+const lastColumns = (a: mx.array, i: number, Si: number) => a.slice(`${i}:${i + 1}`, ":", `${a.shape[2] - Si}:`);
+
+/** One updateAndFetch of L new tokens per row, checked: the laid-out keys and values, the mask, the offsets. */
 function checkStep(batch: InstanceType<typeof sol.BatchingKvCache>, rows: Row[], L: number, seed: number): void {
   const N = rows.length;
   const key = randomNormal(seed, [N, H, L, D]);
@@ -68,12 +74,18 @@ function checkStep(batch: InstanceType<typeof sol.BatchingKvCache>, rows: Row[],
   expect(values.shape).toEqual([N, H, S, D]);
   expect(batch.offsets).toEqual(lengths);
   rows.forEach((r, i) => {
-    expect(r.cache.offset).toBe(lengths[i]); // the row's own cache got its tokens
-    const at = (a: mx.array) => a.slice(`${i}:${i + 1}`, ":", `0:${lengths[i]}`);
-    expectClose(at(keys), mx.concatenate(r.keys, 2), { tol: EXACT, label: `step ${seed}: row ${i}'s keys` });
-    expectClose(at(values), mx.concatenate(r.values, 2), { tol: EXACT, label: `step ${seed}: row ${i}'s values` });
+    expectClose(lastColumns(keys, i, lengths[i]), mx.concatenate(r.keys, 2), { tol: EXACT, label: `step ${seed}: row ${i}'s keys` });
+    expectClose(lastColumns(values, i, lengths[i]), mx.concatenate(r.values, 2), { tol: EXACT, label: `step ${seed}: row ${i}'s values` });
   });
   expectClose(mask, expectedMask(lengths, L), { tol: EXACT, label: `step ${seed}: mask` });
+}
+
+/** A row's own cache holds everything the row was given: its prefill and the tokens decoded in the batch. */
+function expectHandedBack(r: Row, label: string): void {
+  const none = mx.zeros([1, H, 0, D]);
+  const [keys, values] = r.cache.updateAndFetch(none, none);
+  expectClose(keys, mx.concatenate(r.keys, 2), { tol: EXACT, label: `${label}: keys` });
+  expectClose(values, mx.concatenate(r.values, 2), { tol: EXACT, label: `${label}: values` });
 }
 
 test("week_2_day_6_task_1_batch_cache_lays_out_rows", () => {
@@ -84,16 +96,19 @@ test("week_2_day_6_task_1_batch_cache_lays_out_rows", () => {
   expect(batch.offsets).toEqual([5, 2, 7]);
   checkStep(batch, rows, 1, 10); // a decode step
   checkStep(batch, rows, 1, 20); // the same rows again
-  batch.remove(1); // the second leaves: the third moves up
+  batch.remove(1); // the second leaves: the tokens it decoded go back to its own cache
+  expectHandedBack(rows[1], "the row that left");
   rows.splice(1, 1);
-  checkStep(batch, rows, 1, 30);
+  checkStep(batch, rows, 1, 30); // the third moved up
   const late = rowOf(40, 300); // a long one joins: the batch grows to its length
   batch.add(late.cache);
   rows.push(late);
   checkStep(batch, rows, 1, 50);
   checkStep(batch, rows, 2, 60); // two new tokens a row: each sees its own earlier ones
-  batch.release();
-  checkStep(batch, rows, 1, 70); // released: laid out again from the rows' caches
+  batch.release(); // the buffers go; every row's tokens go back to its own cache
+  rows.forEach((r, i) => expectHandedBack(r, `row ${i} after release`));
+  checkStep(batch, rows, 1, 70); // laid out again from the rows' caches
+  for (let step = 0; step < 300; step++) checkStep(batch, rows, 1, 100 + step); // past the room of the first layout
 });
 
 test("week_2_day_6_task_1_batch_cache_bad_input_throws", () => {
@@ -107,6 +122,7 @@ test("week_2_day_6_task_1_batch_cache_bad_input_throws", () => {
   expectError(() => batch.updateAndFetch(randomNormal(1, [2, H, D]), randomNormal(2, [2, H, D])), /updateAndFetch/);
   expect(batch.offsets).toEqual([3, 4]); // nothing was appended
   expectError(() => batch.remove(2), /remove/, /\b2\b/);
+  expectError(() => batch.add(new week2.TinyKvFullCache()), /add/); // an empty cache: no prefill yet
 });
 
 // ------------------------------------------------------------------ task 2: the model on a batch
@@ -126,7 +142,7 @@ for (const form of ["bf16", "4bit"] as const) {
     const batch = Array.from({ length: m.config.numHiddenLayers }, () => new sol.BatchingKvCache());
     inBatch.forEach((cache) => cache.forEach((layer, l) => batch[l].add(layer)));
     for (let step = 0; step < 4; step++) {
-      const offsets = inBatch.map((c) => c[0].offset);
+      const offsets = batch[0].offsets; // the rows' positions (while in the batch, their new keys are only there)
       const logits = model.forward(ids(next.map((t) => [t])), offsets, batch); // N x 1 x V
       expect(logits.shape).toEqual([3, 1, m.config.vocabSize]);
       next = next.map((t, i) => {
@@ -137,7 +153,7 @@ for (const form of ["bf16", "4bit"] as const) {
     }
     // Two tokens a row, and lastOnly.
     const pairs = next.map((t) => [t, (t + 1) % 1000]);
-    const offsets = inBatch.map((c) => c[0].offset);
+    const offsets = batch[0].offsets; // the rows' positions (while in the batch, their new keys are only there)
     const logits = model.forward(ids(pairs), offsets, batch, { lastOnly: true }); // N x 1 x V
     pairs.forEach((pair, i) => {
       const own = model.forward(ids([pair]), single[i][0].offset, single[i], { lastOnly: true });

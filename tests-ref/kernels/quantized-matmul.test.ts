@@ -73,7 +73,7 @@ describe("quantizedMatmul (tiny-llm-ext-ref) against dequantize-then-matmul", ()
   let seed = 0;
   for (const bits of [4, 8]) {
     for (const groupSize of [32, 64, 128]) {
-      for (const M of [1, 2, 3, 7, 64, 130]) {
+      for (const M of [1, 2, 3, 7, 12, 13, 64, 130]) { // 7 and 12: the decode kernel 4 rows at a time; 13: prefill
         const xdt = FLOATS[seed % 3], sdt = FLOATS[Math.floor(seed / 3) % 3];
         const label = `bits ${bits} group ${groupSize} M ${M} x ${xdt} scales ${sdt}`;
         const s = ++seed;

@@ -14,9 +14,9 @@ import { ArgumentError, checkFloatArray, checkPositiveInt } from "./checks";
  * Week 1, day 2, tasks 1 (traditional) and 2 (half-split) (book: week1-02-positional-encodings.md).
  */
 export class RoPE {
-  /** cos / sin of position * theta_i: seqLen x D/2, float32. */
-  private readonly cosTable: mx.array;
-  private readonly sinTable: mx.array;
+  /** cos / sin of position * theta_i: seqLen x D/2, float32 (week 2's FusedRoPE gathers rows of them). */
+  protected readonly cosTable: mx.array;
+  protected readonly sinTable: mx.array;
 
   constructor(
     readonly dims: number,

@@ -29,11 +29,12 @@ export class FusedRoPE extends RoPE {
     if (!(x instanceof mx.NDArray) || x.ndim !== 4 || x.shape[0] !== offset.length) {
       throw new ArgumentError(fn, `per-row offsets [${offset}] need x of N x L x H x D with N = ${offset.length} rows, got ${x instanceof mx.NDArray ? `shape [${x.shape}]` : typeof x}`);
     }
-    // The rows' tables stacked, N*L x D/2, and x's N and L merged into one axis of N*L
-    // tokens: one kernel call, each token at its own position.
+    // The table rows of every token's position, N*L x D/2, and x's N and L merged into one
+    // axis of N*L tokens: one kernel call, each token at its own position.
     const [N, L, H, D] = x.shape;
-    const tables = offset.map((o) => this.angles(fn, x, o));
-    const [cos, sin] = [0, 1].map((k) => mx.concatenate(tables.map((t) => t[k]), 0));
+    for (const o of [Math.min(...offset), Math.max(...offset)]) this.angles(fn, x, o); // checks x and the positions
+    const positions = offset.flatMap((o) => Array.from({ length: L }, (_, i) => o + i));
+    const [cos, sin] = [this.cosTable, this.sinTable].map((t) => mx.take(t, positions, 0));
     return mx.fast.rope(x.reshape(N * L, H, D), cos, sin, { traditional: this.traditional }).reshape(N, L, H, D);
   }
 }

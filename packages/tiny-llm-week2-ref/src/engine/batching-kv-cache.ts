@@ -1,5 +1,5 @@
-// The batch's KV cache: the caches of the requests decoding together, laid side by side
-// so that one forward pass serves them all.
+// The batch's KV cache: the keys and values of the requests decoding together, laid out
+// side by side so that one forward pass serves them all.
 import * as mx from "@tiny-llm/array";
 import { ArgumentError } from "@tiny-llm/tiny-llm-week1-ref";
 import type { TinyKvCache } from "../kv-cache";
@@ -11,66 +11,86 @@ const STEP = 256;
 export interface TinyKvBatchCache {
   /** The rows' own caches, in batch order. */
   readonly caches: readonly TinyKvCache[];
-  /** Each row's offset: the tokens its own cache holds, the position its next token takes. */
+  /** Each row's offset: the tokens it holds, the position its next token takes. */
   readonly offsets: number[];
   /**
-   * Appends row i's L new tokens to row i's cache; returns every row's keys and values
-   * so far, with the mask of the new tokens' queries.
+   * Appends row i's L new tokens; returns every row's keys and values so far, with the
+   * mask of the new tokens' queries.
    *
    *   key, value: N x H_kv x L x D  ->  keys, values: N x H_kv x S x D; mask: N x 1 x L x S
    */
   updateAndFetch(key: mx.array, value: mx.array): [mx.array, mx.array, mx.array];
 }
 
+/** A row: the request's own cache, and where its tokens are. */
+interface Row {
+  cache: TinyKvCache;
+  /** Tokens its own cache held when it joined; the batch holds those and the ones decoded since. */
+  joined: number;
+  /** Its row in the buffers, or -1 until it is laid out; its tokens are columns start .. end - 1. */
+  at: number;
+  start: number;
+}
+
 /**
- * One layer's keys and values for a batch of requests that sit at different positions.
- * Row i is request i's own TinyKvCache: updateAndFetch appends each row's new tokens to
- * that cache, and returns the rows laid out in one N x H_kv x S x D array (S the longest
- * row; each row from position 0, padded after its end) with the additive mask that hides
- * what a row's queries must not see: the keys after each query's position, the padding
- * among them. RoPE and the mask both follow `offsets`, the rows' own positions.
+ * One layer's keys and values for a batch of requests at different positions, right-
+ * aligned: every row ends at the same column, so that a decode step writes the rows' new
+ * tokens with one assign, and a row of S_i tokens starts S - S_i columns in, after
+ * padding that the mask hides.
  *
- * The laid-out copy is kept between steps: a step with the same rows writes only their
- * new tokens into it; a row that joins, or moves up because one before it left, is laid
- * out again from its own cache. (Paged attention, week 3, reads each request's cache in
- * place and needs no copy.)
+ *   row 0 (5 tokens):  k k k k k        mask of its new query (the last column):  0 0 0 0 0
+ *   row 1 (3 tokens):  . . k k k                                                  - - 0 0 0
+ *
+ * A request that joins brings its own TinyKvCache (prefilled): its keys are copied in.
+ * While it decodes, only the batch holds its new tokens; when it leaves (remove), they
+ * are appended to its own cache, which then holds its whole sequence again. A join or a
+ * leave lays the rows out again in a fresh buffer at the next step (dropping the padding
+ * every row has); so does running out of room. (Paged attention, week 3, reads each
+ * request's blocks in place instead, with no copy and no padding.)
  *
  * Week 2, day 6, task 1 (book: week2-06-continuous-batching.md).
  */
 export class BatchingKvCache implements TinyKvBatchCache {
-  private readonly rows: TinyKvCache[] = [];
-  private keys: mx.array | null = null; // R x H_kv x capacity x D, R >= rows
+  private rows: Row[] = [];
+  private keys: mx.array | null = null; // R x H_kv x capacity x D
   private values: mx.array | null = null;
-  /** Tokens of each row already laid out in keys/values; -1: lay the row out again. */
-  private laidOut: number[] = [];
+  /** The column after every row's last token. */
+  private end = 0;
+  /** Whether the rows must be laid out again before the next append. */
+  private dirty = false;
 
   get caches(): readonly TinyKvCache[] {
-    return this.rows;
+    return this.rows.map((r) => r.cache);
   }
 
   get offsets(): number[] {
-    return this.rows.map((r) => r.offset);
+    return this.rows.map((r) => (r.at < 0 ? r.joined : this.end - r.start));
   }
 
-  /** Adds a request's cache (of this layer) as the last row. */
+  /** Adds a request's cache (of this layer) as the last row; it must hold at least one token. */
   add(cache: TinyKvCache): void {
-    this.rows.push(cache);
-    this.laidOut.push(-1);
+    if (cache.offset === 0) throw new ArgumentError("BatchingKvCache.add", "the cache holds no tokens: a request joins the batch after its prefill");
+    this.rows.push({ cache, joined: cache.offset, at: -1, start: 0 });
+    this.dirty = true;
   }
 
-  /** Removes row `row`; the rows after it move up one. The request keeps its own cache. */
+  /**
+   * Removes row `row`; the rows after it move up one. The tokens it decoded in the batch
+   * are appended to its own cache first.
+   */
   remove(row: number): void {
     if (!(Number.isInteger(row) && row >= 0 && row < this.rows.length)) {
       throw new ArgumentError("BatchingKvCache.remove", `row ${row} is not in the batch of ${this.rows.length} rows`);
     }
+    this.handBack(this.rows[row]);
     this.rows.splice(row, 1);
-    this.laidOut.splice(row, 1);
-    for (let i = row; i < this.laidOut.length; i++) this.laidOut[i] = -1;
+    this.dirty = true;
   }
 
   /**
    * See TinyKvBatchCache. The mask is 0 where query q of row i (position offsets[i] + q)
-   * sees key j <= offsets[i] + q, -inf elsewhere (later keys, the row's padding).
+   * sees one of the row's keys at positions <= offsets[i] + q, -inf elsewhere (later
+   * keys, the padding before the row).
    */
   updateAndFetch(key: mx.array, value: mx.array): [mx.array, mx.array, mx.array] {
     const fn = "BatchingKvCache.updateAndFetch";
@@ -89,45 +109,67 @@ export class BatchingKvCache implements TinyKvBatchCache {
     if (this.keys !== null && (this.keys.shape[1] !== H || this.keys.shape[3] !== D)) {
       throw new ArgumentError(fn, `key has shape [${key.shape}], but this batch holds H_kv = ${this.keys.shape[1]}, D = ${this.keys.shape[3]}: a batch cache belongs to one layer of one model`);
     }
-    const row = (a: mx.array, i: number) => a.slice(`${i}:${i + 1}`);
-    const fetched = this.rows.map((cache, i) => cache.updateAndFetch(row(key, i), row(value, i))); // 1 x H_kv x S_i x D each
-    const lengths = fetched.map(([k]) => k.shape[2]);
-    const S = Math.max(...lengths);
-    this.reserve(N, H, S, D, key.dtype);
-    const [keys, values] = [this.keys!, this.values!];
-    fetched.forEach(([k, v], i) => {
-      const Si = lengths[i];
-      if (this.laidOut[i] === Si - L) { // the copy holds all but the new tokens
-        mx.assign(keys.slice(`${i}:${i + 1}`, ":", `${Si - L}:${Si}`), row(key, i));
-        mx.assign(values.slice(`${i}:${i + 1}`, ":", `${Si - L}:${Si}`), row(value, i));
-      } else {
-        mx.assign(keys.slice(`${i}:${i + 1}`, ":", `0:${Si}`), k);
-        mx.assign(values.slice(`${i}:${i + 1}`, ":", `0:${Si}`), v);
-      }
-      this.laidOut[i] = Si;
-    });
+    if (this.dirty || this.keys === null || this.end + L > this.keys.shape[2]) this.layOut(H, L, D, key.dtype);
+    const rows = `0:${N}`;
+    mx.assign(this.keys!.slice(rows, ":", `${this.end}:${this.end + L}`), key);
+    mx.assign(this.values!.slice(rows, ":", `${this.end}:${this.end + L}`), value);
+    this.end += L;
+    const first = Math.min(...this.rows.map((r) => r.start));
+    const S = this.end - first;
     const mask = new Float32Array(N * L * S).fill(-Infinity);
-    lengths.forEach((Si, i) => {
-      for (let q = 0; q < L; q++) mask.fill(0, (i * L + q) * S, (i * L + q) * S + Si - L + q + 1);
+    this.rows.forEach((r, i) => {
+      for (let q = 0; q < L; q++) mask.fill(0, (i * L + q) * S + r.start - first, (i * L + q + 1) * S - L + q + 1);
     });
-    return [keys.slice(`0:${N}`, ":", `0:${S}`), values.slice(`0:${N}`, ":", `0:${S}`), mx.array(mask).reshape(N, 1, L, S)];
+    const all = `${first}:${this.end}`;
+    return [this.keys!.slice(rows, ":", all), this.values!.slice(rows, ":", all), mx.array(mask).reshape(N, 1, L, S)];
   }
 
-  /** Releases the laid-out copy (the rows' caches stay their requests'). */
+  /** Releases the buffers; the rows' decoded tokens go back to their own caches first, and are laid out again at the next step. */
   release(): void {
+    for (const r of this.rows) {
+      this.handBack(r);
+      Object.assign(r, { joined: r.cache.offset, at: -1 });
+    }
+    this.disposeBuffers();
+    this.dirty = true;
+  }
+
+  /** Appends the tokens `r` decoded in the batch (those after its own cache's) to its own cache. */
+  private handBack(r: Row): void {
+    if (r.at < 0 || this.end - r.start === r.joined) return;
+    const decoded = (a: mx.array) => a.slice(`${r.at}:${r.at + 1}`, ":", `${r.start + r.joined}:${this.end}`);
+    r.cache.updateAndFetch(decoded(this.keys!), decoded(this.values!));
+    r.joined = this.end - r.start;
+  }
+
+  private disposeBuffers(): void {
     for (const a of [this.keys, this.values]) if (a !== null) mx.dispose(a);
     this.keys = this.values = null;
-    this.laidOut.fill(-1);
   }
 
-  /** Makes the copy hold `rows` rows of `tokens` tokens; a new buffer lays every row out again. */
-  private reserve(rows: number, H: number, tokens: number, D: number, dtype: mx.Dtype): void {
-    const [R, capacity] = this.keys === null ? [0, 0] : [this.keys.shape[0], this.keys.shape[2]];
-    if (rows <= R && tokens <= capacity && this.keys!.dtype === dtype) return;
-    const grownRows = Math.max(rows, R);
-    const grown = Math.ceil(Math.max(tokens, 2 * capacity) / STEP) * STEP;
-    this.release();
-    // Kept: the buffers outlive the forward pass (an mx.tidy scope) that grows them.
-    [this.keys, this.values] = mx.keep([mx.zeros([grownRows, H, grown, D], dtype), mx.zeros([grownRows, H, grown, D], dtype)]);
+  /**
+   * Copies every row into fresh buffers, right-aligned at the longest row's end, with room
+   * for L more tokens and some steps after: rows already laid out from the old buffers,
+   * a row that just joined from its own cache.
+   */
+  private layOut(H: number, L: number, D: number, dtype: mx.Dtype): void {
+    const old = this.keys === null || this.values === null ? null : [this.keys, this.values];
+    const sources = this.rows.map((r): [mx.array, mx.array] => {
+      if (r.at >= 0 && old !== null) return [old[0], old[1]].map((a) => a.slice(`${r.at}:${r.at + 1}`, ":", `${r.start}:${this.end}`)) as [mx.array, mx.array];
+      const none = mx.zeros([1, H, 0, D], dtype);
+      return r.cache.updateAndFetch(none, none); // its own cache's tokens, nothing appended
+    });
+    const longest = Math.max(...sources.map(([k]) => k.shape[2]));
+    const capacity = Math.ceil((longest + L) / STEP + 1) * STEP;
+    // Kept: the buffers outlive the forward pass (an mx.tidy scope) that makes them.
+    const [keys, values] = mx.keep([mx.zeros([this.rows.length, H, capacity, D], dtype), mx.zeros([this.rows.length, H, capacity, D], dtype)]);
+    sources.forEach(([k, v], i) => {
+      const at = `${longest - k.shape[2]}:${longest}`;
+      mx.assign(keys.slice(`${i}:${i + 1}`, ":", at), k);
+      mx.assign(values.slice(`${i}:${i + 1}`, ":", at), v);
+      Object.assign(this.rows[i], { at: i, start: longest - k.shape[2] });
+    });
+    this.disposeBuffers();
+    [this.keys, this.values, this.end, this.dirty] = [keys, values, longest, false];
   }
 }

@@ -37,6 +37,12 @@ export class Request {
   finishReason: FinishReason | null = null;
   /** When it ended (ms); NaN while it runs. */
   finishedAt = NaN;
+  /**
+   * Tokens fed to the model so far, the position its next token takes: they are in its
+   * cache, or in the batch's while it decodes (BatchingKvCache hands them back when it
+   * leaves). The scheduler counts them as it feeds them.
+   */
+  offset: number;
 
   constructor(
     /** Its index among the requests of a run, in the order they were added. */
@@ -48,15 +54,11 @@ export class Request {
     readonly limits: RequestLimits,
     /** When it arrived (ms). */
     readonly arrivedAt: number,
-  ) {}
-
-  /** Tokens in its cache: the position the next token fed takes. */
-  get offset(): number {
-    if (this.cache === null) throw new Error(`request ${this.id} has released its KV cache (it ended: ${this.finishReason})`);
-    return this.cache[0].offset;
+  ) {
+    this.offset = cache?.[0]?.offset ?? 0;
   }
 
-  /** Whether the whole prompt is in its cache. */
+  /** Whether the whole prompt has been fed. */
   get prefilled(): boolean {
     return this.offset >= this.prompt.length;
   }

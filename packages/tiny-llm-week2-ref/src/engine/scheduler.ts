@@ -156,10 +156,11 @@ export class Scheduler {
     const start = request.offset;
     const chunk = request.prompt.slice(start, start + this.prefillStep);
     const logits = this.model.forward(mx.array([chunk], "int32"), start, cache, { lastOnly: true }); // 1 x 1 x V
+    request.offset += chunk.length;
     if (!request.prefilled) return;
     this.prefilling = null;
     const [token] = this.sample(logits);
-    if (this.accept(request, token)) return;
+    if (this.accept(request, token)) return this.retire(request, request.finishReason!);
     this.running.push(request);
     cache.forEach((layer, i) => (this.batchCache[i] ??= new BatchingKvCache()).add(layer));
   }
@@ -169,13 +170,17 @@ export class Scheduler {
     const rows = this.running;
     const inputs = mx.array(rows.map((r) => [r.lastToken]), "int32"); // N x 1
     const logits = this.model.forward(inputs, rows.map((r) => r.offset), this.batchCache, { lastOnly: true }); // N x 1 x V
+    for (const r of rows) r.offset += 1;
     const ended = this.sample(logits).map((token, i) => this.accept(rows[i], token));
+    // The ended leave the batch (their keys back in their own caches), then retire.
+    const leaving = rows.filter((_, i) => ended[i]);
     for (let i = rows.length - 1; i >= 0; i--) {
       if (!ended[i]) continue;
       rows.splice(i, 1);
       for (const layer of this.batchCache) layer.remove(i);
     }
     if (rows.length === 0) for (const layer of this.batchCache) layer.release();
+    for (const r of leaving) this.retire(r, r.finishReason!);
   }
 
   /** The sampler's token for each row of N x 1 x V logits. */
@@ -184,11 +189,10 @@ export class Scheduler {
     return Array.from(this.sampler(logits.reshape(N, V)).toTypedArray(), Number);
   }
 
-  /** Gives `request` its sampled token; retires it when that ends it. Returns whether it ended. */
+  /** Gives `request` its sampled token (streamed unless EOS). Returns whether that ended it. */
   private accept(request: Request, token: number): boolean {
     const ended = request.append(token, performance.now());
     if (!request.limits.eosTokenIds.has(token)) this.opts.onToken?.(request, token);
-    if (ended) this.retire(request, request.finishReason!);
     return ended;
   }
 
@@ -207,10 +211,10 @@ export class Scheduler {
     const now = performance.now();
     const live = [...this.waiting.splice(0), ...this.running.splice(0), ...(this.prefilling === null ? [] : [this.prefilling])];
     this.prefilling = null;
+    this.batchCache.splice(0).forEach((layer) => layer.release()); // before the requests' own caches go
     for (const request of live) {
       request.finish("error", now);
       request.release();
     }
-    this.batchCache.splice(0).forEach((layer) => layer.release());
   }
 }

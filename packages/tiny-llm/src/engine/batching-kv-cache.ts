@@ -1,5 +1,5 @@
-// The batch's KV cache: the caches of the requests decoding together, laid side by side
-// so that one forward pass serves them all.
+// The batch's KV cache: the keys and values of the requests decoding together, laid out
+// side by side so that one forward pass serves them all.
 import * as mx from "@tiny-llm/array";
 import type { TinyKvCache } from "../kv-cache";
 import { NotImplementedError } from "../not-implemented";
@@ -11,11 +11,11 @@ const CHAPTER = "week2-06-continuous-batching.md";
 export interface TinyKvBatchCache {
   /** The rows' own caches, in batch order. */
   readonly caches: readonly TinyKvCache[];
-  /** Each row's offset: the tokens its own cache holds, the position its next token takes. */
+  /** Each row's offset: the tokens it holds, the position its next token takes. */
   readonly offsets: number[];
   /**
-   * Appends row i's L new tokens to row i's cache; returns every row's keys and values
-   * so far, with the mask of the new tokens' queries.
+   * Appends row i's L new tokens; returns every row's keys and values so far, with the
+   * mask of the new tokens' queries.
    *
    *   key, value: N x H_kv x L x D  ->  keys, values: N x H_kv x S x D; mask: N x 1 x L x S
    */
@@ -23,17 +23,20 @@ export interface TinyKvBatchCache {
 }
 
 /**
- * One layer's keys and values for a batch of requests that sit at different positions.
- * Row i is request i's own TinyKvCache: updateAndFetch appends each row's new tokens to
- * that cache, and returns the rows laid out in one N x H_kv x S x D array (S the longest
- * row; each row from position 0, padded after its end) with the additive mask that hides
- * what a row's queries must not see: the keys after each query's position, the padding
- * among them. RoPE and the mask both follow `offsets`, the rows' own positions.
+ * One layer's keys and values for a batch of requests at different positions, right-
+ * aligned: every row ends at the same column, so that a decode step writes the rows' new
+ * tokens with one assign, and a row of S_i tokens starts S - S_i columns in, after
+ * padding that the mask hides.
  *
- * The laid-out copy is kept between steps: a step with the same rows writes only their
- * new tokens into it; a row that joins, or moves up because one before it left, is laid
- * out again from its own cache. (Paged attention, week 3, reads each request's cache in
- * place and needs no copy.)
+ *   row 0 (5 tokens):  k k k k k        mask of its new query (the last column):  0 0 0 0 0
+ *   row 1 (3 tokens):  . . k k k                                                  - - 0 0 0
+ *
+ * A request that joins brings its own TinyKvCache (prefilled): its keys are copied in.
+ * While it decodes, only the batch holds its new tokens; when it leaves (remove), they
+ * are appended to its own cache, which then holds its whole sequence again. A join or a
+ * leave lays the rows out again in a fresh buffer at the next step (dropping the padding
+ * every row has); so does running out of room. (Paged attention, week 3, reads each
+ * request's blocks in place instead, with no copy and no padding.)
  *
  * Week 2, day 6, task 1 (book: week2-06-continuous-batching.md).
  */
@@ -46,25 +49,29 @@ export class BatchingKvCache implements TinyKvBatchCache {
     throw new NotImplementedError("BatchingKvCache.offsets", TASK, CHAPTER);
   }
 
-  /** Adds a request's cache (of this layer) as the last row. */
+  /** Adds a request's cache (of this layer) as the last row; it must hold at least one token. */
   add(cache: TinyKvCache): void {
     throw new NotImplementedError("BatchingKvCache.add", TASK, CHAPTER);
   }
 
-  /** Removes row `row`; the rows after it move up one. The request keeps its own cache. */
+  /**
+   * Removes row `row`; the rows after it move up one. The tokens it decoded in the batch
+   * are appended to its own cache first.
+   */
   remove(row: number): void {
     throw new NotImplementedError("BatchingKvCache.remove", TASK, CHAPTER);
   }
 
   /**
    * See TinyKvBatchCache. The mask is 0 where query q of row i (position offsets[i] + q)
-   * sees key j <= offsets[i] + q, -inf elsewhere (later keys, the row's padding).
+   * sees one of the row's keys at positions <= offsets[i] + q, -inf elsewhere (later
+   * keys, the padding before the row).
    */
   updateAndFetch(key: mx.array, value: mx.array): [mx.array, mx.array, mx.array] {
     throw new NotImplementedError("BatchingKvCache.updateAndFetch", TASK, CHAPTER);
   }
 
-  /** Releases the laid-out copy (the rows' caches stay their requests'). */
+  /** Releases the buffers; the rows' decoded tokens go back to their own caches first, and are laid out again at the next step. */
   release(): void {
     throw new NotImplementedError("BatchingKvCache.release", TASK, CHAPTER);
   }
