@@ -13,6 +13,7 @@ import { tinyGolden, tinyModelDir } from "../../tests/helpers/tiny-model";
 import { ensureTinyModels, TINY_MODEL_4BIT_DIR, TINY_MODEL_DIR, TINY_QWEN3_DIR } from "@tiny-llm/tiny-model";
 import { loadGolden } from "../../tests/helpers/golden";
 import * as ref from "@tiny-llm/tiny-llm-week1-ref";
+import * as week2 from "@tiny-llm/tiny-llm-week2-ref";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const CLI_DIR = path.join(ROOT, "packages", "cli");
@@ -263,6 +264,18 @@ test("cli_bench_bad_part_exits_2", () => {
   expect(r.stderr).not.toMatch(/^\s+at /m);
 });
 
+test("cli_bench_serve_knobs_exit_2_when_wrong", () => {
+  for (const [args, pattern] of [
+    [["--requests", "8"], /^bench: --requests only means something with --part serve; expected --part serve too/],
+    [["--part", "serve", "--batch-size", "0"], /^bench: --batch-size "0" is not a positive integer; expected e.g. --batch-size 8/],
+    [["--part", "serve", "--prefill-step=2.5"], /^bench: --prefill-step "2.5" is not a positive integer/],
+  ] as const) {
+    const r = run("bench", [...args]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(pattern);
+  }
+});
+
 // The bar: a checkpoint as users download it, through `pnpm main --model DIR --prompt P
 // --max-tokens N --temperature 0`, streams transformers' greedy answer, with week 1's
 // model and with week 2's (KV cache, packed 4-bit weights, native kernels).
@@ -353,4 +366,52 @@ test("cli_main_draft_model_bad_combinations_exit_2", () => {
   expect(oneLineError(main(["--solution", "week2_ref", "--draft-model", TINY_MODEL_4BIT_DIR, "--top-p", "0.9"]), 2)).toMatch(/^main: --top-p with --draft-model: .*expected --temperature alone/);
   expect(oneLineError(main(["--solution", "week2_ref", "--draft-model", TINY_MODEL_4BIT_DIR, "--num-draft-tokens", "0"]), 2)).toMatch(/^main: --num-draft-tokens 0 is not a positive integer/);
   expect(oneLineError(main(["--solution", "week1_ref", "--draft-model", TINY_MODEL_4BIT_DIR]), 2)).toMatch(/^main: --draft-model: speculative decoding runs on week 2's model/);
+});
+
+// Many prompts at once (week 2, days 6 and 7): --prompts-file and --requests run week 2's
+// scheduler; each answer prints when its request ends (in any order), under its heading,
+// and is the answer its prompt gets alone; the totals go to stderr.
+test("cli_main_prompts_file_answers_each_prompt_as_alone_and_reports_totals", () => {
+  const prompts = ["Hello there", "Why is the sky blue?", "Write a haiku about caches"];
+  const file = path.join(tmpDir(), "prompts.txt");
+  fs.writeFileSync(file, `${prompts[0]}\n\n${prompts[1]}\r\n  ${prompts[2]}  \n`); // blank lines, CRLF and spaces are not prompts
+  const r = main(["--solution", "week2_ref", "--prompts-file", file, "--max-tokens", "5", "--batch-size", "2", "--prefill-step", "4"]);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+  expect(r.status).toBe(0);
+  const loaded = load(TINY_MODEL_DIR);
+  const model = new week2.Qwen2ModelWeek2(loaded);
+  prompts.forEach((p, i) => {
+    const text = loaded.tokenizer.applyChatTemplate([{ role: "user", content: p }], { addGenerationPrompt: true });
+    const alone = week2.simpleGenerateWithKvCache(model, loaded.tokenizer, text, { maxTokens: 5, eosTokenIds: loaded.eosTokenIds });
+    expect(r.stdout).toContain(`\n[${i + 1}/3] ${p}\n${alone.text}\n`);
+  });
+  expect(r.stderr).toMatch(/^requests: 3 \(batch 2, prefill step 4\), prompt tokens: \d+, generated: \d+ tokens in [\d.]+ s$/m);
+  expect(r.stderr).toMatch(/^output: [\d.]+ tokens\/s$/m);
+  expect(r.stderr).toMatch(/^time to first token: p50 [\d.]+ ms, p95 [\d.]+ ms$/m);
+  expect(r.stderr).toMatch(/^time between tokens: p50 [\d.]+ ms, p95 [\d.]+ ms$/m);
+  expect(r.stderr).toMatch(/^stop: \d+ (length|eos)/m);
+});
+
+test("cli_main_requests_without_a_file_asks_made_up_questions", () => {
+  const r = main(["--solution", "week2_ref", "--requests", "3", "--max-tokens", "2"]);
+  expect(r.status).toBe(0);
+  expect(r.stdout.match(/^\[\d\/3\] .+$/gm)?.sort()).toEqual(["[1/3] What is a KV cache?", "[2/3] Why is the sky blue?", "[3/3] Give me a short introduction to large language models."]);
+});
+
+test("cli_main_many_prompts_bad_combinations_exit_2", () => {
+  const file = path.join(tmpDir(), "two.txt");
+  fs.writeFileSync(file, "one\ntwo\n");
+  const empty = path.join(tmpDir(), "empty.txt");
+  fs.writeFileSync(empty, "\n  \n");
+  const cases: [string[], RegExp][] = [
+    [["--batch-size", "4"], /^main: --batch-size without many prompts; expected --prompts-file F or --requests N too$/],
+    [["--requests", "2", "--prompt", "hi"], /^main: --prompt with --requests: .*expected one of them$/],
+    [["--prompts-file", file, "--draft-model", TINY_MODEL_4BIT_DIR], /^main: --draft-model with --prompts-file: speculative decoding runs one prompt at a time/],
+    [["--prompts-file", path.join(tmpDir(), "missing.txt")], /^main: --prompts-file .*missing\.txt: cannot read it \(ENOENT\); expected a text file of prompts, one a line$/],
+    [["--prompts-file", empty], /^main: --prompts-file .*empty\.txt holds no prompt; expected one prompt a line$/],
+    [["--prompts-file", file, "--requests", "3"], /^main: --requests 3: --prompts-file .*two\.txt holds 2 prompts; expected --requests 2 or fewer$/],
+    [["--requests", "0"], /^main: --requests 0 is not a positive integer/],
+  ];
+  for (const [args, pattern] of cases) expect(oneLineError(main(["--solution", "week2_ref", ...args]), 2)).toMatch(pattern);
+  expect(oneLineError(main(["--solution", "week1_ref", "--requests", "2"]), 2)).toMatch(/^main: many prompts at once run on week 2's model/);
 });

@@ -22,7 +22,11 @@
 //   bench/speculative.ts); time to first token of requests sharing a system prompt with
 //   a prefix cache (bench/prefix-cache.ts).
 //
-//   pnpm bench [--part kernels|model|llama|spec|all] [--solution tiny_llm|week1_ref]
+// serve: many requests at once (week 2, days 6 and 7): N requests with random prompt and
+//   reply lengths on random 4-bit weights in Qwen2-0.5B's shapes, served with continuous
+//   batching, one at a time, and by llama.cpp with parallel sequences (see bench/serve.ts).
+//
+//   pnpm bench [--part kernels|model|llama|spec|serve|all] [--solution tiny_llm|week1_ref] [--requests N] [--batch-size B] [--prefill-step P]
 import * as os from "os";
 
 import * as mx from "@tiny-llm/array";
@@ -30,6 +34,7 @@ import * as mx from "@tiny-llm/array";
 import { benchFlashAttention } from "./bench/flash-attention";
 import { benchLlamaPart, type OursByWeights } from "./bench/llama-part";
 import { benchQuantizedMatmul } from "./bench/quantized-matmul";
+import { benchServe } from "./bench/serve";
 import { QWEN2_LINEARS, benchGemm, benchLinear, type MatmulBenchResult } from "./bench/matmul";
 import { readBandwidth } from "./bench/memory";
 import { benchModel } from "./bench/model";
@@ -42,10 +47,16 @@ import { printTable } from "./bench/table";
 import { explain, UsageError } from "./main/errors";
 import { SOLUTIONS, type SolutionName } from "./solution";
 
-const PARTS = ["kernels", "model", "llama", "spec", "all"] as const;
+const PARTS = ["kernels", "model", "llama", "spec", "serve", "all"] as const;
 type Part = (typeof PARTS)[number];
 
-const USAGE = `usage: pnpm bench [--part kernels|model|llama|spec|all] [--solution ${SOLUTIONS.join("|")}]
+/** The serve part's knobs: --requests, --batch-size, --prefill-step. */
+const SERVE_DEFAULTS = { requests: 32, batchSize: 8, prefillStep: 256 };
+type ServeKnob = keyof typeof SERVE_DEFAULTS;
+const SERVE_FLAGS: Record<string, ServeKnob> = { "--requests": "requests", "--batch-size": "batchSize", "--prefill-step": "prefillStep" };
+
+const USAGE = `usage: pnpm bench [--part kernels|model|llama|spec|serve|all] [--solution ${SOLUTIONS.join("|")}]
+                  [--requests N] [--batch-size B] [--prefill-step P]
 
   --part kernels    matmul / GEMV, quantized matmul and flash attention kernels against
                     OpenBLAS, the memory read bandwidth and plain array ops (~2 min)
@@ -60,19 +71,29 @@ const USAGE = `usage: pnpm bench [--part kernels|model|llama|spec|all] [--soluti
                     copy drafting: decode tokens/s against the target alone, acceptance rate)
                     and the prefix cache (4-bit, requests sharing a 1,000-token system prompt:
                     time to first token) (~6 min; writes 1.6 GB to the temp folder); not part of all
+  --part serve      many requests at once: N requests (prompts of 16-512 tokens, replies of
+                    16-256, EOS ignored) on random 4-bit weights in Qwen2-0.5B's shapes, served
+                    with continuous batching, one at a time, and by llama.cpp with B parallel
+                    sequences: output tok/s, time to first token, time between tokens
+                    (~8 min at 32 requests; --requests 8 for a quick run); not part of all
   --part all        kernels, model and llama (the default)
   --solution NAME   whose model the model part runs (default week1_ref; week 2 rows: week2_ref
                     unless the solution covers week 2)
+  --requests N      the serve part's requests (default ${SERVE_DEFAULTS.requests})
+  --batch-size B    the serve part's batch: rows of a decode step, llama.cpp's sequences
+                    (default ${SERVE_DEFAULTS.batchSize})
+  --prefill-step P  the serve part's prefill chunk, in tokens (default ${SERVE_DEFAULTS.prefillStep})
 Threads: TINY_LLM_NUM_THREADS (default: one per core).`;
 
-interface BenchOptions {
+interface BenchOptions extends Record<ServeKnob, number> {
   part: Part;
   solution: SolutionName;
   help: boolean;
 }
 
 function parseBenchArgs(argv: string[]): BenchOptions {
-  const opts: BenchOptions = { part: "all", solution: "week1_ref", help: false };
+  const opts: BenchOptions = { part: "all", solution: "week1_ref", help: false, ...SERVE_DEFAULTS };
+  const knobs: string[] = [];
   const args = argv.filter((a) => a !== "--");
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -82,12 +103,19 @@ function parseBenchArgs(argv: string[]): BenchOptions {
     }
     const eq = arg.indexOf("=");
     const name = eq >= 0 ? arg.slice(0, eq) : arg;
-    if (name !== "--part" && name !== "--solution") throw new UsageError(`unknown option ${arg}; expected --part ${PARTS.join("|")}, --solution ${SOLUTIONS.join("|")} or -h`);
+    if (name !== "--part" && name !== "--solution" && !(name in SERVE_FLAGS)) {
+      throw new UsageError(`unknown option ${arg}; expected --part ${PARTS.join("|")}, --solution ${SOLUTIONS.join("|")}, ${Object.keys(SERVE_FLAGS).join(", ")} or -h`);
+    }
     let value: string | undefined;
     if (eq >= 0) value = arg.slice(eq + 1);
     else value = args[++i];
     if (value === undefined || value.startsWith("--")) throw new UsageError(`${name} needs a value`);
-    if (name === "--part") {
+    if (name in SERVE_FLAGS) {
+      const n = Number(value);
+      if (!(/^\d+$/.test(value) && Number.isSafeInteger(n) && n > 0)) throw new UsageError(`${name} ${JSON.stringify(value)} is not a positive integer; expected e.g. ${name} ${SERVE_DEFAULTS[SERVE_FLAGS[name]]}`);
+      opts[SERVE_FLAGS[name]] = n;
+      knobs.push(name);
+    } else if (name === "--part") {
       if (!(PARTS as readonly string[]).includes(value)) throw new UsageError(`--part ${JSON.stringify(value)} is not a part; expected one of ${PARTS.join(", ")}`);
       opts.part = value as Part;
     } else {
@@ -95,6 +123,7 @@ function parseBenchArgs(argv: string[]): BenchOptions {
       opts.solution = value as SolutionName;
     }
   }
+  if (knobs.length > 0 && opts.part !== "serve") throw new UsageError(`${knobs.join(", ")} only ${knobs.length > 1 ? "mean" : "means"} something with --part serve; expected --part serve too`);
   return opts;
 }
 
@@ -143,6 +172,7 @@ async function main(argv: string[]): Promise<number> {
   const cpu = os.cpus()[0]?.model.trim() ?? "unknown CPU";
   console.log(`tiny-llm bench: ${threads} threads (TINY_LLM_NUM_THREADS), ${cpu}, ${os.cpus().length} logical CPUs`);
   if (opts.part === "llama") return runLlamaPart(threads);
+  if (opts.part === "serve") return runServePart(opts, threads);
   if (opts.part === "spec") return runSpecPart(opts.solution);
   const readBw = readBandwidth();
   let gemm: number | null = null;
@@ -185,6 +215,18 @@ async function runSpecPart(solution: SolutionName): Promise<number> {
     return 1;
   } finally {
     checkpoint.remove();
+  }
+}
+
+/** The serve part: many requests at once, three ways (bench/serve.ts). */
+async function runServePart(opts: BenchOptions, threads: number): Promise<number> {
+  console.log(`\n== serving ${opts.requests} requests: Qwen2-0.5B shapes, random 4-bit weights ==`);
+  try {
+    await benchServe({ solution: opts.solution, requests: opts.requests, batchSize: opts.batchSize, prefillStep: opts.prefillStep, threads });
+    return 0;
+  } catch (e) {
+    for (const line of explain(e).lines) console.error(line.replace(/^main: /, "bench: "));
+    return 1;
   }
 }
 

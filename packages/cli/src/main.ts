@@ -1,11 +1,13 @@
-// `pnpm main`: chat once with a Qwen2 model and stream the answer (see README.md).
+// `pnpm main`: chat once with a Qwen2 model and stream the answer, or answer many prompts
+// at once (--prompts-file, --requests; see README.md).
 //
 //   pnpm main --solution week1_ref [--model M] [--prompt TEXT] [--max-tokens N] ...
+//   pnpm main --solution week2_ref --prompts-file F [--batch-size B] ...
 //
 // Exit status: 0 done; 2 a bad command line (or a solution / device this checkout
 // lacks); 1 anything else (a model that cannot be loaded, an exercise not written yet,
 // an unexpected error), always as one line on stderr.
-import { parseArgs, USAGE } from "./main/args";
+import { manyPrompts, parseArgs, USAGE } from "./main/args";
 import { explain, UsageError } from "./main/errors";
 
 /** `pnpm main` runs this in packages/cli; pnpm says where the user typed it in INIT_CWD. */
@@ -31,8 +33,13 @@ async function main(argv: string[]): Promise<number> {
     process.chdir(userCwd()); // relative --model paths are the user's
     // Loaded here, not at the top, so that a failure to load the array library's native
     // core (not built yet, or being rebuilt) is reported like any other error.
-    const { chat } = await import("./main/chat");
-    await chat(opts, io);
+    if (manyPrompts(opts)) {
+      const { serve } = await import("./main/serve");
+      await serve(opts, io);
+    } else {
+      const { chat } = await import("./main/chat");
+      await chat(opts, io);
+    }
     return 0;
   } catch (e) {
     const { lines, exitCode } = explain(e);

@@ -41,6 +41,34 @@ export interface PrefixCacheLike {
 }
 export type PrefixGenerateResult = GenerateResult & { cachedTokens: number };
 
+/** A request as the serving scheduler keeps it (week 2, days 6 and 7). */
+export interface ServedRequest {
+  /** Its index among the requests, in the order they were added. */
+  readonly id: number;
+  readonly prompt: readonly number[];
+  readonly tokens: readonly number[];
+  /** performance.now() milliseconds of each generated token. */
+  readonly tokenTimes: readonly number[];
+  readonly finishReason: string | null;
+}
+
+/** The options of the serving scheduler, as main and bench use them. */
+export interface SchedulerOptions {
+  batchSize?: number;
+  prefillStep?: number;
+  maxTokens?: number;
+  eosTokenIds?: readonly number[];
+  sampler?: Sampler;
+  onFinish?: (request: ServedRequest) => void;
+}
+
+/** Continuous batching with chunked prefill (week 2, days 6 and 7): requests in, a step at a time. */
+export interface Scheduler {
+  add(prompt: readonly number[], opts?: { maxTokens?: number }): ServedRequest;
+  readonly done: boolean;
+  step(): void;
+}
+
 /** The part of a solution's API that main drives (week 2's part when the solution covers it). */
 export interface Solution {
   Qwen2ModelWeek1: new (loaded: LoadedModel) => Model;
@@ -50,6 +78,7 @@ export interface Solution {
   Qwen2ModelWeek2?: new (loaded: LoadedModel) => CachedModel;
   Qwen3ModelWeek2?: new (loaded: LoadedModel) => CachedModel;
   simpleGenerateWithKvCache?(model: CachedModel, tokenizer: Tokenizer, prompt: string, opts?: GenerateOptions): GenerateResult;
+  Scheduler?: new (model: CachedModel, opts?: SchedulerOptions) => Scheduler;
   speculativeGenerate?(target: CachedModel, draft: CachedModel, tokenizer: Tokenizer, prompt: string, opts?: SpeculativeOptions): SpeculativeResult;
   PrefixCache?: new (model: CachedModel, opts: { maxBytes: number; blockSize?: number }) => PrefixCacheLike;
   simpleGenerateWithPrefixCache?(model: CachedModel, tokenizer: Tokenizer, prompt: string, opts: GenerateOptions & { prefixCache: PrefixCacheLike }): PrefixGenerateResult;

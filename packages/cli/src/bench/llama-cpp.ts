@@ -28,7 +28,8 @@ export interface LlamaFigures {
   decode: Record<number, number>;
 }
 
-// The parts of node-llama-cpp's API used here (it is not a dependency, so its types are not either).
+// The parts of node-llama-cpp's API used here and by llama-serve.ts (it is not a
+// dependency, so its types are not either).
 type Token = number;
 interface LlamaSequence {
   clearHistory(): Promise<void>;
@@ -40,7 +41,7 @@ interface LlamaModel {
   createContext(o: { contextSize: number; batchSize: number; threads: { ideal: number; min: number }; sequences: number }): Promise<LlamaContext>;
   dispose(): Promise<void>;
 }
-interface Llama {
+export interface Llama {
   cpuMathCores: number;
   loadModel(o: { modelPath: string; gpuLayers: number }): Promise<LlamaModel>;
   dispose(): Promise<void>;
@@ -50,7 +51,7 @@ interface NodeLlamaCpp {
 }
 
 /** Loads node-llama-cpp's prebuilt CPU binary; never downloads or builds llama.cpp. */
-async function loadLlama(threads: number, log: (line: string) => void): Promise<Llama> {
+export async function loadLlama(threads: number, log: (line: string) => void): Promise<Llama> {
   const entry = ensureNodeLlamaCpp(log);
   const mod = (await import(pathToFileURL(entry).href)) as NodeLlamaCpp;
   try {

@@ -31,6 +31,14 @@ export interface MainOptions {
   draftModel: string | null;
   /** Tokens the draft proposes per round; null: the default (4). */
   numDraftTokens: number | null;
+  /** Many prompts at once (week 2's continuous batching): a file of prompts, one a line; null: none. */
+  promptsFile: string | null;
+  /** How many requests: the file's first N prompts, or N made up; null: the file's all. */
+  requests: number | null;
+  /** Requests in flight at once (the rows of a decode step); null: the default (8). */
+  batchSize: number | null;
+  /** Most prompt tokens one prefill call runs; null: the default (128). */
+  prefillStep: number | null;
   help: boolean;
 }
 
@@ -63,6 +71,13 @@ to stderr. Qwen3 checkpoints run on week 2's model (Qwen3ModelWeek2).
                      them; same output as the model alone (greedy), prints the acceptance
                      rate. Samples with --temperature only (no --top-k/--top-p/--min-p)
   --num-draft-tokens K  tokens the draft proposes per round (default 4; needs --draft-model)
+  --prompts-file F   many prompts at once (week 2: continuous batching, chunked prefill):
+                     F holds one prompt a line (blank lines skipped); each answer prints
+                     when it ends, then output tokens/s, time to first token and time
+                     between tokens (p50, p95)
+  --requests N       many prompts: the first N of --prompts-file, or N made-up questions
+  --batch-size B     many prompts: requests in flight at once (default 8)
+  --prefill-step P   many prompts: most prompt tokens a prefill call runs (default 128)
   -h, --help         this text
 
 Examples:
@@ -72,6 +87,7 @@ Examples:
   pnpm main --solution week2_ref --model mlx-community/Qwen3-0.6B-4bit --no-think
   pnpm main --solution week1_ref --model ./my-model --temperature 0.7 --top-p 0.8 --seed 42
   pnpm main --solution week2_ref --model Qwen/Qwen2-1.5B-Instruct --draft-model Qwen/Qwen2-0.5B-Instruct
+  pnpm main --solution week2_ref --model Qwen/Qwen2-0.5B-Instruct-MLX --requests 16 --batch-size 8
 Set TINY_LLM_DEBUG=1 to see the stack of an unexpected error.`;
 
 type Kind = "string" | "flag" | "positive-int" | "number" | "seed";
@@ -103,6 +119,10 @@ const SPECS: Record<string, Spec> = {
   "--seed": { key: "seed", kind: "seed", expected: "an integer in [0, 2^53), e.g. --seed 42" },
   "--draft-model": { key: "draftModel", kind: "string", expected: "a model folder or a Hugging Face id, e.g. --draft-model Qwen/Qwen2-0.5B-Instruct-MLX" },
   "--num-draft-tokens": { key: "numDraftTokens", kind: "positive-int", expected: "a positive integer, e.g. --num-draft-tokens 4" },
+  "--prompts-file": { key: "promptsFile", kind: "string", expected: "a file of prompts, one a line, e.g. --prompts-file prompts.txt" },
+  "--requests": { key: "requests", kind: "positive-int", expected: "a positive integer, e.g. --requests 16" },
+  "--batch-size": { key: "batchSize", kind: "positive-int", expected: "a positive integer, e.g. --batch-size 8" },
+  "--prefill-step": { key: "prefillStep", kind: "positive-int", expected: "a positive integer, e.g. --prefill-step 128" },
   "--help": { key: "help", kind: "flag", expected: "no value" },
   "-h": { key: "help", kind: "flag", expected: "no value" },
 };
@@ -130,7 +150,7 @@ function unknownOption(name: string): UsageError {
 function parseValue(name: string, spec: Spec, text: string): string | number {
   if (spec.kind === "string") {
     if (spec.choices && !spec.choices.includes(text)) throw new UsageError(`${name} ${JSON.stringify(text)} is not accepted; expected ${spec.expected}`);
-    if (text === "" && (name === "--model" || name === "--prompt" || name === "--draft-model")) throw new UsageError(`${name} is empty; expected ${spec.expected}`);
+    if (text === "" && (name === "--model" || name === "--prompt" || name === "--draft-model" || name === "--prompts-file")) throw new UsageError(`${name} is empty; expected ${spec.expected}`);
     return text;
   }
   const x = NUMBER.test(text.trim()) ? Number(text) : NaN;
@@ -145,7 +165,8 @@ function parseValue(name: string, spec: Spec, text: string): string | number {
 export function parseArgs(argv: readonly string[]): MainOptions {
   const opts: MainOptions = {
     solution: "tiny_llm", week: null, model: null, prompt: DEFAULT_PROMPT, system: null, raw: false, noThink: false, device: "cpu",
-    maxTokens: 128, temperature: 0, seed: null, draftModel: null, numDraftTokens: null, help: false,
+    maxTokens: 128, temperature: 0, seed: null, draftModel: null, numDraftTokens: null,
+    promptsFile: null, requests: null, batchSize: null, prefillStep: null, help: false,
   };
   const seen = new Set<keyof MainOptions>();
   // pnpm may hand a literal `--` through (`pnpm main -- --raw`); it means nothing here.
@@ -179,7 +200,25 @@ export function parseArgs(argv: readonly string[]): MainOptions {
     (opts as unknown as Record<string, unknown>)[spec.key] = parseValue(name, spec, text);
   }
   checkSpeculative(opts);
+  checkManyPrompts(opts, seen);
   return opts;
+}
+
+/** Whether `opts` asks for many prompts at once (--prompts-file or --requests). */
+export function manyPrompts(opts: MainOptions): boolean {
+  return opts.promptsFile !== null || opts.requests !== null;
+}
+
+/** The options that only mean something with many prompts, or not with them. */
+function checkManyPrompts(opts: MainOptions, seen: ReadonlySet<keyof MainOptions>): void {
+  if (!manyPrompts(opts)) {
+    const knobs = (["--batch-size", "--prefill-step"] as const).filter((name) => seen.has(SPECS[name].key));
+    if (knobs.length > 0) throw new UsageError(`${knobs.join(", ")} without many prompts; expected --prompts-file F or --requests N too`);
+    return;
+  }
+  const many = opts.promptsFile !== null ? "--prompts-file" : "--requests";
+  if (seen.has("prompt")) throw new UsageError(`--prompt with ${many}: --prompt is one prompt, ${many} many; expected one of them`);
+  if (opts.draftModel !== null) throw new UsageError(`--draft-model with ${many}: speculative decoding runs one prompt at a time; expected one of them`);
 }
 
 /** The options that only mean something with --draft-model, or not with it. */

@@ -22,7 +22,7 @@ const HF_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9_.-]+$/;
 const GET_A_MODEL = "to run a real model: hf download Qwen/Qwen2-0.5B-Instruct-MLX (pip install -U huggingface_hub gives hf), then --model Qwen/Qwen2-0.5B-Instruct-MLX";
 
 /** The model folder (or Hugging Face id) to load for --model (or --draft-model) `name`. */
-function chooseModel(name: string | null): string {
+export function chooseModel(name: string | null): string {
   if (name === null) {
     ensureTinyModels(); // a no-op after `pnpm install`; makes the folder if it was deleted
     return TINY_MODEL_DIR;
@@ -32,7 +32,7 @@ function chooseModel(name: string | null): string {
 }
 
 /** load(), with a pointer to real models when the name is neither a folder nor an org/name id. */
-function loadModel(name: string | null, where: string): LoadedModel {
+export function loadModel(name: string | null, where: string): LoadedModel {
   try {
     return load(where);
   } catch (e) {
@@ -43,18 +43,22 @@ function loadModel(name: string | null, where: string): LoadedModel {
   }
 }
 
-/** The text the model sees: the chat template around the messages, or the prompt as is. */
-function templatedPrompt(loaded: LoadedModel, opts: MainOptions, io: Io): string {
-  if (opts.raw) return opts.prompt;
-  const messages = [...(opts.system === null ? [] : [{ role: "system", content: opts.system }]), { role: "user", content: opts.prompt }];
-  if (opts.noThink && !(loaded.tokenizer.chatTemplate ?? "").includes("enable_thinking")) {
-    io.err("--no-think: this model's chat template has no enable_thinking switch (Qwen3's has); the prompt is the same without it");
-  }
+/** The text the model sees for the user's `text`: the chat template around the messages, or the text as is. */
+export function templatedPrompt(loaded: LoadedModel, opts: MainOptions, text: string): string {
+  if (opts.raw) return text;
+  const messages = [...(opts.system === null ? [] : [{ role: "system", content: opts.system }]), { role: "user", content: text }];
   try {
     return loaded.tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true, extra: opts.noThink ? { enable_thinking: false } : undefined });
   } catch (e) {
     if (e instanceof Error && e.name === "LoaderError") e.message += "; or pass --raw to send the prompt without a template";
     throw e;
+  }
+}
+
+/** Says so when --no-think cannot change this model's prompt. */
+export function warnNoThink(loaded: LoadedModel, opts: MainOptions, io: Io): void {
+  if (!opts.raw && opts.noThink && !(loaded.tokenizer.chatTemplate ?? "").includes("enable_thinking")) {
+    io.err("--no-think: this model's chat template has no enable_thinking switch (Qwen3's has); the prompt is the same without it");
   }
 }
 
@@ -114,7 +118,7 @@ function generatorOf(solution: Solution, week: number, loaded: LoadedModel, opts
 }
 
 /** Week 2's model of the checkpoint, by config.json's model_type (Qwen2 and Qwen2.5 are "qwen2"). */
-function week2Model(solution: Solution, loaded: LoadedModel): CachedModel {
+export function week2Model(solution: Solution, loaded: LoadedModel): CachedModel {
   const qwen3 = loaded.config.modelType === "qwen3";
   const Model = qwen3 ? solution.Qwen3ModelWeek2 : solution.Qwen2ModelWeek2;
   if (Model === undefined) throw new MainError(`this solution has no week 2 ${qwen3 ? "Qwen3" : "Qwen2"} model`, 2);
@@ -141,8 +145,11 @@ function speculativeGeneratorOf(solution: Solution, target: CachedModel, loaded:
     });
 }
 
-/** Runs one chat turn as `opts` says. */
-export async function chat(opts: MainOptions, io: Io): Promise<void> {
+/**
+ * The solution of --solution and the checkpoint of --model, loaded (with a progress line)
+ * and built into a model by `build` for the week of --week; the checkpoint file closes after.
+ */
+export async function loadAndBuild<T>(opts: MainOptions, io: Io, build: (solution: Solution, week: number, loaded: LoadedModel) => T): Promise<{ solution: Solution; loaded: LoadedModel; built: T }> {
   const week = opts.week ?? defaultWeek(opts.solution);
   if (week > lastWeek(opts.solution)) {
     throw new MainError(`--week ${week}: ${opts.solution} covers weeks up to ${lastWeek(opts.solution)}; use --solution week${week}_ref or --week ${lastWeek(opts.solution)}`, 2);
@@ -152,23 +159,16 @@ export async function chat(opts: MainOptions, io: Io): Promise<void> {
   io.err(`Loading ${where} (${opts.solution}, week ${week})...`);
   const loaded = loadModel(opts.model, where);
   const done = showLoadProgress(loaded.weights, process.stderr);
-  let generate: Generate;
   try {
-    generate = generatorOf(solution, week, loaded, opts, io);
+    return { solution, loaded, built: build(solution, week, loaded) };
   } finally {
     done();
     loaded.weights.close(); // the model holds its arrays now
   }
+}
 
-  const prompt = templatedPrompt(loaded, opts, io);
-  const promptTokens = loaded.tokenizer.encode(prompt).length;
-  const context = loaded.config.maxPositionEmbeddings;
-  if (promptTokens >= context) {
-    throw new MainError(`the prompt is ${promptTokens} tokens, the model's context is ${context} (max_position_embeddings); use a shorter prompt`);
-  }
-  const limit = tokenLimit(opts.maxTokens, promptTokens, context);
-  if (limit.maxTokens !== opts.maxTokens) io.err(`--max-tokens ${opts.maxTokens} would pass the model's context: generating at most ${limit.why}`);
-
+/** The sampler options of --temperature, --top-k, --top-p, --min-p and --seed, said on stderr. */
+export function samplingOf(opts: MainOptions, io: Io): SamplerOptions {
   const sampling: SamplerOptions = { temperature: opts.temperature, topK: opts.topK, topP: opts.topP, minP: opts.minP };
   if (opts.temperature > 0) {
     sampling.seed = opts.seed ?? randomInt(0, 2 ** 31);
@@ -183,6 +183,23 @@ export async function chat(opts: MainOptions, io: Io): Promise<void> {
     }
     sampling.seed = opts.seed ?? 0;
   }
+  return sampling;
+}
+
+/** Runs one chat turn as `opts` says. */
+export async function chat(opts: MainOptions, io: Io): Promise<void> {
+  const { solution, loaded, built: generate } = await loadAndBuild(opts, io, (solution, week, loaded) => generatorOf(solution, week, loaded, opts, io));
+  warnNoThink(loaded, opts, io);
+  const prompt = templatedPrompt(loaded, opts, opts.prompt);
+  const promptTokens = loaded.tokenizer.encode(prompt).length;
+  const context = loaded.config.maxPositionEmbeddings;
+  if (promptTokens >= context) {
+    throw new MainError(`the prompt is ${promptTokens} tokens, the model's context is ${context} (max_position_embeddings); use a shorter prompt`);
+  }
+  const limit = tokenLimit(opts.maxTokens, promptTokens, context);
+  if (limit.maxTokens !== opts.maxTokens) io.err(`--max-tokens ${opts.maxTokens} would pass the model's context: generating at most ${limit.why}`);
+
+  const sampling = samplingOf(opts, io);
   const sampler = solution.makeSampler(sampling);
 
   let last = "";
