@@ -4,7 +4,7 @@
 // make_tiny_model_goldens.py (the tiny model's logits from transformers).
 import { expectClose } from "./helpers/compare";
 import { goldenTests } from "./helpers/golden";
-import { loadTinyModel, tinyGolden } from "./helpers/tiny-model";
+import { loadTinyModel, tinyModelCases } from "./helpers/tiny-model";
 import { loadSolution } from "./solution";
 
 const sol = loadSolution();
@@ -12,12 +12,13 @@ const sol = loadSolution();
 goldenTests("week1", "day6", (c) => `week_1_day_6_task_${c.params.task}`, (c, [w, scales, biases]) =>
   sol.dequantizeLinear(w, scales, biases, c.params.groupSize, c.params.bits));
 
-// The tiny model, in its bf16 and MLX 4-bit forms: last-position logits of a chat prompt.
-for (const c of tinyGolden.cases.filter((c) => c.op === "tiny_model_logits")) {
+// The tiny models (random and trained), in their bf16 and MLX 4-bit forms: last-position
+// logits of a chat prompt.
+for (const [golden, c] of tinyModelCases("tiny_model_logits")) {
   test(`week_1_day_6_task_2_${c.id}`, () => {
     const model = new sol.Qwen2ModelWeek1(loadTinyModel(c));
-    const ids = tinyGolden.array(c.inputs[0]); // L
+    const ids = golden.array(c.inputs[0]); // L
     const logits = model.forward(ids.reshape(1, ids.shape[0]), { lastOnly: true }); // 1 x 1 x V
-    expectClose(logits.reshape(logits.shape[2]), tinyGolden.raw(c.outputs[0]), { tol: c.tol, label: c.id });
+    expectClose(logits.reshape(logits.shape[2]), golden.raw(c.outputs[0]), { tol: c.tol, label: c.id });
   });
 }

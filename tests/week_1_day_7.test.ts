@@ -4,7 +4,7 @@
 import * as mx from "@tiny-llm/array";
 import { expectClose } from "./helpers/compare";
 import { loadGolden } from "./helpers/golden";
-import { loadTinyModel, tinyGolden } from "./helpers/tiny-model";
+import { loadTinyModel, tinyGolden, tinyModelCases } from "./helpers/tiny-model";
 import { loadSolution } from "./solution";
 
 const sol = loadSolution();
@@ -66,19 +66,20 @@ test("week_1_day_7_task_1_same_seed_same_tokens", () => {
   expect(draw(3)).not.toEqual(draw(4));
 });
 
-// The tiny model's greedy continuations, token for token against transformers.
-for (const c of tinyGolden.cases.filter((c) => c.op === "tiny_model_greedy")) {
+// The tiny models' greedy continuations (random and trained), token for token against
+// transformers; the trained model's end with the <|im_end|> that ends its reply.
+for (const [golden, c] of tinyModelCases("tiny_model_greedy")) {
   test(`week_1_day_7_task_2_${c.id}`, () => {
     const loaded = loadTinyModel(c);
     const model = new ref.Qwen2ModelWeek1(loaded);
-    const expected = Array.from(tinyGolden.raw(c.outputs[0]).data);
+    const expected = Array.from(golden.raw(c.outputs[0]).data);
     const chunks: string[] = [];
     const result = sol.simpleGenerate(model, loaded.tokenizer, c.params.text, {
       maxTokens: expected.length,
       eosTokenIds: [],
       onText: (t) => chunks.push(t),
     });
-    expect(result.promptTokens).toBe(tinyGolden.raw(c.inputs[0]).data.length);
+    expect(result.promptTokens).toBe(golden.raw(c.inputs[0]).data.length);
     expect(result.tokens).toEqual(expected);
     expect(result.stopReason).toBe("length");
     // Streamed pieces are whole characters and add up to the decoded reply.

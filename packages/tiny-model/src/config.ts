@@ -37,34 +37,38 @@ export const TINY = {
 /** MLX affine quantization of the 4-bit folder. */
 export const QUANTIZATION = { group_size: 64, bits: 4 } as const;
 
-/** config.json: the keys of Qwen/Qwen2-0.5B-Instruct's, in its (alphabetical) order. */
-export function configJson(quantized: boolean): Record<string, unknown> {
+/**
+ * config.json of a Qwen2 of `shapes` (the random tiny one by default): the keys of
+ * Qwen/Qwen2-0.5B-Instruct's, in its (alphabetical) order; a quantized folder adds
+ * `quantization` and `quantization_config`.
+ */
+export function configJson(shapes: TinyShapes, quantization: { group_size: number; bits: number } | null): Record<string, unknown> {
   const config: Record<string, unknown> = {
     architectures: ["Qwen2ForCausalLM"],
     attention_dropout: 0.0,
     bos_token_id: 151643,
     eos_token_id: 151645,
     hidden_act: "silu",
-    hidden_size: TINY.hiddenSize,
+    hidden_size: shapes.hiddenSize,
     initializer_range: 0.02,
-    intermediate_size: TINY.intermediateSize,
+    intermediate_size: shapes.intermediateSize,
     max_position_embeddings: 4096,
-    max_window_layers: TINY.numHiddenLayers,
+    max_window_layers: shapes.numHiddenLayers,
     model_type: "qwen2",
-    num_attention_heads: TINY.numAttentionHeads,
-    num_hidden_layers: TINY.numHiddenLayers,
-    num_key_value_heads: TINY.numKeyValueHeads,
+    num_attention_heads: shapes.numAttentionHeads,
+    num_hidden_layers: shapes.numHiddenLayers,
+    num_key_value_heads: shapes.numKeyValueHeads,
     rms_norm_eps: 1e-6,
     rope_theta: 1000000.0,
     sliding_window: 4096,
-    tie_word_embeddings: true,
+    tie_word_embeddings: shapes.tieWordEmbeddings,
     torch_dtype: "bfloat16",
     use_cache: true,
     use_sliding_window: false,
-    vocab_size: TINY.vocabSize,
+    vocab_size: shapes.vocabSize,
   };
   // mlx-community checkpoints carry both keys (mlx-lm reads the first, transformers the second).
-  if (quantized) Object.assign(config, { quantization: { ...QUANTIZATION }, quantization_config: { ...QUANTIZATION } });
+  if (quantization !== null) Object.assign(config, { quantization: { ...quantization }, quantization_config: { ...quantization } });
   return config;
 }
 

@@ -9,6 +9,7 @@ import { QWEN2_CHAT_TEMPLATE, qwenTokenizerFiles, writeQwenTokenizer, writeSafet
 import { configJson, generationConfigJson, QUANTIZATION, TINY, toJson, type TinyShapes } from "./config";
 import { qwen3ConfigJson, qwen3GenerationConfigJson, TINY_QWEN3, type Qwen3Form } from "./qwen3-config";
 import { quantizeAffine } from "./quantize";
+import { unpackTrained, trainedPackFile, type TrainedName, type TrainedWeights } from "./trained";
 import { makeTensor, tensorSpecs } from "./weights";
 
 /** Bump when the weights, the configs or the layout change: every install then regenerates. */
@@ -20,6 +21,15 @@ export const TINY_MODELS_ROOT = path.resolve(__dirname, "..", "models");
 export const TINY_MODEL_DIR = path.join(TINY_MODELS_ROOT, "qwen2-tiny");
 /** The same weights in MLX affine 4-bit form, laid out like an mlx-community download. */
 export const TINY_MODEL_4BIT_DIR = path.join(TINY_MODELS_ROOT, "qwen2-tiny-4bit");
+/**
+ * The trained tiny model (trained.ts, train/): 6 layers, 256 wide, trained on WordNet's
+ * glosses as chat turns; bf16, like a Hugging Face download. The default model of `pnpm main`.
+ */
+export const TRAINED_MODEL_DIR = path.join(TINY_MODELS_ROOT, "qwen2-wordnet");
+/** The trained model in MLX affine 4-bit (group 64), made by quantize.ts. */
+export const TRAINED_MODEL_4BIT_DIR = path.join(TINY_MODELS_ROOT, "qwen2-wordnet-4bit");
+/** The trained model's 1-layer draft (its embedding), bf16, for speculative decoding. */
+export const TRAINED_DRAFT_DIR = path.join(TINY_MODELS_ROOT, "qwen2-wordnet-draft");
 /** The tiny Qwen3 (see qwen3-config.ts), bf16 with a tied head, like Qwen/Qwen3-0.6B. */
 export const TINY_QWEN3_DIR = path.join(TINY_MODELS_ROOT, "qwen3-tiny");
 /** The same in MLX affine 4-bit, like mlx-community/Qwen3-0.6B-4bit. */
@@ -36,32 +46,48 @@ function shippedChatTemplate(): string {
   return config.chat_template;
 }
 
-/** One folder to write: its shapes, quantization and files beside the weights. */
+/** A set of bf16 weights and their shapes; folders with the same `source` share one. */
+interface WeightSource {
+  /** Names the weights: folders of the same source are made from one set. */
+  key: string;
+  make: () => TrainedWeights;
+}
+
+/** One folder to write: its weights, quantization and the files beside them. */
 interface Folder {
   dir: string;
-  shapes: TinyShapes;
+  source: WeightSource;
   quantization: { group_size: number; bits: number } | null;
-  configJson: Record<string, unknown>;
+  configJson: (shapes: TinyShapes) => Record<string, unknown>;
   generationConfigJson: Record<string, unknown>;
   chatTemplate: () => string;
 }
 
+/** Hash-based random weights of `shapes` (see weights.ts). */
+function randomSource(shapes: TinyShapes): WeightSource {
+  return { key: `random ${JSON.stringify(shapes)}`, make: () => ({ shapes, weights: bf16Weights(shapes) }) };
+}
+
 function qwen3Folder(dir: string, form: Qwen3Form): Folder {
   return {
-    dir, shapes: { ...TINY_QWEN3, tieWordEmbeddings: form.tieWordEmbeddings }, quantization: form.quantization,
-    configJson: qwen3ConfigJson(form), generationConfigJson: qwen3GenerationConfigJson(), chatTemplate: shippedChatTemplate,
+    dir, source: randomSource({ ...TINY_QWEN3, tieWordEmbeddings: form.tieWordEmbeddings }), quantization: form.quantization,
+    configJson: () => qwen3ConfigJson(form), generationConfigJson: qwen3GenerationConfigJson(), chatTemplate: shippedChatTemplate,
   };
 }
 
 /** Every folder the package makes. */
 function folders(): Folder[] {
-  const qwen2 = (dir: string, quantized: boolean): Folder => ({
-    dir, shapes: TINY, quantization: quantized ? QUANTIZATION : null,
-    configJson: configJson(quantized), generationConfigJson: generationConfigJson(), chatTemplate: () => QWEN2_CHAT_TEMPLATE,
+  const qwen2 = (dir: string, source: WeightSource, quantization: Folder["quantization"]): Folder => ({
+    dir, source, quantization, configJson: (shapes) => configJson(shapes, quantization),
+    generationConfigJson: generationConfigJson(), chatTemplate: () => QWEN2_CHAT_TEMPLATE,
   });
+  const trained = (name: TrainedName): WeightSource => ({ key: `trained ${name}`, make: () => unpackTrained(name) });
   return [
-    qwen2(TINY_MODEL_DIR, false),
-    qwen2(TINY_MODEL_4BIT_DIR, true),
+    qwen2(TINY_MODEL_DIR, randomSource(TINY), null),
+    qwen2(TINY_MODEL_4BIT_DIR, randomSource(TINY), QUANTIZATION),
+    qwen2(TRAINED_MODEL_DIR, trained("wordnet"), null),
+    qwen2(TRAINED_MODEL_4BIT_DIR, trained("wordnet"), QUANTIZATION),
+    qwen2(TRAINED_DRAFT_DIR, trained("wordnet-draft"), null),
     qwen3Folder(TINY_QWEN3_DIR, { tieWordEmbeddings: true, quantization: null }),
     qwen3Folder(TINY_QWEN3_4BIT_DIR, { tieWordEmbeddings: true, quantization: { group_size: 32, bits: 4 } }),
     qwen3Folder(TINY_QWEN3_UNTIED_DIR, { tieWordEmbeddings: false, quantization: null }),
@@ -79,13 +105,14 @@ function sha256(...parts: (string | Buffer)[]): string {
 
 /**
  * The generator's version string, written into each folder's `.complete` stamp. It
- * names the tokenizer files and chat template it copies, so that a new tokenizer
- * package or template also regenerates.
+ * names the tokenizer files and chat template it copies and the trained packs it
+ * unpacks, so that a new tokenizer package, template or training run also regenerates.
  */
 export function generatorVersion(): string {
   const files = qwenTokenizerFiles();
   const tokenizer = sha256(fs.readFileSync(files.tokenizerJson), fs.readFileSync(files.tokenizerConfigJson), QWEN2_CHAT_TEMPLATE);
-  return `tiny-model generator ${GENERATOR_VERSION}; tokenizer ${tokenizer.slice(0, 16)}`;
+  const packs = sha256(...(["wordnet", "wordnet-draft"] as const).map((name) => fs.readFileSync(trainedPackFile(name))));
+  return `tiny-model generator ${GENERATOR_VERSION}; tokenizer ${tokenizer.slice(0, 16)}; trained ${packs.slice(0, 16)}`;
 }
 
 /** sha256 (hex) of `<dir>/model.safetensors`: which weights a golden fixture was made from. */
@@ -178,9 +205,10 @@ export interface EnsureResult {
 }
 
 /**
- * Makes the tiny-model folders (Qwen2: bf16, 4-bit; Qwen3: bf16, 4-bit, untied bf16,
- * untied 8-bit) unless they already hold this generator's version. Deterministic: the
- * same bytes on every machine (integer hashing, no libm).
+ * Makes the tiny-model folders (random Qwen2: bf16, 4-bit; trained Qwen2: bf16, 4-bit,
+ * draft; Qwen3: bf16, 4-bit, untied bf16, untied 8-bit) unless they already hold this
+ * generator's version. Deterministic: the same bytes on every machine (integer hashing
+ * and committed packs, no libm).
  */
 export function ensureTinyModels(): EnsureResult {
   const version = generatorVersion();
@@ -192,15 +220,14 @@ export function ensureTinyModels(): EnsureResult {
   if (todo.length === 0) return result;
 
   fs.mkdirSync(TINY_MODELS_ROOT, { recursive: true });
-  const made = new Map<string, Record<string, mx.array>>(); // one bf16 set per shapes
+  const made = new Map<string, TrainedWeights>(); // one bf16 set per source
   for (const f of todo) {
-    const key = JSON.stringify(f.shapes);
-    const weights = made.get(key) ?? bf16Weights(f.shapes);
-    made.set(key, weights);
+    const { shapes, weights } = made.get(f.source.key) ?? f.source.make();
+    made.set(f.source.key, { shapes, weights });
     writeFolder(f.dir, version, f, (tmp) => {
-      const tensors = f.quantization === null ? weights : quantizedWeights(f.shapes, weights, f.quantization);
+      const tensors = f.quantization === null ? weights : quantizedWeights(shapes, weights, f.quantization);
       writeSafetensors(path.join(tmp, "model.safetensors"), tensors, { format: f.quantization === null ? "pt" : "mlx" });
-      writeFileAtomic(path.join(tmp, "config.json"), toJson(f.configJson));
+      writeFileAtomic(path.join(tmp, "config.json"), toJson(f.configJson(shapes)));
     });
     result.generated.push(f.dir);
   }

@@ -5,8 +5,12 @@ Run where torch and transformers (5.x; 4.4x works too) are installed, on the fol
 that `pnpm install` generated:
 
     python3 tests/golden/week1/make_tiny_model_goldens.py packages/tiny-model/models
+    python3 tests/golden/week1/make_tiny_model_goldens.py --set trained_model packages/tiny-model/models
 
-Writes tests/golden/week1/tiny_model.safetensors (format in ../golden_writer.py).
+Writes tests/golden/week1/tiny_model.safetensors (the random qwen2-tiny folders) or
+trained_model.safetensors (the trained qwen2-wordnet folders: other prompts, and each
+continuation stops after the <|im_end|> that ends the reply; case ids start with
+trained_model_) (format in ../golden_writer.py).
 
 For each form of the checkpoint,
   "bf16"  models/qwen2-tiny: the bf16 weights, upcast to float32;
@@ -53,6 +57,17 @@ PROMPTS = [  # (name, text, chat template?)
     ("chat_zh", "你好，请介绍一下你自己。", True),
     ("raw_fox", "The quick brown fox", False),
 ]
+# The trained model (packages/tiny-model/train): its replies end with <|im_end|>, so its
+# continuations stop there (EOS included); past it the model was never trained.
+TRAINED_FORMS = {"bf16": "qwen2-wordnet", "4bit": "qwen2-wordnet-4bit"}
+TRAINED_PROMPTS = [
+    ("define_ocean", "What does 'ocean' mean?", True),
+    ("synonym_happy", "What is a synonym of 'happy'?", True),
+    ("sentence_river", "Use 'river' in a sentence.", True),
+]
+IM_END = 151645
+# --set: fixture name -> (folders by form, prompts, stop after <|im_end|>?)
+SETS = {"tiny_model": (FORMS, PROMPTS, False), "trained_model": (TRAINED_FORMS, TRAINED_PROMPTS, True)}
 NEW_TOKENS = 32
 LOGITS_TOL = {"rtol": 1e-4, "atol": 1e-4}
 
@@ -165,10 +180,10 @@ def load_weights(model_dir, expected=expected_names, what="a tied Qwen2's"):
     return config, out
 
 
-def check_folders(models_dir):
+def check_folders(models_dir, forms):
     """What runs without transformers: read both forms, dequantize, compare (python3 ... --check)."""
-    _, bf16 = load_weights(os.path.join(models_dir, FORMS["bf16"]))
-    config, q4 = load_weights(os.path.join(models_dir, FORMS["4bit"]))
+    _, bf16 = load_weights(os.path.join(models_dir, forms["bf16"]))
+    config, q4 = load_weights(os.path.join(models_dir, forms["4bit"]))
     q = config["quantization"]
     levels = (1 << q["bits"]) - 1
     for name, w in bf16.items():
@@ -187,7 +202,7 @@ def check_folders(models_dir):
         if np.any(err > bound):
             raise ValueError(f"{name}: dequantized weights off by up to {err.max()} (bound {bound.max()})")
         print(f"{name:45s} {str(list(w.shape)):14s} max |4bit - bf16| {err.max():.5f} (max step {step.max():.5f})")
-    for form, sub in FORMS.items():
+    for form, sub in forms.items():
         print(f"{form}: {sub}/model.safetensors sha256 {sha256_file(os.path.join(models_dir, sub, 'model.safetensors'))}")
 
 
@@ -223,8 +238,8 @@ def prompt_ids(tokenizer, text, chat):
     return tokenizer(text, add_special_tokens=False)["input_ids"], text
 
 
-def greedy_argmax(model, ids, n):
-    """n tokens by argmax over full forward passes (no cache), and the smallest top-1 minus top-2 logit."""
+def greedy_argmax(model, ids, n, stop_at_eos=False):
+    """n tokens (or up to <|im_end|>) by argmax over full forward passes (no cache), and the smallest top-1 minus top-2 logit."""
     import torch
 
     seq = list(ids)
@@ -235,6 +250,8 @@ def greedy_argmax(model, ids, n):
             top = torch.topk(logits, 2).values
             margin = min(margin, float(top[0] - top[1]))
             seq.append(int(torch.argmax(logits)))
+            if stop_at_eos and seq[-1] == IM_END:
+                break
     return seq[len(ids):], margin
 
 
@@ -250,29 +267,37 @@ def greedy_generate(model, ids, n):
     return out[0, len(ids):].tolist()
 
 
-def make(models_dir):
+def until_eos(tokens):
+    """The tokens up to and including the first <|im_end|>."""
+    return tokens[: tokens.index(IM_END) + 1] if IM_END in tokens else tokens
+
+
+def make(models_dir, set_name):
     import torch
     from transformers import AutoTokenizer
     from golden_writer import Fixture
 
+    forms, prompts, stop_at_eos = SETS[set_name]
     torch.set_num_threads(1)
-    F = Fixture(OUT_DIR, "tiny_model")
-    for form, sub in FORMS.items():
+    F = Fixture(OUT_DIR, set_name)
+    for form, sub in forms.items():
         model_dir = os.path.join(models_dir, sub)
         config, weights = load_weights(model_dir)
         model = build_model(config, weights)
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
         common = {"form": form, "model": sub, "modelSha256": sha256_file(os.path.join(model_dir, "model.safetensors"))}
-        for k, (pname, text, chat) in enumerate(PROMPTS):
+        for k, (pname, text, chat) in enumerate(prompts):
             ids, templated = prompt_ids(tokenizer, text, chat)
             x = np.array(ids, dtype=np.int32)
             if k == 0:
                 with torch.no_grad():
                     logits = model(input_ids=torch.tensor([ids])).logits[0, -1].to(torch.float32)
-                F.case(f"tiny_model_logits_{form}_{pname}", "tiny_model_logits", [x], [logits], tol=LOGITS_TOL,
+                F.case(f"{set_name}_logits_{form}_{pname}", "tiny_model_logits", [x], [logits], tol=LOGITS_TOL,
                        prompt=text, chat=chat, text=templated, **common)
-            tokens, margin = greedy_argmax(model, ids, NEW_TOKENS)
+            tokens, margin = greedy_argmax(model, ids, NEW_TOKENS, stop_at_eos)
             generated = greedy_generate(model, ids, NEW_TOKENS)
+            if stop_at_eos:
+                generated = until_eos(generated)
             if generated != tokens:
                 if len(generated) < NEW_TOKENS and tokens[: len(generated)] == generated:
                     print(f"warning: {form} {pname}: generate stopped after {len(generated)} tokens "
@@ -282,20 +307,25 @@ def make(models_dir):
                              f"(smallest margin {margin:.3g}); a near-tie? inspect before writing goldens")
             print(f"{form} {pname}: {len(ids)} prompt tokens -> {tokens[:8]}... "
                   f"({len(set(tokens))} distinct, smallest margin {margin:.3g})")
-            F.case(f"tiny_model_greedy_{form}_{pname}", "tiny_model_greedy", [x], [np.array(tokens, dtype=np.int32)],
+            F.case(f"{set_name}_greedy_{form}_{pname}", "tiny_model_greedy", [x], [np.array(tokens, dtype=np.int32)],
                    prompt=text, chat=chat, text=templated, maxNewTokens=NEW_TOKENS, minGreedyMargin=margin, **common)
     return F.write()
 
 
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if a != "--check"]
-    if len(args) != 1:
-        sys.exit(f"usage: {sys.argv[0]} [--check] <folder holding {' and '.join(FORMS.values())}>")
-    if "--check" in sys.argv[1:]:
-        check_folders(args[0])
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Goldens of the tiny models from transformers.")
+    parser.add_argument("models", help="the folder holding the model folders (packages/tiny-model/models)")
+    parser.add_argument("--set", choices=sorted(SETS), default="tiny_model",
+                        help="tiny_model: the random qwen2-tiny folders; trained_model: the trained qwen2-wordnet ones")
+    parser.add_argument("--check", action="store_true", help="only read both forms and compare them (no transformers)")
+    args = parser.parse_args()
+    if args.check:
+        check_folders(args.models, SETS[args.set][0])
     else:
         import torch
         import transformers
 
-        total = make(args[0])
+        total = make(args.models, args.set)
         print(f"total: {total} cases (torch {torch.__version__}, transformers {transformers.__version__})")
