@@ -6,6 +6,7 @@
 // week 2's reference (tests/helpers/serving.ts), itself checked against transformers.
 import * as mx from "@tiny-llm/array";
 import { expectClose } from "./helpers/compare";
+import { expectError } from "./helpers/expect-error";
 import { randomNormal } from "./helpers/reference";
 import { alone, PROMPTS, spyModel, tinyQwen2, type Call } from "./helpers/serving";
 import { loadSolution } from "./solution";
@@ -17,19 +18,6 @@ const week2 = loadSolution("week2_ref");
 const EXACT = { rtol: 0, atol: 0 };
 /** Batched against single logits: the same sums, only in another order. */
 const BATCH_TOL = { rtol: 1e-4, atol: 1e-4 };
-
-/** Runs `fn`, expecting an error whose message matches every pattern (a stub's NotImplementedError passes through). */
-function expectError(fn: () => unknown, ...patterns: RegExp[]): void {
-  let message: string | undefined;
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof Error && e.name === "NotImplementedError") throw e;
-    message = e instanceof Error ? e.message : String(e);
-  }
-  if (message === undefined) throw new Error(`expected an error matching ${patterns.join(", ")}; nothing was thrown`);
-  for (const p of patterns) expect(message).toMatch(p);
-}
 
 const ids = (rows: number[][]) => mx.array(rows, "int32");
 

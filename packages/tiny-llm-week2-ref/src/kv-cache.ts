@@ -42,6 +42,19 @@ export interface TinyKvCache {
   release(): void;
 }
 
+/** Checks that key and value are mx.arrays of one shape N x H_kv x L x D (for `fn`'s messages); returns it. */
+export function checkKeysAndValues(fn: string, key: mx.array, value: mx.array): readonly number[] {
+  for (const [arg, a] of [["key", key], ["value", value]] as const) {
+    if (!(a instanceof mx.NDArray) || a.ndim !== 4) {
+      throw new ArgumentError(fn, `${arg} must be an mx.array of N x H_kv x L x D, got ${a instanceof mx.NDArray ? `shape [${a.shape}]` : typeof a}`);
+    }
+  }
+  if (value.shape.some((n, i) => n !== key.shape[i])) {
+    throw new ArgumentError(fn, `value has shape [${value.shape}], expected the key's [${key.shape}] (N x H_kv x L x D)`);
+  }
+  return key.shape;
+}
+
 /** Room is added in steps of this many tokens, so most steps append without copying. */
 const STEP = 256;
 
@@ -64,15 +77,7 @@ export class TinyKvFullCache implements TinyKvCache {
 
   updateAndFetch(key: mx.array, value: mx.array): [mx.array, mx.array] {
     const fn = "TinyKvFullCache.updateAndFetch";
-    for (const [arg, a] of [["key", key], ["value", value]] as const) {
-      if (!(a instanceof mx.NDArray) || a.ndim !== 4) {
-        throw new ArgumentError(fn, `${arg} must be an mx.array of N x H_kv x L x D, got ${a instanceof mx.NDArray ? `shape [${a.shape}]` : typeof a}`);
-      }
-    }
-    const [N, H, L, D] = key.shape;
-    if (value.shape.some((n, i) => n !== key.shape[i])) {
-      throw new ArgumentError(fn, `value has shape [${value.shape}], expected the key's [${key.shape}] (N x H_kv x L x D)`);
-    }
+    const [N, H, L, D] = checkKeysAndValues(fn, key, value);
     if (this.keys !== null && this.values !== null) {
       const [n, h, , d] = this.keys.shape;
       if (N !== n || H !== h || D !== d) {

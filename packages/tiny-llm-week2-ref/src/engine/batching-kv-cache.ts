@@ -2,7 +2,7 @@
 // side by side so that one forward pass serves them all.
 import * as mx from "@tiny-llm/array";
 import { ArgumentError } from "@tiny-llm/tiny-llm-week1-ref";
-import type { TinyKvCache } from "../kv-cache";
+import { checkKeysAndValues, type TinyKvCache } from "../kv-cache";
 
 /** Room is added in steps of this many tokens (as TinyKvFullCache does). */
 const STEP = 256;
@@ -94,15 +94,7 @@ export class BatchingKvCache implements TinyKvBatchCache {
    */
   updateAndFetch(key: mx.array, value: mx.array): [mx.array, mx.array, mx.array] {
     const fn = "BatchingKvCache.updateAndFetch";
-    for (const [arg, a] of [["key", key], ["value", value]] as const) {
-      if (!(a instanceof mx.NDArray) || a.ndim !== 4) {
-        throw new ArgumentError(fn, `${arg} must be an mx.array of N x H_kv x L x D, got ${a instanceof mx.NDArray ? `shape [${a.shape}]` : typeof a}`);
-      }
-    }
-    const [N, H, L, D] = key.shape;
-    if (value.shape.some((n, i) => n !== key.shape[i])) {
-      throw new ArgumentError(fn, `value has shape [${value.shape}], expected the key's [${key.shape}] (N x H_kv x L x D)`);
-    }
+    const [N, H, L, D] = checkKeysAndValues(fn, key, value);
     if (N !== this.rows.length || N === 0) {
       throw new ArgumentError(fn, `key has ${N} rows, but the batch holds ${this.rows.length} requests: one row each (N x H_kv x L x D)`);
     }
