@@ -11,11 +11,12 @@ const SYSTEM_TOKENS = 1000;
 const QUESTIONS = ["What is a KV cache?", "Who built the first stored-program computer?", "Why does decoding read every weight?", "What is a prefix cache for?"];
 const TTFT_BAR = 0.2;
 
-/** A system prompt of about `tokens` tokens: one sentence repeated (the values do not matter to the timings). */
+/** A system prompt of at least `tokens` tokens: one sentence repeated (the values do not matter to the timings). */
 function systemPrompt(tokenizer: LoadedModel["tokenizer"], tokens: number): string {
   const sentence = "You are a careful assistant who answers questions about computer systems with facts, numbers and sources. ";
-  const per = tokenizer.encode(sentence).length;
-  return sentence.repeat(Math.ceil(tokens / per));
+  let text = sentence;
+  while (tokenizer.encode(text).length < tokens) text += sentence;
+  return text;
 }
 
 /** Runs the rows on the 4-bit checkpoint in `dir`. */

@@ -19,7 +19,7 @@ import { printColumns } from "./table";
 
 const PROMPT = "Give me a short introduction to large language model.";
 const NEW_TOKENS = 64;
-const DRAFT_TOKENS = [2, 4, 6];
+const DRAFT_TOKENS = [2, 3, 4];
 const SPEED_UP_BAR = 1.5;
 
 /** A solution that covers week 2: its model, speculative decoding and prefix cache. */
