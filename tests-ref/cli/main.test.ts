@@ -10,7 +10,7 @@ import * as path from "node:path";
 
 import { load } from "@tiny-llm/loader";
 import { tinyGolden, tinyModelDir } from "../../tests/helpers/tiny-model";
-import { ensureTinyModels, TINY_MODEL_4BIT_DIR, TINY_MODEL_DIR, TINY_QWEN3_DIR } from "@tiny-llm/tiny-model";
+import { ensureTinyModels, TINY_MODEL_4BIT_DIR, TINY_MODEL_DIR, TINY_QWEN3_DIR, TRAINED_MODEL_DIR } from "@tiny-llm/tiny-model";
 import { loadGolden } from "../../tests/helpers/golden";
 import * as ref from "@tiny-llm/tiny-llm-week1-ref";
 import * as week2 from "@tiny-llm/tiny-llm-week2-ref";
@@ -69,16 +69,15 @@ test("cli_main_week1_ref_tiny_model_streams_the_greedy_answer_and_speed", () => 
   const r = main(["--solution", "week1_ref", "--temperature", "0", "--max-tokens=8"]);
   expect(r.stderr).not.toMatch(/^\s+at /m);
   expect(r.status).toBe(0);
-  expect(r.stderr).toContain(`Loading ${TINY_MODEL_DIR} (week1_ref, week 1)...`);
+  expect(r.stderr).toContain(`Loading ${TRAINED_MODEL_DIR} (week1_ref, week 1)...`);
   expect(r.stderr).toMatch(/^prompt: \d+ tokens, prefill [\d.]+ tokens\/s/m);
   expect(r.stderr).toMatch(/^generated: \d+ tokens, decode [\d.]+ tokens\/s/m);
   expect(r.stderr).toMatch(/^stop: (length|eos)/m);
 
   // What streamed is what the reference generates from the chat-templated default prompt.
-  const loaded = load(TINY_MODEL_DIR);
+  const loaded = load(TRAINED_MODEL_DIR);
   const model = new ref.Qwen2ModelWeek1(loaded);
-  const prompt = loaded.tokenizer.applyChatTemplate(
-    [{ role: "user", content: "Give me a short introduction to large language model." }], { addGenerationPrompt: true });
+  const prompt = loaded.tokenizer.applyChatTemplate([{ role: "user", content: "What does 'ocean' mean?" }], { addGenerationPrompt: true });
   const expected = ref.simpleGenerate(model, loaded.tokenizer, prompt, { maxTokens: 8, eosTokenIds: loaded.eosTokenIds });
   expect(expected.text.length).toBeGreaterThan(0);
   expect(r.stdout).toBe(expected.text.endsWith("\n") ? expected.text : expected.text + "\n");
@@ -91,8 +90,8 @@ test("cli_main_sampling_prints_its_seed_and_repeats_with_it", () => {
   const seed = /seed (\d+) \(repeat with --seed \1\)/.exec(first.stderr)?.[1];
   expect(seed).toBeDefined();
   // Again with that seed, from the model's parent folder with a relative --model.
-  const again = main(["--solution=week1_ref", "--temperature=0.9", "--top-p=0.95", "--max-tokens=6", "--seed", seed!, "--model", path.basename(TINY_MODEL_DIR)],
-    { cwd: path.dirname(TINY_MODEL_DIR) });
+  const again = main(["--solution=week1_ref", "--temperature=0.9", "--top-p=0.95", "--max-tokens=6", "--seed", seed!, "--model", path.basename(TRAINED_MODEL_DIR)],
+    { cwd: path.dirname(TRAINED_MODEL_DIR) });
   expect(again.status).toBe(0);
   expect(again.stdout).toBe(first.stdout);
 });
@@ -378,7 +377,7 @@ test("cli_main_prompts_file_answers_each_prompt_as_alone_and_reports_totals", ()
   const r = main(["--solution", "week2_ref", "--prompts-file", file, "--max-tokens", "5", "--batch-size", "2", "--prefill-step", "4"]);
   expect(r.stderr).not.toMatch(/^\s+at /m);
   expect(r.status).toBe(0);
-  const loaded = load(TINY_MODEL_DIR);
+  const loaded = load(TRAINED_MODEL_DIR);
   const model = new week2.Qwen2ModelWeek2(loaded);
   prompts.forEach((p, i) => {
     const text = loaded.tokenizer.applyChatTemplate([{ role: "user", content: p }], { addGenerationPrompt: true });

@@ -11,7 +11,8 @@
 // model: prefill and decode tokens/s of a solution's week 1 model (default week1_ref)
 //   on random bf16 weights in the exact shapes of Qwen2-0.5B (see bench/model.ts), then
 //   week 2's model (KV cache) on bf16 and 4-bit weights, against the decode roofline
-//   (see bench/model-week2.ts).
+//   (see bench/model-week2.ts); and the held-out perplexity of the trained tiny model,
+//   bf16 against its 4-bit copy: what quantization costs in quality (bench/perplexity.ts).
 //
 // llama: llama.cpp (node-llama-cpp, installed on first use into ~/.cache/tiny-llm) on
 //   random weights in Qwen2-0.5B's shapes, Q4_0 and F16: prefill and decode tokens/s
@@ -33,6 +34,7 @@ import * as mx from "@tiny-llm/array";
 
 import { benchFlashAttention } from "./bench/flash-attention";
 import { benchLlamaPart, type OursByWeights } from "./bench/llama-part";
+import { benchPerplexity } from "./bench/perplexity";
 import { benchQuantizedMatmul } from "./bench/quantized-matmul";
 import { benchServe } from "./bench/serve";
 import { QWEN2_LINEARS, benchGemm, benchLinear, type MatmulBenchResult } from "./bench/matmul";
@@ -62,7 +64,8 @@ const USAGE = `usage: pnpm bench [--part kernels|model|llama|spec|serve|all] [--
                     OpenBLAS, the memory read bandwidth and plain array ops (~2 min)
   --part model      prefill and decode tokens/s of the week 1 model, then the week 2 model
                     (KV cache; bf16 and 4-bit) against its decode roofline, on random weights
-                    in Qwen2-0.5B's shapes (~5 min; writes 1.3 GB of checkpoints to the temp folder)
+                    in Qwen2-0.5B's shapes; the trained tiny model's held-out perplexity,
+                    bf16 and 4-bit (~6 min; writes 1.3 GB of checkpoints to the temp folder)
   --part llama      prefill and decode tokens/s of llama.cpp on random weights in Qwen2-0.5B's
                     shapes, Q4_0 and F16 (~1.5 min; installs node-llama-cpp into
                     ~/.cache/tiny-llm on first use, ~85 MB from npm; writes 1.3 GB of GGUF files
@@ -191,6 +194,7 @@ async function main(argv: string[]): Promise<number> {
       checkpoint.remove();
       console.log("\n== model, week 2: Qwen3-0.6B shapes (head_dim 128, per-head q/k norm), bf16 and 4-bit ==");
       await benchQwen3Week2({ solution: opts.solution, readBandwidth: readBw });
+      await benchPerplexity();
     } catch (e) {
       // An exercise not written yet, week2_ref, a full disk: one line, as `pnpm main` says it.
       for (const line of explain(e).lines) console.error(line.replace(/^main: /, "bench: "));

@@ -3,7 +3,7 @@
 import { SOLUTIONS, type SolutionName } from "../solution";
 import { UsageError } from "./errors";
 
-export const DEFAULT_PROMPT = "Give me a short introduction to large language model.";
+export const DEFAULT_PROMPT = "What does 'ocean' mean?";
 
 /** What `pnpm main` was asked to do. */
 export interface MainOptions {
@@ -53,8 +53,8 @@ to stderr. Qwen3 checkpoints run on week 2's model (Qwen3ModelWeek2).
                      week 2's (KV cache, packed quantized weights, native kernels);
                      default: a reference's own week, 1 for your workbook
   --model M          a model folder, or a Hugging Face id already downloaded, e.g.
-                     Qwen/Qwen2-0.5B-Instruct-MLX (default: the tiny model of the repo,
-                     random weights: it speaks nonsense, fast)
+                     Qwen/Qwen2-0.5B-Instruct-MLX (default: the repo's tiny model, trained
+                     on WordNet: it answers what a word means, its synonym, opposite, ...)
   --prompt TEXT      the user's message (default: "${DEFAULT_PROMPT}")
   --system TEXT      a system message before it
   --raw              no chat template: feed the prompt to the model as is

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 import { load, type LoadedModel } from "@tiny-llm/loader";
-import { ensureTinyModels, TINY_MODEL_DIR } from "@tiny-llm/tiny-model";
+import { ensureTinyModels, TRAINED_MODEL_DIR } from "@tiny-llm/tiny-model";
 import type { GenerateOptions, GenerateResult, SamplerOptions } from "@tiny-llm/tiny-llm-week1-ref";
 
 import type { MainOptions } from "./args";
@@ -25,7 +25,7 @@ const GET_A_MODEL = "to run a real model: hf download Qwen/Qwen2-0.5B-Instruct-M
 export function chooseModel(name: string | null): string {
   if (name === null) {
     ensureTinyModels(); // a no-op after `pnpm install`; makes the folder if it was deleted
-    return TINY_MODEL_DIR;
+    return TRAINED_MODEL_DIR;
   }
   // The current directory is the user's (see main.ts), so relative paths work as typed.
   return fs.existsSync(name) ? path.resolve(name) : name;
