@@ -70,7 +70,8 @@ to stderr. Qwen3 checkpoints run on week 2's model (Qwen3ModelWeek2).
   --draft-model M    speculative decoding (week 2): M proposes tokens, the model checks
                      them; same output as the model alone (greedy), prints the acceptance
                      rate. Samples with --temperature only (no --top-k/--top-p/--min-p)
-  --num-draft-tokens K  tokens the draft proposes per round (default 4; needs --draft-model)
+  --num-draft-tokens K
+                     tokens the draft proposes per round (default 4; needs --draft-model)
   --prompts-file F   many prompts at once (week 2: continuous batching, chunked prefill):
                      F holds one prompt a line (blank lines skipped); each answer prints
                      when it ends, then output tokens/s, time to first token and time
