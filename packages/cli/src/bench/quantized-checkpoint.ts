@@ -77,8 +77,10 @@ export function writeQuantizedCheckpoint(from: string, to: string, groupSize: nu
     fs.writeFileSync(path.join(to, "config.json"), JSON.stringify({ ...config, quantization, quantization_config: quantization }, null, 2) + "\n");
     writeQwenTokenizer(to);
     if (dequantizedTo !== undefined) {
-      // Same names, shapes and dtypes as `from`: its index and config describe this folder too.
-      for (const f of ["model.safetensors.index.json", "config.json"]) fs.copyFileSync(path.join(from, f), path.join(dequantizedTo, f));
+      // Same names, shapes and dtypes as `from`: its config (and index, when sharded) describe this folder too.
+      for (const f of ["model.safetensors.index.json", "config.json"]) {
+        if (fs.existsSync(path.join(from, f))) fs.copyFileSync(path.join(from, f), path.join(dequantizedTo, f));
+      }
       writeQwenTokenizer(dequantizedTo);
     }
   } finally {
