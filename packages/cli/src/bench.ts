@@ -78,7 +78,7 @@ const USAGE = `usage: pnpm bench [--part kernels|model|llama|spec|serve|all] [--
                     16-256, EOS ignored) on random 4-bit weights in Qwen2-0.5B's shapes, served
                     with continuous batching, one at a time, and by llama.cpp with B parallel
                     sequences: output tok/s, time to first token, time between tokens
-                    (~8 min at 32 requests; --requests 8 for a quick run); not part of all
+                    (~25 min at 32 requests on 2 cores; --requests 8, ~6 min); not part of all
   --part all        kernels, model and llama (the default)
   --solution NAME   whose model the model part runs (default week1_ref; week 2 rows: week2_ref
                     unless the solution covers week 2)
