@@ -148,8 +148,7 @@ export class BatchingKvCache implements TinyKvBatchCache {
     const old = this.keys === null || this.values === null ? null : [this.keys, this.values];
     const sources = this.rows.map((r): [mx.array, mx.array] => {
       if (r.at >= 0 && old !== null) return [old[0], old[1]].map((a) => a.slice(`${r.at}:${r.at + 1}`, ":", `${r.start}:${this.end}`)) as [mx.array, mx.array];
-      const none = mx.zeros([1, H, 0, D], dtype);
-      return r.cache.updateAndFetch(none, none); // its own cache's tokens, nothing appended
+      return r.cache.fetch(); // its own cache's tokens
     });
     const longest = Math.max(...sources.map(([k]) => k.shape[2]));
     const capacity = Math.ceil((longest + L) / STEP + 1) * STEP;
