@@ -101,29 +101,33 @@ export async function benchServe(opts: ServeBenchOptions): Promise<void> {
     model.forward(mx.array([[1, 2, 3, 4]], "int32"), 0, model.makeCache(), { lastOnly: true }); // warm-up
 
     const label = `${solution} 4-bit g64`;
+    // Each engine's totals as soon as it is done (a run of 32 requests takes a while).
+    const done = (served: Served): ServingTotals => {
+      const t = servingTotals(served.times, served.seconds);
+      console.log(`  ${t.seconds.toFixed(1)} s: ${TOTALS_HEAD.map((h, i) => `${h} ${totalsCells(t)[i]}`).join(", ")}`);
+      return t;
+    };
     console.log(`serving with continuous batching (${label}, batch ${opts.batchSize}, prefill step ${opts.prefillStep})...`);
-    const batched = serveBatched(impl.Scheduler, model, work, opts.batchSize, opts.prefillStep);
+    const batched = done(serveBatched(impl.Scheduler, model, work, opts.batchSize, opts.prefillStep));
     console.log(`serving one request at a time (${label})...`);
-    const single = serveOneAtATime(model, work);
+    const single = done(serveOneAtATime(model, work));
     console.log(`serving on llama.cpp (Q4_0, ${opts.batchSize} parallel sequences, ${opts.threads} threads)...`);
-    let llama: Served | null = null;
+    let llamaTotals: ServingTotals | null = null;
     try {
-      llama = await serveLlama(work, opts.batchSize, opts.threads, () => {});
+      llamaTotals = done(await serveLlama(work, opts.batchSize, opts.threads, () => {}));
     } catch (e) {
       console.log(`llama.cpp: not measured (${((e as Error).message ?? String(e)).split("\n")[0]})`);
     }
 
-    const totals = { batched: servingTotals(batched.times, batched.seconds), single: servingTotals(single.times, single.seconds) };
-    const llamaTotals = llama === null ? null : servingTotals(llama.times, llama.seconds);
     const row = (name: string, t: ServingTotals) => [name, `${t.outputTokens}`, t.seconds.toFixed(1), ...totalsCells(t)];
     console.log("");
     printColumns(["engine", "output tokens", "seconds", ...TOTALS_HEAD], [
-      row(`${label}, continuous batching (batch ${opts.batchSize})`, totals.batched),
-      row(`${label}, one at a time`, totals.single),
+      row(`${label}, continuous batching (batch ${opts.batchSize})`, batched),
+      row(`${label}, one at a time`, single),
       ...(llamaTotals === null ? [] : [row(`llama.cpp Q4_0, ${opts.batchSize} sequences`, llamaTotals)]),
     ]);
-    console.log(`\nthroughput, continuous batching / one at a time: ${against(totals.batched, totals.single, BARS.oneAtATime)}`);
-    console.log(`throughput, continuous batching / llama.cpp: ${against(totals.batched, llamaTotals, BARS.llama)}`);
+    console.log(`\nthroughput, continuous batching / one at a time: ${against(batched, single, BARS.oneAtATime)}`);
+    console.log(`throughput, continuous batching / llama.cpp: ${against(batched, llamaTotals, BARS.llama)}`);
   } finally {
     checkpoint.remove();
     fs.rmSync(root, { recursive: true, force: true });
