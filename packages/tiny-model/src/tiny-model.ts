@@ -9,7 +9,7 @@ import { QWEN2_CHAT_TEMPLATE, qwenTokenizerFiles, writeQwenTokenizer, writeSafet
 import { configJson, generationConfigJson, QUANTIZATION, TINY, toJson, type TinyShapes } from "./config";
 import { qwen3ConfigJson, qwen3GenerationConfigJson, TINY_QWEN3, type Qwen3Form } from "./qwen3-config";
 import { quantizeAffine } from "./quantize";
-import { unpackTrained, trainedPackFile, type TrainedName, type TrainedWeights } from "./trained";
+import { unpackTrained, trainedPackFile, type TrainedWeights } from "./trained";
 import { makeTensor, tensorSpecs } from "./weights";
 
 /** Bump when the weights, the configs or the layout change: every install then regenerates. */
@@ -50,7 +50,8 @@ function shippedChatTemplate(): string {
 interface WeightSource {
   /** Names the weights: folders of the same source are made from one set. */
   key: string;
-  make: () => TrainedWeights;
+  /** Makes the weights; `weightsOf` gives another source's (made once per run) where these need them. */
+  make: (weightsOf: (source: WeightSource) => TrainedWeights) => TrainedWeights;
 }
 
 /** One folder to write: its weights, quantization and the files beside them. */
@@ -81,13 +82,14 @@ function folders(): Folder[] {
     dir, source, quantization, configJson: (shapes) => configJson(shapes, quantization),
     generationConfigJson: generationConfigJson(), chatTemplate: () => QWEN2_CHAT_TEMPLATE,
   });
-  const trained = (name: TrainedName): WeightSource => ({ key: `trained ${name}`, make: () => unpackTrained(name) });
+  const target: WeightSource = { key: "trained wordnet", make: () => unpackTrained("wordnet") };
+  const draft: WeightSource = { key: "trained wordnet-draft", make: (weightsOf) => unpackTrained("wordnet-draft", weightsOf(target).weights["model.embed_tokens.weight"]) };
   return [
     qwen2(TINY_MODEL_DIR, randomSource(TINY), null),
     qwen2(TINY_MODEL_4BIT_DIR, randomSource(TINY), QUANTIZATION),
-    qwen2(TRAINED_MODEL_DIR, trained("wordnet"), null),
-    qwen2(TRAINED_MODEL_4BIT_DIR, trained("wordnet"), QUANTIZATION),
-    qwen2(TRAINED_DRAFT_DIR, trained("wordnet-draft"), null),
+    qwen2(TRAINED_MODEL_DIR, target, null),
+    qwen2(TRAINED_MODEL_4BIT_DIR, target, QUANTIZATION),
+    qwen2(TRAINED_DRAFT_DIR, draft, null),
     qwen3Folder(TINY_QWEN3_DIR, { tieWordEmbeddings: true, quantization: null }),
     qwen3Folder(TINY_QWEN3_4BIT_DIR, { tieWordEmbeddings: true, quantization: { group_size: 32, bits: 4 } }),
     qwen3Folder(TINY_QWEN3_UNTIED_DIR, { tieWordEmbeddings: false, quantization: null }),
@@ -221,9 +223,13 @@ export function ensureTinyModels(): EnsureResult {
 
   fs.mkdirSync(TINY_MODELS_ROOT, { recursive: true });
   const made = new Map<string, TrainedWeights>(); // one bf16 set per source
+  const weightsOf = (source: WeightSource): TrainedWeights => {
+    const weights = made.get(source.key) ?? source.make(weightsOf);
+    made.set(source.key, weights);
+    return weights;
+  };
   for (const f of todo) {
-    const { shapes, weights } = made.get(f.source.key) ?? f.source.make();
-    made.set(f.source.key, { shapes, weights });
+    const { shapes, weights } = weightsOf(f.source);
     writeFolder(f.dir, version, f, (tmp) => {
       const tensors = f.quantization === null ? weights : quantizedWeights(shapes, weights, f.quantization);
       writeSafetensors(path.join(tmp, "model.safetensors"), tensors, { format: f.quantization === null ? "pt" : "mlx" });

@@ -79,18 +79,16 @@ function scatterRows(ids: mx.array, rows: mx.array, V: number): mx.array {
 }
 
 /**
- * Unpacks trained model `name` into a whole checkpoint's bf16 tensors (the draft gets
- * the target's embedding); throws naming the pack when its tensors are not exactly a
- * Qwen2 checkpoint's of its shapes.
+ * Unpacks trained model `name` into a whole checkpoint's bf16 tensors; throws naming the
+ * pack when its tensors are not exactly a Qwen2 checkpoint's of its shapes. The draft's
+ * pack has no embedding: pass the target's (its unpacked `model.embed_tokens.weight`).
  */
-export function unpackTrained(name: TrainedName): TrainedWeights {
+export function unpackTrained(name: TrainedName, targetEmbedding?: mx.array): TrainedWeights {
   const { metadata, tensors } = readPack(name);
   const shapes = packShapes(name, metadata);
-  const embedding = name === "wordnet" ? tensors : readPack("wordnet").tensors;
-  const weights: Record<string, mx.array> = { ...tensors };
-  delete weights["model.embed_tokens.ids"];
-  delete weights["model.embed_tokens.rows"];
-  weights["model.embed_tokens.weight"] = scatterRows(embedding["model.embed_tokens.ids"], embedding["model.embed_tokens.rows"], shapes.vocabSize);
+  const { "model.embed_tokens.ids": ids, "model.embed_tokens.rows": rows, ...weights } = tensors;
+  if (ids !== undefined && rows !== undefined) weights["model.embed_tokens.weight"] = scatterRows(ids, rows, shapes.vocabSize);
+  else if (targetEmbedding !== undefined) weights["model.embed_tokens.weight"] = targetEmbedding;
   const expected = tensorSpecs(shapes);
   const wrong = expected.filter((spec) => weights[spec.name] === undefined || weights[spec.name].shape.join() !== spec.shape.join());
   if (wrong.length > 0 || Object.keys(weights).length !== expected.length) {
