@@ -12,30 +12,9 @@ import { load } from "@tiny-llm/loader";
 import { tinyGolden, tinyModelDir } from "../../tests/helpers/tiny-model";
 import { ensureTinyModels, TINY_MODEL_4BIT_DIR, TINY_MODEL_DIR, TINY_QWEN3_DIR, TRAINED_MODEL_DIR } from "@tiny-llm/tiny-model";
 import { loadGolden } from "../../tests/helpers/golden";
+import { main, ROOT, run, type Run } from "./run-cli";
 import * as ref from "@tiny-llm/tiny-llm-week1-ref";
 import * as week2 from "@tiny-llm/tiny-llm-week2-ref";
-
-const ROOT = path.resolve(__dirname, "..", "..");
-const CLI_DIR = path.join(ROOT, "packages", "cli");
-const TSX = path.join(path.dirname(require.resolve("tsx/package.json", { paths: [CLI_DIR] })), "dist", "cli.mjs");
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(script: "main" | "bench", args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Run {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
-  // As if started by hand, not by `pnpm main` (which makes INIT_CWD the user's folder).
-  for (const k of ["npm_lifecycle_event", "INIT_CWD", "TINY_LLM_DEBUG"]) if (!opts.env?.[k]) delete env[k];
-  const r = spawnSync(process.execPath, [TSX, path.join(CLI_DIR, "src", `${script}.ts`), ...args], {
-    cwd: opts.cwd ?? ROOT, env, encoding: "utf8", timeout: 60_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-const main = (args: string[], opts?: { env?: NodeJS.ProcessEnv; cwd?: string }) => run("main", args, opts);
 
 /** Exit `code`, nothing on stdout, and exactly one `main: ...` line on stderr (returned), no stack. */
 function oneLineError(r: Run, code: number): string {

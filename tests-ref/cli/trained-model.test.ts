@@ -4,8 +4,8 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
 import { ensureTinyModels } from "@tiny-llm/tiny-model";
+import { main, ROOT } from "./run-cli";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 const WORDNET_CHAT = path.join(ROOT, "packages", "tiny-model", "train", "wordnet_chat.py");
 
 /** Words of 4 letters or more, lowercased, minus the ones every definition uses. */
@@ -25,7 +25,7 @@ test("cli_main_default_model_defines_ocean_like_wordnet", () => {
   const gloss = wordnet.stdout.trim(); // "ocean (noun): a large body of water constituting ..."
   expect(gloss).toMatch(/^ocean \(noun\): /);
 
-  const r = spawnSync(process.execPath, [require.resolve("tsx/cli"), path.join(ROOT, "packages", "cli", "src", "main.ts"), "--solution", "week1_ref", "--max-tokens", "48"], { encoding: "utf8", cwd: ROOT });
+  const r = main(["--solution", "week1_ref", "--max-tokens", "48"]);
   expect(r.stderr).not.toMatch(/^\s+at /m);
   expect(r.status).toBe(0);
   expect(r.stderr).toMatch(/^stop: eos/m); // the reply ended by itself
