@@ -67,7 +67,7 @@ describe("array_creation hand-written", () => {
     const words = new Uint16Array([0xffff, 0x3f80, 0x4000, 0xbf00, 0x4040]);
     const a = mx.fromBuffer(words.buffer, "bfloat16", [2, 2], 2);
     expect(a.toArray()).toEqual([[1, 2], [-0.5, 3]]);
-    expect(a.data).toBe(words.buffer); // no copy
+    expect(a.storage).toBe(words.buffer); // no copy
     words[1] = 0x4080; // 4.0
     expect(a.slice(0, 0).item()).toBe(4);
     expect(() => mx.fromBuffer(words.buffer, "bfloat16", [2, 2], 1)).toThrow(/^fromBuffer: byte offset 1 .*bfloat16/);

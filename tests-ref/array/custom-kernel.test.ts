@@ -8,7 +8,7 @@ const rowSum: mx.CustomKernel<{ factor: number }> = {
   name: "rowSum",
   implementations: {
     cpu: ([x], [y], { factor }) => {
-      const xs = new Float32Array(x.data), ys = new Float32Array(y.data);
+      const xs = new Float32Array(x.data as ArrayBuffer), ys = new Float32Array(y.data as ArrayBuffer);
       for (let i = 0; i < x.shape[0]; i++) {
         let s = 0;
         for (let j = 0; j < x.shape[1]; j++) s += xs[x.offset + i * x.strides[0] + j * x.strides[1]];
@@ -29,7 +29,7 @@ test("array_custom_kernel_views_and_outputs", () => {
   const [y] = mx.runKernel(spy, [view], [{ shape: [3], dtype: "float32" }], { factor: 2 });
   expect(y.toArray()).toEqual([2 * (9 + 10), 2 * (5 + 6), 2 * (1 + 2)]);
   expect(seen[0]).toMatchObject({ offset: 9, dtype: mx.DtypeCode.float32, shape: [3, 2], strides: [-4, 1] });
-  expect(seen[0].data).toBe(x.data);
+  expect(seen[0].data).toBe(x.storage);
   expect(seen[1]).toMatchObject({ offset: 0, dtype: mx.DtypeCode.float32, shape: [3], strides: [1] });
 });
 
@@ -60,7 +60,7 @@ test("array_custom_kernel_errors", () => {
   expect(() => mx.runKernel(rowSum, [[1, 2] as unknown as mx.array], [], { factor: 1 })).toThrow(/rowSum: expected an array as input 0, got a JS array/);
   expect(() => mx.runKernel(rowSum, [x], [{ shape: [2], dtype: "float64" as mx.Dtype }], { factor: 1 })).toThrow(/rowSum: unknown dtype "float64"/);
   expect(() => mx.runKernel(rowSum, [x], [{ shape: [-1], dtype: "float32" }], { factor: 1 })).toThrow(/rowSum: bad output shape \[-1\]/);
-  const onGpu = new mx.NDArray(x.data, [2, 2], [2, 1], 0, "float32", "gpu");
+  const onGpu = new mx.NDArray(x.storage, [2, 2], [2, 1], 0, "float32", "gpu");
   expect(() => mx.runKernel(rowSum, [onGpu], [{ shape: [2], dtype: "float32" }], { factor: 1 })).toThrow(/rowSum: has no implementation for device "gpu" \(it has: cpu\)/);
   expect(() => mx.runKernel(rowSum, [x, onGpu], [{ shape: [2], dtype: "float32" }], { factor: 1 })).toThrow(/rowSum: operands are on different devices \(cpu, gpu\)/);
 });

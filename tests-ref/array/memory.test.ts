@@ -31,7 +31,7 @@ describe("array_memory", () => {
       return t.reshape(2, 4); // a view of t: t is released, its buffer stays with the view
     });
     const other = mx.zeros([8], "float32").add(9);
-    expect(other.data).not.toBe(base.data);
+    expect(other.storage).not.toBe(base.storage);
     expect(base.toArray()).toEqual([[0, 1, 2, 3], [4, 5, 6, 7]]);
   });
 

@@ -42,14 +42,14 @@ describe("array_shape views", () => {
 
   test("array_shape_view_reshape_and_transpose_share_buffer", () => {
     const x = a();
-    expect(x.reshape([6, 4]).data).toBe(x.data);
+    expect(x.reshape([6, 4]).storage).toBe(x.storage);
     const t = x.transpose();
-    expect(t.data).toBe(x.data);
+    expect(t.storage).toBe(x.storage);
     expect(t.shape).toEqual([4, 3, 2]);
     expect(t.strides).toEqual([1, 4, 12]);
     expect(x.T.shape).toEqual([4, 3, 2]);
     expect(mx.swapaxes(x, 0, 1).strides).toEqual([4, 12, 1]);
-    expect(mx.expandDims(x, 0).data).toBe(x.data);
+    expect(mx.expandDims(x, 0).storage).toBe(x.storage);
     expect(mx.broadcastTo(mx.array([1, 2]), [3, 2]).strides).toEqual([0, 1]);
   });
 
@@ -69,12 +69,12 @@ describe("array_shape views", () => {
   test("array_shape_view_slices_share_buffer", () => {
     const x = a();
     const s = x.slice(1, "1:", "::2");
-    expect(s.data).toBe(x.data);
+    expect(s.storage).toBe(x.storage);
     expect(s.shape).toEqual([2, 2]);
     expect(s.strides).toEqual([4, 2]);
     expect(s.toArray()).toEqual([[16, 18], [20, 22]]);
     const s2 = s.slice(1);
-    expect(s2.data).toBe(x.data);
+    expect(s2.storage).toBe(x.storage);
     expect(s2.toArray()).toEqual([20, 22]);
     // Methods and mx.slice agree.
     expect(mx.slice(x, 1, "1:", "::2").toArray()).toEqual(s.toArray());
@@ -83,7 +83,7 @@ describe("array_shape views", () => {
   test("array_shape_view_negative_strides", () => {
     const x = mx.arange(5);
     const r = x.slice("::-1");
-    expect(r.data).toBe(x.data);
+    expect(r.storage).toBe(x.storage);
     expect(r.strides).toEqual([-1]);
     expect(r.toArray()).toEqual([4, 3, 2, 1, 0]);
     expect(Array.from(r.toTypedArray())).toEqual([4, 3, 2, 1, 0]);

@@ -1,7 +1,6 @@
 // NDArray: a strided view (shape, strides, offset) over one buffer, with every op
 // also available as a method (a.matmul(b) is mx.matmul(a, b)).
-import type { Device } from "./backend";
-import { native } from "./backend/native";
+import { backendFor, type Device, type Storage } from "./backend";
 import { Dtype, itemsize, TypedArray } from "./dtype";
 import { ArrayError, fmtShape } from "./errors";
 import { contiguousStrides, shapeSize } from "./layout";
@@ -13,29 +12,27 @@ import * as red from "./ops/reduce";
 import * as scan from "./ops/scan";
 import * as shp from "./ops/shape";
 import * as srt from "./ops/sort";
-import { takePooled, track } from "./memory";
+import { track } from "./memory";
 import { formatArray } from "./print";
-
-/** Buffers this large get transparent huge pages: fewer page faults on first write. */
-const HUGE_PAGE_MIN_BYTES = 4 << 20;
+import * as dev from "./ops/device";
 
 /** An operand: an array, or a JS number / boolean taken as a scalar of a fitting dtype. */
 export type Scalar = number | boolean;
 export type ArrayOrScalar = NDArray | Scalar;
 type Axis = number | number[];
 
-/** An N-d array: `shape` and `strides` (in elements) viewing `data` from `offset`. */
+/** An N-d array: `shape` and `strides` (in elements) viewing `storage` from `offset`. */
 export class NDArray {
   /** Elements of the shape, in row-major order. */
   readonly size: number;
 
   constructor(
-    /** The buffer this array views (shared by views of the same array). */
-    readonly data: ArrayBuffer,
+    /** The buffer this array views (shared by views of the same array), owned by its device's backend. */
+    readonly storage: Storage,
     readonly shape: readonly number[],
     /** Distance in elements between neighbours along each axis. */
     readonly strides: readonly number[],
-    /** Index (in elements) of the first element within `data`. */
+    /** Index (in elements) of the first element within `storage`. */
     readonly offset: number,
     readonly dtype: Dtype,
     readonly device: Device = "cpu",
@@ -56,16 +53,12 @@ export class NDArray {
   /** A new contiguous array, zero-filled when `zeroed`, else uninitialised. */
   static allocate(shape: readonly number[], dtype: Dtype, device: Device, zeroed: boolean): NDArray {
     const bytes = shapeSize(shape) * itemsize(dtype);
-    // A buffer released by mx.tidy (memory.ts) when one of this size is free.
-    let buf = zeroed ? undefined : takePooled(bytes);
-    if (buf === undefined) {
-      try {
-        // Buffer.allocUnsafeSlow is an unpooled, uninitialised ArrayBuffer of its own.
-        buf = zeroed ? new ArrayBuffer(bytes) : (Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer);
-      } catch (e) {
-        throw new ArrayError("alloc", `cannot allocate ${bytes} bytes for shape ${fmtShape(shape)} of ${dtype} (${(e as Error).message})`);
-      }
-      if (bytes >= HUGE_PAGE_MIN_BYTES) native.adviseHugePages(buf);
+    const backend = backendFor(device);
+    let buf: Storage;
+    try {
+      buf = backend.allocate(bytes, zeroed);
+    } catch (e) {
+      throw new ArrayError("alloc", `cannot allocate ${bytes} bytes on the ${device} for shape ${fmtShape(shape)} of ${dtype} (${(e as Error).message})`);
     }
     return new NDArray(buf, [...shape], contiguousStrides(shape), 0, dtype, device);
   }
@@ -79,6 +72,23 @@ export class NDArray {
     const want = contiguousStrides(this.shape);
     return this.shape.every((d, i) => d <= 1 || this.strides[i] === want[i]);
   }
+
+  // devices
+  /** This array on `device`: itself when it is there, else a copy (to the CPU: use toCpu). */
+  toDevice(device: Device): NDArray { return dev.toDevice(this, device); }
+  /**
+   * The raw little-endian bytes of a contiguous CPU array, as a view (writing them
+   * writes the array): for file readers and writers. A GPU array: `await a.toCpu()` first.
+   */
+  hostBytes(): Uint8Array { return dev.hostBytes(this); }
+  /** This array on the CPU, read back from its device (itself when it is on the CPU). */
+  toCpu(): Promise<NDArray> { return dev.toCpu(this); }
+  /** The elements, as toTypedArray gives them, read back from any device. */
+  data(): Promise<TypedArray> { return dev.data(this); }
+  /** The single element, as item gives it, read back from any device. */
+  itemAsync(): Promise<number | boolean> { return dev.itemAsync(this); }
+  /** The elements as nested arrays, as toArray gives them, read back from any device. */
+  toArrayAsync(): Promise<unknown> { return dev.toArrayAsync(this); }
 
   // conversion
   astype(dtype: Dtype): NDArray { return conv.astype(this, dtype); }

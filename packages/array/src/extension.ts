@@ -13,7 +13,7 @@
 // dtype code, shape and strides, so that native code never guesses a layout.
 // A C++ implementation reads them with tl::array_args (tiny-llm/napi_args.h).
 import { NDArray } from "./array";
-import { backendFor, type Device } from "./backend";
+import { backendFor, type Device, type Storage } from "./backend";
 import type { DtypeCode } from "./backend/codes";
 import { native } from "./backend/native";
 import { Dtype } from "./dtype";
@@ -26,10 +26,10 @@ import { sameDevice } from "./ops/elementwise";
  * An array as a kernel sees it. Element (i0, i1, ...) is element
  * `offset + i0*strides[0] + i1*strides[1] + ...` of `data`, counted in elements of
  * `dtype` (strides may be 0 for broadcast dims, or negative). On the CPU `data` is
- * the ArrayBuffer; a GPU backend passes its own buffer handle.
+ * the ArrayBuffer; on the GPU the backend's storage, which mx.gpu.dispatch binds.
  */
 export interface KernelArray {
-  data: ArrayBuffer;
+  data: Storage;
   offset: number;
   dtype: DtypeCode;
   shape: readonly number[];

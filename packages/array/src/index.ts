@@ -4,7 +4,9 @@ import { native } from "./backend/native";
 
 export { NDArray } from "./array";
 export type { ArrayOrScalar, Scalar } from "./array";
-export type { Device, Backend } from "./backend";
+export type { Device, Backend, Storage, DeviceStorage } from "./backend";
+export { defaultDevice, setDefaultDevice } from "./backend";
+export * as gpu from "./gpu";
 export * from "./dtype";
 export { ArrayError } from "./errors";
 export { array, arange, fromBuffer, fromTypedArray, full, ones, onesLike, zeros, zerosLike } from "./ops/creation";

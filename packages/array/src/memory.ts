@@ -6,37 +6,25 @@
 // a 128-token prompt allocates hundreds of MB of activations and spent about a quarter
 // of its time in those collections. Inside `tidy(fn)`, the arrays fn creates are
 // released when it returns (all but what it returns and what `keep` marks): a buffer no
-// live array views any more goes to a pool, and the next allocation of the same size
-// takes it from there instead of asking V8 for a new one.
+// live array views any more goes back to its device's backend, whose pool hands it to
+// the next allocation of the same size instead of asking V8 (or the GPU) for a new one.
 //
 // A released array cannot be used again: every op checks and throws, so a mistake is an
 // error naming the op, never another array's data read in its place.
 import type { NDArray } from "./array";
+import { backendFor, type Storage } from "./backend";
 
 /** Arrays alive on each buffer: a buffer is pooled when its last one is released. */
-const viewsOf = new WeakMap<ArrayBuffer, number>();
+const viewsOf = new WeakMap<Storage, number>();
 /** The arrays created in each open tidy scope, innermost last. */
 const scopes: NDArray[][] = [];
 const released = new WeakSet<NDArray>();
 const kept = new WeakSet<NDArray>();
 
-/** Free buffers by byte length, and their total (bounded: the pool never hoards memory). */
-const pool = new Map<number, ArrayBuffer[]>();
-const POOL_MAX_BYTES = 512 << 20;
-let pooledBytes = 0;
-
 /** Called by every NDArray's constructor. */
 export function track(a: NDArray): void {
-  viewsOf.set(a.data, (viewsOf.get(a.data) ?? 0) + 1);
+  viewsOf.set(a.storage, (viewsOf.get(a.storage) ?? 0) + 1);
   if (scopes.length > 0) scopes[scopes.length - 1].push(a);
-}
-
-/** A pooled buffer of exactly `bytes` bytes (contents undefined), or undefined. */
-export function takePooled(bytes: number): ArrayBuffer | undefined {
-  const free = pool.get(bytes);
-  const buf = free?.pop();
-  if (buf !== undefined) pooledBytes -= bytes;
-  return buf;
 }
 
 /** Whether `a` was released (by tidy or dispose). */
@@ -51,14 +39,9 @@ export function isReleased(a: NDArray): boolean {
 export function dispose(a: NDArray): void {
   if (released.has(a)) return;
   released.add(a);
-  const n = (viewsOf.get(a.data) ?? 1) - 1;
-  viewsOf.set(a.data, n);
-  const bytes = a.data.byteLength;
-  if (n > 0 || bytes === 0 || pooledBytes + bytes > POOL_MAX_BYTES) return;
-  const free = pool.get(bytes) ?? [];
-  free.push(a.data);
-  pool.set(bytes, free);
-  pooledBytes += bytes;
+  const n = (viewsOf.get(a.storage) ?? 1) - 1;
+  viewsOf.set(a.storage, n);
+  if (n === 0) backendFor(a.device).release(a.storage);
 }
 
 /** Marks arrays that outlive the tidy scope they are created in (a cache's buffers). Returns them. */
@@ -70,7 +53,7 @@ export function keep<T extends NDArray | NDArray[]>(arrays: T): T {
 /** The arrays in a tidy result: an array, or arrays in a (nested) JS array. */
 function resultArrays(r: unknown, out: Set<NDArray>): Set<NDArray> {
   if (Array.isArray(r)) for (const x of r) resultArrays(x, out);
-  else if (r !== null && typeof r === "object" && viewsOf.has((r as NDArray).data)) out.add(r as NDArray);
+  else if (r !== null && typeof r === "object" && viewsOf.has((r as NDArray).storage)) out.add(r as NDArray);
   return out;
 }
 

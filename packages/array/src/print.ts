@@ -61,6 +61,8 @@ function formatValues(values: number[], dt: Dtype): string[] {
 
 /** The printed form of an array, like numpy's repr. */
 export function formatArray(a: NDArray): string {
+  // Printing must not throw (a debugger or console.log calls it): a GPU array names itself.
+  if (a.device !== "cpu") return `array(<on the ${a.device}: await a.toCpu() to see the values>, shape=[${a.shape.join(", ")}], dtype=${a.dtype})`;
   const flat = Array.from(a.toTypedArray() as ArrayLike<number>);
   const summarize = a.size > THRESHOLD;
   // Which indices of each axis are shown (all, or EDGE from each end).

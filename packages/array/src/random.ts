@@ -1,8 +1,10 @@
 // Key-based random numbers (threefry-2x32, as in JAX and MLX): a key is a uint32
 // array of shape [2]; the same key always gives the same numbers. Calls without a
-// key draw a fresh one from a global key set by seed().
+// key draw a fresh one from a global key set by seed(). Keys and their bits live on
+// the CPU; the samples go to the default device (categorical: to the logits' device).
 import { NDArray } from "./array";
-import { backendFor } from "./backend";
+import { defaultDevice } from "./backend";
+import { cpuRandomBits } from "./backend/cpu";
 import { Dtype, floatResult, isFloat } from "./dtype";
 import { ArrayError, fmtShape } from "./errors";
 import { checkShape, normalizeAxis } from "./layout";
@@ -11,6 +13,7 @@ import { astype, checkDtype, contiguous } from "./ops/convert";
 import { fromTypedArray, full } from "./ops/creation";
 import { add, log, minimum, negative } from "./ops/elementwise";
 import { argmax } from "./ops/reduce";
+import { toDevice } from "./ops/device";
 import { expandDims, reshape } from "./ops/shape";
 
 /** A key from an integer seed (0 <= seed < 2^53). */
@@ -18,7 +21,7 @@ export function key(seed: number): NDArray {
   if (!Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) {
     throw new ArrayError("random.key", `seed must be an integer in [0, 2^53), got ${seed}`);
   }
-  return fromTypedArray(new Uint32Array([Math.floor(seed / 2 ** 32), seed >>> 0]), [2], "uint32");
+  return fromTypedArray(new Uint32Array([Math.floor(seed / 2 ** 32), seed >>> 0]), [2], "uint32", "cpu");
 }
 
 let globalKey = key(0);
@@ -39,6 +42,7 @@ function keyWords(op: string, k: NDArray | undefined): [number, number] {
   if (use.dtype !== "uint32" || use.ndim !== 1 || use.shape[0] !== 2) {
     throw new ArrayError(op, `key must be a uint32 array of shape [2], got ${use.dtype} ${fmtShape(use.shape)}`);
   }
+  if (use.device !== "cpu") throw new ArrayError(op, `keys live on the CPU, got one on the ${use.device} (make it with mx.random.key)`);
   const w = use.toTypedArray();
   return [w[0], w[1]];
 }
@@ -46,14 +50,14 @@ function keyWords(op: string, k: NDArray | undefined): [number, number] {
 function randomBits(op: string, shape: number[], k: NDArray | undefined): NDArray {
   checkShape(op, shape);
   const words = keyWords(op, k);
-  const out = NDArray.empty(shape, "uint32");
-  if (out.size > 0) backendFor(out.device).randomBits(words, out);
+  const out = NDArray.empty(shape, "uint32", "cpu");
+  if (out.size > 0) cpuRandomBits(words, out);
   return out;
 }
 
 /** Random uint32 bits of `shape`. */
 export function bits(shape: number[], opts: { key?: NDArray } = {}): NDArray {
-  return randomBits("random.bits", shape, opts.key);
+  return toDevice(randomBits("random.bits", shape, opts.key), defaultDevice());
 }
 
 /** `num` new keys derived from `k`, as a uint32 array of shape [num, 2] (row i is key i). */
@@ -78,10 +82,11 @@ function floatDtype(op: string, dtype: Dtype | undefined): Dtype {
 
 /** The largest value of a float dtype below x, as a 0-d array of that dtype. */
 function largestBelow(x: number, dtype: Dtype): NDArray {
-  const h = full([], x, dtype);
+  const h = full([], x, dtype, "cpu");
   const v = h.item() as number;
   if (v < x) return h;
-  const word = dtype === "float32" ? new Uint32Array(h.data) : new Uint16Array(h.data);
+  const buf = h.storage as ArrayBuffer;
+  const word = dtype === "float32" ? new Uint32Array(buf) : new Uint16Array(buf);
   const signBit = dtype === "float32" ? 0x80000000 : 0x8000;
   // Neighbouring floats have neighbouring bit patterns: step one toward -inf.
   if (v > 0) word[0] -= 1;
@@ -101,7 +106,7 @@ export function uniform(shape: number[], opts: { low?: number; high?: number; dt
   const u = unitFloats("random.uniform", shape, opts.key);
   for (let i = 0; i < u.length; i++) u[i] = low + (high - low) * u[i];
   // Rounding to the dtype may carry a value up to `high` itself: clamp below it.
-  return minimum(astype(fromTypedArray(u, shape), dtype), largestBelow(high, dtype));
+  return minimum(astype(fromTypedArray(u, shape), dtype), toDevice(largestBelow(high, dtype), defaultDevice()));
 }
 
 /** Normal samples with mean `loc` and standard deviation `scale` (Box-Muller). */
@@ -152,7 +157,7 @@ export function categorical(logits: NDArray, opts: { axis?: number; numSamples?:
   const shape = numSamples === undefined ? [...x.shape] : [numSamples, ...logits.shape];
   const u = unitFloats("random.categorical", shape, opts.key);
   for (let i = 0; i < u.length; i++) u[i] = Math.max(u[i], 2 ** -24); // log(0) guard
-  const gumbel = negative(log(negative(log(fromTypedArray(u, shape)))));
+  const gumbel = negative(log(negative(log(fromTypedArray(u, shape, "float32", logits.device)))));
   const ax = numSamples === undefined ? axis : axis + 1;
   const samples = argmax(add(astype(x, floatResult(x.dtype)), gumbel), ax);
   if (numSamples === undefined) return samples;

@@ -23,7 +23,7 @@ export function writeSafetensors(file: string, tensors: Record<string, mx.array>
   for (const [name, a] of Object.entries(tensors)) {
     if (name === "__metadata__") throw new LoaderError(`writeSafetensors ${file}: "__metadata__" is reserved by the format and cannot name a tensor`);
     const c = mx.contiguous(a);
-    datas.push(new Uint8Array(c.data, c.offset * c.itemsize, c.nbytes));
+    datas.push(c.hostBytes());
     header[name] = { dtype: safetensorsDtype(c.dtype), shape: [...c.shape], data_offsets: [offset, offset + c.nbytes] };
     offset += c.nbytes;
   }

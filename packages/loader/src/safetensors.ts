@@ -73,8 +73,8 @@ export class SafetensorsFile {
       throw new LoaderError(`dtype ${t.dtype} of tensor "${name}" in ${this.file} is not supported (supported: ${READABLE_DTYPES.join(", ")}); convert the checkpoint to bf16, f16 or f32`);
     }
     if (this.fd === null) throw new LoaderError(`${this.file} is closed; cannot read tensor "${name}": open the checkpoint again`);
-    const out = mx.NDArray.empty(t.shape, dtype); // uninitialised: the read fills it whole
-    const bytes = new Uint8Array(out.data, out.offset * out.itemsize, out.nbytes);
+    const out = mx.NDArray.empty(t.shape, dtype, "cpu"); // uninitialised: the read fills it whole
+    const bytes = out.hostBytes();
     const got = readFully(this.fd, bytes, this.dataOffset + t.begin);
     if (got !== bytes.length) {
       const size = fs.fstatSync(this.fd).size;

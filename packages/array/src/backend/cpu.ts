@@ -4,6 +4,7 @@ import { dtypeCode } from "../dtype";
 import { ArrayError } from "../errors";
 import { isReleased } from "../memory";
 import type { KernelArray } from "../extension";
+import { givePooled, takePooled } from "./cpu-pool";
 import type { Backend } from "./index";
 import { native } from "./native";
 
@@ -13,74 +14,99 @@ const code = (a: NDArray) => {
   return dtypeCode(a.dtype);
 };
 
-const kernelArray = (a: NDArray): KernelArray => ({ data: a.data, offset: a.offset, dtype: code(a), shape: a.shape, strides: a.strides });
+/** A CPU array's ArrayBuffer (the CPU backend only ever gets CPU arrays). */
+const host = (a: NDArray) => a.storage as ArrayBuffer;
+
+const kernelArray = (a: NDArray): KernelArray => ({ data: host(a), offset: a.offset, dtype: code(a), shape: a.shape, strides: a.strides });
+
+/** Buffers this large get transparent huge pages: fewer page faults on first write. */
+const HUGE_PAGE_MIN_BYTES = 4 << 20;
+
+/** Fills uint32 CPU array `dst` (contiguous) with threefry bits under `key` (random.ts). */
+export function cpuRandomBits(key: [number, number], dst: NDArray): void {
+  native.randomBits(key[0], key[1], dst.size, host(dst));
+}
 
 export const cpuBackend: Backend = {
+  allocate(bytes, zeroed) {
+    let buf = zeroed ? undefined : takePooled(bytes);
+    if (buf !== undefined) return buf;
+    // Buffer.allocUnsafeSlow is an unpooled, uninitialised ArrayBuffer of its own.
+    buf = zeroed ? new ArrayBuffer(bytes) : (Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer);
+    if (bytes >= HUGE_PAGE_MIN_BYTES) native.adviseHugePages(buf);
+    return buf;
+  },
+  release(storage) {
+    givePooled(storage as ArrayBuffer);
+  },
+  upload(storage, byteOffset, bytes) {
+    new Uint8Array(storage as ArrayBuffer, byteOffset, bytes.length).set(bytes);
+  },
+  async download(a) {
+    return host(a).slice(a.offset * a.itemsize, (a.offset + a.size) * a.itemsize);
+  },
   copy(src, dst) {
-    native.copy(src.data, src.offset, code(src), src.strides, dst.data, dst.offset, code(dst), dst.strides, dst.shape);
+    native.copy(host(src), src.offset, code(src), src.strides, host(dst), dst.offset, code(dst), dst.strides, dst.shape);
   },
   unary(op, src, dst) {
-    native.unary(op, src.data, src.offset, code(src), src.strides, dst.data, dst.offset, code(dst), dst.strides, dst.shape);
+    native.unary(op, host(src), src.offset, code(src), src.strides, host(dst), dst.offset, code(dst), dst.strides, dst.shape);
   },
   binary(op, computeFloat, a, b, dst) {
     native.binary(
       op, computeFloat,
-      a.data, a.offset, code(a), a.strides,
-      b.data, b.offset, code(b), b.strides,
-      dst.data, dst.offset, code(dst), dst.strides, dst.shape,
+      host(a), a.offset, code(a), a.strides,
+      host(b), b.offset, code(b), b.strides,
+      host(dst), dst.offset, code(dst), dst.strides, dst.shape,
     );
   },
   where(cond, a, b, dst) {
     native.where(
-      cond.data, cond.offset, code(cond), cond.strides,
-      a.data, a.offset, code(a), a.strides,
-      b.data, b.offset, code(b), b.strides,
-      dst.data, dst.offset, code(dst), dst.strides, dst.shape,
+      host(cond), cond.offset, code(cond), cond.strides,
+      host(a), a.offset, code(a), a.strides,
+      host(b), b.offset, code(b), b.strides,
+      host(dst), dst.offset, code(dst), dst.strides, dst.shape,
     );
   },
   reduce(op, src, axes, dst) {
     const outer = src.shape.map((_, i) => i).filter((i) => !axes.includes(i));
     native.reduce(
-      op, src.data, src.offset, code(src),
+      op, host(src), src.offset, code(src),
       outer.map((i) => src.shape[i]), outer.map((i) => src.strides[i]),
       axes.map((i) => src.shape[i]), axes.map((i) => src.strides[i]),
-      dst.data, code(dst),
+      host(dst), code(dst),
     );
   },
   softmax(src, dst, rows, n) {
-    native.softmax(src.data, src.offset, code(src), dst.data, code(dst), rows, n);
+    native.softmax(host(src), src.offset, code(src), host(dst), code(dst), rows, n);
   },
   rmsNorm(src, weight, dst, rows, n, eps) {
-    native.rmsNorm(src.data, src.offset, code(src), weight.data, weight.offset, code(weight), dst.data, code(dst), rows, n, eps);
+    native.rmsNorm(host(src), src.offset, code(src), host(weight), weight.offset, code(weight), host(dst), code(dst), rows, n, eps);
   },
   rope(src, cos, sin, dst, traditional) {
     const [B, L, H, D] = src.shape;
-    native.rope(src.data, src.offset, code(src), src.strides.slice(0, 3), cos.data, cos.offset, sin.data, sin.offset, dst.data, code(dst), B, L, H, D, traditional);
+    native.rope(host(src), src.offset, code(src), src.strides.slice(0, 3), host(cos), cos.offset, host(sin), sin.offset, host(dst), code(dst), B, L, H, D, traditional);
   },
   scan(op, reverse, src, dst, rows, n) {
-    native.scan(op, reverse, src.data, src.offset, code(src), dst.data, code(dst), rows, n);
+    native.scan(op, reverse, host(src), src.offset, code(src), host(dst), code(dst), rows, n);
   },
   argsort(src, dst, rows, n, descending) {
-    native.argsort(src.data, src.offset, code(src), dst.data, rows, n, descending);
+    native.argsort(host(src), src.offset, code(src), host(dst), rows, n, descending);
   },
   topkIndices(src, dst, rows, n, k) {
-    native.topkIndices(src.data, src.offset, code(src), dst.data, rows, n, k);
+    native.topkIndices(host(src), src.offset, code(src), host(dst), rows, n, k);
   },
   take(src, outer, axisLen, inner, idx, dst) {
-    return native.take(src.data, src.offset, code(src), outer, axisLen, inner, idx.data, idx.offset, idx.size, dst.data);
+    return native.take(host(src), src.offset, code(src), outer, axisLen, inner, host(idx), idx.offset, idx.size, host(dst));
   },
   takeAlongAxis(src, outer, n, inner, idx, m, dst) {
-    return native.takeAlongAxis(src.data, src.offset, code(src), outer, n, inner, idx.data, idx.offset, m, dst.data);
+    return native.takeAlongAxis(host(src), src.offset, code(src), outer, n, inner, host(idx), idx.offset, m, host(dst));
   },
   matmul(a, b, dst, M, N, K) {
     native.matmul(
-      a.array.data, code(a.array), a.offsets, a.rowStride, a.colStride,
-      b.array.data, code(b.array), b.offsets, b.rowStride, b.colStride,
-      dst.data, code(dst), M, N, K,
+      host(a.array), code(a.array), a.offsets, a.rowStride, a.colStride,
+      host(b.array), code(b.array), b.offsets, b.rowStride, b.colStride,
+      host(dst), code(dst), M, N, K,
     );
-  },
-  randomBits(key, dst) {
-    native.randomBits(key[0], key[1], dst.size, dst.data);
   },
   customKernel(impl, inputs, outputs, params) {
     impl(inputs.map(kernelArray), outputs.map(kernelArray), params);

@@ -28,15 +28,22 @@ export function contiguous(a: NDArray): NDArray {
   return a.isContiguous ? a : copyAs(a, a.dtype);
 }
 
-/** A contiguous copy of the elements: Float32Array for every float dtype, else the matching integer array. */
-export function toTypedArray(a: NDArray): TypedArray {
+/**
+ * A contiguous copy of the elements: Float32Array for every float dtype, else the
+ * matching integer array. CPU arrays only: a GPU array is read with `await a.data()`.
+ */
+export function toTypedArray(a: NDArray, op = "toTypedArray"): TypedArray {
+  if (a.device !== "cpu") {
+    throw new ArrayError(op, `the array (shape ${fmtShape(a.shape)}, ${a.dtype}) is on the ${a.device}, whose reads are asynchronous: use \`await a.data()\`, \`await a.itemAsync()\` or \`await a.toCpu()\``);
+  }
   const target: Dtype = isFloat(a.dtype) ? "float32" : a.dtype;
   const c = copyAs(a, target);
+  const buf = c.storage as ArrayBuffer;
   switch (target) {
-    case "float32": return new Float32Array(c.data, 0, c.size);
-    case "int32": return new Int32Array(c.data, 0, c.size);
-    case "uint32": return new Uint32Array(c.data, 0, c.size);
-    default: return new Uint8Array(c.data, 0, c.size);
+    case "float32": return new Float32Array(buf, 0, c.size);
+    case "int32": return new Int32Array(buf, 0, c.size);
+    case "uint32": return new Uint32Array(buf, 0, c.size);
+    default: return new Uint8Array(buf, 0, c.size);
   }
 }
 
@@ -44,7 +51,7 @@ type Nested = number | boolean | Nested[];
 
 /** The elements as nested JavaScript arrays (a plain number or boolean for a 0-d array). */
 export function toArray(a: NDArray): Nested {
-  const flat = toTypedArray(a);
+  const flat = toTypedArray(a, "toArray");
   const isBool = a.dtype === "bool";
   let pos = 0;
   const build = (dim: number): Nested => {
@@ -62,6 +69,6 @@ export function toArray(a: NDArray): Nested {
 /** The single element of a size-1 array. */
 export function item(a: NDArray): number | boolean {
   if (a.size !== 1) throw new ArrayError("item", `only arrays of one element have an item, got shape ${fmtShape(a.shape)}`);
-  const v = toTypedArray(a)[0];
+  const v = toTypedArray(a, "item")[0];
   return a.dtype === "bool" ? v !== 0 : v;
 }

@@ -1,10 +1,11 @@
 // Making arrays: from JavaScript data, filled with a value, ranges.
 import { NDArray } from "../array";
-import { backendFor } from "../backend";
+import { backendFor, defaultDevice, type Device } from "../backend";
 import { Dtype, isFloat, itemsize, typedArrayDtype } from "../dtype";
 import { ArrayError, fmtShape } from "../errors";
 import { checkShape, contiguousStrides, shapeSize } from "../layout";
 import { checkDtype, copyAs } from "./convert";
+import { toDevice } from "./device";
 
 type Nested = number | boolean | readonly Nested[];
 type InputTypedArray = Float32Array | Float64Array | Int32Array | Uint32Array | Uint8Array | Int16Array | Uint16Array | Int8Array;
@@ -44,27 +45,31 @@ function flatten(op: string, data: Nested, shape: number[]): (number | boolean)[
   return out;
 }
 
-/** Writes JS values into a new contiguous array of `dtype` (floats via float32, then rounded). */
-function fromValues(values: ArrayLike<number | boolean>, shape: number[], dtype: Dtype): NDArray {
+/**
+ * Writes JS values into a new contiguous array of `dtype` on `device` (floats via
+ * float32, then rounded): staged on the CPU, then uploaded.
+ */
+function fromValues(values: ArrayLike<number | boolean>, shape: number[], dtype: Dtype, device: Device = defaultDevice()): NDArray {
   const stage: Dtype = isFloat(dtype) ? "float32" : dtype;
-  const out = NDArray.empty(shape, stage);
+  const out = NDArray.empty(shape, stage, "cpu");
+  const buf = out.storage as ArrayBuffer;
   const view =
-    stage === "float32" ? new Float32Array(out.data)
-    : stage === "int32" ? new Int32Array(out.data)
-    : stage === "uint32" ? new Uint32Array(out.data)
-    : new Uint8Array(out.data);
+    stage === "float32" ? new Float32Array(buf)
+    : stage === "int32" ? new Int32Array(buf)
+    : stage === "uint32" ? new Uint32Array(buf)
+    : new Uint8Array(buf);
   const isBool = dtype === "bool";
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     view[i] = isBool ? (v ? 1 : 0) : Number(v);
   }
-  return stage === dtype ? out : copyAs(out, dtype);
+  return toDevice(stage === dtype ? out : copyAs(out, dtype), device);
 }
 
 /**
- * An array from a number, a boolean, nested arrays of them, or a typed array (1-D).
- * The default dtype is bool for booleans, float32 for numbers, and the typed array's
- * own kind otherwise.
+ * An array from a number, a boolean, nested arrays of them, or a typed array (1-D),
+ * on the default device (mx.setDefaultDevice). The default dtype is bool for
+ * booleans, float32 for numbers, and the typed array's own kind otherwise.
  */
 export function array(data: Nested | InputTypedArray | NDArray, dtype?: Dtype): NDArray {
   if (dtype !== undefined) checkDtype("array", dtype);
@@ -79,17 +84,17 @@ export function array(data: Nested | InputTypedArray | NDArray, dtype?: Dtype): 
   return fromValues(values, shape, dtype ?? inferred);
 }
 
-/** An array of `shape` over the elements of a typed array (copied), in `dtype`. */
-export function fromTypedArray(data: InputTypedArray, shape: number[], dtype?: Dtype): NDArray {
+/** An array of `shape` over the elements of a typed array (copied), in `dtype`, on `device` (the default device when omitted). */
+export function fromTypedArray(data: InputTypedArray, shape: number[], dtype?: Dtype, device?: Device): NDArray {
   checkShape("fromTypedArray", shape);
   if (shapeSize(shape) !== data.length) {
     throw new ArrayError("fromTypedArray", `${data.length} elements do not fill shape ${fmtShape(shape)} (${shapeSize(shape)} elements)`);
   }
-  return fromValues(data, shape, dtype === undefined ? typedArrayDtype(data) : checkDtype("fromTypedArray", dtype));
+  return fromValues(data, shape, dtype === undefined ? typedArrayDtype(data) : checkDtype("fromTypedArray", dtype), device);
 }
 
 /**
- * Views raw little-endian bytes (e.g. a safetensors tensor) as an array without
+ * Views raw little-endian bytes (e.g. a safetensors tensor) as a CPU array without
  * copying; `byteOffset` must be a multiple of the dtype's size.
  */
 export function fromBuffer(buffer: ArrayBuffer, dtype: Dtype, shape: number[], byteOffset = 0): NDArray {
@@ -101,48 +106,51 @@ export function fromBuffer(buffer: ArrayBuffer, dtype: Dtype, shape: number[], b
   if (byteOffset < 0 || byteOffset + bytes > buffer.byteLength) {
     throw new ArrayError("fromBuffer", `shape ${fmtShape(shape)} of ${dtype} needs ${bytes} bytes from offset ${byteOffset}, but the buffer has ${buffer.byteLength}`);
   }
-  return new NDArray(buffer, shape, contiguousStrides(shape), byteOffset / size, dtype);
+  return new NDArray(buffer, shape, contiguousStrides(shape), byteOffset / size, dtype, "cpu");
 }
 
-/** An array of `shape` with every element `value`. */
-export function full(shape: number[], value: number | boolean, dtype?: Dtype): NDArray {
-  return filled("full", shape, value, dtype);
+/** An array of `shape` with every element `value`, on `device` (the default device when omitted). */
+export function full(shape: number[], value: number | boolean, dtype?: Dtype, device?: Device): NDArray {
+  return filled("full", shape, value, dtype, device);
 }
 
-function filled(op: string, shape: number[], value: number | boolean, dtype?: Dtype): NDArray {
+function filled(op: string, shape: number[], value: number | boolean, dtype?: Dtype, device: Device = defaultDevice()): NDArray {
   checkShape(op, shape);
   if (typeof value !== "number" && typeof value !== "boolean") throw new ArrayError(op, `fill value must be a number or boolean, got ${JSON.stringify(value)}`);
   const dt = dtype === undefined ? (typeof value === "boolean" ? "bool" : "float32") : checkDtype(op, dtype);
-  const one = fromValues([value], [], dt);
-  const out = NDArray.empty(shape, dt);
+  const one = fromValues([value], [], dt, device);
+  if (shape.length === 0) return one;
+  const out = NDArray.empty(shape, dt, device);
   // The one value, broadcast (stride 0) over the whole output.
-  const src = new NDArray(one.data, out.shape, out.shape.map(() => 0), 0, dt);
-  if (out.size > 0) backendFor(out.device).copy(src, out);
+  const src = new NDArray(one.storage, out.shape, out.shape.map(() => 0), 0, dt, device);
+  if (out.size > 0) backendFor(device).copy(src, out);
   return out;
 }
 
-export function zeros(shape: number[], dtype: Dtype = "float32"): NDArray {
+export function zeros(shape: number[], dtype: Dtype = "float32", device: Device = defaultDevice()): NDArray {
   checkShape("zeros", shape);
-  return NDArray.allocate(shape, checkDtype("zeros", dtype), "cpu", true);
+  return NDArray.allocate(shape, checkDtype("zeros", dtype), device, true);
 }
 
-export function ones(shape: number[], dtype: Dtype = "float32"): NDArray {
-  return filled("ones", shape, 1, dtype);
+export function ones(shape: number[], dtype: Dtype = "float32", device?: Device): NDArray {
+  return filled("ones", shape, 1, dtype, device);
 }
 
+/** Zeros of a's shape and dtype, on a's device. */
 export function zerosLike(a: NDArray): NDArray {
-  return zeros([...a.shape], a.dtype);
+  return zeros([...a.shape], a.dtype, a.device);
 }
 
+/** Ones of a's shape and dtype, on a's device. */
 export function onesLike(a: NDArray): NDArray {
-  return ones([...a.shape], a.dtype);
+  return ones([...a.shape], a.dtype, a.device);
 }
 
 /**
  * Evenly spaced values in [start, stop): arange(stop) or arange(start, stop, step).
  * int32 when every argument is an integer, else float32.
  */
-export function arange(start: number, stop?: number, step = 1, dtype?: Dtype): NDArray {
+export function arange(start: number, stop?: number, step = 1, dtype?: Dtype, device?: Device): NDArray {
   if (stop === undefined) [start, stop] = [0, start];
   for (const [name, v] of [["start", start], ["stop", stop], ["step", step]] as const) {
     if (typeof v !== "number" || !Number.isFinite(v)) throw new ArrayError("arange", `${name} must be a finite number, got ${String(v)}`);
@@ -153,5 +161,5 @@ export function arange(start: number, stop?: number, step = 1, dtype?: Dtype): N
   const dt = dtype === undefined ? (allInt ? "int32" : "float32") : checkDtype("arange", dtype);
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) values[i] = start + i * step;
-  return fromValues(values, [n], dt);
+  return fromValues(values, [n], dt, device);
 }

@@ -28,12 +28,12 @@ export function asArray(op: string, x: ArrayOrScalar, other: ArrayOrScalar): NDA
   if (typeof x !== "number" && typeof x !== "boolean") {
     throw new ArrayError(op, `operands must be arrays, numbers or booleans, got ${x === null ? "null" : typeof x}`);
   }
-  return full([], x, scalarDtype(x, other));
+  return full([], x, scalarDtype(x, other), other instanceof NDArray ? other.device : undefined);
 }
 
 /** `a` viewed with the broadcast `shape` (0 strides where it repeats). */
 export function broadcastView(a: NDArray, shape: readonly number[]): NDArray {
-  return new NDArray(a.data, [...shape], broadcastStrides(a.shape, a.strides, shape), a.offset, a.dtype, a.device);
+  return new NDArray(a.storage, [...shape], broadcastStrides(a.shape, a.strides, shape), a.offset, a.dtype, a.device);
 }
 
 /** Checks that all operands live on one device and returns it. */

@@ -1,12 +1,13 @@
 // Indexing: numpy-style slicing (views), take and takeAlongAxis (gathers).
 import { NDArray } from "../array";
-import { backendFor } from "../backend";
+import { backendFor, type Device } from "../backend";
 import { isInteger } from "../dtype";
 import { ArrayError, fmtShape } from "../errors";
 import { broadcastShapes, normalizeAxis, shapeSize } from "../layout";
 import { checkArray } from "./check";
 import { astype, contiguous } from "./convert";
-import { array } from "./creation";
+import { fromTypedArray } from "./creation";
+import { sameDevice } from "./elementwise";
 import { broadcastTo, reshape } from "./shape";
 
 /**
@@ -82,11 +83,11 @@ export function slice(a: NDArray, ...specs: SliceSpec[]): NDArray {
     }
     axis++;
   }
-  return new NDArray(a.data, shape, strides, offset, a.dtype, a.device);
+  return new NDArray(a.storage, shape, strides, offset, a.dtype, a.device);
 }
 
 /** Indices as a contiguous int32 array, or an error naming the op. */
-function indexArray(op: string, indices: NDArray | readonly number[] | number): NDArray {
+function indexArray(op: string, indices: NDArray | readonly number[] | number, device: Device): NDArray {
   if (indices instanceof NDArray) {
     if (!isInteger(indices.dtype)) throw new ArrayError(op, `indices must have an integer dtype, got ${indices.dtype} (shape ${fmtShape(indices.shape)})`);
     return contiguous(astype(indices, "int32"));
@@ -95,13 +96,13 @@ function indexArray(op: string, indices: NDArray | readonly number[] | number): 
   if (!Array.isArray(list) || list.some((i) => typeof i !== "number" || !Number.isInteger(i))) {
     throw new ArrayError(op, `indices must be integers, got ${JSON.stringify(indices)}`);
   }
-  const arr = array(list as number[], "int32");
+  const arr = fromTypedArray(Int32Array.from(list as number[]), [list.length], "int32", device);
   return typeof indices === "number" ? reshape(arr, []) : arr;
 }
 
 function checkGather(op: string, bad: number, idx: NDArray, axis: number, a: NDArray): void {
   if (bad < 0) return;
-  const value = new Int32Array(idx.data, idx.offset * 4, idx.size)[bad];
+  const value = new Int32Array(idx.storage as ArrayBuffer, idx.offset * 4, idx.size)[bad];
   throw new ArrayError(op, `index ${value} (at position ${bad}) is out of range for axis ${axis} of length ${a.shape[axis]} (shape ${fmtShape(a.shape)})`);
 }
 
@@ -114,7 +115,8 @@ export function take(a: NDArray, indices: NDArray | readonly number[] | number, 
   checkArray("take", a);
   const src0 = axis === undefined ? reshape(a, [a.size]) : a;
   const ax = normalizeAxis("take", axis ?? 0, src0.shape);
-  const idx = indexArray("take", indices);
+  const idx = indexArray("take", indices, a.device);
+  sameDevice("take", a, idx);
   const src = contiguous(src0);
   const outer = shapeSize(src.shape.slice(0, ax)), inner = shapeSize(src.shape.slice(ax + 1));
   const outShape = [...src.shape.slice(0, ax), ...idx.shape, ...src.shape.slice(ax + 1)];
@@ -134,7 +136,8 @@ export function takeAlongAxis(a: NDArray, indices: NDArray, axis: number): NDArr
   const rest = broadcastShapes("takeAlongAxis", a.shape.map((d, i) => (i === ax ? 1 : d)), indices.shape.map((d, i) => (i === ax ? 1 : d)));
   const n = a.shape[ax], m = indices.shape[ax];
   const src = contiguous(broadcastTo(a, rest.map((d, i) => (i === ax ? n : d))));
-  const idx = contiguous(broadcastTo(indexArray("takeAlongAxis", indices), rest.map((d, i) => (i === ax ? m : d))));
+  sameDevice("takeAlongAxis", a, indices);
+  const idx = contiguous(broadcastTo(indexArray("takeAlongAxis", indices, a.device), rest.map((d, i) => (i === ax ? m : d))));
   const out = NDArray.empty(idx.shape, a.dtype, a.device);
   const outer = shapeSize(rest.slice(0, ax)), inner = shapeSize(rest.slice(ax + 1));
   if (out.size > 0) checkGather("takeAlongAxis", backendFor(a.device).takeAlongAxis(src, outer, n, inner, idx, m, out), idx, ax, a);

@@ -11,7 +11,7 @@ import { broadcastView, greaterEqual, subtract, where } from "./elementwise";
 import { promoteTypes } from "../dtype";
 
 function view(a: NDArray, shape: number[], strides: number[], offset = a.offset): NDArray {
-  return new NDArray(a.data, shape, strides, offset, a.dtype, a.device);
+  return new NDArray(a.storage, shape, strides, offset, a.dtype, a.device);
 }
 
 /** `a` with a new shape of the same size; one entry may be -1 (inferred). A view when the layout allows. */
@@ -185,17 +185,17 @@ function triangleMask(op: string, a: NDArray, k: number): NDArray {
   checkArray(op, a);
   if (a.ndim < 2) throw new ArrayError(op, `needs at least 2 dims, got shape ${fmtShape(a.shape)}`);
   if (!Number.isInteger(k)) throw new ArrayError(op, `k must be an integer, got ${k}`);
-  const rows = reshape(arange(a.shape[a.ndim - 2]), [-1, 1]);
-  const cols = arange(a.shape[a.ndim - 1]);
+  const rows = reshape(arange(0, a.shape[a.ndim - 2], 1, "int32", a.device), [-1, 1]);
+  const cols = arange(0, a.shape[a.ndim - 1], 1, "int32", a.device);
   return greaterEqual(subtract(cols, rows), k);
 }
 
 /** The upper triangle of the last two dims: elements with col - row >= k, zeros elsewhere. */
 export function triu(a: NDArray, k = 0): NDArray {
-  return where(triangleMask("triu", a, k), a, full([], 0, a.dtype));
+  return where(triangleMask("triu", a, k), a, full([], 0, a.dtype, a.device));
 }
 
 /** The lower triangle of the last two dims: elements with col - row <= k, zeros elsewhere. */
 export function tril(a: NDArray, k = 0): NDArray {
-  return where(triangleMask("tril", a, k + 1), full([], 0, a.dtype), a);
+  return where(triangleMask("tril", a, k + 1), full([], 0, a.dtype, a.device), a);
 }

@@ -93,7 +93,8 @@ function writeValue(out: ByteSink, v: GgufValue): void {
  */
 export function f16Bits(x: Float32Array): Uint16Array {
   const h = mx.fromBuffer(x.buffer as ArrayBuffer, "float32", [x.length], x.byteOffset).astype("float16");
-  return new Uint16Array(h.data, h.offset * 2, h.size);
+  const bytes = h.hostBytes();
+  return new Uint16Array(bytes.buffer, bytes.byteOffset, h.size);
 }
 
 /**

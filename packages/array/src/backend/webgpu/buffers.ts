@@ -1,0 +1,60 @@
+/// <reference types="@webgpu/types" />
+// GPU storage and its pool. WebGPU buffers are slow to create and the garbage
+// collector does not see GPU memory, so a buffer no array views any more (released
+// by mx.tidy / mx.dispose, or its last array collected) goes back to a pool keyed by
+// size, and the next allocation of that size reuses it. Reuse is safe without waiting
+// for the GPU: work is recorded and run in order, so a kernel recorded later that
+// writes the reused buffer runs after every earlier kernel that read it.
+import type { DeviceStorage } from "../index";
+
+/** Sizes are rounded up to whole words (WGSL reads storage as array<u32>). */
+export const roundedSize = (bytes: number) => Math.max(4, Math.ceil(bytes / 4) * 4);
+
+/** An array's storage on the GPU: a GPUBuffer of at least `byteLength` bytes. */
+export class GpuStorage implements DeviceStorage {
+  readonly device = "gpu" as const;
+  constructor(readonly buffer: GPUBuffer, readonly byteLength: number) {}
+}
+
+const POOL_MAX_BYTES = 2 ** 31;
+
+/** Free GPU buffers by size, refilled by release and by the collector. */
+export class BufferPool {
+  private free = new Map<number, GPUBuffer[]>();
+  private pooledBytes = 0;
+  /** Storage collected without release gives its buffer back here. */
+  private collected = new FinalizationRegistry<GPUBuffer>((b) => this.give(b));
+
+  constructor(private device: GPUDevice, private usage: number) {}
+
+  /** Storage of `bytes` bytes: a pooled buffer unless `zeroed` (a new WebGPU buffer is all zeros). */
+  take(bytes: number, zeroed: boolean): GpuStorage {
+    const size = roundedSize(bytes);
+    let buffer = zeroed ? undefined : this.free.get(size)?.pop();
+    if (buffer !== undefined) this.pooledBytes -= size;
+    else buffer = this.device.createBuffer({ size, usage: this.usage });
+    const s = new GpuStorage(buffer, bytes);
+    this.collected.register(s, buffer, s);
+    return s;
+  }
+
+  /** Takes back the buffer of storage that no array views any more. */
+  release(s: GpuStorage): void {
+    this.collected.unregister(s);
+    this.give(s.buffer);
+  }
+
+  private give(b: GPUBuffer): void {
+    // Over the cap the buffer is dropped, not destroyed: recorded work may still use it.
+    if (this.pooledBytes + b.size > POOL_MAX_BYTES) return;
+    const list = this.free.get(b.size) ?? [];
+    list.push(b);
+    this.free.set(b.size, list);
+    this.pooledBytes += b.size;
+  }
+}
+
+/** The GPUBuffer under a GPU array. */
+export function buf(a: { storage: unknown }): GPUBuffer {
+  return (a.storage as GpuStorage).buffer;
+}

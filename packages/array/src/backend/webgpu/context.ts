@@ -1,0 +1,232 @@
+/// <reference types="@webgpu/types" />
+// The GPU as the array library sees it: one WebGPU device, its buffer pool, and the
+// recorder that batches kernels. Kernels are not submitted one by one: each dispatch
+// is recorded into the open compute pass, its parameters appended to one staging
+// arena, and the whole batch goes to the queue in one submit when something must
+// wait for it (a read back, an upload) or the batch is full.
+import { ArrayError } from "../../errors";
+import { BufferPool, GpuStorage, roundedSize } from "./buffers";
+import { loadDawn } from "./dawn";
+
+/** One kernel launch: WGSL with entry `main`, its buffers, its parameters and grid. */
+export interface Dispatch {
+  /** Names the kernel in errors. */
+  label: string;
+  /**
+   * WGSL source. Binding 0 is the parameters, `var<storage, read> P: array<u32>`
+   * (or any read-only storage type); bindings 1.. are `buffers`, in order. Every
+   * binding must be used by the shader. Pipelines are cached by source.
+   */
+  wgsl: string;
+  buffers: GPUBuffer[];
+  /** The parameters' bytes (at most PARAMS_MAX_BYTES), bound at binding 0. */
+  params: ArrayBufferView;
+  /** Workgroups along x, y, z (each at most the device's maxComputeWorkgroupsPerDimension). */
+  workgroups: [number, number?, number?];
+}
+
+/** What the adapter is and offers. */
+export interface GpuInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  features: string[];
+  /** Largest storage buffer a kernel may bind, in bytes. */
+  maxStorageBufferBindingSize: number;
+}
+
+const ARENA_BYTES = 1 << 20;
+export const PARAMS_MAX_BYTES = 64 << 10;
+/** Dispatches per submit: enough to amortise a submit, few enough that the GPU starts early. */
+const BATCH_MAX = 256;
+
+export class GpuContext {
+  readonly pool: BufferPool;
+  readonly usage: number;
+  private pipelines = new Map<string, GPUComputePipeline>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private pending = 0;
+  private arena: GPUBuffer;
+  private arenaHost = new Uint8Array(ARENA_BYTES);
+  private arenaUsed = 0;
+  private readonly align: number;
+  private readonly mapRead: number;
+  private readonly copyDst: number;
+  private errors: string[] = [];
+
+  /**
+   * `gpu` and `adapter` are held only to keep them alive: Dawn tears the instance
+   * down (and the process with it) when its JS object is collected while in use.
+   */
+  constructor(readonly gpu: GPU, readonly adapter: GPUAdapter, readonly device: GPUDevice, readonly info: GpuInfo, globals: Record<string, unknown>) {
+    const U = globals.GPUBufferUsage as Record<string, number>;
+    this.usage = U.STORAGE | U.COPY_SRC | U.COPY_DST;
+    this.mapRead = U.MAP_READ | U.COPY_DST;
+    this.copyDst = U.COPY_DST;
+    this.pool = new BufferPool(device, this.usage);
+    this.arena = device.createBuffer({ size: ARENA_BYTES, usage: U.STORAGE | U.COPY_DST });
+    this.align = device.limits.minStorageBufferOffsetAlignment;
+    device.addEventListener("uncapturederror", (e) => this.errors.push((e as GPUUncapturedErrorEvent).error.message));
+  }
+
+  /** Records one kernel launch into the current batch. */
+  dispatch(d: Dispatch): void {
+    const bytes = roundedSize(d.params.byteLength);
+    if (bytes > PARAMS_MAX_BYTES) throw new ArrayError(d.label, `kernel parameters of ${bytes} bytes exceed ${PARAMS_MAX_BYTES}`);
+    const max = this.device.limits.maxComputeWorkgroupsPerDimension;
+    const [x, y = 1, z = 1] = d.workgroups;
+    if (x > max || y > max || z > max) throw new ArrayError(d.label, `grid ${x} x ${y} x ${z} exceeds ${max} workgroups per dimension`);
+    if (x * y * z === 0) return;
+    let at = Math.ceil(this.arenaUsed / this.align) * this.align;
+    if (at + bytes > ARENA_BYTES) {
+      this.flush();
+      at = 0;
+    }
+    this.arenaHost.set(new Uint8Array(d.params.buffer, d.params.byteOffset, d.params.byteLength), at);
+    this.arenaUsed = at + bytes;
+    const pipeline = this.pipeline(d.label, d.wgsl);
+    const bindGroup = this.device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: this.arena, offset: at, size: bytes } },
+        ...d.buffers.map((buffer, i) => ({ binding: i + 1, resource: { buffer } })),
+      ],
+    });
+    if (this.pass === null) {
+      this.encoder ??= this.device.createCommandEncoder();
+      this.pass = this.encoder.beginComputePass();
+    }
+    this.pass.setPipeline(pipeline);
+    this.pass.setBindGroup(0, bindGroup);
+    this.pass.dispatchWorkgroups(x, y, z);
+    if (++this.pending >= BATCH_MAX) this.flush();
+  }
+
+  /** Submits what is recorded. */
+  flush(): void {
+    if (this.encoder === null) return;
+    this.pass?.end();
+    if (this.arenaUsed > 0) this.device.queue.writeBuffer(this.arena, 0, this.arenaHost, 0, roundedSize(this.arenaUsed));
+    this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    this.pass = null;
+    this.pending = 0;
+    this.arenaUsed = 0;
+  }
+
+  /** Writes host bytes into a buffer, after the work recorded so far (which may still read its old contents). */
+  upload(buffer: GPUBuffer, byteOffset: number, bytes: Uint8Array): void {
+    this.flush();
+    const n = roundedSize(bytes.length);
+    let src = bytes;
+    if (n !== bytes.length || bytes.byteOffset % 4 !== 0) {
+      src = new Uint8Array(n);
+      src.set(bytes);
+    }
+    this.device.queue.writeBuffer(buffer, byteOffset, src, 0, n);
+  }
+
+  /** Copies `bytes` bytes from `byteOffset` of `buffer` back to the host, once the work recorded so far has run. */
+  async download(buffer: GPUBuffer, byteOffset: number, bytes: number): Promise<ArrayBuffer> {
+    const start = byteOffset - (byteOffset % 4);
+    const size = roundedSize(byteOffset + bytes - start);
+    const staging = this.device.createBuffer({ size, usage: this.mapRead });
+    this.flush();
+    const enc = this.device.createCommandEncoder();
+    enc.copyBufferToBuffer(buffer, start, staging, 0, size);
+    this.device.queue.submit([enc.finish()]);
+    await staging.mapAsync(1 /* GPUMapMode.READ */);
+    const out = staging.getMappedRange().slice(byteOffset - start, byteOffset - start + bytes);
+    staging.unmap();
+    staging.destroy();
+    this.throwErrors();
+    return out;
+  }
+
+  /** Waits until the GPU has run everything recorded so far. */
+  async synchronize(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    this.throwErrors();
+  }
+
+  /** New storage on this GPU. */
+  allocate(bytes: number, zeroed: boolean): GpuStorage {
+    return this.pool.take(bytes, zeroed);
+  }
+
+  /** A buffer the host fills and kernels read (COPY_DST only), e.g. for tables. */
+  get copyDstUsage(): number {
+    return this.copyDst;
+  }
+
+  private pipeline(label: string, wgsl: string): GPUComputePipeline {
+    let p = this.pipelines.get(wgsl);
+    if (p === undefined) {
+      const module = this.device.createShaderModule({ code: wgsl, label });
+      p = this.device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: "main" }, label });
+      this.pipelines.set(wgsl, p);
+    }
+    return p;
+  }
+
+  /** WebGPU reports validation errors asynchronously: they surface at the next read. */
+  private throwErrors(): void {
+    if (this.errors.length === 0) return;
+    const msg = this.errors.join("; ");
+    this.errors = [];
+    throw new ArrayError("gpu", `the GPU reported: ${msg}`);
+  }
+}
+
+let context: GpuContext | undefined;
+
+/** Options of mx.gpu.init. */
+export interface GpuInitOptions {
+  /** Dawn toggles, e.g. ["backend=vulkan"] (the default on Linux). */
+  flags?: string[];
+  /** "high-performance" (default) or "low-power". */
+  powerPreference?: GPUPowerPreference;
+}
+
+/** Finds an adapter and creates the device, once; later calls return the same context. */
+export async function initContext(opts: GpuInitOptions = {}): Promise<GpuContext> {
+  if (context !== undefined) return context;
+  const dawn = loadDawn();
+  const flags = opts.flags ?? (process.platform === "linux" ? ["backend=vulkan"] : []);
+  const gpu = dawn.create(flags);
+  const adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference ?? "high-performance" });
+  if (adapter === null) {
+    throw new ArrayError("gpu", `no WebGPU adapter found (Dawn flags ${JSON.stringify(flags)}). On Linux this needs a Vulkan driver: a GPU's, or Mesa's lavapipe on the CPU (Debian: apt-get install mesa-vulkan-drivers libvulkan1, Mesa 25 or later)`);
+  }
+  const wanted: GPUFeatureName[] = ["subgroups", "shader-f16", "timestamp-query"];
+  const features = wanted.filter((f) => adapter.features.has(f));
+  const L = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredFeatures: features,
+    requiredLimits: {
+      maxStorageBufferBindingSize: L.maxStorageBufferBindingSize,
+      maxBufferSize: L.maxBufferSize,
+      maxStorageBuffersPerShaderStage: L.maxStorageBuffersPerShaderStage,
+      maxComputeWorkgroupStorageSize: L.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: L.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupSizeX: L.maxComputeWorkgroupSizeX,
+    },
+  });
+  const ai = adapter.info;
+  const info: GpuInfo = {
+    vendor: ai.vendor, architecture: ai.architecture, device: ai.device, description: ai.description,
+    features: [...device.features].sort(),
+    maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
+  };
+  context = new GpuContext(gpu, adapter, device, info, dawn.globals);
+  return context;
+}
+
+/** The context set up by initContext, or a clear error. */
+export function gpuContext(): GpuContext {
+  if (context === undefined) throw new ArrayError("gpu", "the GPU is not set up: call `await mx.gpu.init()` first");
+  return context;
+}

@@ -1,0 +1,54 @@
+// The WebGPU backend: arrays in GPU buffers, every op a WGSL kernel recorded into
+// the GPU context's batch (context.ts). Registered for device "gpu" by initGpu.
+import type { NDArray } from "../../array";
+import { ArrayError } from "../../errors";
+import type { KernelArray } from "../../extension";
+import { dtypeCode } from "../../dtype";
+import { isReleased } from "../../memory";
+import { registerBackend, type Backend } from "../index";
+import { buf, GpuStorage } from "./buffers";
+import { GpuContext, GpuInitOptions, initContext } from "./context";
+import * as ew from "./kernels/elementwise";
+
+/** The refusal every kernel gives a released operand, as the CPU backend's. */
+function live(a: NDArray): NDArray {
+  if (isReleased(a)) throw new ArrayError("kernel", "an operand was released (mx.tidy or mx.dispose) and can no longer be used; return it from tidy or mark it with mx.keep");
+  return a;
+}
+
+const kernelArray = (a: NDArray): KernelArray => ({ data: live(a).storage, offset: a.offset, dtype: dtypeCode(a.dtype), shape: a.shape, strides: a.strides });
+
+function notYet(op: string): never {
+  throw new ArrayError(op, "has no GPU kernel yet");
+}
+
+function gpuBackend(ctx: GpuContext): Backend {
+  return {
+    allocate: (bytes, zeroed) => ctx.allocate(bytes, zeroed),
+    release: (s) => ctx.pool.release(s as GpuStorage),
+    upload: (s, off, bytes) => ctx.upload((s as GpuStorage).buffer, off, bytes),
+    download: (a) => ctx.download(buf(live(a)), a.offset * a.itemsize, a.nbytes),
+    copy: (src, dst) => ew.copy(ctx, live(src), live(dst)),
+    unary: (op, src, dst) => ew.unary(ctx, op, live(src), live(dst)),
+    binary: (op, computeFloat, a, b, dst) => ew.binary(ctx, op, computeFloat, live(a), live(b), live(dst)),
+    where: (cond, a, b, dst) => ew.where(ctx, live(cond), live(a), live(b), live(dst)),
+    reduce: () => notYet("reduce"),
+    softmax: () => notYet("softmax"),
+    rmsNorm: () => notYet("rmsNorm"),
+    rope: () => notYet("rope"),
+    scan: () => notYet("scan"),
+    argsort: () => notYet("argsort"),
+    topkIndices: () => notYet("topk"),
+    take: () => notYet("take"),
+    takeAlongAxis: () => notYet("takeAlongAxis"),
+    matmul: () => notYet("matmul"),
+    customKernel: (impl, inputs, outputs, params) => impl(inputs.map(kernelArray), outputs.map(kernelArray), params),
+  };
+}
+
+/** Sets up the GPU (once) and registers its backend; returns the context. */
+export async function initGpu(opts?: GpuInitOptions): Promise<GpuContext> {
+  const ctx = await initContext(opts);
+  registerBackend("gpu", gpuBackend(ctx));
+  return ctx;
+}

@@ -1,0 +1,196 @@
+// WGSL building blocks shared by the GPU kernels. Every array is bound as
+// `array<u32>` whatever its dtype: WGSL has no 8- or 16-bit storage types without
+// extensions (and `shader-f16` is missing on some GPUs, the H200 among them), so
+// loads pick bytes and halves out of words, and stores of sub-word dtypes update
+// their word atomically (two threads may write the two halves of one word).
+// Conversions follow the CPU core's (native/include/tiny-llm/dtype.h): round to
+// nearest even, NaN stays NaN, f16 overflow to inf, gradual underflow.
+import type { Dtype } from "../../dtype";
+import type { NDArray } from "../../array";
+import { ArrayError, fmtShape } from "../../errors";
+
+/** The type a kernel computes in: f32 for floats, i32 or u32 for integers and bools. */
+export type ComputeType = "f32" | "i32" | "u32";
+
+/** Threads per workgroup of the one-thread-per-element kernels. */
+export const WORKGROUP = 256;
+
+/** Bit conversions between f32 and the 16-bit float formats (integer-only: no denormal flushing). */
+export const FLOAT16 = /* wgsl */ `
+fn f16_to_f32(h: u32) -> f32 {
+  let sign = (h & 0x8000u) << 16u;
+  let e = (h >> 10u) & 0x1fu;
+  let m = h & 0x3ffu;
+  if (e == 0u) {
+    if (m == 0u) { return bitcast<f32>(sign); }
+    let p = 31u - countLeadingZeros(m);
+    return bitcast<f32>(sign | ((p + 103u) << 23u) | ((m << (23u - p)) & 0x7fffffu));
+  }
+  if (e == 31u) { return bitcast<f32>(sign | 0x7f800000u | (m << 13u)); }
+  return bitcast<f32>(sign | ((e + 112u) << 23u) | (m << 13u));
+}
+fn f32_to_f16(x: f32) -> u32 {
+  let u = bitcast<u32>(x);
+  let sign = (u >> 16u) & 0x8000u;
+  let a = u & 0x7fffffffu;
+  if (a > 0x7f800000u) { return sign | 0x7e00u; }
+  if (a >= 0x47800000u) { return sign | 0x7c00u; }
+  if (a < 0x38800000u) {
+    let e = a >> 23u;
+    if (e < 102u) { return sign; }
+    let m = (a & 0x7fffffu) | 0x800000u;
+    let s = 126u - e;
+    var q = m >> s;
+    let rem = m & ((1u << s) - 1u);
+    let half = 1u << (s - 1u);
+    if (rem > half || (rem == half && (q & 1u) == 1u)) { q += 1u; }
+    return sign | q;
+  }
+  return sign | ((a + 0xc8000fffu + ((a >> 13u) & 1u)) >> 13u);
+}
+fn f32_to_bf16(x: f32) -> u32 {
+  let u = bitcast<u32>(x);
+  if ((u & 0x7fffffffu) > 0x7f800000u) { return (u >> 16u) | 0x40u; }
+  return (u + 0x7fffu + ((u >> 16u) & 1u)) >> 16u;
+}
+`;
+
+/** The natural WGSL type of a dtype's values. */
+function natural(dt: Dtype): ComputeType {
+  return dt === "float32" || dt === "float16" || dt === "bfloat16" ? "f32" : dt === "int32" ? "i32" : "u32";
+}
+
+/** WGSL converting expression `e` of type `from` to type `to`. */
+export function convert(e: string, from: ComputeType, to: ComputeType): string {
+  if (from === to) return e;
+  if (to === "f32") return `f32(${e})`;
+  if (from === "f32") return to === "i32" ? `i32(${e})` : `bitcast<u32>(i32(${e}))`;
+  return `bitcast<${to}>(${e})`;
+}
+
+/** Declares read-only operand `name` at `binding` and `fn ld_<name>(i: u32) -> <as>` reading its element i. */
+export function loader(name: string, dt: Dtype, binding: number, as: ComputeType): string {
+  let raw: string;
+  switch (dt) {
+    case "float32": raw = `bitcast<f32>(${name}[i])`; break;
+    case "int32": raw = `bitcast<i32>(${name}[i])`; break;
+    case "uint32": raw = `${name}[i]`; break;
+    case "float16": raw = `f16_to_f32((${name}[i >> 1u] >> ((i & 1u) * 16u)) & 0xffffu)`; break;
+    case "bfloat16": raw = `bitcast<f32>(((${name}[i >> 1u] >> ((i & 1u) * 16u)) & 0xffffu) << 16u)`; break;
+    default: raw = `(${name}[i >> 2u] >> ((i & 3u) * 8u)) & 0xffu`;
+  }
+  return `@group(0) @binding(${binding}) var<storage, read> ${name}: array<u32>;
+fn ld_${name}(i: u32) -> ${as} { return ${convert(raw, natural(dt), as)}; }
+`;
+}
+
+/** Declares output `name` at `binding` and `fn st_<name>(i: u32, v: <from>)` writing its element i. */
+export function storer(name: string, dt: Dtype, binding: number, from: ComputeType): string {
+  const nat = natural(dt);
+  const v = convert("v", from, nat);
+  let bits: string;
+  switch (dt) {
+    case "float32": bits = `bitcast<u32>(${v})`; break;
+    case "int32": bits = `bitcast<u32>(${v})`; break;
+    case "uint32": bits = v; break;
+    case "float16": bits = `f32_to_f16(${v})`; break;
+    case "bfloat16": bits = `f32_to_bf16(${v})`; break;
+    case "uint8": bits = `(${v}) & 0xffu`; break;
+    default: bits = from === "f32" ? `select(0u, 1u, v != 0.0)` : `select(0u, 1u, v != ${from}(0))`;
+  }
+  if (dt === "float32" || dt === "int32" || dt === "uint32") {
+    return `@group(0) @binding(${binding}) var<storage, read_write> ${name}: array<u32>;
+fn st_${name}(i: u32, v: ${from}) { ${name}[i] = ${bits}; }
+`;
+  }
+  const per = dt === "float16" || dt === "bfloat16" ? 2 : 4;
+  const width = 32 / per;
+  const mask = per === 2 ? "0xffffu" : "0xffu";
+  return `@group(0) @binding(${binding}) var<storage, read_write> ${name}: array<atomic<u32>>;
+fn st_${name}(i: u32, v: ${from}) {
+  let w = i / ${per}u;
+  let sh = (i % ${per}u) * ${width}u;
+  atomicAnd(&${name}[w], ~(${mask} << sh));
+  atomicOr(&${name}[w], ((${bits}) & ${mask}) << sh);
+}
+`;
+}
+
+/** The compute type a dtype's values are read in when no other is asked for. */
+export function naturalType(dt: Dtype): ComputeType {
+  return natural(dt);
+}
+
+/** Most dims an elementwise kernel walks (more are collapsed first, see collapse()). */
+export const MAX_DIMS = 8;
+
+/**
+ * Parameters of a strided elementwise kernel over `shape` whose operands are
+ * `arrays` (output included), with equal-stride dims merged:
+ * [n, ndim, shape x MAX_DIMS, then per operand: offset, strides x MAX_DIMS, then extra] (u32).
+ */
+export function stridedParams(op: string, shape: readonly number[], arrays: NDArray[], extra: number[] = []): Uint32Array {
+  const c = collapse(shape, arrays);
+  if (c.shape.length > MAX_DIMS) throw new ArrayError(op, `the GPU kernel walks at most ${MAX_DIMS} dims, got ${c.shape.length} that do not merge (shape ${fmtShape(shape)})`);
+  const head = 2 + MAX_DIMS + arrays.length * (1 + MAX_DIMS);
+  const p = new Uint32Array(head + extra.length);
+  const i32 = new Int32Array(p.buffer);
+  p[0] = shape.reduce((x, y) => x * y, 1);
+  p[1] = c.shape.length;
+  c.shape.forEach((d, i) => (p[2 + i] = d));
+  arrays.forEach((a, j) => {
+    const base = 2 + MAX_DIMS + j * (1 + MAX_DIMS);
+    p[base] = a.offset;
+    c.strides[j].forEach((s, d) => (i32[base + 1 + d] = s));
+  });
+  extra.forEach((v, i) => (p[head + i] = v));
+  return p;
+}
+
+/** Where extra parameters start in a strided kernel's P, for `count` operands. */
+export const extraAt = (count: number) => 2 + MAX_DIMS + count * (1 + MAX_DIMS);
+
+/** WGSL of the parameters binding and `fn elem(j, lin)`: operand j's element index at output position lin. */
+export const STRIDED = /* wgsl */ `
+@group(0) @binding(0) var<storage, read> P: array<u32>;
+fn elem(j: u32, lin: u32) -> u32 {
+  var rem = lin;
+  let base = ${2 + MAX_DIMS}u + j * ${1 + MAX_DIMS}u;
+  var off = bitcast<i32>(P[base]);
+  for (var d = i32(P[1]) - 1; d >= 0; d--) {
+    let s = P[2u + u32(d)];
+    off += i32(rem % s) * bitcast<i32>(P[base + 1u + u32(d)]);
+    rem = rem / s;
+  }
+  return u32(off);
+}
+`;
+
+/** The linear thread index of a one-thread-per-element kernel on a 2-D grid (see grid()). */
+export const LINEAR_ID = /* wgsl */ `@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u`;
+export const LINEAR = `gid.x + gid.y * nwg.x * ${WORKGROUP}u`;
+
+/** Workgroups for n threads of WORKGROUP each, folded into a second dimension past 65535. */
+export function grid(n: number): [number, number] {
+  const groups = Math.ceil(n / WORKGROUP);
+  const x = Math.min(groups, 65535);
+  return [x, Math.ceil(groups / x)];
+}
+
+/** Dims of size 1 dropped and runs that step like one dim merged (numpy's nditer coalescing). */
+function collapse(shape: readonly number[], ops: NDArray[]): { shape: number[]; strides: number[][] } {
+  const dims: number[] = [];
+  const strides: number[][] = ops.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue;
+    const last = dims.length - 1;
+    if (last >= 0 && ops.every((a, j) => strides[j][last] === a.strides[d] * shape[d])) {
+      dims[last] *= shape[d];
+      ops.forEach((a, j) => (strides[j][last] = a.strides[d]));
+    } else {
+      dims.push(shape[d]);
+      ops.forEach((a, j) => strides[j].push(a.strides[d]));
+    }
+  }
+  return { shape: dims, strides };
+}

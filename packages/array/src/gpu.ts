@@ -1,0 +1,60 @@
+/// <reference types="@webgpu/types" />
+// mx.gpu: setting up the GPU, and what an extension needs to run its own WGSL.
+//
+//   await mx.gpu.init();                 // finds an adapter (Vulkan, Metal, D3D12)
+//   const x = mx.array([1, 2, 3]).toDevice("gpu");
+//   const y = x.multiply(2);             // recorded, not yet run
+//   console.log(await y.data());         // runs the batch, reads back
+//
+// A custom kernel's GPU implementation (extension.ts) calls mx.gpu.dispatch with its
+// WGSL; its arrays' storage is bound in order after the parameters (binding 0).
+import { ArrayError } from "./errors";
+import type { KernelArray } from "./extension";
+import { GpuStorage } from "./backend/webgpu/buffers";
+import { gpuContext, type GpuInfo, type GpuInitOptions } from "./backend/webgpu/context";
+import { initGpu } from "./backend/webgpu";
+
+export type { GpuInfo, GpuInitOptions };
+export { FLOAT16 as WGSL_FLOAT16 } from "./backend/webgpu/wgsl";
+
+/** Sets up the GPU once (later calls return at once) and returns what it is. */
+export async function init(opts?: GpuInitOptions): Promise<GpuInfo> {
+  return (await initGpu(opts)).info;
+}
+
+/** The adapter's description, features and limits (after init). */
+export function info(): GpuInfo {
+  return gpuContext().info;
+}
+
+/** Waits until the GPU has run every kernel recorded so far (for timing). */
+export function synchronize(): Promise<void> {
+  return gpuContext().synchronize();
+}
+
+/** One launch of an extension's WGSL kernel. */
+export interface KernelDispatch {
+  /** Names the kernel in errors. */
+  label: string;
+  /**
+   * WGSL with entry point `main`. Binding 0 is the parameters (read-only storage,
+   * e.g. `var<storage, read> P: array<u32>`); bindings 1.. are `arrays`, in order,
+   * each `array<u32>` (read-only or read_write) whatever its dtype. Every binding
+   * must be used. Pipelines are cached by source.
+   */
+  wgsl: string;
+  /** GPU arrays as the kernel implementation received them. */
+  arrays: KernelArray[];
+  /** Parameters (at most 64 KiB), bound at binding 0. */
+  params: ArrayBufferView;
+  workgroups: [number, number?, number?];
+}
+
+/** Records one launch into the GPU's current batch. */
+export function dispatch(d: KernelDispatch): void {
+  const buffers = d.arrays.map((a, i) => {
+    if (!(a.data instanceof GpuStorage)) throw new ArrayError(d.label, `array ${i} is not on the GPU`);
+    return a.data.buffer;
+  });
+  gpuContext().dispatch({ label: d.label, wgsl: d.wgsl, buffers, params: d.params, workgroups: d.workgroups });
+}
