@@ -9,6 +9,12 @@ import { registerBackend, type Backend } from "../index";
 import { buf, GpuStorage } from "./buffers";
 import { GpuContext, GpuInitOptions, initContext } from "./context";
 import * as ew from "./kernels/elementwise";
+import * as gather from "./kernels/gather";
+import * as lin from "./kernels/matmul";
+import * as red from "./kernels/reduce";
+import * as rope from "./kernels/rope";
+import * as rows from "./kernels/rows";
+import * as sort from "./kernels/sort";
 
 /** The refusal every kernel gives a released operand, as the CPU backend's. */
 function live(a: NDArray): NDArray {
@@ -17,10 +23,6 @@ function live(a: NDArray): NDArray {
 }
 
 const kernelArray = (a: NDArray): KernelArray => ({ data: live(a).storage, offset: a.offset, dtype: dtypeCode(a.dtype), shape: a.shape, strides: a.strides });
-
-function notYet(op: string): never {
-  throw new ArrayError(op, "has no GPU kernel yet");
-}
 
 function gpuBackend(ctx: GpuContext): Backend {
   return {
@@ -32,16 +34,16 @@ function gpuBackend(ctx: GpuContext): Backend {
     unary: (op, src, dst) => ew.unary(ctx, op, live(src), live(dst)),
     binary: (op, computeFloat, a, b, dst) => ew.binary(ctx, op, computeFloat, live(a), live(b), live(dst)),
     where: (cond, a, b, dst) => ew.where(ctx, live(cond), live(a), live(b), live(dst)),
-    reduce: () => notYet("reduce"),
-    softmax: () => notYet("softmax"),
-    rmsNorm: () => notYet("rmsNorm"),
-    rope: () => notYet("rope"),
-    scan: () => notYet("scan"),
-    argsort: () => notYet("argsort"),
-    topkIndices: () => notYet("topk"),
-    take: () => notYet("take"),
-    takeAlongAxis: () => notYet("takeAlongAxis"),
-    matmul: () => notYet("matmul"),
+    reduce: (op, src, axes, dst) => red.reduce(ctx, op, live(src), axes, live(dst)),
+    softmax: (src, dst, r, n) => rows.softmax(ctx, live(src), live(dst), r, n),
+    rmsNorm: (src, weight, dst, r, n, eps) => rows.rmsNorm(ctx, live(src), live(weight), live(dst), r, n, eps),
+    rope: (src, cos, sin, dst, traditional) => rope.rope(ctx, live(src), live(cos), live(sin), live(dst), traditional),
+    scan: (op, reverse, src, dst, r, n) => rows.scan(ctx, op, reverse, live(src), live(dst), r, n),
+    argsort: (src, dst, r, n, descending) => sort.argsort(ctx, live(src), live(dst), r, n, descending),
+    topkIndices: (src, dst, r, n, k) => sort.topkIndices(ctx, live(src), live(dst), r, n, k),
+    take: (src, outer, axisLen, inner, idx, dst) => gather.take(ctx, live(src), outer, axisLen, inner, live(idx), live(dst)),
+    takeAlongAxis: (src, outer, n, inner, idx, m, dst) => gather.takeAlongAxis(ctx, live(src), outer, n, inner, live(idx), m, live(dst)),
+    matmul: (a, b, dst, M, N, K) => lin.matmul(ctx, { ...a, array: live(a.array) }, { ...b, array: live(b.array) }, live(dst), M, N, K),
     customKernel: (impl, inputs, outputs, params) => impl(inputs.map(kernelArray), outputs.map(kernelArray), params),
   };
 }
