@@ -1,11 +1,13 @@
 // Creation (array, fromTypedArray, zeros, ones, full, arange), conversion back to JS
 // (toArray, item, toTypedArray), attributes, and numpy-like printing.
 // Golden values: tests/golden/array/creation.safetensors and print.safetensors.
+// Every test runs on each device (device.ts) but those about host memory, at the end.
 import * as mx from "@tiny-llm/array";
-import { goldenTests } from "../../tests/helpers/golden";
+import { deviceGoldenTests } from "./device-golden";
+import { describeDevices } from "./device";
 
-describe("array_creation golden", () => {
-  goldenTests("array", "creation", "array_creation", (c) => {
+describeDevices("array_creation golden", () => {
+  deviceGoldenTests("array", "creation", "array_creation", (c) => {
     const p = c.params;
     switch (c.op) {
       case "arange": {
@@ -21,16 +23,18 @@ describe("array_creation golden", () => {
   });
 });
 
-describe("array_print golden", () => {
-  // Expected strings are numpy's own repr of the same values (see make_print()).
-  goldenTests("array", "print", "array_print", (c, [a]) => {
+describeDevices("array_print golden", () => {
+  // Expected strings are numpy's own repr of the same values (see make_print()). An
+  // array prints its values once on the CPU (a GPU array's string says so: gpu.test.ts).
+  deviceGoldenTests("array", "print", "array_print", async (c, [x]) => {
+    const a = await x.toCpu();
     expect(a.toString()).toBe(c.params.expected);
     expect(String(a)).toBe(c.params.expected);
   });
 });
 
-describe("array_creation hand-written", () => {
-  test("array_creation_from_nested", () => {
+describeDevices("array_creation hand-written", (device) => {
+  test("array_creation_from_nested", async () => {
     const a = mx.array([[1, 2, 3], [4, 5, 6]]);
     expect(a.shape).toEqual([2, 3]);
     expect(a.dtype).toBe("float32");
@@ -39,74 +43,55 @@ describe("array_creation hand-written", () => {
     expect(a.strides).toEqual([3, 1]);
     expect(a.itemsize).toBe(4);
     expect(a.nbytes).toBe(24);
-    expect(a.device).toBe("cpu");
-    expect(a.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(a.device).toBe(device);
+    expect(await a.toArrayAsync()).toEqual([[1, 2, 3], [4, 5, 6]]);
     const b = mx.array([[true], [false]]);
     expect(b.dtype).toBe("bool");
-    expect(b.toArray()).toEqual([[true], [false]]);
-    expect(mx.array([1, 2], "int32").toTypedArray()).toEqual(new Int32Array([1, 2]));
-    expect(mx.array([1.5], "float16").toTypedArray()).toEqual(new Float32Array([1.5]));
-    expect(mx.array([1.5], "bfloat16").toTypedArray()).toEqual(new Float32Array([1.5]));
-    expect(mx.array([true, false]).toTypedArray()).toEqual(new Uint8Array([1, 0]));
-    expect(mx.array([7], "uint32").toTypedArray()).toEqual(new Uint32Array([7]));
+    expect(await b.toArrayAsync()).toEqual([[true], [false]]);
+    expect(await mx.array([1, 2], "int32").data()).toEqual(new Int32Array([1, 2]));
+    expect(await mx.array([1.5], "float16").data()).toEqual(new Float32Array([1.5]));
+    expect(await mx.array([1.5], "bfloat16").data()).toEqual(new Float32Array([1.5]));
+    expect(await mx.array([true, false]).data()).toEqual(new Uint8Array([1, 0]));
+    expect(await mx.array([7], "uint32").data()).toEqual(new Uint32Array([7]));
   });
 
-  test("array_creation_from_typed_array", () => {
+  test("array_creation_from_typed_array", async () => {
     expect(mx.array(new Int32Array([1, 2])).dtype).toBe("int32");
     expect(mx.array(new Uint8Array([1, 2])).dtype).toBe("uint8");
     expect(mx.array(new Uint32Array([1, 2])).dtype).toBe("uint32");
     expect(mx.array(new Float32Array([1, 2])).dtype).toBe("float32");
     const t = mx.fromTypedArray(new Float32Array([1, 2, 3, 4, 5, 6]), [3, 2]);
-    expect(t.toArray()).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect(await t.toArrayAsync()).toEqual([[1, 2], [3, 4], [5, 6]]);
     const h = mx.fromTypedArray(new Float32Array([1, 65519, 1e-8]), [3], "float16");
-    expect(Array.from(h.toTypedArray())).toEqual([1, 65504, 0]);
+    expect(Array.from(await h.data())).toEqual([1, 65504, 0]);
   });
 
-  test("array_creation_from_buffer_is_a_view", () => {
-    // Raw little-endian bfloat16 words, as a safetensors file holds them: 1, 2, -0.5, 3.
-    const words = new Uint16Array([0xffff, 0x3f80, 0x4000, 0xbf00, 0x4040]);
-    const a = mx.fromBuffer(words.buffer, "bfloat16", [2, 2], 2);
-    expect(a.toArray()).toEqual([[1, 2], [-0.5, 3]]);
-    expect(a.storage).toBe(words.buffer); // no copy
-    words[1] = 0x4080; // 4.0
-    expect(a.slice(0, 0).item()).toBe(4);
-    expect(() => mx.fromBuffer(words.buffer, "bfloat16", [2, 2], 1)).toThrow(/^fromBuffer: byte offset 1 .*bfloat16/);
-    expect(() => mx.fromBuffer(words.buffer, "float32", [3], 0)).toThrow(/^fromBuffer: shape \[3\] of float32 needs 12 bytes .* has 10/);
-  });
-
-  test("array_creation_allclose_and_threads", () => {
-    const a = mx.array([1, 2, 3]);
-    expect(mx.allclose(a, a.add(1e-7))).toBe(true);
-    expect(mx.allclose(a, a.add(1e-3))).toBe(false);
-    expect(mx.allclose(a, mx.array([1, NaN, 3]))).toBe(false);
-    expect(mx.numThreads()).toBeGreaterThanOrEqual(1);
-  });
-
-  test("array_creation_scalar_0d", () => {
+  test("array_creation_scalar_0d", async () => {
     const s = mx.array(2.5);
     expect(s.shape).toEqual([]);
     expect(s.ndim).toBe(0);
     expect(s.size).toBe(1);
     expect(s.strides).toEqual([]);
-    expect(s.item()).toBe(2.5);
-    expect(s.toArray()).toBe(2.5);
-    expect(mx.array(true).item()).toBe(true);
-    expect(mx.full([], 3, "int32").item()).toBe(3);
+    expect(await s.itemAsync()).toBe(2.5);
+    expect(await s.toArrayAsync()).toBe(2.5);
+    expect(await mx.array(true).itemAsync()).toBe(true);
+    expect(await mx.full([], 3, "int32").itemAsync()).toBe(3);
   });
 
-  test("array_creation_size0", () => {
-    expect(mx.zeros([0]).toArray()).toEqual([]);
-    expect(mx.zeros([2, 0]).toArray()).toEqual([[], []]);
-    expect(mx.zeros([0, 2]).toArray()).toEqual([]);
+  test("array_creation_size0", async () => {
+    expect(await mx.zeros([0]).toArrayAsync()).toEqual([]);
+    expect(await mx.zeros([2, 0]).toArrayAsync()).toEqual([[], []]);
+    expect(await mx.zeros([0, 2]).toArrayAsync()).toEqual([]);
     expect(mx.zeros([2, 0]).size).toBe(0);
     expect(mx.array([]).shape).toEqual([0]);
     expect(mx.zerosLike(mx.zeros([3, 0], "int32")).dtype).toBe("int32");
-    expect(mx.onesLike(mx.zeros([2], "bfloat16")).toArray()).toEqual([1, 1]);
+    expect(mx.onesLike(mx.zeros([3, 0], "int32")).device).toBe(device);
+    expect(await mx.onesLike(mx.zeros([2], "bfloat16")).toArrayAsync()).toEqual([1, 1]);
   });
 
-  test("array_creation_item_requires_one_element", () => {
-    expect(() => mx.zeros([2]).item()).toThrow(mx.ArrayError);
-    expect(() => mx.zeros([2]).item()).toThrow(/^item: .*\[2\]/);
+  test("array_creation_item_requires_one_element", async () => {
+    await expect(mx.zeros([2]).itemAsync()).rejects.toThrow(mx.ArrayError);
+    await expect(mx.zeros([2]).itemAsync()).rejects.toThrow(/^item: .*\[2\]/);
   });
 
   // ---- bad input
@@ -157,5 +142,29 @@ describe("array_creation hand-written", () => {
     expect(() => mx.arange(0, 5, 0)).toThrow(/^arange: /);
     expect(() => mx.arange(NaN)).toThrow(/^arange: /);
     expect(() => mx.arange(0, Infinity)).toThrow(/^arange: /);
+  });
+});
+
+// fromBuffer views a host buffer, and the CPU answers synchronously: the CPU alone.
+describe("array_creation on the host", () => {
+  test("array_creation_from_buffer_is_a_view", () => {
+    // Raw little-endian bfloat16 words, as a safetensors file holds them: 1, 2, -0.5, 3.
+    const words = new Uint16Array([0xffff, 0x3f80, 0x4000, 0xbf00, 0x4040]);
+    const a = mx.fromBuffer(words.buffer, "bfloat16", [2, 2], 2);
+    expect(a.toArray()).toEqual([[1, 2], [-0.5, 3]]);
+    expect(a.storage).toBe(words.buffer); // no copy
+    words[1] = 0x4080; // 4.0
+    expect(a.slice(0, 0).item()).toBe(4);
+    expect(() => mx.fromBuffer(words.buffer, "bfloat16", [2, 2], 1)).toThrow(/^fromBuffer: byte offset 1 .*bfloat16/);
+    expect(() => mx.fromBuffer(words.buffer, "float32", [3], 0)).toThrow(/^fromBuffer: shape \[3\] of float32 needs 12 bytes .* has 10/);
+  });
+
+  // mx.allclose answers synchronously, so it takes CPU arrays (gpu.test.ts: the GPU's refusal).
+  test("array_creation_allclose_and_threads", () => {
+    const a = mx.array([1, 2, 3]);
+    expect(mx.allclose(a, a.add(1e-7))).toBe(true);
+    expect(mx.allclose(a, a.add(1e-3))).toBe(false);
+    expect(mx.allclose(a, mx.array([1, NaN, 3]))).toBe(false);
+    expect(mx.numThreads()).toBeGreaterThanOrEqual(1);
   });
 });

@@ -1,7 +1,10 @@
 // The custom-kernel API (mx.runKernel): outputs allocated as described, every array
 // handed over as a KernelArray (buffer, first element, dtype code, shape, strides),
-// dispatch by device, and its errors. The kernels here are written in JavaScript.
+// dispatch by device, and its errors. The CPU kernels here are written in JavaScript
+// (they read the ArrayBuffers, so those tests are the CPU's); the GPU's is WGSL, run
+// through mx.gpu.dispatch.
 import * as mx from "@tiny-llm/array";
+import { describeGpu } from "./device";
 
 /** y[i] = sum_j x[i, j] * params.factor, reading x through its KernelArray strides. */
 const rowSum: mx.CustomKernel<{ factor: number }> = {
@@ -67,4 +70,57 @@ test("array_custom_kernel_errors", () => {
 
 test("array_custom_kernel_load_error_names_the_package", () => {
   expect(() => mx.loadNativeExtension("/nonexistent/addon.node", "@example/ext")).toThrow(/@example\/ext: the native addon \/nonexistent\/addon.node could not be loaded .*pnpm install/);
+});
+
+/** rowSum's WGSL: one thread per row; P = rows, cols, x's offset and strides (i32), y's offset, factor (f32 bits). */
+const ROW_SUM_WGSL = /* wgsl */ `
+@group(0) @binding(0) var<storage, read> P: array<u32>;
+@group(0) @binding(1) var<storage, read> X: array<u32>;
+@group(0) @binding(2) var<storage, read_write> Y: array<u32>;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+  let i = id.x;
+  if (i >= P[0]) { return; }
+  var s = 0.0;
+  for (var j = 0u; j < P[1]; j++) {
+    let at = bitcast<i32>(P[2]) + i32(i) * bitcast<i32>(P[3]) + i32(j) * bitcast<i32>(P[4]);
+    s += bitcast<f32>(X[u32(at)]);
+  }
+  Y[P[5] + i] = bitcast<u32>(s * bitcast<f32>(P[6]));
+}`;
+
+/** rowSum with a GPU implementation as an extension writes one: its WGSL through mx.gpu.dispatch. */
+const rowSumGpu: mx.CustomKernel<{ factor: number }> = {
+  name: "rowSum",
+  implementations: {
+    ...rowSum.implementations,
+    gpu: ([x], [y], { factor }) => {
+      const params = new Int32Array([x.shape[0], x.shape[1], x.offset, x.strides[0], x.strides[1], y.offset, 0]);
+      new Float32Array(params.buffer).set([factor], 6);
+      mx.gpu.dispatch({ label: "rowSum", wgsl: ROW_SUM_WGSL, arrays: [x, y], params, workgroups: [Math.ceil(x.shape[0] / 64)] });
+    },
+  },
+};
+
+describeGpu("array_custom_kernel", () => {
+  test("array_custom_kernel_gpu_implementation_through_dispatch", async () => {
+    const x = mx.arange(12, undefined, undefined, "float32").reshape([3, 4]);
+    const view = x.slice("::-1", "1:3"); // rows 2, 1, 0; columns 1-2: offset 9, strides [-4, 1]
+    const [y] = mx.runKernel(rowSumGpu, [view], [{ shape: [3], dtype: "float32" }], { factor: 2 });
+    expect(y.device).toBe("gpu");
+    expect(await y.toArrayAsync()).toEqual([2 * (9 + 10), 2 * (5 + 6), 2 * (1 + 2)]);
+    // The CPU implementation of the same kernel, on the same values, agrees.
+    const [yc] = mx.runKernel(rowSumGpu, [(await x.toCpu()).slice("::-1", "1:3")], [{ shape: [3], dtype: "float32" }], { factor: 2 });
+    expect(yc.device).toBe("cpu");
+    expect(yc.toArray()).toEqual(await y.toArrayAsync());
+  });
+
+  test("array_custom_kernel_gpu_errors", () => {
+    const x = mx.ones([2, 2]);
+    expect(() => mx.runKernel(rowSum, [x], [{ shape: [2], dtype: "float32" }], { factor: 1 })).toThrow(/^rowSum: has no implementation for device "gpu" \(it has: cpu\)$/);
+    expect(() => mx.runKernel(rowSumGpu, [x, mx.ones([2], "float32", "cpu")], [{ shape: [2], dtype: "float32" }], { factor: 1 })).toThrow(/^rowSum: operands are on different devices \(gpu, cpu\)$/);
+    // dispatch takes GPU arrays only.
+    const host: mx.KernelArray = { data: new ArrayBuffer(16), offset: 0, dtype: mx.DtypeCode.float32, shape: [4], strides: [1] };
+    expect(() => mx.gpu.dispatch({ label: "probe", wgsl: ROW_SUM_WGSL, arrays: [host, host], params: new Uint32Array(7), workgroups: [1] })).toThrow(/^probe: array 0 is not on the GPU$/);
+  });
 });

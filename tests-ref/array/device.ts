@@ -13,7 +13,7 @@
 // block's, so creation ops (mx.array, zeros, arange, random ...) make their arrays
 // there; reads are the async ones, which work on every device. Tests about the CPU
 // alone (fromBuffer views, hostBytes, the CPU's buffer pool, JavaScript kernels)
-// stay outside describeDevices.
+// stay outside describeDevices; tests of what only the GPU has go in describeGpu.
 //
 // The GPU block sets the GPU up with mx.gpu.init: with no adapter (no Vulkan driver)
 // its tests fail with the library's message saying what to install; they never skip.
@@ -47,14 +47,19 @@ export async function useDevice(device: mx.Device): Promise<void> {
  * blocks whose tests run with that device as the default device (back to the CPU
  * after the block). `body` gets the device, for the few lines that differ.
  */
-export function describeDevices(name: string, body: (device: mx.Device) => void): void {
-  for (const device of DEVICES) {
+export function describeDevices(name: string, body: (device: mx.Device) => void, devices: readonly mx.Device[] = DEVICES): void {
+  for (const device of devices) {
     describe(`${name} on ${device}`, () => {
       beforeAll(() => useDevice(device));
       afterAll(() => mx.setDefaultDevice("cpu"));
       body(device);
     });
   }
+}
+
+/** describeDevices on the GPU alone, for what only the GPU has (nothing where DEVICES lacks it). */
+export function describeGpu(name: string, body: () => void): void {
+  describeDevices(name, body, DEVICES.filter((d) => d === "gpu"));
 }
 
 /**

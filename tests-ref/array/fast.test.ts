@@ -1,7 +1,9 @@
 // mx.fast: the fused RMSNorm and RoPE kernels, float32 / float16 / bfloat16, against
 // PyTorch (tests/golden/array/fast.safetensors), plus strided inputs and bad input.
+// Every test runs on each device (device.ts).
 import * as mx from "@tiny-llm/array";
-import { goldenTests } from "../../tests/helpers/golden";
+import { deviceGoldenTests } from "./device-golden";
+import { describeDevices } from "./device";
 
 /** x as a view whose rows are strided: sliced out of a last axis three times as wide. */
 function slicedView(x: mx.array): mx.array {
@@ -10,8 +12,8 @@ function slicedView(x: mx.array): mx.array {
   return wide.slice("...", `${D}:${2 * D}`);
 }
 
-describe("array_fast golden", () => {
-  goldenTests("array", "fast", "array_fast", (c, inputs) => {
+describeDevices("array_fast golden", () => {
+  deviceGoldenTests("array", "fast", "array_fast", (c, inputs) => {
     if (c.op === "rmsNorm") return mx.fast.rmsNorm(inputs[0], inputs[1], c.params.eps as number);
     const [x, cos, sin] = inputs;
     const [N, L, H, D] = x.shape;
@@ -22,7 +24,7 @@ describe("array_fast golden", () => {
   });
 });
 
-describe("array_fast hand-written", () => {
+describeDevices("array_fast hand-written", () => {
   test("array_fast_rms_norm_keeps_dtype_and_shape_of_empty_rows", () => {
     const x = mx.zeros([0, 4], "bfloat16");
     const y = mx.fast.rmsNorm(x, mx.ones([4]), 1e-6);

@@ -1,11 +1,12 @@
 // matmul: 2-D, batched with broadcast batch dims, 1-D promotion, transposed operands,
 // float32 / float16 / bfloat16. Golden values: tests/golden/array/matmul.safetensors.
+// Every test runs on each device (device.ts).
 import * as mx from "@tiny-llm/array";
-import { expectClose } from "../../tests/helpers/compare";
-import { goldenTests } from "../../tests/helpers/golden";
+import { deviceGoldenTests } from "./device-golden";
+import { describeDevices, expectCloseOnCpu } from "./device";
 
-describe("array_matmul golden", () => {
-  goldenTests("array", "matmul", "array_matmul", (c, [a, b]) => {
+describeDevices("array_matmul golden", () => {
+  deviceGoldenTests("array", "matmul", "array_matmul", (c, [a, b]) => {
     // "transpose": which operand is stored transposed; the transposed *view* goes in.
     const t = c.params.transpose as string;
     const x = t.includes("a") ? mx.swapaxes(a, -1, -2) : a;
@@ -14,26 +15,28 @@ describe("array_matmul golden", () => {
   });
 });
 
-describe("array_matmul hand-written", () => {
-  test("array_matmul_method_style_and_small_exact", () => {
+describeDevices("array_matmul hand-written", () => {
+  test("array_matmul_method_style_and_small_exact", async () => {
     const a = mx.array([[1, 2], [3, 4]]);
     const b = mx.array([[5, 6], [7, 8]]);
-    expect(a.matmul(b).toArray()).toEqual([[19, 22], [43, 50]]);
-    expect(mx.matmul(a.T, b).toArray()).toEqual([[26, 30], [38, 44]]);
+    expect(await a.matmul(b).toArrayAsync()).toEqual([[19, 22], [43, 50]]);
+    expect(await mx.matmul(a.T, b).toArrayAsync()).toEqual([[26, 30], [38, 44]]);
     expect(mx.matmul(mx.array([1, 2]), mx.array([3, 4])).shape).toEqual([]);
-    expect(mx.matmul(mx.array([1, 2]), mx.array([3, 4])).item()).toBe(11);
+    expect(await mx.matmul(mx.array([1, 2]), mx.array([3, 4])).itemAsync()).toBe(11);
   });
 
-  test("array_matmul_sliced_and_broadcast_operands", () => {
+  test("array_matmul_sliced_and_broadcast_operands", async () => {
     const a = mx.arange(12).reshape([3, 4]).astype("float32");
     const b = mx.arange(8).reshape([4, 2]).astype("float32");
+    /** A contiguous copy of view `v`, made from its values. */
+    const copy = async (v: mx.array) => mx.array((await v.toArrayAsync()) as number[][]);
     // A column slice and a reversed view go through the same path as contiguous copies.
     const as = a.slice(":", "1:3");
-    expectClose(mx.matmul(as, b.slice("1:3")), mx.matmul(mx.array(as.toArray() as number[][]), mx.array(b.slice("1:3").toArray() as number[][])));
+    await expectCloseOnCpu(mx.matmul(as, b.slice("1:3")), mx.matmul(await copy(as), await copy(b.slice("1:3"))));
     const ar = a.slice("::-1");
-    expectClose(mx.matmul(ar, b), mx.matmul(mx.array(ar.toArray() as number[][]), b));
+    await expectCloseOnCpu(mx.matmul(ar, b), mx.matmul(await copy(ar), b));
     const bb = mx.broadcastTo(b, [2, 4, 2]);
-    expectClose(mx.matmul(a, bb), mx.stack([mx.matmul(a, b), mx.matmul(a, b)]));
+    await expectCloseOnCpu(mx.matmul(a, bb), mx.stack([mx.matmul(a, b), mx.matmul(a, b)]));
   });
 
   test("array_matmul_dtypes", () => {

@@ -1,12 +1,14 @@
 // Reductions (sum, mean, prod, max, min, logsumexp, any, all, argmax, argmin) over
 // axes with keepdims, softmax, and scans (cumsum, cumprod, cummax, cummin).
 // Golden values: tests/golden/array/reduce.safetensors.
+// Every test runs on each device (device.ts).
 import * as mx from "@tiny-llm/array";
-import { expectClose } from "../../tests/helpers/compare";
-import { goldenTests, mxOp } from "../../tests/helpers/golden";
+import { mxOp } from "../../tests/helpers/golden";
+import { deviceGoldenTests } from "./device-golden";
+import { describeDevices, expectCloseOnCpu } from "./device";
 
-describe("array_reduce golden", () => {
-  goldenTests("array", "reduce", "array_reduce", (c, [x]) => {
+describeDevices("array_reduce golden", () => {
+  deviceGoldenTests("array", "reduce", "array_reduce", (c, [x]) => {
     const p = c.params;
     const axis = p.axis === null ? undefined : p.axis;
     switch (c.op) {
@@ -19,49 +21,50 @@ describe("array_reduce golden", () => {
   });
 });
 
-describe("array_reduce hand-written", () => {
-  test("array_reduce_method_style", () => {
+describeDevices("array_reduce hand-written", () => {
+  test("array_reduce_method_style", async () => {
     const a = mx.array([[1, 2, 3], [4, 5, 6]]);
-    expect(a.sum().item()).toBe(21);
-    expect(a.sum(0).toArray()).toEqual([5, 7, 9]);
-    expect(a.sum(-1, true).toArray()).toEqual([[6], [15]]);
-    expect(a.max([0, 1]).item()).toBe(6);
-    expect(a.mean(1).toArray()).toEqual([2, 5]);
-    expect(a.argmax(1).toArray()).toEqual([2, 2]);
-    expect(a.argmax().item()).toBe(5);
+    expect(await a.sum().itemAsync()).toBe(21);
+    expect(await a.sum(0).toArrayAsync()).toEqual([5, 7, 9]);
+    expect(await a.sum(-1, true).toArrayAsync()).toEqual([[6], [15]]);
+    expect(await a.max([0, 1]).itemAsync()).toBe(6);
+    expect(await a.mean(1).toArrayAsync()).toEqual([2, 5]);
+    expect(await a.argmax(1).toArrayAsync()).toEqual([2, 2]);
+    expect(await a.argmax().itemAsync()).toBe(5);
     expect(a.argmax().dtype).toBe("int32");
-    expectClose(a.softmax(-1), mx.softmax(a, -1));
-    expect(a.cumsum(1).toArray()).toEqual([[1, 3, 6], [4, 9, 15]]);
-    expect(a.cumsum().toArray()).toEqual([1, 3, 6, 10, 15, 21]);
-    expect(a.cumprod(1).toArray()).toEqual([[1, 2, 6], [4, 20, 120]]);
-    expect(a.cummax(0, true).toArray()).toEqual([[4, 5, 6], [4, 5, 6]]);
-    expect(a.cummin(1).toArray()).toEqual([[1, 1, 1], [4, 4, 4]]);
+    await expectCloseOnCpu(a.softmax(-1), mx.softmax(a, -1));
+    expect(await a.cumsum(1).toArrayAsync()).toEqual([[1, 3, 6], [4, 9, 15]]);
+    expect(await a.cumsum().toArrayAsync()).toEqual([1, 3, 6, 10, 15, 21]);
+    expect(await a.cumprod(1).toArrayAsync()).toEqual([[1, 2, 6], [4, 20, 120]]);
+    expect(await a.cummax(0, true).toArrayAsync()).toEqual([[4, 5, 6], [4, 5, 6]]);
+    expect(await a.cummin(1).toArrayAsync()).toEqual([[1, 1, 1], [4, 4, 4]]);
   });
 
-  test("array_reduce_dtypes", () => {
+  test("array_reduce_dtypes", async () => {
     expect(mx.sum(mx.array([1, 2], "int32")).dtype).toBe("int32");
     expect(mx.sum(mx.array([1, 2], "uint8")).dtype).toBe("int32");
     expect(mx.sum(mx.array([true, true, false])).dtype).toBe("int32");
-    expect(mx.sum(mx.array([true, true, false])).item()).toBe(2);
+    expect(await mx.sum(mx.array([true, true, false])).itemAsync()).toBe(2);
     expect(mx.mean(mx.array([1, 2], "int32")).dtype).toBe("float32");
     expect(mx.max(mx.array([1, 2], "uint8")).dtype).toBe("uint8");
     expect(mx.sum(mx.array([1, 2], "bfloat16")).dtype).toBe("bfloat16");
     expect(mx.argmin(mx.array([3, 1, 2], "float16")).dtype).toBe("int32");
   });
 
-  test("array_reduce_on_strided_views", () => {
+  test("array_reduce_on_strided_views", async () => {
     const a = mx.arange(24).reshape([2, 3, 4]).astype("float32");
     const t = a.transpose([2, 0, 1]); // [4, 2, 3], non-contiguous
-    expect(mx.sum(t, -1).toArray()).toEqual(mx.sum(mx.array(t.toArray() as number[][][]), -1).toArray());
-    expect(mx.max(a.slice("...", "::-1"), -1).toArray()).toEqual([[3, 7, 11], [15, 19, 23]]);
-    expect(mx.argmax(a.slice("...", "::-1"), -1).toArray()).toEqual([[0, 0, 0], [0, 0, 0]]);
-    expect(mx.sum(mx.broadcastTo(mx.array([1, 2]), [3, 2]), 0).toArray()).toEqual([3, 6]);
+    const tCopy = mx.array((await t.toArrayAsync()) as number[][][]); // contiguous, from its values
+    expect(await mx.sum(t, -1).toArrayAsync()).toEqual(await mx.sum(tCopy, -1).toArrayAsync());
+    expect(await mx.max(a.slice("...", "::-1"), -1).toArrayAsync()).toEqual([[3, 7, 11], [15, 19, 23]]);
+    expect(await mx.argmax(a.slice("...", "::-1"), -1).toArrayAsync()).toEqual([[0, 0, 0], [0, 0, 0]]);
+    expect(await mx.sum(mx.broadcastTo(mx.array([1, 2]), [3, 2]), 0).toArrayAsync()).toEqual([3, 6]);
   });
 
-  test("array_reduce_empty_axis_list_is_identity", () => {
+  test("array_reduce_empty_axis_list_is_identity", async () => {
     // numpy: an empty tuple of axes reduces nothing.
     const a = mx.array([[1, 2], [3, 4]]);
-    expect(mx.sum(a, []).toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(await mx.sum(a, []).toArrayAsync()).toEqual([[1, 2], [3, 4]]);
   });
 
   // ---- bad input

@@ -2,11 +2,19 @@
 // squeeze, broadcastTo, concatenate, stack, split, triu/tril, take, takeAlongAxis,
 // slicing; view semantics (strided views over one buffer, copies where needed).
 // Golden values: tests/golden/array/shape.safetensors.
+// Every test runs on each device (device.ts).
 import * as mx from "@tiny-llm/array";
-import { goldenTests } from "../../tests/helpers/golden";
+import { deviceGoldenTests } from "./device-golden";
+import { describeDevices } from "./device";
 
-describe("array_shape golden", () => {
-  goldenTests("array", "shape", "array_shape", (c, x) => {
+/**
+ * `f()`'s result read back: an out-of-range index throws at once on the CPU, and at the
+ * read on the GPU (whose gathers check their indices there, without a round trip).
+ */
+const readBack = async (f: () => mx.array) => f().data();
+
+describeDevices("array_shape golden", () => {
+  deviceGoldenTests("array", "shape", "array_shape", async (c, x) => {
     const p = c.params;
     const a = x[0];
     switch (c.op) {
@@ -26,7 +34,7 @@ describe("array_shape golden", () => {
       case "tril": return mx.tril(a, p.k);
       case "take": {
         // A 0-d index array (take_scalar_index_*) is passed as a JS number.
-        const idx = x[1].ndim === 0 ? (x[1].item() as number) : x[1];
+        const idx = x[1].ndim === 0 ? ((await x[1].itemAsync()) as number) : x[1];
         return p.axis === null ? mx.take(a, idx) : mx.take(a, idx, p.axis);
       }
       case "takeAlongAxis": return mx.takeAlongAxis(a, x[1], p.axis);
@@ -37,7 +45,7 @@ describe("array_shape golden", () => {
   });
 });
 
-describe("array_shape views", () => {
+describeDevices("array_shape views", () => {
   const a = () => mx.arange(24).reshape([2, 3, 4]);
 
   test("array_shape_view_reshape_and_transpose_share_buffer", () => {
@@ -53,63 +61,63 @@ describe("array_shape views", () => {
     expect(mx.broadcastTo(mx.array([1, 2]), [3, 2]).strides).toEqual([0, 1]);
   });
 
-  test("array_shape_view_transpose_then_reshape_copies_correctly", () => {
+  test("array_shape_view_transpose_then_reshape_copies_correctly", async () => {
     const x = mx.arange(6).reshape([2, 3]); // [[0,1,2],[3,4,5]]
     const y = x.T.reshape([6]);
-    expect(y.toArray()).toEqual([0, 3, 1, 4, 2, 5]);
+    expect(await y.toArrayAsync()).toEqual([0, 3, 1, 4, 2, 5]);
     expect(y.strides).toEqual([1]);
-    expect(x.T.reshape([2, 3]).toArray()).toEqual([[0, 3, 1], [4, 2, 5]]);
-    expect(x.T.flatten().toArray()).toEqual([0, 3, 1, 4, 2, 5]);
+    expect(await x.T.reshape([2, 3]).toArrayAsync()).toEqual([[0, 3, 1], [4, 2, 5]]);
+    expect(await x.T.flatten().toArrayAsync()).toEqual([0, 3, 1, 4, 2, 5]);
     // The source is untouched.
-    expect(x.toArray()).toEqual([[0, 1, 2], [3, 4, 5]]);
+    expect(await x.toArrayAsync()).toEqual([[0, 1, 2], [3, 4, 5]]);
     // Reshape of a broadcast view.
-    expect(mx.broadcastTo(mx.array([1, 2], "int32"), [2, 2]).reshape([4]).toArray()).toEqual([1, 2, 1, 2]);
+    expect(await mx.broadcastTo(mx.array([1, 2], "int32"), [2, 2]).reshape([4]).toArrayAsync()).toEqual([1, 2, 1, 2]);
   });
 
-  test("array_shape_view_slices_share_buffer", () => {
+  test("array_shape_view_slices_share_buffer", async () => {
     const x = a();
     const s = x.slice(1, "1:", "::2");
     expect(s.storage).toBe(x.storage);
     expect(s.shape).toEqual([2, 2]);
     expect(s.strides).toEqual([4, 2]);
-    expect(s.toArray()).toEqual([[16, 18], [20, 22]]);
+    expect(await s.toArrayAsync()).toEqual([[16, 18], [20, 22]]);
     const s2 = s.slice(1);
     expect(s2.storage).toBe(x.storage);
-    expect(s2.toArray()).toEqual([20, 22]);
+    expect(await s2.toArrayAsync()).toEqual([20, 22]);
     // Methods and mx.slice agree.
-    expect(mx.slice(x, 1, "1:", "::2").toArray()).toEqual(s.toArray());
+    expect(await mx.slice(x, 1, "1:", "::2").toArrayAsync()).toEqual(await s.toArrayAsync());
   });
 
-  test("array_shape_view_negative_strides", () => {
+  test("array_shape_view_negative_strides", async () => {
     const x = mx.arange(5);
     const r = x.slice("::-1");
     expect(r.storage).toBe(x.storage);
     expect(r.strides).toEqual([-1]);
-    expect(r.toArray()).toEqual([4, 3, 2, 1, 0]);
-    expect(Array.from(r.toTypedArray())).toEqual([4, 3, 2, 1, 0]);
-    expect(r.slice("::-1").toArray()).toEqual([0, 1, 2, 3, 4]);
-    expect(r.slice("1:4:2").toArray()).toEqual([3, 1]);
-    expect(x.slice("-2::-2").toArray()).toEqual([3, 1]);
+    expect(await r.toArrayAsync()).toEqual([4, 3, 2, 1, 0]);
+    expect(Array.from(await r.data())).toEqual([4, 3, 2, 1, 0]);
+    expect(await r.slice("::-1").toArrayAsync()).toEqual([0, 1, 2, 3, 4]);
+    expect(await r.slice("1:4:2").toArrayAsync()).toEqual([3, 1]);
+    expect(await x.slice("-2::-2").toArrayAsync()).toEqual([3, 1]);
     const m = mx.arange(6).reshape([2, 3]).slice("::-1", "::-1");
-    expect(m.toArray()).toEqual([[5, 4, 3], [2, 1, 0]]);
-    expect(m.reshape([3, 2]).toArray()).toEqual([[5, 4], [3, 2], [1, 0]]);
-    expect(m.astype("float16").toArray()).toEqual([[5, 4, 3], [2, 1, 0]]);
-    expect(mx.add(m, m.slice("::-1")).toArray()).toEqual([[7, 5, 3], [7, 5, 3]]);
+    expect(await m.toArrayAsync()).toEqual([[5, 4, 3], [2, 1, 0]]);
+    expect(await m.reshape([3, 2]).toArrayAsync()).toEqual([[5, 4], [3, 2], [1, 0]]);
+    expect(await m.astype("float16").toArrayAsync()).toEqual([[5, 4, 3], [2, 1, 0]]);
+    expect(await mx.add(m, m.slice("::-1")).toArrayAsync()).toEqual([[7, 5, 3], [7, 5, 3]]);
   });
 
-  test("array_shape_view_ellipsis_newaxis_scalars", () => {
+  test("array_shape_view_ellipsis_newaxis_scalars", async () => {
     const x = a();
     expect(x.slice("...", 0).shape).toEqual([2, 3]);
     expect(x.slice(null).shape).toEqual([1, 2, 3, 4]);
     expect(x.slice(":", null, 1).shape).toEqual([2, 1, 4]);
     const e = x.slice(1, 2, 3);
     expect(e.shape).toEqual([]);
-    expect(e.item()).toBe(23);
-    expect(x.slice(-1, -1, -1).item()).toBe(23);
+    expect(await e.itemAsync()).toBe(23);
+    expect(await x.slice(-1, -1, -1).itemAsync()).toBe(23);
     expect(x.slice("2:").shape).toEqual([0, 3, 4]);
   });
 
-  test("array_shape_method_style", () => {
+  test("array_shape_method_style", async () => {
     const x = a();
     expect(x.reshape(4, 6).shape).toEqual([4, 6]);
     expect(x.reshape([4, -1]).shape).toEqual([4, 6]);
@@ -120,9 +128,9 @@ describe("array_shape views", () => {
     expect(x.squeeze().shape).toEqual([2, 3, 4]);
     expect(x.expandDims(-1).shape).toEqual([2, 3, 4, 1]);
     const m = mx.arange(9).reshape(3, 3);
-    expect(m.triu(1).toArray()).toEqual(mx.triu(m, 1).toArray());
-    expect(m.tril().toArray()).toEqual([[0, 0, 0], [3, 4, 0], [6, 7, 8]]);
-    expect(m.takeAlongAxis(mx.array([[2], [0], [1]], "int32"), 1).toArray()).toEqual([[2], [3], [7]]);
+    expect(await m.triu(1).toArrayAsync()).toEqual(await mx.triu(m, 1).toArrayAsync());
+    expect(await m.tril().toArrayAsync()).toEqual([[0, 0, 0], [3, 4, 0], [6, 7, 8]]);
+    expect(await m.takeAlongAxis(mx.array([[2], [0], [1]], "int32"), 1).toArrayAsync()).toEqual([[2], [3], [7]]);
   });
 
   test("array_shape_size0", () => {
@@ -185,20 +193,20 @@ describe("array_shape views", () => {
     expect(() => mx.split(mx.zeros([5, 2]), 2, 2)).toThrow(/^split: /);
   });
 
-  test("array_shape_error_take", () => {
+  test("array_shape_error_take", async () => {
     const x = mx.arange(6).reshape([2, 3]).astype("float32");
     // Out-of-range indices must throw, never read past the buffer or give garbage.
-    expect(() => mx.take(x, [6])).toThrow(mx.ArrayError);
-    expect(() => mx.take(x, [6])).toThrow(/^take: .*6/);
-    expect(() => mx.take(x, mx.array([0, 3], "int32"), 1)).toThrow(/^take: .*3.*\[2,3\]/);
-    expect(() => mx.take(x, 2, 0)).toThrow(/^take: .*2/);
-    expect(() => mx.take(x, mx.array([0, 100000], "uint32"), 1)).toThrow(/^take: .*100000/);
+    await expect(readBack(() => mx.take(x, [6]))).rejects.toThrow(mx.ArrayError);
+    await expect(readBack(() => mx.take(x, [6]))).rejects.toThrow(/^take: .*6/);
+    await expect(readBack(() => mx.take(x, mx.array([0, 3], "int32"), 1))).rejects.toThrow(/^take: .*3.*\[2,3\]/);
+    await expect(readBack(() => mx.take(x, 2, 0))).rejects.toThrow(/^take: .*2/);
+    await expect(readBack(() => mx.take(x, mx.array([0, 100000], "uint32"), 1))).rejects.toThrow(/^take: .*100000/);
     expect(() => mx.take(x, [0.5], 0)).toThrow(/^take: .*0\.5/);
     expect(() => mx.take(x, [NaN], 0)).toThrow(/^take: /);
     expect(() => mx.take(x, mx.array([0.5, 1]), 0)).toThrow(/^take: .*float32/);
     expect(() => mx.take(x, [0], 2)).toThrow(/^take: .*2/);
     const ids = mx.array([[0, 5]], "int32");
-    expect(() => mx.takeAlongAxis(x, ids, 1)).toThrow(/^takeAlongAxis: .*5/);
+    await expect(readBack(() => mx.takeAlongAxis(x, ids, 1))).rejects.toThrow(/^takeAlongAxis: .*5/);
     expect(() => mx.takeAlongAxis(x, mx.array([[0.0, 1.0]]), 1)).toThrow(/^takeAlongAxis: .*float32/);
     expect(() => mx.takeAlongAxis(x, mx.zeros([2], "int32"), 1)).toThrow(/^takeAlongAxis: /);
   });

@@ -1,9 +1,11 @@
 // sort, argsort (stable), topk (largest first). Golden values: tests/golden/array/sort.safetensors.
+// Every test runs on each device (device.ts).
 import * as mx from "@tiny-llm/array";
-import { goldenTests } from "../../tests/helpers/golden";
+import { deviceGoldenTests } from "./device-golden";
+import { describeDevices } from "./device";
 
-describe("array_sort golden", () => {
-  goldenTests("array", "sort", "array_sort", (c, [x]) => {
+describeDevices("array_sort golden", () => {
+  deviceGoldenTests("array", "sort", "array_sort", (c, [x]) => {
     const p = c.params;
     switch (c.op) {
       case "sort": return mx.sort(x, p.axis);
@@ -14,21 +16,21 @@ describe("array_sort golden", () => {
   });
 });
 
-describe("array_sort hand-written", () => {
-  test("array_sort_method_style_and_defaults", () => {
+describeDevices("array_sort hand-written", () => {
+  test("array_sort_method_style_and_defaults", async () => {
     const a = mx.array([[3, 1, 2], [0, 5, 4]]);
-    expect(a.sort().toArray()).toEqual([[1, 2, 3], [0, 4, 5]]);
-    expect(mx.sort(a).toArray()).toEqual([[1, 2, 3], [0, 4, 5]]);
-    expect(a.argsort().toArray()).toEqual([[1, 2, 0], [0, 2, 1]]);
+    expect(await a.sort().toArrayAsync()).toEqual([[1, 2, 3], [0, 4, 5]]);
+    expect(await mx.sort(a).toArrayAsync()).toEqual([[1, 2, 3], [0, 4, 5]]);
+    expect(await a.argsort().toArrayAsync()).toEqual([[1, 2, 0], [0, 2, 1]]);
     expect(a.argsort().dtype).toBe("int32");
-    expect(a.topk(2).toArray()).toEqual([[3, 2], [5, 4]]);
-    expect(mx.topk(a, 1, 0).toArray()).toEqual([[3, 5, 4]]);
+    expect(await a.topk(2).toArrayAsync()).toEqual([[3, 2], [5, 4]]);
+    expect(await mx.topk(a, 1, 0).toArrayAsync()).toEqual([[3, 5, 4]]);
   });
 
-  test("array_sort_strided_input", () => {
+  test("array_sort_strided_input", async () => {
     const a = mx.array([[3, 1, 2], [0, 5, 4]]).T; // [[3,0],[1,5],[2,4]]
-    expect(mx.sort(a, 0).toArray()).toEqual([[1, 0], [2, 4], [3, 5]]);
-    expect(mx.argsort(a.slice("::-1"), 0).toArray()).toEqual([[1, 2], [0, 0], [2, 1]]); // [[2,4],[1,5],[3,0]]
+    expect(await mx.sort(a, 0).toArrayAsync()).toEqual([[1, 0], [2, 4], [3, 5]]);
+    expect(await mx.argsort(a.slice("::-1"), 0).toArrayAsync()).toEqual([[1, 2], [0, 0], [2, 1]]); // [[2,4],[1,5],[3,0]]
   });
 
   // ---- bad input
