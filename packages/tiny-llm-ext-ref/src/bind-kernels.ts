@@ -1,9 +1,11 @@
-// The kernels' TypeScript side, bound to one addon: this package's (the reference
-// kernels) or the learner's @tiny-llm/tiny-llm-ext, whose addon is built from the same
-// N-API entries (native/bindings) around the learner's own kernel bodies.
+// The kernels' TypeScript side, bound to one package's kernels: this package's (the
+// reference kernels) or the learner's @tiny-llm/tiny-llm-ext, whose addon is built from
+// the same N-API entries (native/bindings) around the learner's own kernel bodies, and
+// whose WGSL files are read from its own wgsl/ folder.
 import type * as mx from "@tiny-llm/array";
 
 import { flashAttention, flashAttentionKernel, type FlashAttentionOptions } from "./flash-attention";
+import { wgslFolder } from "./gpu/wgsl-source";
 import { addonLoader } from "./native";
 import { quantizedMatmul, quantizedMatmulKernel, type QuantizedWeights } from "./quantized-matmul";
 
@@ -15,7 +17,8 @@ export interface Kernels {
    *
    *   x: N.. x K (float32, float16 or bfloat16)    w: QuantizedWeights of W (O x K)    ->  N.. x O
    *
-   * Week 2, day 2, task 1 (book: week2-02-quantized-matmul.md).
+   * Week 2, day 2, task 1 (book: week2-02-quantized-matmul.md); on the GPU, week 2, day 3,
+   * tasks 1 and 2 (book: week2-03-quantized-matmul-gpu.md).
    */
   quantizedMatmul(x: mx.array, w: QuantizedWeights): mx.array;
 
@@ -29,16 +32,21 @@ export interface Kernels {
    *
    *   query: N.. x H_q x L x D    key, value: N.. x H_kv x S x D    ->  N.. x H_q x L x D
    *
-   * Week 2, day 4, task 1 (book: week2-04-flash-attention.md).
+   * Week 2, day 4, task 1 (book: week2-04-flash-attention.md); on the GPU, week 2, day 5,
+   * tasks 1 and 2 (book: week2-05-flash-attention-gpu.md).
    */
   flashAttention(query: mx.array, key: mx.array, value: mx.array, opts?: FlashAttentionOptions): mx.array;
 }
 
-/** The kernels of the addon at `addonFile` (loaded on the first call), named `packageName` in errors. */
-export function bindKernels(addonFile: string, packageName: string): Kernels {
+/**
+ * The kernels of one package: on the CPU its addon at `addonFile` (loaded on the first
+ * call), on the GPU the .wgsl files of folder `wgslDir`; named `packageName` in errors.
+ */
+export function bindKernels(addonFile: string, wgslDir: string, packageName: string): Kernels {
   const addon = addonLoader(addonFile, packageName);
-  const qmm = quantizedMatmulKernel(addon);
-  const attention = flashAttentionKernel(addon);
+  const wgsl = wgslFolder(wgslDir);
+  const qmm = quantizedMatmulKernel(addon, wgsl);
+  const attention = flashAttentionKernel(addon, wgsl);
   return {
     quantizedMatmul: (x, w) => quantizedMatmul(qmm, x, w),
     flashAttention: (query, key, value, opts) => flashAttention(attention, query, key, value, opts),

@@ -2,6 +2,8 @@
 import * as mx from "@tiny-llm/array";
 
 import { ArgumentError, checkArray, checkShape, shapeText } from "./checks";
+import { flashAttentionGpu } from "./gpu/flash-attention";
+import type { WgslSource } from "./gpu/wgsl-source";
 import type { AddonLoader } from "./native";
 
 export interface FlashAttentionOptions {
@@ -27,9 +29,12 @@ export interface FlashAttentionParams {
   portable: boolean;
 }
 
-/** The custom kernel of an addon's flash attention. */
-export function flashAttentionKernel(addon: AddonLoader): mx.CustomKernel<FlashAttentionParams> {
-  return { name: "flashAttention", implementations: { cpu: (inputs, outputs, params) => addon().flashAttention(inputs, outputs, params) } };
+/** The custom kernel of a package's flash attention: its addon's on the CPU, its WGSL on the GPU. */
+export function flashAttentionKernel(addon: AddonLoader, wgsl: WgslSource): mx.CustomKernel<FlashAttentionParams> {
+  return {
+    name: "flashAttention",
+    implementations: { cpu: (inputs, outputs, params) => addon().flashAttention(inputs, outputs, params), gpu: flashAttentionGpu(wgsl) },
+  };
 }
 
 /** Kernels.flashAttention (bind-kernels.ts) on `kernel`: the argument checks, then the kernel call. */

@@ -1,5 +1,6 @@
-// @tiny-llm/tiny-llm-ext-ref: the reference kernels of week 2, in C++ (native/src),
-// added to @tiny-llm/array through its custom-kernel API (mx.runKernel).
+// @tiny-llm/tiny-llm-ext-ref: the reference kernels of week 2, in C++ (native/src) for
+// the CPU and WGSL (wgsl/) for the GPU, added to @tiny-llm/array through its
+// custom-kernel API (mx.runKernel).
 import * as path from "path";
 
 import { addonFile } from "@tiny-llm/array";
@@ -8,6 +9,7 @@ import { bindKernels } from "./bind-kernels";
 
 export const { quantizedMatmul, flashAttention } = bindKernels(
   addonFile(path.join(__dirname, "..", "native"), "tiny_llm_ext_ref"),
+  path.join(__dirname, "..", "wgsl"),
   "@tiny-llm/tiny-llm-ext-ref",
 );
 export type { QuantizedWeights } from "./quantized-matmul";

@@ -2,6 +2,8 @@
 import * as mx from "@tiny-llm/array";
 
 import { ArgumentError, checkArray, checkShape, shapeText } from "./checks";
+import { quantizedMatmulGpu } from "./gpu/quantized-matmul";
+import type { WgslSource } from "./gpu/wgsl-source";
 import type { AddonLoader } from "./native";
 
 /**
@@ -26,13 +28,16 @@ const GROUP_SIZES = [32, 64, 128];
 export interface QuantizedMatmulParams {
   groupSize: number;
   bits: number;
-  /** TINY_LLM_KERNELS=portable, read here: see flash-attention.ts. */
+  /** TINY_LLM_KERNELS=portable, read here: see flash-attention.ts (on the GPU: no subgroup operations). */
   portable: boolean;
 }
 
-/** The custom kernel of an addon's quantized matmul. */
-export function quantizedMatmulKernel(addon: AddonLoader): mx.CustomKernel<QuantizedMatmulParams> {
-  return { name: "quantizedMatmul", implementations: { cpu: (inputs, outputs, params) => addon().quantizedMatmul(inputs, outputs, params) } };
+/** The custom kernel of a package's quantized matmul: its addon's on the CPU, its WGSL on the GPU. */
+export function quantizedMatmulKernel(addon: AddonLoader, wgsl: WgslSource): mx.CustomKernel<QuantizedMatmulParams> {
+  return {
+    name: "quantizedMatmul",
+    implementations: { cpu: (inputs, outputs, params) => addon().quantizedMatmul(inputs, outputs, params), gpu: quantizedMatmulGpu(wgsl) },
+  };
 }
 
 /** `a` with a unit stride along its last axis (itself when it has one). */

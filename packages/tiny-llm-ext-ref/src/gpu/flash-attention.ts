@@ -1,0 +1,78 @@
+// Flash attention on the GPU (week 2, day 5): the `gpu` implementation of the
+// flashAttention custom kernel, running this package's WGSL (or the learner's).
+//
+//   inputs [q (N.. x H_q x L x D), k, v (N.. x H_kv x S x D), mask? (N.. x H_q x L x S,
+//   broadcast strides)], outputs [out (N.. x H_q x L x D, contiguous)]
+//
+// as flash-attention.ts checked them. flash_attention.wgsl runs one workgroup per
+// (row tile, batch and kv head, key chunk). A decode step (L = 1) has few row tiles, so
+// its keys are split into chunks (flash decoding) whose partial results
+// flash_attention_combine.wgsl then combines.
+import * as mx from "@tiny-llm/array";
+
+import type { FlashAttentionParams } from "../flash-attention";
+import { prelude } from "./prelude";
+import type { WgslSource } from "./wgsl-source";
+
+const BR = 16; // query rows per workgroup (flash_attention.wgsl)
+const MAX_D = 128; // qs, ks, vs of BR and BC rows of D floats fit 32 KiB of workgroup memory
+const MAX_BATCH_DIMS = 8;
+/** A decode step is split over the cache length when it has more keys than this (week 2, day 5, task 2). */
+export const SPLIT_MIN_KEYS = 64;
+const MAX_CHUNKS = 128; // per (batch, kv head): enough workgroups to fill a large GPU
+
+/** Keys per tile: as many as keep ks and vs within 16 KiB. */
+const keyTile = (D: number) => (D <= 64 ? 32 : 16);
+
+/** The partial results' scratch buffer, as a kernel argument (one element when there are none). */
+function scratch(floats: number): mx.KernelArray {
+  const a = mx.NDArray.empty([Math.max(1, floats)], "float32", "gpu");
+  return { data: a.storage, offset: 0, dtype: mx.DtypeCode.float32, shape: a.shape, strides: a.strides };
+}
+
+/** An operand's element offset and strides, as flash_attention.wgsl's Operand (12 x i32). */
+function operand(a: mx.KernelArray, nb: number): number[] {
+  const batch = a.strides.slice(0, nb);
+  return [a.offset, ...a.strides.slice(nb, nb + 3), ...batch, ...new Array(MAX_BATCH_DIMS - nb).fill(0)];
+}
+
+/** The kernel's `gpu` implementation over `wgsl`. */
+export function flashAttentionGpu(wgsl: WgslSource): mx.KernelImpl<FlashAttentionParams> {
+  return (inputs, [out], { scale, causal, portable }) => {
+    const [q, k, v, mask] = inputs;
+    const nb = q.shape.length - 3;
+    const [Hq, L, D] = q.shape.slice(nb);
+    const [Hkv, S] = k.shape.slice(nb);
+    if (D > MAX_D) throw new Error(`flashAttention: the GPU kernel takes D <= ${MAX_D}, got D = ${D}`);
+    if (nb > MAX_BATCH_DIMS) throw new Error(`flashAttention: the GPU kernel takes at most ${MAX_BATCH_DIMS} batch dims, got ${nb}`);
+    const lead = q.shape.slice(0, nb);
+    const batches = lead.reduce((a, b) => a * b, 1);
+    const BC = keyTile(D);
+    const tiles = Math.ceil(((Hq / Hkv) * L) / BR);
+    const split = L === 1 && S > SPLIT_MIN_KEYS;
+    const chunkKeys = split ? Math.max(SPLIT_MIN_KEYS, Math.ceil(S / MAX_CHUNKS / BC) * BC) : Math.max(S, 1);
+    const chunks = Math.ceil(S / chunkKeys) || 1;
+    const part = scratch(split ? batches * Hkv * tiles * chunks * BR * (D + 2) : 0);
+
+    const constants = { D, BC, Q_DT: q.dtype, K_DT: k.dtype, V_DT: v.dtype, M_DT: (mask ?? q).dtype, OUT_DT: out.dtype };
+    // Params: nb, shape[8], Hq, Hkv, L, S, scale, causal, has_mask, tiles, chunks, chunk_keys, then 4 Operands.
+    const head = [nb, ...lead, ...new Array(MAX_BATCH_DIMS - nb).fill(0), Hq, Hkv, L, S, 0, +causal, +(mask !== undefined), tiles, chunks, chunkKeys];
+    const params = new Int32Array([...head, ...[q, k, v, mask ?? q].flatMap((a) => operand(a, nb))]);
+    new Float32Array(params.buffer)[1 + MAX_BATCH_DIMS + 4] = scale; // the 0 after S
+    mx.gpu.dispatch({
+      label: "flashAttention (flash_attention.wgsl)",
+      wgsl: prelude(constants, portable) + wgsl("flash_attention"),
+      arrays: [q, k, v, mask ?? q, out, part],
+      params,
+      workgroups: [tiles, batches * Hkv, chunks],
+    });
+    if (!split) return;
+    mx.gpu.dispatch({
+      label: "flashAttention (flash_attention_combine.wgsl)",
+      wgsl: prelude({ D, OUT_DT: out.dtype }, portable) + wgsl("flash_attention_combine"),
+      arrays: [part, out],
+      params: new Uint32Array([Hq, Hkv, L, tiles, chunks]),
+      workgroups: [tiles, batches * Hkv],
+    });
+  };
+}

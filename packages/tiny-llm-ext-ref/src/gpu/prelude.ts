@@ -1,0 +1,72 @@
+// What every kernel's WGSL starts with: the compile-time constants of this launch
+// (dtypes, sizes), and the helpers a kernel file may call. A kernel is compiled once
+// per set of constants (mx.gpu caches pipelines by source), so a branch on a dtype
+// costs nothing at run time.
+//
+// The helpers (every array is bound as array<u32>, see mx.gpu.dispatch):
+//   unpack_float(word, i, dt)  element i of a float array of dtype code dt (0 float32,
+//                              1 float16, 2 bfloat16) from the word that holds it
+//   word_of(i, dt)             the index of that word
+//   store_out(i, v)            writes element i of OUT (declared by the kernel as
+//                              array<atomic<u32>>) in OUT_DT; a 16-bit element shares
+//                              its word with a neighbour another thread may write
+//   lanes_sum(v), lanes_leader()  with subgroups: the sum over this thread's subgroup,
+//                              and true on one thread of it; without (or when asked to
+//                              be portable): v itself, and true on every thread
+//   HIDDEN                     the score of a hidden key (finite: WGSL may assume no
+//                              infinities); any score at or below it is hidden
+import * as mx from "@tiny-llm/array";
+
+/** A launch's constants: WGSL `const` declarations (numbers are u32, unless they are not integers). */
+export type WgslConstants = Record<string, number | boolean>;
+
+function declare(name: string, v: number | boolean): string {
+  if (typeof v === "boolean") return `const ${name}: bool = ${v};`;
+  return Number.isInteger(v) && v >= 0 ? `const ${name}: u32 = ${v}u;` : `const ${name}: f32 = ${v};`;
+}
+
+const FLOATS = /* wgsl */ `
+const HIDDEN: f32 = -1.0e38;
+fn word_of(i: u32, dt: u32) -> u32 { return select(i >> 1u, i, dt == 0u); }
+fn unpack_float(word: u32, i: u32, dt: u32) -> f32 {
+  if (dt == 0u) { return bitcast<f32>(word); }
+  let h = (word >> ((i & 1u) * 16u)) & 0xffffu;
+  if (dt == 1u) { return f16_to_f32(h); }
+  return bitcast<f32>(h << 16u);
+}
+fn store_out(i: u32, v: f32) {
+  if (OUT_DT == 0u) {
+    atomicStore(&OUT[i], bitcast<u32>(v));
+    return;
+  }
+  let h = select(f32_to_bf16(v), f32_to_f16(v), OUT_DT == 1u);
+  let sh = (i & 1u) * 16u;
+  atomicAnd(&OUT[i >> 1u], ~(0xffffu << sh));
+  atomicOr(&OUT[i >> 1u], h << sh);
+}
+`;
+
+const SUBGROUP_LANES = /* wgsl */ `
+fn lanes_sum(v: f32) -> f32 { return subgroupAdd(v); }
+fn lanes_leader() -> bool { return subgroupElect(); }
+`;
+
+const SINGLE_LANES = /* wgsl */ `
+fn lanes_sum(v: f32) -> f32 { return v; }
+fn lanes_leader() -> bool { return true; }
+`;
+
+/**
+ * The WGSL put before a kernel file: `constants`, the float helpers, and the lane
+ * helpers over subgroups when the adapter has them and `portable` is not set.
+ */
+export function prelude(constants: WgslConstants, portable: boolean): string {
+  const subgroups = !portable && mx.gpu.info().features.includes("subgroups");
+  return [
+    subgroups ? "enable subgroups;" : "",
+    ...Object.entries(constants).map(([k, v]) => declare(k, v)),
+    mx.gpu.WGSL_FLOAT16,
+    FLOATS,
+    subgroups ? SUBGROUP_LANES : SINGLE_LANES,
+  ].join("\n");
+}
