@@ -18,6 +18,10 @@ module.exports = {
   testEnvironment: "node",
   testMatch: testDirs.map((d) => `<rootDir>/${d}/**/*.test.ts`),
   moduleFileExtensions: ["ts", "js", "json", "node"],
+  // The device of the course suites: TINY_LLM_DEVICE=gpu (`pnpm test --device gpu`) makes
+  // the GPU every test file's default device. The array suite picks its devices itself
+  // (tests-ref/array/device.ts).
+  setupFilesAfterEnv: ["<rootDir>/tests/helpers/device-setup.ts"],
   transform: {
     "^.+\\.ts$": ["ts-jest", { tsconfig: "<rootDir>/tests/tsconfig.json" }],
   },

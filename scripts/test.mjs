@@ -2,7 +2,7 @@
 // The test driver behind `pnpm test` and `pnpm test-ref`. It is a thin layer over jest
 // (configured in jest.config.js); everything it does not know goes to jest unchanged.
 //
-//   pnpm test [-k EXPR] [--solution NAME] [jest args...]
+//   pnpm test [-k EXPR] [--solution NAME] [--device cpu|gpu] [jest args...]
 //       Runs the course suites (tests/**/*.test.ts) against one solution: the learner's
 //       (tiny_llm, the default) or a reference (week1_ref, week2_ref), as solutions.json
 //       lists them; a reference runs the suites of the weeks it covers. The name reaches
@@ -10,7 +10,7 @@
 //       A solution with a kernel package (solutions.json `kernels`) has it rebuilt first
 //       when its C++ changed, so an edited kernel is what the tests see.
 //
-//   pnpm test-ref [-k EXPR] [jest args...]          (= node scripts/test.mjs --ref)
+//   pnpm test-ref [-k EXPR] [--device cpu|gpu] [jest args...]   (= node scripts/test.mjs --ref)
 //       Runs every course suite against the reference of its week, then tests-ref/.
 //       The week comes from the file name, which the course fixes as
 //       tests/week_<w>_day_<d>.test.ts (test ids are week_<w>_day_<d>_task_<t>_<what>):
@@ -21,6 +21,8 @@
 //       group, so every group gets its own environment. A file under tests/ that does
 //       not follow the naming is an error: --ref could not tell which reference owns it.
 //       Positional jest arguments (path patterns) narrow every group.
+//       tests-ref/array runs every array test on the CPU and on the GPU, whatever --device
+//       says (tests-ref/array/device.ts); without a GPU adapter its GPU tests fail.
 //
 //   pnpm test-arm64 [-k EXPR] [jest args...]        (= node scripts/test.mjs --arm64)
 //       Builds the native packages for arm64 with clang (Apple Silicon's compiler) into
@@ -34,6 +36,13 @@
 //               titles + test title, joined by spaces) contains it, ignoring case.
 //               It becomes one regex for jest's --testNamePattern:
 //                 -k "array and not matmul"  ->  ^(?=.*array)(?!.*matmul)
+//   --device D  the device the course suites (tests/) run on: cpu (the default) or gpu.
+//               It reaches them as TINY_LLM_DEVICE, which tests/helpers/device-setup.ts
+//               (jest's setupFilesAfterEnv) turns into `await mx.gpu.init()` and the GPU
+//               as the default device, so every array a test or a solution creates lives
+//               there. The driver first checks that a WebGPU adapter exists; without one it
+//               stops (exit 2) with one line saying what to install. tests-ref/ and the
+//               arm64 stage ignore it (the latter has no GPU under qemu).
 //   --dry-run   print the jest command(s) and stop.
 //   TINY_LLM_TEST_VERBOSE=1   print each jest command before running it.
 //
@@ -46,7 +55,8 @@
 //   it.todo; the line before says which) and `, N deselected` when -k left some out. A
 //   suite that could not run at all (syntax error, failed import) counts as one failure,
 //   so a broken file never reads as "0 failed". The exit code is jest's (the first
-//   non-zero one under --ref); 2 for a bad command line or a -k that selects nothing.
+//   non-zero one under --ref); 2 for a bad command line, a -k that selects nothing, or
+//   --device gpu on a machine without a WebGPU adapter.
 
 import { spawn, spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
@@ -67,6 +77,7 @@ const DEFAULT_SOLUTION = MANIFEST.default;
 const COURSE_DIR = "tests";
 const REF_DIR = "tests-ref";
 const REPORTERS = path.join(ROOT, "scripts", "jest");
+const DEVICES = ["cpu", "gpu"];
 
 const inCheckout = (name) => fs.existsSync(path.join(ROOT, MANIFEST.solutions[name].dir, "package.json"));
 
@@ -81,13 +92,15 @@ function newestReference() {
   return refs.sort((a, b) => MANIFEST.solutions[b].weeks - MANIFEST.solutions[a].weeks)[0];
 }
 
-const USAGE = `usage: pnpm test [-k EXPR] [--solution ${SOLUTIONS.join("|")}] [--dry-run] [jest args...]
-       pnpm test-ref [-k EXPR] [--arm64] [--dry-run] [jest args...]
+const USAGE = `usage: pnpm test [-k EXPR] [--solution ${SOLUTIONS.join("|")}] [--device cpu|gpu] [--dry-run] [jest args...]
+       pnpm test-ref [-k EXPR] [--device cpu|gpu] [--arm64] [--dry-run] [jest args...]
        pnpm test-arm64 [-k EXPR] [--dry-run] [jest args...]
 
   -k EXPR         select tests by name: words with and / or / not / ( ),
                   e.g. -k week_1_day_2   -k "week_1 and not task_2"
   --solution NAME the solution the course suites run against (default ${DEFAULT_SOLUTION})
+  --device D      the device the course suites run on: ${DEVICES.join(" or ")} (default cpu);
+                  gpu needs a WebGPU adapter (on Linux: a Vulkan driver, e.g. Mesa's lavapipe)
   --ref           every course suite against its week's reference, then tests-ref/
   --arm64         the native suites again, built for arm64 with clang, run under qemu
                   (needs clang, g++-aarch64-linux-gnu, qemu-user-static; see scripts/arm64.mjs)
@@ -120,7 +133,7 @@ function flagName(arg) {
 }
 
 export function parseArgs(argv) {
-  const opts = { k: null, solution: null, ref: false, arm64: false, dryRun: false, help: false, jestArgs: [] };
+  const opts = { k: null, solution: null, device: null, ref: false, arm64: false, dryRun: false, help: false, jestArgs: [] };
   // pnpm may hand a literal `--` through (`pnpm test -- -k x`); it means nothing here.
   const args = argv.filter((a) => a !== "--");
   const valueOf = (i, name) => {
@@ -138,6 +151,9 @@ export function parseArgs(argv) {
     } else if (name === "--solution") {
       if (opts.solution !== null) throw new UsageError("--solution given twice");
       [opts.solution, i] = valueOf(i, "--solution");
+    } else if (name === "--device") {
+      if (opts.device !== null) throw new UsageError("--device given twice");
+      [opts.device, i] = valueOf(i, "--device");
     } else if (arg === "--ref") {
       opts.ref = true;
     } else if (arg === "--arm64") {
@@ -165,6 +181,12 @@ export function parseArgs(argv) {
         "To run the course suites against one reference, use `pnpm test --solution <name>`.",
     );
   }
+  if (opts.device !== null && !DEVICES.includes(opts.device)) {
+    throw new UsageError(`unknown device "${opts.device}"; expected one of: ${DEVICES.join(", ")}`);
+  }
+  if (opts.arm64 && !opts.ref && opts.device === "gpu") {
+    throw new UsageError("--arm64 runs the native suites under qemu, where there is no GPU; it takes no --device gpu");
+  }
   if (opts.arm64 && opts.solution !== null) {
     throw new UsageError("--arm64 runs the native suites against the references; it takes no --solution");
   }
@@ -178,6 +200,7 @@ export function parseArgs(argv) {
   }
   opts.watch = Boolean(watchFlag);
   opts.solution ??= DEFAULT_SOLUTION;
+  opts.device ??= "cpu";
   return opts;
 }
 
@@ -196,15 +219,19 @@ function listTests(dir) {
 }
 
 /**
- * The jest runs of one invocation: [{ label, solution, testMatch, arm64?, testPathIgnorePatterns? }]:
- * the --ref groups or the course suites, then the arm64 ones (--arm64).
+ * The jest runs of one invocation: [{ label, solution, testMatch, env, arm64?, testPathIgnorePatterns? }]:
+ * the --ref groups or the course suites, then the arm64 ones (--arm64). `env` is what
+ * the group's tests see besides the solution: the course suites' device (--device);
+ * tests-ref/ on the CPU (its array suite runs each device itself); the arm64 stage on
+ * the CPU alone, its array suite too (no GPU under qemu; the x86 run tested it).
  */
 export function planGroups(opts) {
   const own = opts.ref || !opts.arm64 ? planX86Groups(opts) : [];
   if (!opts.arm64) return own;
   const refs = { newest: newestReference(), week2: referenceOfWeek(2) };
   if (!refs.week2) throw new UsageError("--arm64 runs week 2's kernel suites, but no week 2 reference is in this checkout");
-  return [...own, ...arm64Groups(refs).map((g) => ({ ...g, arm64: true }))];
+  const env = { TINY_LLM_DEVICE: "cpu", TINY_LLM_ARRAY_DEVICES: "cpu" };
+  return [...own, ...arm64Groups(refs).map((g) => ({ ...g, arm64: true, env }))];
 }
 
 function planX86Groups(opts) {
@@ -215,7 +242,7 @@ function planX86Groups(opts) {
     const testMatch = reference
       ? Array.from({ length: weeks }, (_, i) => `<rootDir>/${COURSE_DIR}/**/week_${i + 1}_*.test.ts`)
       : [`<rootDir>/${COURSE_DIR}/**/*.test.ts`];
-    return [{ label: COURSE_DIR, solution: opts.solution, testMatch }];
+    return [{ label: COURSE_DIR, solution: opts.solution, testMatch, env: { TINY_LLM_DEVICE: opts.device } }];
   }
   const byWeek = new Map();
   const unnamed = [];
@@ -243,10 +270,11 @@ function planX86Groups(opts) {
       label: `${COURSE_DIR} week ${week}`,
       solution,
       testMatch: [`<rootDir>/${COURSE_DIR}/**/week_${week}_*.test.ts`],
+      env: { TINY_LLM_DEVICE: opts.device },
     });
   }
   if (listTests(REF_DIR).length > 0) {
-    groups.push({ label: REF_DIR, solution: newestReference(), testMatch: [`<rootDir>/${REF_DIR}/**/*.test.ts`] });
+    groups.push({ label: REF_DIR, solution: newestReference(), testMatch: [`<rootDir>/${REF_DIR}/**/*.test.ts`], env: { TINY_LLM_DEVICE: "cpu" } });
   }
   return groups;
 }
@@ -280,7 +308,8 @@ function jestArgsFor(group, opts, resultsFile) {
 
 function describeCommand(group, args) {
   const runner = group.arm64 ? "TINY_LLM_NATIVE_BUILD=arm64 qemu-aarch64-static <arm64 node> " : "";
-  return `TINY_LLM_SOLUTION=${group.solution} ${runner}jest ${args.map(shellQuote).join(" ")}`;
+  const env = Object.entries(group.env).map(([k, v]) => `${k}=${v} `).join("");
+  return `TINY_LLM_SOLUTION=${group.solution} ${env}${runner}jest ${args.map(shellQuote).join(" ")}`;
 }
 
 function resolveJest() {
@@ -360,6 +389,14 @@ async function main(argv) {
     return 1;
   }
 
+  if (groups.some((g) => g.env.TINY_LLM_DEVICE === "gpu")) {
+    const gpu = probeGpu();
+    if (gpu.error) {
+      console.error(`test: --device gpu: ${gpu.error}`);
+      return 2;
+    }
+    console.error(`test: the course suites run on the GPU: ${gpu.description}`);
+  }
   const jest = resolveJest();
   for (const solution of new Set(groups.filter((g) => !g.arm64).map((g) => g.solution))) buildKernels(solution);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-test-"));
@@ -385,7 +422,7 @@ async function main(argv) {
     const resultsFile = path.join(tmp, `results-${i}.json`);
     const args = jestArgsFor(group, opts, resultsFile);
     if (verbose) console.error(`[test.mjs] ${group.label}: ${describeCommand(group, args)}`);
-    const env = { ...process.env, ...runner.env, TINY_LLM_SOLUTION: group.solution, TINY_LLM_RESULTS_FILE: resultsFile };
+    const env = { ...process.env, ...runner.env, ...group.env, TINY_LLM_SOLUTION: group.solution, TINY_LLM_RESULTS_FILE: resultsFile };
     const child = spawn(runner.command, [...runner.args, jest, ...args], { cwd: ROOT, stdio: output ? ["ignore", output, output] : "inherit", env });
     // Killed by a signal (or not started): a failure.
     return new Promise((resolve) => {
@@ -454,6 +491,26 @@ function arm64Runner() {
     if (!(err instanceof Arm64Error)) throw err;
     console.error(`test: arm64: ${err.message}`);
     return { error: err.message };
+  }
+}
+
+/**
+ * Sets the GPU up once in a child Node, as the tests will (mx.gpu.init of the built
+ * @tiny-llm/array), so that a machine without a WebGPU adapter gets one line saying
+ * what to install rather than every test failing with it. Returns { description } or { error }.
+ */
+function probeGpu() {
+  const array = path.join(ROOT, "packages", "array");
+  const script =
+    `require(${JSON.stringify(array)}).gpu.init().then(` +
+    "(info) => { console.log(JSON.stringify({ description: info.description })); process.exit(0); }, " +
+    "(err) => { console.log(JSON.stringify({ error: err.message })); process.exit(1); })";
+  const run = spawnSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8" });
+  try {
+    return JSON.parse(run.stdout.trim().split("\n").pop());
+  } catch {
+    // It died before answering (e.g. the addon failed to load): its own last words.
+    return { error: `setting up the GPU failed: ${(run.stderr || run.stdout).trim().split("\n").pop()}` };
   }
 }
 
