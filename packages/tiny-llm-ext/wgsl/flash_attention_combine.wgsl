@@ -1,0 +1,26 @@
+// Flash decoding's second pass: combines the key chunks that flash_attention.wgsl left
+// in PART (week 2, day 5, task 2; book: week2-05-flash-attention-gpu.md).
+//
+//   PART: (N.. * H_kv) x tiles x chunks x BR rows x (m, l, acc[D])    ->  OUT: N.. x H_q x L x D
+//
+// Chunk c of a row saw its keys with running max m_c, sum l_c and accumulator acc_c.
+// With M the largest m_c, each chunk's share is rescaled to M, as the online softmax
+// rescales a tile:  out = sum_c e^(m_c - M) acc_c / sum_c e^(m_c - M) l_c,
+// and a row that no chunk saw a key for (M = HIDDEN) gives zeros.
+// Workgroup (tile, batch * H_kv + kv head): BR rows, TEAM threads per row.
+//
+// From the prelude (src/gpu/prelude.ts): D, OUT_DT, HIDDEN, store_out.
+
+struct Params { Hq: u32, Hkv: u32, L: u32, tiles: u32, chunks: u32 }
+
+@group(0) @binding(0) var<storage, read> P: Params;
+@group(0) @binding(1) var<storage, read> PART: array<f32>;
+@group(0) @binding(2) var<storage, read_write> OUT: array<atomic<u32>>;
+
+const BR: u32 = 16u;   // as in flash_attention.wgsl
+const TEAM: u32 = 4u;
+
+@compute @workgroup_size(BR * TEAM)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {
+  // Your kernel (week_2_day_5_task_2): until this body holds code, the kernel raises NotImplementedError.
+}
