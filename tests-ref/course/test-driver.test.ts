@@ -71,6 +71,34 @@ test("course_test_driver_says_what_the_skipped_tests_are", () => {
   ]);
 });
 
+test("course_test_driver_unknown_device_is_one_line_exit_2", () => {
+  const r = driver(["--device", "tpu"]);
+  expect(r.status).toBe(2);
+  expect(r.out).toEqual([]);
+  expect(r.err).toEqual(["test: unknown device \"tpu\"; expected one of: cpu, gpu (pnpm test --help lists the options)"]);
+});
+
+test("course_test_driver_device_gpu_reaches_the_course_suites_only", () => {
+  const r = driver(["--ref", "--device", "gpu", "--dry-run"]);
+  expect(r.status).toBe(0);
+  const commands = r.out.filter((l) => !l.startsWith("# "));
+  expect(commands.filter((l) => l.includes("<rootDir>/tests/")).every((l) => l.includes(" TINY_LLM_DEVICE=gpu "))).toBe(true);
+  expect(commands.find((l) => l.includes("<rootDir>/tests-ref/"))).toMatch(/ TINY_LLM_DEVICE=cpu jest /);
+  expect(driver(["--dry-run"]).out[1]).toMatch(/^TINY_LLM_SOLUTION=tiny_llm TINY_LLM_DEVICE=cpu jest /);
+});
+
+// The Vulkan loader reads VK_ICD_FILENAMES on Linux: pointing it nowhere hides every driver.
+if (process.platform === "linux") {
+  test("course_test_driver_device_gpu_without_an_adapter_is_one_line_exit_2", () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, VK_ICD_FILENAMES: "/nonexistent/icd.json" };
+    delete env.TINY_LLM_SOLUTION;
+    const r = spawnSync(process.execPath, [path.join(ROOT, "scripts", "test.mjs"), "--device", "gpu", "-k", "week_1_day_1"], { cwd: ROOT, env, encoding: "utf8", timeout: 60_000 });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^test: --device gpu: gpu: no WebGPU adapter found .*apt-get install mesa-vulkan-drivers libvulkan1/)]);
+  });
+}
+
 test("course_test_driver_arm64_takes_no_solution", () => {
   const r = driver(["--arm64", "--solution", "week1_ref"]);
   expect(r.status).toBe(2);
