@@ -55,6 +55,8 @@ export class GpuContext {
   private readonly mapRead: number;
   private readonly copyDst: number;
   private errors: string[] = [];
+  private readChecks: (() => Promise<void>)[] = [];
+  private checking = false;
 
   /**
    * `gpu` and `adapter` are held only to keep them alive: Dawn tears the instance
@@ -142,7 +144,27 @@ export class GpuContext {
     staging.unmap();
     staging.destroy();
     this.throwErrors();
+    await this.runReadChecks();
     return out;
+  }
+
+  /**
+   * Adds a check that runs after every read back: how a kernel reports, at the next
+   * read, an error it could only record on the GPU (a gather's out-of-range index).
+   * Checks read the GPU themselves; reads made inside a check run no checks.
+   */
+  registerReadCheck(check: () => Promise<void>): void {
+    this.readChecks.push(check);
+  }
+
+  private async runReadChecks(): Promise<void> {
+    if (this.checking) return;
+    this.checking = true;
+    try {
+      for (const check of this.readChecks) await check();
+    } finally {
+      this.checking = false;
+    }
   }
 
   /** Waits until the GPU has run everything recorded so far. */
