@@ -7,7 +7,7 @@
 // records its position in a fault slot of its gather (atomicMax of ~position keeps
 // the first one, and an all-zero slot means none); a second tiny kernel then copies
 // that index's value next to it. The first read back of any array checks the slots
-// of the gathers recorded since the last check (GpuContext's read check) and throws
+// of the gathers recorded since the last check (GpuContext.registerReadCheck) and throws
 // the error the CPU would have thrown at once.
 import type { NDArray } from "../../../array";
 import type { Dtype } from "../../../dtype";
@@ -70,24 +70,16 @@ class FaultLog {
   }
 }
 
-/** GpuContext's hook that runs a check alongside every read back (see the report's context.ts patch). */
-type ReadCheckHook = { registerReadCheck?(check: () => Promise<void>): void };
-
 const logs = new WeakMap<GpuContext, FaultLog>();
 
 function faultLog(ctx: GpuContext): FaultLog {
   let log = logs.get(ctx);
   if (log === undefined) {
     const made = new FaultLog(ctx);
-    (ctx as GpuContext & ReadCheckHook).registerReadCheck?.(() => made.check());
+    ctx.registerReadCheck(() => made.check());
     logs.set(ctx, (log = made));
   }
   return log;
-}
-
-/** Throws the first index fault of the gathers recorded on `ctx` since the last check. */
-export function checkGatherFaults(ctx: GpuContext): Promise<void> {
-  return faultLog(ctx).check();
 }
 
 /** The axis of `shape` that `outer x len x inner` gathers along (the first that fits). */
