@@ -69,12 +69,12 @@ test("week_1_day_7_task_1_same_seed_same_tokens", () => {
 // The tiny models' greedy continuations (random and trained), token for token against
 // transformers; the trained model's end with the <|im_end|> that ends its reply.
 for (const [golden, c] of tinyModelCases("tiny_model_greedy")) {
-  test(`week_1_day_7_task_2_${c.id}`, () => {
+  test(`week_1_day_7_task_2_${c.id}`, async () => {
     const loaded = loadTinyModel(c);
     const model = new ref.Qwen2ModelWeek1(loaded);
     const expected = Array.from(golden.raw(c.outputs[0]).data);
     const chunks: string[] = [];
-    const result = sol.simpleGenerate(model, loaded.tokenizer, c.params.text, {
+    const result = await sol.simpleGenerate(model, loaded.tokenizer, c.params.text, {
       maxTokens: expected.length,
       eosTokenIds: [],
       onText: (t) => chunks.push(t),
@@ -89,14 +89,14 @@ for (const [golden, c] of tinyModelCases("tiny_model_greedy")) {
   });
 }
 
-test("week_1_day_7_task_2_stops_at_eos", () => {
+test("week_1_day_7_task_2_stops_at_eos", async () => {
   const c = tinyGolden.cases.find((c) => c.op === "tiny_model_greedy")!;
   const loaded = loadTinyModel(c);
   const expected = Array.from(tinyGolden.raw(c.outputs[0]).data);
   // Pretend the 6th greedy token ends the reply: generation stops before it.
   const stop = expected[5];
   const first = expected.indexOf(stop);
-  const result = sol.simpleGenerate(new ref.Qwen2ModelWeek1(loaded), loaded.tokenizer, c.params.text, {
+  const result = await sol.simpleGenerate(new ref.Qwen2ModelWeek1(loaded), loaded.tokenizer, c.params.text, {
     maxTokens: 32,
     eosTokenIds: [stop],
   });

@@ -188,7 +188,7 @@ test("week_2_day_1_task_2_cache_of_another_model_throws", () => {
 // The greedy continuations of the goldens, and how the model was called: the whole
 // prompt once at offset 0, then one token per step at the next offset.
 for (const c of g.cases.filter((c) => c.params.chunks.length === 1)) {
-  test(`week_2_day_1_task_3_generate_${c.id}`, () => {
+  test(`week_2_day_1_task_3_generate_${c.id}`, async () => {
     const model = new week2.Qwen2ModelWeek2(loaded(c));
     const calls: [number, number][] = []; // [tokens fed, offset]
     const spy = {
@@ -200,7 +200,7 @@ for (const c of g.cases.filter((c) => c.params.chunks.length === 1)) {
     };
     const expected = ints(c.outputs[0]);
     const L = ints(c.inputs[0]).length;
-    const result = sol.simpleGenerateWithKvCache(spy, loaded(c).tokenizer, c.params.text, { maxTokens: expected.length, eosTokenIds: [] });
+    const result = await sol.simpleGenerateWithKvCache(spy, loaded(c).tokenizer, c.params.text, { maxTokens: expected.length, eosTokenIds: [] });
     expect(result.promptTokens).toBe(L);
     expect(result.tokens).toEqual(expected);
     expect(result.stopReason).toBe("length");

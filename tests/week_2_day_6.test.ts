@@ -193,7 +193,7 @@ test("week_2_day_6_task_3_request_append", () => {
 /** The decode calls among `calls`: the rows' offsets of each. */
 const decodes = (calls: Call[]) => calls.flatMap((c) => ("decode" in c ? [c.decode.offsets] : []));
 
-test("week_2_day_6_task_3_batch_equals_alone_staggered", () => {
+test("week_2_day_6_task_3_batch_equals_alone_staggered", async () => {
   const { model, calls } = spyModel();
   const tokenizer = tinyQwen2().tokenizer;
   const scheduler = new sol.Scheduler(model, { batchSize: 3, prefillStep: 64, maxTokens: 8 });
@@ -204,13 +204,13 @@ test("week_2_day_6_task_3_batch_equals_alone_staggered", () => {
     PROMPTS.forEach((p, i) => {
       if (arrivals[i] === step) requests[i] = scheduler.add(tokenizer.encode(p), { maxTokens: maxTokens[i] });
     });
-    if (!scheduler.done) scheduler.step();
+    if (!scheduler.done) await scheduler.step();
     if (step > 200) throw new Error("the scheduler did not finish 6 short requests in 200 steps");
   }
-  PROMPTS.forEach((p, i) => {
-    expect({ prompt: i, tokens: requests[i].tokens }).toEqual({ prompt: i, tokens: alone(p, maxTokens[i]).tokens });
+  for (const [i, p] of PROMPTS.entries()) {
+    expect({ prompt: i, tokens: requests[i].tokens }).toEqual({ prompt: i, tokens: (await alone(p, maxTokens[i])).tokens });
     expect(requests[i].finishReason).toBe("length");
-  });
+  }
   // One prefill per prompt (all shorter than prefillStep), decode steps of up to batchSize
   // rows: more requests than slots, so some joined when others had left.
   expect(calls.filter((c) => "prefill" in c)).toHaveLength(PROMPTS.length);
@@ -231,12 +231,12 @@ test("week_2_day_6_task_3_bad_options_throw", () => {
 
 // ------------------------------------------------------------------ task 4: batchGenerate
 for (const form of ["bf16", "4bit"] as const) {
-  test(`week_2_day_6_task_4_batch_generate_equals_alone_${form}`, () => {
+  test(`week_2_day_6_task_4_batch_generate_equals_alone_${form}`, async () => {
     const m = tinyQwen2(form);
     const model = new week2.Qwen2ModelWeek2(m);
     const streamed = PROMPTS.map(() => "");
     const order: number[] = [];
-    const results = sol.batchGenerate(model, m.tokenizer, PROMPTS, {
+    const results = await sol.batchGenerate(model, m.tokenizer, PROMPTS, {
       batchSize: 4, maxTokens: 6, eosTokenIds: [],
       onText: (i, text) => {
         streamed[i] += text;
@@ -244,8 +244,8 @@ for (const form of ["bf16", "4bit"] as const) {
       },
     });
     expect(results).toHaveLength(PROMPTS.length);
-    results.forEach((r, i) => {
-      const own = alone(PROMPTS[i], 6, m);
+    for (const [i, r] of results.entries()) {
+      const own = await alone(PROMPTS[i], 6, m);
       expect({ prompt: i, tokens: r.tokens, text: r.text }).toEqual({ prompt: i, tokens: own.tokens, text: own.text });
       expect(streamed[i]).toBe(r.text);
       expect(r.promptTokens).toBe(m.tokenizer.encode(PROMPTS[i]).length);
@@ -253,16 +253,16 @@ for (const form of ["bf16", "4bit"] as const) {
       expect(r.tokenSeconds).toHaveLength(6);
       expect(r.tokenSeconds.every((t, k) => t >= 0 && (k === 0 || t >= r.tokenSeconds[k - 1]))).toBe(true);
       expect(r.finishSeconds).toBeGreaterThanOrEqual(r.tokenSeconds[5]);
-    });
+    }
     // Streamed as they came: the replies' pieces interleave, not one reply after another.
     expect(order.some((i, k) => k > 0 && i < order[k - 1])).toBe(true);
   });
 }
 
-test("week_2_day_6_task_4_batch_generate_takes_token_ids", () => {
+test("week_2_day_6_task_4_batch_generate_takes_token_ids", async () => {
   const m = tinyQwen2();
   const model = new week2.Qwen2ModelWeek2(m);
   const prompts = PROMPTS.slice(0, 2);
-  const results = sol.batchGenerate(model, m.tokenizer, prompts.map((p) => m.tokenizer.encode(p)), { maxTokens: 4, eosTokenIds: [] });
-  results.forEach((r, i) => expect(r.tokens).toEqual(alone(prompts[i], 4, m).tokens));
+  const results = await sol.batchGenerate(model, m.tokenizer, prompts.map((p) => m.tokenizer.encode(p)), { maxTokens: 4, eosTokenIds: [] });
+  for (const [i, r] of results.entries()) expect(r.tokens).toEqual((await alone(prompts[i], 4, m)).tokens);
 });

@@ -17,10 +17,10 @@ const tokenizer = () => tinyQwen2().tokenizer;
 const lengthOf = (p: string) => tokenizer().encode(p).length;
 
 /** The requests of `prompts` on a scheduler of `opts`, run to the end. */
-function runAll(model: ReturnType<typeof spyModel>["model"], prompts: string[], opts: ConstructorParameters<typeof sol.Scheduler>[1]) {
+async function runAll(model: ReturnType<typeof spyModel>["model"], prompts: string[], opts: ConstructorParameters<typeof sol.Scheduler>[1]) {
   const scheduler = new sol.Scheduler(model, opts);
   const requests = prompts.map((p) => scheduler.add(tokenizer().encode(p)));
-  while (!scheduler.done) scheduler.step();
+  while (!scheduler.done) await scheduler.step();
   return requests;
 }
 
@@ -36,11 +36,11 @@ function prefillRuns(calls: Call[]): [number, number][][] {
 }
 
 // ------------------------------------------------------------------ task 1: chunks
-test("week_2_day_7_task_1_chunked_equals_unchunked", () => {
+test("week_2_day_7_task_1_chunked_equals_unchunked", async () => {
   for (const prefillStep of [1, 2, 5, 64]) {
     const { model, calls } = spyModel();
-    const results = runAll(model, PROMPTS, { batchSize: 3, prefillStep, maxTokens: 5 });
-    results.forEach((r, i) => expect({ prefillStep, prompt: i, tokens: r.tokens }).toEqual({ prefillStep, prompt: i, tokens: alone(PROMPTS[i], 5).tokens }));
+    const results = await runAll(model, PROMPTS, { batchSize: 3, prefillStep, maxTokens: 5 });
+    for (const [i, r] of results.entries()) expect({ prefillStep, prompt: i, tokens: r.tokens }).toEqual({ prefillStep, prompt: i, tokens: (await alone(PROMPTS[i], 5)).tokens });
     // Each prompt in consecutive chunks of at most prefillStep tokens, the last one possibly shorter.
     const runs = prefillRuns(calls);
     expect(runs.map((run) => run.reduce((n, [, L]) => n + L, 0))).toEqual(PROMPTS.map(lengthOf));
@@ -53,12 +53,12 @@ test("week_2_day_7_task_1_chunked_equals_unchunked", () => {
   }
 });
 
-test("week_2_day_7_task_1_chunks_interleave_with_decode_steps", () => {
+test("week_2_day_7_task_1_chunks_interleave_with_decode_steps", async () => {
   const { model, calls } = spyModel();
   const scheduler = new sol.Scheduler(model, { batchSize: 3, prefillStep: 4, maxTokens: 6 });
   const prompts = [[11, 12, 13], [21, 22, 23], [31, 32, 33, 34, 35, 36, 37, 38, 39, 40]];
   const requests = prompts.map((p) => scheduler.add(p));
-  while (!scheduler.done) scheduler.step();
+  while (!scheduler.done) await scheduler.step();
   const prefill = (offset: number, tokens: number): Call => ({ prefill: { offset, tokens } });
   const decode = (...offsets: number[]): Call => ({ decode: { offsets } });
   // Each step: the prefilling request's next chunk, then one decode step of the batch.
@@ -88,35 +88,35 @@ test("week_2_day_7_task_2_kv_cache_release", () => {
   expect([cache.offset, keys.shape]).toEqual([2, [1, 3, 2, 4]]);
 });
 
-test("week_2_day_7_task_2_eos_during_prefill", () => {
-  const first = alone(PROMPTS[1], 1).tokens[0]; // the token prompt 1 would start its reply with
+test("week_2_day_7_task_2_eos_during_prefill", async () => {
+  const first = (await alone(PROMPTS[1], 1)).tokens[0]; // the token prompt 1 would start its reply with
   const { model, calls, caches } = spyModel();
-  const results = runAll(model, PROMPTS, { batchSize: 3, prefillStep: 5, maxTokens: 6, eosTokenIds: [first] });
+  const results = await runAll(model, PROMPTS, { batchSize: 3, prefillStep: 5, maxTokens: 6, eosTokenIds: [first] });
   let decodeRows = 0;
-  results.forEach((r, i) => {
-    const own = alone(PROMPTS[i], 6).tokens;
+  for (const [i, r] of results.entries()) {
+    const own = (await alone(PROMPTS[i], 6)).tokens;
     const end = own.indexOf(first);
     const expected = end < 0 ? own : own.slice(0, end);
     expect({ prompt: i, tokens: r.tokens, finishReason: r.finishReason }).toEqual({ prompt: i, tokens: expected, finishReason: end < 0 ? "length" : "eos" });
     decodeRows += end < 0 ? own.length - 1 : end; // tokens sampled after the first
-  });
+  }
   expect([results[1].tokens, results[1].finishReason]).toEqual([[], "eos"]);
   // Prompt 1 never joined a decode step: the steps' rows add up without it.
   expect(calls.reduce((n, c) => n + ("decode" in c ? c.decode.offsets.length : 0), 0)).toBe(decodeRows);
   expect(caches.every((c) => c.offset === 0)).toBe(true); // every cache released
 });
 
-test("week_2_day_7_task_2_context_limit", () => {
+test("week_2_day_7_task_2_context_limit", async () => {
   const maxContext = 12;
   const prompts = [0, 1, 2, 4].map((i) => PROMPTS[i]); // 2, 17, 6 and 12 tokens
   const { model, calls } = spyModel();
-  const results = runAll(model, prompts, { batchSize: 2, prefillStep: 4, maxTokens: 20, maxContext });
-  results.forEach((r, i) => {
+  const results = await runAll(model, prompts, { batchSize: 2, prefillStep: 4, maxTokens: 20, maxContext });
+  for (const [i, r] of results.entries()) {
     const L = lengthOf(prompts[i]);
     // A token is generated while it can be fed: its position, L + k - 1, is below maxContext.
     const k = L > maxContext ? 0 : maxContext - L + 1;
-    expect({ prompt: i, tokens: r.tokens, finishReason: r.finishReason }).toEqual({ prompt: i, tokens: alone(prompts[i], k).tokens.slice(0, k), finishReason: "context" });
-  });
+    expect({ prompt: i, tokens: r.tokens, finishReason: r.finishReason }).toEqual({ prompt: i, tokens: (await alone(prompts[i], k)).tokens.slice(0, k), finishReason: "context" });
+  }
   // No call ever ran a position past the limit; the 17-token prompt never ran.
   for (const c of calls) {
     if ("prefill" in c) expect(c.prefill.offset + c.prefill.tokens).toBeLessThanOrEqual(maxContext);
@@ -126,7 +126,7 @@ test("week_2_day_7_task_2_context_limit", () => {
   expect(() => new sol.Scheduler(model, { maxContext: tinyQwen2().config.maxPositionEmbeddings + 1 })).toThrow(/maxContext|max_position_embeddings/);
 });
 
-test("week_2_day_7_task_2_caches_released_when_a_step_fails", () => {
+test("week_2_day_7_task_2_caches_released_when_a_step_fails", async () => {
   const { model, calls, caches } = spyModel();
   let held = 0;
   const failing = {
@@ -141,9 +141,9 @@ test("week_2_day_7_task_2_caches_released_when_a_step_fails", () => {
   };
   const scheduler = new sol.Scheduler(failing, { batchSize: 2, prefillStep: 3, maxTokens: 8 });
   const requests = PROMPTS.map((p) => scheduler.add(tokenizer().encode(p)));
-  expect(() => {
-    while (!scheduler.done) scheduler.step();
-  }).toThrow(/the device fell over/);
+  await expect(async () => {
+    while (!scheduler.done) await scheduler.step();
+  }).rejects.toThrow(/the device fell over/);
   expect(held).toBeGreaterThan(2); // caches that held keys when the step failed ...
   expect(caches.every((c) => c.offset === 0)).toBe(true); // ... all released
   expect(caches).toHaveLength(PROMPTS.length * tinyQwen2().config.numHiddenLayers);
@@ -151,7 +151,7 @@ test("week_2_day_7_task_2_caches_released_when_a_step_fails", () => {
   expect(requests.map((r) => r.finishReason)).toEqual(PROMPTS.map(() => "error"));
 });
 
-test("week_2_day_7_task_2_caches_released_as_requests_end", () => {
+test("week_2_day_7_task_2_caches_released_as_requests_end", async () => {
   const { model, caches } = spyModel();
   const live: number[] = [];
   const scheduler = new sol.Scheduler(model, {
@@ -160,7 +160,7 @@ test("week_2_day_7_task_2_caches_released_as_requests_end", () => {
     onFinish: (r) => live.push(r.cache!.reduce((n, c) => n + c.offset, 0)),
   });
   const requests = PROMPTS.map((p) => scheduler.add(tokenizer().encode(p)));
-  while (!scheduler.done) scheduler.step();
+  while (!scheduler.done) await scheduler.step();
   expect(live.every((n) => n > 0)).toBe(true);
   expect(live).toHaveLength(PROMPTS.length);
   // ... and right after, it is released.
@@ -168,7 +168,7 @@ test("week_2_day_7_task_2_caches_released_as_requests_end", () => {
   expect(caches.every((c) => c.offset === 0)).toBe(true);
 });
 
-test("week_2_day_7_task_2_prefilled_cache_starts_the_prompt_later", () => {
+test("week_2_day_7_task_2_prefilled_cache_starts_the_prompt_later", async () => {
   // A request may arrive with a cache already holding its prompt's first tokens (a prefix
   // cache's hit): only the rest is prefilled, and the reply is the same.
   const ids = tokenizer().encode(PROMPTS[1]); // 17 tokens
@@ -182,8 +182,8 @@ test("week_2_day_7_task_2_prefilled_cache_starts_the_prompt_later", () => {
   calls.length = 0;
   const scheduler = new sol.Scheduler(model, { prefillStep: 4, maxTokens: 5 });
   const r = scheduler.add(ids, { cache });
-  while (!scheduler.done) scheduler.step();
-  expect(r.tokens).toEqual(alone(PROMPTS[1], 5).tokens);
+  while (!scheduler.done) await scheduler.step();
+  expect(r.tokens).toEqual((await alone(PROMPTS[1], 5)).tokens);
   expect(calls.filter((c) => "prefill" in c)).toEqual([{ prefill: { offset: 10, tokens: 4 } }, { prefill: { offset: 14, tokens: 3 } }]);
   // A cache holding the whole prompt leaves nothing to prefill, so no logits for the first token.
   expect(() => scheduler.add(ids.slice(0, 3), { cache: holding(3) })).toThrow(/cache/);

@@ -7,7 +7,7 @@
 import * as mx from "@tiny-llm/array";
 import type { LoadedModel } from "@tiny-llm/loader";
 import { expectClose } from "./helpers/compare";
-import { expectError } from "./helpers/expect-error";
+import { expectError, expectRejection } from "./helpers/expect-error";
 import { randomNormal } from "./helpers/reference";
 import { spyModel, tinyQwen2 } from "./helpers/serving";
 import { loadSolution } from "./solution";
@@ -60,23 +60,23 @@ test("week_2_day_8_task_2_token_probs", () => {
 /** One-hot rows of width V at `tokens`. */
 const oneHot = (tokens: number[], V: number) => mx.array(tokens.map((t) => Array.from({ length: V }, (_, i) => (i === t ? 1 : 0))), "float32");
 
-test("week_2_day_8_task_2_greedy_keeps_the_agreeing_prefix", () => {
+test("week_2_day_8_task_2_greedy_keeps_the_agreeing_prefix", async () => {
   const target = oneHot([3, 1, 4, 2], 6); // the target's argmax after 0, 1, 2, 3 drafted tokens
   for (const seed of [0, 1, 2]) {
     const key = mx.random.key(seed);
-    expect(sol.speculativeAccept(target, oneHot([3, 1, 5], 6), [3, 1, 5], key)).toEqual({ accepted: 2, token: 4 });
-    expect(sol.speculativeAccept(target, oneHot([3, 1, 4], 6), [3, 1, 4], key)).toEqual({ accepted: 3, token: 2 }); // the bonus
-    expect(sol.speculativeAccept(target, oneHot([0, 1, 4], 6), [0, 1, 4], key)).toEqual({ accepted: 0, token: 3 });
-    expect(sol.speculativeAccept(target.slice("0:1"), mx.zeros([0, 6]), [], key)).toEqual({ accepted: 0, token: 3 }); // k = 0
+    expect(await sol.speculativeAccept(target, oneHot([3, 1, 5], 6), [3, 1, 5], key)).toEqual({ accepted: 2, token: 4 });
+    expect(await sol.speculativeAccept(target, oneHot([3, 1, 4], 6), [3, 1, 4], key)).toEqual({ accepted: 3, token: 2 }); // the bonus
+    expect(await sol.speculativeAccept(target, oneHot([0, 1, 4], 6), [0, 1, 4], key)).toEqual({ accepted: 0, token: 3 });
+    expect(await sol.speculativeAccept(target.slice("0:1"), mx.zeros([0, 6]), [], key)).toEqual({ accepted: 0, token: 3 }); // k = 0
   }
 });
 
-test("week_2_day_8_task_2_bad_arguments_throw", () => {
+test("week_2_day_8_task_2_bad_arguments_throw", async () => {
   const key = mx.random.key(0);
   const p = oneHot([1, 2, 3], 5);
-  expectError(() => sol.speculativeAccept(p, oneHot([1], 5), [1], key), /speculativeAccept/, /targetProbs/); // 3 rows for k = 1
-  expectError(() => sol.speculativeAccept(p, oneHot([1, 2], 4), [1, 2], key), /speculativeAccept/, /draftProbs/); // another vocabulary
-  expectError(() => sol.speculativeAccept(p, oneHot([1, 2], 5), [1, 7], key), /speculativeAccept/, /\b7\b/); // not a token id
+  await expectRejection(() => sol.speculativeAccept(p, oneHot([1], 5), [1], key), /speculativeAccept/, /targetProbs/); // 3 rows for k = 1
+  await expectRejection(() => sol.speculativeAccept(p, oneHot([1, 2], 4), [1, 2], key), /speculativeAccept/, /draftProbs/); // another vocabulary
+  await expectRejection(() => sol.speculativeAccept(p, oneHot([1, 2], 5), [1, 7], key), /speculativeAccept/, /\b7\b/); // not a token id
 });
 
 // Many seeded rounds over a 4-token vocabulary, k = 2. The draft's tokens are drawn from
@@ -113,20 +113,20 @@ function chiSquare(tokens: number[], probs: number[]): number {
 }
 
 /** ROUNDS rounds of the rule with draft rows `q`: the drafted tokens and each verdict. */
-function rounds(q: number[][]): { drafted: number[][]; verdicts: { accepted: number; token: number }[] } {
+async function rounds(q: number[][]): Promise<{ drafted: number[][]; verdicts: { accepted: number; token: number }[] }> {
   const [p, qs] = [mx.array(P, "float32"), mx.array(q, "float32")];
   const u = uniforms(12345);
   const drafted: number[][] = [];
   const verdicts = [];
   for (let r = 0; r < ROUNDS; r++) {
     drafted.push(q.map((row) => pick(row, u())));
-    verdicts.push(sol.speculativeAccept(p, qs, drafted[r], mx.random.key(r)));
+    verdicts.push(await sol.speculativeAccept(p, qs, drafted[r], mx.random.key(r)));
   }
   return { drafted, verdicts };
 }
 
-test("week_2_day_8_task_2_sampling_keeps_the_target_distribution", () => {
-  const { drafted, verdicts } = rounds(Q);
+test("week_2_day_8_task_2_sampling_keeps_the_target_distribution", async () => {
+  const { drafted, verdicts } = await rounds(Q);
   // The first token out of a round: the draft's if kept, else the residual's draw.
   const first = verdicts.map((v, r) => (v.accepted >= 1 ? drafted[r][0] : v.token));
   expect(chiSquare(first, P[0])).toBeLessThan(CHI2_3DOF_0_001);
@@ -142,9 +142,9 @@ test("week_2_day_8_task_2_sampling_keeps_the_target_distribution", () => {
   expect(chiSquare(drafted.map((d) => d[0]), P[0])).toBeGreaterThan(10 * CHI2_3DOF_0_001);
 });
 
-test("week_2_day_8_task_2_sampling_bonus_token_when_all_kept", () => {
+test("week_2_day_8_task_2_sampling_bonus_token_when_all_kept", async () => {
   // A draft that is the target: every drafted token is kept, and the bonus comes from the last row.
-  const { verdicts } = rounds(P.slice(0, 2));
+  const { verdicts } = await rounds(P.slice(0, 2));
   expect(verdicts.every((v) => v.accepted === 2)).toBe(true);
   expect(chiSquare(verdicts.map((v) => v.token), P[2])).toBeLessThan(CHI2_3DOF_0_001);
 });
@@ -160,11 +160,11 @@ function models(): { target: Week2Model; draft: Week2Model; tokenizer: LoadedMod
 }
 const PROMPT = "<|im_start|>user\nGive me a short introduction to large language model.<|im_end|>\n<|im_start|>assistant\n";
 
-test("week_2_day_8_task_3_greedy_output_is_the_targets", () => {
+test("week_2_day_8_task_3_greedy_output_is_the_targets", async () => {
   const { target, draft, tokenizer } = models();
-  const alone = week2.simpleGenerateWithKvCache(target, tokenizer, PROMPT, { maxTokens: 24, eosTokenIds: [] });
+  const alone = await week2.simpleGenerateWithKvCache(target, tokenizer, PROMPT, { maxTokens: 24, eosTokenIds: [] });
   for (const k of [1, 3, 5]) {
-    const r = sol.speculativeGenerate(target, draft, tokenizer, PROMPT, { maxTokens: 24, eosTokenIds: [], numDraftTokens: k });
+    const r = await sol.speculativeGenerate(target, draft, tokenizer, PROMPT, { maxTokens: 24, eosTokenIds: [], numDraftTokens: k });
     expect({ k, tokens: r.tokens, text: r.text, stopReason: r.stopReason }).toEqual({ k, tokens: alone.tokens, text: alone.text, stopReason: "length" });
     expect(r.promptTokens).toBe(alone.promptTokens);
     expect(r.draftedTokens).toBeGreaterThan(0);
@@ -176,10 +176,10 @@ test("week_2_day_8_task_3_greedy_output_is_the_targets", () => {
 // The greedy drafts and verdicts recomputed with a fresh cache every round (nothing
 // trimmed): the numbers of drafted and kept tokens must be the same, which they are not
 // when either model's cache keeps rejected tokens.
-test("week_2_day_8_task_3_greedy_acceptance_matches_fresh_caches", () => {
+test("week_2_day_8_task_3_greedy_acceptance_matches_fresh_caches", async () => {
   const { target, draft, tokenizer } = models();
   const [k, maxTokens] = [3, 20];
-  const r = sol.speculativeGenerate(target, draft, tokenizer, PROMPT, { maxTokens, eosTokenIds: [], numDraftTokens: k });
+  const r = await sol.speculativeGenerate(target, draft, tokenizer, PROMPT, { maxTokens, eosTokenIds: [], numDraftTokens: k });
   const argmaxRows = (model: Week2Model, seq: number[]) => {
     const logits = model.forward(mx.array([seq], "int32"), 0, model.makeCache()); // 1 x L x V
     return Array.from(logits.reshape(logits.shape[1], logits.shape[2]).argmax(-1).toTypedArray()) as number[];
@@ -201,51 +201,51 @@ test("week_2_day_8_task_3_greedy_acceptance_matches_fresh_caches", () => {
   expect({ drafted: r.draftedTokens, accepted: r.acceptedTokens }).toEqual({ drafted, accepted });
 });
 
-test("week_2_day_8_task_3_draft_equal_to_target_keeps_every_token", () => {
+test("week_2_day_8_task_3_draft_equal_to_target_keeps_every_token", async () => {
   const { target, tokenizer } = models();
   const spy = spyModel(tinyQwen2("bf16"));
   const L = tokenizer.encode(PROMPT).length;
   // 21 tokens: the prefill's, then 4 rounds of 4 drafted tokens and a bonus, one target call each.
-  const r = sol.speculativeGenerate(spy.model, target, tokenizer, PROMPT, { maxTokens: 21, eosTokenIds: [], numDraftTokens: 4 });
+  const r = await sol.speculativeGenerate(spy.model, target, tokenizer, PROMPT, { maxTokens: 21, eosTokenIds: [], numDraftTokens: 4 });
   expect(r.tokens.length).toBe(21);
   expect({ drafted: r.draftedTokens, accepted: r.acceptedTokens }).toEqual({ drafted: 16, accepted: 16 });
   expect(spy.calls).toEqual([0, L, L + 5, L + 10, L + 15].map((offset, i) => ({ prefill: { offset, tokens: i === 0 ? L : 5 } })));
   // Sampling from the same distributions: p = q, so min(1, p/q) = 1 keeps every token too.
-  const s = sol.speculativeGenerate(target, target, tokenizer, PROMPT, { maxTokens: 21, eosTokenIds: [], numDraftTokens: 4, temperature: 0.8, seed: 5 });
+  const s = await sol.speculativeGenerate(target, target, tokenizer, PROMPT, { maxTokens: 21, eosTokenIds: [], numDraftTokens: 4, temperature: 0.8, seed: 5 });
   expect({ drafted: s.draftedTokens, accepted: s.acceptedTokens }).toEqual({ drafted: 16, accepted: 16 });
 });
 
-test("week_2_day_8_task_3_sampling_is_seeded", () => {
+test("week_2_day_8_task_3_sampling_is_seeded", async () => {
   const { target, draft, tokenizer } = models();
-  const run = (seed: number) => sol.speculativeGenerate(target, draft, tokenizer, PROMPT, { maxTokens: 16, eosTokenIds: [], numDraftTokens: 3, temperature: 1, seed }).tokens;
-  const a = run(1);
-  expect(run(1)).toEqual(a);
-  expect(run(2)).not.toEqual(a);
+  const run = async (seed: number) => (await sol.speculativeGenerate(target, draft, tokenizer, PROMPT, { maxTokens: 16, eosTokenIds: [], numDraftTokens: 3, temperature: 1, seed })).tokens;
+  const a = await run(1);
+  expect(await run(1)).toEqual(a);
+  expect(await run(2)).not.toEqual(a);
 });
 
-test("week_2_day_8_task_3_stops_at_eos_and_max_tokens", () => {
+test("week_2_day_8_task_3_stops_at_eos_and_max_tokens", async () => {
   const { target, draft, tokenizer } = models();
-  const alone = week2.simpleGenerateWithKvCache(target, tokenizer, PROMPT, { maxTokens: 12, eosTokenIds: [] });
+  const alone = await week2.simpleGenerateWithKvCache(target, tokenizer, PROMPT, { maxTokens: 12, eosTokenIds: [] });
   // The 6th greedy token as EOS: the reply is the 5 before it, whichever round it falls in.
   const eos = alone.tokens[5];
   const firstEos = alone.tokens.indexOf(eos);
-  const r = sol.speculativeGenerate(target, draft, tokenizer, PROMPT, { maxTokens: 12, eosTokenIds: [eos], numDraftTokens: 4 });
+  const r = await sol.speculativeGenerate(target, draft, tokenizer, PROMPT, { maxTokens: 12, eosTokenIds: [eos], numDraftTokens: 4 });
   expect({ tokens: r.tokens, stopReason: r.stopReason }).toEqual({ tokens: alone.tokens.slice(0, firstEos), stopReason: "eos" });
   for (const maxTokens of [1, 2, 7]) {
-    const m = sol.speculativeGenerate(target, draft, tokenizer, PROMPT, { maxTokens, eosTokenIds: [], numDraftTokens: 4 });
+    const m = await sol.speculativeGenerate(target, draft, tokenizer, PROMPT, { maxTokens, eosTokenIds: [], numDraftTokens: 4 });
     expect(m.tokens).toEqual(alone.tokens.slice(0, maxTokens));
   }
 });
 
-test("week_2_day_8_task_3_bad_arguments_throw", () => {
+test("week_2_day_8_task_3_bad_arguments_throw", async () => {
   const { target, draft, tokenizer } = models();
   for (const numDraftTokens of [0, 1.5, -2]) {
-    expectError(() => sol.speculativeGenerate(target, draft, tokenizer, PROMPT, { numDraftTokens }), /numDraftTokens/, new RegExp(String(numDraftTokens).replace(".", "\\.")));
+    await expectRejection(() => sol.speculativeGenerate(target, draft, tokenizer, PROMPT, { numDraftTokens }), /numDraftTokens/, new RegExp(String(numDraftTokens).replace(".", "\\.")));
   }
   // A draft that scores another vocabulary (its logits cut to 1000 tokens).
   const narrow = {
     makeCache: () => draft.makeCache(),
     forward: (inputs: mx.array, offset: number, cache: Cache, opts?: { lastOnly?: boolean }) => draft.forward(inputs, offset, cache, opts).slice(":", ":", "0:1000"),
   };
-  expectError(() => sol.speculativeGenerate(target, narrow, tokenizer, PROMPT, { maxTokens: 4 }), /vocabulary/, /\b1000\b/);
+  await expectRejection(() => sol.speculativeGenerate(target, narrow, tokenizer, PROMPT, { maxTokens: 4 }), /vocabulary/, /\b1000\b/);
 });

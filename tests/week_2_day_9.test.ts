@@ -7,7 +7,7 @@
 import * as mx from "@tiny-llm/array";
 import type { LoadedModel } from "@tiny-llm/loader";
 import { expectClose } from "./helpers/compare";
-import { expectError } from "./helpers/expect-error";
+import { expectError, expectRejection } from "./helpers/expect-error";
 import { randomNormal } from "./helpers/reference";
 import { spyModel, tinyQwen2, type Call } from "./helpers/serving";
 import { loadSolution } from "./solution";
@@ -167,7 +167,7 @@ const storedPrefix = (ids: number[][], i: number, before: number[]) =>
 /** The prefill calls among a spy's calls, as [tokens fed, offset]. */
 const prefills = (calls: Call[]) => calls.flatMap((c) => ("prefill" in c ? [[c.prefill.tokens, c.prefill.offset]] : []));
 
-test("week_2_day_9_task_3_same_tokens_and_fewer_prefilled", () => {
+test("week_2_day_9_task_3_same_tokens_and_fewer_prefilled", async () => {
   const { model, tokenizer } = models();
   const { model: spy, calls } = spyModel(tinyQwen2("bf16"));
   const pc = new week2.PrefixCache(spy, { maxBytes: 1e7, blockSize: 16 });
@@ -175,9 +175,9 @@ test("week_2_day_9_task_3_same_tokens_and_fewer_prefilled", () => {
   const expectedCached = (i: number) => storedPrefix(ids, i, range(i));
   for (const [i, q] of QUESTIONS.entries()) {
     const prompt = chat(q);
-    const alone = week2.simpleGenerateWithKvCache(model, tokenizer, prompt, { maxTokens: 12, eosTokenIds: [] });
+    const alone = await week2.simpleGenerateWithKvCache(model, tokenizer, prompt, { maxTokens: 12, eosTokenIds: [] });
     calls.length = 0;
-    const r = sol.simpleGenerateWithPrefixCache(spy, tokenizer, prompt, { maxTokens: 12, eosTokenIds: [], prefixCache: pc });
+    const r = await sol.simpleGenerateWithPrefixCache(spy, tokenizer, prompt, { maxTokens: 12, eosTokenIds: [], prefixCache: pc });
     expect({ q, tokens: r.tokens, text: r.text }).toEqual({ q, tokens: alone.tokens, text: alone.text });
     const L = tokenizer.encode(prompt).length;
     expect(r.promptTokens).toBe(L);
@@ -190,36 +190,37 @@ test("week_2_day_9_task_3_same_tokens_and_fewer_prefilled", () => {
   expect(expectedCached(2)).toBe(Math.floor((ids[2].length - 1) / 16) * 16); // a prompt seen before: all but its last block
 });
 
-test("week_2_day_9_task_3_no_reuse_when_nothing_fits", () => {
+test("week_2_day_9_task_3_no_reuse_when_nothing_fits", async () => {
   const { model, tokenizer } = models();
   const pc = new week2.PrefixCache(model, { maxBytes: 0 });
   for (const q of QUESTIONS.slice(0, 2)) {
-    const alone = week2.simpleGenerateWithKvCache(model, tokenizer, chat(q), { maxTokens: 6, eosTokenIds: [] });
-    const r = sol.simpleGenerateWithPrefixCache(model, tokenizer, chat(q), { maxTokens: 6, eosTokenIds: [], prefixCache: pc });
+    const alone = await week2.simpleGenerateWithKvCache(model, tokenizer, chat(q), { maxTokens: 6, eosTokenIds: [] });
+    const r = await sol.simpleGenerateWithPrefixCache(model, tokenizer, chat(q), { maxTokens: 6, eosTokenIds: [], prefixCache: pc });
     expect({ tokens: r.tokens, cached: r.cachedTokens }).toEqual({ tokens: alone.tokens, cached: 0 });
   }
 });
 
-test("week_2_day_9_task_3_prefix_cache_of_another_model_throws", () => {
+test("week_2_day_9_task_3_prefix_cache_of_another_model_throws", async () => {
   const { model, other, tokenizer } = models();
   // The 4-bit copy has the same shapes: only the cache's owner tells its keys apart.
   const pc = new week2.PrefixCache(other, { maxBytes: 1e6 });
-  expectError(() => sol.simpleGenerateWithPrefixCache(model, tokenizer, chat(QUESTIONS[0]), { maxTokens: 4, prefixCache: pc }), /prefix cache/i, /another model/);
+  await expectRejection(() => sol.simpleGenerateWithPrefixCache(model, tokenizer, chat(QUESTIONS[0]), { maxTokens: 4, prefixCache: pc }), /prefix cache/i, /another model/);
 });
 
 // The serving engine of days 6 and 7 with a prefix cache: a request starts from the
 // longest prefix that requests of earlier calls stored.
-test("week_2_day_9_task_2_batch_generate_starts_requests_from_the_prefix_cache", () => {
+test("week_2_day_9_task_2_batch_generate_starts_requests_from_the_prefix_cache", async () => {
   const { model, tokenizer } = models();
   const { model: spy, calls } = spyModel(tinyQwen2("bf16"));
   const pc = new sol.PrefixCache(spy, { maxBytes: 1e7, blockSize: 16 });
   const opts = { maxTokens: 6, eosTokenIds: [], prefillStep: 1000, prefixCache: pc };
   const ids = QUESTIONS.map((q) => tokenizer.encode(chat(q)));
-  const alone = QUESTIONS.map((q) => week2.simpleGenerateWithKvCache(model, tokenizer, chat(q), { maxTokens: 6, eosTokenIds: [] }).tokens);
-  const first = week2.batchGenerate(spy, tokenizer, QUESTIONS.slice(0, 2).map(chat), opts);
+  const alone: number[][] = [];
+  for (const q of QUESTIONS) alone.push((await week2.simpleGenerateWithKvCache(model, tokenizer, chat(q), { maxTokens: 6, eosTokenIds: [] })).tokens);
+  const first = await week2.batchGenerate(spy, tokenizer, QUESTIONS.slice(0, 2).map(chat), opts);
   expect(prefills(calls)).toEqual([[ids[0].length, 0], [ids[1].length, 0]]); // nothing stored yet: prompts of one call do not share
   calls.length = 0;
-  const second = week2.batchGenerate(spy, tokenizer, QUESTIONS.slice(2).map(chat), opts);
+  const second = await week2.batchGenerate(spy, tokenizer, QUESTIONS.slice(2).map(chat), opts);
   const cached = [2, 3].map((i) => storedPrefix(ids, i, [0, 1]));
   expect(cached[0]).toBe(Math.floor((ids[2].length - 1) / 16) * 16); // the first call's first prompt again
   expect(cached[1]).toBeGreaterThanOrEqual(32);

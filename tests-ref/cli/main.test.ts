@@ -44,7 +44,7 @@ afterAll(() => {
   for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-test("cli_main_week1_ref_tiny_model_streams_the_greedy_answer_and_speed", () => {
+test("cli_main_week1_ref_tiny_model_streams_the_greedy_answer_and_speed", async () => {
   const r = main(["--solution", "week1_ref", "--temperature", "0", "--max-tokens=8"]);
   expect(r.stderr).not.toMatch(/^\s+at /m);
   expect(r.status).toBe(0);
@@ -57,7 +57,7 @@ test("cli_main_week1_ref_tiny_model_streams_the_greedy_answer_and_speed", () => 
   const loaded = load(TRAINED_MODEL_DIR);
   const model = new ref.Qwen2ModelWeek1(loaded);
   const prompt = loaded.tokenizer.applyChatTemplate([{ role: "user", content: "What does 'ocean' mean?" }], { addGenerationPrompt: true });
-  const expected = ref.simpleGenerate(model, loaded.tokenizer, prompt, { maxTokens: 8, eosTokenIds: loaded.eosTokenIds });
+  const expected = await ref.simpleGenerate(model, loaded.tokenizer, prompt, { maxTokens: 8, eosTokenIds: loaded.eosTokenIds });
   expect(expected.text.length).toBeGreaterThan(0);
   expect(r.stdout).toBe(expected.text.endsWith("\n") ? expected.text : expected.text + "\n");
   expect(r.stderr).toContain(`prompt: ${expected.promptTokens} tokens`);
@@ -98,7 +98,7 @@ test("cli_main_runs_the_workbook_from_its_sources", () => {
   expect(r.stderr).not.toContain(path.join("packages", "tiny-llm", "dist"));
 });
 
-test("cli_main_max_tokens_past_the_context_says_what_was_used", () => {
+test("cli_main_max_tokens_past_the_context_says_what_was_used", async () => {
   const prompt = "Once upon a time";
   const promptTokens = load(TINY_MODEL_DIR).tokenizer.encode(prompt).length;
   const dir = tmpDir();
@@ -112,7 +112,7 @@ test("cli_main_max_tokens_past_the_context_says_what_was_used", () => {
   const used = `3 tokens, what the model's context of ${promptTokens + 3} leaves after the ${promptTokens}-token prompt`;
   expect(r.stderr).toContain(`--max-tokens 10 would pass the model's context: generating at most ${used}`);
   const loaded = load(dir);
-  const expected = ref.simpleGenerate(new ref.Qwen2ModelWeek1(loaded), loaded.tokenizer, prompt, { maxTokens: 3, eosTokenIds: loaded.eosTokenIds });
+  const expected = await ref.simpleGenerate(new ref.Qwen2ModelWeek1(loaded), loaded.tokenizer, prompt, { maxTokens: 3, eosTokenIds: loaded.eosTokenIds });
   expect(r.stderr).toContain(expected.stopReason === "length" ? `stop: length (${used})` : "stop: eos");
 });
 
@@ -350,7 +350,7 @@ test("cli_main_draft_model_bad_combinations_exit_2", () => {
 // Many prompts at once (week 2, days 6 and 7): --prompts-file and --requests run week 2's
 // scheduler; each answer prints when its request ends (in any order), under its heading,
 // and is the answer its prompt gets alone; the totals go to stderr.
-test("cli_main_prompts_file_answers_each_prompt_as_alone_and_reports_totals", () => {
+test("cli_main_prompts_file_answers_each_prompt_as_alone_and_reports_totals", async () => {
   const prompts = ["Hello there", "Why is the sky blue?", "Write a haiku about caches"];
   const file = path.join(tmpDir(), "prompts.txt");
   fs.writeFileSync(file, `${prompts[0]}\n\n${prompts[1]}\r\n  ${prompts[2]}  \n`); // blank lines, CRLF and spaces are not prompts
@@ -359,11 +359,11 @@ test("cli_main_prompts_file_answers_each_prompt_as_alone_and_reports_totals", ()
   expect(r.status).toBe(0);
   const loaded = load(TRAINED_MODEL_DIR);
   const model = new week2.Qwen2ModelWeek2(loaded);
-  prompts.forEach((p, i) => {
+  for (const [i, p] of prompts.entries()) {
     const text = loaded.tokenizer.applyChatTemplate([{ role: "user", content: p }], { addGenerationPrompt: true });
-    const alone = week2.simpleGenerateWithKvCache(model, loaded.tokenizer, text, { maxTokens: 5, eosTokenIds: loaded.eosTokenIds });
+    const alone = await week2.simpleGenerateWithKvCache(model, loaded.tokenizer, text, { maxTokens: 5, eosTokenIds: loaded.eosTokenIds });
     expect(r.stdout).toContain(`\n[${i + 1}/3] ${p}\n${alone.text}\n`);
-  });
+  }
   expect(r.stderr).toMatch(/^requests: 3 \(batch 2, prefill step 4\), prompt tokens: \d+, generated: \d+ tokens in [\d.]+ s$/m);
   expect(r.stderr).toMatch(/^output: [\d.]+ tokens\/s$/m);
   expect(r.stderr).toMatch(/^time to first token: p50 [\d.]+ ms, p95 [\d.]+ ms$/m);

@@ -14,10 +14,10 @@ const greedy = (form: string, prompt: string) =>
   tinyGolden.cases.find((c) => c.op === "tiny_model_greedy" && c.params.form === form && c.id.endsWith(prompt))!;
 
 /** Greedy tokens of the reference on the checkpoint at `idOrPath`, as many as the case holds. */
-function expectGreedyTokens(idOrPath: string, c: GoldenCase): void {
+async function expectGreedyTokens(idOrPath: string, c: GoldenCase): Promise<void> {
   const loaded = load(idOrPath);
   const expected = Array.from(tinyGolden.raw(c.outputs[0]).data);
-  const result = ref.simpleGenerate(new ref.Qwen2ModelWeek1(loaded), loaded.tokenizer, c.params.text, {
+  const result = await ref.simpleGenerate(new ref.Qwen2ModelWeek1(loaded), loaded.tokenizer, c.params.text, {
     maxTokens: expected.length,
     eosTokenIds: [],
   });
@@ -54,12 +54,12 @@ for (const form of ["bf16", "4bit"]) {
   }
 }
 
-test("week1_ref_tiny_model_4bit_one_file", () => {
+test("week1_ref_tiny_model_4bit_one_file", async () => {
   const c = greedy("4bit", "chat_zh");
-  expectGreedyTokens(tinyModelDir(c), c);
+  await expectGreedyTokens(tinyModelDir(c), c);
 });
 
-test("week1_ref_tiny_model_bf16_sharded_with_index", () => {
+test("week1_ref_tiny_model_bf16_sharded_with_index", async () => {
   const c = greedy("bf16", "chat_en");
   const dir = variantOf(tinyModelDir(c), (out) => {
     fs.rmSync(path.join(out, "model.safetensors"));
@@ -75,10 +75,10 @@ test("week1_ref_tiny_model_bf16_sharded_with_index", () => {
     fs.writeFileSync(path.join(out, "model.safetensors.index.json"), JSON.stringify({ metadata: {}, weight_map: weightMap }));
   });
   expect(fs.existsSync(path.join(dir, "model.safetensors"))).toBe(false);
-  expectGreedyTokens(dir, c);
+  await expectGreedyTokens(dir, c);
 });
 
-test("week1_ref_tiny_model_bf16_untied_head", () => {
+test("week1_ref_tiny_model_bf16_untied_head", async () => {
   // The same weights with the head stored apart (tie_word_embeddings false, lm_head.weight
   // a copy of the embedding): the model must read lm_head, and give the same tokens.
   const c = greedy("bf16", "raw_fox");
@@ -90,13 +90,13 @@ test("week1_ref_tiny_model_bf16_untied_head", () => {
     writeSafetensors(path.join(out, "model.safetensors"), tensors, { format: "pt" });
     editConfig(out, (config) => (config.tie_word_embeddings = false));
   });
-  expectGreedyTokens(dir, c);
+  await expectGreedyTokens(dir, c);
   // And a broken untied checkpoint (no lm_head) is refused by name, not run with garbage.
   const noHead = variantOf(tinyModelDir(c), (out) => editConfig(out, (config) => (config.tie_word_embeddings = false)));
   expect(() => new ref.Qwen2ModelWeek1(load(noHead))).toThrow(/lm_head\.weight/);
 });
 
-test("week1_ref_tiny_model_4bit_from_hugging_face_cache_id", () => {
+test("week1_ref_tiny_model_4bit_from_hugging_face_cache_id", async () => {
   const c = greedy("4bit", "raw_fox");
   const hub = tmpDir();
   const repo = path.join(hub, "models--tiny-llm--qwen2-tiny-4bit");
@@ -114,7 +114,7 @@ test("week1_ref_tiny_model_4bit_from_hugging_face_cache_id", () => {
   const saved = process.env.HF_HUB_CACHE;
   process.env.HF_HUB_CACHE = hub;
   try {
-    expectGreedyTokens("tiny-llm/qwen2-tiny-4bit", c);
+    await expectGreedyTokens("tiny-llm/qwen2-tiny-4bit", c);
   } finally {
     if (saved === undefined) delete process.env.HF_HUB_CACHE;
     else process.env.HF_HUB_CACHE = saved;

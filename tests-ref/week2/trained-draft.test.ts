@@ -10,7 +10,7 @@ beforeAll(() => ensureTinyModels());
 
 const QUESTIONS = ["What does 'ocean' mean?", "What is the opposite of 'old'?", "What does 'river' mean?", "What is 'dog' a kind of?"];
 
-test("week2_ref_trained_draft_keeps_the_greedy_answer_and_agrees_often", () => {
+test("week2_ref_trained_draft_keeps_the_greedy_answer_and_agrees_often", async () => {
   const target = load(TRAINED_MODEL_DIR);
   const draft = load(TRAINED_DRAFT_DIR);
   const [targetModel, draftModel] = [new ref.Qwen2ModelWeek2(target), new ref.Qwen2ModelWeek2(draft)];
@@ -19,8 +19,8 @@ test("week2_ref_trained_draft_keeps_the_greedy_answer_and_agrees_often", () => {
   for (const question of QUESTIONS) {
     const prompt = target.tokenizer.applyChatTemplate([{ role: "user", content: question }], { addGenerationPrompt: true });
     const opts = { maxTokens: 48, eosTokenIds: target.eosTokenIds };
-    const alone = ref.simpleGenerateWithKvCache(targetModel, target.tokenizer, prompt, opts);
-    const spec = ref.speculativeGenerate(targetModel, draftModel, target.tokenizer, prompt, { ...opts, numDraftTokens: 3 });
+    const alone = await ref.simpleGenerateWithKvCache(targetModel, target.tokenizer, prompt, opts);
+    const spec = await ref.speculativeGenerate(targetModel, draftModel, target.tokenizer, prompt, { ...opts, numDraftTokens: 3 });
     expect({ question, tokens: spec.tokens }).toEqual({ question, tokens: alone.tokens });
     expect(alone.stopReason).toBe("eos");
     drafted += spec.draftedTokens;

@@ -52,6 +52,6 @@ export function spyModel(m: LoadedModel = tinyQwen2()): { model: BatchingCausalL
 }
 
 /** The greedy reply to `prompt` generated alone by week 2's reference: maxTokens tokens, EOS ignored. */
-export function alone(prompt: string, maxTokens: number, m: LoadedModel = tinyQwen2()): { tokens: number[]; text: string } {
+export function alone(prompt: string, maxTokens: number, m: LoadedModel = tinyQwen2()): Promise<{ tokens: number[]; text: string }> {
   return week2.simpleGenerateWithKvCache(new week2.Qwen2ModelWeek2(m), m.tokenizer, prompt, { maxTokens, eosTokenIds: [] });
 }

@@ -66,7 +66,7 @@ export interface SchedulerOptions {
 export interface Scheduler {
   add(prompt: readonly number[], opts?: { maxTokens?: number }): ServedRequest;
   readonly done: boolean;
-  step(): void;
+  step(): Promise<void>;
 }
 
 /** The part of a solution's API that main drives (week 2's part when the solution covers it). */
@@ -74,14 +74,14 @@ export interface Solution {
   Qwen2ModelWeek1: new (loaded: LoadedModel) => Model;
   makeSampler(opts?: SamplerOptions): Sampler;
   // Method syntax: each solution's simpleGenerate takes its own model class.
-  simpleGenerate(model: Model, tokenizer: Tokenizer, prompt: string, opts?: GenerateOptions): GenerateResult;
+  simpleGenerate(model: Model, tokenizer: Tokenizer, prompt: string, opts?: GenerateOptions): Promise<GenerateResult>;
   Qwen2ModelWeek2?: new (loaded: LoadedModel) => CachedModel;
   Qwen3ModelWeek2?: new (loaded: LoadedModel) => CachedModel;
-  simpleGenerateWithKvCache?(model: CachedModel, tokenizer: Tokenizer, prompt: string, opts?: GenerateOptions): GenerateResult;
+  simpleGenerateWithKvCache?(model: CachedModel, tokenizer: Tokenizer, prompt: string, opts?: GenerateOptions): Promise<GenerateResult>;
   Scheduler?: new (model: CachedModel, opts?: SchedulerOptions) => Scheduler;
-  speculativeGenerate?(target: CachedModel, draft: CachedModel, tokenizer: Tokenizer, prompt: string, opts?: SpeculativeOptions): SpeculativeResult;
+  speculativeGenerate?(target: CachedModel, draft: CachedModel, tokenizer: Tokenizer, prompt: string, opts?: SpeculativeOptions): Promise<SpeculativeResult>;
   PrefixCache?: new (model: CachedModel, opts: { maxBytes: number; blockSize?: number }) => PrefixCacheLike;
-  simpleGenerateWithPrefixCache?(model: CachedModel, tokenizer: Tokenizer, prompt: string, opts: GenerateOptions & { prefixCache: PrefixCacheLike }): PrefixGenerateResult;
+  simpleGenerateWithPrefixCache?(model: CachedModel, tokenizer: Tokenizer, prompt: string, opts: GenerateOptions & { prefixCache: PrefixCacheLike }): Promise<PrefixGenerateResult>;
 }
 
 /** The week whose model `pnpm main` runs unless --week says: a reference's own, 1 for the workbook. */

@@ -42,11 +42,12 @@ export interface GenerateResult {
 /**
  * Encodes `prompt` (already chat-templated), then repeatedly runs the model over all
  * tokens so far, samples the next token from the last position's logits, and streams
- * its text, until an EOS token or `maxTokens`.
+ * its text, until an EOS token or `maxTokens`. Async: each sampled token is read back
+ * with one await (a GPU's read-back is asynchronous), so a step's ops run as one batch.
  *
  * Week 1, day 7, task 2 (book: week1-07-generating-text.md).
  */
-export function simpleGenerate(model: CausalLM, tokenizer: Tokenizer, prompt: string, opts: GenerateOptions = {}): GenerateResult {
+export async function simpleGenerate(model: CausalLM, tokenizer: Tokenizer, prompt: string, opts: GenerateOptions = {}): Promise<GenerateResult> {
   const { maxTokens = 256, sampler = makeSampler(), onText } = opts;
   const eos = new Set(opts.eosTokenIds ?? (tokenizer.eosTokenId === null ? [] : [tokenizer.eosTokenId]));
   const ids = tokenizer.encode(prompt);
@@ -56,16 +57,16 @@ export function simpleGenerate(model: CausalLM, tokenizer: Tokenizer, prompt: st
     if (text !== "" && onText) onText(text);
   };
 
-  const step = (): number => {
+  const step = async (): Promise<number> => {
     const logits = model.forward(mx.array([ids], "int32"), { lastOnly: true }); // 1 x 1 x V
-    return sampler(logits.reshape(1, logits.shape[2])).item() as number;
+    return (await sampler(logits.reshape(1, logits.shape[2])).itemAsync()) as number;
   };
   const tokens: number[] = [];
   let stopReason: GenerateResult["stopReason"] = "length";
   const start = performance.now();
   let prefillEnd = start;
   while (tokens.length < maxTokens) {
-    const token = step();
+    const token = await step();
     if (tokens.length === 0 && prefillEnd === start) prefillEnd = performance.now();
     if (eos.has(token)) {
       stopReason = "eos";

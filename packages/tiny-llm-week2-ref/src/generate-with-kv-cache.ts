@@ -20,7 +20,7 @@ export interface CachedCausalLM {
  *
  * Week 2, day 1, task 3 (book: week2-01-kv-cache.md).
  */
-export function simpleGenerateWithKvCache(model: CachedCausalLM, tokenizer: Tokenizer, prompt: string, opts: GenerateOptions = {}): GenerateResult {
+export function simpleGenerateWithKvCache(model: CachedCausalLM, tokenizer: Tokenizer, prompt: string, opts: GenerateOptions = {}): Promise<GenerateResult> {
   const cache = model.makeCache();
   // simpleGenerate hands over the whole sequence so far; the cache holds all but its tail.
   const step: CausalLM = {

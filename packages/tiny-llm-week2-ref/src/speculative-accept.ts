@@ -43,11 +43,11 @@ export function tokenProbs(logits: mx.array, temperature: number): mx.array {
  * sum: the first token whose running sum passes u times the total. A token of
  * probability 0 is never drawn, so a one-hot row gives its token.
  */
-function sample(probs: mx.array, key: mx.array): number {
+async function sample(probs: mx.array, key: mx.array): Promise<number> {
   const running = mx.cumsum(probs.astype("float32"), 0); // V
   const total = running.slice("-1:"); // 1
   const u = mx.random.uniform([1], { key });
-  const index = running.lessEqual(u.multiply(total)).astype("int32").sum().item() as number;
+  const index = (await running.lessEqual(u.multiply(total)).astype("int32").sum().itemAsync()) as number;
   return Math.min(index, probs.shape[0] - 1);
 }
 
@@ -63,7 +63,7 @@ function sample(probs: mx.array, key: mx.array): number {
  *
  * Week 2, day 8, task 2 (book: week2-08-speculative-decoding.md).
  */
-export function speculativeAccept(targetProbs: mx.array, draftProbs: mx.array, draftTokens: readonly number[], key: mx.array): SpeculativeVerdict {
+export async function speculativeAccept(targetProbs: mx.array, draftProbs: mx.array, draftTokens: readonly number[], key: mx.array): Promise<SpeculativeVerdict> {
   const fn = "speculativeAccept";
   const k = draftTokens.length;
   if (!(targetProbs instanceof mx.NDArray) || targetProbs.ndim !== 2 || targetProbs.shape[0] !== k + 1) {
@@ -78,17 +78,19 @@ export function speculativeAccept(targetProbs: mx.array, draftProbs: mx.array, d
   const keys = mx.random.split(key, 2); // one key for the uniforms, one for the token drawn
   const sampleKey = keys.slice(1);
   if (k > 0) {
-    const u = mx.random.uniform([k], { key: keys.slice(0) }).toTypedArray();
     const idx = mx.array(draftTokens.map((t) => [t]), "int32"); // k x 1
-    const p = mx.takeAlongAxis(targetProbs.slice(`0:${k}`), idx, 1).toTypedArray(); // p_i(x_i)
-    const q = mx.takeAlongAxis(draftProbs, idx, 1).toTypedArray(); // q_i(x_i)
+    const [u, p, q] = await Promise.all([
+      mx.random.uniform([k], { key: keys.slice(0) }).data(),
+      mx.takeAlongAxis(targetProbs.slice(`0:${k}`), idx, 1).data(), // p_i(x_i)
+      mx.takeAlongAxis(draftProbs, idx, 1).data(), // q_i(x_i)
+    ]);
     for (let i = 0; i < k; i++) {
       if (u[i] * q[i] < p[i]) continue;
       const residual = mx.maximum(targetProbs.slice(i).subtract(draftProbs.slice(i)), 0); // V
       // p = q up to rounding leaves nothing: then p itself is what the residual stands for.
-      const from = (residual.sum().item() as number) > 0 ? residual : targetProbs.slice(i);
-      return { accepted: i, token: sample(from, sampleKey) };
+      const from = ((await residual.sum().itemAsync()) as number) > 0 ? residual : targetProbs.slice(i);
+      return { accepted: i, token: await sample(from, sampleKey) };
     }
   }
-  return { accepted: k, token: sample(targetProbs.slice(k), sampleKey) };
+  return { accepted: k, token: await sample(targetProbs.slice(k), sampleKey) };
 }

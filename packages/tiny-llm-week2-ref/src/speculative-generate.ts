@@ -51,7 +51,7 @@ function rewind(cache: TinyKvCache[], keep: number): void {
  *
  * Week 2, day 8, task 3 (book: week2-08-speculative-decoding.md).
  */
-export function speculativeGenerate(target: CachedCausalLM, draft: CachedCausalLM, tokenizer: Tokenizer, prompt: string, opts: SpeculativeOptions = {}): SpeculativeResult {
+export async function speculativeGenerate(target: CachedCausalLM, draft: CachedCausalLM, tokenizer: Tokenizer, prompt: string, opts: SpeculativeOptions = {}): Promise<SpeculativeResult> {
   const fn = "speculativeGenerate";
   const { maxTokens = 256, numDraftTokens = 4, temperature = 0, seed = 0, onText } = opts;
   if (!(Number.isInteger(numDraftTokens) && numDraftTokens > 0)) throw new ArgumentError(fn, `numDraftTokens must be a positive integer, got ${numDraftTokens}`);
@@ -69,9 +69,9 @@ export function speculativeGenerate(target: CachedCausalLM, draft: CachedCausalL
     key = keys.slice(0);
     return keys.slice(1);
   };
-  /** A token drawn from probs (1 x V); greedy's one-hot rows need no random draw. */
-  const draw = (probs: mx.array): number =>
-    (temperature === 0 ? probs.argmax() : mx.random.categorical(mx.log(probs), { key: nextKey() })).item() as number;
+  /** A token drawn from probs (1 x V), read back (one await); greedy's one-hot rows need no random draw. */
+  const draw = async (probs: mx.array): Promise<number> =>
+    (await (temperature === 0 ? probs.argmax() : mx.random.categorical(mx.log(probs), { key: nextKey() })).itemAsync()) as number;
   const [targetCache, draftCache] = [target.makeCache(), draft.makeCache()];
   const [runTarget, runDraft] = [feeder(target, targetCache), feeder(draft, draftCache)];
 
@@ -96,7 +96,7 @@ export function speculativeGenerate(target: CachedCausalLM, draft: CachedCausalL
   if (draftV !== first.shape[1]) {
     throw new ArgumentError(fn, `the draft model scores ${draftV} tokens, the target ${first.shape[1]}: a draft must share the target's vocabulary`);
   }
-  let going = maxTokens > 0 && take(draw(first));
+  let going = maxTokens > 0 && take(await draw(first));
   const prefillEnd = performance.now();
   let draftedTokens = 0;
   let acceptedTokens = 0;
@@ -107,12 +107,12 @@ export function speculativeGenerate(target: CachedCausalLM, draft: CachedCausalL
     const q: mx.array[] = []; // k rows of 1 x V
     for (let i = 0; i < k; i++) {
       q.push(tokenProbs(runDraft([...ids, ...drafted], true), temperature));
-      drafted.push(draw(q[i]));
+      drafted.push(await draw(q[i]));
     }
     const rows = runTarget([...ids, ...drafted]); // (k + 1) x V: the last token's row, then one per drafted token
     const p = tokenProbs(rows, temperature);
     const draftProbs = k > 0 ? mx.concatenate(q, 0) : mx.zeros([0, p.shape[1]]);
-    const { accepted, token } = speculativeAccept(p, draftProbs, drafted, nextKey());
+    const { accepted, token } = await speculativeAccept(p, draftProbs, drafted, nextKey());
     draftedTokens += k;
     acceptedTokens += accepted;
     for (const t of [...drafted.slice(0, accepted), token]) if (!(going = take(t))) break;

@@ -22,6 +22,6 @@ export interface CachedCausalLM {
  *
  * Week 2, day 1, task 3 (book: week2-01-kv-cache.md).
  */
-export function simpleGenerateWithKvCache(model: CachedCausalLM, tokenizer: Tokenizer, prompt: string, opts: GenerateOptions = {}): GenerateResult {
+export function simpleGenerateWithKvCache(model: CachedCausalLM, tokenizer: Tokenizer, prompt: string, opts: GenerateOptions = {}): Promise<GenerateResult> {
   throw new NotImplementedError("simpleGenerateWithKvCache", ["week_2_day_1_task_3"], "week2-01-kv-cache.md");
 }

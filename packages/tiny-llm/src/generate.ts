@@ -43,10 +43,11 @@ export interface GenerateResult {
 /**
  * Encodes `prompt` (already chat-templated), then repeatedly runs the model over all
  * tokens so far, samples the next token from the last position's logits, and streams
- * its text, until an EOS token or `maxTokens`.
+ * its text, until an EOS token or `maxTokens`. Async: each sampled token is read back
+ * with one await (a GPU's read-back is asynchronous), so a step's ops run as one batch.
  *
  * Week 1, day 7, task 2 (book: week1-07-generating-text.md).
  */
-export function simpleGenerate(model: CausalLM, tokenizer: Tokenizer, prompt: string, opts: GenerateOptions = {}): GenerateResult {
+export function simpleGenerate(model: CausalLM, tokenizer: Tokenizer, prompt: string, opts: GenerateOptions = {}): Promise<GenerateResult> {
   throw new NotImplementedError("simpleGenerate", ["week_1_day_7_task_2"], "week1-07-generating-text.md");
 }

@@ -46,6 +46,6 @@ export function tokenProbs(logits: mx.array, temperature: number): mx.array {
  *
  * Week 2, day 8, task 2 (book: week2-08-speculative-decoding.md).
  */
-export function speculativeAccept(targetProbs: mx.array, draftProbs: mx.array, draftTokens: readonly number[], key: mx.array): SpeculativeVerdict {
+export function speculativeAccept(targetProbs: mx.array, draftProbs: mx.array, draftTokens: readonly number[], key: mx.array): Promise<SpeculativeVerdict> {
   throw new NotImplementedError("speculativeAccept", TASK, CHAPTER);
 }

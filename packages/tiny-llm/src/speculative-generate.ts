@@ -35,6 +35,6 @@ export interface SpeculativeResult extends GenerateResult {
  *
  * Week 2, day 8, task 3 (book: week2-08-speculative-decoding.md).
  */
-export function speculativeGenerate(target: CachedCausalLM, draft: CachedCausalLM, tokenizer: Tokenizer, prompt: string, opts: SpeculativeOptions = {}): SpeculativeResult {
+export function speculativeGenerate(target: CachedCausalLM, draft: CachedCausalLM, tokenizer: Tokenizer, prompt: string, opts: SpeculativeOptions = {}): Promise<SpeculativeResult> {
   throw new NotImplementedError("speculativeGenerate", ["week_2_day_8_task_3"], "week2-08-speculative-decoding.md");
 }

@@ -20,7 +20,7 @@ function systemPrompt(tokenizer: LoadedModel["tokenizer"], tokens: number): stri
 }
 
 /** Runs the rows on the 4-bit checkpoint in `dir`. */
-export function benchPrefixCache(impl: Required<Pick<Solution, "Qwen2ModelWeek2" | "PrefixCache" | "simpleGenerateWithPrefixCache">>, solution: SolutionName, dir: string): void {
+export async function benchPrefixCache(impl: Required<Pick<Solution, "Qwen2ModelWeek2" | "PrefixCache" | "simpleGenerateWithPrefixCache">>, solution: SolutionName, dir: string): Promise<void> {
   const loaded = load(dir);
   const model: CachedModel = new impl.Qwen2ModelWeek2(loaded);
   loaded.weights.close();
@@ -29,12 +29,12 @@ export function benchPrefixCache(impl: Required<Pick<Solution, "Qwen2ModelWeek2"
   const prompt = (q: string) => tokenizer.applyChatTemplate([{ role: "system", content: system }, { role: "user", content: q }], { addGenerationPrompt: true });
   const prefixCache = new impl.PrefixCache(model, { maxBytes: 256 * 2 ** 20 });
   const opts = { maxTokens: 2, eosTokenIds: [] as number[], prefixCache };
-  impl.simpleGenerateWithPrefixCache(model, tokenizer, "Hello there, warming up.", opts); // warm-up (its blocks share nothing with the prompts)
+  await impl.simpleGenerateWithPrefixCache(model, tokenizer, "Hello there, warming up.", opts); // warm-up (its blocks share nothing with the prompts)
   const rows: string[][] = [];
   let first = 0;
   const later: number[] = [];
   for (const [i, q] of QUESTIONS.entries()) {
-    const r = impl.simpleGenerateWithPrefixCache(model, tokenizer, prompt(q), opts);
+    const r = await impl.simpleGenerateWithPrefixCache(model, tokenizer, prompt(q), opts);
     if (i === 0) first = r.prefillSeconds;
     else later.push(r.prefillSeconds / first);
     rows.push([`${i + 1}`, `${r.promptTokens}`, `${r.cachedTokens}`, `${r.promptTokens - r.cachedTokens}`, (r.prefillSeconds * 1000).toFixed(0), i === 0 ? "1.00" : (r.prefillSeconds / first).toFixed(3)]);

@@ -38,11 +38,11 @@ export interface ServeBenchOptions {
 const BARS = { oneAtATime: 4, llama: 1 };
 
 /** `work` through the solution's Scheduler: every request arrives at the start. */
-function serveBatched(Scheduler: NonNullable<Solution["Scheduler"]>, model: CachedModel, work: readonly ServeRequest[], batchSize: number, prefillStep: number): Served {
+async function serveBatched(Scheduler: NonNullable<Solution["Scheduler"]>, model: CachedModel, work: readonly ServeRequest[], batchSize: number, prefillStep: number): Promise<Served> {
   const scheduler = new Scheduler(model, { batchSize, prefillStep, eosTokenIds: [] });
   const start = performance.now();
   const requests = work.map((w) => scheduler.add(w.prompt, { maxTokens: w.outputTokens }));
-  while (!scheduler.done) scheduler.step();
+  while (!scheduler.done) await scheduler.step();
   const seconds = (performance.now() - start) / 1000;
   requests.forEach((r, i) => {
     if (r.tokens.length !== work[i].outputTokens) throw new Error(`request ${i} ended after ${r.tokens.length} of ${work[i].outputTokens} tokens (${r.finishReason})`);
@@ -108,7 +108,7 @@ export async function benchServe(opts: ServeBenchOptions): Promise<void> {
       return t;
     };
     console.log(`serving with continuous batching (${label}, batch ${opts.batchSize}, prefill step ${opts.prefillStep})...`);
-    const batched = done(serveBatched(impl.Scheduler, model, work, opts.batchSize, opts.prefillStep));
+    const batched = done(await serveBatched(impl.Scheduler, model, work, opts.batchSize, opts.prefillStep));
     console.log(`serving one request at a time (${label})...`);
     const single = done(serveOneAtATime(model, work));
     console.log(`serving on llama.cpp (Q4_0, ${opts.batchSize} parallel sequences, ${opts.threads} threads)...`);

@@ -53,16 +53,16 @@ function loadModel(impl: Week2Solution, dir: string): { model: CachedModel; toke
  * target's. The machine may be shared, so each speculative run sits between two runs of
  * the target alone and is compared with their mean.
  */
-function benchPair(impl: Week2Solution, label: string, target: CachedModel, draft: CachedModel, tokenizer: Tokenizer): { rows: string[][]; best: number } {
+async function benchPair(impl: Week2Solution, label: string, target: CachedModel, draft: CachedModel, tokenizer: Tokenizer): Promise<{ rows: string[][]; best: number }> {
   const opts = { eosTokenIds: [] as number[], maxTokens: NEW_TOKENS };
   const alone = () => impl.simpleGenerateWithKvCache(target, tokenizer, PROMPT, opts);
-  impl.simpleGenerateWithKvCache(target, tokenizer, PROMPT, { ...opts, maxTokens: 4 }); // warm-up
-  let before = alone();
+  await impl.simpleGenerateWithKvCache(target, tokenizer, PROMPT, { ...opts, maxTokens: 4 }); // warm-up
+  let before = await alone();
   const rows: string[][] = [];
   let best = 0;
   for (const k of DRAFT_TOKENS) {
-    const r = impl.speculativeGenerate(target, draft, tokenizer, PROMPT, { ...opts, numDraftTokens: k });
-    const after = alone();
+    const r = await impl.speculativeGenerate(target, draft, tokenizer, PROMPT, { ...opts, numDraftTokens: k });
+    const after = await alone();
     const baseRate = (decodeRate(before) + decodeRate(after)) / 2;
     const same = r.tokens.join() === before.tokens.join();
     const speedUp = decodeRate(r) / baseRate;
@@ -87,7 +87,7 @@ export async function benchSpeculative(opts: { solution: SolutionName; checkpoin
   // The tiny pair first: an exercise not written yet fails in a second.
   ensureTinyModels();
   const [tinyTarget, tinyDraft] = [TINY_MODEL_DIR, TINY_MODEL_4BIT_DIR].map((dir) => loadModel(impl, dir));
-  impl.speculativeGenerate(tinyTarget.model, tinyDraft.model, tinyTarget.tokenizer, PROMPT, { maxTokens: 4 });
+  await impl.speculativeGenerate(tinyTarget.model, tinyDraft.model, tinyTarget.tokenizer, PROMPT, { maxTokens: 4 });
 
   const draftDir = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-bench-draft-"));
   const onGridDir = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-bench-on-grid-"));
@@ -100,11 +100,11 @@ export async function benchSpeculative(opts: { solution: SolutionName; checkpoin
     const [random, onGrid, draft] = [bf16, onGridDir, draftDir].map((dir) => loadModel(impl, dir));
     console.log(`loaded the two bf16 targets and the 4-bit draft in ${(now() - t).toFixed(1)} s`);
     const { tokenizer } = random;
-    impl.simpleGenerateWithKvCache(draft.model, tokenizer, PROMPT, { maxTokens: 4, eosTokenIds: [] }); // warm-up
-    const draftAlone = impl.simpleGenerateWithKvCache(draft.model, tokenizer, PROMPT, { maxTokens: NEW_TOKENS, eosTokenIds: [] });
+    await impl.simpleGenerateWithKvCache(draft.model, tokenizer, PROMPT, { maxTokens: 4, eosTokenIds: [] }); // warm-up
+    const draftAlone = await impl.simpleGenerateWithKvCache(draft.model, tokenizer, PROMPT, { maxTokens: NEW_TOKENS, eosTokenIds: [] });
     const pairs = [
-      benchPair(impl, "random bf16", random.model, draft.model, tokenizer),
-      benchPair(impl, "bf16 on the draft's grid", onGrid.model, draft.model, tokenizer),
+      await benchPair(impl, "random bf16", random.model, draft.model, tokenizer),
+      await benchPair(impl, "bf16 on the draft's grid", onGrid.model, draft.model, tokenizer),
     ];
     console.log(
       `\nSpeculative decoding (${solution}), greedy, ${NEW_TOKENS} new tokens of a ${draftAlone.promptTokens}-token prompt, EOS ignored; ` +
@@ -114,7 +114,7 @@ export async function benchSpeculative(opts: { solution: SolutionName; checkpoin
     printColumns(["target", "draft", "acceptance", "kept/drafted", "alone tok/s (before, after)", "speculative tok/s", "speed-up", "same tokens as target"], pairs.flatMap((p) => p.rows));
     const best = Math.max(...pairs.map((p) => p.best));
     console.log(`best speed-up at identical output: ${best.toFixed(2)}x (bar >= ${SPEED_UP_BAR.toFixed(2)}x) ${best >= SPEED_UP_BAR ? "ok" : "BELOW BAR"}`);
-    benchPrefixCache(impl, solution, draftDir);
+    await benchPrefixCache(impl, solution, draftDir);
   } finally {
     for (const dir of [draftDir, onGridDir]) fs.rmSync(dir, { recursive: true, force: true });
   }

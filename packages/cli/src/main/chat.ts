@@ -95,7 +95,7 @@ function report(r: GenerateResult | SpeculativeResult, limit: TokenLimit, io: Io
 }
 
 /** A generation loop over a built model: the options of simpleGenerate, and the sampler's (for speculative decoding, which samples itself). */
-type Generate = (prompt: string, opts: GenerateOptions, sampling: SamplerOptions) => GenerateResult | SpeculativeResult;
+type Generate = (prompt: string, opts: GenerateOptions, sampling: SamplerOptions) => Promise<GenerateResult | SpeculativeResult>;
 
 /** The chosen week's model, built from the checkpoint, and its generation loop (with --draft-model, speculative). */
 function generatorOf(solution: Solution, week: number, loaded: LoadedModel, opts: MainOptions, io: Io): Generate {
@@ -203,7 +203,7 @@ export async function chat(opts: MainOptions, io: Io): Promise<void> {
   const sampler = solution.makeSampler(sampling);
 
   let last = "";
-  const result = generate(prompt, {
+  const result = await generate(prompt, {
     maxTokens: limit.maxTokens,
     sampler,
     eosTokenIds: loaded.eosTokenIds,

@@ -67,7 +67,7 @@ export async function serve(opts: MainOptions, io: Io): Promise<void> {
   });
   const start = performance.now();
   const requests = prompts.map((p) => scheduler.add(tokenizer.encode(templatedPrompt(loaded, opts, p))));
-  while (!scheduler.done) scheduler.step();
+  while (!scheduler.done) await scheduler.step();
   const t = servingTotals(requests.map((r) => ({ tokenSeconds: r.tokenTimes.map((ms) => (ms - start) / 1000) })), (performance.now() - start) / 1000);
 
   const stops = new Map<string, number>();

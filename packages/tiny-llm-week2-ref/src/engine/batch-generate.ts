@@ -45,7 +45,7 @@ export interface BatchResult {
  *
  * Week 2, day 6, task 4 (book: week2-06-continuous-batching.md).
  */
-export function batchGenerate(model: BatchingCausalLM, tokenizer: Tokenizer, prompts: readonly (string | readonly number[])[], opts: BatchGenerateOptions = {}): BatchResult[] {
+export async function batchGenerate(model: BatchingCausalLM, tokenizer: Tokenizer, prompts: readonly (string | readonly number[])[], opts: BatchGenerateOptions = {}): Promise<BatchResult[]> {
   const { onText, prefixCache, ...schedulerOpts } = opts;
   if (prefixCache !== undefined && prefixCache.model !== model) {
     throw new ArgumentError("batchGenerate", "the prefix cache holds the keys and values of another model; expected new PrefixCache(model, { maxBytes }) of this model");
@@ -70,7 +70,7 @@ export function batchGenerate(model: BatchingCausalLM, tokenizer: Tokenizer, pro
     const ids = typeof p === "string" ? tokenizer.encode(p) : p;
     return scheduler.add(ids, { cache: prefixCache?.restore(ids) });
   });
-  while (!scheduler.done) scheduler.step();
+  while (!scheduler.done) await scheduler.step();
   return requests.map((r, i) => ({
     text: detokenizers[i].text,
     tokens: r.tokens,

@@ -136,14 +136,14 @@ export class Scheduler {
     return { waiting: this.waiting.length, prefilling: this.prefilling === null ? 0 : 1, decoding: this.running.length };
   }
 
-  /** One step: admit, one prefill chunk, one decode step (see the class comment). */
-  step(): void {
+  /** One step: admit, one prefill chunk, one decode step (see the class comment); resolves once its tokens are read back. */
+  async step(): Promise<void> {
     try {
       if (this.prefilling === null && this.waiting.length > 0 && this.running.length < this.batchSize) {
         this.prefilling = this.waiting.shift()!;
       }
-      if (this.prefilling !== null) this.prefillChunk(this.prefilling);
-      if (this.running.length > 0) this.decode();
+      if (this.prefilling !== null) await this.prefillChunk(this.prefilling);
+      if (this.running.length > 0) await this.decode();
     } catch (e) {
       this.abort();
       throw e;
@@ -151,7 +151,7 @@ export class Scheduler {
   }
 
   /** Runs the prefilling request's next chunk; after its last, samples its first token. */
-  private prefillChunk(request: Request): void {
+  private async prefillChunk(request: Request): Promise<void> {
     const cache = request.cache!; // in flight: not released
     const start = request.offset;
     const chunk = request.prompt.slice(start, start + this.prefillStep);
@@ -159,19 +159,19 @@ export class Scheduler {
     request.offset += chunk.length;
     if (!request.prefilled) return;
     this.prefilling = null;
-    const [token] = this.sample(logits);
+    const [token] = await this.sample(logits);
     if (this.accept(request, token)) return this.retire(request, request.finishReason!);
     this.running.push(request);
     cache.forEach((layer, i) => (this.batchCache[i] ??= new BatchingKvCache()).add(layer));
   }
 
   /** One token for every running request, in one batched forward. */
-  private decode(): void {
+  private async decode(): Promise<void> {
     const rows = this.running;
     const inputs = mx.array(rows.map((r) => [r.lastToken]), "int32"); // N x 1
     const logits = this.model.forward(inputs, rows.map((r) => r.offset), this.batchCache, { lastOnly: true }); // N x 1 x V
     for (const r of rows) r.offset += 1;
-    const ended = this.sample(logits).map((token, i) => this.accept(rows[i], token));
+    const ended = (await this.sample(logits)).map((token, i) => this.accept(rows[i], token));
     // The ended leave the batch (their keys back in their own caches), then retire.
     const leaving = rows.filter((_, i) => ended[i]);
     for (let i = rows.length - 1; i >= 0; i--) {
@@ -183,10 +183,10 @@ export class Scheduler {
     for (const r of leaving) this.retire(r, r.finishReason!);
   }
 
-  /** The sampler's token for each row of N x 1 x V logits. */
-  private sample(logits: mx.array): number[] {
+  /** The sampler's token for each row of N x 1 x V logits, read back (one await). */
+  private async sample(logits: mx.array): Promise<number[]> {
     const [N, , V] = logits.shape;
-    return Array.from(this.sampler(logits.reshape(N, V)).toTypedArray(), Number);
+    return Array.from(await this.sampler(logits.reshape(N, V)).data(), Number);
   }
 
   /** Gives `request` its sampled token (streamed unless EOS). Returns whether that ended it. */

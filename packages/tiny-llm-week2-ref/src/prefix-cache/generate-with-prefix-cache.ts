@@ -26,7 +26,7 @@ export interface PrefixGenerateResult extends GenerateResult {
  *
  * Week 2, day 9, task 3 (book: week2-09-prefix-cache.md).
  */
-export function simpleGenerateWithPrefixCache(model: CachedCausalLM, tokenizer: Tokenizer, prompt: string, opts: PrefixGenerateOptions): PrefixGenerateResult {
+export async function simpleGenerateWithPrefixCache(model: CachedCausalLM, tokenizer: Tokenizer, prompt: string, opts: PrefixGenerateOptions): Promise<PrefixGenerateResult> {
   const { prefixCache, ...generateOpts } = opts;
   if (prefixCache?.model !== model) {
     throw new ArgumentError("simpleGenerateWithPrefixCache", `${prefixCache === undefined ? "no prefixCache given" : "the prefix cache holds the keys and values of another model"}; expected new PrefixCache(model, { maxBytes }) of this model`);
@@ -44,5 +44,5 @@ export function simpleGenerateWithPrefixCache(model: CachedCausalLM, tokenizer: 
       return logits;
     },
   };
-  return { ...simpleGenerateWithKvCache(restored, tokenizer, prompt, generateOpts), cachedTokens };
+  return { ...(await simpleGenerateWithKvCache(restored, tokenizer, prompt, generateOpts)), cachedTokens };
 }

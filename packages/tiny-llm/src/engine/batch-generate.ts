@@ -45,6 +45,6 @@ export interface BatchResult {
  *
  * Week 2, day 6, task 4 (book: week2-06-continuous-batching.md).
  */
-export function batchGenerate(model: BatchingCausalLM, tokenizer: Tokenizer, prompts: readonly (string | readonly number[])[], opts: BatchGenerateOptions = {}): BatchResult[] {
+export function batchGenerate(model: BatchingCausalLM, tokenizer: Tokenizer, prompts: readonly (string | readonly number[])[], opts: BatchGenerateOptions = {}): Promise<BatchResult[]> {
   throw new NotImplementedError("batchGenerate", ["week_2_day_6_task_4"], "week2-06-continuous-batching.md");
 }

@@ -103,8 +103,8 @@ export class Scheduler {
     throw new NotImplementedError("Scheduler.counts", TASK, CHAPTER);
   }
 
-  /** One step: admit, one prefill chunk, one decode step (see the class comment). */
-  step(): void {
+  /** One step: admit, one prefill chunk, one decode step (see the class comment); resolves once its tokens are read back. */
+  step(): Promise<void> {
     throw new NotImplementedError("Scheduler.step", TASK, CHAPTER);
   }
 }

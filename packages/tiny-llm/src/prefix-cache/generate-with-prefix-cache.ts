@@ -27,6 +27,6 @@ export interface PrefixGenerateResult extends GenerateResult {
  *
  * Week 2, day 9, task 3 (book: week2-09-prefix-cache.md).
  */
-export function simpleGenerateWithPrefixCache(model: CachedCausalLM, tokenizer: Tokenizer, prompt: string, opts: PrefixGenerateOptions): PrefixGenerateResult {
+export function simpleGenerateWithPrefixCache(model: CachedCausalLM, tokenizer: Tokenizer, prompt: string, opts: PrefixGenerateOptions): Promise<PrefixGenerateResult> {
   throw new NotImplementedError("simpleGenerateWithPrefixCache", ["week_2_day_9_task_3"], "week2-09-prefix-cache.md");
 }
