@@ -7,7 +7,7 @@ import { broadcastShapes, checkShape, normalizeAxes, normalizeAxis, reshapeStrid
 import { copyAs } from "./convert";
 import { arange, full } from "./creation";
 import { checkArray } from "./check";
-import { broadcastView, greaterEqual, subtract, where } from "./elementwise";
+import { broadcastView, greaterEqual, sameDevice, subtract, where } from "./elementwise";
 import { promoteTypes } from "../dtype";
 
 function view(a: NDArray, shape: number[], strides: number[], offset = a.offset): NDArray {
@@ -121,8 +121,8 @@ export function concatenate(arrays: readonly NDArray[], axis = 0): NDArray {
     if (a.ndim !== first.ndim || a.shape.some((d: number, i: number) => i !== ax && d !== first.shape[i])) {
       throw new ArrayError("concatenate", `shapes ${arrays.map((x) => fmtShape(x.shape)).join(", ")} differ off axis ${ax}`);
     }
-    if (a.device !== first.device) throw new ArrayError("concatenate", "arrays are on different devices");
   }
+  sameDevice("concatenate", ...arrays);
   const dtype = arrays.map((a) => a.dtype).reduce(promoteTypes);
   const shape = [...first.shape];
   shape[ax] = arrays.reduce((n, a) => n + a.shape[ax], 0);

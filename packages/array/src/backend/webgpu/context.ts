@@ -176,6 +176,8 @@ export class GpuContext {
 
   /** New storage on this GPU. */
   allocate(bytes: number, zeroed: boolean): GpuStorage {
+    const max = this.device.limits.maxBufferSize;
+    if (bytes > max) throw new Error(`${bytes} bytes exceed the GPU's largest buffer (${max} bytes)`);
     return this.pool.take(bytes, zeroed);
   }
 
@@ -203,7 +205,7 @@ export class GpuContext {
   }
 }
 
-let context: GpuContext | undefined;
+let context: Promise<GpuContext> | undefined;
 
 /** Options of mx.gpu.init. */
 export interface GpuInitOptions {
@@ -213,9 +215,21 @@ export interface GpuInitOptions {
   powerPreference?: GPUPowerPreference;
 }
 
-/** Finds an adapter and creates the device, once; later calls return the same context. */
-export async function initContext(opts: GpuInitOptions = {}): Promise<GpuContext> {
-  if (context !== undefined) return context;
+let ready: GpuContext | undefined;
+
+/** Finds an adapter and creates the device, once; later (and concurrent) calls get the same context. */
+export function initContext(opts: GpuInitOptions = {}): Promise<GpuContext> {
+  context ??= createContext(opts).then(
+    (c) => (ready = c),
+    (e) => {
+      context = undefined; // a failed set-up may be retried (after installing a driver)
+      throw e;
+    },
+  );
+  return context;
+}
+
+async function createContext(opts: GpuInitOptions): Promise<GpuContext> {
   const dawn = loadDawn();
   const flags = opts.flags ?? (process.platform === "linux" ? ["backend=vulkan"] : []);
   const gpu = dawn.create(flags);
@@ -243,12 +257,11 @@ export async function initContext(opts: GpuInitOptions = {}): Promise<GpuContext
     features: [...device.features].sort(),
     maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
   };
-  context = new GpuContext(gpu, adapter, device, info, dawn.globals);
-  return context;
+  return new GpuContext(gpu, adapter, device, info, dawn.globals);
 }
 
 /** The context set up by initContext, or a clear error. */
 export function gpuContext(): GpuContext {
-  if (context === undefined) throw new ArrayError("gpu", "the GPU is not set up: call `await mx.gpu.init()` first");
-  return context;
+  if (ready === undefined) throw new ArrayError("gpu", "the GPU is not set up: call `await mx.gpu.init()` first");
+  return ready;
 }

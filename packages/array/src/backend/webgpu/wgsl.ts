@@ -55,6 +55,19 @@ fn f32_to_bf16(x: f32) -> u32 {
 }
 `;
 
+/**
+ * `inf_f()`, `nan_f()` (made at run time from P: a constant expression that is not
+ * finite does not compile), `isnan_f(x)` and `finite_f(x)`. The tests look at the
+ * bits: WGSL lets a compiler assume floats are finite, and lavapipe's folds `x != x`
+ * to false. Needs the parameters binding P.
+ */
+export const NONFINITE = /* wgsl */ `
+fn inf_f() -> f32 { return bitcast<f32>(0x7f800000u | (P[0] & 0u)); }
+fn nan_f() -> f32 { return bitcast<f32>(0x7fc00000u | (P[0] & 0u)); }
+fn isnan_f(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn finite_f(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }
+`;
+
 /** The natural WGSL type of a dtype's values. */
 function natural(dt: Dtype): ComputeType {
   return dt === "float32" || dt === "float16" || dt === "bfloat16" ? "f32" : dt === "int32" ? "i32" : "u32";
@@ -64,7 +77,8 @@ function natural(dt: Dtype): ComputeType {
 export function convert(e: string, from: ComputeType, to: ComputeType): string {
   if (from === to) return e;
   if (to === "f32") return `f32(${e})`;
-  if (from === "f32") return to === "i32" ? `i32(${e})` : `bitcast<u32>(i32(${e}))`;
+  // Float to uint32 as the CPU does (through int64): negatives wrap, values past 2^31 stay.
+  if (from === "f32") return to === "i32" ? `i32(${e})` : `select(bitcast<u32>(i32(${e})), u32(${e}), (${e}) >= 2147483648.0)`;
   return `bitcast<${to}>(${e})`;
 }
 

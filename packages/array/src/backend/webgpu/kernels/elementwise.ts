@@ -7,11 +7,11 @@ import { isFloat } from "../../../dtype";
 import { BinaryOp, UnaryOp } from "../../codes";
 import type { GpuContext } from "../context";
 import { buf } from "../buffers";
-import { ComputeType, FLOAT16, grid, LINEAR, LINEAR_ID, loader, naturalType, storer, STRIDED, stridedParams } from "../wgsl";
+import { ComputeType, FLOAT16, grid, LINEAR, LINEAR_ID, loader, naturalType, NONFINITE, storer, STRIDED, stridedParams } from "../wgsl";
 
 /** Runs `body` (WGSL statements with `lin`, the output position, in scope) once per element of `dst`. */
 function launch(ctx: GpuContext, label: string, decls: string, body: string, operands: NDArray[], dst: NDArray): void {
-  const wgsl = `${FLOAT16}${STRIDED}${decls}
+  const wgsl = `${FLOAT16}${STRIDED}${NONFINITE}${decls}
 @compute @workgroup_size(256) fn main(${LINEAR_ID}) {
   let lin = ${LINEAR};
   if (lin >= P[0]) { return; }
@@ -44,7 +44,7 @@ const UNARY_F32: Partial<Record<UnaryOp, string>> = {
   [UnaryOp.negative]: "-x",
   [UnaryOp.abs]: "abs(x)",
   [UnaryOp.square]: "x * x",
-  [UnaryOp.sign]: "select(sign(x), x, x != x)",
+  [UnaryOp.sign]: "select(sign(x), x, isnan_f(x))",
   [UnaryOp.floor]: "floor(x)",
   [UnaryOp.ceil]: "ceil(x)",
   [UnaryOp.exp]: "exp(x)",
@@ -58,7 +58,7 @@ const UNARY_F32: Partial<Record<UnaryOp, string>> = {
   [UnaryOp.silu]: "x / (1.0 + exp(-x))",
   [UnaryOp.reciprocal]: "1.0 / x",
   [UnaryOp.logicalNot]: "select(0.0, 1.0, x == 0.0)",
-  [UnaryOp.isnan]: "select(0.0, 1.0, x != x)",
+  [UnaryOp.isnan]: "select(0.0, 1.0, isnan_f(x))",
 };
 
 const UNARY_INT: Partial<Record<UnaryOp, (t: ComputeType) => string>> = {
@@ -82,9 +82,7 @@ export function unary(ctx: GpuContext, op: UnaryOp, src: NDArray, dst: NDArray):
 /** Python's float floor division and remainder, as the CPU core computes them. */
 const FLOAT_DIVMOD = /* wgsl */ `
 fn fmod_(a: f32, b: f32) -> f32 { return a - b * trunc(a / b); }
-// NaN and inf at run time (a constant expression that is not finite does not compile).
-fn nan_f() -> f32 { return bitcast<f32>(0x7fc00000u | (P[0] & 0u)); }
-fn inf_f() -> f32 { return bitcast<f32>(0x7f800000u | (P[0] & 0u)); }
+
 fn floordiv_f(a: f32, b: f32) -> f32 {
   if (b == 0.0) { return a / b; }
   let m = fmod_(a, b);
@@ -139,8 +137,8 @@ function binaryExpr(op: BinaryOp, t: ComputeType): string {
     case BinaryOp.floorDivide: return t === "f32" ? "floordiv_f(x, y)" : "floordiv_i(x, y)";
     case BinaryOp.remainder: return t === "f32" ? "rem_f(x, y)" : "rem_i(x, y)";
     case BinaryOp.power: return t === "f32" ? "pow_f(x, y)" : "pow_i(x, y)";
-    case BinaryOp.maximum: return t === "f32" ? "select(select(select(y, x, x > y), y, y != y), x, x != x)" : "max(x, y)";
-    case BinaryOp.minimum: return t === "f32" ? "select(select(select(y, x, x < y), y, y != y), x, x != x)" : "min(x, y)";
+    case BinaryOp.maximum: return t === "f32" ? "select(select(select(y, x, x > y), y, isnan_f(y)), x, isnan_f(x))" : "max(x, y)";
+    case BinaryOp.minimum: return t === "f32" ? "select(select(select(y, x, x < y), y, isnan_f(y)), x, isnan_f(x))" : "min(x, y)";
     case BinaryOp.equal: return cmp("x == y");
     case BinaryOp.notEqual: return cmp("x != y");
     case BinaryOp.less: return cmp("x < y");
@@ -157,7 +155,7 @@ const POW_F = /* wgsl */ `
 fn pow_f(x: f32, y: f32) -> f32 {
   if (y == 0.0) { return 1.0; }
   if (x == 1.0) { return 1.0; }
-  if (x != x || y != y) { return x + y; }
+  if (isnan_f(x) || isnan_f(y)) { return x + y; }
   if (x == 0.0) { return select(0.0, inf_f(), y < 0.0); }
   let r = exp2(y * log2(abs(x)));
   if (x > 0.0) { return r; }

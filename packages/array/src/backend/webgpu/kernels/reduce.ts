@@ -1,11 +1,157 @@
 /// <reference types="@webgpu/types" />
 // Reductions on the GPU (sum, mean, prod, max, min, argmax, argmin, logsumexp, any, all).
+// One segment of lanes per output (workgroup.ts): each lane folds every width-th of
+// the output's reduced elements, read through src's strides, then the segment's lanes
+// combine in workgroup memory. Float sources (and mean, logsumexp) compute in f32;
+// integers in their own 32-bit type, whose wrapping sums and products have the bits
+// that the CPU's int64 ones keep when stored. Ties of argmax / argmin go to the first
+// index and the first NaN wins, whatever order the lanes combine in.
 import type { NDArray } from "../../../array";
-import { ArrayError } from "../../../errors";
-import type { ReduceOp } from "../../codes";
+import { isFloat } from "../../../dtype";
+import { ArrayError, fmtShape } from "../../../errors";
+import { ReduceOp } from "../../codes";
+import { buf } from "../buffers";
 import type { GpuContext } from "../context";
+import { ComputeType, FLOAT16, loader, MAX_DIMS, naturalType, storer } from "../wgsl";
+import { lanesFor, NONFINITE, segment, SEGMENT_ARGS, segmentGrid, workgroupReduce } from "./workgroup";
+
+/** How one op folds: accumulator type, its start, one element x (at flat index k) as an accumulator, the combine, the output value of total r. */
+interface Fold {
+  acc: string;
+  init: string;
+  lift: string;
+  combine: string;
+  result: string;
+  out: ComputeType;
+}
+
+/** NaN-propagating max / min of f32: once NaN, always NaN. */
+const extremeF = (cmp: string) => `return select(a, b, b ${cmp} a || isnan_f(b));`;
+
+function fold(op: ReduceOp, t: ComputeType): Fold {
+  const id = (init: string, combine: string, result = "r", out = t): Fold => ({ acc: t, init, lift: "x", combine, result, out });
+  const flag = (init: string, combine: string): Fold => ({ acc: "u32", init, lift: `select(0u, 1u, x != ${t}(0))`, combine, result: "r", out: "u32" });
+  const lowest = t === "f32" ? "-inf_f()" : t === "i32" ? "i32(-2147483648)" : "0u";
+  const highest = t === "f32" ? "inf_f()" : t === "i32" ? "2147483647i" : "0xffffffffu";
+  switch (op) {
+    case ReduceOp.sum: return id(`${t}(0)`, "return a + b;");
+    case ReduceOp.mean: return id("0.0", "return a + b;", "select(nan_f(), r / f32(P[1]), P[1] > 0u)");
+    case ReduceOp.prod: return id(`${t}(1)`, "return a * b;");
+    case ReduceOp.max: return id(lowest, t === "f32" ? extremeF(">") : "return max(a, b);");
+    case ReduceOp.min: return id(highest, t === "f32" ? extremeF("<") : "return min(a, b);");
+    case ReduceOp.argmax: case ReduceOp.argmin: {
+      const better = op === ReduceOp.argmax ? ">" : "<";
+      const nan = (v: string) => (t === "f32" ? `isnan_f(${v})` : "false");
+      // i < 0: a lane that has seen nothing.
+      const combine = `if (b.i < 0) { return a; }
+  if (a.i < 0) { return b; }
+  let nanB = ${nan("b.v")};
+  if (select(nanB || b.v ${better} a.v || (b.v == a.v && b.i < a.i), nanB && b.i < a.i, ${nan("a.v")})) { return b; }
+  return a;`;
+      return { acc: "Arg", init: `Arg(${t}(0), -1)`, lift: "Arg(x, i32(k))", combine, result: "max(r.i, 0)", out: "i32" };
+    }
+    case ReduceOp.any: return flag("0u", "return a | b;");
+    case ReduceOp.all: return flag("1u", "return a & b;");
+    case ReduceOp.logsumexp: throw new Error("logsumexp has its own two passes");
+  }
+}
+
+/** The dims that `shape` (with `strides`) collapses to: size-1 dims dropped, runs that step like one dim merged. */
+function collapse(op: string, shape: number[], strides: number[]): { shape: number[]; strides: number[] } {
+  const s: number[] = [], st: number[] = [];
+  shape.forEach((d, i) => {
+    if (d === 1) return;
+    const last = s.length - 1;
+    if (last >= 0 && st[last] === strides[i] * d) {
+      s[last] *= d;
+      st[last] = strides[i];
+    } else {
+      s.push(d);
+      st.push(strides[i]);
+    }
+  });
+  if (s.length > MAX_DIMS) throw new ArrayError(op, `the GPU kernel walks at most ${MAX_DIMS} dims, got ${s.length} that do not merge (shape ${fmtShape(shape)})`);
+  return { shape: s, strides: st };
+}
+
+const WALK_WORDS = 1 + 2 * MAX_DIMS;
+const OUTER_AT = 3, INNER_AT = OUTER_AT + WALK_WORDS;
+
+/** WGSL `walk(at, i)`: the element offset of flat index i over the dims described at P[at] ([ndim, shape, strides]). */
+const WALK = /* wgsl */ `
+fn walk(at: u32, i: u32) -> i32 {
+  var rem = i;
+  var off = 0i;
+  for (var d = i32(P[at]) - 1; d >= 0; d--) {
+    let s = P[at + 1u + u32(d)];
+    off += i32(rem % s) * bitcast<i32>(P[at + ${1 + MAX_DIMS}u + u32(d)]);
+    rem = rem / s;
+  }
+  return off;
+}
+`;
 
 /** Reduce `src` over `axes` (sorted) into contiguous `dst` of the remaining dims (Backend.reduce). */
-export function reduce(_ctx: GpuContext, _op: ReduceOp, _src: NDArray, _axes: number[], _dst: NDArray): void {
-  throw new ArrayError("reduce", "has no GPU kernel yet");
+export function reduce(ctx: GpuContext, op: ReduceOp, src: NDArray, axes: number[], dst: NDArray): void {
+  const label = `reduce ${ReduceOp[op]}`;
+  const dims = (inner: boolean) => src.shape.map((_, i) => i).filter((i) => axes.includes(i) === inner);
+  const outer = collapse(label, dims(false).map((i) => src.shape[i]), dims(false).map((i) => src.strides[i]));
+  const inner = collapse(label, dims(true).map((i) => src.shape[i]), dims(true).map((i) => src.strides[i]));
+  const K = axes.reduce((p, i) => p * src.shape[i], 1);
+
+  // P: [outputs, K, src offset, outer dims, inner dims] (see WALK).
+  const p = new Uint32Array(INNER_AT + WALK_WORDS);
+  const i32 = new Int32Array(p.buffer);
+  p[0] = dst.size; p[1] = K; p[2] = src.offset;
+  for (const [at, d] of [[OUTER_AT, outer], [INNER_AT, inner]] as const) {
+    p[at] = d.shape.length;
+    d.shape.forEach((n, j) => (p[at + 1 + j] = n));
+    d.strides.forEach((s, j) => (i32[at + 1 + MAX_DIMS + j] = s));
+  }
+
+  // A reduction over a leading axis: neighbouring outputs are neighbours in memory.
+  const columns = inner.strides.at(-1) !== 1 && outer.strides.at(-1) === 1 && outer.shape.at(-1)! >= 16;
+  const width = columns ? Math.min(16, lanesFor(K)) : lanesFor(K);
+  const fl = isFloat(src.dtype) || op === ReduceOp.mean || op === ReduceOp.logsumexp;
+  const t: ComputeType = fl ? "f32" : naturalType(src.dtype);
+  const each = (stmt: string) => `if (live) {
+    for (var k = lane; k < P[1]; k += ${width}u) { let x = ld_A(u32(base + walk(${INNER_AT}u, k))); ${stmt} }
+  }`;
+
+  let decls: string, body: string;
+  if (op === ReduceOp.logsumexp) {
+    // max first; then the sum of exp(x - max) unless the max is not finite (then it is the answer).
+    decls = `fn fmax(a: f32, b: f32) -> f32 { ${extremeF(">")} }
+fn fsum(a: f32, b: f32) -> f32 { return a + b; }
+${workgroupReduce("reduce_max", "f32", "fmax", width, columns)}${workgroupReduce("reduce_sum", "f32", "fsum", width, columns)}`;
+    body = `var m = -inf_f();
+  ${each("m = fmax(m, x);")}
+  let mx = reduce_max(lid, m);
+  let shift = select(0.0, mx, finite_f(mx));
+  var s = 0.0;
+  ${each("s += exp(x - shift);")}
+  let total = reduce_sum(lid, s);
+  if (live && lane == 0u) { st_O(item, select(mx, mx + log(total), finite_f(mx))); }`;
+  } else {
+    const f = fold(op, t);
+    decls = `${f.acc === "Arg" ? `struct Arg { v: ${t}, i: i32 }\n` : ""}fn combine(a: ${f.acc}, b: ${f.acc}) -> ${f.acc} {
+  ${f.combine}
+}
+${workgroupReduce("reduce_all", f.acc, "combine", width, columns)}`;
+    body = `var acc = ${f.init};
+  ${each(`acc = combine(acc, ${f.lift});`)}
+  let r = reduce_all(lid, acc);
+  if (live && lane == 0u) { st_O(item, ${f.result}); }`;
+  }
+  const out = op === ReduceOp.logsumexp ? "f32" : fold(op, t).out;
+  const wgsl = `${FLOAT16}@group(0) @binding(0) var<storage, read> P: array<u32>;
+${NONFINITE}${WALK}${loader("A", src.dtype, 1, t)}${storer("O", dst.dtype, 2, out)}${decls}
+@compute @workgroup_size(256) fn main(${SEGMENT_ARGS}) {
+  ${segment(width, columns)}
+  let live = item < P[0];
+  var base = 0i;
+  if (live) { base = bitcast<i32>(P[2]) + walk(${OUTER_AT}u, item); }
+  ${body}
+}`;
+  ctx.dispatch({ label, wgsl, buffers: [buf(src), buf(dst)], params: p, workgroups: segmentGrid(dst.size, width) });
 }
