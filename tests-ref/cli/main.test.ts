@@ -161,7 +161,6 @@ const badFlags: [string, string[], RegExp][] = [
   ["week_past_the_solution", ["--solution", "week1_ref", "--week", "2"], /^main: --week 2: week1_ref covers weeks up to 1; use --solution week2_ref or --week 1$/],
   ["week_out_of_range", ["--week", "3"], /^main: --week 3 is out of range; expected 1 or 2/],
   ["unknown_device", ["--device", "tpu"], /^main: --device "tpu" is not accepted; expected cpu or gpu/],
-  ["device_gpu", ["--device", "gpu"], /^main: --device gpu: the GPU backend \(WebGPU\) arrives in week 2/],
 ];
 
 test.each(badFlags)("cli_main_bad_flag_%s_exits_2_with_one_line", (_name, args, pattern) => {

@@ -51,6 +51,19 @@ describe("loader_checkpoint", () => {
     expect(c.metadata()).toEqual({ format: "pt" });
   });
 
+  it("loader_checkpoint_get_onto_the_gpu", async () => {
+    await mx.gpu.init();
+    const c = openCk(sharded());
+    c.device = "gpu";
+    let read = 0;
+    c.onRead = (bytes) => (read = bytes);
+    const e = c.get("model.embed_tokens.weight");
+    expect([e.device, e.dtype, e.shape, await e.toArrayAsync()]).toEqual(["gpu", "bfloat16", [4, 3], embed.toArray()]);
+    expect(read).toBe(24); // progress counts the bytes read, as on the CPU
+    c.device = "cpu";
+    expect(c.get("model.norm.weight").device).toBe("cpu");
+  });
+
   it("loader_checkpoint_sharded_with_index", () => {
     const dir = sharded();
     const c = openCk(dir);

@@ -4,7 +4,7 @@
 //   *.safetensors                  any others, when there is neither
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type * as mx from "@tiny-llm/array";
+import * as mx from "@tiny-llm/array";
 import { LoaderError } from "./errors";
 import { isJsonObject, readJsonObject } from "./json-file";
 import { openSafetensors, SafetensorsFile, TensorInfo } from "./safetensors";
@@ -45,6 +45,12 @@ export class Checkpoint {
    * how a caller shows the progress of building a model from the checkpoint.
    */
   onRead: ((bytesRead: number, totalBytes: number) => void) | null = null;
+  /**
+   * Where `get` puts each tensor: "cpu" (the default), or a device such as "gpu", where
+   * the tensor is read into CPU memory, copied to the device and its CPU copy released at
+   * once, so that a model is moved one tensor at a time, never held twice.
+   */
+  device: mx.Device = "cpu";
 
   private constructor(
     /** The checkpoint folder. */
@@ -121,7 +127,7 @@ export class Checkpoint {
     return { ...f.info(name), file: f.file };
   }
 
-  /** Reads tensor `name` from disk (see SafetensorsFile.readTensor). */
+  /** Reads tensor `name` from disk (see SafetensorsFile.readTensor) onto `device`. */
   get(name: string): mx.array {
     const f = this.fileOf(name);
     const tensor = f.readTensor(name);
@@ -130,7 +136,10 @@ export class Checkpoint {
       this.bytesRead += end - begin;
       this.onRead(this.bytesRead, (this.bytesInAll ??= this.totalBytes()));
     }
-    return tensor;
+    if (this.device === "cpu") return tensor;
+    const moved = tensor.toDevice(this.device);
+    mx.dispose(tensor);
+    return moved;
   }
 
   /** The bytes of every tensor's data (the files less their headers). */

@@ -8,6 +8,7 @@ import { ensureTinyModels, TRAINED_MODEL_DIR } from "@tiny-llm/tiny-model";
 import type { GenerateOptions, GenerateResult, SamplerOptions } from "@tiny-llm/tiny-llm-week1-ref";
 
 import type { MainOptions } from "./args";
+import { settle, useDevice } from "./device";
 import { MainError } from "./errors";
 import { showLoadProgress } from "./load-progress";
 import { defaultWeek, lastWeek, loadSolution, type CachedModel, type Solution, type SpeculativeResult } from "../solution";
@@ -132,6 +133,7 @@ function speculativeGeneratorOf(solution: Solution, target: CachedModel, loaded:
   const where = chooseModel(opts.draftModel);
   io.err(`Loading the draft model ${where}...`);
   const draftLoaded = loadModel(opts.draftModel, where);
+  draftLoaded.weights.device = opts.device;
   let draft: CachedModel;
   try {
     draft = week2Model(solution, draftLoaded);
@@ -147,7 +149,8 @@ function speculativeGeneratorOf(solution: Solution, target: CachedModel, loaded:
 
 /**
  * The solution of --solution and the checkpoint of --model, loaded (with a progress line)
- * and built into a model by `build` for the week of --week; the checkpoint file closes after.
+ * onto --device and built into a model by `build` for the week of --week; the checkpoint
+ * file closes after.
  */
 export async function loadAndBuild<T>(opts: MainOptions, io: Io, build: (solution: Solution, week: number, loaded: LoadedModel) => T): Promise<{ solution: Solution; loaded: LoadedModel; built: T }> {
   const week = opts.week ?? defaultWeek(opts.solution);
@@ -155,16 +158,21 @@ export async function loadAndBuild<T>(opts: MainOptions, io: Io, build: (solutio
     throw new MainError(`--week ${week}: ${opts.solution} covers weeks up to ${lastWeek(opts.solution)}; use --solution week${week}_ref or --week ${lastWeek(opts.solution)}`, 2);
   }
   const solution = await loadSolution(opts.solution);
+  await useDevice(opts.device, io);
   const where = chooseModel(opts.model);
-  io.err(`Loading ${where} (${opts.solution}, week ${week})...`);
+  io.err(`Loading ${where} (${opts.solution}, week ${week}${opts.device === "gpu" ? ", on the GPU" : ""})...`);
   const loaded = loadModel(opts.model, where);
+  loaded.weights.device = opts.device;
   const done = showLoadProgress(loaded.weights, process.stderr);
+  let built: T;
   try {
-    return { solution, loaded, built: build(solution, week, loaded) };
+    built = build(solution, week, loaded);
   } finally {
     done();
     loaded.weights.close(); // the model holds its arrays now
   }
+  await settle(opts.device);
+  return { solution, loaded, built };
 }
 
 /** The sampler options of --temperature, --top-k, --top-p, --min-p and --seed, said on stderr. */

@@ -1,0 +1,35 @@
+// --device: where the model's arrays live. The GPU is set up before the model is built,
+// so that its weights (moved at load, tensor by tensor) and everything it creates (KV
+// caches, masks, positions, through the default device) land there.
+import * as mx from "@tiny-llm/array";
+
+import type { MainOptions } from "./args";
+import type { Io } from "./chat";
+import { MainError } from "./errors";
+
+/**
+ * Makes `device` the default device: for "gpu", finds the WebGPU adapter first (no
+ * adapter is a MainError, exit 1, with the array library's advice) and names it on stderr.
+ */
+export async function useDevice(device: MainOptions["device"], io: Io): Promise<void> {
+  if (device === "gpu") {
+    let info: mx.gpu.GpuInfo;
+    try {
+      info = await mx.gpu.init();
+    } catch (e) {
+      // The array library's message starts with its op, "gpu: no WebGPU adapter found ...".
+      const message = (e instanceof Error ? e.message : String(e)).replace(/^gpu: /, "");
+      throw new MainError(`--device gpu: ${message}; or run on the CPU with --device cpu`);
+    }
+    io.err(`GPU: ${[info.vendor, info.device || info.description, info.architecture].filter((s) => s !== "").join(", ")} (WebGPU)`);
+  }
+  mx.setDefaultDevice(device);
+}
+
+/**
+ * Waits until `device` has run everything queued so far (on the GPU: the weights'
+ * uploads), so that the prefill's time that generation reports is the prefill's alone.
+ */
+export async function settle(device: MainOptions["device"]): Promise<void> {
+  if (device === "gpu") await mx.gpu.synchronize();
+}
