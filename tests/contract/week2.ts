@@ -1,7 +1,8 @@
 // The course's contract for week 2: week 1's, plus the KV cache, the quantized matmul
-// and linear, flash attention, the week 2 model and generation with the cache, serving
-// many requests (continuous batching, chunked prefill), speculative decoding, the prefix
-// cache, and Qwen3's attention and model. The signatures are the week 2 reference's.
+// and linear, flash attention (both kernels on the CPU and the GPU), the week 2 model and
+// generation with the cache, serving many requests (continuous batching, chunked
+// prefill), speculative decoding, the prefix cache, and Qwen3's attention and model.
+// The signatures are the week 2 reference's.
 import type * as Ref from "@tiny-llm/tiny-llm-week2-ref";
 import type { CourseClass } from "./course-class";
 import type { Week1 } from "./week1";
@@ -14,8 +15,10 @@ export interface Week2 extends Week1 {
   // Day 2: quantized matmul (the kernel, in tiny-llm-ext) and the quantized linear layer.
   quantizedMatmul: typeof Ref.quantizedMatmul;
   quantizedLinear: typeof Ref.quantizedLinear;
+  // Day 3, quantized matmul on the GPU, adds no export: quantizedMatmul's WGSL (in tiny-llm-ext).
   // Day 4: flash attention (the kernel, in tiny-llm-ext).
   flashAttention: typeof Ref.flashAttention;
+  // Day 5, flash attention on the GPU, adds no export: flashAttention's WGSL (in tiny-llm-ext).
   // Day 6: continuous batching (the model's per-row offsets are Qwen2ModelWeek2.forward's).
   BatchingKvCache: CourseClass<typeof Ref.BatchingKvCache, "caches" | "offsets" | "add" | "remove" | "updateAndFetch" | "release">;
   Request: CourseClass<typeof Ref.Request, "id" | "prompt" | "cache" | "limits" | "arrivedAt" | "tokens" | "tokenTimes" | "finishReason" | "finishedAt" | "offset" | "prefilled" | "finished" | "lastToken" | "append" | "finish" | "release">;
