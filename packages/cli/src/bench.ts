@@ -27,7 +27,11 @@
 //   reply lengths on random 4-bit weights in Qwen2-0.5B's shapes, served with continuous
 //   batching, one at a time, and by llama.cpp with parallel sequences (see bench/serve.ts).
 //
-//   pnpm bench [--part kernels|model|llama|spec|serve|all] [--solution tiny_llm|week1_ref] [--requests N] [--batch-size B] [--prefill-step P]
+// gpu: the WebGPU backend (see bench/gpu-part.ts): a WGSL read's GB/s, week 2's 4-bit decode
+//   kernel at Qwen2-7B's projection shapes against it, week 2's model on random 4-bit
+//   weights in Qwen2-0.5B's and 7B's shapes (prefill, decode, roofline); cut down on lavapipe.
+//
+//   pnpm bench [--part kernels|model|llama|spec|serve|gpu|all] [--solution tiny_llm|week1_ref] [--requests N] [--batch-size B] [--prefill-step P]
 import * as os from "os";
 
 import * as mx from "@tiny-llm/array";
@@ -49,7 +53,7 @@ import { printTable } from "./bench/table";
 import { explain, UsageError } from "./main/errors";
 import { SOLUTIONS, type SolutionName } from "./solution";
 
-const PARTS = ["kernels", "model", "llama", "spec", "serve", "all"] as const;
+const PARTS = ["kernels", "model", "llama", "spec", "serve", "gpu", "all"] as const;
 type Part = (typeof PARTS)[number];
 
 /** The serve part's knobs: --requests, --batch-size, --prefill-step. */
@@ -57,7 +61,7 @@ const SERVE_DEFAULTS = { requests: 32, batchSize: 8, prefillStep: 256 };
 type ServeKnob = keyof typeof SERVE_DEFAULTS;
 const SERVE_FLAGS: Record<string, ServeKnob> = { "--requests": "requests", "--batch-size": "batchSize", "--prefill-step": "prefillStep" };
 
-const USAGE = `usage: pnpm bench [--part kernels|model|llama|spec|serve|all] [--solution ${SOLUTIONS.join("|")}]
+const USAGE = `usage: pnpm bench [--part kernels|model|llama|spec|serve|gpu|all] [--solution ${SOLUTIONS.join("|")}]
                   [--requests N] [--batch-size B] [--prefill-step P]
 
   --part kernels    matmul / GEMV, quantized matmul and flash attention kernels against
@@ -79,6 +83,10 @@ const USAGE = `usage: pnpm bench [--part kernels|model|llama|spec|serve|all] [--
                     with continuous batching, one at a time, and by llama.cpp with B parallel
                     sequences: output tok/s, time to first token, time between tokens
                     (~25 min at 32 requests on 2 cores; --requests 8, ~6 min); not part of all
+  --part gpu        the WebGPU backend: a WGSL read's GB/s, the 4-bit decode kernel at Qwen2-7B's
+                    projection shapes against it, week 2's model on random 4-bit weights in
+                    Qwen2-0.5B's and 7B's shapes (prefill 512, decode, roofline); on lavapipe
+                    cut down (~3 min); not part of all
   --part all        kernels, model and llama (the default)
   --solution NAME   whose model the model part runs (default week1_ref; week 2 rows: week2_ref
                     unless the solution covers week 2)
@@ -177,6 +185,7 @@ async function main(argv: string[]): Promise<number> {
   if (opts.part === "llama") return runLlamaPart(threads);
   if (opts.part === "serve") return runServePart(opts, threads);
   if (opts.part === "spec") return runSpecPart(opts.solution);
+  if (opts.part === "gpu") return (await import("./bench/gpu-part")).runGpuPart();
   const readBw = readBandwidth();
   let gemm: number | null = null;
   if (opts.part !== "model") gemm = benchKernels(readBw);

@@ -53,7 +53,7 @@ const folderBytes = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWit
 const gb = (bytes: number) => (bytes / 1e9).toFixed(2);
 
 /** KV cache bytes at `context` tokens (float32 keys and values, every layer). */
-function kvBytes(s: Qwen2Shapes, context: number): number {
+export function kvBytes(s: Qwen2Shapes, context: number): number {
   return s.layers * 2 * s.kvHeads * context * s.headDim * 4;
 }
 

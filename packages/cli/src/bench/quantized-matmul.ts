@@ -17,10 +17,11 @@ import { gbps, gflops, printColumns, ratioText } from "./table";
 interface QuantizedWeights { weight: mx.array; scales: mx.array; biases: mx.array; groupSize: number; bits: number }
 type QuantizedMatmul = (x: mx.array, w: QuantizedWeights) => mx.array;
 
-const GROUP = 64;
+export const GROUP = 64;
 const PREFILL_M = 128;
 
-function randomQuantized(O: number, K: number, bits: number): QuantizedWeights {
+/** Random packed codes, scales and biases of an O x K matrix in MLX's affine layout (`bits` bits, groups of GROUP), on the CPU. */
+export function randomQuantized(O: number, K: number, bits: number): QuantizedWeights {
   const key = (seed: number) => mx.random.key(seed);
   return {
     weight: mx.random.bits([O, (K * bits) / 32], { key: key(1) }),

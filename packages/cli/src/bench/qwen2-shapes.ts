@@ -1,5 +1,5 @@
-// Qwen2-0.5B's shapes (config.json of Qwen/Qwen2-0.5B-Instruct), Qwen3-0.6B's beside
-// them, their tensors, and how much work and memory traffic a forward pass costs.
+// Qwen2-0.5B's shapes (config.json of Qwen/Qwen2-0.5B-Instruct), Qwen2-7B's and Qwen3-0.6B's
+// beside them, their tensors, and how much work and memory traffic a forward pass costs.
 
 /** config.json of Qwen/Qwen2-0.5B-Instruct, as published (bf16, tied embeddings). */
 export const QWEN2_0_5B_CONFIG = {
@@ -25,6 +25,20 @@ export const QWEN2_0_5B_CONFIG = {
   use_cache: true,
   use_sliding_window: false,
   vocab_size: 151936,
+};
+
+/** config.json of Qwen/Qwen2-7B-Instruct, as published (bf16; its lm_head is not tied). */
+export const QWEN2_7B_CONFIG: typeof QWEN2_0_5B_CONFIG = {
+  ...QWEN2_0_5B_CONFIG,
+  hidden_size: 3584,
+  intermediate_size: 18944,
+  max_window_layers: 28,
+  num_attention_heads: 28,
+  num_hidden_layers: 28,
+  num_key_value_heads: 4,
+  sliding_window: 131072,
+  tie_word_embeddings: false,
+  vocab_size: 152064,
 };
 
 /** config.json of Qwen/Qwen3-0.6B, as published (bf16, tied embeddings; 16 heads of 128 in a width of 1024). */
@@ -63,6 +77,8 @@ export type ShapesConfig = typeof QWEN2_0_5B_CONFIG | typeof QWEN3_0_6B_CONFIG;
 export interface Qwen2Shapes {
   /** Qwen3: q_norm / k_norm (D each) per layer and no q/k/v biases. */
   qkNorm: boolean;
+  /** lm_head is embed_tokens (no lm_head.weight). */
+  tiedEmbeddings: boolean;
   /** E, I, V, H_q, H_kv, D, layers */
   hidden: number;
   intermediate: number;
@@ -76,7 +92,7 @@ export interface Qwen2Shapes {
 export function shapesOf(config: ShapesConfig): Qwen2Shapes {
   const heads = config.num_attention_heads;
   return {
-    qkNorm: config.model_type === "qwen3",
+    qkNorm: config.model_type === "qwen3", tiedEmbeddings: config.tie_word_embeddings,
     hidden: config.hidden_size, intermediate: config.intermediate_size, vocab: config.vocab_size,
     heads, kvHeads: config.num_key_value_heads, layers: config.num_hidden_layers,
     headDim: "head_dim" in config ? config.head_dim : config.hidden_size / heads, // Qwen3-0.6B: 128, not 1024 / 16
@@ -120,9 +136,11 @@ export function layerTensors(s: Qwen2Shapes, i: number): TensorSpec[] {
   return specs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)); // name order, as the checkpoint files hold them
 }
 
-/** The tensors outside the layers (tied embeddings: no lm_head.weight). */
+/** The tensors outside the layers (lm_head.weight only when the embeddings are not tied). */
 export function globalTensors(s: Qwen2Shapes): TensorSpec[] {
+  const head: TensorSpec[] = s.tiedEmbeddings ? [] : [{ name: "lm_head.weight", shape: [s.vocab, s.hidden], init: "random" }];
   return [
+    ...head,
     { name: "model.embed_tokens.weight", shape: [s.vocab, s.hidden], init: "random" },
     { name: "model.norm.weight", shape: [s.hidden], init: "ones" },
   ];
@@ -158,7 +176,8 @@ export function forwardFlops(s: Qwen2Shapes, L: number): number {
 
 /**
  * Bytes of weights a forward pass must read at least once: every matmul weight of
- * the layers plus the whole embedding matrix (the tied lm_head reads all V rows).
+ * the layers plus one V x E matrix (the lm_head, tied or not, reads all V rows; the
+ * embedding lookup a row a token).
  * Without a KV cache a decode step reads them all, as with one.
  */
 export function weightBytesPerForward(s: Qwen2Shapes, itemsize: number): number {

@@ -1,0 +1,110 @@
+// Week 2's model (week2_ref's Qwen2ModelWeek2) on the GPU, on random MLX 4-bit weights
+// (group 64) in Qwen2-0.5B's and Qwen2-7B's shapes, loaded from a real checkpoint folder.
+// A run is a generation as `pnpm main --device gpu` does it: a prefill of P random tokens
+// into a fresh cache, then D decode steps of one token each, every token read back
+// (argmax, awaited) before the next step. Prefill tok/s: P / the prefill's time; decode
+// tok/s: D / the D steps' time (the first token, the prefill's, not counted). Median of
+// `runs` runs after a short warm-up. A decode step reads every weight once plus the cache,
+// so its ceiling is
+//
+//   GPU read bandwidth / (packed bytes of the matmul weights and the head + f32 KV cache)
+//
+// (the embedding lookup reads a row a token; norms and biases are left out).
+import * as mx from "@tiny-llm/array";
+import { load, type LoadedModel } from "@tiny-llm/loader";
+import { Qwen2ModelWeek2 } from "@tiny-llm/tiny-llm-week2-ref";
+
+import { kvBytes } from "./model-week2";
+import { shapesOf, weightBytesPerForward, type Qwen2Shapes, type ShapesConfig } from "./qwen2-shapes";
+import { SharedRandomCheckpoint, type Quantization } from "./random-checkpoint";
+import { median, now } from "./stats";
+import { printColumns } from "./table";
+
+const QUANT: Quantization = { group_size: 64, bits: 4 };
+/** Packed bytes per weight: the codes, and a bf16 scale and bias per group. */
+const BYTES_PER_WEIGHT = QUANT.bits / 8 + 4 / QUANT.group_size;
+
+export interface GpuModelSizes {
+  configs: { label: string; config: ShapesConfig }[];
+  prefillTokens: number;
+  decodeTokens: number;
+  runs: number;
+}
+
+/** A decode-rate bar of the issue: at least `minTokS`, at least `minOfRoofline` of the roofline. */
+const BARS: Record<string, { minTokS?: number; minOfRoofline?: number }> = {
+  "Qwen2-0.5B": { minTokS: 200 },
+  "Qwen2-7B": { minOfRoofline: 0.5 },
+};
+
+type Model = InstanceType<typeof Qwen2ModelWeek2>;
+
+/** `loaded` with every weight moved to the GPU as the model reads it. */
+function onGpu(loaded: LoadedModel): LoadedModel {
+  const ckpt = loaded.weights;
+  const weights = new Proxy(ckpt, {
+    get: (t, k) => (k === "get" ? (name: string) => t.get(name).toDevice("gpu") : typeof t[k as keyof typeof t] === "function" ? (t[k as keyof typeof t] as () => unknown).bind(t) : t[k as keyof typeof t]),
+  });
+  return { ...loaded, weights };
+}
+
+/** The greedy next token of `logits` (1 x L x V), read back. */
+async function nextToken(logits: mx.array): Promise<number> {
+  const V = logits.shape[logits.ndim - 1];
+  return (await logits.reshape([V]).argmax().itemAsync()) as number;
+}
+
+/** Seconds of a prefill of `P` tokens and of `D` decode steps after it (the default device: the GPU). */
+async function generateOnce(model: Model, s: Qwen2Shapes, P: number, D: number): Promise<{ prefill: number; decode: number }> {
+  const ids = mx.array(Int32Array.from({ length: P }, (_, i) => (i * 7919 + 13) % s.vocab)).reshape([1, P]); // any ids do
+  const cache = model.makeCache();
+  let t = now();
+  let token = await nextToken(model.forward(ids, 0, cache, { lastOnly: true }));
+  const prefill = now() - t;
+  t = now();
+  for (let i = 0; i < D; i++) token = await nextToken(model.forward(mx.array([[token]], "int32"), P + i, cache, { lastOnly: true }));
+  return { prefill, decode: now() - t };
+}
+
+/** Runs the model rows and prints their table (each model's failure is its row, the others still run). */
+export async function benchGpuModels(sizes: GpuModelSizes, readBandwidth: number): Promise<void> {
+  const { prefillTokens: P, decodeTokens: D, runs } = sizes;
+  const rows: string[][] = [];
+  for (const { label, config } of sizes.configs) {
+    const s = shapesOf(config);
+    const checkpoint = new SharedRandomCheckpoint(config, label.split(" ")[0], QUANT);
+    try {
+      const dir = checkpoint.dir();
+      const t = now();
+      const loaded = load(dir);
+      mx.setDefaultDevice("gpu"); // what the model makes (token ids, masks, tables) lives beside its weights
+      const model = new Qwen2ModelWeek2(onGpu(loaded));
+      loaded.weights.close();
+      await mx.gpu.synchronize();
+      console.log(`${label}: load() + new Qwen2ModelWeek2 (week2_ref) with its weights on the GPU: ${(now() - t).toFixed(1)} s`);
+      await generateOnce(model, s, Math.min(P, 8), 2); // warm-up: pipelines, buffers
+      const figures = [];
+      for (let r = 0; r < runs; r++) figures.push(await generateOnce(model, s, P, D));
+      const prefill = P / median(figures.map((f) => f.prefill));
+      const decode = D / median(figures.map((f) => f.decode));
+      const bytes = weightBytesPerForward(s, BYTES_PER_WEIGHT) + kvBytes(s, P + D / 2);
+      const roofline = readBandwidth / bytes;
+      const bar = BARS[label] ?? {};
+      const verdicts = [
+        bar.minTokS === undefined ? "" : `decode >= ${bar.minTokS} tok/s ${decode >= bar.minTokS ? "ok" : "LOW"}`,
+        bar.minOfRoofline === undefined ? "" : `>= ${(bar.minOfRoofline * 100).toFixed(0)}% of roofline ${decode / roofline >= bar.minOfRoofline ? "ok" : "LOW"}`,
+      ].filter((v) => v !== "");
+      rows.push([label, prefill.toFixed(1), decode.toFixed(1), (bytes / 1e9).toFixed(2), roofline.toFixed(1), `${((decode / roofline) * 100).toFixed(0)}%`, verdicts.join("; ") || "-"]);
+    } catch (e) {
+      rows.push([label, `error: ${(e as Error).message.split("\n")[0]}`]);
+    } finally {
+      mx.setDefaultDevice("cpu");
+      checkpoint.remove();
+    }
+  }
+  console.log(
+    `\nWeek 2's model on the GPU (week2_ref, MLX 4-bit g${QUANT.group_size}, random weights): prefill of ${P} tokens, then ${D} decode steps ` +
+      `(each token read back), median of ${runs}; roofline = GPU read ${(readBandwidth / 1e9).toFixed(1)} GB/s / (packed weights + f32 KV cache at ${P + D / 2}):`,
+  );
+  printColumns(["model", `prefill ${P} tok/s`, "decode tok/s", "GB read/token", "roofline tok/s", "of roofline", "bar"], rows);
+}

@@ -1,0 +1,104 @@
+// The 4-bit decode kernel on the GPU: week 2's quantizedMatmul (tiny-llm-ext-ref's WGSL,
+// through the function the week 2 model calls) at M = 1, at Qwen2-7B's projection
+// shapes, in GB/s of packed bytes (codes + scales + biases), against the GPU's plain
+// read (gpu-read.ts). Each shape rotates over copies of its weights that together are
+// far larger than the GPU's L2 cache (an H200's is 50 MB), so that each call reads its
+// weights from memory, as a decode step does; the last row runs the seven projections of
+// a layer in turn. Times are GPU times, host overhead excluded (gpu-timing.ts).
+import * as mx from "@tiny-llm/array";
+import { quantizedMatmul, type QuantizedWeights } from "@tiny-llm/tiny-llm-week2-ref";
+
+import { gpuSecondsBehind, type BusyWork } from "./gpu-timing";
+import { GROUP, randomQuantized } from "./quantized-matmul";
+import { barText, gbps, ratioText } from "./table";
+
+/** The kernel's bar: at least this fraction of the read's bandwidth. */
+export const QMM_BAR = 0.7;
+
+/** Qwen2-7B's projections, O x K (y = x @ W.T), in a layer's order. */
+const PROJECTIONS: { name: string; out: number; in: number }[] = [
+  { name: "q_proj", out: 3584, in: 3584 },
+  { name: "k_proj", out: 512, in: 3584 },
+  { name: "v_proj", out: 512, in: 3584 },
+  { name: "o_proj", out: 3584, in: 3584 },
+  { name: "gate_proj", out: 18944, in: 3584 },
+  { name: "up_proj", out: 18944, in: 3584 },
+  { name: "down_proj", out: 3584, in: 18944 },
+];
+
+export interface GpuQmmOptions {
+  /** The read kernel, to keep the GPU busy while calls are recorded. */
+  busy: BusyWork;
+  /** The read's bytes per second, measured in this run. */
+  readBandwidth: number;
+  /** The copies of a shape's weights hold at least this many bytes together. */
+  copyBytes: number;
+  /** Bytes a measurement reads in all (calls x bytes per call). */
+  timedBytes: number;
+  /** Measurements per row (the median is shown). */
+  rounds: number;
+}
+
+const packedBytes = (w: QuantizedWeights) => w.weight.nbytes + w.scales.nbytes + w.biases.nbytes;
+
+/** `n` GPU copies of one random 4-bit O x K matrix (made once on the CPU, uploaded n times). */
+function gpuCopies(O: number, K: number, n: number): QuantizedWeights[] {
+  const w = randomQuantized(O, K, 4);
+  const up = (a: mx.array) => a.toDevice("gpu");
+  return Array.from({ length: n }, () => ({ ...w, weight: up(w.weight), scales: up(w.scales), biases: up(w.biases) }));
+}
+
+/** The arguments of one call. */
+interface Call { x: mx.array; w: QuantizedWeights }
+
+/** One table row: call i of a measurement is `callOf(i)` (at least `minCalls` calls), reading `bytesPerCall` bytes on average. */
+async function row(label: string, shape: string, callOf: (i: number) => Call, bytesPerCall: number, minCalls: number, o: GpuQmmOptions): Promise<string[]> {
+  const calls = Math.max(minCalls, Math.round(o.timedBytes / bytesPerCall));
+  const seconds = await gpuSecondsBehind((i) => {
+    const { x, w } = callOf(i);
+    mx.tidy(() => void quantizedMatmul(x, w));
+  }, calls, o.busy, o.rounds);
+  const ratio = bytesPerCall / seconds / o.readBandwidth;
+  return [label, shape, gbps(bytesPerCall, seconds), `${(seconds * 1e6).toFixed(1)} us`, ratioText(ratio), barText(ratio, QMM_BAR)];
+}
+
+/** `row`, or a row naming its error (a kernel not written yet): the other rows still run. */
+async function rowOrError(label: string, shape: string, measure: () => Promise<string[]>): Promise<string[]> {
+  try {
+    return await measure();
+  } catch (e) {
+    return [label, shape, `error: ${(e as Error).message.split("\n")[0]}`];
+  }
+}
+
+/**
+ * The rows of the table: case, shape, GB/s, GPU time per call, ratio to the read, bar.
+ * One row per projection, then a layer's seven in turn.
+ */
+export async function benchGpuQuantizedMatmul(o: GpuQmmOptions): Promise<string[][]> {
+  const xOf = new Map<number, mx.array>();
+  const copiesOf = new Map<string, QuantizedWeights[]>();
+  /** Projection p's call on copy j (inputs and copies made on first use). */
+  const call = (p: (typeof PROJECTIONS)[number], j: number): Call => {
+    let x = xOf.get(p.in);
+    if (x === undefined) xOf.set(p.in, (x = mx.random.normal([1, p.in], { key: mx.random.key(p.in) }).toDevice("gpu")));
+    const key = `${p.out}x${p.in}`;
+    let ws = copiesOf.get(key);
+    if (ws === undefined) {
+      const one = (p.out * p.in) / 2 + (2 * 2 * p.out * p.in) / GROUP; // codes + bf16 scales and biases
+      copiesOf.set(key, (ws = gpuCopies(p.out, p.in, Math.max(1, Math.ceil(o.copyBytes / one)))));
+    }
+    return { x, w: ws[j % ws.length] };
+  };
+  const rows: string[][] = [];
+  for (const p of PROJECTIONS) {
+    const label = `7B ${p.name} 4-bit g${GROUP}, M = 1`;
+    const shape = `1 x ${p.out} x ${p.in}`;
+    rows.push(await rowOrError(label, shape, () => row(label, shape, (i) => call(p, i), packedBytes(call(p, 0).w), 1, o)));
+  }
+  const n = PROJECTIONS.length;
+  const layerBytes = PROJECTIONS.reduce((sum, p) => sum + packedBytes(call(p, 0).w), 0);
+  const label = `7B layer: the ${n} in turn`;
+  rows.push(await rowOrError(label, `1 x ${n} projections`, () => row(label, `1 x ${n} projections`, (i) => call(PROJECTIONS[i % n], Math.floor(i / n)), layerBytes / n, n, o)));
+  return rows;
+}
