@@ -11,7 +11,7 @@
 //
 // (the embedding lookup reads a row a token; norms and biases are left out).
 import * as mx from "@tiny-llm/array";
-import { load, type LoadedModel } from "@tiny-llm/loader";
+import { load } from "@tiny-llm/loader";
 import { Qwen2ModelWeek2 } from "@tiny-llm/tiny-llm-week2-ref";
 
 import { kvBytes } from "./model-week2";
@@ -38,15 +38,6 @@ const BARS: Record<string, { minTokS?: number; minOfRoofline?: number }> = {
 };
 
 type Model = InstanceType<typeof Qwen2ModelWeek2>;
-
-/** `loaded` with every weight moved to the GPU as the model reads it. */
-function onGpu(loaded: LoadedModel): LoadedModel {
-  const ckpt = loaded.weights;
-  const weights = new Proxy(ckpt, {
-    get: (t, k) => (k === "get" ? (name: string) => t.get(name).toDevice("gpu") : typeof t[k as keyof typeof t] === "function" ? (t[k as keyof typeof t] as () => unknown).bind(t) : t[k as keyof typeof t]),
-  });
-  return { ...loaded, weights };
-}
 
 /** The greedy next token of `logits` (1 x L x V), read back. */
 async function nextToken(logits: mx.array): Promise<number> {
@@ -76,9 +67,12 @@ export async function benchGpuModels(sizes: GpuModelSizes, readBandwidth: number
     try {
       const dir = checkpoint.dir();
       const t = now();
+      // As `pnpm main --device gpu` (main/device.ts): weights moved at load, tensor by tensor,
+      // and the GPU the default device, so that what the model makes (caches, masks) lands there.
       const loaded = load(dir);
-      mx.setDefaultDevice("gpu"); // what the model makes (token ids, masks, tables) lives beside its weights
-      const model = new Qwen2ModelWeek2(onGpu(loaded));
+      loaded.weights.device = "gpu";
+      mx.setDefaultDevice("gpu");
+      const model = new Qwen2ModelWeek2(loaded);
       loaded.weights.close();
       await mx.gpu.synchronize();
       console.log(`${label}: load() + new Qwen2ModelWeek2 (week2_ref) with its weights on the GPU: ${(now() - t).toFixed(1)} s`);
