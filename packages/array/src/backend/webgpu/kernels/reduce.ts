@@ -28,9 +28,10 @@ interface Fold {
 /** NaN-propagating max / min of f32: once NaN, always NaN. */
 const extremeF = (cmp: string) => `return select(a, b, b ${cmp} a || isnan_f(b));`;
 
-function fold(op: ReduceOp, t: ComputeType): Fold {
+function fold(op: Exclude<ReduceOp, ReduceOp.logsumexp>, t: ComputeType): Fold {
   const id = (init: string, combine: string, result = "r", out = t): Fold => ({ acc: t, init, lift: "x", combine, result, out });
-  const flag = (init: string, combine: string): Fold => ({ acc: "u32", init, lift: `select(0u, 1u, x != ${t}(0))`, combine, result: "r", out: "u32" });
+  const nonzero = t === "f32" ? "x != 0.0 || isnan_f(x)" : `x != ${t}(0)`;
+  const flag = (init: string, combine: string): Fold => ({ acc: "u32", init, lift: `select(0u, 1u, ${nonzero})`, combine, result: "r", out: "u32" });
   const lowest = t === "f32" ? "-inf_f()" : t === "i32" ? "i32(-2147483648)" : "0u";
   const highest = t === "f32" ? "inf_f()" : t === "i32" ? "2147483647i" : "0xffffffffu";
   switch (op) {
@@ -52,8 +53,45 @@ function fold(op: ReduceOp, t: ComputeType): Fold {
     }
     case ReduceOp.any: return flag("0u", "return a | b;");
     case ReduceOp.all: return flag("1u", "return a & b;");
-    case ReduceOp.logsumexp: throw new Error("logsumexp has its own two passes");
   }
+}
+
+/** A reduction's WGSL: declarations, and main's body once `item`, `lane`, `live` and `base` are known. */
+interface Kernel {
+  decls: string;
+  body: string;
+  out: ComputeType;
+}
+
+/** `each(stmt)`: WGSL running stmt with `x` (and its flat index `k`) over this lane's elements. */
+type Each = (stmt: string) => string;
+
+function folded(f: Fold, t: ComputeType, each: Each, width: number, columns: boolean): Kernel {
+  const decls = `${f.acc === "Arg" ? `struct Arg { v: ${t}, i: i32 }\n` : ""}fn combine(a: ${f.acc}, b: ${f.acc}) -> ${f.acc} {
+  ${f.combine}
+}
+${workgroupReduce("reduce_all", f.acc, "combine", width, columns)}`;
+  const body = `var acc = ${f.init};
+  ${each(`acc = combine(acc, ${f.lift});`)}
+  let r = reduce_all(lid, acc);
+  if (live && lane == 0u) { st_O(item, ${f.result}); }`;
+  return { decls, body, out: f.out };
+}
+
+/** The max first; then the sum of exp(x - max), unless the max is not finite (then it is the answer). */
+function logsumexp(each: Each, width: number, columns: boolean): Kernel {
+  const decls = `fn fmax(a: f32, b: f32) -> f32 { ${extremeF(">")} }
+fn fsum(a: f32, b: f32) -> f32 { return a + b; }
+${workgroupReduce("reduce_max", "f32", "fmax", width, columns)}${workgroupReduce("reduce_sum", "f32", "fsum", width, columns)}`;
+  const body = `var m = -inf_f();
+  ${each("m = fmax(m, x);")}
+  let mx = reduce_max(lid, m);
+  let shift = select(0.0, mx, finite_f(mx));
+  var s = 0.0;
+  ${each("s += exp(x - shift);")}
+  let total = reduce_sum(lid, s);
+  if (live && lane == 0u) { st_O(item, select(mx, mx + log(total), finite_f(mx))); }`;
+  return { decls, body, out: "f32" };
 }
 
 /** The dims that `shape` (with `strides`) collapses to: size-1 dims dropped, runs that step like one dim merged. */
@@ -118,40 +156,15 @@ export function reduce(ctx: GpuContext, op: ReduceOp, src: NDArray, axes: number
     for (var k = lane; k < P[1]; k += ${width}u) { let x = ld_A(u32(base + walk(${INNER_AT}u, k))); ${stmt} }
   }`;
 
-  let decls: string, body: string;
-  if (op === ReduceOp.logsumexp) {
-    // max first; then the sum of exp(x - max) unless the max is not finite (then it is the answer).
-    decls = `fn fmax(a: f32, b: f32) -> f32 { ${extremeF(">")} }
-fn fsum(a: f32, b: f32) -> f32 { return a + b; }
-${workgroupReduce("reduce_max", "f32", "fmax", width, columns)}${workgroupReduce("reduce_sum", "f32", "fsum", width, columns)}`;
-    body = `var m = -inf_f();
-  ${each("m = fmax(m, x);")}
-  let mx = reduce_max(lid, m);
-  let shift = select(0.0, mx, finite_f(mx));
-  var s = 0.0;
-  ${each("s += exp(x - shift);")}
-  let total = reduce_sum(lid, s);
-  if (live && lane == 0u) { st_O(item, select(mx, mx + log(total), finite_f(mx))); }`;
-  } else {
-    const f = fold(op, t);
-    decls = `${f.acc === "Arg" ? `struct Arg { v: ${t}, i: i32 }\n` : ""}fn combine(a: ${f.acc}, b: ${f.acc}) -> ${f.acc} {
-  ${f.combine}
-}
-${workgroupReduce("reduce_all", f.acc, "combine", width, columns)}`;
-    body = `var acc = ${f.init};
-  ${each(`acc = combine(acc, ${f.lift});`)}
-  let r = reduce_all(lid, acc);
-  if (live && lane == 0u) { st_O(item, ${f.result}); }`;
-  }
-  const out = op === ReduceOp.logsumexp ? "f32" : fold(op, t).out;
+  const kernel = op === ReduceOp.logsumexp ? logsumexp(each, width, columns) : folded(fold(op, t), t, each, width, columns);
   const wgsl = `${FLOAT16}@group(0) @binding(0) var<storage, read> P: array<u32>;
-${NONFINITE}${WALK}${loader("A", src.dtype, 1, t)}${storer("O", dst.dtype, 2, out)}${decls}
+${NONFINITE}${WALK}${loader("A", src.dtype, 1, t)}${storer("O", dst.dtype, 2, kernel.out)}${kernel.decls}
 @compute @workgroup_size(256) fn main(${SEGMENT_ARGS}) {
   ${segment(width, columns)}
   let live = item < P[0];
   var base = 0i;
   if (live) { base = bitcast<i32>(P[2]) + walk(${OUTER_AT}u, item); }
-  ${body}
+  ${kernel.body}
 }`;
   ctx.dispatch({ label, wgsl, buffers: [buf(src), buf(dst)], params: p, workgroups: segmentGrid(dst.size, width) });
 }

@@ -1,0 +1,96 @@
+// Workgroup-cooperative WGSL: a workgroup of WORKGROUP threads split into segments
+// of `width` lanes (a power of two), each segment working on one item (an output of
+// a reduction, a row of a scan). Wide items get a whole workgroup; narrow ones share
+// it, so that many short rows do not leave most threads idle. Lanes of one segment
+// are neighbours in local_invocation_index ("contiguous"), or `WORKGROUP / width`
+// apart ("interleaved": neighbouring threads then work on neighbouring items, which
+// keeps reads of a column reduction adjacent in memory).
+import { grid, WORKGROUP } from "../wgsl";
+
+/** The entry point's arguments of a segmented kernel (with `segment()` in its body). */
+export const SEGMENT_ARGS = /* wgsl */ `@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u`;
+
+/** WGSL statements defining `item` (this segment's item) and `lane` (0 .. width-1). */
+export function segment(width: number, interleaved = false): string {
+  const items = WORKGROUP / width;
+  const [slot, lane] = interleaved ? [`lid % ${items}u`, `lid / ${items}u`] : [`lid / ${width}u`, `lid % ${width}u`];
+  return `let item = (wid.x + wid.y * nwg.x) * ${items}u + ${slot};
+  let lane = ${lane};`;
+}
+
+/** Workgroups for `items` segments of `width` lanes. */
+export const segmentGrid = (items: number, width: number) => grid(items * width);
+
+/** Lanes for an item of n elements: about `perLane` elements each, a power of two up to WORKGROUP. */
+export function lanesFor(n: number, perLane = 4): number {
+  let w = 1;
+  while (w < WORKGROUP && w * perLane < n) w *= 2;
+  return w;
+}
+
+/**
+ * WGSL `fn <name>(lid: u32, v: T) -> T`: every segment's lanes combine their values
+ * `v` with WGSL function `combine(a: T, b: T) -> T` (associative; in lane order when
+ * it is not commutative), and each lane gets its segment's total. Holds barriers:
+ * every thread of the workgroup must call it, in uniform control flow.
+ */
+export function workgroupReduce(name: string, type: string, combine: string, width: number, interleaved = false): string {
+  const stride = interleaved ? WORKGROUP / width : 1;
+  return `
+var<workgroup> ${name}_mem: array<${type}, ${WORKGROUP}>;
+fn ${name}(lid: u32, v: ${type}) -> ${type} {
+  ${name}_mem[lid] = v;
+  workgroupBarrier();
+  let lane = (lid / ${stride}u) % ${width}u;
+  for (var s = ${width >> 1}u; s > 0u; s >>= 1u) {
+    if (lane < s) { ${name}_mem[lid] = ${combine}(${name}_mem[lid], ${name}_mem[lid + s * ${stride}u]); }
+    workgroupBarrier();
+  }
+  let total = ${name}_mem[lid - lane * ${stride}u];
+  workgroupBarrier();
+  return total;
+}
+`;
+}
+
+/**
+ * WGSL `fn <name>(lid: u32, v: T, carry: ptr<function, T>) -> T`: an inclusive scan
+ * of `v` over the lanes of each contiguous segment, continued from `*carry`, which
+ * then becomes the running total (so a segment scans a long row in chunks of `width`;
+ * lanes past the row's end pass combine's identity). Same barrier rules as
+ * workgroupReduce.
+ */
+export function workgroupScan(name: string, type: string, combine: string, width: number): string {
+  return `
+var<workgroup> ${name}_mem: array<${type}, ${WORKGROUP}>;
+fn ${name}(lid: u32, v: ${type}, carry: ptr<function, ${type}>) -> ${type} {
+  let lane = lid % ${width}u;
+  ${name}_mem[lid] = v;
+  workgroupBarrier();
+  for (var s = 1u; s < ${width}u; s <<= 1u) {
+    var x = ${name}_mem[lid];
+    if (lane >= s) { x = ${combine}(${name}_mem[lid - s], x); }
+    workgroupBarrier();
+    ${name}_mem[lid] = x;
+    workgroupBarrier();
+  }
+  let r = ${combine}(*carry, ${name}_mem[lid]);
+  *carry = ${combine}(*carry, ${name}_mem[lid - lane + ${width - 1}u]);
+  workgroupBarrier();
+  return r;
+}
+`;
+}
+
+/**
+ * WGSL `inf_f()`, `nan_f()` (made at run time from P: a constant expression that is
+ * not finite does not compile), `isnan_f(x)` and `finite_f(x)`. The tests look at
+ * the bits: WGSL lets a compiler assume floats are finite, and lavapipe's does fold
+ * `x != x` to false.
+ */
+export const NONFINITE = /* wgsl */ `
+fn inf_f() -> f32 { return bitcast<f32>(0x7f800000u | (P[0] & 0u)); }
+fn nan_f() -> f32 { return bitcast<f32>(0x7fc00000u | (P[0] & 0u)); }
+fn isnan_f(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn finite_f(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }
+`;
