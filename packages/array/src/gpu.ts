@@ -37,12 +37,18 @@ export interface KernelDispatch {
   /** Names the kernel in errors. */
   label: string;
   /**
-   * WGSL with entry point `main`. Binding 0 is the parameters (read-only storage,
-   * e.g. `var<storage, read> P: array<u32>`); bindings 1.. are `arrays`, in order,
-   * each `array<u32>` (read-only or read_write) whatever its dtype. Every binding
-   * must be used. Pipelines are cached by source.
+   * WGSL with entry point `main`, or a function that makes it. Binding 0 is the
+   * parameters (`var<storage, read> P: array<u32>` or another read-only storage
+   * type); bindings 1.. are `arrays`, in order, each `var<storage, read>` or
+   * `var<storage, read_write>`, `array<u32>` whatever its dtype.
    */
-  wgsl: string;
+  wgsl: string | (() => string);
+  /**
+   * Names the compiled kernel: give one (e.g. the kernel's name and dtypes) so that
+   * the source is made and compiled once, not hashed at every launch. Without it the
+   * source is the key and `wgsl` must be a string.
+   */
+  key?: string;
   /** GPU arrays as the kernel implementation received them. */
   arrays: KernelArray[];
   /** Parameters (at most 64 KiB), bound at binding 0. */
@@ -56,5 +62,5 @@ export function dispatch(d: KernelDispatch): void {
     if (!(a.data instanceof GpuStorage)) throw new ArrayError(d.label, `array ${i} is not on the GPU`);
     return a.data.buffer;
   });
-  gpuContext().dispatch({ label: d.label, wgsl: d.wgsl, buffers, params: d.params, workgroups: d.workgroups });
+  gpuContext().dispatch({ label: d.label, wgsl: d.wgsl, key: d.key, buffers, params: d.params, workgroups: d.workgroups });
 }

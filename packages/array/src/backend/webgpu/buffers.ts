@@ -1,8 +1,8 @@
 /// <reference types="@webgpu/types" />
-// GPU storage and its pool. WebGPU buffers are slow to create and the garbage
-// collector does not see GPU memory, so a buffer no array views any more (released
-// by mx.tidy / mx.dispose, or its last array collected) goes back to a pool keyed by
-// size, and the next allocation of that size reuses it. Reuse is safe without waiting
+// GPU storage and its pool. WebGPU buffers are slow to create, so a buffer no array
+// views any more (released by mx.tidy / mx.dispose) goes back to a pool keyed by size,
+// and the next allocation of that size reuses it. Storage never released is freed
+// with its GPUBuffer object by the garbage collector. Reuse is safe without waiting
 // for the GPU: work is recorded and run in order, so a kernel recorded later that
 // writes the reused buffer runs after every earlier kernel that read it.
 import type { DeviceStorage } from "../index";
@@ -18,12 +18,10 @@ export class GpuStorage implements DeviceStorage {
 
 const POOL_MAX_BYTES = 2 ** 31;
 
-/** Free GPU buffers by size, refilled by release and by the collector. */
+/** Free GPU buffers by size. */
 export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
   private pooledBytes = 0;
-  /** Storage collected without release gives its buffer back here. */
-  private collected = new FinalizationRegistry<GPUBuffer>((b) => this.give(b));
 
   constructor(private device: GPUDevice, private usage: number) {}
 
@@ -33,18 +31,12 @@ export class BufferPool {
     let buffer = zeroed ? undefined : this.free.get(size)?.pop();
     if (buffer !== undefined) this.pooledBytes -= size;
     else buffer = this.device.createBuffer({ size, usage: this.usage });
-    const s = new GpuStorage(buffer, bytes);
-    this.collected.register(s, buffer, s);
-    return s;
+    return new GpuStorage(buffer, bytes);
   }
 
   /** Takes back the buffer of storage that no array views any more. */
   release(s: GpuStorage): void {
-    this.collected.unregister(s);
-    this.give(s.buffer);
-  }
-
-  private give(b: GPUBuffer): void {
+    const b = s.buffer;
     // Over the cap the buffer is dropped, not destroyed: recorded work may still use it.
     if (this.pooledBytes + b.size > POOL_MAX_BYTES) return;
     const list = this.free.get(b.size) ?? [];

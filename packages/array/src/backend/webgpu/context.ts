@@ -7,17 +7,21 @@
 import { ArrayError } from "../../errors";
 import { BufferPool, GpuStorage, roundedSize } from "./buffers";
 import { loadDawn } from "./dawn";
+import { KernelCache } from "./kernel-cache";
 
 /** One kernel launch: WGSL with entry `main`, its buffers, its parameters and grid. */
 export interface Dispatch {
   /** Names the kernel in errors. */
   label: string;
   /**
-   * WGSL source. Binding 0 is the parameters, `var<storage, read> P: array<u32>`
-   * (or any read-only storage type); bindings 1.. are `buffers`, in order. Every
-   * binding must be used by the shader. Pipelines are cached by source.
+   * WGSL source, or a function that makes it (called only when `key` is new).
+   * Binding 0 is the parameters, `var<storage, read> P: array<u32>` (or any
+   * read-only storage type); bindings 1.. are `buffers`, in order, each
+   * `var<storage, read>` or `var<storage, read_write>`.
    */
-  wgsl: string;
+  wgsl: string | (() => string);
+  /** Names the compiled kernel in the cache; the source itself when omitted (then `wgsl` must be a string). */
+  key?: string;
   buffers: GPUBuffer[];
   /** The parameters' bytes (at most PARAMS_MAX_BYTES), bound at binding 0. */
   params: ArrayBufferView;
@@ -44,7 +48,7 @@ const BATCH_MAX = 256;
 export class GpuContext {
   readonly pool: BufferPool;
   readonly usage: number;
-  private pipelines = new Map<string, GPUComputePipeline>();
+  private kernels: KernelCache;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private pending = 0;
@@ -70,6 +74,7 @@ export class GpuContext {
     this.pool = new BufferPool(device, this.usage);
     this.arena = device.createBuffer({ size: ARENA_BYTES, usage: U.STORAGE | U.COPY_DST });
     this.align = device.limits.minStorageBufferOffsetAlignment;
+    this.kernels = new KernelCache(device, this.arena, PARAMS_MAX_BYTES);
     device.addEventListener("uncapturederror", (e) => this.errors.push((e as GPUUncapturedErrorEvent).error.message));
   }
 
@@ -81,27 +86,23 @@ export class GpuContext {
     const [x, y = 1, z = 1] = d.workgroups;
     if (x > max || y > max || z > max) throw new ArrayError(d.label, `grid ${x} x ${y} x ${z} exceeds ${max} workgroups per dimension`);
     if (x * y * z === 0) return;
+    if (d.key === undefined && typeof d.wgsl !== "string") throw new ArrayError(d.label, "a kernel given as a function needs a key");
+    const kernel = this.kernels.kernel(d.label, d.key ?? (d.wgsl as string), d.wgsl);
+    const bindGroup = this.kernels.bindGroup(kernel, d.buffers);
+    // Every binding of the parameters spans PARAMS_MAX_BYTES from its offset.
     let at = Math.ceil(this.arenaUsed / this.align) * this.align;
-    if (at + bytes > ARENA_BYTES) {
+    if (at + PARAMS_MAX_BYTES > ARENA_BYTES) {
       this.flush();
       at = 0;
     }
     this.arenaHost.set(new Uint8Array(d.params.buffer, d.params.byteOffset, d.params.byteLength), at);
     this.arenaUsed = at + bytes;
-    const pipeline = this.pipeline(d.label, d.wgsl);
-    const bindGroup = this.device.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: this.arena, offset: at, size: bytes } },
-        ...d.buffers.map((buffer, i) => ({ binding: i + 1, resource: { buffer } })),
-      ],
-    });
     if (this.pass === null) {
       this.encoder ??= this.device.createCommandEncoder();
       this.pass = this.encoder.beginComputePass();
     }
-    this.pass.setPipeline(pipeline);
-    this.pass.setBindGroup(0, bindGroup);
+    this.pass.setPipeline(kernel.pipeline);
+    this.pass.setBindGroup(0, bindGroup, [at]);
     this.pass.dispatchWorkgroups(x, y, z);
     if (++this.pending >= BATCH_MAX) this.flush();
   }
@@ -184,16 +185,6 @@ export class GpuContext {
   /** A buffer the host fills and kernels read (COPY_DST only), e.g. for tables. */
   get copyDstUsage(): number {
     return this.copyDst;
-  }
-
-  private pipeline(label: string, wgsl: string): GPUComputePipeline {
-    let p = this.pipelines.get(wgsl);
-    if (p === undefined) {
-      const module = this.device.createShaderModule({ code: wgsl, label });
-      p = this.device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: "main" }, label });
-      this.pipelines.set(wgsl, p);
-    }
-    return p;
   }
 
   /** WebGPU reports validation errors asynchronously: they surface at the next read. */

@@ -9,9 +9,13 @@ import type { GpuContext } from "../context";
 import { buf } from "../buffers";
 import { ComputeType, FLOAT16, grid, LINEAR, LINEAR_ID, loader, naturalType, NONFINITE, storer, STRIDED, stridedParams } from "../wgsl";
 
-/** Runs `body` (WGSL statements with `lin`, the output position, in scope) once per element of `dst`. */
-function launch(ctx: GpuContext, label: string, decls: string, body: string, operands: NDArray[], dst: NDArray): void {
-  const wgsl = `${FLOAT16}${STRIDED}${NONFINITE}${decls}
+/**
+ * Runs `body` (WGSL statements with `lin`, the output position, in scope) once per
+ * element of `dst`; `decls` makes the kernel's declarations, called only the first
+ * time `label` meets these operand dtypes.
+ */
+function launch(ctx: GpuContext, label: string, decls: () => string, body: string, operands: NDArray[], dst: NDArray): void {
+  const wgsl = () => `${FLOAT16}${STRIDED}${NONFINITE}${decls()}
 @compute @workgroup_size(256) fn main(${LINEAR_ID}) {
   let lin = ${LINEAR};
   if (lin >= P[0]) { return; }
@@ -19,6 +23,7 @@ function launch(ctx: GpuContext, label: string, decls: string, body: string, ope
 }`;
   ctx.dispatch({
     label, wgsl,
+    key: `${label}|${operands.map((a) => a.dtype).join(",")}|${dst.dtype}`,
     buffers: [...operands, dst].map(buf),
     params: stridedParams(label, dst.shape, [...operands, dst]),
     workgroups: grid(dst.size),
@@ -28,7 +33,7 @@ function launch(ctx: GpuContext, label: string, decls: string, body: string, ope
 /** dst = src converted to dst's dtype. */
 export function copy(ctx: GpuContext, src: NDArray, dst: NDArray): void {
   const t = naturalType(src.dtype);
-  launch(ctx, "copy", loader("A", src.dtype, 1, t) + storer("O", dst.dtype, 2, t),
+  launch(ctx, "copy", () => loader("A", src.dtype, 1, t) + storer("O", dst.dtype, 2, t),
     "st_O(elem(1u, lin), ld_A(elem(0u, lin)));", [src], dst);
 }
 
@@ -75,7 +80,7 @@ export function unary(ctx: GpuContext, op: UnaryOp, src: NDArray, dst: NDArray):
   const intMath = !isFloat(src.dtype) && UNARY_INT[op] !== undefined;
   const t: ComputeType = intMath ? naturalType(src.dtype) : "f32";
   const expr = intMath ? UNARY_INT[op]!(t) : UNARY_F32[op]!;
-  launch(ctx, `unary ${UnaryOp[op]}`, TRIG + loader("A", src.dtype, 1, t) + storer("O", dst.dtype, 2, t),
+  launch(ctx, `unary ${UnaryOp[op]}`, () => TRIG + loader("A", src.dtype, 1, t) + storer("O", dst.dtype, 2, t),
     `let x = ld_A(elem(0u, lin)); st_O(elem(1u, lin), ${expr});`, [src], dst);
 }
 
@@ -168,14 +173,14 @@ fn pow_f(x: f32, y: f32) -> f32 {
 export function binary(ctx: GpuContext, op: BinaryOp, computeFloat: boolean, a: NDArray, b: NDArray, dst: NDArray): void {
   const unsigned = (d: string) => d === "uint32" || d === "uint8" || d === "bool";
   const t: ComputeType = computeFloat ? "f32" : unsigned(a.dtype) && unsigned(b.dtype) ? "u32" : "i32";
-  const helpers = t === "f32" ? FLOAT_DIVMOD + POW_F : intDivmod(t);
-  launch(ctx, `binary ${BinaryOp[op]}`, helpers + loader("A", a.dtype, 1, t) + loader("B", b.dtype, 2, t) + storer("O", dst.dtype, 3, t),
+  const helpers = () => (t === "f32" ? FLOAT_DIVMOD + POW_F : intDivmod(t));
+  launch(ctx, `binary ${BinaryOp[op]} ${t}`, () => helpers() + loader("A", a.dtype, 1, t) + loader("B", b.dtype, 2, t) + storer("O", dst.dtype, 3, t),
     `let x = ld_A(elem(0u, lin)); let y = ld_B(elem(1u, lin)); st_O(elem(2u, lin), ${binaryExpr(op, t)});`, [a, b], dst);
 }
 
 /** dst = cond ? a : b, in dst's dtype. */
 export function where(ctx: GpuContext, cond: NDArray, a: NDArray, b: NDArray, dst: NDArray): void {
   const c = naturalType(cond.dtype), t = naturalType(dst.dtype);
-  launch(ctx, "where", loader("C", cond.dtype, 1, c) + loader("A", a.dtype, 2, t) + loader("B", b.dtype, 3, t) + storer("O", dst.dtype, 4, t),
+  launch(ctx, "where", () => loader("C", cond.dtype, 1, c) + loader("A", a.dtype, 2, t) + loader("B", b.dtype, 3, t) + storer("O", dst.dtype, 4, t),
     `let c = ld_C(elem(0u, lin)) != ${c}(0); st_O(elem(3u, lin), select(ld_B(elem(2u, lin)), ld_A(elem(1u, lin)), c));`, [cond, a, b], dst);
 }
