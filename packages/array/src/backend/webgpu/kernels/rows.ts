@@ -1,21 +1,112 @@
 /// <reference types="@webgpu/types" />
-// Row kernels on the GPU: softmax, RMS norm and scans over contiguous rows x n.
+// Row kernels on the GPU: softmax, RMS norm and scans over contiguous rows x n. One
+// segment of lanes per row (workgroup.ts): lanes stride through the row and meet in
+// workgroup memory, for the row's max and sum (softmax), its sum of squares (RMS
+// norm), or a running total carried from chunk to chunk of the row (scans). Floats
+// compute in f32 (the CPU carries float sums and products of scans in double).
 import type { NDArray } from "../../../array";
-import { ArrayError } from "../../../errors";
-import type { ScanOp } from "../../codes";
+import { isFloat } from "../../../dtype";
+import { ScanOp } from "../../codes";
+import { buf } from "../buffers";
 import type { GpuContext } from "../context";
+import { ComputeType, FLOAT16, loader, naturalType, storer } from "../wgsl";
+import { lanesFor, NONFINITE, segment, SEGMENT_ARGS, segmentGrid, workgroupReduce, workgroupScan } from "./workgroup";
 
-/** Backend.softmax. */
-export function softmax(_ctx: GpuContext, _src: NDArray, _dst: NDArray, _rows: number, _n: number): void {
-  throw new ArrayError("softmax", "has no GPU kernel yet");
+const PARAMS = /* wgsl */ `@group(0) @binding(0) var<storage, read> P: array<u32>;`;
+
+/** f32 max (NaN-propagating) and sum, to combine lanes with. */
+const F32_FOLDS = /* wgsl */ `fn fmax(a: f32, b: f32) -> f32 { return select(a, b, b > a || isnan_f(b)); }
+fn fsum(a: f32, b: f32) -> f32 { return a + b; }
+`;
+
+/**
+ * A kernel over rows: main's body runs with `item` (the row), `lane`, `live` (a row,
+ * not a spare segment), `n` and `at` (where the row starts in src and in dst) in
+ * scope. P: [rows, n, src offset, dst offset, ...extra].
+ */
+function launchRows(ctx: GpuContext, label: string, decls: string, body: string, width: number, arrays: NDArray[], rows: number, n: number, extra: number[] = []): void {
+  const wgsl = `${FLOAT16}${PARAMS}${NONFINITE}${decls}
+@compute @workgroup_size(256) fn main(${SEGMENT_ARGS}) {
+  ${segment(width)}
+  let live = item < P[0];
+  let n = P[1];
+  let at = item * n;
+  ${body}
+}`;
+  const src = arrays[0], dst = arrays[arrays.length - 1];
+  const params = new Uint32Array([rows, n, src.offset, dst.offset, ...extra]);
+  ctx.dispatch({ label, wgsl, buffers: arrays.map(buf), params, workgroups: segmentGrid(rows, width) });
 }
 
-/** Backend.rmsNorm. */
-export function rmsNorm(_ctx: GpuContext, _src: NDArray, _weight: NDArray, _dst: NDArray, _rows: number, _n: number, _eps: number): void {
-  throw new ArrayError("rmsNorm", "has no GPU kernel yet");
+/** `each(stmt)`: WGSL running stmt with `i` (this lane's positions in the row) and `x` (src there). */
+const each = (width: number) => (stmt: string) => `if (live) {
+    for (var i = lane; i < n; i += ${width}u) { let x = ld_A(P[2] + at + i); ${stmt} }
+  }`;
+
+/** Backend.softmax: exp(x - max) / sum over each row, in f32; a row with NaN, +inf or only -inf gives NaN. */
+export function softmax(ctx: GpuContext, src: NDArray, dst: NDArray, rows: number, n: number): void {
+  const width = lanesFor(n);
+  const row = each(width);
+  const decls = F32_FOLDS + workgroupReduce("row_max", "f32", "fmax", width) + workgroupReduce("row_sum", "f32", "fsum", width)
+    + loader("A", src.dtype, 1, "f32") + storer("O", dst.dtype, 2, "f32");
+  launchRows(ctx, "softmax", decls, `var m = -inf_f();
+  ${row("m = fmax(m, x);")}
+  let mx = row_max(lid, m);
+  var s = 0.0;
+  ${row("s += exp(x - mx);")}
+  let inv = 1.0 / row_sum(lid, s);
+  ${row("st_O(P[3] + at + i, exp(x - mx) * inv);")}`, width, [src, dst], rows, n);
 }
 
-/** Backend.scan. */
-export function scan(_ctx: GpuContext, _op: ScanOp, _reverse: boolean, _src: NDArray, _dst: NDArray, _rows: number, _n: number): void {
-  throw new ArrayError("scan", "has no GPU kernel yet");
+/** Backend.rmsNorm: x / sqrt(mean(x^2) + eps) * weight over each row, in f32. P: [..., weight offset, eps]. */
+export function rmsNorm(ctx: GpuContext, src: NDArray, weight: NDArray, dst: NDArray, rows: number, n: number, eps: number): void {
+  const width = lanesFor(n);
+  const row = each(width);
+  const decls = F32_FOLDS + workgroupReduce("row_sum", "f32", "fsum", width)
+    + loader("A", src.dtype, 1, "f32") + loader("W", weight.dtype, 2, "f32") + storer("O", dst.dtype, 3, "f32");
+  launchRows(ctx, "rmsNorm", decls, `var s = 0.0;
+  ${row("s += x * x;")}
+  let inv = 1.0 / sqrt(row_sum(lid, s) / f32(n) + bitcast<f32>(P[5]));
+  ${row("st_O(P[3] + at + i, x * inv * ld_W(P[4] + i));")}`, width, [src, weight, dst], rows, n,
+  [weight.offset, new Uint32Array(new Float32Array([eps]).buffer)[0]]);
+}
+
+/** A scan's combine (earlier, later) and its identity, in compute type t. */
+function scanOp(op: ScanOp, t: ComputeType): { combine: string; identity: string } {
+  const f = t === "f32";
+  switch (op) {
+    case ScanOp.cumsum: return { combine: "return a + b;", identity: `${t}(0)` };
+    case ScanOp.cumprod: return { combine: "return a * b;", identity: `${t}(1)` };
+    case ScanOp.cummax: return {
+      combine: f ? "return select(a, b, b > a || isnan_f(b));" : "return max(a, b);",
+      identity: f ? "-inf_f()" : t === "i32" ? "i32(-2147483648)" : "0u",
+    };
+    case ScanOp.cummin: return {
+      combine: f ? "return select(a, b, b < a || isnan_f(b));" : "return min(a, b);",
+      identity: f ? "inf_f()" : t === "i32" ? "2147483647i" : "0xffffffffu",
+    };
+  }
+}
+
+/**
+ * Backend.scan: inclusive scans of each row (from its end when `reverse`), a chunk of
+ * `width` elements at a time. Floats in f32; integers in the source's 32-bit type,
+ * whose wrapping has the bits of the CPU's int64 results once stored. P: [..., reverse].
+ */
+export function scan(ctx: GpuContext, op: ScanOp, reverse: boolean, src: NDArray, dst: NDArray, rows: number, n: number): void {
+  const t: ComputeType = isFloat(src.dtype) || isFloat(dst.dtype) ? "f32" : naturalType(src.dtype);
+  const { combine, identity } = scanOp(op, t);
+  const width = lanesFor(n, 1);
+  const decls = `fn combine(a: ${t}, b: ${t}) -> ${t} { ${combine} }
+${workgroupScan("row_scan", t, "combine", width)}${loader("A", src.dtype, 1, t)}${storer("O", dst.dtype, 2, t)}`;
+  launchRows(ctx, `scan ${ScanOp[op]}`, decls, `var carry = ${identity};
+  for (var c = 0u; c < n; c += ${width}u) {
+    let i = c + lane;
+    let ok = live && i < n;
+    let pos = select(i, n - 1u - i, P[4] != 0u);
+    var x = ${identity};
+    if (ok) { x = ld_A(P[2] + at + pos); }
+    let y = row_scan(lid, x, &carry);
+    if (ok) { st_O(P[3] + at + pos, y); }
+  }`, width, [src, dst], rows, n, [reverse ? 1 : 0]);
 }
