@@ -61,7 +61,8 @@ export function flashAttentionGpu(wgsl: WgslSource): mx.KernelImpl<FlashAttentio
     new Float32Array(params.buffer)[1 + MAX_BATCH_DIMS + 4] = scale; // the 0 after S
     mx.gpu.dispatch({
       label: "flashAttention (flash_attention.wgsl)",
-      wgsl: prelude(constants, portable) + wgsl("flash_attention"),
+      key: `${wgsl.folder}/flash_attention|${JSON.stringify(constants)}|${portable}`,
+      wgsl: () => prelude(constants, portable) + wgsl("flash_attention"),
       arrays: [q, k, v, mask ?? q, out, part],
       params,
       workgroups: [tiles, batches * Hkv, chunks],
@@ -69,7 +70,8 @@ export function flashAttentionGpu(wgsl: WgslSource): mx.KernelImpl<FlashAttentio
     if (!split) return;
     mx.gpu.dispatch({
       label: "flashAttention (flash_attention_combine.wgsl)",
-      wgsl: prelude({ D, OUT_DT: out.dtype }, portable) + wgsl("flash_attention_combine"),
+      key: `${wgsl.folder}/flash_attention_combine|${D}|${out.dtype}|${portable}`,
+      wgsl: () => prelude({ D, OUT_DT: out.dtype }, portable) + wgsl("flash_attention_combine"),
       arrays: [part, out],
       params: new Uint32Array([Hq, Hkv, L, tiles, chunks]),
       workgroups: [tiles, batches * Hkv],

@@ -37,7 +37,9 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
     }
     mx.gpu.dispatch({
       label: `quantizedMatmul (${kernel}.wgsl)`,
-      wgsl: prelude(constants, portable) + wgsl(kernel),
+      // Made and compiled once per key: the learner's folder and ours never share one.
+      key: `${wgsl.folder}/${kernel}|${JSON.stringify(constants)}|${portable}`,
+      wgsl: () => prelude(constants, portable) + wgsl(kernel),
       arrays: [x, w, scales, biases, y],
       params: new Uint32Array([M, K, O, groupSize, ...strides]),
       workgroups,

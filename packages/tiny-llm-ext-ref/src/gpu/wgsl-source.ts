@@ -15,8 +15,8 @@ export const GPU_KERNELS = {
 
 export type GpuKernelName = keyof typeof GPU_KERNELS;
 
-/** A kernel's WGSL by name (read on first use). */
-export type WgslSource = (kernel: GpuKernelName) => string;
+/** A kernel's WGSL by name (read on first use), and the folder it comes from. */
+export type WgslSource = ((kernel: GpuKernelName) => string) & { folder: string };
 
 /** An entry point `main` whose body holds nothing but whitespace and comments. */
 const EMPTY_MAIN = /\bfn\s+main\s*\([\s\S]*?\)\s*\{(?:\s|\/\/[^\n]*|\/\*[\s\S]*?\*\/)*\}/;
@@ -35,7 +35,7 @@ function notImplemented(kernel: GpuKernelName): Error {
  */
 export function wgslFolder(dir: string): WgslSource {
   const cache = new Map<GpuKernelName, string>();
-  return (kernel) => {
+  const source = (kernel: GpuKernelName) => {
     let text = cache.get(kernel);
     if (text === undefined) {
       text = fs.readFileSync(path.join(dir, `${kernel}.wgsl`), "utf8");
@@ -44,4 +44,5 @@ export function wgslFolder(dir: string): WgslSource {
     if (EMPTY_MAIN.test(text)) throw notImplemented(kernel);
     return text;
   };
+  return Object.assign(source, { folder: dir });
 }
