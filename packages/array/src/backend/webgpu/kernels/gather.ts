@@ -140,7 +140,8 @@ function gather(ctx: GpuContext, op: string, along: boolean, src: NDArray, outer
   const total = (outer * m * inner) / unit;
   ctx.dispatch({
     label: op,
-    wgsl: source(words ? "uint32" : src.dtype, along),
+    key: `gather|${words ? "uint32" : src.dtype}|${along}`,
+    wgsl: () => source(words ? "uint32" : src.dtype, along),
     buffers: [buf(src), buf(idx), buf(dst), g.page],
     params: new Uint32Array([total, m, len, inner / unit, src.offset / unit, idx.offset, g.slot, dst.offset / unit]),
     workgroups: grid(total),

@@ -56,7 +56,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
 export function gemm(l: MatmulLaunch): void {
   l.ctx.dispatch({
     label: "matmul",
-    wgsl: source(l, l.a.colStride === 1, l.b.rowStride === 1),
+    key: `gemm|${l.a.array.dtype},${l.b.array.dtype},${l.dst.dtype}|${l.a.colStride === 1},${l.b.rowStride === 1}`,
+    wgsl: () => source(l, l.a.colStride === 1, l.b.rowStride === 1),
     buffers: l.buffers,
     params: l.params,
     workgroups: [Math.ceil(l.N / 64), Math.ceil(l.M / 64), l.count],

@@ -101,7 +101,8 @@ export function gemv(l: MatmulLaunch): void {
   const cols = vec ? 8 : 64;
   l.ctx.dispatch({
     label: "matmul",
-    wgsl: source(l, l.M, vec),
+    key: `gemv|${l.a.array.dtype},${l.b.array.dtype},${l.dst.dtype}|${l.M}|${vec}`,
+    wgsl: () => source(l, l.M, vec),
     buffers: l.buffers,
     params: l.params,
     workgroups: [Math.ceil(l.N / cols), l.count],

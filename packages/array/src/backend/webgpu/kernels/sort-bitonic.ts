@@ -114,7 +114,8 @@ export function sortSegments(ctx: GpuContext, input: SegmentInput, output: Segme
   const x = Math.min(groups, ctx.device.limits.maxComputeWorkgroupsPerDimension);
   ctx.dispatch({
     label: "sort",
-    wgsl: segmentSource(input, output),
+    key: `sort segments|${"src" in input ? `${input.src.dtype},${input.descending}` : "pairs"}|${"pairs" in output ? "pairs" : "indices"}`,
+    wgsl: () => segmentSource(input, output),
     buffers: ["src" in input ? buf(input.src) : input.pairs, "pairs" in output ? output.pairs : buf(output.dst)],
     params: new Uint32Array([plan.rows, plan.inLen, plan.inStride, "src" in input ? input.src.offset : input.offset, plan.seg, plan.segments, plan.stage, plan.global ? 1 : 0,
       plan.keep, plan.outLen, plan.outStride, "dst" in output ? output.dst.offset : 0]),
