@@ -12,8 +12,8 @@ import { ArrayError, fmtShape } from "../../../errors";
 import { ReduceOp } from "../../codes";
 import { buf } from "../buffers";
 import type { GpuContext } from "../context";
-import { ComputeType, FLOAT16, loader, MAX_DIMS, naturalType, storer } from "../wgsl";
-import { lanesFor, NONFINITE, segment, SEGMENT_ARGS, segmentGrid, workgroupReduce } from "./workgroup";
+import { ComputeType, FLOAT16, loader, MAX_DIMS, naturalType, NONFINITE, storer } from "../wgsl";
+import { lanesFor, segment, SEGMENT_ARGS, segmentGrid, workgroupReduce } from "./workgroup";
 
 /** How one op folds: accumulator type, its start, one element x (at flat index k) as an accumulator, the combine, the output value of total r. */
 interface Fold {
@@ -156,8 +156,9 @@ export function reduce(ctx: GpuContext, op: ReduceOp, src: NDArray, axes: number
     for (var k = lane; k < P[1]; k += ${width}u) { let x = ld_A(u32(base + walk(${INNER_AT}u, k))); ${stmt} }
   }`;
 
-  const kernel = op === ReduceOp.logsumexp ? logsumexp(each, width, columns) : folded(fold(op, t), t, each, width, columns);
-  const wgsl = `${FLOAT16}@group(0) @binding(0) var<storage, read> P: array<u32>;
+  const wgsl = () => {
+    const kernel = op === ReduceOp.logsumexp ? logsumexp(each, width, columns) : folded(fold(op, t), t, each, width, columns);
+    return `${FLOAT16}@group(0) @binding(0) var<storage, read> P: array<u32>;
 ${NONFINITE}${WALK}${loader("A", src.dtype, 1, t)}${storer("O", dst.dtype, 2, kernel.out)}${kernel.decls}
 @compute @workgroup_size(256) fn main(${SEGMENT_ARGS}) {
   ${segment(width, columns)}
@@ -166,5 +167,7 @@ ${NONFINITE}${WALK}${loader("A", src.dtype, 1, t)}${storer("O", dst.dtype, 2, ke
   if (live) { base = bitcast<i32>(P[2]) + walk(${OUTER_AT}u, item); }
   ${kernel.body}
 }`;
-  ctx.dispatch({ label, wgsl, buffers: [buf(src), buf(dst)], params: p, workgroups: segmentGrid(dst.size, width) });
+  };
+  const key = `${label}|${src.dtype}|${dst.dtype}|${width}|${columns}`;
+  ctx.dispatch({ label, wgsl, key, buffers: [buf(src), buf(dst)], params: p, workgroups: segmentGrid(dst.size, width) });
 }

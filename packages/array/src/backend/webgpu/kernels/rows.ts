@@ -9,8 +9,8 @@ import { isFloat } from "../../../dtype";
 import { ScanOp } from "../../codes";
 import { buf } from "../buffers";
 import type { GpuContext } from "../context";
-import { ComputeType, FLOAT16, loader, naturalType, storer } from "../wgsl";
-import { lanesFor, NONFINITE, segment, SEGMENT_ARGS, segmentGrid, workgroupReduce, workgroupScan } from "./workgroup";
+import { ComputeType, FLOAT16, loader, naturalType, NONFINITE, storer } from "../wgsl";
+import { lanesFor, segment, SEGMENT_ARGS, segmentGrid, workgroupReduce, workgroupScan } from "./workgroup";
 
 const PARAMS = /* wgsl */ `@group(0) @binding(0) var<storage, read> P: array<u32>;`;
 
@@ -20,12 +20,15 @@ fn fsum(a: f32, b: f32) -> f32 { return a + b; }
 `;
 
 /**
- * A kernel over rows: main's body runs with `item` (the row), `lane`, `live` (a row,
- * not a spare segment), `n` and `at` (where the row starts in src and in dst) in
- * scope. P: [rows, n, src offset, dst offset, ...extra].
+ * A kernel over rows: `make` gives its declarations and main's body, which runs with
+ * `item` (the row), `lane`, `live` (a row, not a spare segment), `n` and `at` (where
+ * the row starts in src and in dst) in scope; it is called only the first time this
+ * kernel meets these dtypes and width. P: [rows, n, src offset, dst offset, ...extra].
  */
-function launchRows(ctx: GpuContext, label: string, decls: string, body: string, width: number, arrays: NDArray[], rows: number, n: number, extra: number[] = []): void {
-  const wgsl = `${FLOAT16}${PARAMS}${NONFINITE}${decls}
+function launchRows(ctx: GpuContext, label: string, width: number, arrays: NDArray[], rows: number, n: number, extra: number[], make: () => { decls: string; body: string }): void {
+  const wgsl = () => {
+    const { decls, body } = make();
+    return `${FLOAT16}${PARAMS}${NONFINITE}${decls}
 @compute @workgroup_size(256) fn main(${SEGMENT_ARGS}) {
   ${segment(width)}
   let live = item < P[0];
@@ -33,9 +36,11 @@ function launchRows(ctx: GpuContext, label: string, decls: string, body: string,
   let at = item * n;
   ${body}
 }`;
+  };
   const src = arrays[0], dst = arrays[arrays.length - 1];
   const params = new Uint32Array([rows, n, src.offset, dst.offset, ...extra]);
-  ctx.dispatch({ label, wgsl, buffers: arrays.map(buf), params, workgroups: segmentGrid(rows, width) });
+  const key = `${label}|${arrays.map((a) => a.dtype).join(",")}|${width}`;
+  ctx.dispatch({ label, wgsl, key, buffers: arrays.map(buf), params, workgroups: segmentGrid(rows, width) });
 }
 
 /** `each(stmt)`: WGSL running stmt with `i` (this lane's positions in the row) and `x` (src there). */
@@ -47,28 +52,32 @@ const each = (width: number) => (stmt: string) => `if (live) {
 export function softmax(ctx: GpuContext, src: NDArray, dst: NDArray, rows: number, n: number): void {
   const width = lanesFor(n);
   const row = each(width);
-  const decls = F32_FOLDS + workgroupReduce("row_max", "f32", "fmax", width) + workgroupReduce("row_sum", "f32", "fsum", width)
-    + loader("A", src.dtype, 1, "f32") + storer("O", dst.dtype, 2, "f32");
-  launchRows(ctx, "softmax", decls, `var m = -inf_f();
+  launchRows(ctx, "softmax", width, [src, dst], rows, n, [], () => ({
+    decls: F32_FOLDS + workgroupReduce("row_max", "f32", "fmax", width) + workgroupReduce("row_sum", "f32", "fsum", width)
+      + loader("A", src.dtype, 1, "f32") + storer("O", dst.dtype, 2, "f32"),
+    body: `var m = -inf_f();
   ${row("m = fmax(m, x);")}
   let mx = row_max(lid, m);
   var s = 0.0;
   ${row("s += exp(x - mx);")}
   let inv = 1.0 / row_sum(lid, s);
-  ${row("st_O(P[3] + at + i, exp(x - mx) * inv);")}`, width, [src, dst], rows, n);
+  ${row("st_O(P[3] + at + i, exp(x - mx) * inv);")}`,
+  }));
 }
 
 /** Backend.rmsNorm: x / sqrt(mean(x^2) + eps) * weight over each row, in f32. P: [..., weight offset, eps]. */
 export function rmsNorm(ctx: GpuContext, src: NDArray, weight: NDArray, dst: NDArray, rows: number, n: number, eps: number): void {
   const width = lanesFor(n);
   const row = each(width);
-  const decls = F32_FOLDS + workgroupReduce("row_sum", "f32", "fsum", width)
-    + loader("A", src.dtype, 1, "f32") + loader("W", weight.dtype, 2, "f32") + storer("O", dst.dtype, 3, "f32");
-  launchRows(ctx, "rmsNorm", decls, `var s = 0.0;
+  const epsBits = new Uint32Array(new Float32Array([eps]).buffer)[0];
+  launchRows(ctx, "rmsNorm", width, [src, weight, dst], rows, n, [weight.offset, epsBits], () => ({
+    decls: F32_FOLDS + workgroupReduce("row_sum", "f32", "fsum", width)
+      + loader("A", src.dtype, 1, "f32") + loader("W", weight.dtype, 2, "f32") + storer("O", dst.dtype, 3, "f32"),
+    body: `var s = 0.0;
   ${row("s += x * x;")}
   let inv = 1.0 / sqrt(row_sum(lid, s) / f32(n) + bitcast<f32>(P[5]));
-  ${row("st_O(P[3] + at + i, x * inv * ld_W(P[4] + i));")}`, width, [src, weight, dst], rows, n,
-  [weight.offset, new Uint32Array(new Float32Array([eps]).buffer)[0]]);
+  ${row("st_O(P[3] + at + i, x * inv * ld_W(P[4] + i));")}`,
+  }));
 }
 
 /** A scan's combine (earlier, later) and its identity, in compute type t. */
@@ -95,11 +104,13 @@ function scanOp(op: ScanOp, t: ComputeType): { combine: string; identity: string
  */
 export function scan(ctx: GpuContext, op: ScanOp, reverse: boolean, src: NDArray, dst: NDArray, rows: number, n: number): void {
   const t: ComputeType = isFloat(src.dtype) || isFloat(dst.dtype) ? "f32" : naturalType(src.dtype);
-  const { combine, identity } = scanOp(op, t);
   const width = lanesFor(n, 1);
-  const decls = `fn combine(a: ${t}, b: ${t}) -> ${t} { ${combine} }
-${workgroupScan("row_scan", t, "combine", width)}${loader("A", src.dtype, 1, t)}${storer("O", dst.dtype, 2, t)}`;
-  launchRows(ctx, `scan ${ScanOp[op]}`, decls, `var carry = ${identity};
+  launchRows(ctx, `scan ${ScanOp[op]}`, width, [src, dst], rows, n, [reverse ? 1 : 0], () => {
+    const { combine, identity } = scanOp(op, t);
+    return {
+      decls: `fn combine(a: ${t}, b: ${t}) -> ${t} { ${combine} }
+${workgroupScan("row_scan", t, "combine", width)}${loader("A", src.dtype, 1, t)}${storer("O", dst.dtype, 2, t)}`,
+      body: `var carry = ${identity};
   for (var c = 0u; c < n; c += ${width}u) {
     let i = c + lane;
     let ok = live && i < n;
@@ -108,5 +119,7 @@ ${workgroupScan("row_scan", t, "combine", width)}${loader("A", src.dtype, 1, t)}
     if (ok) { x = ld_A(P[2] + at + pos); }
     let y = row_scan(lid, x, &carry);
     if (ok) { st_O(P[3] + at + pos, y); }
-  }`, width, [src, dst], rows, n, [reverse ? 1 : 0]);
+  }`,
+    };
+  });
 }

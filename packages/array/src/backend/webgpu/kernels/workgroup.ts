@@ -81,16 +81,3 @@ fn ${name}(lid: u32, v: ${type}, carry: ptr<function, ${type}>) -> ${type} {
 }
 `;
 }
-
-/**
- * WGSL `inf_f()`, `nan_f()` (made at run time from P: a constant expression that is
- * not finite does not compile), `isnan_f(x)` and `finite_f(x)`. The tests look at
- * the bits: WGSL lets a compiler assume floats are finite, and lavapipe's does fold
- * `x != x` to false.
- */
-export const NONFINITE = /* wgsl */ `
-fn inf_f() -> f32 { return bitcast<f32>(0x7f800000u | (P[0] & 0u)); }
-fn nan_f() -> f32 { return bitcast<f32>(0x7fc00000u | (P[0] & 0u)); }
-fn isnan_f(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
-fn finite_f(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }
-`;
