@@ -97,28 +97,37 @@ function scanOp(op: ScanOp, t: ComputeType): { combine: string; identity: string
   }
 }
 
+/** Elements a lane of a scan reads per chunk, scanning them in order on its own. */
+const SCAN_RUN = 8;
+
 /**
- * Backend.scan: inclusive scans of each row (from its end when `reverse`), a chunk of
- * `width` elements at a time. Floats in f32; integers in the source's 32-bit type,
- * whose wrapping has the bits of the CPU's int64 results once stored. P: [..., reverse].
+ * Backend.scan: inclusive scans of each row (from its end when `reverse`), in chunks:
+ * each lane scans a run of SCAN_RUN elements, the workgroup scans the runs' totals.
+ * Floats in f32; integers in the source's 32-bit type, whose wrapping has the bits of
+ * the CPU's int64 results once stored. P: [..., reverse].
  */
 export function scan(ctx: GpuContext, op: ScanOp, reverse: boolean, src: NDArray, dst: NDArray, rows: number, n: number): void {
   const t: ComputeType = isFloat(src.dtype) || isFloat(dst.dtype) ? "f32" : naturalType(src.dtype);
-  const width = lanesFor(n, 1);
+  const width = lanesFor(n, SCAN_RUN);
   launchRows(ctx, `scan ${ScanOp[op]}`, width, [src, dst], rows, n, [reverse ? 1 : 0], () => {
     const { combine, identity } = scanOp(op, t);
     return {
       decls: `fn combine(a: ${t}, b: ${t}) -> ${t} { ${combine} }
+fn pos(i: u32, n: u32) -> u32 { return select(i, n - 1u - i, P[4] != 0u); }
 ${workgroupScan("row_scan", t, "combine", width)}${loader("A", src.dtype, 1, t)}${storer("O", dst.dtype, 2, t)}`,
       body: `var carry = ${identity};
-  for (var c = 0u; c < n; c += ${width}u) {
-    let i = c + lane;
-    let ok = live && i < n;
-    let pos = select(i, n - 1u - i, P[4] != 0u);
-    var x = ${identity};
-    if (ok) { x = ld_A(P[2] + at + pos); }
-    let y = row_scan(lid, x, &carry);
-    if (ok) { st_O(P[3] + at + pos, y); }
+  for (var c = 0u; c < n; c += ${width * SCAN_RUN}u) {
+    let first = c + lane * ${SCAN_RUN}u;
+    var run: array<${t}, ${SCAN_RUN}>;
+    var acc = ${identity};
+    for (var j = 0u; j < ${SCAN_RUN}u; j++) {
+      if (live && first + j < n) { acc = combine(acc, ld_A(P[2] + at + pos(first + j, n))); }
+      run[j] = acc;
+    }
+    let before = row_scan(lid, acc, &carry);
+    for (var j = 0u; j < ${SCAN_RUN}u; j++) {
+      if (live && first + j < n) { st_O(P[3] + at + pos(first + j, n), combine(before, run[j])); }
+    }
   }`,
     };
   });

@@ -22,7 +22,7 @@ export function segment(width: number, interleaved = false): string {
 export const segmentGrid = (items: number, width: number) => grid(items * width);
 
 /** Lanes for an item of n elements: about `perLane` elements each, a power of two up to WORKGROUP. */
-export function lanesFor(n: number, perLane = 4): number {
+export function lanesFor(n: number, perLane = 16): number {
   let w = 1;
   while (w < WORKGROUP && w * perLane < n) w *= 2;
   return w;
@@ -54,11 +54,11 @@ fn ${name}(lid: u32, v: ${type}) -> ${type} {
 }
 
 /**
- * WGSL `fn <name>(lid: u32, v: T, carry: ptr<function, T>) -> T`: an inclusive scan
- * of `v` over the lanes of each contiguous segment, continued from `*carry`, which
- * then becomes the running total (so a segment scans a long row in chunks of `width`;
- * lanes past the row's end pass combine's identity). Same barrier rules as
- * workgroupReduce.
+ * WGSL `fn <name>(lid: u32, v: T, carry: ptr<function, T>) -> T`: an exclusive scan
+ * over the lanes of each contiguous segment, continued from `*carry`: a lane gets
+ * `*carry` combined with the values `v` of the lanes before it, and `*carry` becomes
+ * the running total of them all (so a segment scans a long row in chunks; lanes past
+ * the row's end pass combine's identity). Same barrier rules as workgroupReduce.
  */
 export function workgroupScan(name: string, type: string, combine: string, width: number): string {
   return `
@@ -74,10 +74,10 @@ fn ${name}(lid: u32, v: ${type}, carry: ptr<function, ${type}>) -> ${type} {
     ${name}_mem[lid] = x;
     workgroupBarrier();
   }
-  let r = ${combine}(*carry, ${name}_mem[lid]);
+  let before = select(${combine}(*carry, ${name}_mem[max(lid, 1u) - 1u]), *carry, lane == 0u);
   *carry = ${combine}(*carry, ${name}_mem[lid - lane + ${width - 1}u]);
   workgroupBarrier();
-  return r;
+  return before;
 }
 `;
 }
