@@ -236,9 +236,9 @@ describe("cli_main_model_errors", () => {
 });
 
 test("cli_bench_bad_part_exits_2", () => {
-  const r = run("bench", ["--part", "gpu"]);
+  const r = run("bench", ["--part", "tpu"]);
   expect(r.status).toBe(2);
-  expect(r.stderr).toMatch(/^bench: --part "gpu" is not a part; expected one of kernels, model, llama, (\w+, )*all/);
+  expect(r.stderr).toMatch(/^bench: --part "tpu" is not a part; expected one of kernels, model, llama, (\w+, )*all/);
   expect(r.stderr).not.toMatch(/^\s+at /m);
 });
 
