@@ -19,8 +19,11 @@ function scalarDtype(x: number | boolean, other: ArrayOrScalar): Dtype {
   return otherDt === undefined || otherDt === "bool" ? "int32" : otherDt;
 }
 
-/** An operand as an array: arrays stay, scalars become 0-d arrays of a fitting dtype. */
-export function asArray(op: string, x: ArrayOrScalar, other: ArrayOrScalar): NDArray {
+/**
+ * An operand as an array: arrays stay, scalars become 0-d arrays of a fitting dtype
+ * on `device` (by default the other operand's, else the default device).
+ */
+export function asArray(op: string, x: ArrayOrScalar, other: ArrayOrScalar, device = other instanceof NDArray ? other.device : undefined): NDArray {
   if (x instanceof NDArray) {
     checkArray(op, x);
     return x;
@@ -28,7 +31,7 @@ export function asArray(op: string, x: ArrayOrScalar, other: ArrayOrScalar): NDA
   if (typeof x !== "number" && typeof x !== "boolean") {
     throw new ArrayError(op, `operands must be arrays, numbers or booleans, got ${x === null ? "null" : typeof x}`);
   }
-  return full([], x, scalarDtype(x, other), other instanceof NDArray ? other.device : undefined);
+  return full([], x, scalarDtype(x, other), device);
 }
 
 /** `a` viewed with the broadcast `shape` (0 strides where it repeats). */
@@ -136,8 +139,9 @@ export const reciprocal = (a: NDArray) => unary("reciprocal", UnaryOp.reciprocal
 
 /** Elements of `a` where `cond` is true, else of `b`; all three broadcast together. */
 export function where(cond: ArrayOrScalar, a: ArrayOrScalar, b: ArrayOrScalar): NDArray {
-  const c = asArray("where", cond, cond);
-  const x = asArray("where", a, b), y = asArray("where", b, a);
+  const on = [cond, a, b].find((v): v is NDArray => v instanceof NDArray)?.device;
+  const c = asArray("where", cond, cond, on);
+  const x = asArray("where", a, b, on), y = asArray("where", b, a, on);
   const device = sameDevice("where", c, x, y);
   const shape = broadcastShapes("where", c.shape, x.shape, y.shape);
   const out = NDArray.empty(shape, promoteTypes(x.dtype, y.dtype), device);

@@ -15,8 +15,13 @@ export type ComputeType = "f32" | "i32" | "u32";
 /** Threads per workgroup of the one-thread-per-element kernels. */
 export const WORKGROUP = 256;
 
-/** Bit conversions between f32 and the 16-bit float formats (integer-only: no denormal flushing). */
+/**
+ * Bit conversions between f32 and the 16-bit float formats (integer-only: no denormal
+ * flushing), and `truthy_f`: a float is true unless it is +-0, NaN included (read off
+ * the bits, see NONFINITE for why).
+ */
 export const FLOAT16 = /* wgsl */ `
+fn truthy_f(x: f32) -> bool { return (bitcast<u32>(x) << 1u) != 0u; }
 fn f16_to_f32(h: u32) -> f32 {
   let sign = (h & 0x8000u) << 16u;
   let e = (h >> 10u) & 0x1fu;
@@ -110,7 +115,7 @@ export function storer(name: string, dt: Dtype, binding: number, from: ComputeTy
     case "float16": bits = `f32_to_f16(${v})`; break;
     case "bfloat16": bits = `f32_to_bf16(${v})`; break;
     case "uint8": bits = `(${v}) & 0xffu`; break;
-    default: bits = from === "f32" ? `select(0u, 1u, v != 0.0)` : `select(0u, 1u, v != ${from}(0))`;
+    default: bits = from === "f32" ? "select(0u, 1u, truthy_f(v))" : `select(0u, 1u, v != ${from}(0))`;
   }
   if (dt === "float32" || dt === "int32" || dt === "uint32") {
     return `@group(0) @binding(${binding}) var<storage, read_write> ${name}: array<u32>;
@@ -144,8 +149,7 @@ export const MAX_DIMS = 8;
  * [n, ndim, shape x MAX_DIMS, then per operand: offset, strides x MAX_DIMS, then extra] (u32).
  */
 export function stridedParams(op: string, shape: readonly number[], arrays: NDArray[], extra: number[] = []): Uint32Array {
-  const c = collapse(shape, arrays);
-  if (c.shape.length > MAX_DIMS) throw new ArrayError(op, `the GPU kernel walks at most ${MAX_DIMS} dims, got ${c.shape.length} that do not merge (shape ${fmtShape(shape)})`);
+  const c = collapse(op, shape, arrays.map((a) => a.strides));
   const head = 2 + MAX_DIMS + arrays.length * (1 + MAX_DIMS);
   const p = new Uint32Array(head + extra.length);
   const i32 = new Int32Array(p.buffer);
@@ -191,20 +195,25 @@ export function grid(n: number): [number, number] {
   return [x, Math.ceil(groups / x)];
 }
 
-/** Dims of size 1 dropped and runs that step like one dim merged (numpy's nditer coalescing). */
-function collapse(shape: readonly number[], ops: NDArray[]): { shape: number[]; strides: number[][] } {
+/**
+ * `shape` walked by operands with `operandStrides`, with dims of size 1 dropped and
+ * runs that step like one dim merged (numpy's nditer coalescing); at most MAX_DIMS
+ * dims may remain, else an error naming `op`.
+ */
+export function collapse(op: string, shape: readonly number[], operandStrides: (readonly number[])[]): { shape: number[]; strides: number[][] } {
   const dims: number[] = [];
-  const strides: number[][] = ops.map(() => []);
+  const strides: number[][] = operandStrides.map(() => []);
   for (let d = 0; d < shape.length; d++) {
     if (shape[d] === 1) continue;
     const last = dims.length - 1;
-    if (last >= 0 && ops.every((a, j) => strides[j][last] === a.strides[d] * shape[d])) {
+    if (last >= 0 && operandStrides.every((s, j) => strides[j][last] === s[d] * shape[d])) {
       dims[last] *= shape[d];
-      ops.forEach((a, j) => (strides[j][last] = a.strides[d]));
+      operandStrides.forEach((s, j) => (strides[j][last] = s[d]));
     } else {
       dims.push(shape[d]);
-      ops.forEach((a, j) => strides[j].push(a.strides[d]));
+      operandStrides.forEach((s, j) => strides[j].push(s[d]));
     }
   }
+  if (dims.length > MAX_DIMS) throw new ArrayError(op, `the GPU kernel walks at most ${MAX_DIMS} dims, got ${dims.length} that do not merge (shape ${fmtShape(shape)})`);
   return { shape: dims, strides };
 }

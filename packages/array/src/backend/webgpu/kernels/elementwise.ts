@@ -62,7 +62,7 @@ const UNARY_F32: Partial<Record<UnaryOp, string>> = {
   [UnaryOp.sigmoid]: "1.0 / (1.0 + exp(-x))",
   [UnaryOp.silu]: "x / (1.0 + exp(-x))",
   [UnaryOp.reciprocal]: "1.0 / x",
-  [UnaryOp.logicalNot]: "select(0.0, 1.0, x == 0.0)",
+  [UnaryOp.logicalNot]: "select(1.0, 0.0, truthy_f(x))",
   [UnaryOp.isnan]: "select(0.0, 1.0, isnan_f(x))",
 };
 
@@ -150,8 +150,8 @@ function binaryExpr(op: BinaryOp, t: ComputeType): string {
     case BinaryOp.lessEqual: return cmp("x <= y");
     case BinaryOp.greater: return cmp("x > y");
     case BinaryOp.greaterEqual: return cmp("x >= y");
-    case BinaryOp.logicalAnd: return cmp(`x != ${zero} && y != ${zero}`);
-    case BinaryOp.logicalOr: return cmp(`x != ${zero} || y != ${zero}`);
+    case BinaryOp.logicalAnd: return cmp(t === "f32" ? "truthy_f(x) && truthy_f(y)" : `x != ${zero} && y != ${zero}`);
+    case BinaryOp.logicalOr: return cmp(t === "f32" ? "truthy_f(x) || truthy_f(y)" : `x != ${zero} || y != ${zero}`);
   }
 }
 
@@ -182,5 +182,5 @@ export function binary(ctx: GpuContext, op: BinaryOp, computeFloat: boolean, a: 
 export function where(ctx: GpuContext, cond: NDArray, a: NDArray, b: NDArray, dst: NDArray): void {
   const c = naturalType(cond.dtype), t = naturalType(dst.dtype);
   launch(ctx, "where", () => loader("C", cond.dtype, 1, c) + loader("A", a.dtype, 2, t) + loader("B", b.dtype, 3, t) + storer("O", dst.dtype, 4, t),
-    `let c = ld_C(elem(0u, lin)) != ${c}(0); st_O(elem(3u, lin), select(ld_B(elem(2u, lin)), ld_A(elem(1u, lin)), c));`, [cond, a, b], dst);
+    `let c = ${c === "f32" ? "truthy_f(ld_C(elem(0u, lin)))" : `ld_C(elem(0u, lin)) != ${c}(0)`}; st_O(elem(3u, lin), select(ld_B(elem(2u, lin)), ld_A(elem(1u, lin)), c));`, [cond, a, b], dst);
 }

@@ -8,11 +8,10 @@
 // index and the first NaN wins, whatever order the lanes combine in.
 import type { NDArray } from "../../../array";
 import { isFloat } from "../../../dtype";
-import { ArrayError, fmtShape } from "../../../errors";
 import { ReduceOp } from "../../codes";
 import { buf } from "../buffers";
 import type { GpuContext } from "../context";
-import { ComputeType, FLOAT16, loader, MAX_DIMS, naturalType, NONFINITE, storer } from "../wgsl";
+import { collapse, ComputeType, FLOAT16, loader, MAX_DIMS, naturalType, NONFINITE, storer } from "../wgsl";
 import { lanesFor, segment, SEGMENT_ARGS, segmentGrid, workgroupReduce } from "./workgroup";
 
 /** How one op folds: accumulator type, its start, one element x (at flat index k) as an accumulator, the combine, the output value of total r. */
@@ -94,22 +93,10 @@ ${workgroupReduce("reduce_max", "f32", "fmax", width, columns)}${workgroupReduce
   return { decls, body, out: "f32" };
 }
 
-/** The dims that `shape` (with `strides`) collapses to: size-1 dims dropped, runs that step like one dim merged. */
-function collapse(op: string, shape: number[], strides: number[]): { shape: number[]; strides: number[] } {
-  const s: number[] = [], st: number[] = [];
-  shape.forEach((d, i) => {
-    if (d === 1) return;
-    const last = s.length - 1;
-    if (last >= 0 && st[last] === strides[i] * d) {
-      s[last] *= d;
-      st[last] = strides[i];
-    } else {
-      s.push(d);
-      st.push(strides[i]);
-    }
-  });
-  if (s.length > MAX_DIMS) throw new ArrayError(op, `the GPU kernel walks at most ${MAX_DIMS} dims, got ${s.length} that do not merge (shape ${fmtShape(shape)})`);
-  return { shape: s, strides: st };
+/** The dims that `shape` (with `strides`) collapses to. */
+function walk(op: string, shape: number[], strides: number[]): { shape: number[]; strides: number[] } {
+  const c = collapse(op, shape, [strides]);
+  return { shape: c.shape, strides: c.strides[0] };
 }
 
 const WALK_WORDS = 1 + 2 * MAX_DIMS;
@@ -133,8 +120,8 @@ fn walk(at: u32, i: u32) -> i32 {
 export function reduce(ctx: GpuContext, op: ReduceOp, src: NDArray, axes: number[], dst: NDArray): void {
   const label = `reduce ${ReduceOp[op]}`;
   const dims = (inner: boolean) => src.shape.map((_, i) => i).filter((i) => axes.includes(i) === inner);
-  const outer = collapse(label, dims(false).map((i) => src.shape[i]), dims(false).map((i) => src.strides[i]));
-  const inner = collapse(label, dims(true).map((i) => src.shape[i]), dims(true).map((i) => src.strides[i]));
+  const outer = walk(label, dims(false).map((i) => src.shape[i]), dims(false).map((i) => src.strides[i]));
+  const inner = walk(label, dims(true).map((i) => src.shape[i]), dims(true).map((i) => src.strides[i]));
   const K = axes.reduce((p, i) => p * src.shape[i], 1);
 
   // P: [outputs, K, src offset, outer dims, inner dims] (see WALK).
