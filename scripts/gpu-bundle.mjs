@@ -3,7 +3,7 @@
 // else: no Node, no node_modules, no network (see /work/shared/webgpu-on-nvidia-linux.md
 // for why each piece is there). It holds
 //
-//   node.xz            this Node binary (process.execPath), xz-compressed
+//   node.xz            this Node binary (process.execPath), stripped and xz-compressed
 //   dawn.node.xz       Dawn's WebGPU addon for linux-x64, from the npm package webgpu
 //   addons/            the native addons (tiny_llm_array.node, tiny_llm_ext_ref.node) built
 //                      for x86-64-v3 (AVX2, FMA: both kinds of EPYC and any recent Xeon),
@@ -14,7 +14,7 @@
 //                      the package reads them from <dist>/../wgsl
 //   debs/              the Vulkan loader and the GL vendor-neutral libraries (apt-get download)
 //   run.sh             unpacks, points Vulkan at the NVIDIA driver, runs the bench, then
-//   transformers.py    transformers' bf16 generate on random Qwen2-7B-shaped weights, on the
+//   hf_reference.py    transformers' bf16 generate on random Qwen2-7B-shaped weights, on the
 //                      same GPU (the issue's reference figures)
 //
 // Bundled code has no packages/ tree around it: TINY_LLM_ADDON_DIR and TINY_LLM_DAWN_NODE
@@ -45,7 +45,7 @@ function run(cmd, args, opts = {}) {
 function xz(from, to) {
   const out = fs.openSync(to, "w");
   try {
-    run("xz", ["-9", "-T0", "-c", from], { stdio: ["ignore", out, "inherit"] });
+    run("xz", ["-9e", "-T0", "-c", from], { stdio: ["ignore", out, "inherit"] });
   } finally {
     fs.closeSync(out);
   }
@@ -98,13 +98,17 @@ async function main() {
   await bundleBench(path.join(out, "app", "bench.js"));
   tokenizerFiles(path.join(out, "app"));
   fs.cpSync(path.join(ROOT, "packages/tiny-llm-ext-ref/wgsl"), path.join(out, "wgsl"), { recursive: true });
-  console.error("[gpu-bundle] compressing node and dawn.node (xz -9)");
-  xz(process.execPath, path.join(out, "node.xz"));
+  console.error("[gpu-bundle] compressing node (stripped of its symbols) and dawn.node (xz -9e)");
+  // The stripped binary saves 2 MiB: with the repository's tracked files the carry must fit in 64 MiB.
+  const stripped = path.join(out, "node");
+  run("strip", ["-o", stripped, process.execPath]);
+  xz(stripped, path.join(out, "node.xz"));
+  fs.rmSync(stripped);
   const webgpu = path.dirname(createRequire(path.join(ROOT, "packages/array/package.json")).resolve("webgpu/package.json"));
   xz(path.join(webgpu, "dist", "linux-x64", "dawn.node"), path.join(out, "dawn.node.xz"));
   fs.mkdirSync(path.join(out, "debs"));
   run("apt-get", ["download", ...DEBS], { cwd: path.join(out, "debs") });
-  for (const f of ["run.sh", "transformers.py"]) fs.copyFileSync(path.join(ROOT, "scripts", "gpu-bundle", f), path.join(out, f));
+  for (const f of ["run.sh", "hf_reference.py"]) fs.copyFileSync(path.join(ROOT, "scripts", "gpu-bundle", f), path.join(out, f));
   fs.chmodSync(path.join(out, "run.sh"), 0o755);
   console.log(`${out}: ${(folderBytes(out) / 2 ** 20).toFixed(1)} MiB; on the GPU machine: sh ${path.basename(out)}/run.sh`);
 }

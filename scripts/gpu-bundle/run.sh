@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs `pnpm bench --part gpu` from a folder made by scripts/gpu-bundle.mjs, on a Linux
 # x86-64 machine with no Node and no network, then transformers' bf16 reference
-# (transformers.py) on the same GPU when Python has torch with CUDA:
+# (hf_reference.py) on the same GPU when Python has torch with CUDA:
 #
 #   sh gpu-bundle/run.sh                     # the GPU machine: libraries unpacked into /
 #   DEB_ROOT=/tmp/fake sh gpu-bundle/run.sh  # anywhere else: into a folder, on LD_LIBRARY_PATH
@@ -45,8 +45,8 @@ export TINY_LLM_DAWN_NODE="$WORK/dawn.node" TINY_LLM_ADDON_DIR="$HERE/addons"
 status=0
 "$WORK/node" "$HERE/app/bench.js" --part gpu "$@" || status=$?
 if python3 -c 'import sys, torch, transformers; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
-  python3 "$HERE/transformers.py" || status=$?
+  python3 "$HERE/hf_reference.py" || status=$?
 else
-  echo "run.sh: no torch with CUDA and transformers here: transformers.py skipped"
+  echo "run.sh: no torch with CUDA and transformers here: hf_reference.py skipped"
 fi
 exit $status

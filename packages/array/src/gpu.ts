@@ -11,10 +11,10 @@
 import { ArrayError } from "./errors";
 import type { KernelArray } from "./extension";
 import { GpuStorage } from "./backend/webgpu/buffers";
-import { gpuContext, type GpuInfo, type GpuInitOptions } from "./backend/webgpu/context";
+import { gpuContext, type GpuInfo, type GpuInitOptions, type GpuStats } from "./backend/webgpu/context";
 import { initGpu } from "./backend/webgpu";
 
-export type { GpuInfo, GpuInitOptions };
+export type { GpuInfo, GpuInitOptions, GpuStats };
 export { FLOAT16 as WGSL_FLOAT16 } from "./backend/webgpu/wgsl";
 
 /** Sets up the GPU once (later calls return at once) and returns what it is. */
@@ -25,6 +25,11 @@ export async function init(opts?: GpuInitOptions): Promise<GpuInfo> {
 /** The adapter's description, features and limits (after init). */
 export function info(): GpuInfo {
   return gpuContext().info;
+}
+
+/** Kernels launched, submits and read backs so far: what a decode step costs the host. */
+export function stats(): GpuStats {
+  return { ...gpuContext().stats };
 }
 
 /** Waits until the GPU has run every kernel recorded so far (for timing). */

@@ -42,8 +42,19 @@ export interface GpuInfo {
 
 const ARENA_BYTES = 1 << 20;
 export const PARAMS_MAX_BYTES = 64 << 10;
-/** Dispatches per submit: enough to amortise a submit, few enough that the GPU starts early. */
-const BATCH_MAX = 256;
+/**
+ * Dispatches per submit: enough to amortise a submit (~1 us a dispatch in Dawn), few
+ * enough that the GPU runs the start of a decode step while the host records the rest.
+ */
+const BATCH_MAX = 64;
+
+/** Counts since the context was made (mx.gpu.stats). */
+export interface GpuStats {
+  dispatches: number;
+  submits: number;
+  /** Read backs (toCpu, data, itemAsync ...), each a wait for the GPU. */
+  reads: number;
+}
 
 export class GpuContext {
   readonly pool: BufferPool;
@@ -60,6 +71,8 @@ export class GpuContext {
   private readonly copyDst: number;
   private errors: string[] = [];
   private readChecks: (() => Promise<void>)[] = [];
+  readonly stats: GpuStats = { dispatches: 0, submits: 0, reads: 0 };
+  private lastPipeline: GPUComputePipeline | null = null;
   private checking = false;
 
   /**
@@ -101,8 +114,11 @@ export class GpuContext {
       this.encoder ??= this.device.createCommandEncoder();
       this.pass = this.encoder.beginComputePass();
     }
-    this.pass.setPipeline(kernel.pipeline);
+    // Consecutive launches of one kernel (a sort's steps, a layer's projections) set it once.
+    if (kernel.pipeline !== this.lastPipeline) this.pass.setPipeline(kernel.pipeline);
+    this.lastPipeline = kernel.pipeline;
     this.pass.setBindGroup(0, bindGroup, [at]);
+    this.stats.dispatches++;
     this.pass.dispatchWorkgroups(x, y, z);
     if (++this.pending >= BATCH_MAX) this.flush();
   }
@@ -113,8 +129,10 @@ export class GpuContext {
     this.pass?.end();
     if (this.arenaUsed > 0) this.device.queue.writeBuffer(this.arena, 0, this.arenaHost, 0, roundedSize(this.arenaUsed));
     this.device.queue.submit([this.encoder.finish()]);
+    this.stats.submits++;
     this.encoder = null;
     this.pass = null;
+    this.lastPipeline = null;
     this.pending = 0;
     this.arenaUsed = 0;
   }
@@ -137,6 +155,7 @@ export class GpuContext {
     const size = roundedSize(byteOffset + bytes - start);
     const staging = this.device.createBuffer({ size, usage: this.mapRead });
     this.flush();
+    this.stats.reads++;
     const enc = this.device.createCommandEncoder();
     enc.copyBufferToBuffer(buffer, start, staging, 0, size);
     this.device.queue.submit([enc.finish()]);
