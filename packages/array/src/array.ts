@@ -25,6 +25,8 @@ type Axis = number | number[];
 export class NDArray {
   /** Elements of the shape, in row-major order. */
   readonly size: number;
+  /** Set by mx.tidy / mx.dispose (memory.ts): a released array refuses every op. */
+  released = false;
 
   constructor(
     /** The buffer this array views (shared by views of the same array), owned by its device's backend. */

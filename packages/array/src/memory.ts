@@ -11,25 +11,38 @@
 //
 // A released array cannot be used again: every op checks and throws, so a mistake is an
 // error naming the op, never another array's data read in its place.
-import type { NDArray } from "./array";
+import { NDArray } from "./array";
 import { backendFor, type Storage } from "./backend";
 
-/** Arrays alive on each buffer: a buffer is pooled when its last one is released. */
-const viewsOf = new WeakMap<Storage, number>();
+/**
+ * Arrays alive on each CPU buffer: a buffer is pooled when its last one is released.
+ * Device storage counts its own (DeviceStorage.views): a WeakMap entry per allocation
+ * made the collector's young-generation passes dominate a GPU decode step.
+ */
+const viewsOf = new WeakMap<ArrayBuffer, number>();
 /** The arrays created in each open tidy scope, innermost last. */
 const scopes: NDArray[][] = [];
-const released = new WeakSet<NDArray>();
 const kept = new WeakSet<NDArray>();
+
+/** Adds `delta` to the arrays alive on `s`; returns the new count. */
+function addViews(s: Storage, delta: number): number {
+  if (s instanceof ArrayBuffer) {
+    const n = (viewsOf.get(s) ?? 0) + delta;
+    viewsOf.set(s, n);
+    return n;
+  }
+  return (s.views += delta);
+}
 
 /** Called by every NDArray's constructor. */
 export function track(a: NDArray): void {
-  viewsOf.set(a.storage, (viewsOf.get(a.storage) ?? 0) + 1);
+  addViews(a.storage, 1);
   if (scopes.length > 0) scopes[scopes.length - 1].push(a);
 }
 
 /** Whether `a` was released (by tidy or dispose). */
 export function isReleased(a: NDArray): boolean {
-  return released.has(a);
+  return a.released;
 }
 
 /**
@@ -37,11 +50,9 @@ export function isReleased(a: NDArray): boolean {
  * the buffer is reused by a later allocation of the same size.
  */
 export function dispose(a: NDArray): void {
-  if (released.has(a)) return;
-  released.add(a);
-  const n = (viewsOf.get(a.storage) ?? 1) - 1;
-  viewsOf.set(a.storage, n);
-  if (n === 0) backendFor(a.device).release(a.storage);
+  if (a.released) return;
+  a.released = true;
+  if (addViews(a.storage, -1) === 0) backendFor(a.device).release(a.storage);
 }
 
 /** Marks arrays that outlive the tidy scope they are created in (a cache's buffers). Returns them. */
@@ -53,7 +64,7 @@ export function keep<T extends NDArray | NDArray[]>(arrays: T): T {
 /** The arrays in a tidy result: an array, or arrays in a (nested) JS array. */
 function resultArrays(r: unknown, out: Set<NDArray>): Set<NDArray> {
   if (Array.isArray(r)) for (const x of r) resultArrays(x, out);
-  else if (r !== null && typeof r === "object" && viewsOf.has((r as NDArray).storage)) out.add(r as NDArray);
+  else if (r instanceof NDArray) out.add(r);
   return out;
 }
 

@@ -22,6 +22,8 @@ export interface DeviceStorage {
   readonly device: Device;
   /** Bytes the arrays on it may use. */
   readonly byteLength: number;
+  /** Live arrays that view it, counted by mx.tidy / mx.dispose (memory.ts). */
+  views: number;
 }
 
 /**

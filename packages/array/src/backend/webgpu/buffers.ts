@@ -13,6 +13,7 @@ export const roundedSize = (bytes: number) => Math.max(4, Math.ceil(bytes / 4) *
 /** An array's storage on the GPU: a GPUBuffer of at least `byteLength` bytes. */
 export class GpuStorage implements DeviceStorage {
   readonly device = "gpu" as const;
+  views = 0;
   constructor(readonly buffer: GPUBuffer, readonly byteLength: number) {}
 }
 

@@ -23,7 +23,10 @@ export interface Dispatch {
   /** Names the compiled kernel in the cache; the source itself when omitted (then `wgsl` must be a string). */
   key?: string;
   buffers: GPUBuffer[];
-  /** The parameters' bytes (at most PARAMS_MAX_BYTES), bound at binding 0. */
+  /**
+   * The parameters (at most PARAMS_MAX_BYTES, a whole number of 4-byte words), bound
+   * at binding 0. Copied when the launch is recorded: the caller may reuse the array.
+   */
   params: ArrayBufferView;
   /** Workgroups along x, y, z (each at most the device's maxComputeWorkgroupsPerDimension). */
   workgroups: [number, number?, number?];
@@ -64,7 +67,7 @@ export class GpuContext {
   private pass: GPUComputePassEncoder | null = null;
   private pending = 0;
   private arena: GPUBuffer;
-  private arenaHost = new Uint8Array(ARENA_BYTES);
+  private arenaHost = new Uint32Array(ARENA_BYTES / 4);
   private arenaUsed = 0;
   private readonly align: number;
   private readonly mapRead: number;
@@ -108,7 +111,9 @@ export class GpuContext {
       this.flush();
       at = 0;
     }
-    this.arenaHost.set(new Uint8Array(d.params.buffer, d.params.byteOffset, d.params.byteLength), at);
+    const p = d.params;
+    // Offsets are multiples of the (>= 4-byte) alignment; params of any typed array are copied as words.
+    this.arenaHost.set(p instanceof Uint32Array ? p : new Uint32Array(p.buffer, p.byteOffset, Math.ceil(p.byteLength / 4)), at / 4);
     this.arenaUsed = at + bytes;
     if (this.pass === null) {
       this.encoder ??= this.device.createCommandEncoder();
@@ -127,7 +132,8 @@ export class GpuContext {
   flush(): void {
     if (this.encoder === null) return;
     this.pass?.end();
-    if (this.arenaUsed > 0) this.device.queue.writeBuffer(this.arena, 0, this.arenaHost, 0, roundedSize(this.arenaUsed));
+    // Offset and size in elements of the typed array (words), as WebGPU counts them.
+    if (this.arenaUsed > 0) this.device.queue.writeBuffer(this.arena, 0, this.arenaHost, 0, roundedSize(this.arenaUsed) / 4);
     this.device.queue.submit([this.encoder.finish()]);
     this.stats.submits++;
     this.encoder = null;

@@ -151,8 +151,9 @@ export const MAX_DIMS = 8;
 export function stridedParams(op: string, shape: readonly number[], arrays: NDArray[], extra: number[] = []): Uint32Array {
   const c = collapse(op, shape, arrays.map((a) => a.strides));
   const head = 2 + MAX_DIMS + arrays.length * (1 + MAX_DIMS);
-  const p = new Uint32Array(head + extra.length);
-  const i32 = new Int32Array(p.buffer);
+  // One scratch array for every launch (dispatch copies it at once): no allocation per op.
+  const p = SCRATCH.subarray(0, head + extra.length).fill(0);
+  const i32 = SCRATCH_I32;
   p[0] = shape.reduce((x, y) => x * y, 1);
   p[1] = c.shape.length;
   c.shape.forEach((d, i) => (p[2 + i] = d));
@@ -164,6 +165,9 @@ export function stridedParams(op: string, shape: readonly number[], arrays: NDAr
   extra.forEach((v, i) => (p[head + i] = v));
   return p;
 }
+
+const SCRATCH = new Uint32Array(1024);
+const SCRATCH_I32 = new Int32Array(SCRATCH.buffer);
 
 /** Where extra parameters start in a strided kernel's P, for `count` operands. */
 export const extraAt = (count: number) => 2 + MAX_DIMS + count * (1 + MAX_DIMS);
