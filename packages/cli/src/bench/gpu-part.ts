@@ -3,12 +3,14 @@
 //   the plain read (gpu-read.ts), the reference of memory-bound kernels, in GB/s;
 //   week 2's 4-bit decode kernel at Qwen2-7B's projection shapes against it
 //     (gpu-quantized-matmul.ts; bar 0.7);
+//   what launching a kernel costs the host (gpu-launch.ts);
 //   week 2's model on random 4-bit weights in Qwen2-0.5B's and Qwen2-7B's shapes: prefill
 //     and decode tokens/s against the decode roofline (gpu-model.ts).
 // On a software adapter (lavapipe: the GPU is the CPU) every size is cut down so that the
 // part takes a few minutes: it shows that everything runs, not how fast a GPU is.
 import * as mx from "@tiny-llm/array";
 
+import { launchCost } from "./gpu-launch";
 import { benchGpuModels, type GpuModelSizes } from "./gpu-model";
 import { benchGpuQuantizedMatmul } from "./gpu-quantized-matmul";
 import { GpuRead } from "./gpu-read";
@@ -83,6 +85,13 @@ export async function runGpuPart(): Promise<number> {
   read.dispose();
   console.log(`\n4-bit decode kernel (tiny-llm-ext-ref WGSL, through week2_ref's quantizedMatmul), GPU time per call (host overhead excluded), GB/s of packed bytes; ratio = of the read:`);
   printColumns(["case", "M x O x K", "ours", "GPU time", "ratio", "bar"], qmm);
+
+  const launch = await launchCost();
+  console.log(
+    `\nHost cost of a kernel launch (a trivial WGSL kernel through mx.runKernel, cached pipeline and bind group; median): ` +
+      `recording ${launch.record.toFixed(1)} us, a launch that also submits its batch of 64 ${launch.submit.toFixed(1)} us; ` +
+      `an elementwise op (a + a) with the array library's front end: ${launch.op.toFixed(1)} us a launch, submits included`,
+  );
 
   await benchGpuModels(sizes.models, readBw);
   return 0;
