@@ -1,46 +1,90 @@
 // Quantized matmul for few rows of x (decode: M <= 8): y = x @ W.T with W read packed
 // (week 2, day 3, task 1; book: week2-03-quantized-matmul-gpu.md).
 //
-//   x: M x K (X_DT)   W: O x K*BITS/32 u32 words   scales, biases: O x K/GROUP (S_DT)   ->  OUT: M x O (OUT_DT)
+//   x: M x K (X_DT)   W: O x K*BITS/128 chunks (vec4<u32>)   scales, biases: O x K/GROUP (S_DT)   ->  OUT: M x O (OUT_DT)
 //
-// Reading W is the whole cost, so every byte of it is read once, by whole words, with
-// neighbouring threads on neighbouring words (one 256-byte run per row per step: the
-// loads of a subgroup coalesce). A workgroup owns ROWS rows of W; its WG threads stride
-// along K a word at a time, each keeping M x ROWS partial sums in registers, and reuse
-// the x values they load for every one of the ROWS rows. Per word, with its group's
-// scale s and bias b:  sum_k x[k] * (q[k] s + b) = s * sum_k x[k] q[k] + b * sum_k x[k].
+// Reading W is the whole cost, and the GPU reads memory fast only with many bytes on
+// their way at once (about bandwidth x latency, megabytes over the whole chip). So W is
+// read in chunks of 16 bytes (a vec4<u32>: CODES = 128/BITS codes, all of one group,
+// since 32 divides every group size), and each thread puts ROWS x STEPS of them in
+// flight before it uses any. A workgroup owns ROWS rows of W; thread t reads chunks
+// t, t + WG, ... of each (neighbouring threads on neighbouring chunks: a subgroup's
+// loads coalesce into long runs of one row). For each chunk it loads the CODES values of
+// x once, for all ROWS rows, and uses day 2's identity per group, with scale s, bias b:
+//   sum_k x[k] * (q[k] s + b) = s * sum_k x[k] q[k] + b * sum_k x[k].
+// A code becomes an f32 without an integer conversion (slow on some GPUs): OR-ed into
+// the mantissa of 2^23 it gives the float 2^23 + q, and one subtraction leaves q.
 // At the end the partial sums of the workgroup's threads are added up: lanes_sum adds
 // a subgroup's in registers, and one thread of each subgroup leaves the sum in red.
 //
-// From the prelude (src/gpu/prelude.ts): BITS, X_DT, S_DT, OUT_DT, unpack_float,
-// word_of, store_out, lanes_sum, lanes_leader.
+// quantized-matmul.ts sends here only a W whose chunks are aligned (offset and row
+// stride multiples of 4 words; any other W goes to the tiled kernel), and sets X_WORDS
+// when x is contiguous along K with each chunk's values starting a word: then x is read
+// a word at a time (two 16-bit values per word), else element by element.
+//
+// From the prelude (src/gpu/prelude.ts): BITS, M, X_WORDS, X_DT, S_DT, OUT_DT,
+// unpack_float, word_of, f16_to_f32, store_out, lanes_sum, lanes_leader.
 
 struct Params {
-  M: u32, K: u32, O: u32, group_size: u32,
+  K: u32, O: u32, group_size: u32,
   x_off: u32, x_row: u32, x_col: u32,  // element (m, k) of x is X[x_off + m * x_row + k * x_col]
-  w_off: u32, w_row: u32,              // word w of row o is W[w_off + o * w_row + w]
+  w_off: u32, w_row: u32,              // chunk c of row o is W[w_off + o * w_row + c]
   s_off: u32, s_row: u32,              // scale (o, g) is SC[s_off + o * s_row + g]
   b_off: u32, b_row: u32,              // bias (o, g) is BI[b_off + o * b_row + g]
 }
 
 @group(0) @binding(0) var<storage, read> P: Params;
 @group(0) @binding(1) var<storage, read> X: array<u32>;
-@group(0) @binding(2) var<storage, read> W: array<u32>;
+@group(0) @binding(2) var<storage, read> W: array<vec4<u32>>;
 @group(0) @binding(3) var<storage, read> SC: array<u32>;
 @group(0) @binding(4) var<storage, read> BI: array<u32>;
 @group(0) @binding(5) var<storage, read_write> OUT: array<atomic<u32>>;
 
-const M_MAX: u32 = 8u;              // rows of x at most
-const WG: u32 = 64u;                // threads per workgroup
+const WG: u32 = 64u;                // threads per workgroup, all on the same ROWS rows
 const ROWS: u32 = 4u;               // rows of W (outputs) per workgroup
+const STEPS: u32 = 2u;              // chunks per row a thread loads at once, WG apart
+const CODES: u32 = 128u / BITS;     // codes per chunk (16 bytes)
 const PER_WORD: u32 = 32u / BITS;   // codes per u32 word
 const CODE: u32 = (1u << BITS) - 1u;
+const TWO_23: u32 = 0x4b000000u;    // 2^23 as f32 bits
 
-var<workgroup> red: array<array<f32, M_MAX * ROWS>, WG>;
+var<workgroup> red: array<array<f32, M * ROWS>, WG>;
 
 fn ld_x(i: u32) -> f32 { return unpack_float(X[word_of(i, X_DT)], i, X_DT); }
 fn ld_scale(i: u32) -> f32 { return unpack_float(SC[word_of(i, S_DT)], i, S_DT); }
 fn ld_bias(i: u32) -> f32 { return unpack_float(BI[word_of(i, S_DT)], i, S_DT); }
+
+// Code c of a word, as f32.
+fn code_f32(word: u32, c: u32) -> f32 {
+  return bitcast<f32>(((word >> (c * BITS)) & CODE) | TWO_23) - 8388608.0;
+}
+
+// x[m, k0 .. k0 + CODES] as f32.
+fn ld_xs(m: u32, k0: u32) -> array<f32, CODES> {
+  var xs = array<f32, CODES>();
+  let i0 = P.x_off + m * P.x_row + k0 * P.x_col;
+  if (X_WORDS && X_DT == 0u) {
+    for (var i = 0u; i < CODES; i++) {
+      xs[i] = bitcast<f32>(X[i0 + i]);
+    }
+  } else if (X_WORDS) {
+    for (var j = 0u; j < CODES / 2u; j++) {
+      let w = X[i0 / 2u + j];  // i0 is even: values 2j and 2j + 1, low half first
+      if (X_DT == 1u) {
+        xs[2u * j] = f16_to_f32(w & 0xffffu);
+        xs[2u * j + 1u] = f16_to_f32(w >> 16u);
+      } else {
+        xs[2u * j] = bitcast<f32>(w << 16u);
+        xs[2u * j + 1u] = bitcast<f32>(w & 0xffff0000u);
+      }
+    }
+  } else {
+    for (var i = 0u; i < CODES; i++) {
+      xs[i] = ld_x(i0 + i * P.x_col);
+    }
+  }
+  return xs;
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) t: u32) {

@@ -4,12 +4,16 @@
 //   inputs [x (M x K), w (O x K*bits/32 uint32), scales, biases (O x K/groupSize)], outputs [y (M x O)]
 //
 // as quantized-matmul.ts checked them (unit inner strides for w, scales and biases).
-// Few rows of x (decode) take quantized_matmul_decode.wgsl, which streams W once;
-// more take quantized_matmul_tiled.wgsl, which reuses each dequantized tile of W.
+// Few rows of x (decode) take quantized_matmul_decode.wgsl, which streams W once in
+// 16-byte chunks; more take quantized_matmul_tiled.wgsl, which reuses each dequantized
+// tile of W. The decode kernel reads W as vec4<u32>, so it takes only a W whose offset
+// and row stride are multiples of 4 words (every W a checkpoint loads: K * bits / 32 is
+// a multiple of 4 whenever 32 divides K); a view of W that starts or steps between
+// chunks takes the tiled kernel, which reads W word by word, whatever M.
 import * as mx from "@tiny-llm/array";
 
 import type { QuantizedMatmulParams } from "../quantized-matmul";
-import { prelude } from "./prelude";
+import { prelude, type WgslConstants } from "./prelude";
 import type { WgslSource } from "./wgsl-source";
 
 /** The most rows of x the decode kernel takes (its partial sums live in registers). */
@@ -23,16 +27,24 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
   return ([x, w, scales, biases], [y], { groupSize, bits, portable }) => {
     const [M, K] = x.shape;
     const O = w.shape[0];
-    const decode = M <= DECODE_MAX_ROWS;
+    const decode = M <= DECODE_MAX_ROWS && w.offset % 4 === 0 && w.strides[0] % 4 === 0;
     const kernel = decode ? "quantized_matmul_decode" : "quantized_matmul_tiled";
     // Compiled per bits and dtypes (the unpacking is unrolled); sizes are parameters.
-    const constants = { BITS: bits, X_DT: x.dtype, S_DT: scales.dtype, OUT_DT: y.dtype };
-    const strides = [x.offset, x.strides[0], x.strides[1], w.offset, w.strides[0], scales.offset, scales.strides[0], biases.offset, biases.strides[0]];
-    let workgroups: [number, number];
+    const dtypes = { BITS: bits, X_DT: x.dtype, S_DT: scales.dtype, OUT_DT: y.dtype };
+    const scaleStrides = [scales.offset, scales.strides[0], biases.offset, biases.strides[0]];
+    let constants: WgslConstants, params: number[], workgroups: [number, number];
     if (decode) {
+      // Also per M (the partial sums stay in registers) and per layout of x: X_WORDS when
+      // x is contiguous along K and every chunk's values start a word (16-bit x: even offsets).
+      const even = (n: number) => n % 2 === 0;
+      const xWords = x.strides[1] === 1 && (x.dtype === mx.DtypeCode.float32 || (even(x.offset) && (even(x.strides[0]) || M === 1)));
+      constants = { ...dtypes, M, X_WORDS: xWords };
+      params = [K, O, groupSize, x.offset, x.strides[0], x.strides[1], w.offset / 4, w.strides[0] / 4, ...scaleStrides];
       const groups = Math.ceil(O / DECODE_ROWS_PER_WORKGROUP);
       workgroups = [Math.min(groups, MAX_GROUPS), Math.ceil(groups / MAX_GROUPS)];
     } else {
+      constants = dtypes;
+      params = [M, K, O, groupSize, x.offset, x.strides[0], x.strides[1], w.offset, w.strides[0], ...scaleStrides];
       workgroups = [Math.ceil(O / TILE), Math.ceil(M / TILE)];
     }
     mx.gpu.dispatch({
@@ -41,7 +53,7 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
       key: `${wgsl.folder}/${kernel}|${JSON.stringify(constants)}|${portable}`,
       wgsl: () => prelude(constants, portable) + wgsl(kernel),
       arrays: [x, w, scales, biases, y],
-      params: new Uint32Array([M, K, O, groupSize, ...strides]),
+      params: new Uint32Array(params),
       workgroups,
     });
   };
