@@ -3,6 +3,8 @@
 //   the plain read (gpu-read.ts), the reference of memory-bound kernels, in GB/s;
 //   week 2's 4-bit decode kernel at Qwen2-7B's projection shapes against it
 //     (gpu-quantized-matmul.ts; bar 0.7);
+//   week 2's flash attention at Qwen2-7B's heads: decode's GB/s, prefill's GFLOP/s
+//     (gpu-flash-attention.ts);
 //   what launching a kernel costs the host (gpu-launch.ts);
 //   week 2's model on random 4-bit weights in Qwen2-0.5B's and Qwen2-7B's shapes: prefill
 //     and decode tokens/s against the decode roofline (gpu-model.ts).
@@ -10,6 +12,7 @@
 // part takes a few minutes: it shows that everything runs, not how fast a GPU is.
 import * as mx from "@tiny-llm/array";
 
+import { benchGpuFlashAttention } from "./gpu-flash-attention";
 import { launchCost } from "./gpu-launch";
 import { benchGpuModels, type GpuModelSizes } from "./gpu-model";
 import { benchGpuQuantizedMatmul } from "./gpu-quantized-matmul";
@@ -25,6 +28,9 @@ interface GpuBenchSizes {
   /** Bytes one kernel measurement reads in all, and measurements per kernel (the median is shown). */
   timedBytes: number;
   rounds: number;
+  /** Cache lengths of the decode attention rows, and L = S of the prefill row. */
+  attentionKeys: number[];
+  attentionPrefill: number;
   models: GpuModelSizes;
 }
 
@@ -36,6 +42,8 @@ const GPU_SIZES: GpuBenchSizes = {
   copyBytes: 256 * MiB,
   timedBytes: 4096 * MiB,
   rounds: 5,
+  attentionKeys: [1024, 4096, 16384],
+  attentionPrefill: 512,
   models: {
     configs: [
       { label: "Qwen2-0.5B", config: QWEN2_0_5B_CONFIG },
@@ -51,6 +59,8 @@ const SOFTWARE_SIZES: GpuBenchSizes = {
   copyBytes: 0,
   timedBytes: 16 * MiB,
   rounds: 3,
+  attentionKeys: [256],
+  attentionPrefill: 64,
   models: {
     configs: [{ label: "Qwen2-0.5B (2 of 24 layers)", config: { ...QWEN2_0_5B_CONFIG, num_hidden_layers: 2 } }],
     prefillTokens: 32, decodeTokens: 8, runs: 1,
@@ -82,9 +92,12 @@ export async function runGpuPart(): Promise<number> {
 
   const busy = { record: () => read.record(), secondsPerCall: readBytes / readBw };
   const qmm = await benchGpuQuantizedMatmul({ busy, readBandwidth: readBw, copyBytes: sizes.copyBytes, timedBytes: sizes.timedBytes, rounds: sizes.rounds });
+  const attention = await benchGpuFlashAttention(busy, readBw, sizes.rounds, sizes.attentionKeys, sizes.attentionPrefill);
   read.dispose();
   console.log(`\n4-bit decode kernel (tiny-llm-ext-ref WGSL, through week2_ref's quantizedMatmul), GPU time per call (host overhead excluded), GB/s of packed bytes; ratio = of the read:`);
   printColumns(["case", "M x O x K", "ours", "GPU time", "ratio", "bar"], qmm);
+  console.log(`\nFlash attention (tiny-llm-ext-ref WGSL) at Qwen2-7B's heads, float32: decode in GB/s of K and V read (ratio = of the read), prefill in GFLOP/s; GPU time per call:`);
+  printColumns(["case", "B x H_q/H_kv x L x S x D", "ours", "GPU time", "ratio"], attention);
 
   const launch = await launchCost();
   console.log(
