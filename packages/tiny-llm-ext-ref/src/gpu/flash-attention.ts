@@ -50,6 +50,8 @@ export function flashAttentionGpu(wgsl: WgslSource): mx.KernelImpl<FlashAttentio
     const BC = keyTile(D);
     const tiles = Math.ceil(((Hq / Hkv) * L) / BR);
     const split = L === 1 && S > SPLIT_MIN_KEYS;
+    // A split decode is task 2's: the learner's combine stub speaks first, before task 1's.
+    if (split) wgsl("flash_attention_combine");
     const chunkKeys = split ? Math.max(SPLIT_MIN_KEYS, Math.ceil(S / MAX_CHUNKS / BC) * BC) : Math.max(S, 1);
     const chunks = Math.ceil(S / chunkKeys) || 1;
     const part = scratch(split ? batches * Hkv * tiles * chunks * BR * (D + 2) : 0);

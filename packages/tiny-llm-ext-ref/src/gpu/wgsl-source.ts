@@ -34,14 +34,14 @@ function notImplemented(kernel: GpuKernelName): Error {
  * empty (the learner's stub) raises NotImplementedError naming its task and chapter.
  */
 export function wgslFolder(dir: string): WgslSource {
-  const cache = new Map<GpuKernelName, string>();
+  const cache = new Map<GpuKernelName, string | null>(); // null: a stub
   const source = (kernel: GpuKernelName) => {
     let text = cache.get(kernel);
     if (text === undefined) {
-      text = fs.readFileSync(path.join(dir, `${kernel}.wgsl`), "utf8");
-      cache.set(kernel, text);
+      const read = fs.readFileSync(path.join(dir, `${kernel}.wgsl`), "utf8");
+      cache.set(kernel, (text = EMPTY_MAIN.test(read) ? null : read));
     }
-    if (EMPTY_MAIN.test(text)) throw notImplemented(kernel);
+    if (text === null) throw notImplemented(kernel);
     return text;
   };
   return Object.assign(source, { folder: dir });
