@@ -22,6 +22,11 @@ module.exports = {
   // the GPU every test file's default device. The array suite picks its devices itself
   // (tests-ref/array/device.ts).
   setupFilesAfterEnv: ["<rootDir>/tests/helpers/device-setup.ts"],
+  // A test's time limit: jest's default 5 s, except for the course suites on the GPU
+  // (--device gpu), where on a software GPU (Mesa's lavapipe, CI's) every kernel's first
+  // use compiles its shader and a generation test of week 1 (the whole sequence again
+  // each token) takes up to ~40 s.
+  testTimeout: process.env.TINY_LLM_DEVICE === "gpu" ? 120_000 : 5_000,
   transform: {
     "^.+\\.ts$": ["ts-jest", { tsconfig: "<rootDir>/tests/tsconfig.json" }],
   },

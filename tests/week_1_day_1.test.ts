@@ -27,21 +27,21 @@ goldenTests("week1", "day1", (c) => `week_1_day_1_task_${c.params.task}`, (c, in
 });
 
 describeAgainstReference("week1_ref", (ref) => {
-  test("week_1_day_1_task_1_attention_simple_random_2x8x37x64", () => {
+  test("week_1_day_1_task_1_attention_simple_random_2x8x37x64", async () => {
     const [q, k, v] = [1, 2, 3].map((s) => randomNormal(s, [2, 8, 37, 64]));
     const mask = randomNormal(4, [37, 37]);
-    expectSameAsReference(
+    await expectSameAsReference(
       sol.scaledDotProductAttentionSimple(q, k, v, { mask }),
       ref.scaledDotProductAttentionSimple(q, k, v, { mask }),
       "attention",
     );
   });
-  test("week_1_day_1_task_2_simple_multi_head_attention_random_E128_H4", () => {
+  test("week_1_day_1_task_2_simple_multi_head_attention_random_E128_H4", async () => {
     const E = 128;
     const w = [5, 6, 7, 8].map((s) => randomNormal(s, [E, E], "float32", E ** -0.5));
     const x = randomNormal(9, [2, 19, E]);
     const args = [E, 4, w[0], w[1], w[2], w[3]] as const;
-    expectSameAsReference(
+    await expectSameAsReference(
       new sol.SimpleMultiHeadAttention(...args).forward(x, x, x),
       new ref.SimpleMultiHeadAttention(...args).forward(x, x, x),
       "multi-head attention",

@@ -13,14 +13,14 @@ goldenTests("week1", "day2", (c) => `week_1_day_2_task_${c.params.task}`, (c, [x
 
 describeAgainstReference("week1_ref", (ref) => {
   for (const [task, traditional] of [[1, true], [2, false]] as const) {
-    test(`week_1_day_2_task_${task}_rope_random_decode_steps`, () => {
+    test(`week_1_day_2_task_${task}_rope_random_decode_steps`, async () => {
       // One token at a time at growing offsets, as decoding will call it.
       const args = [64, 512, 1000000, traditional] as const;
       const mine = new sol.RoPE(...args);
       const theirs = new ref.RoPE(...args);
       for (const offset of [0, 1, 17, 255, 511]) {
         const x = randomNormal(offset, [2, 1, 14, 64]);
-        expectSameAsReference(mine.forward(x, offset), theirs.forward(x, offset), `offset ${offset}`);
+        await expectSameAsReference(mine.forward(x, offset), theirs.forward(x, offset), `offset ${offset}`);
       }
     });
   }

@@ -21,10 +21,10 @@ goldenTests("week1", "day3", (c) => `week_1_day_3_task_${c.params.task}`, (c, [q
 
 describeAgainstReference("week1_ref", (ref) => {
   // Qwen2-0.5B's heads: 14 query heads over 2 key/value heads.
-  test("week_1_day_3_task_2_attention_grouped_causal_random_Hq14_Hkv2", () => {
+  test("week_1_day_3_task_2_attention_grouped_causal_random_Hq14_Hkv2", async () => {
     const q = randomNormal(1, [1, 14, 40, 64]);
     const [k, v] = [2, 3].map((s) => randomNormal(s, [1, 2, 40, 64]));
-    expectSameAsReference(
+    await expectSameAsReference(
       sol.scaledDotProductAttentionGrouped(q, k, v, { mask: "causal" }),
       ref.scaledDotProductAttentionGrouped(q, k, v, { mask: "causal" }),
       "grouped attention",

@@ -19,13 +19,13 @@ goldenTests("week1", "day4", (c) => `week_1_day_4_task_${c.params.task}`, (c, [x
 });
 
 describeAgainstReference("week1_ref", (ref) => {
-  test("week_1_day_4_task_2_qwen2_mlp_random_E64_I172", () => {
+  test("week_1_day_4_task_2_qwen2_mlp_random_E64_I172", async () => {
     const [E, I] = [64, 172];
     const gate = randomNormal(1, [I, E], "float32", E ** -0.5);
     const up = randomNormal(2, [I, E], "float32", E ** -0.5);
     const down = randomNormal(3, [E, I], "float32", I ** -0.5);
     const x = randomNormal(4, [2, 9, E]);
-    expectSameAsReference(
+    await expectSameAsReference(
       new sol.Qwen2MLP(E, I, gate, up, down).forward(x),
       new ref.Qwen2MLP(E, I, gate, up, down).forward(x),
       "Qwen2MLP",

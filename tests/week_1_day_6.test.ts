@@ -15,10 +15,10 @@ goldenTests("week1", "day6", (c) => `week_1_day_6_task_${c.params.task}`, (c, [w
 // The tiny models (random and trained), in their bf16 and MLX 4-bit forms: last-position
 // logits of a chat prompt.
 for (const [golden, c] of tinyModelCases("tiny_model_logits")) {
-  test(`week_1_day_6_task_2_${c.id}`, () => {
+  test(`week_1_day_6_task_2_${c.id}`, async () => {
     const model = new sol.Qwen2ModelWeek1(loadTinyModel(c));
     const ids = golden.array(c.inputs[0]); // L
     const logits = model.forward(ids.reshape(1, ids.shape[0]), { lastOnly: true }); // 1 x 1 x V
-    expectClose(logits.reshape(logits.shape[2]), golden.raw(c.outputs[0]), { tol: c.tol, label: c.id });
+    await expectClose(logits.reshape(logits.shape[2]), golden.raw(c.outputs[0]), { tol: c.tol, label: c.id });
   });
 }

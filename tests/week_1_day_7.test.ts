@@ -15,24 +15,24 @@ const g = loadGolden("week1", "day7");
 const DRAWS = 4000;
 
 /** Token counts of DRAWS samples of each row of `logits` (R x V): R x V. */
-function sampleCounts(sampler: (logits: mx.array) => mx.array, logits: mx.array): number[][] {
+async function sampleCounts(sampler: (logits: mx.array) => mx.array, logits: mx.array): Promise<number[][]> {
   const [R, V] = logits.shape;
-  const tokens = sampler(mx.broadcastTo(logits.expandDims(1), [R, DRAWS, V]).reshape(R * DRAWS, V)).toTypedArray();
+  const tokens = await sampler(mx.broadcastTo(logits.expandDims(1), [R, DRAWS, V]).reshape(R * DRAWS, V)).data();
   const counts = Array.from({ length: R }, () => new Array<number>(V).fill(0));
   tokens.forEach((t, i) => counts[Math.floor(i / DRAWS)][Number(t)]++);
   return counts;
 }
 
 for (const c of g.cases) {
-  test(`week_1_day_7_task_${c.params.task}_${c.id}`, () => {
+  test(`week_1_day_7_task_${c.params.task}_${c.id}`, async () => {
     const logits = g.array(c.inputs[0]);
     const expected = g.raw(c.outputs[0]);
     const { temperature, topK, topP, minP } = c.params;
     if (c.op === "sample_greedy") {
-      expectClose(sol.makeSampler({ temperature: 0 })(logits), expected);
+      await expectClose(sol.makeSampler({ temperature: 0 })(logits), expected);
       return;
     }
-    const counts = sampleCounts(sol.makeSampler({ temperature, topK, topP, minP, seed: 7 }), logits);
+    const counts = await sampleCounts(sol.makeSampler({ temperature, topK, topP, minP, seed: 7 }), logits);
     const V = logits.shape[1];
     if (c.op === "sample_temperature") {
       // Frequencies within 5 standard deviations of softmax(logits / T).
@@ -56,14 +56,16 @@ for (const c of g.cases) {
   });
 }
 
-test("week_1_day_7_task_1_same_seed_same_tokens", () => {
+test("week_1_day_7_task_1_same_seed_same_tokens", async () => {
   const logits = g.array(g.cases[0].inputs[0]);
-  const draw = (seed: number) => {
+  const draw = async (seed: number) => {
     const sampler = sol.makeSampler({ temperature: 1, seed });
-    return [0, 1, 2].map(() => Array.from(sampler(logits).toTypedArray()));
+    const draws: number[][] = [];
+    for (let i = 0; i < 3; i++) draws.push(Array.from(await sampler(logits).data()));
+    return draws;
   };
-  expect(draw(3)).toEqual(draw(3));
-  expect(draw(3)).not.toEqual(draw(4));
+  expect(await draw(3)).toEqual(await draw(3));
+  expect(await draw(3)).not.toEqual(await draw(4));
 });
 
 // The tiny models' greedy continuations (random and trained), token for token against

@@ -16,12 +16,12 @@ const g = goldenTests("week2", "day2", (c) => `week_2_day_2_task_${c.params.task
 
 // Task 2, the quantized linear layer: the same products plus a bias (float32 cases).
 for (const c of g.cases.filter((c) => g.raw(c.inputs[0]).dtype === "float32")) {
-  test(`week_2_day_2_task_2_${c.id.replace("quantized_matmul", "quantized_linear")}_bias`, () => {
+  test(`week_2_day_2_task_2_${c.id.replace("quantized_matmul", "quantized_linear")}_bias`, async () => {
     const [x, weight, scales, biases] = c.inputs.map((n) => g.array(n));
     const O = weight.shape[0];
     const bias = randomNormal(O, [O]);
     const w = { weight, scales, biases, groupSize: c.params.groupSize, bits: c.params.bits };
-    expectClose(sol.quantizedLinear(x, w, bias), g.array(c.outputs[0]).add(bias), { tol: c.tol, label: c.id });
+    await expectClose(sol.quantizedLinear(x, w, bias), g.array(c.outputs[0]).add(bias), { tol: c.tol, label: c.id });
   });
 }
 
@@ -30,7 +30,7 @@ for (const c of g.cases.filter((c) => g.raw(c.inputs[0]).dtype === "float32")) {
 // by a float32 matmul. Any uint32 word is a valid packing of codes.
 for (const [bits, groupSize] of [[4, 64], [8, 32], [4, 128], [8, 128]]) {
   for (const M of [1, 3, 40]) {
-    test(`week_2_day_2_task_1_quantized_matmul_random_bits${bits}_group${groupSize}_M${M}_K896_O4864`, () => {
+    test(`week_2_day_2_task_1_quantized_matmul_random_bits${bits}_group${groupSize}_M${M}_K896_O4864`, async () => {
       const [K, O] = [896, 4864];
       const seed = bits * 1000 + groupSize + M;
       const weight = mx.random.bits([O, (K * bits) / 32], { key: mx.random.key(seed) });
@@ -41,8 +41,8 @@ for (const [bits, groupSize] of [[4, 64], [8, 32], [4, 128], [8, 128]]) {
       const expected = mx.matmul(x, w.T);
       // Summing K products in another order moves a float32 dot product by a few ulps of
       // the sum of their magnitudes.
-      const atol = 2e-6 * (mx.matmul(mx.abs(x), mx.abs(w).T).max().item() as number);
-      expectClose(sol.quantizedMatmul(x, { weight, scales, biases, groupSize, bits }), expected, { tol: { rtol: 1e-5, atol } });
+      const atol = 2e-6 * ((await mx.matmul(mx.abs(x), mx.abs(w).T).max().itemAsync()) as number);
+      await expectClose(sol.quantizedMatmul(x, { weight, scales, biases, groupSize, bits }), expected, { tol: { rtol: 1e-5, atol } });
     });
   }
 }

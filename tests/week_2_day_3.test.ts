@@ -32,7 +32,7 @@ for (const c of g.cases) {
     const { x, w } = gpuInputs(c);
     const y = sol.quantizedMatmul(x, w);
     expect(y.device).toBe("gpu");
-    expectClose(await y.toCpu(), g.raw(c.outputs[0]), { tol: c.tol, label: c.id });
+    await expectClose(await y.toCpu(), g.raw(c.outputs[0]), { tol: c.tol, label: c.id });
   }, GPU_TIMEOUT_MS);
 }
 
@@ -43,7 +43,7 @@ for (const c of g.cases.filter((c) => taskOf(c) === 1 && c.id.endsWith("xf32_sf3
     const { x, w } = gpuInputs(c);
     process.env.TINY_LLM_KERNELS = "portable";
     try {
-      expectClose(await sol.quantizedMatmul(x, w).toCpu(), g.raw(c.outputs[0]), { tol: c.tol, label: c.id });
+      await expectClose(await sol.quantizedMatmul(x, w).toCpu(), g.raw(c.outputs[0]), { tol: c.tol, label: c.id });
     } finally {
       delete process.env.TINY_LLM_KERNELS;
     }
@@ -57,7 +57,7 @@ for (const c of g.cases.filter((c) => g.raw(c.inputs[0]).dtype === "float32")) {
     const O = w.weight.shape[0];
     const bias = randomNormal(O, [O]);
     const y = await sol.quantizedLinear(x, w, bias.toDevice("gpu")).toCpu();
-    expectClose(y, g.array(c.outputs[0]).add(bias), { tol: c.tol, label: c.id });
+    await expectClose(y, g.array(c.outputs[0]).add(bias), { tol: c.tol, label: c.id });
   }, GPU_TIMEOUT_MS);
 }
 

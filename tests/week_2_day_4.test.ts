@@ -17,10 +17,10 @@ goldenTests("week2", "day4", (c) => `week_2_day_4_task_${c.params.task}`, (c, [q
 // fixture does not hold: decode against a long cache, a prompt, a prompt after a cache;
 // against week 1's grouped attention.
 for (const [L, S] of [[1, 1000], [128, 128], [100, 300]]) {
-  test(`week_2_day_4_task_1_flash_attention_random_Hq14_Hkv2_L${L}_S${S}_D64_causal`, () => {
+  test(`week_2_day_4_task_1_flash_attention_random_Hq14_Hkv2_L${L}_S${S}_D64_causal`, async () => {
     const q = randomNormal(L, [1, 14, L, 64]);
     const [k, v] = [1, 2].map((s) => randomNormal(S + s, [1, 2, S, 64]));
-    expectSameAsReference(
+    await expectSameAsReference(
       sol.flashAttention(q, k, v, { mask: "causal" }),
       week1.scaledDotProductAttentionGrouped(q, k, v, { mask: "causal" }),
       "flash attention",

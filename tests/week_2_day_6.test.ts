@@ -47,7 +47,7 @@ function expectedMask(lengths: number[], L: number): mx.array {
 const lastColumns = (a: mx.array, i: number, Si: number) => a.slice(`${i}:${i + 1}`, ":", `${a.shape[2] - Si}:`);
 
 /** One updateAndFetch of L new tokens per row, checked: the laid-out keys and values, the mask, the offsets. */
-function checkStep(batch: InstanceType<typeof sol.BatchingKvCache>, rows: Row[], L: number, seed: number): void {
+async function checkStep(batch: InstanceType<typeof sol.BatchingKvCache>, rows: Row[], L: number, seed: number): Promise<void> {
   const N = rows.length;
   const key = randomNormal(seed, [N, H, L, D]);
   const value = randomNormal(seed + 1, [N, H, L, D]);
@@ -61,41 +61,41 @@ function checkStep(batch: InstanceType<typeof sol.BatchingKvCache>, rows: Row[],
   expect(keys.shape).toEqual([N, H, S, D]);
   expect(values.shape).toEqual([N, H, S, D]);
   expect(batch.offsets).toEqual(lengths);
-  rows.forEach((r, i) => {
-    expectClose(lastColumns(keys, i, lengths[i]), mx.concatenate(r.keys, 2), { tol: EXACT, label: `step ${seed}: row ${i}'s keys` });
-    expectClose(lastColumns(values, i, lengths[i]), mx.concatenate(r.values, 2), { tol: EXACT, label: `step ${seed}: row ${i}'s values` });
-  });
-  expectClose(mask, expectedMask(lengths, L), { tol: EXACT, label: `step ${seed}: mask` });
+  for (const [i, r] of rows.entries()) {
+    await expectClose(lastColumns(keys, i, lengths[i]), mx.concatenate(r.keys, 2), { tol: EXACT, label: `step ${seed}: row ${i}'s keys` });
+    await expectClose(lastColumns(values, i, lengths[i]), mx.concatenate(r.values, 2), { tol: EXACT, label: `step ${seed}: row ${i}'s values` });
+  }
+  await expectClose(mask, expectedMask(lengths, L), { tol: EXACT, label: `step ${seed}: mask` });
 }
 
 /** A row's own cache holds everything the row was given: its prefill and the tokens decoded in the batch. */
-function expectHandedBack(r: Row, label: string): void {
+async function expectHandedBack(r: Row, label: string): Promise<void> {
   const [keys, values] = r.cache.fetch();
-  expectClose(keys, mx.concatenate(r.keys, 2), { tol: EXACT, label: `${label}: keys` });
-  expectClose(values, mx.concatenate(r.values, 2), { tol: EXACT, label: `${label}: values` });
+  await expectClose(keys, mx.concatenate(r.keys, 2), { tol: EXACT, label: `${label}: keys` });
+  await expectClose(values, mx.concatenate(r.values, 2), { tol: EXACT, label: `${label}: values` });
 }
 
-test("week_2_day_6_task_1_batch_cache_lays_out_rows", () => {
+test("week_2_day_6_task_1_batch_cache_lays_out_rows", async () => {
   const batch = new sol.BatchingKvCache();
   const rows = [5, 2, 7].map((S, i) => rowOf(i, S));
   rows.forEach((r) => batch.add(r.cache));
   expect(batch.caches).toEqual(rows.map((r) => r.cache));
   expect(batch.offsets).toEqual([5, 2, 7]);
-  checkStep(batch, rows, 1, 10); // a decode step
-  checkStep(batch, rows, 1, 20); // the same rows again
+  await checkStep(batch, rows, 1, 10); // a decode step
+  await checkStep(batch, rows, 1, 20); // the same rows again
   batch.remove(1); // the second leaves: the tokens it decoded go back to its own cache
-  expectHandedBack(rows[1], "the row that left");
+  await expectHandedBack(rows[1], "the row that left");
   rows.splice(1, 1);
-  checkStep(batch, rows, 1, 30); // the third moved up
+  await checkStep(batch, rows, 1, 30); // the third moved up
   const late = rowOf(40, 300); // a long one joins: the batch grows to its length
   batch.add(late.cache);
   rows.push(late);
-  checkStep(batch, rows, 1, 50);
-  checkStep(batch, rows, 2, 60); // two new tokens a row: each sees its own earlier ones
+  await checkStep(batch, rows, 1, 50);
+  await checkStep(batch, rows, 2, 60); // two new tokens a row: each sees its own earlier ones
   batch.release(); // the buffers go; every row's tokens go back to its own cache
-  rows.forEach((r, i) => expectHandedBack(r, `row ${i} after release`));
-  checkStep(batch, rows, 1, 70); // laid out again from the rows' caches
-  for (let step = 0; step < 300; step++) checkStep(batch, rows, 1, 100 + step); // past the room of the first layout
+  for (const [i, r] of rows.entries()) await expectHandedBack(r, `row ${i} after release`);
+  await checkStep(batch, rows, 1, 70); // laid out again from the rows' caches
+  for (let step = 0; step < 300; step++) await checkStep(batch, rows, 1, 100 + step); // past the room of the first layout
 });
 
 test("week_2_day_6_task_1_batch_cache_bad_input_throws", () => {
@@ -114,38 +114,41 @@ test("week_2_day_6_task_1_batch_cache_bad_input_throws", () => {
 
 // ------------------------------------------------------------------ task 2: the model on a batch
 for (const form of ["bf16", "4bit"] as const) {
-  test(`week_2_day_6_task_2_batched_logits_equal_single_${form}`, () => {
+  test(`week_2_day_6_task_2_batched_logits_equal_single_${form}`, async () => {
     const m = tinyQwen2(form);
     const model = new sol.Qwen2ModelWeek2(m);
     const prompts = PROMPTS.slice(0, 3).map((p) => m.tokenizer.encode(p)); // of different lengths
     // Each request twice: a cache for the batch, and a twin that runs alone.
     const inBatch = prompts.map(() => model.makeCache());
     const single = prompts.map(() => model.makeCache());
-    let next = prompts.map((p, i) => {
+    let next: number[] = [];
+    for (const [i, p] of prompts.entries()) {
       model.forward(ids([p]), 0, inBatch[i]);
       const logits = model.forward(ids([p]), 0, single[i], { lastOnly: true }); // 1 x 1 x V
-      return logits.argmax(-1).item() as number;
-    });
+      next.push((await logits.argmax(-1).itemAsync()) as number);
+    }
     const batch = Array.from({ length: m.config.numHiddenLayers }, () => new sol.BatchingKvCache());
     inBatch.forEach((cache) => cache.forEach((layer, l) => batch[l].add(layer)));
     for (let step = 0; step < 4; step++) {
       const offsets = batch[0].offsets; // the rows' positions (while in the batch, their new keys are only there)
       const logits = model.forward(ids(next.map((t) => [t])), offsets, batch); // N x 1 x V
       expect(logits.shape).toEqual([3, 1, m.config.vocabSize]);
-      next = next.map((t, i) => {
+      const following: number[] = [];
+      for (const [i, t] of next.entries()) {
         const own = model.forward(ids([[t]]), single[i][0].offset, single[i]); // 1 x 1 x V
-        expectClose(logits.slice(`${i}:${i + 1}`), own, { tol: BATCH_TOL, label: `${form}, step ${step}, row ${i} (offset ${offsets[i]})` });
-        return own.argmax(-1).item() as number;
-      });
+        await expectClose(logits.slice(`${i}:${i + 1}`), own, { tol: BATCH_TOL, label: `${form}, step ${step}, row ${i} (offset ${offsets[i]})` });
+        following.push((await own.argmax(-1).itemAsync()) as number);
+      }
+      next = following;
     }
     // Two tokens a row, and lastOnly.
     const pairs = next.map((t) => [t, (t + 1) % 1000]);
     const offsets = batch[0].offsets; // the rows' positions (while in the batch, their new keys are only there)
     const logits = model.forward(ids(pairs), offsets, batch, { lastOnly: true }); // N x 1 x V
-    pairs.forEach((pair, i) => {
+    for (const [i, pair] of pairs.entries()) {
       const own = model.forward(ids([pair]), single[i][0].offset, single[i], { lastOnly: true });
-      expectClose(logits.slice(`${i}:${i + 1}`), own, { tol: BATCH_TOL, label: `${form}, two tokens, row ${i}` });
-    });
+      await expectClose(logits.slice(`${i}:${i + 1}`), own, { tol: BATCH_TOL, label: `${form}, two tokens, row ${i}` });
+    }
   });
 }
 

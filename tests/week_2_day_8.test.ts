@@ -18,7 +18,7 @@ const week2 = loadSolution("week2_ref");
 const EXACT = { rtol: 0, atol: 0 };
 
 // ------------------------------------------------------------------ task 1: trimming the cache
-test("week_2_day_8_task_1_trim_then_update_takes_the_trimmed_positions", () => {
+test("week_2_day_8_task_1_trim_then_update_takes_the_trimmed_positions", async () => {
   const cache = new sol.TinyKvFullCache();
   cache.trim(0); // nothing to forget, and nothing wrong with that
   const [k1, v1] = [randomNormal(1, [1, 2, 6, 8]), randomNormal(2, [1, 2, 6, 8])];
@@ -28,14 +28,14 @@ test("week_2_day_8_task_1_trim_then_update_takes_the_trimmed_positions", () => {
   const [k2, v2] = [randomNormal(3, [1, 2, 3, 8]), randomNormal(4, [1, 2, 3, 8])];
   const [keys, values] = cache.updateAndFetch(k2, v2);
   expect(cache.offset).toBe(7);
-  expectClose(keys, mx.concatenate([k1.slice(":", ":", "0:4"), k2], 2), { tol: EXACT, label: "keys after trim(2) and 3 more" });
-  expectClose(values, mx.concatenate([v1.slice(":", ":", "0:4"), v2], 2), { tol: EXACT, label: "values after trim(2) and 3 more" });
+  await expectClose(keys, mx.concatenate([k1.slice(":", ":", "0:4"), k2], 2), { tol: EXACT, label: "keys after trim(2) and 3 more" });
+  await expectClose(values, mx.concatenate([v1.slice(":", ":", "0:4"), v2], 2), { tol: EXACT, label: "values after trim(2) and 3 more" });
   cache.trim(0);
   expect(cache.offset).toBe(7);
   cache.trim(7); // all of it: the cache starts over
   expect(cache.offset).toBe(0);
   const [k3] = cache.updateAndFetch(k2, v2);
-  expectClose(k3, k2, { tol: EXACT, label: "keys after trimming everything" });
+  await expectClose(k3, k2, { tol: EXACT, label: "keys after trimming everything" });
 });
 
 test("week_2_day_8_task_1_trim_past_zero_throws", () => {
@@ -48,12 +48,12 @@ test("week_2_day_8_task_1_trim_past_zero_throws", () => {
 });
 
 // ------------------------------------------------------------------ task 2: the accept/reject rule
-test("week_2_day_8_task_2_token_probs", () => {
+test("week_2_day_8_task_2_token_probs", async () => {
   const logits = mx.log(mx.array([[1, 2, 3, 4], [4, 1, 4, 2]], "float32")); // 2 x 4
-  expectClose(sol.tokenProbs(logits, 1), mx.array([[0.1, 0.2, 0.3, 0.4], [4 / 11, 1 / 11, 4 / 11, 2 / 11]]), { label: "T = 1" });
-  expectClose(sol.tokenProbs(logits, 0.5), mx.array([[1 / 30, 4 / 30, 9 / 30, 16 / 30], [16 / 37, 1 / 37, 16 / 37, 4 / 37]]), { label: "T = 0.5" });
+  await expectClose(sol.tokenProbs(logits, 1), mx.array([[0.1, 0.2, 0.3, 0.4], [4 / 11, 1 / 11, 4 / 11, 2 / 11]]), { label: "T = 1" });
+  await expectClose(sol.tokenProbs(logits, 0.5), mx.array([[1 / 30, 4 / 30, 9 / 30, 16 / 30], [16 / 37, 1 / 37, 16 / 37, 4 / 37]]), { label: "T = 0.5" });
   // Greedy: the argmax's one-hot, the first of tied maxima (as argmax picks it).
-  expectClose(sol.tokenProbs(logits, 0), mx.array([[0, 0, 0, 1], [1, 0, 0, 0]]), { tol: EXACT, label: "T = 0" });
+  await expectClose(sol.tokenProbs(logits, 0), mx.array([[0, 0, 0, 1], [1, 0, 0, 0]]), { tol: EXACT, label: "T = 0" });
   expectError(() => sol.tokenProbs(logits, -1), /temperature/);
 });
 
@@ -180,18 +180,18 @@ test("week_2_day_8_task_3_greedy_acceptance_matches_fresh_caches", async () => {
   const { target, draft, tokenizer } = models();
   const [k, maxTokens] = [3, 20];
   const r = await sol.speculativeGenerate(target, draft, tokenizer, PROMPT, { maxTokens, eosTokenIds: [], numDraftTokens: k });
-  const argmaxRows = (model: Week2Model, seq: number[]) => {
+  const argmaxRows = async (model: Week2Model, seq: number[]) => {
     const logits = model.forward(mx.array([seq], "int32"), 0, model.makeCache()); // 1 x L x V
-    return Array.from(logits.reshape(logits.shape[1], logits.shape[2]).argmax(-1).toTypedArray()) as number[];
+    return Array.from(await logits.reshape(logits.shape[1], logits.shape[2]).argmax(-1).data()) as number[];
   };
   const ids = tokenizer.encode(PROMPT);
-  const out = [argmaxRows(target, ids).at(-1)!];
+  const out = [(await argmaxRows(target, ids)).at(-1)!];
   let [drafted, accepted] = [0, 0];
   while (out.length < maxTokens) {
     const n = Math.min(k, maxTokens - out.length - 1);
     const guesses: number[] = [];
-    for (let i = 0; i < n; i++) guesses.push(argmaxRows(draft, [...ids, ...out, ...guesses]).at(-1)!);
-    const wanted = argmaxRows(target, [...ids, ...out, ...guesses]).slice(-(n + 1)); // the target's pick after 0 .. n guesses
+    for (let i = 0; i < n; i++) guesses.push((await argmaxRows(draft, [...ids, ...out, ...guesses])).at(-1)!);
+    const wanted = (await argmaxRows(target, [...ids, ...out, ...guesses])).slice(-(n + 1)); // the target's pick after 0 .. n guesses
     let a = 0;
     while (a < n && guesses[a] === wanted[a]) a++;
     out.push(...guesses.slice(0, a), wanted[a]);

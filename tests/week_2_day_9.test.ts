@@ -54,7 +54,7 @@ test("week_2_day_9_task_1_block_hashes_bad_arguments_throw", () => {
 });
 
 // ------------------------------------------------------------------ task 2: the prefix cache
-test("week_2_day_9_task_2_kv_cache_fetch", () => {
+test("week_2_day_9_task_2_kv_cache_fetch", async () => {
   const cache = new sol.TinyKvFullCache();
   expectError(() => cache.fetch(), /fetch/, /no tokens|empty/);
   const [k1, v1] = [randomNormal(1, [1, 2, 5, 8]), randomNormal(2, [1, 2, 5, 8])];
@@ -62,8 +62,8 @@ test("week_2_day_9_task_2_kv_cache_fetch", () => {
   cache.updateAndFetch(k1, v1);
   cache.updateAndFetch(k2, v2);
   const [keys, values] = cache.fetch();
-  expectClose(keys, mx.concatenate([k1, k2], 2), { tol: EXACT, label: "fetched keys" });
-  expectClose(values, mx.concatenate([v1, v2], 2), { tol: EXACT, label: "fetched values" });
+  await expectClose(keys, mx.concatenate([k1, k2], 2), { tol: EXACT, label: "fetched keys" });
+  await expectClose(values, mx.concatenate([v1, v2], 2), { tol: EXACT, label: "fetched values" });
   expect(cache.offset).toBe(6); // fetching adds nothing
 });
 
@@ -86,7 +86,7 @@ function prefilled(model: Week2Model, tokens: number[]): Cache {
 /** Bytes of one block of the tiny model: layers x (keys + values) x 1 x H_kv x B x D float32. */
 const blockBytes = (B: number) => 2 * 2 * 2 * B * 16 * 4;
 
-test("week_2_day_9_task_2_restore_gives_the_stored_keys_and_values", () => {
+test("week_2_day_9_task_2_restore_gives_the_stored_keys_and_values", async () => {
   const { model } = models();
   const prompt = range(40, 1000);
   const source = prefilled(model, prompt);
@@ -96,19 +96,19 @@ test("week_2_day_9_task_2_restore_gives_the_stored_keys_and_values", () => {
   expect({ size: pc.size, bytes: pc.bytes }).toEqual({ size: 2, bytes: 2 * blockBytes(16) });
   const restored = pc.restore(prompt);
   expect(restored.map((l) => l.offset)).toEqual([32, 32]);
-  restored.forEach((layer, l) => {
+  for (const [l, layer] of restored.entries()) {
     const [keys, values] = layer.fetch();
     const [k, v] = source[l].fetch();
-    expectClose(keys, k.slice(":", ":", "0:32"), { tol: EXACT, label: `layer ${l} keys` });
-    expectClose(values, v.slice(":", ":", "0:32"), { tol: EXACT, label: `layer ${l} values` });
-  });
+    await expectClose(keys, k.slice(":", ":", "0:32"), { tol: EXACT, label: `layer ${l} keys` });
+    await expectClose(values, v.slice(":", ":", "0:32"), { tol: EXACT, label: `layer ${l} values` });
+  }
   // The restored cache is the model's own: decoding on from it works.
   model.forward(mx.array([prompt.slice(32)], "int32"), 32, restored);
   // Stored blocks are copies: the source cache going on (or away) leaves them as they were.
   for (const layer of source) layer.trim(40);
   model.forward(mx.array([range(40, 5)], "int32"), 0, source);
   const again = pc.restore(prompt);
-  expectClose(again[0].fetch()[0], restored[0].fetch()[0].slice(":", ":", "0:32"), { tol: EXACT, label: "keys after the source changed" });
+  await expectClose(again[0].fetch()[0], restored[0].fetch()[0].slice(":", ":", "0:32"), { tol: EXACT, label: "keys after the source changed" });
 });
 
 test("week_2_day_9_task_2_match_in_whole_blocks_leaving_the_last_token", () => {

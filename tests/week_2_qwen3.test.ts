@@ -41,18 +41,18 @@ function attentionOf(model: LoadedModel, i: number) {
 }
 
 for (const c of g.cases.filter((c) => c.op === "qwen3_attention")) {
-  test(`week_2_qwen3_task_1_${c.id}`, () => {
+  test(`week_2_qwen3_task_1_${c.id}`, async () => {
     const model = loaded(c);
     // The tiny Qwen3's heads are wider than E / H_q: D comes from head_dim.
     expect(model.config.headDim * model.config.numAttentionHeads).not.toBe(model.config.hiddenSize);
     const out = attentionOf(model, c.params.layer).forward(g.array(c.inputs[0]), "causal"); // 1 x L x E
-    expectClose(out, g.raw(c.outputs[0]), { tol: c.tol, label: c.id });
+    await expectClose(out, g.raw(c.outputs[0]), { tol: c.tol, label: c.id });
   });
 }
 
 describeAgainstReference("week2_ref", (ref) => {
   // Random weights, a batch of 2 and an explicit mask, with D = 24 in E = 40 over 5 heads.
-  test("week_2_qwen3_task_1_qwen3_attention_batch_and_mask_match_reference", () => {
+  test("week_2_qwen3_task_1_qwen3_attention_batch_and_mask_match_reference", async () => {
     const [E, Hq, Hkv, D, L] = [40, 6, 2, 24, 7];
     const options = { hiddenSize: E, numAttentionHeads: Hq, numKeyValueHeads: Hkv, headDim: D, rmsNormEps: 1e-6, maxPositionEmbeddings: 64, ropeTheta: 10000 };
     const weights = {
@@ -64,26 +64,26 @@ describeAgainstReference("week2_ref", (ref) => {
     const mask = mx.where(randomNormal(8, [L, L]).greater(0.5), mx.array(-Infinity), mx.array(0)).astype("float32"); // L x L
     for (const m of ["causal", mask] as const) {
       const ours = new sol.Qwen3MultiHeadAttention(options, weights).forward(x, m);
-      expectSameAsReference(ours, new ref.Qwen3MultiHeadAttention(options, weights).forward(x, m), `mask ${m === "causal" ? "causal" : "random"}`);
+      await expectSameAsReference(ours, new ref.Qwen3MultiHeadAttention(options, weights).forward(x, m), `mask ${m === "causal" ? "causal" : "random"}`);
     }
   });
 });
 
 // ------------------------------------------------------------------ task 2: the model
 for (const c of g.cases.filter((c) => c.op === "qwen3_logits")) {
-  test(`week_2_qwen3_task_2_${c.id}`, () => {
+  test(`week_2_qwen3_task_2_${c.id}`, async () => {
     const model = new sol.Qwen3ModelWeek2(loaded(c));
     const logits = model.forward(mx.array([ints(c.inputs[0])], "int32"), 0, model.makeCache(), { lastOnly: true }); // 1 x 1 x V
     const row = logits.reshape(-1); // V
-    expectClose(mx.take(row, g.array(c.outputs[0]), 0), g.raw(c.outputs[1]), { tol: c.tol, label: `${c.id}: logits at the checked ids` });
-    if (c.outputs.length > 2) expectClose(row, g.raw(c.outputs[2]), { tol: c.tol, label: `${c.id}: the whole row` });
+    await expectClose(mx.take(row, g.array(c.outputs[0]), 0), g.raw(c.outputs[1]), { tol: c.tol, label: `${c.id}: logits at the checked ids` });
+    if (c.outputs.length > 2) await expectClose(row, g.raw(c.outputs[2]), { tol: c.tol, label: `${c.id}: the whole row` });
   });
 }
 
 // Greedy decoding with the cache: the prompt in one call, then one call per token, each
 // fed transformers' previous token; every call's argmax is transformers' next token.
 for (const c of g.cases.filter((c) => c.op === "qwen3_greedy")) {
-  test(`week_2_qwen3_task_2_${c.id}`, () => {
+  test(`week_2_qwen3_task_2_${c.id}`, async () => {
     const model = new sol.Qwen3ModelWeek2(loaded(c));
     const cache = model.makeCache();
     const [ids, expected] = [ints(c.inputs[0]), ints(c.outputs[0])];
@@ -91,7 +91,7 @@ for (const c of g.cases.filter((c) => c.op === "qwen3_greedy")) {
     let [offset, feed] = [0, ids];
     for (let step = 0; step < expected.length; step++) {
       const logits = model.forward(mx.array([feed], "int32"), offset, cache, { lastOnly: true }); // 1 x 1 x V
-      got.push(logits.reshape(-1).argmax(-1).item() as number);
+      got.push((await logits.reshape(-1).argmax(-1).itemAsync()) as number);
       [offset, feed] = [offset + feed.length, [expected[step]]];
     }
     expect(got).toEqual(expected);

@@ -7,6 +7,8 @@
 //   int32, uint32, uint8, bool: exact.
 // NaN matches NaN, and infinities must match exactly. On failure the error names the
 // worst element (multi-index, actual, expected) and how many elements are off.
+// `await expectClose(...)`: arrays on a device are read back with `await a.data()`, so
+// that the suites run on any device (`pnpm test --device gpu` puts their arrays on the GPU).
 import * as mx from "@tiny-llm/array";
 import type { RawTensor } from "./safetensors";
 
@@ -35,19 +37,39 @@ function unravel(i: number, shape: readonly number[]): number[] {
 }
 
 /**
- * Throws (with a readable message) unless `actual` has the dtype, the shape and the
+ * Fails (with a readable message) unless `actual` has the dtype, the shape and the
  * values of `expected`. `tol` overrides the dtype's default tolerance for float dtypes.
+ * Await it: arrays on a device are read back with `await a.data()`. Arrays that are all
+ * on the CPU are checked at once, throwing before it returns (so that a caller written
+ * before the GPU, which does not await, still fails as it did).
  */
 export function expectClose(
   actual: mx.array,
   expected: RawTensor | mx.array,
   opts: { tol?: Partial<Tolerance>; label?: string } = {},
-): void {
+): Promise<void> {
   const label = opts.label ? `${opts.label}: ` : "";
   if (!isArray(actual)) throw new Error(`${label}expected an mx array, got ${String(actual)}`);
-  const exp: RawTensor = isArray(expected)
-    ? { name: "expected", dtype: expected.dtype, shape: [...expected.shape], data: expected.toTypedArray() }
-    : expected;
+  if (actual.device === "cpu" && (!isArray(expected) || expected.device === "cpu")) {
+    const exp: RawTensor = isArray(expected)
+      ? { name: "expected", dtype: expected.dtype, shape: [...expected.shape], data: expected.toTypedArray() }
+      : expected;
+    checkMeta(actual, exp, label);
+    compareValues(actual, actual.toTypedArray(), exp, label, opts.tol);
+    return Promise.resolve();
+  }
+  return (async () => {
+    const exp: RawTensor = isArray(expected)
+      ? { name: "expected", dtype: expected.dtype, shape: [...expected.shape], data: await expected.data() }
+      : expected;
+    // dtype and shape first: no read of a device for an answer that is wrong anyway.
+    checkMeta(actual, exp, label);
+    compareValues(actual, await actual.data(), exp, label, opts.tol);
+  })();
+}
+
+/** Throws unless `actual` has `exp`'s dtype and shape. */
+function checkMeta(actual: mx.array, exp: RawTensor, label: string): void {
   if (actual.dtype !== exp.dtype) {
     throw new Error(`${label}dtype ${actual.dtype}, expected ${exp.dtype}`);
   }
@@ -55,13 +77,16 @@ export function expectClose(
   if (ashape.length !== exp.shape.length || ashape.some((s, i) => s !== exp.shape[i])) {
     throw new Error(`${label}shape [${ashape}], expected [${exp.shape}] (dtype ${exp.dtype})`);
   }
-  const a = actual.toTypedArray();
+}
+
+/** Throws unless `a`, the elements of `actual` (whose dtype and shape passed), are close to `exp`'s. */
+function compareValues(actual: mx.array, a: mx.TypedArray, exp: RawTensor, label: string, tolOverride?: Partial<Tolerance>): void {
   const e = exp.data;
   if (a.length !== e.length) {
-    throw new Error(`${label}toTypedArray() gave ${a.length} elements for shape [${ashape}], expected ${e.length}`);
+    throw new Error(`${label}toTypedArray() gave ${a.length} elements for shape [${[...actual.shape]}], expected ${e.length}`);
   }
   const float = FLOAT.has(exp.dtype);
-  const tol = { ...(DEFAULT_TOL[exp.dtype] ?? { rtol: 0, atol: 0 }), ...(opts.tol ?? {}) };
+  const tol = { ...(DEFAULT_TOL[exp.dtype] ?? { rtol: 0, atol: 0 }), ...(tolOverride ?? {}) };
   let bad = 0;
   let worst = -1;
   let worstExcess = -Infinity;
@@ -99,15 +124,15 @@ export function expectClose(
   }
 }
 
-/** expectClose over lists (ops like split that return several arrays). */
-export function expectAllClose(
+/** expectClose over lists (ops like split that return several arrays), in order. */
+export async function expectAllClose(
   actual: mx.array[],
   expected: (RawTensor | mx.array)[],
   opts: { tol?: Partial<Tolerance>; label?: string } = {},
-): void {
+): Promise<void> {
   if (!Array.isArray(actual)) throw new Error(`${opts.label ?? ""}: expected a list of arrays`);
   if (actual.length !== expected.length) {
     throw new Error(`${opts.label ?? ""}: ${actual.length} arrays, expected ${expected.length}`);
   }
-  actual.forEach((x, i) => expectClose(x, expected[i], { ...opts, label: `${opts.label ?? ""}[${i}]` }));
+  for (const [i, x] of actual.entries()) await expectClose(x, expected[i], { ...opts, label: `${opts.label ?? ""}[${i}]` });
 }

@@ -21,8 +21,11 @@ export interface GoldenCase {
 export interface Golden {
   cases: GoldenCase[];
   raw(name: string): RawTensor;
-  /** The tensor as an mx array of its stored dtype (a fresh array each call). */
-  array(name: string): mx.array;
+  /**
+   * The tensor as an mx array of its stored dtype (a fresh array each call), on `device`
+   * (the default device when omitted: the GPU under `pnpm test --device gpu`).
+   */
+  array(name: string, device?: mx.Device): mx.array;
 }
 
 export const GOLDEN_DIR = path.resolve(__dirname, "..", "golden");
@@ -37,7 +40,7 @@ export function loadGolden(dir: string, family: string): Golden {
     if (!t) throw new Error(`${file}: no tensor ${name}`);
     return t;
   };
-  return { cases, raw, array: (name) => toMx(raw(name)) };
+  return { cases, raw, array: (name, device) => toMx(raw(name), device) };
 }
 
 /** What a case runner returns: one array, several (split), or nothing (it checked itself). */
@@ -58,17 +61,17 @@ export function goldenTests(
   const g = loadGolden(dir, family);
   for (const c of g.cases) {
     const prefix = typeof prefixOf === "string" ? prefixOf : prefixOf(c);
-    test(`${prefix}_${c.id}`, () => {
+    test(`${prefix}_${c.id}`, async () => {
       const inputs = c.inputs.map((n) => g.array(n));
       const out = run(c, inputs, g);
       if (out === undefined) return;
       const expected = c.outputs.map((n) => g.raw(n));
       const label = `${prefix}_${c.id} (${c.op} ${JSON.stringify(c.params)})`;
       if (Array.isArray(out)) {
-        expectAllClose(out, expected, { tol: c.tol, label });
+        await expectAllClose(out, expected, { tol: c.tol, label });
       } else {
         if (expected.length !== 1) throw new Error(`${label}: one output, ${expected.length} expected`);
-        expectClose(out, expected[0], { tol: c.tol, label });
+        await expectClose(out, expected[0], { tol: c.tol, label });
       }
     });
   }

@@ -22,7 +22,7 @@ export function randomNormal(seed: number, shape: number[], dtype: mx.Dtype = "f
 /** Float32 tolerances for comparing two float32 implementations of a composite layer. */
 export const REFERENCE_TOL: Partial<Tolerance> = { rtol: 1e-4, atol: 1e-5 };
 
-/** expectClose of the solution's answer against the reference's. */
-export function expectSameAsReference(actual: mx.array, reference: mx.array, label: string): void {
-  expectClose(actual, reference, { tol: REFERENCE_TOL, label });
+/** expectClose of the solution's answer against the reference's (await it). */
+export function expectSameAsReference(actual: mx.array, reference: mx.array, label: string): Promise<void> {
+  return expectClose(actual, reference, { tol: REFERENCE_TOL, label });
 }

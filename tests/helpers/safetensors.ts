@@ -83,7 +83,7 @@ export function readSafetensors(file: string): Safetensors {
   return { tensors, metadata };
 }
 
-/** An mx array holding a raw tensor's values in its dtype. */
-export function toMx(t: RawTensor): mx.array {
-  return mx.fromTypedArray(t.data, t.shape, t.dtype);
+/** An mx array holding a raw tensor's values in its dtype, on `device` (the default device when omitted). */
+export function toMx(t: RawTensor, device?: mx.Device): mx.array {
+  return mx.fromTypedArray(t.data, t.shape, t.dtype, device);
 }

@@ -21,10 +21,17 @@ export const PROMPTS = [
 ];
 
 const loaded = new Map<string, LoadedModel>();
-/** The tiny Qwen2 (bf16, or its 4-bit copy), loaded once per test file. */
+/**
+ * The tiny Qwen2 (bf16, or its 4-bit copy), loaded once per test file, its weights read
+ * onto the default device (the GPU under --device gpu).
+ */
 export function tinyQwen2(form: "bf16" | "4bit" = "bf16"): LoadedModel {
   const dir = form === "bf16" ? TINY_MODEL_DIR : TINY_MODEL_4BIT_DIR;
-  if (!loaded.has(dir)) loaded.set(dir, load(dir));
+  if (!loaded.has(dir)) {
+    const m = load(dir);
+    m.weights.device = mx.defaultDevice();
+    loaded.set(dir, m);
+  }
   return loaded.get(dir)!;
 }
 

@@ -3,6 +3,7 @@
 // trained_model.safetensors, made by make_tiny_model_goldens.py; week2/qwen3.safetensors,
 // by make_qwen3_goldens.py).
 import * as path from "path";
+import * as mx from "@tiny-llm/array";
 import { load, LoadedModel } from "@tiny-llm/loader";
 import { TINY_MODELS_ROOT, tinyModelDigest } from "@tiny-llm/tiny-model";
 import { Golden, GoldenCase, loadGolden } from "./golden";
@@ -30,7 +31,9 @@ export function tinyModelDir(c: GoldenCase): string {
   return dir;
 }
 
-/** load() of the case's checkpoint folder. */
+/** load() of the case's checkpoint folder, its weights read onto the default device (the GPU under --device gpu). */
 export function loadTinyModel(c: GoldenCase): LoadedModel {
-  return load(tinyModelDir(c));
+  const loaded = load(tinyModelDir(c));
+  loaded.weights.device = mx.defaultDevice();
+  return loaded;
 }
