@@ -11,7 +11,7 @@
 import { ArrayError } from "./errors";
 import type { KernelArray } from "./extension";
 import { GpuStorage } from "./backend/webgpu/buffers";
-import { gpuContext, type GpuInfo, type GpuInitOptions, type GpuStats } from "./backend/webgpu/context";
+import { gpuContext, type Dispatch, type GpuInfo, type GpuInitOptions, type GpuStats } from "./backend/webgpu/context";
 import { initGpu } from "./backend/webgpu";
 
 export type { GpuInfo, GpuInitOptions, GpuStats };
@@ -37,28 +37,15 @@ export function synchronize(): Promise<void> {
   return gpuContext().synchronize();
 }
 
-/** One launch of an extension's WGSL kernel. */
-export interface KernelDispatch {
-  /** Names the kernel in errors. */
-  label: string;
-  /**
-   * WGSL with entry point `main`, or a function that makes it. Binding 0 is the
-   * parameters (`var<storage, read> P: array<u32>` or another read-only storage
-   * type); bindings 1.. are `arrays`, in order, each `var<storage, read>` or
-   * `var<storage, read_write>`, `array<u32>` whatever its dtype.
-   */
-  wgsl: string | (() => string);
-  /**
-   * Names the compiled kernel: give one (e.g. the kernel's name and dtypes) so that
-   * the source is made and compiled once, not hashed at every launch. Without it the
-   * source is the key and `wgsl` must be a string.
-   */
-  key?: string;
-  /** GPU arrays as the kernel implementation received them. */
+/**
+ * One launch of an extension's WGSL kernel: as GpuContext's Dispatch (context.ts), with
+ * the GPU arrays as the kernel implementation received them in place of buffers; they
+ * are bound at bindings 1.., in order, each as `array<u32>` (or another 32-bit type)
+ * whatever its dtype. Give a `key` (the kernel's name and dtypes) so that the source is
+ * made and compiled once, not hashed at every launch.
+ */
+export interface KernelDispatch extends Omit<Dispatch, "buffers"> {
   arrays: KernelArray[];
-  /** Parameters (at most 64 KiB), bound at binding 0. */
-  params: ArrayBufferView;
-  workgroups: [number, number?, number?];
 }
 
 /** Records one launch into the GPU's current batch. */
@@ -67,5 +54,6 @@ export function dispatch(d: KernelDispatch): void {
     if (!(a.data instanceof GpuStorage)) throw new ArrayError(d.label, `array ${i} is not on the GPU`);
     return a.data.buffer;
   });
-  gpuContext().dispatch({ label: d.label, wgsl: d.wgsl, key: d.key, buffers, params: d.params, workgroups: d.workgroups });
+  const { arrays: _, ...launch } = d;
+  gpuContext().dispatch({ ...launch, buffers });
 }
