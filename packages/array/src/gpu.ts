@@ -11,7 +11,8 @@
 import { ArrayError } from "./errors";
 import type { KernelArray } from "./extension";
 import { GpuStorage } from "./backend/webgpu/buffers";
-import { gpuContext, type Dispatch, type GpuInfo, type GpuInitOptions, type GpuStats } from "./backend/webgpu/context";
+import type { Dispatch, GpuInfo, GpuStats } from "./backend/webgpu/context";
+import { gpuContext, type GpuInitOptions } from "./backend/webgpu/init";
 import { initGpu } from "./backend/webgpu";
 
 export type { GpuInfo, GpuInitOptions, GpuStats };
