@@ -37,17 +37,17 @@ for (const c of g.cases) {
 }
 
 // 16-bit inputs, and keys and values read in place from a longer cache (a strided view):
-// the case's inputs rounded to `dtype`, against week 1's grouped attention on the CPU over
-// the same rounded values, rounded to `dtype` in turn. The inputs are made on the CPU
-// whatever the default device (--device), so that the expected values never come from the GPU.
+// the case's inputs rounded to `dtype`, against week 1's grouped attention on the default
+// device (the CPU unless --device gpu: week 1's causal mask is made there) over the same
+// rounded values, rounded to `dtype` in turn.
 const CACHED = ["flash_attention_Hq4_Hkv2_L17_S40_D64_causal", "flash_attention_Hq7_Hkv1_L1_S300_D8_causal"];
 for (const id of CACHED) {
   for (const dtype of ["bfloat16", "float16"] as const) {
     const c = g.cases.find((c) => c.id === id)!;
     test(`week_2_day_5_task_${taskOf(c)}_${id}_${dtype}_from_a_longer_cache`, async () => {
-      const [q, k, v] = c.inputs.map((n) => g.array(n, "cpu").astype(dtype));
+      const [q, k, v] = c.inputs.map((n) => g.array(n).astype(dtype));
       const S = k.shape[k.ndim - 2];
-      const longer = (a: mx.array) => mx.concatenate([a, mx.ones([...a.shape.slice(0, -2), 8, a.shape[a.ndim - 1]], dtype, "cpu")], a.ndim - 2);
+      const longer = (a: mx.array) => mx.concatenate([a, mx.ones([...a.shape.slice(0, -2), 8, a.shape[a.ndim - 1]], dtype)], a.ndim - 2);
       const inCache = (a: mx.array) => longer(a).toDevice("gpu").slice("...", `0:${S}`, ":");
       const out = sol.flashAttention(q.toDevice("gpu"), inCache(k), inCache(v), { mask: "causal" });
       const f32 = [q, k, v].map((a) => a.astype("float32"));
