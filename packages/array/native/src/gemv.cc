@@ -37,6 +37,9 @@ inline void dot_block(int64_t K, const float *x, int64_t ldx, const void *w, int
       for (int r = 0; r < RB; ++r) acc[u][m][r] = v8sf{};
   int64_t k = 0;
   for (; k + 8 * U <= K; k += 8 * U) {
+    // The same place in the next block's rows: with short rows (K = 896 at Qwen2-0.5B)
+    // the hardware prefetchers alone leave a core well short of the read bandwidth.
+    for (int r = 0; r < RB; ++r) __builtin_prefetch(simd::elem_ptr(wr[r], DT, k + RB * ldw));
     for (int u = 0; u < U; ++u) {
       v8sf wv[RB];
       for (int r = 0; r < RB; ++r) wv[r] = simd::load8<DT>(simd::elem_ptr(wr[r], DT, k + 8 * u));
