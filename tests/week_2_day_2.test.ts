@@ -1,10 +1,10 @@
 // Week 2, day 2: matmul with MLX affine-quantized weights, read packed (task 1, a C++
 // kernel), and the quantized linear layer (task 2).
 // Book: week2-02-quantized-matmul.md. Golden values: tests/golden/week2/make_week2_goldens.py
-// (PyTorch: dequantize, then matmul in float32).
+// (PyTorch: dequantize, then matmul in float32; day2_int8: x quantized to int8 first).
 import * as mx from "@tiny-llm/array";
 import { expectClose } from "./helpers/compare";
-import { goldenTests } from "./helpers/golden";
+import { goldenTests, loadGolden } from "./helpers/golden";
 import { randomNormal } from "./helpers/reference";
 import { loadSolution } from "./solution";
 
@@ -13,6 +13,18 @@ const week1 = loadSolution("week1_ref");
 
 const g = goldenTests("week2", "day2", (c) => `week_2_day_2_task_${c.params.task}`, (c, [x, weight, scales, biases]) =>
   sol.quantizedMatmul(x, { weight, scales, biases, groupSize: c.params.groupSize, bits: c.params.bits }));
+
+// Task 1 with int8 activations (QuantizedWeights.activations "int8"): x quantized per
+// group, then the same product; day2_int8's oracle does the quantization in PyTorch. The
+// quantization happens before the kernel, on the CPU only.
+const int8 = loadGolden("week2", "day2_int8");
+for (const c of int8.cases) {
+  test(`week_2_day_2_task_1_${c.id}`, async () => {
+    const [x, weight, scales, biases] = c.inputs.map((n) => int8.array(n, "cpu"));
+    const w = { weight, scales, biases, groupSize: c.params.groupSize, bits: c.params.bits, activations: c.params.activations };
+    await expectClose(sol.quantizedMatmul(x, w), int8.raw(c.outputs[0]), { tol: c.tol, label: c.id });
+  });
+}
 
 // Task 2, the quantized linear layer: the same products plus a bias (float32 cases).
 for (const c of g.cases.filter((c) => g.raw(c.inputs[0]).dtype === "float32")) {

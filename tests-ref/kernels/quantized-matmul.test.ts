@@ -138,6 +138,21 @@ describe("quantizedMatmul bad input", () => {
     expect(call(x, { ...w, bits: 2 })).toThrow(/w.bits must be 4 or 8, got 2/);
   });
 
+  test("activations other than float32 and int8", () => {
+    expect(call(x, { ...w, activations: "int4" })).toThrow(/w.activations must be "float32" or "int8", got "int4"/);
+  });
+
+  test("int8 activations: a NaN or an inf in x gives NaN or inf, not a finite guess", async () => {
+    const w8 = { ...randomWeights(16, 256, 4, 64, "bfloat16", 3), activations: "int8" as const };
+    const clean = mx.random.normal([2, 256], { key: mx.random.key(7) });
+    const bad = mx.concatenate([mx.full([1, 256], NaN), clean.slice("1:")], 0);
+    const y = quantizedMatmul(bad, w8);
+    expect((y.slice("0:1").toArray() as number[][])[0].every((v) => Number.isNaN(v))).toBe(true);
+    await expectClose(y.slice("1:"), quantizedMatmul(clean, w8).slice("1:"), { tol: { rtol: 0, atol: 0 }, label: "row without NaN" });
+    const inf = mx.concatenate([mx.full([1, 256], Infinity), clean.slice("1:")], 0);
+    expect((quantizedMatmul(inf, w8).slice("0:1").toArray() as number[][])[0].every((v) => !Number.isFinite(v))).toBe(true);
+  });
+
   test("scales of the wrong shape", () => {
     expect(call(x, { ...w, scales: mx.zeros([8, 4]) })).toThrow(/w.scales has shape \[8,4\], expected \[8,2\] \(O x K\/groupSize\)/);
   });

@@ -75,8 +75,8 @@ export interface Solution {
   makeSampler(opts?: SamplerOptions): Sampler;
   // Method syntax: each solution's simpleGenerate takes its own model class.
   simpleGenerate(model: Model, tokenizer: Tokenizer, prompt: string, opts?: GenerateOptions): Promise<GenerateResult>;
-  Qwen2ModelWeek2?: new (loaded: LoadedModel) => CachedModel;
-  Qwen3ModelWeek2?: new (loaded: LoadedModel) => CachedModel;
+  Qwen2ModelWeek2?: new (loaded: LoadedModel, opts?: { activations?: "float32" | "int8" }) => CachedModel;
+  Qwen3ModelWeek2?: new (loaded: LoadedModel, opts?: { activations?: "float32" | "int8" }) => CachedModel;
   simpleGenerateWithKvCache?(model: CachedModel, tokenizer: Tokenizer, prompt: string, opts?: GenerateOptions): Promise<GenerateResult>;
   Scheduler?: new (model: CachedModel, opts?: SchedulerOptions) => Scheduler;
   speculativeGenerate?(target: CachedModel, draft: CachedModel, tokenizer: Tokenizer, prompt: string, opts?: SpeculativeOptions): Promise<SpeculativeResult>;

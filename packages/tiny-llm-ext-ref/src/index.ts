@@ -12,7 +12,7 @@ export const { quantizedMatmul, flashAttention } = bindKernels(
   path.join(__dirname, "..", "wgsl"),
   "@tiny-llm/tiny-llm-ext-ref",
 );
-export type { QuantizedWeights } from "./quantized-matmul";
+export type { Activations, QuantizedWeights } from "./quantized-matmul";
 export type { FlashAttentionOptions } from "./flash-attention";
 export { ArgumentError } from "./checks";
 // For the learner's @tiny-llm/tiny-llm-ext, which binds the same TypeScript to its own addon.

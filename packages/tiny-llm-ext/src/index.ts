@@ -16,5 +16,5 @@ export const { quantizedMatmul, flashAttention } = bindKernels(
   path.join(__dirname, "..", "wgsl"),
   "@tiny-llm/tiny-llm-ext",
 );
-export type { QuantizedWeights, FlashAttentionOptions } from "@tiny-llm/tiny-llm-ext-ref";
+export type { Activations, QuantizedWeights, FlashAttentionOptions } from "@tiny-llm/tiny-llm-ext-ref";
 export { ArgumentError } from "@tiny-llm/tiny-llm-ext-ref";

@@ -19,10 +19,12 @@ export function mergeLinearWeights(name: string, weights: LinearWeight[]): Linea
     if (!weights.every((w) => w instanceof mx.NDArray)) throw new ArgumentError(name, "cannot merge plain and quantized weights");
     return mx.concatenate(weights as mx.array[], 0);
   }
-  const quantized = weights.filter((w): w is QuantizedWeights => !(w instanceof mx.NDArray) && w.bits === first.bits && w.groupSize === first.groupSize);
-  if (quantized.length !== weights.length) throw new ArgumentError(name, `cannot merge weights quantized differently (all must be ${first.bits}-bit, group ${first.groupSize})`);
+  const alike = (w: LinearWeight): w is QuantizedWeights =>
+    !(w instanceof mx.NDArray) && w.bits === first.bits && w.groupSize === first.groupSize && w.activations === first.activations;
+  const quantized = weights.filter(alike);
+  if (quantized.length !== weights.length) throw new ArgumentError(name, `cannot merge weights quantized differently (all must be ${first.bits}-bit, group ${first.groupSize}, activations ${first.activations ?? "float32"})`);
   const rows = (pick: (w: QuantizedWeights) => mx.array) => mx.concatenate(quantized.map(pick), 0);
-  return { weight: rows((w) => w.weight), scales: rows((w) => w.scales), biases: rows((w) => w.biases), groupSize: first.groupSize, bits: first.bits };
+  return { weight: rows((w) => w.weight), scales: rows((w) => w.scales), biases: rows((w) => w.biases), groupSize: first.groupSize, bits: first.bits, activations: first.activations };
 }
 
 /** y: N.. x (O_1 + .. + O_n)  ->  views N.. x O_i, one per merged weight. */

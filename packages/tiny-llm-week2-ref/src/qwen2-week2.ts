@@ -3,7 +3,7 @@
 // model (qwen3-week2.ts) is this one with its own attention weights.
 import * as mx from "@tiny-llm/array";
 import type { Checkpoint, LoadedModel, ModelType, Qwen2Config } from "@tiny-llm/loader";
-import { flashAttention } from "@tiny-llm/tiny-llm-ext-ref";
+import { flashAttention, type Activations } from "@tiny-llm/tiny-llm-ext-ref";
 import { ArgumentError, Embedding, silu, type RMSNorm } from "@tiny-llm/tiny-llm-week1-ref";
 import type { ForwardOptions } from "@tiny-llm/tiny-llm-week1-ref";
 import { FusedRMSNorm, FusedRoPE } from "./fused-layers";
@@ -101,11 +101,20 @@ class Block {
   }
 }
 
-/** `<base>.weight`, kept quantized (packed) when the checkpoint stores it so. */
-export function readWeight(weights: Checkpoint, base: string, config: Qwen2Config): LinearWeight {
+/** `<base>.weight`, kept quantized (packed) when the checkpoint stores it so, then multiplied by `activations`. */
+export function readWeight(weights: Checkpoint, base: string, config: Qwen2Config, activations: Activations = "float32"): LinearWeight {
   const q = config.quantization;
   if (q === null || !weights.has(`${base}.scales`)) return weights.get(`${base}.weight`);
-  return { weight: weights.get(`${base}.weight`), scales: weights.get(`${base}.scales`), biases: weights.get(`${base}.biases`), groupSize: q.groupSize, bits: q.bits };
+  return { weight: weights.get(`${base}.weight`), scales: weights.get(`${base}.scales`), biases: weights.get(`${base}.biases`), groupSize: q.groupSize, bits: q.bits, activations };
+}
+
+/** How week 2's models run. */
+export interface Week2ModelOptions {
+  /**
+   * What the quantized weights multiply (QuantizedWeights.activations): "float32" (the
+   * default) or "int8", x quantized per group as llama.cpp does, faster on the CPU.
+   */
+  activations?: Activations;
 }
 
 /**
@@ -132,14 +141,17 @@ export class Qwen2ModelWeek2 {
   private readonly ownCaches = new WeakSet<TinyKvCache>();
   /** The checkpoint's config.json (the batching engine reads max_position_embeddings). */
   readonly config: Qwen2Config;
+  /** Week2ModelOptions.activations, for every quantized weight. */
+  protected readonly activations: Activations;
 
-  constructor(model: LoadedModel) {
+  constructor(model: LoadedModel, opts: Week2ModelOptions = {}) {
     const c = (this.config = model.config);
+    this.activations = opts.activations ?? "float32";
     if (c.modelType !== this.modelType()) {
       throw new ArgumentError(this.constructor.name, `${model.path} holds a ${c.architecture ?? c.modelType} checkpoint (model_type "${c.modelType}"), expected model_type "${this.modelType()}"; build it with ${c.modelType === "qwen3" ? "Qwen3ModelWeek2" : "Qwen2ModelWeek2"}`);
     }
     const w = model.weights;
-    const weight = (base: string) => readWeight(w, base, c);
+    const weight = (base: string) => readWeight(w, base, c, this.activations);
     const embed = weight("model.embed_tokens");
     this.embedTokens = embed instanceof mx.NDArray ? new Embedding(c.vocabSize, c.hiddenSize, embed) : new QuantizedEmbedding(embed);
     const rope = new FusedRoPE(c.headDim, c.maxPositionEmbeddings, c.ropeTheta, false); // one table for every layer
@@ -166,7 +178,7 @@ export class Qwen2ModelWeek2 {
 
   /** The attention tensors under `prefix` (`model.layers.<i>.self_attn`): Qwen2's, with q/k/v biases. */
   protected attentionWeights(model: LoadedModel, prefix: string): AttentionWeights {
-    const weight = (name: string) => readWeight(model.weights, `${prefix}.${name}`, model.config);
+    const weight = (name: string) => readWeight(model.weights, `${prefix}.${name}`, model.config, this.activations);
     const bias = (name: string) => model.weights.get(`${prefix}.${name}.bias`);
     return { q: weight("q_proj"), k: weight("k_proj"), v: weight("v_proj"), o: weight("o_proj"), bq: bias("q_proj"), bk: bias("k_proj"), bv: bias("v_proj") };
   }

@@ -23,7 +23,7 @@ export class Qwen3ModelWeek2 extends Qwen2ModelWeek2 {
   /** Qwen3's attention tensors under `prefix`: projections, q_norm and k_norm (D each), biases only with attention_bias. */
   protected override attentionWeights(model: LoadedModel, prefix: string): AttentionWeights {
     const c = model.config;
-    const weight = (name: string) => readWeight(model.weights, `${prefix}.${name}`, c);
+    const weight = (name: string) => readWeight(model.weights, `${prefix}.${name}`, c, this.activations);
     const bias = (name: string) => (c.attentionBias ? model.weights.get(`${prefix}.${name}.bias`) : undefined);
     const norm = (name: string) => new FusedRMSNorm(c.headDim, model.weights.get(`${prefix}.${name}.weight`), c.rmsNormEps);
     return {

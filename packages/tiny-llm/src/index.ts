@@ -21,9 +21,10 @@ export { NotImplementedError } from "./not-implemented";
 export { TinyKvFullCache } from "./kv-cache";
 export type { TinyKvCache } from "./kv-cache";
 export { quantizedMatmul, flashAttention } from "@tiny-llm/tiny-llm-ext";
-export type { QuantizedWeights, FlashAttentionOptions } from "@tiny-llm/tiny-llm-ext";
+export type { Activations, QuantizedWeights, FlashAttentionOptions } from "@tiny-llm/tiny-llm-ext";
 export { quantizedLinear } from "./quantized-linear";
 export { Qwen2ModelWeek2 } from "./qwen2-week2";
+export type { Week2ModelOptions } from "./qwen2-week2";
 export { simpleGenerateWithKvCache } from "./generate-with-kv-cache";
 export type { CachedCausalLM } from "./generate-with-kv-cache";
 // Serving many requests: continuous batching and chunked prefill (engine/).

@@ -2,6 +2,7 @@
 // new tokens, RoPE at their positions), and quantized weights kept packed.
 import * as mx from "@tiny-llm/array";
 import type { LoadedModel, Qwen2Config } from "@tiny-llm/loader";
+import type { Activations } from "@tiny-llm/tiny-llm-ext";
 import type { TinyKvBatchCache } from "./engine/batching-kv-cache";
 import type { TinyKvCache } from "./kv-cache";
 import { NotImplementedError } from "./not-implemented";
@@ -9,6 +10,15 @@ import type { ForwardOptions } from "./qwen2-week1";
 
 const TASK = ["week_2_day_1_task_2", "week_2_day_6_task_2"];
 const CHAPTER = "week2-01-kv-cache.md";
+
+/** How week 2's models run. */
+export interface Week2ModelOptions {
+  /**
+   * What the quantized weights multiply (QuantizedWeights.activations): "float32" (the
+   * default) or "int8", x quantized per group as llama.cpp does, faster on the CPU.
+   */
+  activations?: Activations;
+}
 
 /**
  * Qwen2 with a KV cache: `forward` runs only the tokens not seen yet, at positions
@@ -29,7 +39,7 @@ export class Qwen2ModelWeek2 {
   /** The checkpoint's config.json (the batching engine reads max_position_embeddings). */
   readonly config: Qwen2Config;
 
-  constructor(model: LoadedModel) {
+  constructor(model: LoadedModel, opts: Week2ModelOptions = {}) {
     throw new NotImplementedError("Qwen2ModelWeek2", TASK, CHAPTER);
   }
 

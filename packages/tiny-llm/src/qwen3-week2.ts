@@ -7,6 +7,7 @@ import type { LoadedModel } from "@tiny-llm/loader";
 import type { TinyKvCache } from "./kv-cache";
 import { NotImplementedError } from "./not-implemented";
 import type { ForwardOptions } from "./qwen2-week1";
+import type { Week2ModelOptions } from "./qwen2-week2";
 
 const TASK = ["week_2_qwen3_task_2"];
 const CHAPTER = "week2-qwen3.md";
@@ -21,7 +22,7 @@ const CHAPTER = "week2-qwen3.md";
  * Week 2, Qwen3, task 2 (book: week2-qwen3.md).
  */
 export class Qwen3ModelWeek2 {
-  constructor(model: LoadedModel) {
+  constructor(model: LoadedModel, opts: Week2ModelOptions = {}) {
     throw new NotImplementedError("Qwen3ModelWeek2", TASK, CHAPTER);
   }
 

@@ -4,10 +4,11 @@
 Run where torch >= 2.5 is installed (Debian's torch 1.13 lacks
 scaled_dot_product_attention and its enable_gqa), on any CPU:
 
-    python3 tests/golden/week2/make_week2_goldens.py [--out DIR]
+    python3 tests/golden/week2/make_week2_goldens.py [--out DIR] [--only day2|day2_int8|day4]
 
-The committed fixtures were made with torch 2.13.0+cpu on an x86-64 CPU (the last line
-the script prints names the version). Writes day2.safetensors and day4.safetensors
+The committed fixtures were made with torch 2.13.0+cpu on an x86-64 CPU, day2_int8 with
+torch 2.11.0 on the CPU of the device machine (an x86-64 Xeon) (the last line
+the script prints names the version). Writes day2.safetensors, day2_int8.safetensors and day4.safetensors
 (format in ../golden_writer.py) next to this script, or into DIR. Deterministic: a
 generator seeded with the day's number, one thread.
 
@@ -26,6 +27,13 @@ or bfloat16:
   cast to x's dtype. Float32 cases carry an atol of 2e-6 * max(|x| @ |w|.T): summing K
   products in another order moves a float32 dot product by a few ulps of the sum of
   magnitudes, not of the (possibly cancelling) result.
+
+Day 2 with int8 activations (day2_int8.safetensors), quantizedMatmul(x, {..., activations:
+"int8"}): the same weights, times x quantized to int8 per group of `groupSize` inputs,
+sx = max|x| / 127, X = round(x / sx) (half to even; X = 0 where sx = 0), x̂ = sx * X, each
+step one float32 operation as the kernel's binding does it; the oracle computes
+x̂ @ w.T in float32 (x in float32, or bfloat16 widened to float32 first). Some rows of x
+hold a group of zeros (sx = 0).
 
 Day 4, flashAttention(q, k, v, {scale, mask}), float32:
   inputs [q: N.. x H_q x L x D, k, v: N.. x H_kv x S x D] (+ [mask] when params.mask is
@@ -132,6 +140,43 @@ def qmm_case(F2, bits, group, lead, M, K, O, xdt, sdt):
             [x, words, scales, biases], [y.to(TD[xdt])], tol=tol, task=1, groupSize=group, bits=bits)
 
 
+def int8_round_trip(x, group):
+    """x (N.. x K, float32) quantized to int8 per group of `group` inputs and back: x̂ = sx * X."""
+    g = x.reshape(*x.shape[:-1], x.shape[-1] // group, group)
+    sx = g.abs().amax(-1, keepdim=True) / 127.0
+    X = torch.where(sx > 0, torch.round(g / torch.where(sx > 0, sx, 1.0)), 0.0)
+    return (sx * X).reshape(x.shape)
+
+
+# (N.., M, K, O): decode rows (M = 1, 3: the CPU's integer kernel), a batch of 9 decode
+# rows (two calls of it), prefill rows (33)
+QMM_INT8_SHAPES = [((), 1, 256, 40), ((), 3, 128, 8), ((2,), 1, 384, 24), ((), 9, 128, 16), ((), 33, 256, 32)]
+
+
+def make_day2_int8(out_dir):
+    _gen.manual_seed(22)
+    F2 = CourseFixture(out_dir, "day2_int8")
+    n = 0
+    for bits in QMM_BITS:
+        for group in [32, 64, 128]:
+            for lead, M, K, O in QMM_INT8_SHAPES:
+                if K % group:
+                    continue
+                xdt, sdt = QMM_DTYPES[n % len(QMM_DTYPES)]
+                n += 1
+                x = randn((*lead, M, K)).to(TD[xdt])
+                x.reshape(-1, K)[0, :group] = 0  # a group of zeros: sx = 0
+                words, codes, scales, biases = quantize(randn((O, K), K ** -0.5), group, bits, sdt)
+                w = dequantize(codes, scales, biases, group)
+                xq = int8_round_trip(x.float(), group)
+                y = xq @ w.T
+                tol = {"rtol": 1e-5, "atol": 2e-6 * float((xq.abs() @ w.abs().T).max())} if xdt == "float32" else None
+                F2.case(f"int8_bits{bits}_group{group}_{lead_name(lead)}M{M}_K{K}_O{O}_x{SHORT[xdt]}_s{SHORT[sdt]}",
+                        "quantized_matmul", [x, words, scales, biases], [y.to(TD[xdt])], tol=tol, task=1,
+                        groupSize=group, bits=bits, activations="int8")
+    return F2.write()
+
+
 def make_day2(out_dir):
     _gen.manual_seed(2)
     F2 = CourseFixture(out_dir, "day2")
@@ -202,5 +247,8 @@ if __name__ == "__main__":
         sys.exit(f"torch {torch.__version__} is too old: scaled_dot_product_attention's enable_gqa needs torch >= 2.5")
     args = sys.argv[1:]
     out = args[args.index("--out") + 1] if "--out" in args else os.path.dirname(os.path.abspath(__file__))
-    total = make_day2(out) + make_day4(out)
+    # --only day2_int8: that fixture alone (the others stay as their torch made them)
+    only = args[args.index("--only") + 1] if "--only" in args else None
+    makers = {"day2": make_day2, "day2_int8": make_day2_int8, "day4": make_day4}
+    total = sum(make(out) for name, make in makers.items() if only in (None, name))
     print(f"total: {total} cases (torch {torch.__version__})")

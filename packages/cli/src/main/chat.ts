@@ -104,6 +104,9 @@ function generatorOf(solution: Solution, week: number, loaded: LoadedModel, opts
   if (week === 1 && qwen3) {
     throw new MainError(`${loaded.path} is a Qwen3 checkpoint, which week 2's Qwen3ModelWeek2 runs (book: week2-qwen3.md), not week 1's Qwen2 model; use --week 2 (or --solution week2_ref)`, 2);
   }
+  if (week === 1 && opts.activations === "int8") {
+    throw new MainError("--activations int8 runs on week 2's model (its quantized matmul, book: week2-02-quantized-matmul.md); use --week 2 (or --solution week2_ref)", 2);
+  }
   if (week === 1 && opts.draftModel !== null) {
     throw new MainError("--draft-model: speculative decoding runs on week 2's model (KV cache); use --week 2 (or --solution week2_ref)", 2);
   }
@@ -111,19 +114,19 @@ function generatorOf(solution: Solution, week: number, loaded: LoadedModel, opts
     const model = new solution.Qwen2ModelWeek1(loaded);
     return (prompt, o) => solution.simpleGenerate(model, loaded.tokenizer, prompt, o);
   }
-  const model = week2Model(solution, loaded);
+  const model = week2Model(solution, loaded, opts);
   if (opts.draftModel !== null) return speculativeGeneratorOf(solution, model, loaded, opts, io);
   const { simpleGenerateWithKvCache } = solution;
   if (simpleGenerateWithKvCache === undefined) throw new MainError("this solution has no week 2 generation", 2);
   return (prompt, o) => simpleGenerateWithKvCache(model, loaded.tokenizer, prompt, o);
 }
 
-/** Week 2's model of the checkpoint, by config.json's model_type (Qwen2 and Qwen2.5 are "qwen2"). */
-export function week2Model(solution: Solution, loaded: LoadedModel): CachedModel {
+/** Week 2's model of the checkpoint, by config.json's model_type (Qwen2 and Qwen2.5 are "qwen2"), with --activations. */
+export function week2Model(solution: Solution, loaded: LoadedModel, opts: Pick<MainOptions, "activations">): CachedModel {
   const qwen3 = loaded.config.modelType === "qwen3";
   const Model = qwen3 ? solution.Qwen3ModelWeek2 : solution.Qwen2ModelWeek2;
   if (Model === undefined) throw new MainError(`this solution has no week 2 ${qwen3 ? "Qwen3" : "Qwen2"} model`, 2);
-  return new Model(loaded);
+  return new Model(loaded, { activations: opts.activations });
 }
 
 /** --draft-model's model, loaded into week 2's model, drafting for `target` with the solution's speculativeGenerate. */
@@ -136,7 +139,7 @@ function speculativeGeneratorOf(solution: Solution, target: CachedModel, loaded:
   draftLoaded.weights.device = opts.device;
   let draft: CachedModel;
   try {
-    draft = week2Model(solution, draftLoaded);
+    draft = week2Model(solution, draftLoaded, opts);
   } finally {
     draftLoaded.weights.close();
   }

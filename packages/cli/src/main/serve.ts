@@ -49,7 +49,7 @@ export async function serve(opts: MainOptions, io: Io): Promise<void> {
   const prompts = userPrompts(opts); // a bad file fails before the model loads
   const { solution, loaded, built: model } = await loadAndBuild(opts, io, (solution, week, loaded) => {
     if (week < 2) throw new MainError("many prompts at once run on week 2's model (continuous batching, book: week2-06-continuous-batching.md); use --week 2 (or --solution week2_ref)", 2);
-    return week2Model(solution, loaded);
+    return week2Model(solution, loaded, opts);
   });
   const { Scheduler } = solution;
   if (Scheduler === undefined) throw new MainError(`${opts.solution} has no Scheduler (week 2, day 6); use --solution week2_ref`, 2);

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "int8_activations.h"
 #include "kernels.h"
 #include "quantized_matmul.h"
 #include "tiny-llm/dtype.h"
@@ -26,6 +27,7 @@ void run(const Napi::CallbackInfo &info) {
   Napi::Object params = info[2].As<Napi::Object>();
   const int group = int(int_arg(params.Get("groupSize"))), bits = int(int_arg(params.Get("bits")));
   const bool portable = params.Get("portable").ToBoolean().Value();
+  const bool int8 = params.Get("int8Activations").ToBoolean().Value();
 
   require(bits == 4 || bits == 8, "bits must be 4 or 8");
   require(group == 32 || group == 64 || group == 128, "groupSize must be 32, 64 or 128");
@@ -47,11 +49,19 @@ void run(const Napi::CallbackInfo &info) {
     xp = xbuf.data();
     ldx = K;
   }
+  // Int8 activations: every kernel gets the round trip x̂ as x, and may use its codes.
+  Int8Activations xq;
+  if (int8) {
+    xq = quantize_activations(xp, M, K, ldx, group);
+    xp = xq.xhat.data();
+    ldx = K;
+  }
   std::vector<float> ybuf;
   float *yp = y.dt == F32 ? y.ptr<float>() : (ybuf.resize(size_t(M * O)), ybuf.data());
 
   quantized_matmul(QuantizedMatmulArgs{M, K, O, xp, ldx, w.ptr<uint32_t>(), w.strides[0], s.begin(), b.begin(), s.dt,
-                                       s.strides[0], b.strides[0], group, bits, yp, O, portable});
+                                       s.strides[0], b.strides[0], group, bits, yp, O, portable,
+                                       int8 && xq.finite ? xq.codes.data() : nullptr, int8 && xq.finite ? xq.scales.data() : nullptr});
   if (y.dt != F32) store_f32(yp, M * O, y.data, y.dt, y.off, 1);
 }
 

@@ -31,6 +31,12 @@ struct QuantizedMatmulArgs {
   int64_t ldy;
   // TINY_LLM_KERNELS=portable: take the portable (not SIMD-specialised) code paths.
   bool portable;
+  // Int8 activations (int8_activations.h), or null: then x is already the int8 round trip
+  // x̂, and these give it exactly, x̂[m, k] = xq[m * K + k] * xq_scale[m * (K / group_size) + k / group_size].
+  // A kernel may ignore them (x holds the same values); the x86 decode kernel multiplies
+  // the int8 codes directly, a third of the work of its exact float32 path.
+  const int8_t *xq;
+  const float *xq_scale;
 };
 
 // y = x @ W.T

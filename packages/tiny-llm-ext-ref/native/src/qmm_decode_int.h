@@ -8,7 +8,7 @@
 //   sum_k x[k] * (s * q[k] + b)  =  (s * sx) * sum_k X[k] * q[k]  +  b * sum_k x[k]
 //
 // and sum_k X[k] * q[k] is computed exactly in integers, 16 to 32 products an instruction:
-//   4-bit: X = hi * 2^16 + mid * 2^8 + lo, three signed bytes (balanced digits, so
+//   4-bit: X = hi * 2^16 + mid * 2^8 + lo, D = 3 signed bytes (balanced digits, so
 //     that x is always vpmaddubsw's signed operand, which may come from memory): three
 //     vpmaddubsw (u8 codes x s8 parts, pairs summed to int16) per vector of codes and
 //     nibble (low nibbles hold the even inputs, high nibbles the odd ones; x is laid out
@@ -17,6 +17,9 @@
 //     codes: |sum| <= 16 * 2^23 * 15 < 2^31);
 //   8-bit: codes widened to int16, X = hi * 2^15 + lo (lo in [0, 2^15)): two vpmaddwd
 //     into int32, the two sums combined in float.
+// With int8 activations (a.xq, int8_activations.h) x is given as X in [-127, 127] and sx
+// already: 4-bit codes then take D = 1 digit, a third of the products (8-bit codes keep
+// the exact path, which computes the same x̂ @ W.T from x = x̂).
 // A chunk is max(group, one vector's codes). A vector may span several groups (4-bit
 // codes, small groups): lane i of a chunk covers kCodesPerLane codes, of group
 // (i * kCodesPerLane) / group_size within the chunk, and the scales s * sx go on per lane.
@@ -33,13 +36,14 @@
 namespace tl {
 namespace qmm {
 
-template <typename T, int BITS>
+// D: signed-byte digits per input of x (4-bit codes: 3, or 1 with int8 activations).
+template <typename T, int BITS, int D>
 struct IntLayout {
   // Codes per int32 lane of one vector of products, codes per such vector (a "unit"),
   // and the bytes of x parts per unit.
   static constexpr int kCodesPerLane = BITS == 4 ? 8 : 2;
   static constexpr int kUnitCodes = T::L * kCodesPerLane;
-  static constexpr int kUnitXBytes = BITS == 4 ? 6 * T::VB : 2 * T::VB;
+  static constexpr int kUnitXBytes = BITS == 4 ? 2 * D * T::VB : 2 * T::VB;
   // prefetch_rows: how many rows ahead kDecodePrefetchBytes of codes reach (at least 1).
   int64_t chunks, units_per_chunk, groups_per_chunk, row_bytes, G, prefetch_rows;
   explicit IntLayout(const QuantizedMatmulArgs &a)
@@ -66,16 +70,17 @@ inline void store_digits(__m256i v, int8_t *p, int64_t stride) {
 
 // x as the kernel reads it: per row m, its integer parts (row_bytes), every group's
 // sx and sum of x (padded with zeros to a multiple of 8), and each lane's group within
-// a chunk. Built with AVX2, which every build with TL_QMM_INT has.
-template <typename T, int BITS>
+// a chunk. Built with AVX2, which every build with TL_QMM_INT has. D = 1: the parts
+// are a.xq's codes and sx is a.xq_scale.
+template <typename T, int BITS, int D>
 struct IntX {
   std::vector<int8_t> parts;
   std::vector<float> sx, xsum, xsum_tail;  // xsum_tail: M x 8, see row_scales
   int64_t Gpad;
   alignas(64) int32_t lane_group[T::L];
 
-  IntX(const QuantizedMatmulArgs &a, const IntLayout<T, BITS> &lay) : Gpad((lay.G + 7) / 8 * 8) {
-    using Lay = IntLayout<T, BITS>;
+  IntX(const QuantizedMatmulArgs &a, const IntLayout<T, BITS, D> &lay) : Gpad((lay.G + 7) / 8 * 8) {
+    using Lay = IntLayout<T, BITS, D>;
     constexpr int VB = T::VB;
     const int64_t gs = a.group_size;
     parts.resize(size_t(a.M * lay.row_bytes));
@@ -95,6 +100,17 @@ struct IntX {
         }
         float amax = 0.0f, sum = 0.0f;
         for (int i = 0; i < 8; ++i) amax = std::max(amax, vmax[i]), sum += vsum[i];
+        if (D == 1) {
+          // Even inputs of a unit at byte j / 2, odd ones at VB + j / 2 (as the 3-digit lo digit).
+          sx[size_t(m * Gpad + g)] = a.xq_scale[m * lay.G + g];
+          xsum[size_t(m * Gpad + g)] = sum;
+          const int8_t *xq = a.xq + m * a.K + g * gs;
+          for (int64_t k = 0; k < gs; ++k) {
+            const int64_t kk = g * gs + k, j = kk % Lay::kUnitCodes;
+            pm[kk / Lay::kUnitCodes * Lay::kUnitXBytes + (j % 2) * VB + j / 2] = xq[k];
+          }
+          continue;
+        }
         constexpr float kMax = 8323072.0f;  // 2^23 - 2^16: hi stays within a signed byte
         const float inv = amax > 0.0f ? kMax / amax : 0.0f;
         sx[size_t(m * Gpad + g)] = amax / kMax;
@@ -172,8 +188,8 @@ void row_scales(const QuantizedMatmulArgs &a, int64_t o, int64_t G, const float 
 }
 
 // One unit of a row's codes (at q, advanced) against M rows of x: the products' int16
-// (4-bit) or int32 (8-bit) sums, set (FIRST) or added into s0, s1, s2.
-template <typename T, int BITS, int M, bool FIRST>
+// (4-bit: D digits) or int32 (8-bit) sums, set (FIRST) or added into s0, s1, s2.
+template <typename T, int BITS, int D, int M, bool FIRST>
 inline void unit_products(const uint8_t *&q, const int8_t *xu, int64_t xstride, typename T::I (&s0)[M],
                           typename T::I (&s1)[M], typename T::I (&s2)[M]) {
   using I = typename T::I;
@@ -188,6 +204,7 @@ inline void unit_products(const uint8_t *&q, const int8_t *xu, int64_t xstride, 
     for (int m = 0; m < M; ++m) {
       const int8_t *p = xu + m * xstride;
       put16(s0[m], T::add16(T::maddubs(ce, T::load(p)), T::maddubs(co, T::load(p + VB))));
+      if (D == 1) continue;
       put16(s1[m], T::add16(T::maddubs(ce, T::load(p + 2 * VB)), T::maddubs(co, T::load(p + 3 * VB))));
       put16(s2[m], T::add16(T::maddubs(ce, T::load(p + 4 * VB)), T::maddubs(co, T::load(p + 5 * VB))));
     }
@@ -203,11 +220,11 @@ inline void unit_products(const uint8_t *&q, const int8_t *xu, int64_t xstride, 
 }
 
 // y[:, o]. ws: M rows of G + L floats. SPLAT: one group per chunk.
-template <typename T, int BITS, int M, int SDT, bool SPLAT>
-void int_row(const QuantizedMatmulArgs &a, const IntLayout<T, BITS> &lay, const IntX<T, BITS> &x, int64_t o, float *ws) {
+template <typename T, int BITS, int D, int M, int SDT, bool SPLAT>
+void int_row(const QuantizedMatmulArgs &a, const IntLayout<T, BITS, D> &lay, const IntX<T, BITS, D> &x, int64_t o, float *ws) {
   using I = typename T::I;
   using F = typename T::F;
-  using Lay = IntLayout<T, BITS>;
+  using Lay = IntLayout<T, BITS, D>;
   const int64_t wstride = lay.G + T::L;
   // The scales and biases of the row whose codes are being prefetched (unit_products).
   if (o + lay.prefetch_rows < a.O) {
@@ -227,16 +244,18 @@ void int_row(const QuantizedMatmulArgs &a, const IntLayout<T, BITS> &lay, const 
   // would reload each field on every chunk.
   const int64_t chunks = lay.chunks, units = lay.units_per_chunk, groups = lay.groups_per_chunk, xstride = lay.row_bytes;
   for (int64_t c = 0; c < chunks; ++c) {
-    I s0[M], s1[M], s2[M];  // 4-bit: lo, mid, hi sums (int16); 8-bit: hi, lo (int32)
-    unit_products<T, BITS, M, true>(q, xu, xstride, s0, s1, s2);
+    I s0[M], s1[M], s2[M];  // 4-bit: lo, mid, hi sums (int16; D = 1: s0 only); 8-bit: hi, lo (int32)
+    unit_products<T, BITS, D, M, true>(q, xu, xstride, s0, s1, s2);
     xu += Lay::kUnitXBytes;
     for (int64_t u = 1; u < units; ++u, xu += Lay::kUnitXBytes)
-      unit_products<T, BITS, M, false>(q, xu, xstride, s0, s1, s2);
+      unit_products<T, BITS, D, M, false>(q, xu, xstride, s0, s1, s2);
     for (int m = 0; m < M; ++m) {
       const float *w = ws + m * wstride + c * groups;
       const F f = SPLAT ? T::bcast(w) : T::permute(T::loadf(w), idx);
       F v;
-      if (BITS == 4) {
+      if (BITS == 4 && D == 1) {
+        v = T::cvt(T::madd(s0[m], one));
+      } else if (BITS == 4) {
         const I t = T::add32(T::madd(s2[m], k256), T::madd(s1[m], one));
         v = T::cvt(T::add32(T::sll32(t, 8), T::madd(s0[m], one)));
       } else {
@@ -248,28 +267,30 @@ void int_row(const QuantizedMatmulArgs &a, const IntLayout<T, BITS> &lay, const 
   for (int m = 0; m < M; ++m) a.y[m * a.ldy + o] = T::hsum(acc[m]) + bsum[m];
 }
 
-template <typename T, int BITS, int M, int SDT, bool SPLAT>
-void int_decode(const QuantizedMatmulArgs &a, const IntLayout<T, BITS> &lay) {
-  const IntX<T, BITS> x(a, lay);
+template <typename T, int BITS, int D, int M, int SDT, bool SPLAT>
+void int_decode(const QuantizedMatmulArgs &a, const IntLayout<T, BITS, D> &lay) {
+  const IntX<T, BITS, D> x(a, lay);
   parallel_rows(a.O, a.K * BITS / 8, [&](int64_t o0, int64_t o1) {
     std::vector<float> ws(size_t(M * (lay.G + T::L)), 0.0f);
-    for (int64_t o = o0; o < o1; ++o) int_row<T, BITS, M, SDT, SPLAT>(a, lay, x, o, ws.data());
+    for (int64_t o = o0; o < o1; ++o) int_row<T, BITS, D, M, SDT, SPLAT>(a, lay, x, o, ws.data());
   });
 }
 
-template <typename T, int BITS, int M, int SDT>
+template <typename T, int BITS, int D, int M, int SDT>
 void int_decode_splat(const QuantizedMatmulArgs &a) {
-  const IntLayout<T, BITS> lay(a);
-  if (lay.groups_per_chunk == 1) return int_decode<T, BITS, M, SDT, true>(a, lay);
-  int_decode<T, BITS, M, SDT, false>(a, lay);
+  const IntLayout<T, BITS, D> lay(a);
+  if (lay.groups_per_chunk == 1) return int_decode<T, BITS, D, M, SDT, true>(a, lay);
+  int_decode<T, BITS, D, M, SDT, false>(a, lay);
 }
 
 // Runs the integer kernel and returns true, or returns false where K does not split
 // into whole chunks (4-bit codes, K not a multiple of 2 * VB).
 inline bool int_decode_bits(const QuantizedMatmulArgs &a) {
-  if (a.bits == 4 && !IntLayout<IntSimd, 4>::fits(a)) return false;
+  if (a.bits == 4 && !IntLayout<IntSimd, 4, 3>::fits(a)) return false;
   dispatch_decode(a, [&](auto bits, auto m, auto sdt) {
-    int_decode_splat<IntSimd, decltype(bits)::value, decltype(m)::value, decltype(sdt)::value>(a);
+    constexpr int B = decltype(bits)::value, M = decltype(m)::value, S = decltype(sdt)::value;
+    if (B == 4 && a.xq != nullptr) return int_decode_splat<IntSimd, B, 1, M, S>(a);
+    int_decode_splat<IntSimd, B, 3, M, S>(a);
   });
   return true;
 }

@@ -21,6 +21,7 @@ void quantized_matmul(const QuantizedMatmulArgs &a) {
       rows.M = std::min(kDecodeMaxM, a.M - m);
       rows.x = a.x + m * a.ldx;
       rows.y = a.y + m * a.ldy;
+      if (a.xq != nullptr) rows.xq = a.xq + m * a.K, rows.xq_scale = a.xq_scale + m * (a.K / a.group_size);
       qmm_decode(rows);
     }
   } else {
