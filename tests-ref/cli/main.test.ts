@@ -327,6 +327,20 @@ test("cli_main_no_think_on_a_qwen2_template_says_it_changes_nothing", () => {
   expect(r.stdout).toBe(main(["--solution", "week2_ref", "--max-tokens", "2", "--temperature", "0"]).stdout);
 });
 
+// --activations int8: week 2's quantized matmul multiplies x quantized to int8 per group.
+test("cli_main_activations_int8_answers_on_a_4bit_model", () => {
+  const r = main(["--solution", "week2_ref", "--model", TINY_MODEL_4BIT_DIR, "--activations", "int8", "--max-tokens", "8", "--temperature", "0"]);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+  expect(r.status).toBe(0);
+  expect(r.stdout.trim()).not.toBe("");
+});
+
+test("cli_main_activations_bad_combinations_exit_2", () => {
+  expect(oneLineError(main(["--solution", "week2_ref", "--activations", "int4"]), 2)).toMatch(/^main: --activations "int4" is not accepted; expected float32 or int8$/);
+  expect(oneLineError(main(["--solution", "week2_ref", "--activations", "int8", "--device", "gpu"]), 2)).toMatch(/^main: --activations int8 with --device gpu: int8 activations run on the CPU only/);
+  expect(oneLineError(main(["--solution", "week1_ref", "--activations", "int8"]), 2)).toMatch(/^main: --activations int8 runs on week 2's model/);
+});
+
 // Speculative decoding (week 2, day 8): --draft-model proposes, the model checks; greedy
 // output is the model's own, and the closing figures say how many drafted tokens were kept.
 test("cli_main_draft_model_gives_the_same_greedy_answer_and_its_acceptance_rate", () => {
