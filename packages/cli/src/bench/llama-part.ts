@@ -15,8 +15,8 @@ export interface OursFigures {
   decode: Record<number, number>;
 }
 
-/** Ours by the llama.cpp weights each row is set against: "Q4_0" (our 4-bit), "F16" (our bf16). */
-export type OursByWeights = Partial<Record<GgufWeights, OursFigures>>;
+/** Ours by the llama.cpp weights each row is set against: "Q4_0" (our 4-bit runs), "F16" (our bf16). */
+export type OursByWeights = Partial<Record<GgufWeights, OursFigures[]>>;
 
 const ratio = (ours: number | undefined, ref: number) => (ours === undefined ? "-" : `${(ours / ref).toFixed(2)}x`);
 
@@ -26,13 +26,16 @@ export function printLlamaTable(llama: LlamaFigures[], ours?: OursByWeights): vo
   if (ours) head.push("ours", "prefill ours/llama", "decode ours/llama");
   const rows: string[][] = [];
   for (const f of llama) {
-    const o = ours?.[f.weights];
-    LLAMA_DECODE_CONTEXTS.forEach((c, i) => {
-      const first = i === 0;
-      const row = [first ? f.weights : "", first ? (f.fileBytes / 1e9).toFixed(2) : "", first ? f.prefill.toFixed(1) : "", `${c}`, f.decode[c].toFixed(2)];
-      if (ours) row.push(first ? o?.label ?? "-" : "", first ? ratio(o?.prefill, f.prefill) : "", ratio(o?.decode[c], f.decode[c]));
-      rows.push(row);
-    });
+    const mine: (OursFigures | undefined)[] = ours?.[f.weights] ?? [undefined];
+    mine.forEach((o, j) =>
+      LLAMA_DECODE_CONTEXTS.forEach((c, i) => {
+        const first = i === 0;
+        const head = first && j === 0; // llama.cpp's own cells once per weight type
+        const row = [head ? f.weights : "", head ? (f.fileBytes / 1e9).toFixed(2) : "", head ? f.prefill.toFixed(1) : "", `${c}`, f.decode[c].toFixed(2)];
+        if (ours) row.push(first ? o?.label ?? "-" : "", first ? ratio(o?.prefill, f.prefill) : "", ratio(o?.decode[c], f.decode[c]));
+        rows.push(row);
+      }),
+    );
   }
   printColumns(head, rows);
 }

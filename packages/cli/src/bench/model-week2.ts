@@ -111,18 +111,25 @@ interface FolderFigures {
   ours: OursByWeights;
 }
 
-/** Loads each folder of `dirs` into `Model` (named `className`), then times a prefill and decode steps at each context. */
+/** One row group of the table: a checkpoint folder, and how the model multiplies its quantized weights. */
+interface Run {
+  kind: string;
+  dir: string;
+  activations?: "int8";
+}
+
+/** Loads each run's folder into `Model` (named `className`), then times a prefill and decode steps at each context. */
 function benchFolders(
-  Model: new (loaded: ReturnType<typeof load>) => CachedModel, className: string, solution: SolutionName,
-  s: Qwen2Shapes, dirs: Record<string, string>, readBandwidth: number,
+  Model: new (loaded: ReturnType<typeof load>, opts?: { activations?: "float32" | "int8" }) => CachedModel, className: string,
+  solution: SolutionName, s: Qwen2Shapes, runs: Run[], readBandwidth: number,
 ): FolderFigures {
   const rows: string[][] = [];
   const ratios: string[] = [];
   const ours: OursByWeights = {};
-  for (const [kind, dir] of Object.entries(dirs)) {
+  for (const { kind, dir, activations } of runs) {
     const t = now();
     const loaded = load(dir);
-    const model = new Model(loaded);
+    const model = new Model(loaded, { activations });
     loaded.weights.close();
     const weightBytes = folderBytes(dir); // every tensor as stored (headers are a few KB)
     console.log(`${kind}: load() + new ${className} (${solution}) ${(now() - t).toFixed(1)} s`);
@@ -139,11 +146,12 @@ function benchFolders(
       return 1 / step;
     });
     ratios.push(`${kind} ${(decode[decode.length - 1] / decode[0]).toFixed(2)}`);
-    ours[kind === "bf16" ? "F16" : "Q4_0"] = {
-      label: `${solution} ${kind === "bf16" ? "bf16" : `4-bit g${QUANT.groupSize}`}`,
+    const against = kind === "bf16" ? "F16" : "Q4_0";
+    (ours[against] ??= []).push({
+      label: `${solution} ${kind === "bf16" ? "bf16" : `4-bit g${QUANT.groupSize}`}${activations === "int8" ? ", int8 activations" : ""}`,
       prefill: PREFILL_TOKENS / p,
       decode: Object.fromEntries(DECODE_CONTEXTS_WEEK2.map((c, i) => [c, decode[i]])),
-    };
+    });
   }
   return { rows, ratios, ours };
 }
@@ -181,7 +189,8 @@ export async function benchModelWeek2(opts: ModelWeek2BenchOptions): Promise<Our
     console.log(`wrote its MLX 4-bit copy (group ${QUANT.groupSize}), ${gb(folderBytes(dirs["4-bit"]))} GB, in ${(now() - t).toFixed(1)} s`);
 
     const rss = await loadPeakRss(solution, dirs["4-bit"]);
-    const { rows, ratios, ours } = benchFolders(Week2, "Qwen2ModelWeek2", solution, s, dirs, opts.readBandwidth);
+    const runs: Run[] = [{ kind: "bf16", dir: dirs.bf16 }, { kind: "4-bit", dir: dirs["4-bit"] }, { kind: "4-bit int8", dir: dirs["4-bit"], activations: "int8" }];
+    const { rows, ratios, ours } = benchFolders(Week2, "Qwen2ModelWeek2", solution, s, runs, opts.readBandwidth);
     printWeek2Table(solution, opts.readBandwidth, rows, ratios);
     console.log(
       `peak RSS loading the 4-bit checkpoint (child process, VmHWM): ${gb(rss.peak)} GB, ${gb(rss.peak - rss.baseline)} GB (${((rss.peak - rss.baseline) / folderBytes(dirs["4-bit"])).toFixed(2)}x the files) for the weights above its ${gb(rss.baseline)} GB with config and tokenizer loaded; ` +
@@ -208,7 +217,8 @@ export async function benchQwen3Week2(opts: { solution: SolutionName; readBandwi
     const dirs = { bf16: checkpoint.dir(), "4-bit": root };
     writeQuantizedCheckpoint(dirs.bf16, dirs["4-bit"], QUANT.groupSize, QUANT.bits);
     const s = shapesOf(QWEN3_0_6B_CONFIG);
-    const { rows, ratios } = benchFolders(impl.Qwen3ModelWeek2, "Qwen3ModelWeek2", solution, s, dirs, opts.readBandwidth);
+    const runs: Run[] = [{ kind: "bf16", dir: dirs.bf16 }, { kind: "4-bit", dir: dirs["4-bit"] }];
+    const { rows, ratios } = benchFolders(impl.Qwen3ModelWeek2, "Qwen3ModelWeek2", solution, s, runs, opts.readBandwidth);
     printWeek2Table(solution, opts.readBandwidth, rows, ratios);
   } finally {
     checkpoint.remove();
