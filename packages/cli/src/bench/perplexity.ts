@@ -1,13 +1,14 @@
 // Held-out perplexity of the trained tiny model (packages/tiny-model/train), bf16 and its
-// MLX 4-bit copy: what quantizing the weights costs in quality, on real weights (random
+// MLX 4-bit copy (with float32 and with int8 activations): what quantizing costs in quality, on real weights (random
 // ones cannot show it). The held-out turns are WordNet words the model never saw
 // (packages/tiny-model/trained/heldout.jsonl, written by wordnet_chat.py).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as mx from "@tiny-llm/array";
-import { load, type LoadedModel } from "@tiny-llm/loader";
+import { load } from "@tiny-llm/loader";
 import { ensureTinyModels, TRAINED_MODEL_4BIT_DIR, TRAINED_MODEL_DIR, TRAINED_PACKS_DIR } from "@tiny-llm/tiny-model";
-import { loadSolution, type CachedModel } from "../solution";
+import type { Activations } from "@tiny-llm/tiny-llm-week2-ref";
+import { loadSolution, type Solution } from "../solution";
 import { now } from "./stats";
 import { printColumns } from "./table";
 
@@ -21,9 +22,9 @@ interface Turn {
 }
 
 /** Natural-log likelihood of each answer token (and the <|im_end|> after it) under `dir`'s model, summed, and their count. */
-function answerNll(Model: new (loaded: LoadedModel) => CachedModel, dir: string, turns: Turn[]): { nll: number; tokens: number } {
+function answerNll(Model: NonNullable<Solution["Qwen2ModelWeek2"]>, dir: string, activations: Activations, turns: Turn[]): { nll: number; tokens: number } {
   const loaded = load(dir);
-  const model = new Model(loaded);
+  const model = new Model(loaded, { activations });
   const end = loaded.tokenizer.encode(IM_END, { addSpecialTokens: false });
   let nll = 0;
   let tokens = 0;
@@ -43,7 +44,7 @@ function answerNll(Model: new (loaded: LoadedModel) => CachedModel, dir: string,
   return { nll, tokens };
 }
 
-/** Prints the held-out perplexity of the trained model, bf16 and 4-bit, side by side (week2_ref's model computes it). */
+/** Prints the held-out perplexity of the trained model, bf16, 4-bit and 4-bit with int8 activations, side by side (week2_ref's model computes it). */
 export async function benchPerplexity(): Promise<void> {
   ensureTinyModels();
   const { Qwen2ModelWeek2 } = await loadSolution("week2_ref");
@@ -51,9 +52,14 @@ export async function benchPerplexity(): Promise<void> {
   const turns = fs.readFileSync(file, "utf8").split("\n").filter((l) => l !== "").slice(0, TURNS).map((l) => JSON.parse(l) as Turn);
   const rows: string[][] = [];
   let bf16 = 0;
-  for (const [form, dir] of [["bf16", TRAINED_MODEL_DIR], ["MLX 4-bit, group 64", TRAINED_MODEL_4BIT_DIR]]) {
+  const forms: [string, string, Activations][] = [
+    ["bf16", TRAINED_MODEL_DIR, "float32"],
+    ["MLX 4-bit, group 64", TRAINED_MODEL_4BIT_DIR, "float32"],
+    ["MLX 4-bit, group 64, int8 activations", TRAINED_MODEL_4BIT_DIR, "int8"],
+  ];
+  for (const [form, dir, activations] of forms) {
     const start = now();
-    const { nll, tokens } = answerNll(Qwen2ModelWeek2!, dir, turns);
+    const { nll, tokens } = answerNll(Qwen2ModelWeek2!, dir, activations, turns);
     const perplexity = Math.exp(nll / tokens);
     if (form === "bf16") bf16 = perplexity;
     rows.push([form, perplexity.toFixed(3), `${((perplexity / bf16 - 1) * 100).toFixed(1)}%`, `${tokens}`, `${(now() - start).toFixed(1)} s`]);
