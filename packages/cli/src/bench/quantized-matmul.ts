@@ -3,10 +3,12 @@
 // layout (4-bit, group 64, bfloat16 scales and biases, as mlx-community checkpoints
 // hold them; 8-bit for the largest shape too):
 //   decode, M = 1: memory-bound, in GB/s of packed bytes (codes + scales + biases),
-//     against a plain read of as many bytes, timed alternately with it;
+//     against a plain read of as many bytes, timed alternately with it (4-bit: also
+//     with int8 activations, QuantizedWeights.activations);
 //   prefill, M = 128: compute-bound, in GFLOP/s, against our float32 GEMM on a float32
 //     W of the same shape (the dequantized matrix; its values do not change the timing).
 import * as mx from "@tiny-llm/array";
+import type { QuantizedWeights } from "@tiny-llm/tiny-llm-week2-ref";
 
 import { loadSolution } from "../solution";
 import { QWEN2_LINEARS } from "./matmul";
@@ -14,7 +16,6 @@ import { plainRead } from "./memory";
 import { compare } from "./stats";
 import { gbps, gflops, printColumns, ratioText } from "./table";
 
-interface QuantizedWeights { weight: mx.array; scales: mx.array; biases: mx.array; groupSize: number; bits: number }
 type QuantizedMatmul = (x: mx.array, w: QuantizedWeights) => mx.array;
 
 export const GROUP = 64;
@@ -44,11 +45,14 @@ export async function benchQuantizedMatmul(): Promise<void> {
     const label = `${l.model} ${l.name} ${bits}-bit`;
     const bytes = w.weight.nbytes + w.scales.nbytes + w.biases.nbytes;
     const x1 = mx.random.normal([1, K], { key: mx.random.key(4) });
-    const t1 = compare(() => void quantizedMatmul(x1, w), plainRead(bytes));
-    rows.push([
-      `${label}, decode`, `1 x ${O} x ${K}`, gbps(bytes, t1.ours),
-      `read ${gbps(bytes, t1.ref!)}${bytes < 32 * 2 ** 20 ? " (fits in L3)" : ""}`, ratioText(t1.ref! / t1.ours),
-    ]);
+    // 4-bit decode also with int8 activations: the x86 kernel multiplies bytes by bytes.
+    for (const activations of bits === 4 ? (["float32", "int8"] as const) : (["float32"] as const)) {
+      const t1 = compare(() => void quantizedMatmul(x1, { ...w, activations }), plainRead(bytes));
+      rows.push([
+        `${label}, decode${activations === "int8" ? ", int8 x" : ""}`, `1 x ${O} x ${K}`, gbps(bytes, t1.ours),
+        `read ${gbps(bytes, t1.ref!)}${bytes < 32 * 2 ** 20 ? " (fits in L3)" : ""}`, ratioText(t1.ref! / t1.ours),
+      ]);
+    }
     const x = mx.random.normal([PREFILL_M, K], { key: mx.random.key(5) });
     const wf = mx.random.normal([O, K], { scale: 0.02, key: mx.random.key(6) }).T;
     const t = compare(() => void quantizedMatmul(x, w), () => void mx.matmul(x, wf), 3, 0.6);
