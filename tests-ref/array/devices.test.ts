@@ -133,6 +133,20 @@ describeGpu("array_devices", () => {
     expect(mx.defaultDevice()).toBe("gpu");
   });
 
+  test("array_devices_an_array_over_the_binding_limit_is_an_error_at_its_op", () => {
+    // One element past what a kernel may bind (128 MiB on lavapipe); where the GPU's
+    // largest buffer is no larger, such an array cannot be made at all.
+    const { maxStorageBufferBindingSize: bind, maxBufferSize } = mx.gpu.info();
+    const n = bind / 4 + 1;
+    if (n * 4 > maxBufferSize) {
+      expect(() => mx.zeros([n], "float32", "gpu")).toThrow(/exceed the GPU's largest buffer/);
+      return;
+    }
+    const big = mx.zeros([n], "float32", "gpu");
+    expect(() => big.add(1)).toThrow(/^binary add f32: an array of [\d.]+ MiB is bound, but this GPU binds at most [\d.]+ MiB a buffer \(maxStorageBufferBindingSize\); keep arrays this large on the CPU, or split them$/);
+    mx.dispose(big);
+  });
+
   test("array_devices_mixing_devices_in_one_op_is_an_error", () => {
     const g = mx.ones([2, 2]);
     const c = mx.ones([2, 2], "float32", "cpu");

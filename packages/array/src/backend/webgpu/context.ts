@@ -40,9 +40,12 @@ export interface GpuInfo {
   features: string[];
   /** Largest storage buffer a kernel may bind, in bytes. */
   maxStorageBufferBindingSize: number;
+  /** Largest buffer, in bytes: an array this large can live on the GPU, but a kernel binds at most the above. */
+  maxBufferSize: number;
 }
 
 const ARENA_BYTES = 1 << 20;
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 export const PARAMS_MAX_BYTES = 64 << 10;
 /**
  * Dispatches per submit: enough to amortise a submit (~1 us a dispatch in Dawn), few
@@ -101,6 +104,12 @@ export class GpuContext {
     const [x, y = 1, z = 1] = d.workgroups;
     if (x > max || y > max || z > max) throw new ArrayError(d.label, `grid ${x} x ${y} x ${z} exceeds ${max} workgroups per dimension`);
     if (x * y * z === 0) return;
+    // Bound past the limit, a buffer would fail validation, reported only at the next read.
+    const bind = this.device.limits.maxStorageBufferBindingSize;
+    const over = d.buffers.find((b) => b.size > bind);
+    if (over !== undefined) {
+      throw new ArrayError(d.label, `an array of ${mib(over.size)} is bound, but this GPU binds at most ${mib(bind)} a buffer (maxStorageBufferBindingSize); keep arrays this large on the CPU, or split them`);
+    }
     if (d.key === undefined && typeof d.wgsl !== "string") throw new ArrayError(d.label, "a kernel given as a function needs a key");
     const kernel = this.kernels.kernel(d.label, d.key ?? (d.wgsl as string), d.wgsl);
     const bindGroup = this.kernels.bindGroup(kernel, d.buffers);

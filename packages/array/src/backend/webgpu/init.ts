@@ -56,6 +56,7 @@ async function createContext(opts: GpuInitOptions): Promise<GpuContext> {
     vendor: ai.vendor, architecture: ai.architecture, device: ai.device, description: ai.description,
     features: [...device.features].sort(),
     maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
+    maxBufferSize: device.limits.maxBufferSize,
   };
   return new GpuContext(gpu, adapter, device, info, dawn.globals);
 }
