@@ -156,39 +156,38 @@ QMM_INT8_SHAPES = [((), 1, 256, 40), ((), 3, 128, 8), ((2,), 1, 384, 24), ((), 9
 def make_day2_int8(out_dir):
     _gen.manual_seed(22)
     F2 = CourseFixture(out_dir, "day2_int8")
+    for bits, group, (lead, M, K, O), (xdt, sdt) in qmm_params(QMM_INT8_SHAPES):
+        x = randn((*lead, M, K)).to(TD[xdt])
+        x.reshape(-1, K)[0, :group] = 0  # a group of zeros: sx = 0
+        words, codes, scales, biases = quantize(randn((O, K), K ** -0.5), group, bits, sdt)
+        w = dequantize(codes, scales, biases, group)
+        xq = int8_round_trip(x.float(), group)
+        y = xq @ w.T
+        tol = {"rtol": 1e-5, "atol": 2e-6 * float((xq.abs() @ w.abs().T).max())} if xdt == "float32" else None
+        F2.case(f"int8_bits{bits}_group{group}_{lead_name(lead)}M{M}_K{K}_O{O}_x{SHORT[xdt]}_s{SHORT[sdt]}",
+                "quantized_matmul", [x, words, scales, biases], [y.to(TD[xdt])], tol=tol, task=1,
+                groupSize=group, bits=bits, activations="int8")
+    return F2.write()
+
+
+def qmm_params(shapes):
+    """(bits, group, shape, (x dtype, scales dtype)) of each case: every bits, group and
+    shape the group divides, the dtype pairs taken in turn (each meets several shapes)."""
     n = 0
     for bits in QMM_BITS:
         for group in [32, 64, 128]:
-            for lead, M, K, O in QMM_INT8_SHAPES:
-                if K % group:
+            for shape in shapes:
+                if shape[2] % group:
                     continue
-                xdt, sdt = QMM_DTYPES[n % len(QMM_DTYPES)]
+                yield bits, group, shape, QMM_DTYPES[n % len(QMM_DTYPES)]
                 n += 1
-                x = randn((*lead, M, K)).to(TD[xdt])
-                x.reshape(-1, K)[0, :group] = 0  # a group of zeros: sx = 0
-                words, codes, scales, biases = quantize(randn((O, K), K ** -0.5), group, bits, sdt)
-                w = dequantize(codes, scales, biases, group)
-                xq = int8_round_trip(x.float(), group)
-                y = xq @ w.T
-                tol = {"rtol": 1e-5, "atol": 2e-6 * float((xq.abs() @ w.abs().T).max())} if xdt == "float32" else None
-                F2.case(f"int8_bits{bits}_group{group}_{lead_name(lead)}M{M}_K{K}_O{O}_x{SHORT[xdt]}_s{SHORT[sdt]}",
-                        "quantized_matmul", [x, words, scales, biases], [y.to(TD[xdt])], tol=tol, task=1,
-                        groupSize=group, bits=bits, activations="int8")
-    return F2.write()
 
 
 def make_day2(out_dir):
     _gen.manual_seed(2)
     F2 = CourseFixture(out_dir, "day2")
-    n = 0
-    for bits in QMM_BITS:
-        for group in [32, 64, 128]:
-            for lead, M, K, O in QMM_SHAPES:
-                if K % group:
-                    continue
-                xdt, sdt = QMM_DTYPES[n % len(QMM_DTYPES)]  # every dtype pair meets several shapes
-                n += 1
-                qmm_case(F2, bits, group, lead, M, K, O, xdt, sdt)
+    for bits, group, (lead, M, K, O), (xdt, sdt) in qmm_params(QMM_SHAPES):
+        qmm_case(F2, bits, group, lead, M, K, O, xdt, sdt)
     return F2.write()
 
 
