@@ -8,6 +8,7 @@ import * as path from "node:path";
 import type * as mx from "@tiny-llm/array";
 import type { LoadedModel, Tokenizer } from "@tiny-llm/loader";
 import type { GenerateOptions, GenerateResult, Sampler, SamplerOptions } from "@tiny-llm/tiny-llm-week1-ref";
+import type { Week2ModelOptions } from "@tiny-llm/tiny-llm-week2-ref";
 
 import manifest from "../../../solutions.json";
 import { MainError } from "./main/errors";
@@ -75,8 +76,8 @@ export interface Solution {
   makeSampler(opts?: SamplerOptions): Sampler;
   // Method syntax: each solution's simpleGenerate takes its own model class.
   simpleGenerate(model: Model, tokenizer: Tokenizer, prompt: string, opts?: GenerateOptions): Promise<GenerateResult>;
-  Qwen2ModelWeek2?: new (loaded: LoadedModel, opts?: { activations?: "float32" | "int8" }) => CachedModel;
-  Qwen3ModelWeek2?: new (loaded: LoadedModel, opts?: { activations?: "float32" | "int8" }) => CachedModel;
+  Qwen2ModelWeek2?: new (loaded: LoadedModel, opts?: Week2ModelOptions) => CachedModel;
+  Qwen3ModelWeek2?: new (loaded: LoadedModel, opts?: Week2ModelOptions) => CachedModel;
   simpleGenerateWithKvCache?(model: CachedModel, tokenizer: Tokenizer, prompt: string, opts?: GenerateOptions): Promise<GenerateResult>;
   Scheduler?: new (model: CachedModel, opts?: SchedulerOptions) => Scheduler;
   speculativeGenerate?(target: CachedModel, draft: CachedModel, tokenizer: Tokenizer, prompt: string, opts?: SpeculativeOptions): Promise<SpeculativeResult>;

@@ -21,7 +21,8 @@ import * as mx from "@tiny-llm/array";
 import { load } from "@tiny-llm/loader";
 import { ensureTinyModels, TINY_MODEL_4BIT_DIR } from "@tiny-llm/tiny-model";
 
-import { lastWeek, loadSolution, type CachedModel, type SolutionName } from "../solution";
+import type { Activations } from "@tiny-llm/tiny-llm-week2-ref";
+import { lastWeek, loadSolution, type CachedModel, type Solution, type SolutionName } from "../solution";
 import type { LoadPeakRss } from "./load-peak-rss";
 import { writeQuantizedCheckpoint } from "./quantized-checkpoint";
 import { QWEN2_0_5B_CONFIG, QWEN3_0_6B_CONFIG, shapesOf, type Qwen2Shapes } from "./qwen2-shapes";
@@ -115,12 +116,12 @@ interface FolderFigures {
 interface Run {
   kind: string;
   dir: string;
-  activations?: "int8";
+  activations?: Activations;
 }
 
 /** Loads each run's folder into `Model` (named `className`), then times a prefill and decode steps at each context. */
 function benchFolders(
-  Model: new (loaded: ReturnType<typeof load>, opts?: { activations?: "float32" | "int8" }) => CachedModel, className: string,
+  Model: NonNullable<Solution["Qwen2ModelWeek2"]>, className: string,
   solution: SolutionName, s: Qwen2Shapes, runs: Run[], readBandwidth: number,
 ): FolderFigures {
   const rows: string[][] = [];

@@ -1,5 +1,6 @@
 // The command line of `pnpm main`: every option, its value's type and range, and the
 // usage text. Both `--flag value` and `--flag=value`; each option at most once.
+import type { Activations } from "@tiny-llm/tiny-llm-week2-ref";
 import { SOLUTIONS, type SolutionName } from "../solution";
 import { UsageError } from "./errors";
 
@@ -21,7 +22,7 @@ export interface MainOptions {
   noThink: boolean;
   device: "cpu" | "gpu";
   /** What week 2's quantized weights multiply: x itself, or x quantized to int8 per group. */
-  activations: "float32" | "int8";
+  activations: Activations;
   maxTokens: number;
   temperature: number;
   topK?: number;
