@@ -73,7 +73,9 @@ describe("quantizedMatmul (tiny-llm-ext-ref) against dequantize-then-matmul", ()
   let seed = 0;
   for (const bits of [4, 8]) {
     for (const groupSize of [32, 64, 128]) {
-      for (const M of [1, 2, 3, 7, 12, 13, 64, 130]) { // 7 and 12: the decode kernel 4 rows at a time; 13: prefill
+      // 1-4: the decode kernel; 5-32: the batch kernel (blocks of 8 rows, a last block of
+      // 4 when 4 or fewer remain: 12 = 8 + 4, 13 = 8 + 8 padded); 33 and 130: prefill.
+      for (const M of [1, 2, 3, 5, 12, 13, 32, 33, 130]) {
         const xdt = FLOATS[seed % 3], sdt = FLOATS[Math.floor(seed / 3) % 3];
         const label = `bits ${bits} group ${groupSize} M ${M} x ${xdt} scales ${sdt}`;
         const s = ++seed;
@@ -89,9 +91,9 @@ describe("quantizedMatmul (tiny-llm-ext-ref) against dequantize-then-matmul", ()
 
   for (const xdt of FLOATS) {
     for (const sdt of FLOATS) {
-      test(`every dtype pair: x ${xdt}, scales ${sdt} (decode and prefill)`, () => {
+      test(`every dtype pair: x ${xdt}, scales ${sdt} (decode, batch and prefill)`, () => {
         const w = randomWeights(45, 256, 4, 64, sdt, 7);
-        for (const M of [1, 9]) check(mx.random.normal([M, 256], { key: mx.random.key(M) }).astype(xdt), w, `x ${xdt} scales ${sdt} M ${M}`);
+        for (const M of [1, 9, 40]) check(mx.random.normal([M, 256], { key: mx.random.key(M) }).astype(xdt), w, `x ${xdt} scales ${sdt} M ${M}`);
       });
     }
   }
@@ -110,6 +112,13 @@ describe("quantizedMatmul (tiny-llm-ext-ref) against dequantize-then-matmul", ()
     const w = randomWeights(1000, 512, 4, 64, "bfloat16", 12);
     check(mx.random.normal([1, 512], { key: mx.random.key(8) }), w, "1000 x 512 decode");
     check(mx.random.normal([33, 512], { key: mx.random.key(9) }), w, "1000 x 512 prefill");
+  });
+
+  test("a batch's decode step over K longer than the batch kernel's slice of 512 inputs", () => {
+    for (const bits of [4, 8]) {
+      const w = randomWeights(300, 1280, bits, 128, "bfloat16", 13 + bits); // slices of 512, 512, 256
+      for (const M of [8, 11]) check(mx.random.normal([M, 1280], { key: mx.random.key(M) }), w, `${bits}-bit 300 x 1280 batch of ${M}`);
+    }
   });
 });
 

@@ -6,6 +6,7 @@
       "sources": [
         "src/quantized_matmul_kernel.cc",
         "src/qmm_decode.cc",
+        "src/qmm_batch.cc",
         "src/qmm_prefill.cc",
         "src/flash_attention.cc"
       ]

@@ -65,6 +65,10 @@ inline void parallel_rows(int64_t O, int64_t row_bytes, const std::function<void
 // features. Memory-bound: the goal is the machine's read bandwidth.
 void qmm_decode(const QuantizedMatmulArgs &a);
 
+// A decode step of a batch (kDecodeMaxM < M <= kBatchMaxM): reads the weights once,
+// dequantized to float32 in registers and multiplied into every row. Compute-bound.
+void qmm_batch(const QuantizedMatmulArgs &a);
+
 // Many rows (prefill): the array core's GEMM, with B panels dequantized on the fly
 // into its cache-resident packing buffer. Compute-bound. Needs K > 0.
 void qmm_prefill(const QuantizedMatmulArgs &a);

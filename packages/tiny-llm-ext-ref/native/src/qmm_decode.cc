@@ -14,12 +14,14 @@
 // which is computed once per call. R output rows are processed together so that each
 // accumulator's FMA chain has time to finish before its next FMA.
 #include <algorithm>
+#include <numeric>
 #include <vector>
 
 #include "qmm.h"
 #include "qmm_decode_dot.h"
 #include "qmm_decode_int.h"
 #include "qmm_simd.h"
+#include "qmm_x.h"
 #include "tiny-llm/dtype.h"
 #include "tiny-llm/simd.h"
 
@@ -29,31 +31,16 @@ namespace {
 using qmm::Portable;
 using qmm::Simd;
 
-// x rows arranged for traits T: for 4-bit codes, within each block of 2L inputs the
-// even-indexed ones first, then the odd ones (matching codes4's low / high nibbles);
-// 8-bit codes come in order, so x is copied as is. Also every group's sum of x.
+// x laid out for traits T (layout_x), and every group's sum of x.
 template <typename T>
 void prepare_x(const QuantizedMatmulArgs &a, float *xp, float *xsum) {
-  constexpr int L = T::L;
+  qmm::layout_x<T>(a, xp);
   const int64_t K = a.K, G = K / a.group_size;
-  for (int64_t m = 0; m < a.M; ++m) {
-    const float *x = a.x + m * a.ldx;
-    float *o = xp + m * K;
-    if (a.bits == 4) {
-      for (int64_t c = 0; c < K; c += 2 * L)
-        for (int j = 0; j < L; ++j) {
-          o[c + j] = x[c + 2 * j];
-          o[c + L + j] = x[c + 2 * j + 1];
-        }
-    } else {
-      std::copy(x, x + K, o);
-    }
+  for (int64_t m = 0; m < a.M; ++m)
     for (int64_t g = 0; g < G; ++g) {
-      float s = 0.0f;
-      for (int64_t k = g * a.group_size; k < (g + 1) * a.group_size; ++k) s += x[k];
-      xsum[m * G + g] = s;
+      const float *x = a.x + m * a.ldx + g * a.group_size;
+      xsum[m * G + g] = std::accumulate(x, x + a.group_size, 0.0f);
     }
-  }
 }
 
 // y[:, o .. o+R) for traits T, BITS-bit codes, M rows of x, scales of dtype SDT.

@@ -7,7 +7,7 @@
 // 4-bit codes come two to a byte (low nibble first), so L bytes give 2L codes. codes4
 // returns them as two vectors, the low nibbles (codes 0, 2, 4, .. of the 2L) and the
 // high nibbles (codes 1, 3, 5, ..), without shuffling: the kernels permute x once per
-// call to match (see permute_x in qmm_decode.cc). 8-bit codes: L bytes, L codes, in order.
+// call to match (layout_x, qmm_x.h). 8-bit codes: L bytes, L codes, in order.
 #pragma once
 #include <cstdint>
 
