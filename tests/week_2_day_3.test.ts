@@ -51,13 +51,15 @@ for (const c of g.cases.filter((c) => taskOf(c) === 1 && c.id.endsWith("xf32_sf3
 
 // Layouts no golden case has, on the kernels' other paths: the case's x or W given as a
 // view (same values), or x cast to float16 (exactly: a bfloat16 value of these sizes is a
-// float16 value too). The decode kernel (task 1) reads x word by word only when it lies
-// contiguous along K from an even offset, and takes W only at offsets and row strides of
+// float16 value too). The decode kernel (task 1) reads x 16 bytes a load only when it lies
+// contiguous along K with every row starting 16 bytes in (x_vec4_offset: offset 4, row
+// stride 68 float32), else element by element; it takes W only at offsets and row strides of
 // whole 16-byte chunks: quantized-matmul.ts in the reference sends any other W to the
 // tiled kernel (task 2), whose task those cases test.
 const layouts: [string, string, 1 | 2, (x: mx.array, w: mx.array) => [mx.array, mx.array]][] = [
   // N.. x K, stepping M x along K: element (m, k) of the view is its element [k, m].
   ["x_strided", "bits4_group32_M2_K64_O7_xf32_sf16", 1, (x, w) => [mx.contiguous(x.reshape([-1, x.shape[x.ndim - 1]]).T).T, w]],
+  ["x_vec4_offset", "bits4_group32_M2_K64_O7_xf32_sf16", 1, (x, w) => [mx.concatenate([mx.zeros([...x.shape.slice(0, -1), 4], "float32").toDevice("gpu"), x], -1).slice("...", "4:"), w]],
   ["x_odd_offset", "bits8_group32_M2_K64_O7_xbf16_sbf16", 1, (x, w) => [mx.concatenate([mx.zeros([...x.shape.slice(0, -1), 1], "bfloat16").toDevice("gpu"), x], -1).slice("...", "1:"), w]],
   ["x_float16", "bits4_group64_N2x2_M1_K128_O1_xbf16_sf32", 1, (x, w) => [x.astype("float16"), w]],
   ["w_unaligned", "bits4_group128_N2_M1_K384_O96_xf32_sf16", 2, (x, w) => [x, mx.concatenate([mx.zeros([w.shape[0], 1], "uint32").toDevice("gpu"), w], 1).slice(":", "1:")]],

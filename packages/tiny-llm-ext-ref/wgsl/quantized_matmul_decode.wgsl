@@ -18,11 +18,14 @@
 // a subgroup's in registers, and one thread of each subgroup leaves the sum in red.
 //
 // quantized-matmul.ts sends here only a W whose chunks are aligned (offset and row
-// stride multiples of 4 words; any other W goes to the tiled kernel), and sets X_WORDS
-// when x is contiguous along K with each chunk's values starting a word: then x is read
-// a word at a time (two 16-bit values per word), else element by element.
+// stride multiples of 4 words; any other W goes to the tiled kernel), and sets X_VEC4
+// when x is contiguous along K with each chunk's values starting a vec4 of words: then
+// x is read 16 bytes a load (4 float32 or 8 16-bit values), as W is, else element by
+// element. That matters more than it seems: the threads of a subgroup read x 128 bytes
+// apart (one chunk each), so every load instruction touches as many cache lines as the
+// subgroup has threads: with 4-byte loads of x the kernel took 2.5x as long (H200).
 //
-// From the prelude (src/gpu/prelude.ts): BITS, M, X_WORDS, X_DT, S_DT, OUT_DT,
+// From the prelude (src/gpu/prelude.ts): BITS, M, X_VEC4, X_DT, S_DT, OUT_DT,
 // unpack_float, word_of, f16_to_f32, store_out, lanes_sum, lanes_leader.
 
 struct Params {
@@ -34,7 +37,7 @@ struct Params {
 }
 
 @group(0) @binding(0) var<storage, read> P: Params;
-@group(0) @binding(1) var<storage, read> X: array<u32>;
+@group(0) @binding(1) var<storage, read> X: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read> W: array<vec4<u32>>;
 @group(0) @binding(3) var<storage, read> SC: array<u32>;
 @group(0) @binding(4) var<storage, read> BI: array<u32>;
@@ -47,10 +50,14 @@ const CODES: u32 = 128u / BITS;     // codes per chunk (16 bytes)
 const PER_WORD: u32 = 32u / BITS;   // codes per u32 word
 const CODE: u32 = (1u << BITS) - 1u;
 const TWO_23: u32 = 0x4b000000u;    // 2^23 as f32 bits
+const X_PER_VEC4: u32 = select(8u, 4u, X_DT == 0u);  // values of x in 16 bytes
 
 var<workgroup> red: array<array<f32, M * ROWS>, WG>;
 
-fn ld_x(i: u32) -> f32 { return unpack_float(X[word_of(i, X_DT)], i, X_DT); }
+fn ld_x(i: u32) -> f32 {
+  let w = word_of(i, X_DT);
+  return unpack_float(X[w / 4u][w % 4u], i, X_DT);
+}
 fn ld_scale(i: u32) -> f32 { return unpack_float(SC[word_of(i, S_DT)], i, S_DT); }
 fn ld_bias(i: u32) -> f32 { return unpack_float(BI[word_of(i, S_DT)], i, S_DT); }
 
@@ -63,19 +70,17 @@ fn code_f32(word: u32, c: u32) -> f32 {
 fn ld_xs(m: u32, k0: u32) -> array<f32, CODES> {
   var xs = array<f32, CODES>();
   let i0 = P.x_off + m * P.x_row + k0 * P.x_col;
-  if (X_WORDS && X_DT == 0u) {
-    for (var i = 0u; i < CODES; i++) {
-      xs[i] = bitcast<f32>(X[i0 + i]);
-    }
-  } else if (X_WORDS) {
-    for (var j = 0u; j < CODES / 2u; j++) {
-      let w = X[i0 / 2u + j];  // i0 is even: values 2j and 2j + 1, low half first
-      if (X_DT == 1u) {
-        xs[2u * j] = f16_to_f32(w & 0xffffu);
-        xs[2u * j + 1u] = f16_to_f32(w >> 16u);
-      } else {
-        xs[2u * j] = bitcast<f32>(w << 16u);
-        xs[2u * j + 1u] = bitcast<f32>(w & 0xffff0000u);
+  if (X_VEC4) {
+    let v0 = word_of(i0, X_DT) / 4u;  // the chunk's first 16 bytes
+    for (var j = 0u; j < CODES / X_PER_VEC4; j++) {
+      let v = X[v0 + j];
+      for (var e = 0u; e < 4u; e++) {
+        if (X_DT == 0u) {
+          xs[4u * j + e] = bitcast<f32>(v[e]);
+        } else {  // two 16-bit values a word, low half first
+          xs[8u * j + 2u * e] = unpack_float(v[e], 0u, X_DT);
+          xs[8u * j + 2u * e + 1u] = unpack_float(v[e], 1u, X_DT);
+        }
       }
     }
   } else {

@@ -34,11 +34,13 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
     const scaleStrides = [scales.offset, scales.strides[0], biases.offset, biases.strides[0]];
     let constants: WgslConstants, params: number[], workgroups: [number, number];
     if (decode) {
-      // Also per M (the partial sums stay in registers) and per layout of x: X_WORDS when
-      // x is contiguous along K and every chunk's values start a word (16-bit x: even offsets).
-      const even = (n: number) => n % 2 === 0;
-      const xWords = x.strides[1] === 1 && (x.dtype === mx.DtypeCode.float32 || (even(x.offset) && (even(x.strides[0]) || M === 1)));
-      constants = { ...dtypes, M, X_WORDS: xWords };
+      // Also per M (the partial sums stay in registers) and per layout of x: X_VEC4 when
+      // x is contiguous along K and every chunk's values start a vec4 of words (offset and
+      // row stride multiples of 4 float32 or 8 16-bit values; every buffer is whole vec4s).
+      const perVec4 = x.dtype === mx.DtypeCode.float32 ? 4 : 8;
+      const starts = (n: number) => n % perVec4 === 0;
+      const xVec4 = x.strides[1] === 1 && starts(x.offset) && (starts(x.strides[0]) || M === 1);
+      constants = { ...dtypes, M, X_VEC4: xVec4 };
       params = [K, O, groupSize, x.offset, x.strides[0], x.strides[1], w.offset / 4, w.strides[0] / 4, ...scaleStrides];
       const groups = Math.ceil(O / DECODE_ROWS_PER_WORKGROUP);
       workgroups = [Math.min(groups, MAX_GROUPS), Math.ceil(groups / MAX_GROUPS)];

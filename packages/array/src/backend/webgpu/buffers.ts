@@ -10,6 +10,9 @@ import type { DeviceStorage } from "../index";
 /** Sizes are rounded up to whole words (WGSL reads storage as array<u32>). */
 export const roundedSize = (bytes: number) => Math.max(4, Math.ceil(bytes / 4) * 4);
 
+/** Buffers are whole vec4s, so that a kernel may read any of them 16 bytes a load (array<vec4<u32>>). */
+const bufferSize = (bytes: number) => Math.max(16, Math.ceil(bytes / 16) * 16);
+
 /** An array's storage on the GPU: a GPUBuffer of at least `byteLength` bytes. */
 export class GpuStorage implements DeviceStorage {
   readonly device = "gpu" as const;
@@ -28,7 +31,7 @@ export class BufferPool {
 
   /** Storage of `bytes` bytes: a pooled buffer unless `zeroed` (a new WebGPU buffer is all zeros). */
   take(bytes: number, zeroed: boolean): GpuStorage {
-    const size = roundedSize(bytes);
+    const size = bufferSize(bytes);
     let buffer = zeroed ? undefined : this.free.get(size)?.pop();
     if (buffer !== undefined) this.pooledBytes -= size;
     else buffer = this.device.createBuffer({ size, usage: this.usage });
