@@ -1,8 +1,8 @@
 // mx.tidy / keep / dispose: intermediate arrays released when their scope returns, their
 // buffers reused by later allocations, and a released array refused by every op.
-// Scopes run on each device (device.ts); the buffer pool's tests are the CPU's.
+// Scopes run on each device (device.ts); the buffer pools' tests are per device.
 import * as mx from "@tiny-llm/array";
-import { describeDevices } from "./device";
+import { describeDevices, describeGpu } from "./device";
 
 describeDevices("array_memory", () => {
   test("array_memory_tidy_releases_intermediates_and_keeps_the_result", async () => {
@@ -70,5 +70,35 @@ describe("array_memory cpu pool", () => {
     const other = mx.zeros([8], "float32").add(9);
     expect(other.storage).not.toBe(base.storage);
     expect(base.toArray()).toEqual([[0, 1, 2, 3], [4, 5, 6, 7]]);
+  });
+});
+
+// The GPU's buffer pool: a step that allocates the same sizes in the same order gets the
+// same buffers every time, so that its launches find the bind groups of the step before
+// (the oldest free buffer is taken first; taking the newest shuffled them step to step).
+describeGpu("array_memory gpu pool", () => {
+  test("array_memory_gpu_a_repeated_step_makes_no_new_bind_groups", async () => {
+    const x = mx.random.normal([64], { key: mx.random.key(3) });
+    // Nested scopes release in an order other than the allocations'.
+    const step = () =>
+      mx.tidy(() => {
+        const a = mx.tidy(() => x.multiply(2).add(1).exp());
+        const b = mx.tidy(() => {
+          const t = a.multiply(x);
+          return [t.add(a), t.subtract(x)] as const;
+        });
+        return b[0].multiply(b[1]).add(a).sum();
+      });
+    const made = async (steps: number) => {
+      const before = mx.gpu.stats().bindGroups;
+      for (let i = 0; i < steps; i++) {
+        const y = step();
+        await y.itemAsync();
+        mx.dispose(y);
+      }
+      return mx.gpu.stats().bindGroups - before;
+    };
+    expect(await made(3)).toBeGreaterThan(0); // the first step's groups
+    expect(await made(5)).toBe(0);
   });
 });

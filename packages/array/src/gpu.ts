@@ -28,7 +28,7 @@ export function info(): GpuInfo {
   return gpuContext().info;
 }
 
-/** Kernels launched, submits and read backs so far: what a decode step costs the host. */
+/** Kernels launched, submits, read backs, uploads and bind groups made so far: what a decode step costs the host. */
 export function stats(): GpuStats {
   return { ...gpuContext().stats };
 }

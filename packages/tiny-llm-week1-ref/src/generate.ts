@@ -58,8 +58,17 @@ export async function simpleGenerate(model: CausalLM, tokenizer: Tokenizer, prom
   };
 
   const step = async (): Promise<number> => {
-    const logits = model.forward(mx.array([ids], "int32"), { lastOnly: true }); // 1 x 1 x V
-    return (await sampler(logits.reshape(1, logits.shape[2])).itemAsync()) as number;
+    // Every array of a step is released once its token is read: on the GPU, an array left
+    // to the garbage collector is a buffer the next step has to create.
+    const next = mx.tidy(() => {
+      const logits = model.forward(mx.array([ids], "int32"), { lastOnly: true }); // 1 x 1 x V
+      return sampler(logits.reshape(1, logits.shape[2]));
+    });
+    try {
+      return (await next.itemAsync()) as number;
+    } finally {
+      mx.dispose(next);
+    }
   };
   const tokens: number[] = [];
   let stopReason: GenerateResult["stopReason"] = "length";

@@ -36,7 +36,8 @@ export function makeSampler(opts: SamplerOptions = {}): Sampler {
   if (!Number.isInteger(seed)) throw new ArgumentError(fn, `seed must be an integer, got ${seed}`);
   if (temperature === 0) return (logits) => logits.argmax(-1).astype("int32");
 
-  let key = mx.random.key(seed);
+  // The key outlives each call (and the mx.tidy a generation step runs it in).
+  let key = mx.keep(mx.random.key(seed));
   return (logits) => {
     let x = logits.astype("float32").divide(temperature); // N x V
     if (topK !== undefined && topK < x.shape[x.ndim - 1]) {
@@ -56,7 +57,8 @@ export function makeSampler(opts: SamplerOptions = {}): Sampler {
       x = mx.where(probs.less(probs.max(-1, true).multiply(minP)), -Infinity, x);
     }
     const keys = mx.random.split(key); // 2 x 2: one key for the next call, one for this draw
-    key = keys.slice(0);
+    mx.dispose(key);
+    key = mx.keep(keys.slice(0));
     return mx.random.categorical(x, { axis: -1, key: keys.slice(1) }).astype("int32");
   };
 }

@@ -45,32 +45,38 @@ function nextToken(logits: mx.array): mx.array {
   return logits.reshape([V]).argmax();
 }
 
-/** One generation's figures: seconds of prefill and of decode; of decode, seconds spent recording kernels, and kernels launched. */
+/** One generation's figures: seconds of prefill and of decode; of decode, seconds spent recording kernels, kernels launched and bind groups made. */
 interface RunFigures {
   prefill: number;
   decode: number;
   record: number;
   kernels: number;
+  bindGroups: number;
 }
 
 /** A prefill of `P` tokens and `D` decode steps after it (the default device: the GPU). */
 async function generateOnce(model: Model, s: Qwen2Shapes, P: number, D: number): Promise<RunFigures> {
   const ids = mx.array(Int32Array.from({ length: P }, (_, i) => (i * 7919 + 13) % s.vocab)).reshape([1, P]); // any ids do
   const cache = model.makeCache();
-  let t = now();
-  let token = (await nextToken(model.forward(ids, 0, cache, { lastOnly: true })).itemAsync()) as number;
-  const prefill = now() - t;
-  const kernels0 = mx.gpu.stats().dispatches;
-  let record = 0;
-  t = now();
-  for (let i = 0; i < D; i++) {
+  /** The next token after `inputs` at `offset`; every array of the step released once it is read. */
+  const step = async (inputs: () => mx.array, offset: number, timed: { record: number }): Promise<number> => {
     // The host's part of a step (recording its kernels) apart from the wait for the GPU's.
     const r = now();
-    const next = nextToken(model.forward(mx.array([[token]], "int32"), P + i, cache, { lastOnly: true }));
-    record += now() - r;
-    token = (await next.itemAsync()) as number;
-  }
-  return { prefill, decode: now() - t, record, kernels: mx.gpu.stats().dispatches - kernels0 };
+    const next = mx.tidy(() => nextToken(model.forward(inputs(), offset, cache, { lastOnly: true })));
+    timed.record += now() - r;
+    const token = (await next.itemAsync()) as number;
+    mx.dispose(next);
+    return token;
+  };
+  let t = now();
+  let token = await step(() => ids, 0, { record: 0 });
+  const prefill = now() - t;
+  const before = mx.gpu.stats();
+  const timed = { record: 0 };
+  t = now();
+  for (let i = 0; i < D; i++) token = await step(() => mx.array([[token]], "int32"), P + i, timed);
+  const after = mx.gpu.stats();
+  return { prefill, decode: now() - t, record: timed.record, kernels: after.dispatches - before.dispatches, bindGroups: after.bindGroups - before.bindGroups };
 }
 
 /** Runs the model rows and prints their table (each model's failure is its row, the others still run). */
@@ -107,7 +113,7 @@ export async function benchGpuModels(sizes: GpuModelSizes, readBandwidth: number
       ].filter((v) => v !== "");
       rows.push([
         label, prefill.toFixed(1), decode.toFixed(1),
-        ((fastest.record / D) * 1e3).toFixed(2), ((fastest.decode - fastest.record) / D * 1e3).toFixed(2), (fastest.kernels / D).toFixed(0),
+        ((fastest.record / D) * 1e3).toFixed(2), ((fastest.decode - fastest.record) / D * 1e3).toFixed(2), (fastest.kernels / D).toFixed(0), (fastest.bindGroups / D).toFixed(1),
         (bytes / 1e9).toFixed(2), roofline.toFixed(1), `${((decode / roofline) * 100).toFixed(0)}%`, verdicts.join("; ") || "-",
       ]);
     } catch (e) {
@@ -119,8 +125,8 @@ export async function benchGpuModels(sizes: GpuModelSizes, readBandwidth: number
   }
   console.log(
     `\nWeek 2's model on the GPU (week2_ref, MLX 4-bit g${QUANT.group_size}, random weights): prefill of ${P} tokens, then ${D} decode steps ` +
-      `(each token read back), median of ${runs}; of a decode step (fastest run): the host recording its kernels, then waiting for the GPU, and the kernels launched; ` +
+      `(each token read back), median of ${runs}; of a decode step (fastest run): the host recording its kernels, then waiting for the GPU, the kernels launched and the bind groups made (0 once steps repeat); ` +
       `roofline = GPU read ${(readBandwidth / 1e9).toFixed(1)} GB/s / (packed weights + f32 KV cache at ${P + D / 2}):`,
   );
-  printColumns(["model", `prefill ${P} tok/s`, "decode tok/s", "record ms/tok", "wait ms/tok", "kernels/tok", "GB read/token", "roofline tok/s", "of roofline", "bar"], rows);
+  printColumns(["model", `prefill ${P} tok/s`, "decode tok/s", "record ms/tok", "wait ms/tok", "kernels/tok", "new bind groups/tok", "GB read/token", "roofline tok/s", "of roofline", "bar"], rows);
 }

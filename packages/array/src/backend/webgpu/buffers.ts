@@ -5,6 +5,12 @@
 // with its GPUBuffer object by the garbage collector. Reuse is safe without waiting
 // for the GPU: work is recorded and run in order, so a kernel recorded later that
 // writes the reused buffer runs after every earlier kernel that read it.
+//
+// Of the free buffers of a size, the oldest is taken first. A decode step allocates
+// the same sizes in the same order every time, so this gives each of its arrays the
+// same buffer every step, and each of its kernels the bind group it had the step
+// before (kernel-cache.ts); taking the last one freed instead shuffled the buffers
+// from step to step, and about half of a step's launches made a new bind group.
 import type { DeviceStorage } from "../index";
 
 /** Sizes are rounded up to whole words (WGSL reads storage as array<u32>). */
@@ -22,10 +28,13 @@ export class GpuStorage implements DeviceStorage {
 
 const POOL_MAX_BYTES = 2 ** 31;
 
-/** Free GPU buffers by size. */
+/** Free GPU buffers by size, each list newest first (the oldest is popped). */
 export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
   private pooledBytes = 0;
+  /** Creation order of the buffers made here. */
+  private age = new WeakMap<GPUBuffer, number>();
+  private made = 0;
 
   constructor(private device: GPUDevice, private usage: number) {}
 
@@ -34,7 +43,10 @@ export class BufferPool {
     const size = bufferSize(bytes);
     let buffer = zeroed ? undefined : this.free.get(size)?.pop();
     if (buffer !== undefined) this.pooledBytes -= size;
-    else buffer = this.device.createBuffer({ size, usage: this.usage });
+    else {
+      buffer = this.device.createBuffer({ size, usage: this.usage });
+      this.age.set(buffer, this.made++);
+    }
     return new GpuStorage(buffer, bytes);
   }
 
@@ -44,7 +56,10 @@ export class BufferPool {
     // Over the cap the buffer is dropped, not destroyed: recorded work may still use it.
     if (this.pooledBytes + b.size > POOL_MAX_BYTES) return;
     const list = this.free.get(b.size) ?? [];
-    list.push(b);
+    const age = this.age.get(b)!;
+    let i = list.length; // lists are short: a linear insertion keeps them sorted
+    while (i > 0 && this.age.get(list[i - 1])! < age) i--;
+    list.splice(i, 0, b);
     this.free.set(b.size, list);
     this.pooledBytes += b.size;
   }

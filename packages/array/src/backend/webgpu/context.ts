@@ -59,6 +59,10 @@ export interface GpuStats {
   submits: number;
   /** Read backs (toCpu, data, itemAsync ...), each a wait for the GPU. */
   reads: number;
+  /** Writes of host data into GPU buffers (creating an array from values, toDevice("gpu")). */
+  uploads: number;
+  /** Bind groups made: launches over buffers no earlier launch of that kernel bound (a steady decode step makes none). */
+  bindGroups: number;
 }
 
 export class GpuContext {
@@ -76,7 +80,7 @@ export class GpuContext {
   private readonly copyDst: number;
   private errors: string[] = [];
   private readChecks: (() => Promise<void>)[] = [];
-  readonly stats: GpuStats = { dispatches: 0, submits: 0, reads: 0 };
+  readonly stats: GpuStats = { dispatches: 0, submits: 0, reads: 0, uploads: 0, bindGroups: 0 };
   private lastPipeline: GPUComputePipeline | null = null;
   private checking = false;
 
@@ -92,7 +96,7 @@ export class GpuContext {
     this.pool = new BufferPool(device, this.usage);
     this.arena = device.createBuffer({ size: ARENA_BYTES, usage: U.STORAGE | U.COPY_DST });
     this.align = device.limits.minStorageBufferOffsetAlignment;
-    this.kernels = new KernelCache(device, this.arena, PARAMS_MAX_BYTES);
+    this.kernels = new KernelCache(device, this.arena, PARAMS_MAX_BYTES, this.stats);
     device.addEventListener("uncapturederror", (e) => this.errors.push((e as GPUUncapturedErrorEvent).error.message));
   }
 
@@ -154,6 +158,7 @@ export class GpuContext {
   /** Writes host bytes into a buffer, after the work recorded so far (which may still read its old contents). */
   upload(buffer: GPUBuffer, byteOffset: number, bytes: Uint8Array): void {
     this.flush();
+    this.stats.uploads++;
     const n = roundedSize(bytes.length);
     let src = bytes;
     if (n !== bytes.length || bytes.byteOffset % 4 !== 0) {

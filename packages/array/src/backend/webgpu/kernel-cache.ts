@@ -6,6 +6,7 @@
 // binding takes a dynamic offset into the arena, so one bind group serves every
 // dispatch over the same buffers.
 import { ArrayError } from "../../errors";
+import type { GpuStats } from "./context";
 
 /** A compiled kernel. */
 export interface Kernel {
@@ -24,8 +25,8 @@ export class KernelCache {
   private bufferIds = new WeakMap<GPUBuffer, number>();
   private nextId = 1;
 
-  /** `params` is bound at binding 0 as `paramsBytes` bytes from a dynamic offset. */
-  constructor(private device: GPUDevice, private params: GPUBuffer, private paramsBytes: number) {}
+  /** `params` is bound at binding 0 as `paramsBytes` bytes from a dynamic offset; `stats.bindGroups` counts the groups made. */
+  constructor(private device: GPUDevice, private params: GPUBuffer, private paramsBytes: number, private stats: GpuStats) {}
 
   /** The kernel of `key`, compiled from `wgsl` (a string, or a function giving it) the first time. */
   kernel(label: string, key: string, wgsl: string | (() => string)): Kernel {
@@ -45,6 +46,7 @@ export class KernelCache {
     if (g === undefined) {
       // Bounded: groups of buffers long gone would otherwise keep them alive.
       if (this.groups.size >= GROUPS_MAX) this.groups.clear();
+      this.stats.bindGroups++;
       g = this.device.createBindGroup({
         layout: kernel.layout,
         entries: [
