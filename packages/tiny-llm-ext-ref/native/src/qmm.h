@@ -19,28 +19,35 @@ constexpr int64_t kDecodeMaxM = 4;
 // prefetchers alone leave one core well short of the read bandwidth.
 constexpr int64_t kDecodePrefetchBytes = 2048;
 
-// Calls f(bits, m, sdt) with the call's bits (4 or 8), rows of x (1 .. kDecodeMaxM) and
-// scales' dtype as std::integral_constant<int, ...>, so that f instantiates its kernel
-// template for them (decltype(m)::value): the decode kernels' one dispatch from run-time
-// arguments to compiled instances.
+// Calls f(bits, sdt) with the call's bits (4 or 8) and scales' dtype as
+// std::integral_constant<int, ...>, so that f instantiates its kernel template for them
+// (decltype(bits)::value): the kernels' one dispatch from run-time arguments to
+// compiled instances.
+template <typename F>
+void dispatch_bits_sdt(const QuantizedMatmulArgs &a, F &&f) {
+  using std::integral_constant;
+  auto with_sdt = [&](auto bits) {
+    if (a.sdt == F32) return f(bits, integral_constant<int, F32>{});
+    if (a.sdt == F16) return f(bits, integral_constant<int, F16>{});
+    return f(bits, integral_constant<int, BF16>{});
+  };
+  if (a.bits == 4) return with_sdt(integral_constant<int, 4>{});
+  return with_sdt(integral_constant<int, 8>{});
+}
+
+// dispatch_bits_sdt for the decode kernels, which are also compiled per rows of x:
+// calls f(bits, m, sdt), m the call's M (1 .. kDecodeMaxM).
 template <typename F>
 void dispatch_decode(const QuantizedMatmulArgs &a, F &&f) {
-  using std::integral_constant;
-  auto with_m = [&](auto bits, auto sdt) {
+  dispatch_bits_sdt(a, [&](auto bits, auto sdt) {
+    using std::integral_constant;
     switch (a.M) {
       case 1: return f(bits, integral_constant<int, 1>{}, sdt);
       case 2: return f(bits, integral_constant<int, 2>{}, sdt);
       case 3: return f(bits, integral_constant<int, 3>{}, sdt);
       default: return f(bits, integral_constant<int, 4>{}, sdt);
     }
-  };
-  auto with_sdt = [&](auto bits) {
-    if (a.sdt == F32) return with_m(bits, integral_constant<int, F32>{});
-    if (a.sdt == F16) return with_m(bits, integral_constant<int, F16>{});
-    return with_m(bits, integral_constant<int, BF16>{});
-  };
-  if (a.bits == 4) return with_sdt(integral_constant<int, 4>{});
-  return with_sdt(integral_constant<int, 8>{});
+  });
 }
 
 // Runs fn(o0, o1) over [0, O) in blocks of about 32 KiB of weights (row_bytes each),

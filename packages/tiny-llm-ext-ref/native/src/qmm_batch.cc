@@ -126,15 +126,7 @@ void batch(const QuantizedMatmulArgs &a) {
 
 template <typename T>
 void batch_bits(const QuantizedMatmulArgs &a) {
-  auto with_bits = [&](auto sdt) {
-    constexpr int S = decltype(sdt)::value;
-    if (a.bits == 4) return batch<T, 4, S>(a);
-    batch<T, 8, S>(a);
-  };
-  using std::integral_constant;
-  if (a.sdt == F32) return with_bits(integral_constant<int, F32>{});
-  if (a.sdt == F16) return with_bits(integral_constant<int, F16>{});
-  with_bits(integral_constant<int, BF16>{});
+  dispatch_bits_sdt(a, [&](auto bits, auto sdt) { batch<T, decltype(bits)::value, decltype(sdt)::value>(a); });
 }
 
 }  // namespace

@@ -103,11 +103,7 @@ PackB::Fn packer(bool portable) {
 
 void qmm_prefill(const QuantizedMatmulArgs &a) {
   PackB::Fn fn;
-  if (a.bits == 4) {
-    fn = a.sdt == F32 ? packer<4, F32>(a.portable) : a.sdt == F16 ? packer<4, F16>(a.portable) : packer<4, BF16>(a.portable);
-  } else {
-    fn = a.sdt == F32 ? packer<8, F32>(a.portable) : a.sdt == F16 ? packer<8, F16>(a.portable) : packer<8, BF16>(a.portable);
-  }
+  dispatch_bits_sdt(a, [&](auto bits, auto sdt) { fn = packer<decltype(bits)::value, decltype(sdt)::value>(a.portable); });
   const MatRef x{a.x, F32, 0, a.ldx, 1};
   gemm_packed_b(a.M, a.O, a.K, x, PackB{fn, &a, a.group_size}, a.y, a.ldy);
 }
