@@ -3,7 +3,9 @@
 // recorder that batches kernels. Kernels are not submitted one by one: each dispatch
 // is recorded into the open compute pass, its parameters appended to one staging
 // arena, and the whole batch goes to the queue in one submit when something must
-// wait for it (a read back, an upload) or the batch is full.
+// wait for it (a read back, a large upload) or the batch is full. A small upload (a
+// token id, a scalar operand) is recorded too: its bytes go to a second arena and a
+// copy from there joins the batch, in order with the kernels around it.
 import { ArrayError } from "../../errors";
 import { BufferPool, GpuStorage, roundedSize } from "./buffers";
 import { KernelCache } from "./kernel-cache";
@@ -45,6 +47,9 @@ export interface GpuInfo {
 }
 
 const ARENA_BYTES = 1 << 20;
+/** Uploads up to this size are recorded into the batch (through the upload arena); larger ones submit it first. */
+const RECORDED_UPLOAD_MAX_BYTES = 64 << 10;
+const UPLOAD_ARENA_BYTES = 1 << 20;
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 export const PARAMS_MAX_BYTES = 64 << 10;
 /**
@@ -75,6 +80,9 @@ export class GpuContext {
   private arena: GPUBuffer;
   private arenaHost = new Uint32Array(ARENA_BYTES / 4);
   private arenaUsed = 0;
+  private uploadArena: GPUBuffer;
+  private uploadHost = new Uint8Array(UPLOAD_ARENA_BYTES);
+  private uploadUsed = 0;
   private readonly align: number;
   private readonly mapRead: number;
   private readonly copyDst: number;
@@ -95,6 +103,7 @@ export class GpuContext {
     this.copyDst = U.COPY_DST;
     this.pool = new BufferPool(device, this.usage);
     this.arena = device.createBuffer({ size: ARENA_BYTES, usage: U.STORAGE | U.COPY_DST });
+    this.uploadArena = device.createBuffer({ size: UPLOAD_ARENA_BYTES, usage: U.COPY_SRC | U.COPY_DST });
     this.align = device.limits.minStorageBufferOffsetAlignment;
     this.kernels = new KernelCache(device, this.arena, PARAMS_MAX_BYTES, this.stats);
     device.addEventListener("uncapturederror", (e) => this.errors.push((e as GPUUncapturedErrorEvent).error.message));
@@ -146,6 +155,8 @@ export class GpuContext {
     this.pass?.end();
     // Offset and size in elements of the typed array (words), as WebGPU counts them.
     if (this.arenaUsed > 0) this.device.queue.writeBuffer(this.arena, 0, this.arenaHost, 0, roundedSize(this.arenaUsed) / 4);
+    // Written before the batch runs, after every earlier batch (the queue keeps the order).
+    if (this.uploadUsed > 0) this.device.queue.writeBuffer(this.uploadArena, 0, this.uploadHost, 0, this.uploadUsed);
     this.device.queue.submit([this.encoder.finish()]);
     this.stats.submits++;
     this.encoder = null;
@@ -153,13 +164,28 @@ export class GpuContext {
     this.lastPipeline = null;
     this.pending = 0;
     this.arenaUsed = 0;
+    this.uploadUsed = 0;
   }
 
   /** Writes host bytes into a buffer, after the work recorded so far (which may still read its old contents). */
   upload(buffer: GPUBuffer, byteOffset: number, bytes: Uint8Array): void {
-    this.flush();
     this.stats.uploads++;
     const n = roundedSize(bytes.length);
+    if (n <= RECORDED_UPLOAD_MAX_BYTES) {
+      if (this.uploadUsed + n > UPLOAD_ARENA_BYTES) this.flush();
+      const at = this.uploadUsed;
+      this.uploadHost.set(bytes, at);
+      this.uploadHost.fill(0, at + bytes.length, at + n);
+      this.uploadUsed = at + n;
+      // A copy cannot be recorded inside a compute pass: the next launch opens a new one.
+      this.pass?.end();
+      this.pass = null;
+      this.lastPipeline = null;
+      this.encoder ??= this.device.createCommandEncoder();
+      this.encoder.copyBufferToBuffer(this.uploadArena, at, buffer, byteOffset, n);
+      return;
+    }
+    this.flush();
     let src = bytes;
     if (n !== bytes.length || bytes.byteOffset % 4 !== 0) {
       src = new Uint8Array(n);
