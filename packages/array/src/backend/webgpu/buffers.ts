@@ -10,7 +10,7 @@
 // the same sizes in the same order every time, so this gives each of its arrays the
 // same buffer every step, and each of its kernels the bind group it had the step
 // before (kernel-cache.ts); taking the last one freed instead shuffled the buffers
-// from step to step, and about half of a step's launches made a new bind group.
+// from step to step, and about 40% of a step's launches made a new bind group.
 import type { DeviceStorage } from "../index";
 
 /** Sizes are rounded up to whole words (WGSL reads storage as array<u32>). */
