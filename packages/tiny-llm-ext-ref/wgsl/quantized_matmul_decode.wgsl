@@ -50,7 +50,7 @@ const CODES: u32 = 128u / BITS;     // codes per chunk (16 bytes)
 const PER_WORD: u32 = 32u / BITS;   // codes per u32 word
 const CODE: u32 = (1u << BITS) - 1u;
 const TWO_23: u32 = 0x4b000000u;    // 2^23 as f32 bits
-const X_PER_VEC4: u32 = select(8u, 4u, X_DT == 0u);  // values of x in 16 bytes
+const X_PER_WORD: u32 = select(2u, 1u, X_DT == 0u);  // values of x in a u32 word
 
 var<workgroup> red: array<array<f32, M * ROWS>, WG>;
 
@@ -72,14 +72,11 @@ fn ld_xs(m: u32, k0: u32) -> array<f32, CODES> {
   let i0 = P.x_off + m * P.x_row + k0 * P.x_col;
   if (X_VEC4) {
     let v0 = word_of(i0, X_DT) / 4u;  // the chunk's first 16 bytes
-    for (var j = 0u; j < CODES / X_PER_VEC4; j++) {
+    for (var j = 0u; j < CODES / (4u * X_PER_WORD); j++) {
       let v = X[v0 + j];
       for (var e = 0u; e < 4u; e++) {
-        if (X_DT == 0u) {
-          xs[4u * j + e] = bitcast<f32>(v[e]);
-        } else {  // two 16-bit values a word, low half first
-          xs[8u * j + 2u * e] = unpack_float(v[e], 0u, X_DT);
-          xs[8u * j + 2u * e + 1u] = unpack_float(v[e], 1u, X_DT);
+        for (var h = 0u; h < X_PER_WORD; h++) {  // 16-bit values: low half first
+          xs[(4u * j + e) * X_PER_WORD + h] = unpack_float(v[e], h, X_DT);
         }
       }
     }
