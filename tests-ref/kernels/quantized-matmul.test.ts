@@ -46,10 +46,34 @@ function dequantize(w: QuantizedWeights): mx.array {
   return grouped.multiply(s).add(b).reshape(O, K);
 }
 
-/** Checks quantizedMatmul(x, w) against x @ dequantize(w).T, both paths. */
-function check(x: mx.array, w: QuantizedWeights, label: string): void {
+/** Half to even, as the kernel's std::nearbyint and PyTorch's torch.round. */
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * x (M x K, float32) quantized to int8 per group and back, x̂ = sx * X with sx = max|x| / 127
+ * and X = round(x / sx), each step one float32 operation (Math.fround), as
+ * int8_activations.h computes it: the input the int8 kernels multiply.
+ */
+function int8RoundTrip(x: mx.array, groupSize: number): mx.array {
+  const [M, K] = x.shape;
+  const v = x.toTypedArray() as Float32Array;
+  const out = new Float32Array(M * K);
+  for (let g = 0; g < M * K; g += groupSize) {
+    let amax = 0;
+    for (let i = g; i < g + groupSize; ++i) amax = Math.max(amax, Math.abs(v[i]));
+    const sx = Math.fround(amax / 127);
+    for (let i = g; i < g + groupSize; ++i) out[i] = sx > 0 ? Math.fround(sx * roundHalfEven(Math.fround(v[i] / sx))) : 0;
+  }
+  return mx.array(out).reshape(M, K);
+}
+
+/** Checks quantizedMatmul(x, w) against xin @ dequantize(w).T (xin: x, or what w's activations make of it), both paths. */
+function check(x: mx.array, w: QuantizedWeights, label: string, xin: mx.array = x): void {
   const W = dequantize(w);
-  const ref = mx.matmul(x.astype("float32"), W.T);
+  const ref = mx.matmul(xin.astype("float32"), W.T);
   // Float32 sums of K products in another order: relative to the size of the terms.
   const scale = mx.matmul(mx.abs(x.astype("float32")), mx.abs(W).T).max().item() as number;
   for (const mode of MODES) {
@@ -120,6 +144,26 @@ describe("quantizedMatmul (tiny-llm-ext-ref) against dequantize-then-matmul", ()
       for (const M of [8, 11]) check(mx.random.normal([M, 1280], { key: mx.random.key(M) }), w, `${bits}-bit 300 x 1280 batch of ${M}`);
     }
   });
+});
+
+describe("quantizedMatmul with int8 activations against x̂ @ dequantize(W).T", () => {
+  // 4-bit codes: more than 4 rows take the int8 kernel (tiles of 4 rows, blocks of 16, K in
+  // slices of 1024: K = 1280 is a slice and a quarter); 8-bit codes keep the float kernels.
+  let seed = 100;
+  for (const bits of [4, 8]) {
+    for (const groupSize of [32, 64, 128]) {
+      for (const M of bits === 4 ? [5, 13, 33, 130] : [13]) {
+        const sdt = FLOATS[seed % 3];
+        const s = ++seed;
+        test(`${bits}-bit group ${groupSize} M ${M} K 1280 scales ${sdt}`, () => {
+          const w = { ...randomWeights(37, 1280, bits, groupSize, sdt, s), activations: "int8" as const };
+          // Each row's first group all zeros: sx = 0.
+          const x = mx.concatenate([mx.zeros([M, groupSize]), mx.random.normal([M, 1280 - groupSize], { key: mx.random.key(2000 + s) })], 1);
+          check(x, w, `int8 ${bits}-bit group ${groupSize} M ${M}`, int8RoundTrip(x, groupSize));
+        });
+      }
+    }
+  }
 });
 
 describe("quantizedMatmul bad input", () => {

@@ -8,6 +8,7 @@
         "src/qmm_decode.cc",
         "src/qmm_batch.cc",
         "src/qmm_prefill.cc",
+        "src/qmm_int8.cc",
         "src/flash_attention.cc"
       ]
     }

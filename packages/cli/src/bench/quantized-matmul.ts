@@ -5,8 +5,9 @@
 //   decode, M = 1: memory-bound, in GB/s of packed bytes (codes + scales + biases),
 //     against a plain read of as many bytes, timed alternately with it (4-bit: also
 //     with int8 activations, QuantizedWeights.activations);
-//   prefill, M = 128: compute-bound, in GFLOP/s, against our float32 GEMM on a float32
-//     W of the same shape (the dequantized matrix; its values do not change the timing).
+//   a batch's decode step (M = 8) and a prefill (M = 128): compute-bound, in GFLOP/s,
+//     against our float32 GEMM on a float32 W of the same shape (the dequantized matrix;
+//     its values do not change the timing); 4-bit also with int8 activations.
 import * as mx from "@tiny-llm/array";
 import type { QuantizedWeights } from "@tiny-llm/tiny-llm-week2-ref";
 
@@ -20,6 +21,7 @@ type QuantizedMatmul = (x: mx.array, w: QuantizedWeights) => mx.array;
 
 export const GROUP = 64;
 const PREFILL_M = 128;
+const BATCH_M = 8;
 
 /** Random packed codes, scales and biases of an O x K matrix in MLX's affine layout (`bits` bits, groups of GROUP), on the CPU. */
 export function randomQuantized(O: number, K: number, bits: number): QuantizedWeights {
@@ -53,11 +55,19 @@ export async function benchQuantizedMatmul(): Promise<void> {
         `read ${gbps(bytes, t1.ref!)}${bytes < 32 * 2 ** 20 ? " (fits in L3)" : ""}`, ratioText(t1.ref! / t1.ours),
       ]);
     }
-    const x = mx.random.normal([PREFILL_M, K], { key: mx.random.key(5) });
     const wf = mx.random.normal([O, K], { scale: 0.02, key: mx.random.key(6) }).T;
-    const t = compare(() => void quantizedMatmul(x, w), () => void mx.matmul(x, wf), 3, 0.6);
-    const flops = 2 * PREFILL_M * O * K;
-    rows.push([`${label}, prefill`, `${PREFILL_M} x ${O} x ${K}`, gflops(flops, t.ours), `f32 GEMM ${gflops(flops, t.ref!)}`, ratioText(t.ref! / t.ours)]);
+    // A batch's decode step and a prefill; 4-bit also with int8 activations (bytes times bytes).
+    for (const [M, what] of [[BATCH_M, "batch"], [PREFILL_M, "prefill"]] as const) {
+      const x = mx.random.normal([M, K], { key: mx.random.key(5) });
+      for (const activations of bits === 4 ? (["float32", "int8"] as const) : (["float32"] as const)) {
+        const t = compare(() => void quantizedMatmul(x, { ...w, activations }), () => void mx.matmul(x, wf), 3, 0.6);
+        const flops = 2 * M * O * K;
+        rows.push([
+          `${label}, ${what}${activations === "int8" ? ", int8 x" : ""}`, `${M} x ${O} x ${K}`, gflops(flops, t.ours),
+          `f32 GEMM ${gflops(flops, t.ref!)}`, ratioText(t.ref! / t.ours),
+        ]);
+      }
+    }
   }
   console.log(`\nquantized matmul (tiny-llm-ext-ref), MLX affine group ${GROUP}, bf16 scales; ratio = ours / reference speed`);
   printColumns(["case", "M x O x K", "ours", "reference", "ratio"], rows);

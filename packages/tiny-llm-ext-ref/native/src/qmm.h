@@ -76,6 +76,11 @@ void qmm_decode(const QuantizedMatmulArgs &a);
 // dequantized to float32 in registers and multiplied into every row. Compute-bound.
 void qmm_batch(const QuantizedMatmulArgs &a);
 
+// More than kDecodeMaxM rows with int8 activations (a.xq) and 4-bit codes, on x86: bytes
+// times bytes, exact, for a batch's decode step and a prefill alike. Returns false, doing
+// nothing, where it does not apply (then qmm_batch or qmm_prefill).
+bool qmm_int8(const QuantizedMatmulArgs &a);
+
 // Many rows (prefill): the array core's GEMM, with B panels dequantized on the fly
 // into its cache-resident packing buffer. Compute-bound. Needs K > 0.
 void qmm_prefill(const QuantizedMatmulArgs &a);

@@ -68,6 +68,27 @@ inline void store_digits(__m256i v, int8_t *p, int64_t stride) {
   _mm_storel_epi64(reinterpret_cast<__m128i *>(p + 2 * stride), _mm256_extracti128_si256(r, 1));
 }
 
+// A row of int8 activations X (K inputs, a multiple of a unit's 8 * T::L) in the order
+// the 4-bit kernels multiply it: per unit of codes, the even inputs' bytes (the codes' low
+// nibbles), then the odd ones' (the high nibbles), VB bytes each. 64 inputs at a time.
+template <typename T>
+inline void int8_unit_order(const int8_t *X, int64_t K, int8_t *dst) {
+  constexpr int U = 8 * T::L, VB = T::VB;
+  // Per 128-bit lane: its 8 even bytes, then its 8 odd ones.
+  const __m256i split = _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15,  //
+                                         0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+  auto halves = [&](const int8_t *p) {  // 32 inputs -> 16 even bytes | 16 odd bytes
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p));
+    return _mm256_permute4x64_epi64(_mm256_shuffle_epi8(v, split), 0xD8);
+  };
+  for (int64_t k = 0; k < K; k += 64) {
+    const __m256i lo = halves(X + k), hi = halves(X + k + 32);
+    int8_t *u = dst + k / U * U + k % U / 2;
+    _mm256_storeu_si256(reinterpret_cast<__m256i *>(u), _mm256_permute2x128_si256(lo, hi, 0x20));
+    _mm256_storeu_si256(reinterpret_cast<__m256i *>(u + VB), _mm256_permute2x128_si256(lo, hi, 0x31));
+  }
+}
+
 // x as the kernel reads it: per row m, its integer parts (row_bytes), every group's
 // sx and sum of x (padded with zeros to a multiple of 8), and each lane's group within
 // a chunk. Built with AVX2, which every build with TL_QMM_INT has. D = 1: the parts
@@ -101,14 +122,8 @@ struct IntX {
         float amax = 0.0f, sum = 0.0f;
         for (int i = 0; i < 8; ++i) amax = std::max(amax, vmax[i]), sum += vsum[i];
         if (D == 1) {
-          // Even inputs of a unit at byte j / 2, odd ones at VB + j / 2 (as the 3-digit lo digit).
           sx[size_t(m * Gpad + g)] = a.xq_scale[m * lay.G + g];
           xsum[size_t(m * Gpad + g)] = sum;
-          const int8_t *xq = a.xq + m * a.K + g * gs;
-          for (int64_t k = 0; k < gs; ++k) {
-            const int64_t kk = g * gs + k, j = kk % Lay::kUnitCodes;
-            pm[kk / Lay::kUnitCodes * Lay::kUnitXBytes + (j % 2) * VB + j / 2] = xq[k];
-          }
           continue;
         }
         constexpr float kMax = 8323072.0f;  // 2^23 - 2^16: hi stays within a signed byte
@@ -146,6 +161,8 @@ struct IntX {
         }
       }
     }
+    if (D == 1)
+      for (int64_t m = 0; m < a.M; ++m) int8_unit_order<T>(a.xq + m * a.K, a.K, parts.data() + m * lay.row_bytes);
     xsum_tail.assign(size_t(a.M * 8), 0.0f);
     if (lay.G >= 8)
       for (int64_t m = 0; m < a.M; ++m)

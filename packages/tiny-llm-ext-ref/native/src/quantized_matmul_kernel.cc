@@ -13,6 +13,7 @@ constexpr int64_t kBatchMaxM = 32;
 void quantized_matmul(const QuantizedMatmulArgs &a) {
   if (a.M <= kDecodeMaxM || a.K == 0) {
     qmm_decode(a);
+  } else if (qmm_int8(a)) {
   } else if (a.M <= kBatchMaxM) {
     qmm_batch(a);
   } else {
