@@ -13,8 +13,9 @@ const ROOT = path.join(__dirname, "..", "..");
 const SRC = path.join(ROOT, "packages", "tiny-llm-ext-ref", "native", "src");
 const BINDINGS = path.join(ROOT, "packages", "tiny-llm-ext-ref", "native", "bindings");
 const INCLUDE = path.join(ROOT, "packages", "array", "native", "include");
-// The plain C++ kernel files (no N-API), as the addon compiles them.
-const KERNELS = ["quantized_matmul_kernel.cc", "qmm_decode.cc", "qmm_prefill.cc", "flash_attention.cc"];
+// The plain C++ kernel files (no N-API): the sources the addon's binding.gyp names.
+const GYP = path.join(ROOT, "packages", "tiny-llm-ext-ref", "native", "binding.gyp");
+const KERNELS: string[] = JSON.parse(fs.readFileSync(GYP, "utf8")).targets[0].sources.map((s: string) => path.basename(s));
 const COMMON = ["-std=c++17", "-O2", "-ffp-contract=fast", "-fno-math-errno", "-I", INCLUDE, "-I", SRC, "-I", BINDINGS];
 
 function has(cmd: string): boolean {
