@@ -247,6 +247,8 @@ test("cli_bench_serve_knobs_exit_2_when_wrong", () => {
     [["--requests", "8"], /^bench: --requests only means something with --part serve; expected --part serve too/],
     [["--part", "serve", "--batch-size", "0"], /^bench: --batch-size "0" is not a positive integer; expected e.g. --batch-size 8/],
     [["--part", "serve", "--prefill-step=2.5"], /^bench: --prefill-step "2.5" is not a positive integer/],
+    [["--part", "serve", "--activations", "int4"], /^bench: --activations "int4": expected float32 or int8/],
+    [["--activations", "int8"], /^bench: --activations only means something with --part serve/],
   ] as const) {
     const r = run("bench", [...args]);
     expect(r.status).toBe(2);

@@ -52,6 +52,7 @@ import { INSTALL_HINT, loadOpenBlas } from "./bench/openblas";
 import { printTable } from "./bench/table";
 import { explain, UsageError } from "./main/errors";
 import { SOLUTIONS, type SolutionName } from "./solution";
+import type { Activations } from "@tiny-llm/tiny-llm-week2-ref";
 
 const PARTS = ["kernels", "model", "llama", "spec", "serve", "gpu", "all"] as const;
 type Part = (typeof PARTS)[number];
@@ -62,7 +63,7 @@ type ServeKnob = keyof typeof SERVE_DEFAULTS;
 const SERVE_FLAGS: Record<string, ServeKnob> = { "--requests": "requests", "--batch-size": "batchSize", "--prefill-step": "prefillStep" };
 
 const USAGE = `usage: pnpm bench [--part kernels|model|llama|spec|serve|gpu|all] [--solution ${SOLUTIONS.join("|")}]
-                  [--requests N] [--batch-size B] [--prefill-step P]
+                  [--requests N] [--batch-size B] [--prefill-step P] [--activations float32|int8]
 
   --part kernels    matmul / GEMV, quantized matmul and flash attention kernels against
                     OpenBLAS, the memory read bandwidth and plain array ops (~2 min)
@@ -94,16 +95,21 @@ const USAGE = `usage: pnpm bench [--part kernels|model|llama|spec|serve|gpu|all]
   --batch-size B    the serve part's batch: rows of a decode step, llama.cpp's sequences
                     (default ${SERVE_DEFAULTS.batchSize})
   --prefill-step P  the serve part's prefill chunk, in tokens (default ${SERVE_DEFAULTS.prefillStep})
+  --activations A   what the serve part's 4-bit weights multiply: x itself (float32, the
+                    default) or x rounded to int8 per group, as llama.cpp's Q8 activations
 Threads: TINY_LLM_NUM_THREADS (default: one per core).`;
 
 interface BenchOptions extends Record<ServeKnob, number> {
   part: Part;
   solution: SolutionName;
+  activations: Activations;
   help: boolean;
 }
 
+const ACTIVATIONS: readonly Activations[] = ["float32", "int8"];
+
 function parseBenchArgs(argv: string[]): BenchOptions {
-  const opts: BenchOptions = { part: "all", solution: "week1_ref", help: false, ...SERVE_DEFAULTS };
+  const opts: BenchOptions = { part: "all", solution: "week1_ref", activations: "float32", help: false, ...SERVE_DEFAULTS };
   const knobs: string[] = [];
   const args = argv.filter((a) => a !== "--");
   for (let i = 0; i < args.length; i++) {
@@ -114,8 +120,8 @@ function parseBenchArgs(argv: string[]): BenchOptions {
     }
     const eq = arg.indexOf("=");
     const name = eq >= 0 ? arg.slice(0, eq) : arg;
-    if (name !== "--part" && name !== "--solution" && !(name in SERVE_FLAGS)) {
-      throw new UsageError(`unknown option ${arg}; expected --part ${PARTS.join("|")}, --solution ${SOLUTIONS.join("|")}, ${Object.keys(SERVE_FLAGS).join(", ")} or -h`);
+    if (name !== "--part" && name !== "--solution" && name !== "--activations" && !(name in SERVE_FLAGS)) {
+      throw new UsageError(`unknown option ${arg}; expected --part ${PARTS.join("|")}, --solution ${SOLUTIONS.join("|")}, ${Object.keys(SERVE_FLAGS).join(", ")}, --activations or -h`);
     }
     let value: string | undefined;
     if (eq >= 0) value = arg.slice(eq + 1);
@@ -125,6 +131,10 @@ function parseBenchArgs(argv: string[]): BenchOptions {
       const n = Number(value);
       if (!(/^\d+$/.test(value) && Number.isSafeInteger(n) && n > 0)) throw new UsageError(`${name} ${JSON.stringify(value)} is not a positive integer; expected e.g. ${name} ${SERVE_DEFAULTS[SERVE_FLAGS[name]]}`);
       opts[SERVE_FLAGS[name]] = n;
+      knobs.push(name);
+    } else if (name === "--activations") {
+      if (!(ACTIVATIONS as readonly string[]).includes(value)) throw new UsageError(`--activations ${JSON.stringify(value)}: expected ${ACTIVATIONS.join(" or ")}`);
+      opts.activations = value as Activations;
       knobs.push(name);
     } else if (name === "--part") {
       if (!(PARTS as readonly string[]).includes(value)) throw new UsageError(`--part ${JSON.stringify(value)} is not a part; expected one of ${PARTS.join(", ")}`);
@@ -235,7 +245,7 @@ async function runSpecPart(solution: SolutionName): Promise<number> {
 async function runServePart(opts: BenchOptions, threads: number): Promise<number> {
   console.log(`\n== serving ${opts.requests} requests: Qwen2-0.5B shapes, random 4-bit weights ==`);
   try {
-    await benchServe({ solution: opts.solution, requests: opts.requests, batchSize: opts.batchSize, prefillStep: opts.prefillStep, threads });
+    await benchServe({ solution: opts.solution, requests: opts.requests, batchSize: opts.batchSize, prefillStep: opts.prefillStep, activations: opts.activations, threads });
     return 0;
   } catch (e) {
     for (const line of explain(e).lines) console.error(line.replace(/^main: /, "bench: "));

@@ -11,6 +11,7 @@ import * as path from "node:path";
 
 import * as mx from "@tiny-llm/array";
 import { load } from "@tiny-llm/loader";
+import type { Activations } from "@tiny-llm/tiny-llm-week2-ref";
 
 import { servingTotals, totalsCells, TOTALS_HEAD, type ServingTotals } from "../serving-stats";
 import { lastWeek, loadSolution, type CachedModel, type Solution, type SolutionName } from "../solution";
@@ -31,6 +32,8 @@ export interface ServeBenchOptions {
   batchSize: number;
   /** Most prompt tokens a prefill call runs (--prefill-step). */
   prefillStep: number;
+  /** What the 4-bit weights multiply (--activations): x, or x rounded to int8 per group. */
+  activations: Activations;
   threads: number;
 }
 
@@ -96,11 +99,11 @@ export async function benchServe(opts: ServeBenchOptions): Promise<void> {
     writeQuantizedCheckpoint(checkpoint.dir(), root, 64, 4);
     checkpoint.remove();
     const loaded = load(root);
-    const model = new impl.Qwen2ModelWeek2(loaded);
+    const model = new impl.Qwen2ModelWeek2(loaded, { activations: opts.activations });
     loaded.weights.close();
     model.forward(mx.array([[1, 2, 3, 4]], "int32"), 0, model.makeCache(), { lastOnly: true }); // warm-up
 
-    const label = `${solution} 4-bit g64`;
+    const label = `${solution} 4-bit g64${opts.activations === "int8" ? ", int8 activations" : ""}`;
     // Each engine's totals as soon as it is done (a run of 32 requests takes a while).
     const done = (served: Served): ServingTotals => {
       const t = servingTotals(served.times, served.seconds);
