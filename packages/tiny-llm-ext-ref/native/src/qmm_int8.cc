@@ -15,7 +15,8 @@
 // Each group's int32 lanes then become floats and take the group's factor in one FMA. Per
 // row of x and 64 weights that is six vector instructions, against eight FMAs and a share
 // of the dequantization in the float kernels (qmm_batch.cc, qmm_prefill.cc): llama.cpp's
-// trade (Q4_0 weights times Q8_0 activations), here on MLX's affine layout.
+// trade (Q4_0 weights times Q8_0 activations), here on MLX's affine layout. With VNNI
+// (vpdpbusd: products summed four at a time straight into int32) it is four.
 //
 // The loops are qmm_batch.cc's: one feature o against a tile of kTileRows rows of x, each
 // vector of codes loaded and split into its nibbles once and multiplied into every row of
@@ -88,11 +89,16 @@ inline void tile_products(const uint8_t *q, const int8_t *xp, int64_t K, int64_t
   F r[kTileRows];
   for (int m = 0; m < kTileRows; ++m) r[m] = IntSimd::fzero();
   for (int64_t c = 0; c < chunks; ++c) {
-    I s[kTileRows];
+    I s[kTileRows];  // the chunk's sums: int16 pairs, or with VNNI int32
     for (int u = 0; u < UNITS; ++u, q += VB, xp += 2 * VB) {
       const I b = IntSimd::load(q), ce = IntSimd::andb(b, nib), co = IntSimd::andb(IntSimd::srl16(b, 4), nib);
       for (int m = 0; m < kTileRows; ++m) {
         const int8_t *xm = xp + m * K;
+        if (IntSimd::kDot) {
+          const I z = u == 0 ? IntSimd::zero() : s[m];
+          s[m] = IntSimd::dpbusd(IntSimd::dpbusd(z, ce, IntSimd::load(xm)), co, IntSimd::load(xm + VB));
+          continue;
+        }
         const I p = IntSimd::add16(IntSimd::maddubs(ce, IntSimd::load(xm)), IntSimd::maddubs(co, IntSimd::load(xm + VB)));
         s[m] = u == 0 ? p : IntSimd::add16(s[m], p);
       }
@@ -100,7 +106,8 @@ inline void tile_products(const uint8_t *q, const int8_t *xp, int64_t K, int64_t
     for (int m = 0; m < kTileRows; ++m) {
       const float *w = ws + m * wstride + c * groups;
       const F f = SPLAT ? IntSimd::bcast(w) : IntSimd::permute(IntSimd::loadf(w), lanes);
-      r[m] = IntSimd::fma(IntSimd::cvt(IntSimd::madd(s[m], one)), f, r[m]);
+      const I sum = IntSimd::kDot ? s[m] : IntSimd::madd(s[m], one);
+      r[m] = IntSimd::fma(IntSimd::cvt(sum), f, r[m]);
     }
   }
   for (int m = 0; m < kTileRows; ++m) acc[m] = r[m];

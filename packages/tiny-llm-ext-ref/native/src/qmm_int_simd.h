@@ -1,7 +1,8 @@
 // The integer vector operations of the x86 decode kernel (qmm_decode_int.h), as a
 // traits struct: I holds VB bytes (VB / 2 int16, L = VB / 4 int32 lanes), F holds L
 // floats. AVX-512 is the AVX2 struct at twice the width. TL_QMM_INT is defined where
-// one exists.
+// one exists. kDot: the CPU has VNNI's dpbusd (u8 x s8 products summed four at a time
+// into int32: vpmaddubsw, vpmaddwd and the add in one instruction).
 #pragma once
 #include <cstdint>
 
@@ -33,6 +34,14 @@ struct IntSimd {
   static I maddubs(I u, I s) { return _mm512_maddubs_epi16(u, s); }
   // int16 products, adjacent pairs summed to int32.
   static I madd(I a, I b) { return _mm512_madd_epi16(a, b); }
+#if defined(__AVX512VNNI__)
+  // VNNI: u8 x s8 products, four adjacent ones summed into acc's int32 lanes.
+  static constexpr bool kDot = true;
+  static I dpbusd(I acc, I u, I s) { return _mm512_dpbusd_epi32(acc, u, s); }
+#else
+  static constexpr bool kDot = false;
+  static I dpbusd(I acc, I, I) { return acc; }
+#endif
   static F cvt(I a) { return _mm512_cvtepi32_ps(a); }
   static F fzero() { return _mm512_setzero_ps(); }
   static F loadf(const float *p) { return _mm512_loadu_ps(p); }
@@ -62,6 +71,13 @@ struct IntSimd {
   static I add32(I a, I b) { return _mm256_add_epi32(a, b); }
   static I maddubs(I u, I s) { return _mm256_maddubs_epi16(u, s); }
   static I madd(I a, I b) { return _mm256_madd_epi16(a, b); }
+#if defined(__AVXVNNI__)
+  static constexpr bool kDot = true;
+  static I dpbusd(I acc, I u, I s) { return _mm256_dpbusd_avx_epi32(acc, u, s); }
+#else
+  static constexpr bool kDot = false;
+  static I dpbusd(I acc, I, I) { return acc; }
+#endif
   static F cvt(I a) { return _mm256_cvtepi32_ps(a); }
   static F fzero() { return _mm256_setzero_ps(); }
   static F loadf(const float *p) { return _mm256_loadu_ps(p); }
