@@ -121,17 +121,18 @@ void int8_range(const QuantizedMatmulArgs &a, const Lay &lay, const X8 &x, int64
   alignas(64) int32_t lane_group[L];
   for (int i = 0; i < L; ++i) lane_group[i] = int32_t(i * Lay::kCodesPerLane / gs);
   const I lanes = IntSimd::lane_index(lane_group);
-  // The features' scales and biases as float32, zero past G.
-  thread_local std::vector<float> sb;
+  // Per-thread buffers, looked up once (thread_local in a shared library costs a call
+  // per access): the features' scales and biases as float32, zero past G; a run's group
+  // factors against a tile, feature by feature (kTileRows rows of wstride floats each),
+  // and its bias terms, computed for the whole run before its products, so that the
+  // products' loads never wait on these stores.
+  thread_local std::vector<float> tls_sb, tls_ws, tls_bias;
+  std::vector<float> &sb = tls_sb, &ws = tls_ws, &bias = tls_bias;
   sb.assign(size_t(2 * n * Gpad), 0.0f);
   for (int64_t o = o0; o < o1; ++o) {
     load_f32(a.scales, a.sdt, o * a.lds, 1, G, sb.data() + (o - o0) * Gpad);
     load_f32(a.biases, a.sdt, o * a.ldb, 1, G, sb.data() + (n + o - o0) * Gpad);
   }
-  // A run's group factors against a tile, feature by feature (kTileRows rows of wstride
-  // floats each), and its bias terms: computed for the whole run before its products, so
-  // that the products' loads never wait on these stores.
-  thread_local std::vector<float> ws, bias;
   for (int64_t k0 = 0; k0 < K; k0 += kSliceK) {
     const int64_t k1 = std::min(K, k0 + kSliceK), g0 = k0 / gs, ng = (k1 - k0) / gs;
     const int64_t chunks = (k1 - k0) / Lay::chunk(a), wstride = (ng + 7) / 8 * 8 + L;
