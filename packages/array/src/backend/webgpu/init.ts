@@ -9,7 +9,7 @@ let context: Promise<GpuContext> | undefined;
 
 /** Options of mx.gpu.init. */
 export interface GpuInitOptions {
-  /** Dawn toggles, e.g. ["backend=vulkan"] (the default on Linux). */
+  /** Dawn's flags (default: "backend=vulkan" on Linux, then SPEED_FLAGS or TINY_LLM_DAWN_FLAGS's). */
   flags?: string[];
   /** "high-performance" (default) or "low-power". */
   powerPreference?: GPUPowerPreference;
@@ -29,9 +29,25 @@ export function initContext(opts: GpuInitOptions = {}): Promise<GpuContext> {
   return context;
 }
 
+/**
+ * Dawn toggles that make kernels faster, on unless TINY_LLM_DAWN_FLAGS says otherwise:
+ * disable_robustness drops the bounds clamp Dawn adds to every buffer access of a
+ * shader (the kernels stay within their arrays, and the tests run them this way);
+ * disable_workgroup_init drops the zeroing of workgroup memory when a workgroup starts
+ * (every kernel writes its tiles before it reads them). The tiled kernels of a prefill
+ * gain most (book: week2-03-quantized-matmul-gpu.md).
+ */
+const SPEED_FLAGS = ["enable-dawn-features=disable_robustness,disable_workgroup_init"];
+
+/** TINY_LLM_DAWN_FLAGS (space-separated Dawn flags) in place of SPEED_FLAGS; set but empty: Dawn's defaults, robust. */
+function envFlags(): string[] {
+  const env = process.env.TINY_LLM_DAWN_FLAGS;
+  return env === undefined ? SPEED_FLAGS : env.split(/\s+/).filter((f) => f !== "");
+}
+
 async function createContext(opts: GpuInitOptions): Promise<GpuContext> {
   const dawn = loadDawn();
-  const flags = opts.flags ?? (process.platform === "linux" ? ["backend=vulkan"] : []);
+  const flags = opts.flags ?? [...(process.platform === "linux" ? ["backend=vulkan"] : []), ...envFlags()];
   const gpu = dawn.create(flags);
   const adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference ?? "high-performance" });
   if (adapter === null) {

@@ -1,0 +1,45 @@
+// overlappedGenerateWithKvCache (the host a step ahead of the device) gives what
+// simpleGenerateWithKvCache gives: the same tokens, text and stop, greedy and sampled,
+// ended by EOS or by maxTokens, on the CPU and on the GPU (lavapipe in CI).
+import { load } from "@tiny-llm/loader";
+import { ensureTinyModels, TRAINED_MODEL_DIR } from "@tiny-llm/tiny-model";
+import * as ref from "@tiny-llm/tiny-llm-week2-ref";
+import { makeSampler, type GenerateOptions } from "@tiny-llm/tiny-llm-week1-ref";
+
+import { describeDevices } from "../array/device";
+
+beforeAll(() => ensureTinyModels());
+
+describeDevices("week2_ref overlappedGenerateWithKvCache", (device) => {
+  let model: ref.Qwen2ModelWeek2;
+  let loaded: ReturnType<typeof load>;
+  beforeAll(() => {
+    loaded = load(TRAINED_MODEL_DIR);
+    loaded.weights.device = device;
+    model = new ref.Qwen2ModelWeek2(loaded);
+  });
+  afterAll(() => loaded.weights.close());
+
+  const prompt = (question: string) => loaded.tokenizer.applyChatTemplate([{ role: "user", content: question }], { addGenerationPrompt: true });
+  // Each run gets its own sampler: a sampling one keeps its key from draw to draw.
+  const cases: [string, string, () => GenerateOptions][] = [
+    ["greedy_to_eos", "What does 'ocean' mean?", () => ({ maxTokens: 48 })],
+    ["greedy_cut_by_max_tokens", "What is the opposite of 'old'?", () => ({ maxTokens: 3 })],
+    ["one_token", "What does 'river' mean?", () => ({ maxTokens: 1 })],
+    ["no_tokens", "What does 'river' mean?", () => ({ maxTokens: 0 })],
+    ["sampled_seeded", "What is 'dog' a kind of?", () => ({ maxTokens: 24, sampler: makeSampler({ temperature: 0.9, topK: 20, seed: 5 }) })],
+  ];
+  for (const [name, question, opts] of cases) {
+    test(`week2_ref_overlapped_generate_${name}_equals_simple_generate`, async () => {
+      const eosTokenIds = loaded.eosTokenIds;
+      const simple = await ref.simpleGenerateWithKvCache(model, loaded.tokenizer, prompt(question), { ...opts(), eosTokenIds });
+      const streamed: string[] = [];
+      const overlapped = await ref.overlappedGenerateWithKvCache(model, loaded.tokenizer, prompt(question), { ...opts(), eosTokenIds, onText: (t) => streamed.push(t) });
+      const { tokens, text, stopReason, promptTokens } = simple;
+      expect({ tokens: overlapped.tokens, text: overlapped.text, stopReason: overlapped.stopReason, promptTokens: overlapped.promptTokens }).toEqual({ tokens, text, stopReason, promptTokens });
+      expect(streamed.join("")).toBe(text);
+      if (name === "greedy_to_eos") expect(stopReason).toBe("eos");
+      if (name === "greedy_cut_by_max_tokens") expect({ stopReason, n: tokens.length }).toEqual({ stopReason: "length", n: 3 });
+    }, 120_000); // lavapipe runs the GPU's kernels on the CPU
+  }
+});
