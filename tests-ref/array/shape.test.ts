@@ -5,7 +5,7 @@
 // Every test runs on each device (device.ts).
 import * as mx from "@tiny-llm/array";
 import { deviceGoldenTests } from "./device-golden";
-import { describeDevices } from "./device";
+import { describeDevices, describeGpu } from "./device";
 
 /**
  * `f()`'s result read back: an out-of-range index throws at once on the CPU, and at the
@@ -227,5 +227,16 @@ describeDevices("array_shape views", () => {
     expect(() => x.slice(0, 0, 0)).toThrow(/^slice: .*\[4,5\]/);
     expect(() => x.slice("...", 0, "...")).toThrow(/^slice: /);
     expect(() => mx.array(1).slice(0)).toThrow(/^slice: /);
+  });
+});
+
+describeGpu("array_shape gpu gathers", () => {
+  test("array_shape_gpu_a_bad_index_recorded_during_a_read_throws_at_the_next_read", async () => {
+    const x = mx.arange(6).astype("float32");
+    const reading = x.add(1).data(); // requested before the bad gather is recorded
+    const bad = mx.take(x, [9]); // recorded while that read is on its way (as the next decode step is)
+    await expect(reading).resolves.toEqual(new Float32Array([1, 2, 3, 4, 5, 6]));
+    await expect(bad.data()).rejects.toThrow(/^take: index 9 .*out of range/);
+    await expect(x.add(2).data()).resolves.toEqual(new Float32Array([2, 3, 4, 5, 6, 7])); // reported once
   });
 });

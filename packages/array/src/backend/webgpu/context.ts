@@ -58,6 +58,13 @@ export const PARAMS_MAX_BYTES = 64 << 10;
  */
 const BATCH_MAX = 64;
 
+/**
+ * A read check: records into a read's command encoder the copies it needs of what the
+ * work so far wrote, and returns what judges them once the read is mapped (throwing the
+ * error it finds), or null when there is nothing to check.
+ */
+export type ReadCheck = (enc: GPUCommandEncoder) => (() => Promise<void>) | null;
+
 /** Counts since the context was made (mx.gpu.stats). */
 export interface GpuStats {
   dispatches: number;
@@ -87,10 +94,9 @@ export class GpuContext {
   private readonly mapRead: number;
   private readonly copyDst: number;
   private errors: string[] = [];
-  private readChecks: (() => Promise<void>)[] = [];
+  private readChecks: ReadCheck[] = [];
   readonly stats: GpuStats = { dispatches: 0, submits: 0, reads: 0, uploads: 0, bindGroups: 0 };
   private lastPipeline: GPUComputePipeline | null = null;
-  private checking = false;
 
   /**
    * `gpu` and `adapter` are held only to keep them alive: Dawn tears the instance
@@ -203,33 +209,31 @@ export class GpuContext {
     this.stats.reads++;
     const enc = this.device.createCommandEncoder();
     enc.copyBufferToBuffer(buffer, start, staging, 0, size);
+    // The checks' state is copied in the same submit: they judge the work recorded before
+    // this read, and never wait for what is recorded while the read is on its way (the
+    // next decode step, overlappedGenerateWithKvCache).
+    const judges = this.readChecks.map((check) => check(enc));
     this.device.queue.submit([enc.finish()]);
     await staging.mapAsync(1 /* GPUMapMode.READ */);
     const out = staging.getMappedRange().slice(byteOffset - start, byteOffset - start + bytes);
     staging.unmap();
     staging.destroy();
     this.throwErrors();
-    await this.runReadChecks();
+    for (const judge of judges) await judge?.();
     return out;
   }
 
   /**
-   * Adds a check that runs after every read back: how a kernel reports, at the next
-   * read, an error it could only record on the GPU (a gather's out-of-range index).
-   * Checks read the GPU themselves; reads made inside a check run no checks.
+   * Adds a check that rides along with every read back: how a kernel reports, at the
+   * next read, an error it could only record on the GPU (a gather's out-of-range index).
    */
-  registerReadCheck(check: () => Promise<void>): void {
+  registerReadCheck(check: ReadCheck): void {
     this.readChecks.push(check);
   }
 
-  private async runReadChecks(): Promise<void> {
-    if (this.checking) return;
-    this.checking = true;
-    try {
-      for (const check of this.readChecks) await check();
-    } finally {
-      this.checking = false;
-    }
+  /** A buffer the host reads back (MAP_READ), e.g. for a read check's copy. */
+  stagingBuffer(size: number): GPUBuffer {
+    return this.device.createBuffer({ size, usage: this.mapRead });
   }
 
   /** Waits until the GPU has run everything recorded so far. */

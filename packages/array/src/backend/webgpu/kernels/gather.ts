@@ -6,9 +6,9 @@
 // (Backend.take's contract): a thread whose index is out of range writes 0 and
 // records its position in a fault slot of its gather (atomicMax of ~position keeps
 // the first one, and an all-zero slot means none); a second tiny kernel then copies
-// that index's value next to it. The first read back of any array checks the slots
-// of the gathers recorded since the last check (GpuContext.registerReadCheck) and throws
-// the error the CPU would have thrown at once.
+// that index's value next to it. The next read back of any array copies the slots of
+// the gathers recorded before it along with what it reads (GpuContext.registerReadCheck)
+// and throws the error the CPU would have thrown at once.
 import type { NDArray } from "../../../array";
 import type { Dtype } from "../../../dtype";
 import { ArrayError, fmtShape } from "../../../errors";
@@ -49,24 +49,35 @@ class FaultLog {
     return g;
   }
 
-  /** Throws the first fault of the gathers recorded since the last check; clears their slots. */
-  async check(): Promise<void> {
-    if (this.pending.length === 0) return;
+  /**
+   * Records into `enc` a copy of the fault slots of the gathers recorded since the last
+   * check, then their clearing; returns what throws the first fault of that copy.
+   */
+  collect(enc: GPUCommandEncoder): (() => Promise<void>) | null {
+    if (this.pending.length === 0) return null;
     const { pending, pages } = this;
     this.pending = [];
     this.pages = [];
     this.used = SLOTS;
-    const words = await Promise.all(pages.map(async (p) => new Uint32Array(await this.ctx.download(p, 0, p.size))));
-    for (const p of pages) {
-      this.ctx.upload(p, 0, new Uint8Array(p.size));
-      this.free.push(p);
-    }
-    for (const g of pending) {
-      const w = words[pages.indexOf(g.page)];
-      if (w[2 * g.slot] === 0) continue;
-      const position = ~w[2 * g.slot] >>> 0, value = w[2 * g.slot + 1] | 0;
-      throw new ArrayError(g.op, `index ${value} (at position ${position}) is out of range for axis ${g.axis} of length ${g.shape[g.axis]} (shape ${fmtShape(g.shape)})`);
-    }
+    const bytes = SLOTS * 8;
+    const staging = this.ctx.stagingBuffer(pages.length * bytes);
+    pages.forEach((p, i) => {
+      enc.copyBufferToBuffer(p, 0, staging, i * bytes, bytes);
+      enc.clearBuffer(p);
+    });
+    this.free.push(...pages);
+    return async () => {
+      await staging.mapAsync(1 /* GPUMapMode.READ */);
+      const words = new Uint32Array(staging.getMappedRange().slice(0));
+      staging.unmap();
+      staging.destroy();
+      for (const g of pending) {
+        const at = pages.indexOf(g.page) * 2 * SLOTS + 2 * g.slot;
+        if (words[at] === 0) continue;
+        const position = ~words[at] >>> 0, value = words[at + 1] | 0;
+        throw new ArrayError(g.op, `index ${value} (at position ${position}) is out of range for axis ${g.axis} of length ${g.shape[g.axis]} (shape ${fmtShape(g.shape)})`);
+      }
+    };
   }
 }
 
@@ -76,7 +87,7 @@ function faultLog(ctx: GpuContext): FaultLog {
   let log = logs.get(ctx);
   if (log === undefined) {
     const made = new FaultLog(ctx);
-    ctx.registerReadCheck(() => made.check());
+    ctx.registerReadCheck((enc) => made.collect(enc));
     logs.set(ctx, (log = made));
   }
   return log;
