@@ -19,7 +19,8 @@
 //     into int32, the two sums combined in float.
 // With int8 activations (a.xq, int8_activations.h) x is given as X in [-127, 127] and sx
 // already: 4-bit codes then take D = 1 digit, a third of the products (8-bit codes keep
-// the exact path, which computes the same x̂ @ W.T from x = x̂).
+// the exact path, which computes the same x̂ @ W.T from x = x̂); with VNNI, vpdpbusd sums
+// those products straight into int32 (one instruction per vector of codes and nibble).
 // A chunk is max(group, one vector's codes). A vector may span several groups (4-bit
 // codes, small groups): lane i of a chunk covers kCodesPerLane codes, of group
 // (i * kCodesPerLane) / group_size within the chunk, and the scales s * sx go on per lane.
@@ -220,6 +221,10 @@ inline void unit_products(const uint8_t *&q, const int8_t *xu, int64_t xstride, 
     const I ce = T::andb(b, nib), co = T::andb(T::srl16(b, 4), nib);
     for (int m = 0; m < M; ++m) {
       const int8_t *p = xu + m * xstride;
+      if (D == 1 && T::kDot) {  // VNNI: the products go straight into int32
+        s0[m] = T::dpbusd(T::dpbusd(FIRST ? T::zero() : s0[m], ce, T::load(p)), co, T::load(p + VB));
+        continue;
+      }
       put16(s0[m], T::add16(T::maddubs(ce, T::load(p)), T::maddubs(co, T::load(p + VB))));
       if (D == 1) continue;
       put16(s1[m], T::add16(T::maddubs(ce, T::load(p + 2 * VB)), T::maddubs(co, T::load(p + 3 * VB))));
@@ -261,7 +266,7 @@ void int_row(const QuantizedMatmulArgs &a, const IntLayout<T, BITS, D> &lay, con
   // would reload each field on every chunk.
   const int64_t chunks = lay.chunks, units = lay.units_per_chunk, groups = lay.groups_per_chunk, xstride = lay.row_bytes;
   for (int64_t c = 0; c < chunks; ++c) {
-    I s0[M], s1[M], s2[M];  // 4-bit: lo, mid, hi sums (int16; D = 1: s0 only); 8-bit: hi, lo (int32)
+    I s0[M], s1[M], s2[M];  // 4-bit: lo, mid, hi sums (int16; D = 1: s0 only, int32 with VNNI); 8-bit: hi, lo (int32)
     unit_products<T, BITS, D, M, true>(q, xu, xstride, s0, s1, s2);
     xu += Lay::kUnitXBytes;
     for (int64_t u = 1; u < units; ++u, xu += Lay::kUnitXBytes)
@@ -271,7 +276,7 @@ void int_row(const QuantizedMatmulArgs &a, const IntLayout<T, BITS, D> &lay, con
       const F f = SPLAT ? T::bcast(w) : T::permute(T::loadf(w), idx);
       F v;
       if (BITS == 4 && D == 1) {
-        v = T::cvt(T::madd(s0[m], one));
+        v = T::cvt(T::kDot ? s0[m] : T::madd(s0[m], one));
       } else if (BITS == 4) {
         const I t = T::add32(T::madd(s2[m], k256), T::madd(s1[m], one));
         v = T::cvt(T::add32(T::sll32(t, 8), T::madd(s0[m], one)));
