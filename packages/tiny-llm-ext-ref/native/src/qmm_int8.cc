@@ -18,10 +18,10 @@
 // trade (Q4_0 weights times Q8_0 activations), here on MLX's affine layout. With VNNI
 // (vpdpbusd: products summed four at a time straight into int32) it is four.
 //
-// The loops are qmm_batch.cc's: one feature o against a tile of kTileRows rows of x, each
-// vector of codes loaded and split into its nibbles once and multiplied into every row of
-// the tile; K in slices of kSliceK inputs and rows of x in blocks of kBlockRows, so that a
-// block's slice of X stays in L1 while a thread's features stream past it.
+// One feature o against a tile of kTileRows rows of x at a time, as in qmm_batch.cc: each
+// vector of codes is loaded and split into its nibbles once and multiplied into every row
+// of the tile. K goes in slices of kSliceK inputs and the features in runs of kRunBytes of
+// codes, so that a tile's slice of X and a run's codes stay in L1 while the run passes.
 #include <algorithm>
 #include <vector>
 
