@@ -79,8 +79,6 @@ export interface Solution {
   Qwen2ModelWeek2?: new (loaded: LoadedModel, opts?: Week2ModelOptions) => CachedModel;
   Qwen3ModelWeek2?: new (loaded: LoadedModel, opts?: Week2ModelOptions) => CachedModel;
   simpleGenerateWithKvCache?(model: CachedModel, tokenizer: Tokenizer, prompt: string, opts?: GenerateOptions): Promise<GenerateResult>;
-  /** The same generation with the host a step ahead of the GPU (week2_ref's engine; main uses it with --device gpu). */
-  overlappedGenerateWithKvCache?(model: CachedModel, tokenizer: Tokenizer, prompt: string, opts?: GenerateOptions): Promise<GenerateResult>;
   Scheduler?: new (model: CachedModel, opts?: SchedulerOptions) => Scheduler;
   speculativeGenerate?(target: CachedModel, draft: CachedModel, tokenizer: Tokenizer, prompt: string, opts?: SpeculativeOptions): Promise<SpeculativeResult>;
   PrefixCache?: new (model: CachedModel, opts: { maxBytes: number; blockSize?: number }) => PrefixCacheLike;

@@ -2,9 +2,9 @@
 // (group 64) in Qwen2-0.5B's and Qwen2-7B's shapes, loaded from a real checkpoint folder.
 // A run is a generation as `pnpm main --device gpu` does it: a prefill of P random tokens
 // into a fresh cache, then D decode steps of one token each, every token read back
-// (argmax, awaited) while the GPU runs the step after it (overlappedGenerateWithKvCache). Prefill tok/s: P / the prefill's time; decode
-// tok/s: D / the D steps' time (the first token, the prefill's, not counted). Median of
-// `runs` runs after a short warm-up. A decode step reads every weight once plus the cache,
+// (argmax, awaited) while the GPU runs the step after it (main/overlapped-generate.ts).
+// Prefill tok/s: P / the prefill's time; decode tok/s: D / the D steps' time (the first
+// token, the prefill's, not counted). Median of `runs` runs after a short warm-up. A decode step reads every weight once plus the cache,
 // so its ceiling is
 //
 //   GPU read bandwidth / (packed bytes of the matmul weights and the head + f32 KV cache)
@@ -74,7 +74,7 @@ async function generateOnce(model: Model, s: Qwen2Shapes, P: number, D: number):
   timed.record = 0;
   const before = mx.gpu.stats();
   t = now();
-  // As overlappedGenerateWithKvCache does for `pnpm main --device gpu`: each step recorded
+  // As `pnpm main --device gpu` does (main/overlapped-generate.ts): each step recorded
   // from the token before it, still on the GPU, while the GPU runs that token's step.
   let pending = record(first, P);
   mx.dispose(first);

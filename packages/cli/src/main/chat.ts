@@ -11,6 +11,7 @@ import type { MainOptions } from "./args";
 import { settle, useDevice } from "./device";
 import { MainError } from "./errors";
 import { showLoadProgress } from "./load-progress";
+import { overlappedGenerateWithKvCache } from "./overlapped-generate";
 import { defaultWeek, lastWeek, loadSolution, type CachedModel, type Solution, type SpeculativeResult } from "../solution";
 
 /** Where to send text: stdout for the answer, stderr for everything else. */
@@ -116,10 +117,11 @@ function generatorOf(solution: Solution, week: number, loaded: LoadedModel, opts
   }
   const model = week2Model(solution, loaded, opts);
   if (opts.draftModel !== null) return speculativeGeneratorOf(solution, model, loaded, opts, io);
-  // On the GPU, the host records each step while the GPU runs the one before, when the solution offers it.
-  const generate = (opts.device === "gpu" ? solution.overlappedGenerateWithKvCache : undefined) ?? solution.simpleGenerateWithKvCache;
-  if (generate === undefined) throw new MainError("this solution has no week 2 generation", 2);
-  return (prompt, o) => generate(model, loaded.tokenizer, prompt, o);
+  const { simpleGenerateWithKvCache } = solution;
+  if (simpleGenerateWithKvCache === undefined) throw new MainError("this solution has no week 2 generation", 2);
+  // On the GPU, the host records each step while the GPU runs the one before (overlapped-generate.ts).
+  if (opts.device === "gpu") return (prompt, o) => overlappedGenerateWithKvCache(model, loaded.tokenizer, prompt, { ...o, sampler: o.sampler ?? solution.makeSampler() });
+  return (prompt, o) => simpleGenerateWithKvCache(model, loaded.tokenizer, prompt, o);
 }
 
 /** Week 2's model of the checkpoint, by config.json's model_type (Qwen2 and Qwen2.5 are "qwen2"), with --activations. */

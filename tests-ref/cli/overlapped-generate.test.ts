@@ -1,16 +1,18 @@
-// overlappedGenerateWithKvCache (the host a step ahead of the device) gives what
-// simpleGenerateWithKvCache gives: the same tokens, text and stop, greedy and sampled,
-// ended by EOS or by maxTokens, on the CPU and on the GPU (lavapipe in CI).
+// main's overlappedGenerateWithKvCache (the host a step ahead of the device) gives what
+// week2_ref's simpleGenerateWithKvCache gives: the same tokens, text and stop, greedy and
+// sampled, ended by EOS or by maxTokens, on the CPU and on the GPU (lavapipe in CI).
 import { load } from "@tiny-llm/loader";
 import { ensureTinyModels, TRAINED_MODEL_DIR } from "@tiny-llm/tiny-model";
 import * as ref from "@tiny-llm/tiny-llm-week2-ref";
-import { makeSampler, type GenerateOptions } from "@tiny-llm/tiny-llm-week1-ref";
+import { makeSampler, type GenerateOptions, type Sampler } from "@tiny-llm/tiny-llm-week1-ref";
+
+import { overlappedGenerateWithKvCache } from "../../packages/cli/src/main/overlapped-generate";
 
 import { describeDevices } from "../array/device";
 
 beforeAll(() => ensureTinyModels());
 
-describeDevices("week2_ref overlappedGenerateWithKvCache", (device) => {
+describeDevices("cli overlappedGenerateWithKvCache", (device) => {
   let model: ref.Qwen2ModelWeek2;
   let loaded: ReturnType<typeof load>;
   beforeAll(() => {
@@ -22,19 +24,20 @@ describeDevices("week2_ref overlappedGenerateWithKvCache", (device) => {
 
   const prompt = (question: string) => loaded.tokenizer.applyChatTemplate([{ role: "user", content: question }], { addGenerationPrompt: true });
   // Each run gets its own sampler: a sampling one keeps its key from draw to draw.
-  const cases: [string, string, () => GenerateOptions][] = [
-    ["greedy_to_eos", "What does 'ocean' mean?", () => ({ maxTokens: 48 })],
-    ["greedy_cut_by_max_tokens", "What is the opposite of 'old'?", () => ({ maxTokens: 3 })],
-    ["one_token", "What does 'river' mean?", () => ({ maxTokens: 1 })],
-    ["no_tokens", "What does 'river' mean?", () => ({ maxTokens: 0 })],
+  const greedy = () => makeSampler();
+  const cases: [string, string, () => GenerateOptions & { sampler: Sampler }][] = [
+    ["greedy_to_eos", "What does 'ocean' mean?", () => ({ maxTokens: 48, sampler: greedy() })],
+    ["greedy_cut_by_max_tokens", "What is the opposite of 'old'?", () => ({ maxTokens: 3, sampler: greedy() })],
+    ["one_token", "What does 'river' mean?", () => ({ maxTokens: 1, sampler: greedy() })],
+    ["no_tokens", "What does 'river' mean?", () => ({ maxTokens: 0, sampler: greedy() })],
     ["sampled_seeded", "What is 'dog' a kind of?", () => ({ maxTokens: 24, sampler: makeSampler({ temperature: 0.9, topK: 20, seed: 5 }) })],
   ];
   for (const [name, question, opts] of cases) {
-    test(`week2_ref_overlapped_generate_${name}_equals_simple_generate`, async () => {
+    test(`cli_overlapped_generate_${name}_equals_week2_ref_simple_generate`, async () => {
       const eosTokenIds = loaded.eosTokenIds;
       const simple = await ref.simpleGenerateWithKvCache(model, loaded.tokenizer, prompt(question), { ...opts(), eosTokenIds });
       const streamed: string[] = [];
-      const overlapped = await ref.overlappedGenerateWithKvCache(model, loaded.tokenizer, prompt(question), { ...opts(), eosTokenIds, onText: (t) => streamed.push(t) });
+      const overlapped = await overlappedGenerateWithKvCache(model, loaded.tokenizer, prompt(question), { ...opts(), eosTokenIds, onText: (t) => streamed.push(t) });
       const { tokens, text, stopReason, promptTokens } = simple;
       expect({ tokens: overlapped.tokens, text: overlapped.text, stopReason: overlapped.stopReason, promptTokens: overlapped.promptTokens }).toEqual({ tokens, text, stopReason, promptTokens });
       expect(streamed.join("")).toBe(text);

@@ -10,18 +10,22 @@
 // runs step t + 1. The price is one step recorded for nothing when token t ends the
 // reply. Serving engines do the same (vLLM's asynchronous scheduling, SGLang's overlap
 // scheduler).
+//
+// It is `pnpm main`'s loop for week 2's models on the GPU, whatever the solution: it needs
+// of a solution only its model and its sampler.
 import * as mx from "@tiny-llm/array";
 import { StreamingDetokenizer, type Tokenizer } from "@tiny-llm/loader";
-import { makeSampler, type GenerateOptions, type GenerateResult } from "@tiny-llm/tiny-llm-week1-ref";
-import type { CachedCausalLM } from "./generate-with-kv-cache";
+import type { GenerateOptions, GenerateResult, Sampler } from "@tiny-llm/tiny-llm-week1-ref";
+
+import type { CachedModel } from "../solution";
 
 /**
- * simpleGenerateWithKvCache with the host one step ahead of the device: the same tokens,
- * options and result. On the CPU, where a step's ops run as they are called, it changes
- * nothing but the order of the work.
+ * A solution's simpleGenerateWithKvCache with the host one step ahead of the device: the
+ * same tokens, options and result (`sampler` is required here). On the CPU, where a
+ * step's ops run as they are called, it changes nothing but the order of the work.
  */
-export async function overlappedGenerateWithKvCache(model: CachedCausalLM, tokenizer: Tokenizer, prompt: string, opts: GenerateOptions = {}): Promise<GenerateResult> {
-  const { maxTokens = 256, sampler = makeSampler(), onText } = opts;
+export async function overlappedGenerateWithKvCache(model: CachedModel, tokenizer: Tokenizer, prompt: string, opts: GenerateOptions & { sampler: Sampler }): Promise<GenerateResult> {
+  const { maxTokens = 256, sampler, onText } = opts;
   const eos = new Set(opts.eosTokenIds ?? (tokenizer.eosTokenId === null ? [] : [tokenizer.eosTokenId]));
   const ids = tokenizer.encode(prompt);
   const detokenizer = new StreamingDetokenizer(tokenizer, { skipSpecialTokens: true });
