@@ -14,6 +14,7 @@ import * as mx from "@tiny-llm/array";
 import { load } from "@tiny-llm/loader";
 import { Qwen2ModelWeek2 } from "@tiny-llm/tiny-llm-week2-ref";
 
+import { overlappedSteps } from "../main/overlapped-generate";
 import { kvBytes } from "./model-week2";
 import { shapesOf, weightBytesPerForward, type Qwen2Shapes, type ShapesConfig } from "./qwen2-shapes";
 import { SharedRandomCheckpoint, type Quantization } from "./random-checkpoint";
@@ -74,18 +75,11 @@ async function generateOnce(model: Model, s: Qwen2Shapes, P: number, D: number):
   timed.record = 0;
   const before = mx.gpu.stats();
   t = now();
-  // As `pnpm main --device gpu` does (main/overlapped-generate.ts): each step recorded
-  // from the token before it, still on the GPU, while the GPU runs that token's step.
-  let pending = record(first, P);
+  // As `pnpm main --device gpu` does: each step recorded from the token before it, still
+  // on the GPU, while the GPU runs that token's step.
+  let offset = P;
+  await overlappedSteps((prev) => record(prev ?? first, offset++), D, () => true);
   mx.dispose(first);
-  for (let i = 1; i <= D; i++) {
-    const reading = pending.itemAsync();
-    const ahead = i < D ? record(pending, P + i) : null;
-    await reading;
-    mx.dispose(pending);
-    if (ahead === null) break;
-    pending = ahead;
-  }
   const after = mx.gpu.stats();
   return { prefill, decode: now() - t, record: timed.record, kernels: after.dispatches - before.dispatches, bindGroups: after.bindGroups - before.bindGroups };
 }

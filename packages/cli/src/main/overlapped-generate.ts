@@ -48,23 +48,16 @@ export async function overlappedGenerateWithKvCache(model: CachedModel, tokenize
   let stopReason: GenerateResult["stopReason"] = "length";
   const start = performance.now();
   let prefillEnd = start;
-  let pending: mx.array | null = maxTokens > 0 ? record(mx.array([ids], "int32")) : null;
-  while (pending !== null) {
-    const reading = pending.itemAsync(); // submits what is recorded
-    // The step after this token, recorded while the device runs this one.
-    const ahead = tokens.length + 1 < maxTokens ? record(pending) : null;
-    const token = (await reading) as number;
-    mx.dispose(pending);
-    pending = ahead;
+  await overlappedSteps((prev) => record(prev ?? mx.array([ids], "int32")), maxTokens, (token) => {
     if (tokens.length === 0) prefillEnd = performance.now();
     if (eos.has(token)) {
       stopReason = "eos";
-      break;
+      return false;
     }
     tokens.push(token);
     emit(detokenizer.add(token));
-  }
-  if (pending !== null) mx.dispose(pending); // the step after EOS
+    return true;
+  });
   const end = performance.now();
   emit(detokenizer.finish());
   return {
@@ -75,4 +68,25 @@ export async function overlappedGenerateWithKvCache(model: CachedModel, tokenize
     decodeSeconds: (end - prefillEnd) / 1000,
     stopReason,
   };
+}
+
+/**
+ * The loop itself. `record(prev)` records a step and returns its token (a 1 x 1 array, not
+ * read back), `prev` being the previous step's token (null for the first step). Tokens are
+ * read back in order and handed to `take`, which says whether to go on; each step after
+ * the first is recorded before the token of the step before it is read. At most
+ * `maxSteps` steps; one recorded ahead of a stop is released unread.
+ */
+export async function overlappedSteps(record: (prev: mx.array | null) => mx.array, maxSteps: number, take: (token: number) => boolean): Promise<void> {
+  let pending = maxSteps > 0 ? record(null) : null;
+  for (let n = 1; pending !== null; n++) {
+    const reading = pending.itemAsync(); // submits what is recorded
+    // The step after this token, recorded while the device runs this one.
+    const ahead = n < maxSteps ? record(pending) : null;
+    const token = (await reading) as number;
+    mx.dispose(pending);
+    pending = ahead;
+    if (!take(token)) break;
+  }
+  if (pending !== null) mx.dispose(pending); // the step after a stop
 }

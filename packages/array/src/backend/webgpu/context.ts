@@ -204,7 +204,7 @@ export class GpuContext {
   async download(buffer: GPUBuffer, byteOffset: number, bytes: number): Promise<ArrayBuffer> {
     const start = byteOffset - (byteOffset % 4);
     const size = roundedSize(byteOffset + bytes - start);
-    const staging = this.device.createBuffer({ size, usage: this.mapRead });
+    const staging = this.stagingBuffer(size);
     this.flush();
     this.stats.reads++;
     const enc = this.device.createCommandEncoder();
