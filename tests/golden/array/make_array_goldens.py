@@ -726,6 +726,21 @@ def make_fast():
                 x0, x1 = t[..., : D // 2], t[..., D // 2:]
                 return torch.cat([x0 * c - x1 * s, x1 * c + x0 * s], -1)
             F.case(f"rope_{tag}_{dt}", "rope", [x, cos, sin], [oracle(fn, dt, x, cos, sin)], traditional=traditional, sliced=sliced)
+    # addRmsNorm: h = x + residual, stored in the dtype as an add stores it, then rmsNorm(h).
+    for tag, shape, eps in [("2x3x8", (2, 3, 8), 1e-6), ("5x33", (5, 33), 1e-5), ("1x1x896", (1, 1, 896), 1e-6)]:
+        x32, r32, w32 = rng.normal(0, 1, shape), rng.normal(0, 1, shape), rng.normal(1, 0.2, shape[-1:])
+        for dt in FLOATS:
+            x, r, w = q(x32, dt), q(r32, dt), q(w32, dt)
+            h = oracle(torch.add, dt, x, r)
+            fn = lambda t, u, e=eps: torch.nn.functional.rms_norm(t, t.shape[-1:], u, e)
+            F.case(f"add_rms_norm_{tag}_{dt}", "addRmsNorm", [x, r, w], [h, oracle(fn, dt, h, w)], eps=eps)
+    # swiglu: silu(gate) * up, silu's result in the dtype (as silu stores it). "sliced": the
+    # test passes gate and up as the two halves of one N.. x 2I array (strided views).
+    for tag, shape, sliced in [("2x3x8", (2, 3, 8), False), ("1x1x4864", (1, 1, 4864), False), ("sliced_3x40", (3, 40), True)]:
+        g32, u32 = rng.normal(0, 2, shape), rng.normal(0, 1, shape)
+        for dt in FLOATS:
+            g, u = q(g32, dt), q(u32, dt)
+            F.case(f"swiglu_{tag}_{dt}", "swiglu", [g, u], [oracle(torch.mul, dt, oracle(torch.nn.functional.silu, dt, g), u)], sliced=sliced)
     return F.write()
 
 

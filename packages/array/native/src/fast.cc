@@ -13,7 +13,10 @@
 
 namespace tl {
 
-// rows x n contiguous: y = x / sqrt(mean(x^2) + eps) * weight.
+// rows x n contiguous: y = x / sqrt(mean(x^2) + eps) * weight. With a residual r (same
+// dtype and layout as x; arguments 11-14), the norm is of h = x + r instead, and h is
+// stored too (rounded to x's dtype, as a separate add would store it, and normed as
+// stored): vLLM's fused_add_rms_norm, one pass for the residual add and the next norm.
 Napi::Value RmsNorm(const Napi::CallbackInfo &info) {
   const uint8_t *src = buffer_data(info[0]);
   const int64_t soff = int_arg(info[1]);
@@ -25,14 +28,26 @@ Napi::Value RmsNorm(const Napi::CallbackInfo &info) {
   const int ddt = int(int_arg(info[7]));
   const int64_t rows = int_arg(info[8]), n = int_arg(info[9]);
   const float eps = float(info[10].As<Napi::Number>().DoubleValue());
+  const bool add = info.Length() > 11;
+  const uint8_t *res = add ? buffer_data(info[11]) : nullptr;
+  const int64_t roff = add ? int_arg(info[12]) : 0;
+  uint8_t *sum = add ? buffer_data(info[13]) : nullptr;
+  const int64_t sumoff = add ? int_arg(info[14]) : 0;
   if (rows <= 0 || n <= 0) return info.Env().Undefined();
   std::vector<float> wf(static_cast<size_t>(n));
   const float *w = row_f32(wbuf, wdt, woff, 1, n, wf.data());
 
   parallel_for(rows, std::max<int64_t>(1, kGrain / n), [&](int64_t r0, int64_t r1) {
-    std::vector<float> in_buf(sdt == F32 ? 0 : size_t(n)), out_buf(ddt == F32 ? 0 : size_t(n));
+    const size_t conv = sdt == F32 ? 0 : size_t(n);
+    std::vector<float> in_buf(conv), out_buf(ddt == F32 ? 0 : size_t(n)), res_buf(add ? conv : 0), h_buf(add ? size_t(n) : 0);
     for (int64_t r = r0; r < r1; ++r) {
       const float *x = row_f32(src, sdt, soff + r * n, 1, n, in_buf.data());
+      if (add) {
+        const float *rr = row_f32(res, sdt, roff + r * n, 1, n, res_buf.data());
+        for (int64_t i = 0; i < n; ++i) h_buf[size_t(i)] = x[i] + rr[i];
+        store_f32(h_buf.data(), n, sum, sdt, sumoff + r * n, 1);
+        x = row_f32(sum, sdt, sumoff + r * n, 1, n, h_buf.data());
+      }
       float *y = out_f32(dst, ddt, r * n, 1, out_buf.data());
       constexpr int W = 16;
       float acc[W] = {};

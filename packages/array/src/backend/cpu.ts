@@ -79,8 +79,10 @@ export const cpuBackend: Backend = {
   softmax(src, dst, rows, n) {
     native.softmax(host(src), src.offset, code(src), host(dst), code(dst), rows, n);
   },
-  rmsNorm(src, weight, dst, rows, n, eps) {
-    native.rmsNorm(host(src), src.offset, code(src), host(weight), weight.offset, code(weight), host(dst), code(dst), rows, n, eps);
+  rmsNorm(src, weight, dst, rows, n, eps, residual) {
+    const args = [host(src), src.offset, code(src), host(weight), weight.offset, code(weight), host(dst), code(dst), rows, n, eps] as const;
+    if (residual === undefined) native.rmsNorm(...args);
+    else native.rmsNorm(...args, host(residual.add), residual.add.offset, host(residual.sum), residual.sum.offset);
   },
   rope(src, cos, sin, dst, traditional) {
     const [B, L, H, D] = src.shape;

@@ -48,13 +48,22 @@ export interface Backend {
   reduce(op: ReduceOp, src: NDArray, axes: number[], dst: NDArray): void;
   /** Row-wise kernels over contiguous `rows x n` src and dst. */
   softmax(src: NDArray, dst: NDArray, rows: number, n: number): void;
-  /** RMS norm of the rows of contiguous `rows x n` src with weight (contiguous n) into dst; float32 math. */
-  rmsNorm(src: NDArray, weight: NDArray, dst: NDArray, rows: number, n: number, eps: number): void;
+  /**
+   * RMS norm of the rows of contiguous `rows x n` src with weight (contiguous n) into dst;
+   * float32 math. With `residual`, the rows normed are src + residual.add (contiguous, src's
+   * dtype), stored into residual.sum (contiguous, src's dtype) and normed as stored.
+   */
+  rmsNorm(src: NDArray, weight: NDArray, dst: NDArray, rows: number, n: number, eps: number, residual?: { add: NDArray; sum: NDArray }): void;
   /**
    * Rotates src (B x L x H x D, unit stride along D, any other strides) by the angles
    * whose cos and sin are contiguous float32 L x D/2, into contiguous dst.
    */
   rope(src: NDArray, cos: NDArray, sin: NDArray, dst: NDArray, traditional: boolean): void;
+  /**
+   * dst = silu(gate) * up (gate, up: dst's shape, any strides), silu's result rounded to
+   * dst's dtype first. Optional: without it, fast.swiglu runs silu, then multiply.
+   */
+  swiglu?(gate: NDArray, up: NDArray, dst: NDArray): void;
   scan(op: ScanOp, reverse: boolean, src: NDArray, dst: NDArray, rows: number, n: number): void;
   argsort(src: NDArray, dst: NDArray, rows: number, n: number, descending: boolean): void;
   topkIndices(src: NDArray, dst: NDArray, rows: number, n: number, k: number): void;

@@ -75,8 +75,11 @@ export interface NativeCore {
   /** Softmax over rows of a contiguous `rows x n` block (max-subtracted, float32 math). */
   softmax(src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, dst: ArrayBuffer, dstDt: DtypeCode, rows: number, n: number): void;
 
-  /** RMS norm over rows of a contiguous `rows x n` block, times `weight` (contiguous n); float32 math. */
-  rmsNorm(src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, weight: ArrayBuffer, weightOff: number, weightDt: DtypeCode, dst: ArrayBuffer, dstDt: DtypeCode, rows: number, n: number, eps: number): void;
+  /**
+   * RMS norm over rows of a contiguous `rows x n` block, times `weight` (contiguous n); float32 math.
+   * With `res` (src's dtype and layout), the rows normed are src + res, stored into `sum` first.
+   */
+  rmsNorm(src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, weight: ArrayBuffer, weightOff: number, weightDt: DtypeCode, dst: ArrayBuffer, dstDt: DtypeCode, rows: number, n: number, eps: number, res?: ArrayBuffer, resOff?: number, sum?: ArrayBuffer, sumOff?: number): void;
 
   /**
    * Rotary embedding of src (B x L x H x D: element strides `strides` of B, L, H, unit along

@@ -8,13 +8,23 @@ import { isFloat } from "../dtype";
 import { ArrayError, fmtShape } from "../errors";
 import { checkArray } from "./check";
 import { astype, contiguous } from "./convert";
-import { sameDevice } from "./elementwise";
+import { multiply, sameDevice, silu } from "./elementwise";
 import { reshape } from "./shape";
 
 function checkFloat(op: string, name: string, a: NDArray, minNdim: number, layout: string): void {
   checkArray(op, a, `${name} as an array`);
   if (!isFloat(a.dtype)) throw new ArrayError(op, `${name} must be a float array, got ${a.dtype}`);
   if (a.ndim < minNdim) throw new ArrayError(op, `${name} must be ${layout}, got shape ${fmtShape(a.shape)}`);
+}
+
+/** Checks rmsNorm's x, weight and eps; returns D. */
+function checkRmsNorm(op: string, x: NDArray, weight: NDArray, eps: number): number {
+  checkFloat(op, "x", x, 1, "N.. x D");
+  checkFloat(op, "weight", weight, 1, "D");
+  const D = x.shape[x.ndim - 1];
+  if (weight.ndim !== 1 || weight.shape[0] !== D) throw new ArrayError(op, `weight has shape ${fmtShape(weight.shape)}, expected [${D}] (D of x ${fmtShape(x.shape)})`);
+  if (typeof eps !== "number" || !(eps >= 0)) throw new ArrayError(op, `eps must be a number >= 0, got ${eps}`);
+  return D;
 }
 
 /**
@@ -24,14 +34,55 @@ function checkFloat(op: string, name: string, a: NDArray, minNdim: number, layou
  */
 export function rmsNorm(x: NDArray, weight: NDArray, eps: number): NDArray {
   const op = "fast.rmsNorm";
-  checkFloat(op, "x", x, 1, "N.. x D");
-  checkFloat(op, "weight", weight, 1, "D");
-  const D = x.shape[x.ndim - 1];
-  if (weight.ndim !== 1 || weight.shape[0] !== D) throw new ArrayError(op, `weight has shape ${fmtShape(weight.shape)}, expected [${D}] (D of x ${fmtShape(x.shape)})`);
-  if (typeof eps !== "number" || !(eps >= 0)) throw new ArrayError(op, `eps must be a number >= 0, got ${eps}`);
+  const D = checkRmsNorm(op, x, weight, eps);
   const device = sameDevice(op, x, weight);
   const out = NDArray.empty(x.shape, x.dtype, device);
   if (out.size > 0) backendFor(device).rmsNorm(contiguous(x), contiguous(weight), out, x.size / D, D, eps);
+  return out;
+}
+
+/**
+ * The residual add and the RMSNorm after it, in one kernel (vLLM's fused_add_rms_norm):
+ * h = x + residual (in x's dtype, as `add` stores it) and rmsNorm(h, weight, eps). A
+ * pre-norm transformer adds each block's output to the residual stream and norms the sum
+ * right away; fused, that is one pass and one launch instead of two.
+ *
+ *   x, residual: N.. x D (same shape and dtype)    weight: D    ->  [h, rmsNorm(h)], N.. x D each
+ */
+export function addRmsNorm(x: NDArray, residual: NDArray, weight: NDArray, eps: number): [NDArray, NDArray] {
+  const op = "fast.addRmsNorm";
+  const D = checkRmsNorm(op, x, weight, eps);
+  checkFloat(op, "residual", residual, 1, "N.. x D");
+  if (residual.dtype !== x.dtype || residual.shape.length !== x.shape.length || residual.shape.some((d, i) => d !== x.shape[i])) {
+    throw new ArrayError(op, `residual is ${residual.dtype} ${fmtShape(residual.shape)}, expected x's ${x.dtype} ${fmtShape(x.shape)}`);
+  }
+  const device = sameDevice(op, x, residual, weight);
+  const h = NDArray.empty(x.shape, x.dtype, device);
+  const out = NDArray.empty(x.shape, x.dtype, device);
+  if (out.size > 0) backendFor(device).rmsNorm(contiguous(x), contiguous(weight), out, x.size / D, D, eps, { add: contiguous(residual), sum: h });
+  return [h, out];
+}
+
+/**
+ * SwiGLU's product, silu(gate) * up, as `gate.silu().multiply(up)` computes it (silu's
+ * result rounded to the dtype, the product in float32), in one kernel where the backend
+ * has one (the GPU; vLLM's silu_and_mul): one launch a layer fewer. gate and up may be
+ * strided views, say the two halves of a merged gate/up projection's output.
+ *
+ *   gate, up: N.. x I (same shape and dtype)  ->  N.. x I
+ */
+export function swiglu(gate: NDArray, up: NDArray): NDArray {
+  const op = "fast.swiglu";
+  checkFloat(op, "gate", gate, 0, "N.. x I");
+  checkFloat(op, "up", up, 0, "N.. x I");
+  if (up.dtype !== gate.dtype || up.shape.length !== gate.shape.length || up.shape.some((d, i) => d !== gate.shape[i])) {
+    throw new ArrayError(op, `up is ${up.dtype} ${fmtShape(up.shape)}, expected gate's ${gate.dtype} ${fmtShape(gate.shape)}`);
+  }
+  const device = sameDevice(op, gate, up);
+  const backend = backendFor(device);
+  if (backend.swiglu === undefined) return multiply(silu(gate), up);
+  const out = NDArray.empty(gate.shape, gate.dtype, device);
+  if (out.size > 0) backend.swiglu(gate, up, out);
   return out;
 }
 

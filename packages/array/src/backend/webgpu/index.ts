@@ -37,7 +37,9 @@ function gpuBackend(ctx: GpuContext): Backend {
     where: (cond, a, b, dst) => ew.where(ctx, live(cond), live(a), live(b), live(dst)),
     reduce: (op, src, axes, dst) => red.reduce(ctx, op, live(src), axes, live(dst)),
     softmax: (src, dst, r, n) => rows.softmax(ctx, live(src), live(dst), r, n),
-    rmsNorm: (src, weight, dst, r, n, eps) => rows.rmsNorm(ctx, live(src), live(weight), live(dst), r, n, eps),
+    rmsNorm: (src, weight, dst, r, n, eps, residual) =>
+      rows.rmsNorm(ctx, live(src), live(weight), live(dst), r, n, eps, residual && { add: live(residual.add), sum: live(residual.sum) }),
+    swiglu: (gate, up, dst) => ew.swiglu(ctx, live(gate), live(up), live(dst)),
     rope: (src, cos, sin, dst, traditional) => rope.rope(ctx, live(src), live(cos), live(sin), live(dst), traditional),
     scan: (op, reverse, src, dst, r, n) => rows.scan(ctx, op, reverse, live(src), live(dst), r, n),
     argsort: (src, dst, r, n, descending) => sort.argsort(ctx, live(src), live(dst), r, n, descending),

@@ -87,6 +87,13 @@ export function convert(e: string, from: ComputeType, to: ComputeType): string {
   return `bitcast<${to}>(${e})`;
 }
 
+/** f32 expression `e` rounded to float dtype `dt` and back: the value a store of `e` into a `dt` array keeps. */
+export function roundedTo(dt: Dtype, e: string): string {
+  if (dt === "float16") return `f16_to_f32(f32_to_f16(${e}))`;
+  if (dt === "bfloat16") return `bitcast<f32>(f32_to_bf16(${e}) << 16u)`;
+  return e;
+}
+
 /** Declares read-only operand `name` at `binding` and `fn ld_<name>(i: u32) -> <as>` reading its element i. */
 export function loader(name: string, dt: Dtype, binding: number, as: ComputeType): string {
   let raw: string;

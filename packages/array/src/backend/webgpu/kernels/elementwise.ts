@@ -7,7 +7,7 @@ import { isFloat } from "../../../dtype";
 import { BinaryOp, UnaryOp } from "../../codes";
 import type { GpuContext } from "../context";
 import { buf } from "../buffers";
-import { ComputeType, FLOAT16, grid, LINEAR, LINEAR_ID, loader, naturalType, NONFINITE, storer, STRIDED, stridedParams } from "../wgsl";
+import { ComputeType, FLOAT16, grid, LINEAR, LINEAR_ID, loader, naturalType, NONFINITE, roundedTo, storer, STRIDED, stridedParams } from "../wgsl";
 
 /**
  * Runs `body` (WGSL statements with `lin`, the output position, in scope) once per
@@ -82,6 +82,13 @@ export function unary(ctx: GpuContext, op: UnaryOp, src: NDArray, dst: NDArray):
   const expr = intMath ? UNARY_INT[op]!(t) : UNARY_F32[op]!;
   launch(ctx, `unary ${UnaryOp[op]}`, () => TRIG + loader("A", src.dtype, 1, t) + storer("O", dst.dtype, 2, t),
     `let x = ld_A(elem(0u, lin)); st_O(elem(1u, lin), ${expr});`, [src], dst);
+}
+
+/** dst = silu(a) * b, silu's result rounded to dst's dtype first, as silu then multiply would store it. */
+export function swiglu(ctx: GpuContext, a: NDArray, b: NDArray, dst: NDArray): void {
+  const silu = roundedTo(dst.dtype, UNARY_F32[UnaryOp.silu]!);
+  launch(ctx, "swiglu", () => loader("A", a.dtype, 1, "f32") + loader("B", b.dtype, 2, "f32") + storer("O", dst.dtype, 3, "f32"),
+    `let x = ld_A(elem(0u, lin)); st_O(elem(2u, lin), ${silu} * ld_B(elem(1u, lin)));`, [a, b], dst);
 }
 
 /** Python's float floor division and remainder, as the CPU core computes them. */

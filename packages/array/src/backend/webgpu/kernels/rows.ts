@@ -9,7 +9,7 @@ import { isFloat } from "../../../dtype";
 import { ScanOp } from "../../codes";
 import { buf } from "../buffers";
 import type { GpuContext } from "../context";
-import { ComputeType, FLOAT16, loader, naturalType, NONFINITE, storer } from "../wgsl";
+import { ComputeType, FLOAT16, loader, naturalType, NONFINITE, roundedTo, storer } from "../wgsl";
 import { lanesFor, segment, SEGMENT_ARGS, segmentGrid, workgroupReduce, workgroupScan } from "./workgroup";
 
 const PARAMS = /* wgsl */ `@group(0) @binding(0) var<storage, read> P: array<u32>;`;
@@ -65,18 +65,34 @@ export function softmax(ctx: GpuContext, src: NDArray, dst: NDArray, rows: numbe
   }));
 }
 
-/** Backend.rmsNorm: x / sqrt(mean(x^2) + eps) * weight over each row, in f32. P: [..., weight offset, eps]. */
-export function rmsNorm(ctx: GpuContext, src: NDArray, weight: NDArray, dst: NDArray, rows: number, n: number, eps: number): void {
+/**
+ * Backend.rmsNorm: x / sqrt(mean(x^2) + eps) * weight over each row, in f32. With a
+ * residual, x is src + add as stored into sum (rounded to its dtype).
+ * P: [..., weight offset, eps, add offset, sum offset].
+ */
+export function rmsNorm(ctx: GpuContext, src: NDArray, weight: NDArray, dst: NDArray, rows: number, n: number, eps: number, residual?: { add: NDArray; sum: NDArray }): void {
   const width = lanesFor(n);
   const row = each(width);
   const epsBits = new Uint32Array(new Float32Array([eps]).buffer)[0];
-  launchRows(ctx, "rmsNorm", width, [src, weight, dst], rows, n, [weight.offset, epsBits], () => ({
-    decls: F32_FOLDS + workgroupReduce("row_sum", "f32", "fsum", width)
-      + loader("A", src.dtype, 1, "f32") + loader("W", weight.dtype, 2, "f32") + storer("O", dst.dtype, 3, "f32"),
-    body: `var s = 0.0;
+  const norm = (x: string) => `let inv = 1.0 / sqrt(row_sum(lid, s) / f32(n) + bitcast<f32>(P[5]));
+  ${row(`st_O(P[3] + at + i, (${x}) * inv * ld_W(P[4] + i));`)}`;
+  const decls = (...more: string[]) => F32_FOLDS + workgroupReduce("row_sum", "f32", "fsum", width)
+    + loader("A", src.dtype, 1, "f32") + loader("W", weight.dtype, 2, "f32") + more.join("") + storer("O", dst.dtype, residual ? 5 : 3, "f32");
+  if (residual === undefined) {
+    launchRows(ctx, "rmsNorm", width, [src, weight, dst], rows, n, [weight.offset, epsBits], () => ({
+      decls: decls(),
+      body: `var s = 0.0;
   ${row("s += x * x;")}
-  let inv = 1.0 / sqrt(row_sum(lid, s) / f32(n) + bitcast<f32>(P[5]));
-  ${row("st_O(P[3] + at + i, x * inv * ld_W(P[4] + i));")}`,
+  ${norm("x")}`,
+    }));
+    return;
+  }
+  const { add, sum } = residual;
+  launchRows(ctx, "rmsNorm residual", width, [src, weight, add, sum, dst], rows, n, [weight.offset, epsBits, add.offset, sum.offset], () => ({
+    decls: decls(loader("R", add.dtype, 3, "f32"), storer("S", sum.dtype, 4, "f32")),
+    body: `var s = 0.0;
+  ${row(`let h = ${roundedTo(sum.dtype, "x + ld_R(P[6] + at + i)")}; st_S(P[7] + at + i, h); s += h * h;`)}
+  ${norm(roundedTo(sum.dtype, "x + ld_R(P[6] + at + i)"))}`,
   }));
 }
 
