@@ -19,49 +19,69 @@ export const roundedSize = (bytes: number) => Math.max(4, Math.ceil(bytes / 4) *
 /** Buffers are whole vec4s, so that a kernel may read any of them 16 bytes a load (array<vec4<u32>>). */
 const bufferSize = (bytes: number) => Math.max(16, Math.ceil(bytes / 16) * 16);
 
+/** A buffer made by the pool, with what the pool keeps about it (read from JS, not from WebGPU's getters, which cross into Dawn). */
+interface Pooled {
+  buffer: GPUBuffer;
+  size: number;
+  /** Creation order. */
+  age: number;
+}
+
 /** An array's storage on the GPU: a GPUBuffer of at least `byteLength` bytes. */
 export class GpuStorage implements DeviceStorage {
   readonly device = "gpu" as const;
   views = 0;
-  constructor(readonly buffer: GPUBuffer, readonly byteLength: number) {}
+  readonly buffer: GPUBuffer;
+
+  constructor(readonly pooled: Pooled, readonly byteLength: number) {
+    this.buffer = pooled.buffer;
+  }
 }
 
 const POOL_MAX_BYTES = 2 ** 31;
 
 /** Free GPU buffers by size, each list newest first (the oldest is popped). */
 export class BufferPool {
-  private free = new Map<number, GPUBuffer[]>();
+  private free = new Map<number, Pooled[]>();
   private pooledBytes = 0;
-  /** Creation order of the buffers made here. */
-  private age = new WeakMap<GPUBuffer, number>();
   private made = 0;
+  /** Buffers made larger than a kernel may bind (`bindMax`), which dispatch refuses. */
+  private unbindable = new WeakSet<GPUBuffer>();
+  unbindableMade = 0;
 
-  constructor(private device: GPUDevice, private usage: number) {}
+  constructor(private device: GPUDevice, private usage: number, private bindMax: number) {}
 
   /** Storage of `bytes` bytes: a pooled buffer unless `zeroed` (a new WebGPU buffer is all zeros). */
   take(bytes: number, zeroed: boolean): GpuStorage {
     const size = bufferSize(bytes);
-    let buffer = zeroed ? undefined : this.free.get(size)?.pop();
-    if (buffer !== undefined) this.pooledBytes -= size;
+    let entry = zeroed ? undefined : this.free.get(size)?.pop();
+    if (entry !== undefined) this.pooledBytes -= size;
     else {
-      buffer = this.device.createBuffer({ size, usage: this.usage });
-      this.age.set(buffer, this.made++);
+      entry = { buffer: this.device.createBuffer({ size, usage: this.usage }), size, age: this.made++ };
+      if (size > this.bindMax) {
+        this.unbindable.add(entry.buffer);
+        this.unbindableMade++;
+      }
     }
-    return new GpuStorage(buffer, bytes);
+    return new GpuStorage(entry, bytes);
   }
 
   /** Takes back the buffer of storage that no array views any more. */
   release(s: GpuStorage): void {
-    const b = s.buffer;
+    const b = s.pooled;
     // Over the cap the buffer is dropped, not destroyed: recorded work may still use it.
     if (this.pooledBytes + b.size > POOL_MAX_BYTES) return;
     const list = this.free.get(b.size) ?? [];
-    const age = this.age.get(b)!;
     let i = list.length; // lists are short: a linear insertion keeps them sorted
-    while (i > 0 && this.age.get(list[i - 1])! < age) i--;
+    while (i > 0 && list[i - 1].age < b.age) i--;
     list.splice(i, 0, b);
     this.free.set(b.size, list);
     this.pooledBytes += b.size;
+  }
+
+  /** Whether `b` is larger than a kernel may bind. */
+  isUnbindable(b: GPUBuffer): boolean {
+    return this.unbindableMade > 0 && this.unbindable.has(b);
   }
 }
 

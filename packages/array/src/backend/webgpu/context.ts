@@ -50,6 +50,9 @@ const ARENA_BYTES = 1 << 20;
 /** Uploads up to this size are recorded into the batch (through the upload arena); larger ones submit it first. */
 const RECORDED_UPLOAD_MAX_BYTES = 64 << 10;
 const UPLOAD_ARENA_BYTES = 1 << 20;
+/** Read-back buffers kept for reuse: up to this many of a size, of at most this size. */
+const STAGING_KEPT_PER_SIZE = 4;
+const STAGING_KEPT_MAX_BYTES = 1 << 20;
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 export const PARAMS_MAX_BYTES = 64 << 10;
 /**
@@ -97,6 +100,10 @@ export class GpuContext {
   private readChecks: ReadCheck[] = [];
   readonly stats: GpuStats = { dispatches: 0, submits: 0, reads: 0, uploads: 0, bindGroups: 0 };
   private lastPipeline: GPUComputePipeline | null = null;
+  /** The device's limits, read once: each read of `device.limits` crosses into Dawn. */
+  readonly limits: { workgroupsPerDimension: number; bindingSize: number; bufferSize: number };
+  /** Read-back buffers by size, unmapped and free: reads of a decode step's token reuse them. */
+  private staging = new Map<number, GPUBuffer[]>();
 
   /**
    * `gpu` and `adapter` are held only to keep them alive: Dawn tears the instance
@@ -107,7 +114,9 @@ export class GpuContext {
     this.usage = U.STORAGE | U.COPY_SRC | U.COPY_DST;
     this.mapRead = U.MAP_READ | U.COPY_DST;
     this.copyDst = U.COPY_DST;
-    this.pool = new BufferPool(device, this.usage);
+    const { maxComputeWorkgroupsPerDimension, maxStorageBufferBindingSize, maxBufferSize } = device.limits;
+    this.limits = { workgroupsPerDimension: maxComputeWorkgroupsPerDimension, bindingSize: maxStorageBufferBindingSize, bufferSize: maxBufferSize };
+    this.pool = new BufferPool(device, this.usage, maxStorageBufferBindingSize);
     this.arena = device.createBuffer({ size: ARENA_BYTES, usage: U.STORAGE | U.COPY_DST });
     this.uploadArena = device.createBuffer({ size: UPLOAD_ARENA_BYTES, usage: U.COPY_SRC | U.COPY_DST });
     this.align = device.limits.minStorageBufferOffsetAlignment;
@@ -119,15 +128,14 @@ export class GpuContext {
   dispatch(d: Dispatch): void {
     const bytes = roundedSize(d.params.byteLength);
     if (bytes > PARAMS_MAX_BYTES) throw new ArrayError(d.label, `kernel parameters of ${bytes} bytes exceed ${PARAMS_MAX_BYTES}`);
-    const max = this.device.limits.maxComputeWorkgroupsPerDimension;
+    const max = this.limits.workgroupsPerDimension;
     const [x, y = 1, z = 1] = d.workgroups;
     if (x > max || y > max || z > max) throw new ArrayError(d.label, `grid ${x} x ${y} x ${z} exceeds ${max} workgroups per dimension`);
     if (x * y * z === 0) return;
     // Bound past the limit, a buffer would fail validation, reported only at the next read.
-    const bind = this.device.limits.maxStorageBufferBindingSize;
-    const over = d.buffers.find((b) => b.size > bind);
+    const over = d.buffers.find((b) => this.pool.isUnbindable(b));
     if (over !== undefined) {
-      throw new ArrayError(d.label, `an array of ${mib(over.size)} is bound, but this GPU binds at most ${mib(bind)} a buffer (maxStorageBufferBindingSize); keep arrays this large on the CPU, or split them`);
+      throw new ArrayError(d.label, `an array of ${mib(over.size)} is bound, but this GPU binds at most ${mib(this.limits.bindingSize)} a buffer (maxStorageBufferBindingSize); keep arrays this large on the CPU, or split them`);
     }
     if (d.key === undefined && typeof d.wgsl !== "string") throw new ArrayError(d.label, "a kernel given as a function needs a key");
     const kernel = this.kernels.kernel(d.label, d.key ?? (d.wgsl as string), d.wgsl);
@@ -216,8 +224,7 @@ export class GpuContext {
     this.device.queue.submit([enc.finish()]);
     await staging.mapAsync(1 /* GPUMapMode.READ */);
     const out = staging.getMappedRange().slice(byteOffset - start, byteOffset - start + bytes);
-    staging.unmap();
-    staging.destroy();
+    this.doneStaging(staging, size);
     this.throwErrors();
     for (const judge of judges) await judge?.();
     return out;
@@ -231,9 +238,21 @@ export class GpuContext {
     this.readChecks.push(check);
   }
 
-  /** A buffer the host reads back (MAP_READ), e.g. for a read check's copy. */
+  /**
+   * A buffer of `size` bytes the host reads back (MAP_READ), e.g. for a read check's
+   * copy; hand it to doneStaging once read.
+   */
   stagingBuffer(size: number): GPUBuffer {
-    return this.device.createBuffer({ size, usage: this.mapRead });
+    return this.staging.get(size)?.pop() ?? this.device.createBuffer({ size, usage: this.mapRead });
+  }
+
+  /** Unmaps a buffer from stagingBuffer(size) after its read, keeping a few small ones for the next reads. */
+  doneStaging(b: GPUBuffer, size: number): void {
+    b.unmap();
+    const free = this.staging.get(size) ?? [];
+    if (size > STAGING_KEPT_MAX_BYTES || free.length >= STAGING_KEPT_PER_SIZE) return b.destroy();
+    free.push(b);
+    this.staging.set(size, free);
   }
 
   /** Waits until the GPU has run everything recorded so far. */
@@ -245,7 +264,7 @@ export class GpuContext {
 
   /** New storage on this GPU. */
   allocate(bytes: number, zeroed: boolean): GpuStorage {
-    const max = this.device.limits.maxBufferSize;
+    const max = this.limits.bufferSize;
     if (bytes > max) throw new Error(`${bytes} bytes exceed the GPU's largest buffer (${max} bytes)`);
     return this.pool.take(bytes, zeroed);
   }

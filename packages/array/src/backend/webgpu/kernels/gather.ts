@@ -69,8 +69,7 @@ class FaultLog {
     return async () => {
       await staging.mapAsync(1 /* GPUMapMode.READ */);
       const words = new Uint32Array(staging.getMappedRange().slice(0));
-      staging.unmap();
-      staging.destroy();
+      this.ctx.doneStaging(staging, pages.length * bytes);
       for (const g of pending) {
         const at = pages.indexOf(g.page) * 2 * SLOTS + 2 * g.slot;
         if (words[at] === 0) continue;

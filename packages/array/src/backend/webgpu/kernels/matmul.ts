@@ -30,7 +30,7 @@ export function matmul(ctx: GpuContext, a: MatmulOperand, b: MatmulOperand, dst:
     params.set(a.offsets.subarray(b0, b0 + count), MATMUL_HEAD);
     params.set(b.offsets.subarray(b0, b0 + count), MATMUL_HEAD + count);
     const launch: MatmulLaunch = { ctx, a, b, dst, M, N, K, buffers, params, count };
-    if (M <= GEMV_MAX_M && Math.ceil(N / GEMV_COLUMNS_MIN) <= ctx.device.limits.maxComputeWorkgroupsPerDimension) gemv(launch);
+    if (M <= GEMV_MAX_M && Math.ceil(N / GEMV_COLUMNS_MIN) <= ctx.limits.workgroupsPerDimension) gemv(launch);
     else gemm(launch);
   }
 }

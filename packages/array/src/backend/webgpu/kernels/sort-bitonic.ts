@@ -111,7 +111,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @
 /** Records the segment kernel over every (row, segment) of `plan`. */
 export function sortSegments(ctx: GpuContext, input: SegmentInput, output: SegmentOutput, plan: SegmentPlan): void {
   const groups = plan.rows * plan.segments;
-  const x = Math.min(groups, ctx.device.limits.maxComputeWorkgroupsPerDimension);
+  const x = Math.min(groups, ctx.limits.workgroupsPerDimension);
   ctx.dispatch({
     label: "sort",
     key: `sort segments|${"src" in input ? `${input.src.dtype},${input.descending}` : "pairs"}|${"pairs" in output ? "pairs" : "indices"}`,
