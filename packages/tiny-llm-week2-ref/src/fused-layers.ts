@@ -1,7 +1,8 @@
 // Week 1's RMSNorm and RoPE, each run as one fused kernel of @tiny-llm/array's mx.fast
 // (as MLX's mx.fast.rms_norm and mx.fast.rope): the same weights, tables and checks, one
-// native call instead of six to ten ops. A decode step runs them four times per layer;
-// at one token each op's fixed cost outweighs its arithmetic.
+// native call instead of six to ten ops; the norm can also take the residual add before
+// it. A decode step runs them four times per layer; at one token each op's fixed cost
+// outweighs its arithmetic.
 import * as mx from "@tiny-llm/array";
 import { ArgumentError, RMSNorm, RoPE } from "@tiny-llm/tiny-llm-week1-ref";
 
@@ -9,6 +10,14 @@ import { ArgumentError, RMSNorm, RoPE } from "@tiny-llm/tiny-llm-week1-ref";
 export class FusedRMSNorm extends RMSNorm {
   override forward(x: mx.array): mx.array {
     return mx.fast.rmsNorm(x, this.weight, this.eps);
+  }
+
+  /**
+   * The residual add before the norm, in the same kernel (mx.fast.addRmsNorm, vLLM's
+   * fused_add_rms_norm).  x, residual: N.. x D  ->  [x + residual, norm(x + residual)]
+   */
+  addAndForward(x: mx.array, residual: mx.array): [mx.array, mx.array] {
+    return mx.fast.addRmsNorm(x, residual, this.weight, this.eps);
   }
 }
 

@@ -52,10 +52,14 @@ class Attention {
   forward(x: mx.array, offset: Offsets, cache: LayerCache): mx.array {
     const [N, L] = x.shape;
     const { numAttentionHeads: Hq, numKeyValueHeads: Hkv, headDim: D } = this.config;
-    const [qs, ks, vs] = splitOutputs(linearWeight(x, this.qkv, this.bqkv), [Hq * D, Hkv * D, Hkv * D]); // N x L x H*D each
-    const q = this.rope.forward(perHead(qs.reshape(N, L, Hq, D), this.qNorm), offset).swapaxes(1, 2); // N x H_q x L x D
-    const k = this.rope.forward(perHead(ks.reshape(N, L, Hkv, D), this.kNorm), offset).swapaxes(1, 2); // N x H_kv x L x D
-    const v = vs.reshape(N, L, Hkv, D).swapaxes(1, 2);
+    const qkv = linearWeight(x, this.qkv, this.bqkv).reshape(N, L, Hq + 2 * Hkv, D);
+    // Without per-head norms (Qwen2), q's and k's heads take RoPE in one call.
+    const [qr, kr] = this.qNorm === undefined && this.kNorm === undefined
+      ? splitHeads(this.rope.forward(heads(qkv, 0, Hq + Hkv), offset), Hq)
+      : [this.rope.forward(perHead(heads(qkv, 0, Hq), this.qNorm), offset), this.rope.forward(perHead(heads(qkv, Hq, Hq + Hkv), this.kNorm), offset)];
+    const q = qr.swapaxes(1, 2); // N x H_q x L x D
+    const k = kr.swapaxes(1, 2); // N x H_kv x L x D
+    const v = heads(qkv, Hq + Hkv, Hq + 2 * Hkv).swapaxes(1, 2);
     const [keys, values, mask] = cache.updateAndFetch(k, v); // N x H_kv x S x D, S = offset + L
     // "causal" is bottom-right aligned: query i (position offset + i) sees keys 0 .. offset + i.
     // A batch of rows at their own offsets brings its mask (N x 1 x L x S) instead.
@@ -71,6 +75,12 @@ type Offsets = number | readonly number[];
 type LayerCache = TinyKvCache | TinyKvBatchCache;
 const isBatch = (c: LayerCache): c is TinyKvBatchCache => "offsets" in c;
 
+/** Heads from .. to - 1 of x: N x L x H x D  ->  N x L x (to - from) x D (a view). */
+const heads = (x: mx.array, from: number, to: number): mx.array => x.slice(":", ":", `${from}:${to}`);
+
+/** x: N x L x H x D  ->  views of its first `first` heads and of the rest. */
+const splitHeads = (x: mx.array, first: number): [mx.array, mx.array] => [heads(x, 0, first), heads(x, first, x.shape[2])];
+
 /** x: N x L x H x D, normed over D when the model has a per-head norm (Qwen3). */
 const perHead = (x: mx.array, norm: RMSNorm | undefined): mx.array => (norm === undefined ? x : norm.forward(x));
 
@@ -82,23 +92,29 @@ class Mlp {
   /** x: N.. x E  ->  N.. x E */
   forward(x: mx.array): mx.array {
     const [gate, up] = splitOutputs(linearWeight(x, this.w.gateUp), [this.w.intermediate, this.w.intermediate]); // N.. x I each
-    // silu as one fused op (the array core's), not week 1's x * sigmoid(x): one launch fewer per layer on a GPU.
-    return linearWeight(gate.silu().multiply(up), this.w.down);
+    // silu(gate) * up as one fused op (the array core's), not week 1's gate * sigmoid(gate) * up: two launches fewer per layer on a GPU.
+    return linearWeight(mx.fast.swiglu(gate, up), this.w.down);
   }
 }
 
-/** A pre-norm block: h = x + attention(norm(x)); out = h + mlp(norm(h)). */
+/**
+ * A pre-norm block: h = x + attention(norm(x)); out = h + mlp(norm(h)). As in vLLM, the
+ * residual stream travels in two parts whose sum it is, and each norm adds them in its
+ * own kernel (FusedRMSNorm.addAndForward): two launches a layer instead of four.
+ */
 class Block {
   constructor(
-    private readonly inputLayernorm: RMSNorm,
+    private readonly inputLayernorm: FusedRMSNorm,
     private readonly selfAttn: Attention,
-    private readonly postAttentionLayernorm: RMSNorm,
+    private readonly postAttentionLayernorm: FusedRMSNorm,
     private readonly mlp: Mlp,
   ) {}
 
-  forward(x: mx.array, offset: Offsets, cache: LayerCache): mx.array {
-    const h = x.add(this.selfAttn.forward(this.inputLayernorm.forward(x), offset, cache));
-    return h.add(this.mlp.forward(this.postAttentionLayernorm.forward(h)));
+  /** x + residual (x alone when residual is undefined): N x L x E  ->  [mlp(norm(h)), h], whose sum is out. */
+  forward(x: mx.array, residual: mx.array | undefined, offset: Offsets, cache: LayerCache): [mx.array, mx.array] {
+    const [input, normed] = residual === undefined ? [x, this.inputLayernorm.forward(x)] : this.inputLayernorm.addAndForward(x, residual);
+    const [h, hNormed] = this.postAttentionLayernorm.addAndForward(this.selfAttn.forward(normed, offset, cache), input);
+    return [this.mlp.forward(hNormed), h];
   }
 }
 
@@ -136,7 +152,7 @@ export interface Week2ModelOptions {
 export class Qwen2ModelWeek2 {
   private readonly embedTokens: Embedding | QuantizedEmbedding;
   private readonly layers: Block[];
-  private readonly norm: RMSNorm;
+  private readonly norm: FusedRMSNorm;
   private readonly lmHead: LinearWeight | null;
   /** The caches makeCache() handed out: a cache holds one model's keys and values. */
   private readonly ownCaches = new WeakSet<TinyKvCache>();
@@ -228,10 +244,11 @@ export class Qwen2ModelWeek2 {
     // states at the end, so their buffers serve the next layer instead of piling up
     // for the garbage collector (see @tiny-llm/array's memory.ts).
     return mx.tidy(() => {
-      let h = this.embedTokens.forward(inputs).astype("float32"); // N x L x E
-      this.layers.forEach((layer, i) => (h = mx.tidy(() => layer.forward(h, offset, cache[i]))));
-      if (opts.lastOnly) h = h.slice(":", "-1:"); // N x 1 x E
-      h = this.norm.forward(h);
+      let x = this.embedTokens.forward(inputs).astype("float32"); // N x L x E
+      let residual: mx.array | undefined; // the hidden states are x + residual (Block)
+      this.layers.forEach((layer, i) => ([x, residual] = mx.tidy(() => layer.forward(x, residual, offset, cache[i]))));
+      const last = (a: mx.array) => (opts.lastOnly ? a.slice(":", "-1:") : a); // N x 1 x E
+      const h = residual === undefined ? this.norm.forward(last(x)) : this.norm.addAndForward(last(x), last(residual))[1];
       return this.lmHead === null ? this.embedTokens.asLinear(h) : linearWeight(h, this.lmHead); // N x L x V
     });
   }
