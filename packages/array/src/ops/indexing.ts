@@ -18,19 +18,29 @@ import { broadcastTo, reshape } from "./shape";
  */
 export type SliceSpec = number | string | null;
 
+/** Bounds and step of a "start:stop:step" string, parsed once per string: a decode step slices with the same few strings every time. */
+const parsedSpecs = new Map<string, [start: number | undefined, stop: number | undefined, step: number]>();
+const PARSED_SPECS_MAX = 4096;
+
 function parseSlice(spec: string, n: number, axis: number, shape: readonly number[]): [start: number, count: number, step: number] {
   const bad = (why: string) => new ArrayError("slice", `"${spec}" on axis ${axis} (length ${n}, shape ${fmtShape(shape)}): ${why}`);
-  const parts = spec.split(":");
-  if (parts.length < 2 || parts.length > 3) throw bad('expected "start:stop" or "start:stop:step"');
-  const num = (s: string | undefined): number | undefined => {
-    if (s === undefined || s.trim() === "") return undefined;
-    const v = Number(s);
-    if (!Number.isInteger(v)) throw bad(`"${s}" is not an integer`);
-    return v;
-  };
-  const [rawStart, rawStop, rawStep] = parts.map(num);
-  const step = rawStep ?? 1;
-  if (step === 0) throw bad("step must not be 0");
+  let parsed = parsedSpecs.get(spec);
+  if (parsed === undefined) {
+    const parts = spec.split(":");
+    if (parts.length < 2 || parts.length > 3) throw bad('expected "start:stop" or "start:stop:step"');
+    const num = (s: string | undefined): number | undefined => {
+      if (s === undefined || s.trim() === "") return undefined;
+      const v = Number(s);
+      if (!Number.isInteger(v)) throw bad(`"${s}" is not an integer`);
+      return v;
+    };
+    const [start, stop, step] = parts.map(num);
+    if (step === 0) throw bad("step must not be 0");
+    parsed = [start, stop, step ?? 1];
+    if (parsedSpecs.size >= PARSED_SPECS_MAX) parsedSpecs.clear();
+    parsedSpecs.set(spec, parsed);
+  }
+  const [rawStart, rawStop, step] = parsed;
   for (const v of [rawStart, rawStop]) {
     if (v !== undefined && (v < -n || v > n)) throw bad(`bound ${v} is out of range [${-n}, ${n}]`);
   }
