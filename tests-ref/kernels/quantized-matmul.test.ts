@@ -146,6 +146,28 @@ describe("quantizedMatmul (tiny-llm-ext-ref) against dequantize-then-matmul", ()
   });
 });
 
+describe("quantizedMatmul on the GPU: the tiled kernel's two tiles against dequantize-then-matmul", () => {
+  beforeAll(async () => {
+    await mx.gpu.init();
+  });
+
+  // 9 and 63 rows take the small tile (32 x 32), 64 and 130 the large one (128 x 128):
+  // O = 200 and 130 rows leave partial tiles of both W and x.
+  for (const bits of [4, 8]) {
+    test(`${bits}-bit, 200 x 256, M = 9, 63, 64, 130`, async () => {
+      const w = randomWeights(200, 256, bits, 64, "bfloat16", 20 + bits);
+      const W = dequantize(w);
+      const gw = { ...w, weight: w.weight.toDevice("gpu"), scales: w.scales.toDevice("gpu"), biases: w.biases.toDevice("gpu") };
+      for (const M of [9, 63, 64, 130]) {
+        const x = mx.random.normal([M, 256], { key: mx.random.key(M) });
+        const scale = mx.matmul(mx.abs(x), mx.abs(W).T).max().item() as number;
+        const y = await quantizedMatmul(x.toDevice("gpu"), gw).toCpu();
+        await expectClose(y, mx.matmul(x, W.T), { tol: { rtol: 0, atol: 2e-6 * scale }, label: `${bits}-bit M ${M}` });
+      }
+    }, 180_000);
+  }
+});
+
 describe("quantizedMatmul with int8 activations against x̂ @ dequantize(W).T", () => {
   // 4-bit codes: more than 4 rows take the int8 kernel (tiles of 4 rows, blocks of 16, K in
   // slices of 1024: K = 1280 is a slice and a quarter); 8-bit codes keep the float kernels.

@@ -11,8 +11,8 @@
 // value loaded from memory is used BM (or BN) times from workgroup memory, which is what
 // makes a matmul with many rows compute-bound instead of bandwidth-bound.
 //
-// From the prelude (src/gpu/prelude.ts): BITS, X_DT, S_DT, OUT_DT, unpack_float,
-// word_of, store_out.
+// From the prelude (src/gpu/prelude.ts): BITS, X_DT, S_DT, OUT_DT, BM, BN, BK, TM, TN,
+// unpack_float, word_of, store_out.
 
 struct Params {
   M: u32, K: u32, O: u32, group_size: u32,
@@ -29,11 +29,9 @@ struct Params {
 @group(0) @binding(4) var<storage, read> BI: array<u32>;
 @group(0) @binding(5) var<storage, read_write> OUT: array<atomic<u32>>;
 
-const BM: u32 = 32u;  // rows of x per tile
-const BN: u32 = 32u;  // rows of W (outputs) per tile
-const BK: u32 = 32u;  // inputs per step (divides every group size)
-const TM: u32 = 4u;   // outputs per thread: TM rows ...
-const TN: u32 = 4u;   // ... by TN columns, strided by BM / TM and BN / TN
+// The tile, from the prelude (the wrapper picks one by M): BM rows of x by BN rows of W
+// (outputs) per workgroup, BK inputs per step (it divides every group size), and TM x TN
+// outputs per thread, strided by BM / TM and BN / TN.
 const WG: u32 = (BM / TM) * (BN / TN);
 const PER_WORD: u32 = 32u / BITS;
 const WORDS: u32 = BK / PER_WORD;  // words of a W row per step
