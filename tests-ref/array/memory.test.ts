@@ -37,6 +37,12 @@ describeDevices("array_memory", () => {
     expect(() => a.sum()).toThrow(/released/);
   });
 
+  test("array_memory_dispose_of_a_js_array_names_what_was_expected", () => {
+    const a = mx.ones([2]);
+    expect(() => mx.dispose([a, a] as unknown as mx.array)).toThrow(/^dispose: expected one array, got a JS array/);
+    expect(() => mx.dispose(undefined as unknown as mx.array)).toThrow(/^dispose: expected one array, got undefined/);
+  });
+
   test("array_memory_tidy_releases_even_when_fn_throws", () => {
     let inner: mx.array | undefined;
     expect(() =>

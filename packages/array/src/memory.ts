@@ -12,6 +12,7 @@
 // A released array cannot be used again: every op checks and throws, so a mistake is an
 // error naming the op, never another array's data read in its place.
 import { NDArray } from "./array";
+import { ArrayError } from "./errors";
 import { backendFor, type Storage } from "./backend";
 
 /**
@@ -50,6 +51,9 @@ export function isReleased(a: NDArray): boolean {
  * the buffer is reused by a later allocation of the same size.
  */
 export function dispose(a: NDArray): void {
+  if (!(a instanceof NDArray)) {
+    throw new ArrayError("dispose", `expected one array, got ${Array.isArray(a) ? "a JS array (dispose its arrays one by one, or let mx.tidy release them)" : a === null ? "null" : typeof a}`);
+  }
   if (a.released) return;
   a.released = true;
   if (addViews(a.storage, -1) === 0) backendFor(a.device).release(a.storage);
