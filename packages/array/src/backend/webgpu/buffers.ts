@@ -47,7 +47,7 @@ export class BufferPool {
   private made = 0;
   /** Buffers made larger than a kernel may bind (`bindMax`), which dispatch refuses. */
   private unbindable = new WeakSet<GPUBuffer>();
-  unbindableMade = 0;
+  private unbindableMade = 0;
 
   constructor(private device: GPUDevice, private usage: number, private bindMax: number) {}
 
