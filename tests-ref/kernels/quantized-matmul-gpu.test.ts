@@ -1,8 +1,12 @@
-// quantizedMatmul's argument checks that only arrays on the GPU reach (the reference's
-// TypeScript, which the learner's package shares): int8 activations are quantized on
-// the CPU, so on the GPU they are a clear error, not a silent float32 product.
+// quantizedMatmul on the GPU beyond day 3's goldens: the argument checks that only arrays
+// on the GPU reach (the reference's TypeScript, which the learner's package shares: int8
+// activations are quantized on the CPU, so on the GPU they are a clear error, not a silent
+// float32 product), and both tiles of the tiled kernel against dequantize-then-matmul.
 import * as mx from "@tiny-llm/array";
 import { quantizedMatmul } from "@tiny-llm/tiny-llm-ext-ref";
+
+import { expectClose } from "../../tests/helpers/compare";
+import { dequantize, randomWeights } from "./quantized-weights";
 
 beforeAll(async () => {
   await mx.gpu.init();
@@ -20,4 +24,22 @@ test("quantized_matmul_gpu_int8_activations_are_an_error", () => {
   const x = gpu(mx.random.normal([1, 128], { key: mx.random.key(2) }));
   expect(() => quantizedMatmul(x, { ...w, activations: "int8" })).toThrow(/^quantizedMatmul: w.activations "int8" runs on the CPU only; x is on the gpu \(leave activations out there\)$/);
   expect(quantizedMatmul(x, w).device).toBe("gpu"); // the same call without it runs there
+});
+
+describe("quantizedMatmul on the GPU: the tiled kernel's two tiles against dequantize-then-matmul", () => {
+  // 9 and 63 rows take the small tile (32 x 32), 64 and 130 the large one (128 x 128):
+  // O = 200 and 130 rows leave partial tiles of both W and x.
+  for (const bits of [4, 8]) {
+    test(`${bits}-bit, 200 x 256, M = 9, 63, 64, 130`, async () => {
+      const w = randomWeights(200, 256, bits, 64, "bfloat16", 20 + bits);
+      const W = dequantize(w);
+      const gw = { ...w, weight: w.weight.toDevice("gpu"), scales: w.scales.toDevice("gpu"), biases: w.biases.toDevice("gpu") };
+      for (const M of [9, 63, 64, 130]) {
+        const x = mx.random.normal([M, 256], { key: mx.random.key(M) });
+        const scale = mx.matmul(mx.abs(x), mx.abs(W).T).max().item() as number;
+        const y = await quantizedMatmul(x.toDevice("gpu"), gw).toCpu();
+        await expectClose(y, mx.matmul(x, W.T), { tol: { rtol: 0, atol: 2e-6 * scale }, label: `${bits}-bit M ${M}` });
+      }
+    }, 180_000);
+  }
 });

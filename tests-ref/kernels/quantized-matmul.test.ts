@@ -6,8 +6,8 @@ import * as mx from "@tiny-llm/array";
 import { quantizedMatmul, type QuantizedWeights } from "@tiny-llm/tiny-llm-ext-ref";
 
 import { expectClose } from "../../tests/helpers/compare";
+import { dequantize, randomWeights, type Float } from "./quantized-weights";
 
-type Float = "float32" | "float16" | "bfloat16";
 const FLOATS: Float[] = ["float32", "bfloat16", "float16"];
 const MODES = ["simd", "portable"] as const;
 
@@ -22,28 +22,6 @@ function inMode<T>(mode: (typeof MODES)[number], fn: () => T): T {
     if (saved === undefined) delete process.env.TINY_LLM_KERNELS;
     else process.env.TINY_LLM_KERNELS = saved;
   }
-}
-
-/** Random quantized weights of an O x K matrix (every code value occurs). */
-function randomWeights(O: number, K: number, bits: number, groupSize: number, sdt: Float, seed: number): QuantizedWeights {
-  const keys = mx.random.split(mx.random.key(seed), 3);
-  const [k1, k2, k3] = [0, 1, 2].map((i) => keys.slice(i));
-  const weight = mx.random.bits([O, (K * bits) / 32], { key: k1 });
-  const scales = mx.random.uniform([O, K / groupSize], { low: 0.01, high: 0.1, key: k2 }).astype(sdt);
-  const biases = mx.random.normal([O, K / groupSize], { scale: 0.1, key: k3 }).astype(sdt);
-  return { weight, scales, biases, groupSize, bits };
-}
-
-/** W (O x K, float32) = code * scale + bias, unpacked with array ops: the plain computation. */
-function dequantize(w: QuantizedWeights): mx.array {
-  const [O, words] = w.weight.shape;
-  const K = (words * 32) / w.bits;
-  const powers = mx.power(2, mx.arange(0, 32, w.bits, "uint32")); // word >> (i * bits) = floor(word / 2^(i * bits))
-  const codes = mx.floorDivide(w.weight.expandDims(-1), powers).remainder(2 ** w.bits); // O x words x codes-per-word
-  const grouped = codes.astype("float32").reshape(O, K / w.groupSize, w.groupSize);
-  const s = w.scales.astype("float32").expandDims(-1);
-  const b = w.biases.astype("float32").expandDims(-1);
-  return grouped.multiply(s).add(b).reshape(O, K);
 }
 
 /** Half to even, as the kernel's std::nearbyint and PyTorch's torch.round. */
@@ -144,28 +122,6 @@ describe("quantizedMatmul (tiny-llm-ext-ref) against dequantize-then-matmul", ()
       for (const M of [8, 11]) check(mx.random.normal([M, 1280], { key: mx.random.key(M) }), w, `${bits}-bit 300 x 1280 batch of ${M}`);
     }
   });
-});
-
-describe("quantizedMatmul on the GPU: the tiled kernel's two tiles against dequantize-then-matmul", () => {
-  beforeAll(async () => {
-    await mx.gpu.init();
-  });
-
-  // 9 and 63 rows take the small tile (32 x 32), 64 and 130 the large one (128 x 128):
-  // O = 200 and 130 rows leave partial tiles of both W and x.
-  for (const bits of [4, 8]) {
-    test(`${bits}-bit, 200 x 256, M = 9, 63, 64, 130`, async () => {
-      const w = randomWeights(200, 256, bits, 64, "bfloat16", 20 + bits);
-      const W = dequantize(w);
-      const gw = { ...w, weight: w.weight.toDevice("gpu"), scales: w.scales.toDevice("gpu"), biases: w.biases.toDevice("gpu") };
-      for (const M of [9, 63, 64, 130]) {
-        const x = mx.random.normal([M, 256], { key: mx.random.key(M) });
-        const scale = mx.matmul(mx.abs(x), mx.abs(W).T).max().item() as number;
-        const y = await quantizedMatmul(x.toDevice("gpu"), gw).toCpu();
-        await expectClose(y, mx.matmul(x, W.T), { tol: { rtol: 0, atol: 2e-6 * scale }, label: `${bits}-bit M ${M}` });
-      }
-    }, 180_000);
-  }
 });
 
 describe("quantizedMatmul with int8 activations against x̂ @ dequantize(W).T", () => {
