@@ -17,6 +17,13 @@ function checkFloat(op: string, name: string, a: NDArray, minNdim: number, layou
   if (a.ndim < minNdim) throw new ArrayError(op, `${name} must be ${layout}, got shape ${fmtShape(a.shape)}`);
 }
 
+/** Checks that `a` (called `name`) has the dtype and shape of `like` (called `likeName`). */
+function checkLike(op: string, name: string, a: NDArray, likeName: string, like: NDArray): void {
+  if (a.dtype !== like.dtype || a.shape.length !== like.shape.length || a.shape.some((d, i) => d !== like.shape[i])) {
+    throw new ArrayError(op, `${name} is ${a.dtype} ${fmtShape(a.shape)}, expected ${likeName}'s ${like.dtype} ${fmtShape(like.shape)}`);
+  }
+}
+
 /** Checks rmsNorm's x, weight and eps; returns D. */
 function checkRmsNorm(op: string, x: NDArray, weight: NDArray, eps: number): number {
   checkFloat(op, "x", x, 1, "N.. x D");
@@ -53,9 +60,7 @@ export function addRmsNorm(x: NDArray, residual: NDArray, weight: NDArray, eps: 
   const op = "fast.addRmsNorm";
   const D = checkRmsNorm(op, x, weight, eps);
   checkFloat(op, "residual", residual, 1, "N.. x D");
-  if (residual.dtype !== x.dtype || residual.shape.length !== x.shape.length || residual.shape.some((d, i) => d !== x.shape[i])) {
-    throw new ArrayError(op, `residual is ${residual.dtype} ${fmtShape(residual.shape)}, expected x's ${x.dtype} ${fmtShape(x.shape)}`);
-  }
+  checkLike(op, "residual", residual, "x", x);
   const device = sameDevice(op, x, residual, weight);
   const h = NDArray.empty(x.shape, x.dtype, device);
   const out = NDArray.empty(x.shape, x.dtype, device);
@@ -75,9 +80,7 @@ export function swiglu(gate: NDArray, up: NDArray): NDArray {
   const op = "fast.swiglu";
   checkFloat(op, "gate", gate, 0, "N.. x I");
   checkFloat(op, "up", up, 0, "N.. x I");
-  if (up.dtype !== gate.dtype || up.shape.length !== gate.shape.length || up.shape.some((d, i) => d !== gate.shape[i])) {
-    throw new ArrayError(op, `up is ${up.dtype} ${fmtShape(up.shape)}, expected gate's ${gate.dtype} ${fmtShape(gate.shape)}`);
-  }
+  checkLike(op, "up", up, "gate", gate);
   const device = sameDevice(op, gate, up);
   const backend = backendFor(device);
   if (backend.swiglu === undefined) return multiply(silu(gate), up);
