@@ -34,6 +34,7 @@ if (DEVICES.includes("gpu")) {
       expect(mx.gpu.info()).toBe(a);
       expect(typeof a.description).toBe("string");
       expect(a.maxStorageBufferBindingSize).toBeGreaterThan(0);
+      expect(a.validation).toBe(true); // tests keep Dawn's checks
     });
   });
 }

@@ -91,6 +91,11 @@ export function defaultWeek(name: SolutionName): number {
   return s.reference ? s.weeks : 1;
 }
 
+/** Whether a solution is a reference (its kernels known good), not the learner's workbook. */
+export function isReference(name: SolutionName): boolean {
+  return manifest.solutions[name].reference;
+}
+
 /** The last week a solution covers. */
 export function lastWeek(name: SolutionName): number {
   return manifest.solutions[name].weeks;

@@ -76,14 +76,14 @@ function isSoftware(info: mx.gpu.GpuInfo): boolean {
 export async function runGpuPart(): Promise<number> {
   let info: mx.gpu.GpuInfo;
   try {
-    info = await mx.gpu.init();
+    info = await mx.gpu.init({ validation: false }); // the reference's kernels, as pnpm main runs them
   } catch (e) {
     console.error(`bench --part gpu: ${(e as Error).message}`);
     return 1;
   }
   const software = isSoftware(info);
   const sizes = software ? SOFTWARE_SIZES : GPU_SIZES;
-  console.log(`\n== GPU: ${info.vendor} ${info.device} (${info.architecture || "-"}; ${info.description})${software ? ", a software adapter: sizes cut down" : ""} ==`);
+  console.log(`\n== GPU: ${info.vendor} ${info.device} (${info.architecture || "-"}; ${info.description}; Dawn's validation ${info.validation ? "on" : "off"})${software ? ", a software adapter: sizes cut down" : ""} ==`);
 
   const readBytes = Math.min(sizes.readBytes, Math.floor(info.maxStorageBufferBindingSize / 16) * 16);
   const read = new GpuRead(readBytes);

@@ -164,7 +164,7 @@ export async function loadAndBuild<T>(opts: MainOptions, io: Io, build: (solutio
     throw new MainError(`--week ${week}: ${opts.solution} covers weeks up to ${lastWeek(opts.solution)}; use --solution week${week}_ref or --week ${lastWeek(opts.solution)}`, 2);
   }
   const solution = await loadSolution(opts.solution);
-  await useDevice(opts.device, io);
+  await useDevice(opts.device, io, opts.solution);
   const where = chooseModel(opts.model);
   io.err(`Loading ${where} (${opts.solution}, week ${week}${opts.device === "gpu" ? ", on the GPU" : ""})...`);
   const loaded = loadModel(opts.model, where);

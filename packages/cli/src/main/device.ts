@@ -3,6 +3,7 @@
 // caches, masks, positions, through the default device) land there.
 import * as mx from "@tiny-llm/array";
 
+import { isReference, type SolutionName } from "../solution";
 import type { MainOptions } from "./args";
 import type { Io } from "./chat";
 import { MainError } from "./errors";
@@ -10,18 +11,20 @@ import { MainError } from "./errors";
 /**
  * Makes `device` the default device: for "gpu", finds the WebGPU adapter first (no
  * adapter is a MainError, exit 1, with the array library's advice) and names it on stderr.
+ * Dawn checks every command of a learner's solution; a reference's launches are known
+ * good, and skip the checks (most of Dawn's host cost per launch: mx.gpu.init's `validation`).
  */
-export async function useDevice(device: MainOptions["device"], io: Io): Promise<void> {
+export async function useDevice(device: MainOptions["device"], io: Io, solution: SolutionName): Promise<void> {
   if (device === "gpu") {
     let info: mx.gpu.GpuInfo;
     try {
-      info = await mx.gpu.init();
+      info = await mx.gpu.init({ validation: !isReference(solution) });
     } catch (e) {
       // The array library's message starts with its op, "gpu: no WebGPU adapter found ...".
       const message = (e instanceof Error ? e.message : String(e)).replace(/^gpu: /, "");
       throw new MainError(`--device gpu: ${message}; or run on the CPU with --device cpu`);
     }
-    io.err(`GPU: ${[info.vendor, info.device || info.description, info.architecture].filter((s) => s !== "").join(", ")} (WebGPU)`);
+    io.err(`GPU: ${[info.vendor, info.device || info.description, info.architecture].filter((s) => s !== "").join(", ")} (WebGPU${info.validation ? "" : ", validation off"})`);
   }
   mx.setDefaultDevice(device);
 }

@@ -40,6 +40,8 @@ export interface GpuInfo {
   device: string;
   description: string;
   features: string[];
+  /** Whether Dawn checks every command (mx.gpu.init's `validation`; false once TINY_LLM_DAWN_FLAGS or `flags` skips it). */
+  validation: boolean;
   /** Largest storage buffer a kernel may bind, in bytes. */
   maxStorageBufferBindingSize: number;
   /** Largest buffer, in bytes: an array this large can live on the GPU, but a kernel binds at most the above. */
