@@ -70,3 +70,32 @@ export function prelude(constants: WgslConstants, portable: boolean): string {
     subgroups ? SUBGROUP_LANES : SINGLE_LANES,
   ].join("\n");
 }
+
+/** A launch's constants and the kernel-cache key of the kernel they compile to. */
+export interface Launch {
+  constants: WgslConstants;
+  key: string;
+}
+
+/**
+ * The launches of one kernel file, each made once per `id` (a short string naming what
+ * its constants depend on) and then reused: a decode step launches a kernel tens of
+ * times, and building the constants and a long key (then hashing it in mx.gpu's cache)
+ * on every call was about a tenth of the host's recording time (an H200 host's profile).
+ */
+export class Launches {
+  private made = new Map<string, Launch>();
+
+  /** `folder/kernel`: the kernel file, whose folder (the learner's or ours) the key names. */
+  constructor(private readonly file: string) {}
+
+  get(id: string, portable: boolean, constants: () => WgslConstants): Launch {
+    let launch = this.made.get(id);
+    if (launch === undefined) {
+      const c = constants();
+      launch = { constants: c, key: `${this.file}|${JSON.stringify(c)}|${portable}` };
+      this.made.set(id, launch);
+    }
+    return launch;
+  }
+}

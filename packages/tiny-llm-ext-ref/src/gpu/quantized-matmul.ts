@@ -13,7 +13,7 @@
 import * as mx from "@tiny-llm/array";
 
 import type { QuantizedMatmulParams } from "../quantized-matmul";
-import { prelude, type WgslConstants } from "./prelude";
+import { type Launch, Launches, prelude } from "./prelude";
 import type { WgslSource } from "./wgsl-source";
 
 /** The most rows of x the decode kernel takes (its partial sums live in registers). */
@@ -33,15 +33,17 @@ const MAX_GROUPS = 65535;
 
 /** The kernel's `gpu` implementation over `wgsl`. */
 export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMatmulParams> {
+  const launches = { decode: new Launches(`${wgsl.folder}/quantized_matmul_decode`), tiled: new Launches(`${wgsl.folder}/quantized_matmul_tiled`) };
   return ([x, w, scales, biases], [y], { groupSize, bits, portable }) => {
     const [M, K] = x.shape;
     const O = w.shape[0];
     const decode = M <= DECODE_MAX_ROWS && w.offset % 4 === 0 && w.strides[0] % 4 === 0;
     const kernel = decode ? "quantized_matmul_decode" : "quantized_matmul_tiled";
     // Compiled per bits and dtypes (the unpacking is unrolled), the tiled kernel per tile; sizes are parameters.
-    const dtypes = { BITS: bits, X_DT: x.dtype, S_DT: scales.dtype, OUT_DT: y.dtype };
+    const dtypes = () => ({ BITS: bits, X_DT: x.dtype, S_DT: scales.dtype, OUT_DT: y.dtype });
+    const id = `${bits}|${x.dtype}|${scales.dtype}|${y.dtype}|${portable}`;
     const scaleStrides = [scales.offset, scales.strides[0], biases.offset, biases.strides[0]];
-    let constants: WgslConstants, params: number[], workgroups: [number, number];
+    let launch: Launch, params: number[], workgroups: [number, number];
     if (decode) {
       // Also per M (the partial sums stay in registers) and per layout of x: X_VEC4 when
       // x is contiguous along K and every chunk's values start a vec4 of words (offset and
@@ -49,21 +51,21 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
       const perVec4 = x.dtype === mx.DtypeCode.float32 ? 4 : 8;
       const starts = (n: number) => n % perVec4 === 0;
       const xVec4 = x.strides[1] === 1 && starts(x.offset) && (starts(x.strides[0]) || M === 1);
-      constants = { ...dtypes, M, X_VEC4: xVec4 };
+      launch = launches.decode.get(`${id}|${M}|${xVec4}`, portable, () => ({ ...dtypes(), M, X_VEC4: xVec4 }));
       params = [K, O, groupSize, x.offset, x.strides[0], x.strides[1], w.offset / 4, w.strides[0] / 4, ...scaleStrides];
       const groups = Math.ceil(O / DECODE_ROWS_PER_WORKGROUP);
       workgroups = [Math.min(groups, MAX_GROUPS), Math.ceil(groups / MAX_GROUPS)];
     } else {
       const tile = M >= LARGE_TILE_MIN_ROWS ? LARGE_TILE : SMALL_TILE;
-      constants = { ...dtypes, ...tile };
+      launch = launches.tiled.get(`${id}|${tile.BM}`, portable, () => ({ ...dtypes(), ...tile }));
       params = [M, K, O, groupSize, x.offset, x.strides[0], x.strides[1], w.offset, w.strides[0], ...scaleStrides];
       workgroups = [Math.ceil(O / tile.BN), Math.ceil(M / tile.BM)];
     }
     mx.gpu.dispatch({
       label: `quantizedMatmul (${kernel}.wgsl)`,
       // Made and compiled once per key: the learner's folder and ours never share one.
-      key: `${wgsl.folder}/${kernel}|${JSON.stringify(constants)}|${portable}`,
-      wgsl: () => prelude(constants, portable) + wgsl(kernel),
+      key: launch.key,
+      wgsl: () => prelude(launch.constants, portable) + wgsl(kernel),
       arrays: [x, w, scales, biases, y],
       params: new Uint32Array(params),
       workgroups,

@@ -19,10 +19,17 @@ const BINDING = /@(group|binding)\((\d+)\)\s*@(group|binding)\((\d+)\)\s*var<sto
 const COMPUTE = 4; // GPUShaderStage.COMPUTE
 const GROUPS_MAX = 8192;
 
+/** A node of a kernel's bind-group trie: the group over the buffers on the path to it, if made. */
+interface GroupNode {
+  group?: GPUBindGroup;
+  next: Map<GPUBuffer, GroupNode>;
+}
+
 export class KernelCache {
   private kernels = new Map<string, Kernel>();
-  private groups = new Map<string, GPUBindGroup>();
-  private bufferIds = new WeakMap<GPUBuffer, number>();
+  /** Per kernel id, a trie of its bind groups by buffer (no string key to build and hash per launch). */
+  private groups = new Map<number, GroupNode>();
+  private groupCount = 0;
   private nextId = 1;
 
   /** `params` is bound at binding 0 as `paramsBytes` bytes from a dynamic offset; `stats.bindGroups` counts the groups made. */
@@ -40,29 +47,31 @@ export class KernelCache {
 
   /** The bind group of `kernel` over `buffers` (bindings 1..), the parameters at binding 0. */
   bindGroup(kernel: Kernel, buffers: GPUBuffer[]): GPUBindGroup {
-    let key = `${kernel.id}`;
-    for (const b of buffers) key += `,${this.idOf(b)}`;
-    let g = this.groups.get(key);
-    if (g === undefined) {
+    let node: GroupNode | undefined = this.groups.get(kernel.id);
+    if (node === undefined) this.groups.set(kernel.id, (node = { next: new Map() }));
+    for (const b of buffers) {
+      let n: GroupNode | undefined = node.next.get(b);
+      if (n === undefined) node.next.set(b, (n = { next: new Map() }));
+      node = n;
+    }
+    if (node.group === undefined) {
       // Bounded: groups of buffers long gone would otherwise keep them alive.
-      if (this.groups.size >= GROUPS_MAX) this.groups.clear();
+      if (this.groupCount >= GROUPS_MAX) {
+        this.groups.clear();
+        this.groupCount = 0;
+        return this.bindGroup(kernel, buffers);
+      }
+      this.groupCount++;
       this.stats.bindGroups++;
-      g = this.device.createBindGroup({
+      node.group = this.device.createBindGroup({
         layout: kernel.layout,
         entries: [
           { binding: 0, resource: { buffer: this.params, offset: 0, size: this.paramsBytes } },
           ...buffers.map((buffer, i) => ({ binding: i + 1, resource: { buffer } })),
         ],
       });
-      this.groups.set(key, g);
     }
-    return g;
-  }
-
-  private idOf(b: GPUBuffer): number {
-    let id = this.bufferIds.get(b);
-    if (id === undefined) this.bufferIds.set(b, (id = this.nextId++));
-    return id;
+    return node.group;
   }
 
   private compile(label: string, wgsl: string): Kernel {

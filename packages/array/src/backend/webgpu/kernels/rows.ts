@@ -65,6 +65,10 @@ export function softmax(ctx: GpuContext, src: NDArray, dst: NDArray, rows: numbe
   }));
 }
 
+/** eps as an f32's bits, through one shared word (a decode step norms its rows ~50 times). */
+const EPS_F32 = new Float32Array(1);
+const EPS_BITS = new Uint32Array(EPS_F32.buffer);
+
 /**
  * Backend.rmsNorm: x / sqrt(mean(x^2) + eps) * weight over each row, in f32. With a
  * residual, x is src + add as stored into sum (rounded to its dtype).
@@ -73,7 +77,8 @@ export function softmax(ctx: GpuContext, src: NDArray, dst: NDArray, rows: numbe
 export function rmsNorm(ctx: GpuContext, src: NDArray, weight: NDArray, dst: NDArray, rows: number, n: number, eps: number, residual?: { add: NDArray; sum: NDArray }): void {
   const width = lanesFor(n);
   const row = each(width);
-  const epsBits = new Uint32Array(new Float32Array([eps]).buffer)[0];
+  EPS_F32[0] = eps;
+  const epsBits = EPS_BITS[0];
   const norm = (x: string) => `let inv = 1.0 / sqrt(row_sum(lid, s) / f32(n) + bitcast<f32>(P[5]));
   ${row(`st_O(P[3] + at + i, (${x}) * inv * ld_W(P[4] + i));`)}`;
   const decls = (...more: string[]) => F32_FOLDS + workgroupReduce("row_sum", "f32", "fsum", width)
