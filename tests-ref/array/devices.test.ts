@@ -164,4 +164,30 @@ describeGpu("array_devices", () => {
     // Keys live on the CPU (their bits are drawn there): a GPU key is refused, naming that.
     expect(() => mx.random.uniform([2], { key: mx.zeros([2], "uint32") })).toThrow(/^random\.uniform: keys live on the CPU, got one on the gpu/);
   });
+
+  test("array_devices_gpu_profile_times_every_launch_by_label", async () => {
+    const a = mx.random.normal([4096], { key: mx.random.key(1) }).toDevice("gpu");
+    const b = mx.ones([4096]);
+    const before = mx.gpu.stats().dispatches;
+    let sum: mx.array | undefined, product: mx.array | undefined;
+    const kernels = await mx.gpu.profile(() => {
+      sum = a.add(b);
+      product = sum.multiply(a).multiply(b);
+    });
+    const launches = mx.gpu.stats().dispatches - before;
+    expect(kernels.map((k) => [k.label, k.launches]).sort()).toEqual([["binary add f32", 1], ["binary multiply f32", 2]]);
+    expect(kernels.reduce((n, k) => n + k.launches, 0)).toBe(launches);
+    for (const k of kernels) expect(k.seconds).toBeGreaterThan(0); // not rounded down to 0 (Dawn's quantization is off)
+    expect(kernels[0].seconds).toBeGreaterThanOrEqual(kernels[1].seconds); // most first
+    // Timed launches compute what untimed ones do.
+    const host = await a.toCpu();
+    expect(await product!.data()).toEqual(host.add(1).multiply(host).toTypedArray());
+    expect(await sum!.data()).toEqual(host.add(1).toTypedArray());
+  });
+
+  test("array_devices_gpu_profiles_do_not_nest_and_end_on_errors", async () => {
+    await expect(mx.gpu.profile(() => mx.gpu.profile(() => undefined).then(() => undefined))).rejects.toThrow(/^gpu\.profile: a profile is already running \(profiles do not nest\)$/);
+    await expect(mx.gpu.profile(() => { throw new Error("inside"); })).rejects.toThrow(/^inside$/);
+    expect(await mx.gpu.profile(() => undefined)).toEqual([]); // the failed ones ended: a new one starts
+  });
 });

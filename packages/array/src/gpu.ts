@@ -12,6 +12,7 @@ import { ArrayError } from "./errors";
 import type { KernelArray } from "./extension";
 import { GpuStorage } from "./backend/webgpu/buffers";
 import type { Dispatch, GpuInfo, GpuStats } from "./backend/webgpu/context";
+import type { LaunchTime } from "./backend/webgpu/timeline";
 import { gpuContext, type GpuInitOptions } from "./backend/webgpu/init";
 import { initGpu } from "./backend/webgpu";
 
@@ -31,6 +32,38 @@ export function info(): GpuInfo {
 /** Kernels launched, submits, read backs, uploads and bind groups made so far: what a decode step costs the host. */
 export function stats(): GpuStats {
   return { ...gpuContext().stats };
+}
+
+/** GPU time of one kernel label over a profile: launches, and their seconds in all. */
+export interface KernelTime {
+  label: string;
+  launches: number;
+  seconds: number;
+}
+
+/**
+ * Runs `fn` and times each kernel it launches on the GPU's own clock (timestamp queries
+ * around every launch, which then runs in a compute pass of its own: a little slower).
+ * Returns the GPU time per kernel label, most first. Needs the adapter's
+ * "timestamp-query" feature; profiles do not nest.
+ */
+export async function profile(fn: () => void | Promise<void>): Promise<KernelTime[]> {
+  const ctx = gpuContext();
+  ctx.startTimeline("gpu.profile");
+  let times: LaunchTime[];
+  try {
+    await fn();
+  } finally {
+    times = await ctx.stopTimeline();
+  }
+  const byLabel = new Map<string, KernelTime>();
+  for (const { label, seconds } of times) {
+    const k = byLabel.get(label) ?? { label, launches: 0, seconds: 0 };
+    k.launches++;
+    k.seconds += seconds;
+    byLabel.set(label, k);
+  }
+  return [...byLabel.values()].sort((a, b) => b.seconds - a.seconds);
 }
 
 /** Waits until the GPU has run every kernel recorded so far (for timing). */

@@ -84,10 +84,39 @@ async function generateOnce(model: Model, s: Qwen2Shapes, P: number, D: number):
   return { prefill, decode: now() - t, record: timed.record, kernels: after.dispatches - before.dispatches, bindGroups: after.bindGroups - before.bindGroups };
 }
 
+/** Decode steps timed kernel by kernel on the GPU's clock (mx.gpu.profile), after a prefill of P tokens. */
+const PROFILED_STEPS = 8;
+
+/**
+ * The GPU timeline of `steps` decode steps after a prefill of `P` tokens: per kernel,
+ * launches and GPU microseconds a token, most first, and the sum (the GPU's busy time a
+ * token; each launch runs in a pass of its own here, so it is a little more than in a
+ * plain step).
+ */
+async function decodeTimeline(model: Model, s: Qwen2Shapes, P: number, steps: number): Promise<{ rows: string[][]; busy: number }> {
+  const cache = model.makeCache();
+  const ids = mx.array(Int32Array.from({ length: P }, (_, i) => (i * 7919 + 13) % s.vocab)).reshape([1, P]);
+  let token = mx.tidy(() => nextToken(model.forward(ids, 0, cache, { lastOnly: true })).reshape(1, 1));
+  await token.itemAsync();
+  const kernels = await mx.gpu.profile(async () => {
+    for (let i = 0; i < steps; i++) {
+      const prev = token;
+      token = mx.tidy(() => nextToken(model.forward(prev, P + i, cache, { lastOnly: true })).reshape(1, 1));
+      mx.dispose(prev);
+      await token.itemAsync();
+    }
+  });
+  mx.dispose(token);
+  const busy = kernels.reduce((sum, k) => sum + k.seconds, 0) / steps;
+  const rows = kernels.map((k) => [k.label, (k.launches / steps).toFixed(0), ((k.seconds / steps) * 1e6).toFixed(0), `${((k.seconds / steps / busy) * 100).toFixed(0)}%`]);
+  return { rows, busy };
+}
+
 /** Runs the model rows and prints their table (each model's failure is its row, the others still run). */
 export async function benchGpuModels(sizes: GpuModelSizes, readBandwidth: number): Promise<void> {
   const { prefillTokens: P, decodeTokens: D, runs } = sizes;
   const rows: string[][] = [];
+  const timelines: { label: string; rows: string[][]; busy: number }[] = [];
   for (const { label, config } of sizes.configs) {
     const s = shapesOf(config);
     const checkpoint = new SharedRandomCheckpoint(config, label.split(" ")[0], QUANT);
@@ -106,6 +135,7 @@ export async function benchGpuModels(sizes: GpuModelSizes, readBandwidth: number
       await generateOnce(model, s, Math.min(P, 8), 2); // warm-up: pipelines, buffers
       const figures = [];
       for (let r = 0; r < runs; r++) figures.push(await generateOnce(model, s, P, D));
+      if (mx.gpu.info().features.includes("timestamp-query")) timelines.push({ label, ...(await decodeTimeline(model, s, P, PROFILED_STEPS)) });
       const prefill = P / median(figures.map((f) => f.prefill));
       const decode = D / median(figures.map((f) => f.decode));
       const fastest = figures.reduce((a, b) => (a.decode < b.decode ? a : b));
@@ -134,4 +164,8 @@ export async function benchGpuModels(sizes: GpuModelSizes, readBandwidth: number
       `roofline = GPU read ${(readBandwidth / 1e9).toFixed(1)} GB/s / (packed weights + f32 KV cache at ${P + D / 2}):`,
   );
   printColumns(["model", `prefill ${P} tok/s`, "decode tok/s", "record ms/tok", "wait ms/tok", "kernels/tok", "new bind groups/tok", "GB read/token", "roofline tok/s", "of roofline", "bar"], rows);
+  for (const t of timelines) {
+    console.log(`\n${t.label}: the GPU's timeline of ${PROFILED_STEPS} decode steps after ${P} tokens (timestamp queries, each launch in a pass of its own), per token: the GPU busy ${(t.busy * 1e3).toFixed(2)} ms`);
+    printColumns(["kernel", "launches/tok", "GPU us/tok", "share"], t.rows);
+  }
 }

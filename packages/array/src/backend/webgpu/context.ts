@@ -9,6 +9,7 @@
 import { ArrayError } from "../../errors";
 import { BufferPool, GpuStorage, roundedSize } from "./buffers";
 import { KernelCache } from "./kernel-cache";
+import { KernelTimeline, type LaunchTime } from "./timeline";
 
 /** One kernel launch: WGSL with entry `main`, its buffers, its parameters and grid. */
 export interface Dispatch {
@@ -102,6 +103,9 @@ export class GpuContext {
   private readChecks: ReadCheck[] = [];
   readonly stats: GpuStats = { dispatches: 0, submits: 0, reads: 0, uploads: 0, bindGroups: 0 };
   private lastPipeline: GPUComputePipeline | null = null;
+  /** Set while mx.gpu.profile runs: each launch then gets a pass of its own, timed. */
+  private timeline: KernelTimeline | null = null;
+  private readonly timelineUsage: { resolve: number; read: number };
   /** The device's limits, read once: each read of `device.limits` crosses into Dawn. */
   readonly limits: { workgroupsPerDimension: number; bindingSize: number; bufferSize: number };
   /** Read-back buffers by size, unmapped and free: reads of a decode step's token reuse them. */
@@ -116,6 +120,7 @@ export class GpuContext {
     this.usage = U.STORAGE | U.COPY_SRC | U.COPY_DST;
     this.mapRead = U.MAP_READ | U.COPY_DST;
     this.copyDst = U.COPY_DST;
+    this.timelineUsage = { resolve: U.QUERY_RESOLVE | U.COPY_SRC, read: this.mapRead };
     const { maxComputeWorkgroupsPerDimension, maxStorageBufferBindingSize, maxBufferSize } = device.limits;
     this.limits = { workgroupsPerDimension: maxComputeWorkgroupsPerDimension, bindingSize: maxStorageBufferBindingSize, bufferSize: maxBufferSize };
     this.pool = new BufferPool(device, this.usage, maxStorageBufferBindingSize);
@@ -152,9 +157,10 @@ export class GpuContext {
     // Offsets are multiples of the (>= 4-byte) alignment; params of any typed array are copied as words.
     this.arenaHost.set(p instanceof Uint32Array ? p : new Uint32Array(p.buffer, p.byteOffset, Math.ceil(p.byteLength / 4)), at / 4);
     this.arenaUsed = at + bytes;
+    if (this.timeline !== null) this.endPass(); // a pass per launch, its start and end timed
     if (this.pass === null) {
       this.encoder ??= this.device.createCommandEncoder();
-      this.pass = this.encoder.beginComputePass();
+      this.pass = this.encoder.beginComputePass(this.timeline === null ? undefined : { timestampWrites: this.timeline.next(d.label) });
     }
     // Consecutive launches of one kernel (a sort's steps, a layer's projections) set it once.
     if (kernel.pipeline !== this.lastPipeline) this.pass.setPipeline(kernel.pipeline);
@@ -162,7 +168,33 @@ export class GpuContext {
     this.pass.setBindGroup(0, bindGroup, [at]);
     this.stats.dispatches++;
     this.pass.dispatchWorkgroups(x, y, z);
+    if (this.timeline !== null) this.endPass();
     if (++this.pending >= BATCH_MAX) this.flush();
+  }
+
+  private endPass(): void {
+    this.pass?.end();
+    this.pass = null;
+    this.lastPipeline = null;
+  }
+
+  /** Starts timing each launch on the GPU (mx.gpu.profile). */
+  startTimeline(label: string): void {
+    if (this.timeline !== null) throw new ArrayError(label, "a profile is already running (profiles do not nest)");
+    if (!this.info.features.includes("timestamp-query")) throw new ArrayError(label, `this GPU (${this.info.device || this.info.description}) offers no timestamp queries`);
+    this.flush();
+    this.timeline = new KernelTimeline(this.device, this.timelineUsage);
+  }
+
+  /** Stops timing launches; their GPU times, in launch order, once the GPU has run them. */
+  async stopTimeline(): Promise<LaunchTime[]> {
+    const timeline = this.timeline;
+    if (timeline === null) return [];
+    this.flush();
+    this.timeline = null;
+    const times = await timeline.times();
+    this.throwErrors();
+    return times;
   }
 
   /** Submits what is recorded. */

@@ -50,11 +50,18 @@ export function initContext(opts: GpuInitOptions = {}): Promise<GpuContext> {
  */
 const SPEED_TOGGLES = ["disable_robustness", "disable_workgroup_init"];
 
+/**
+ * Dawn toggles turned off: timestamp_quantization rounds the GPU's timestamps down to
+ * multiples of 65.5 us (a browser's guard against timing attacks), which would make
+ * mx.gpu.profile's kernel times of a few microseconds read 0.
+ */
+const EXACT_TOGGLES = ["timestamp_quantization"];
+
 /** TINY_LLM_DAWN_FLAGS (space-separated Dawn flags) in place of the toggles; set but empty: Dawn's defaults, robust. */
 function envFlags(validation: boolean): string[] {
   const env = process.env.TINY_LLM_DAWN_FLAGS;
   if (env !== undefined) return env.split(/\s+/).filter((f) => f !== "");
-  return [`enable-dawn-features=${[...SPEED_TOGGLES, ...(validation ? [] : ["skip_validation"])].join(",")}`];
+  return [`enable-dawn-features=${[...SPEED_TOGGLES, ...(validation ? [] : ["skip_validation"])].join(",")}`, `disable-dawn-features=${EXACT_TOGGLES.join(",")}`];
 }
 
 async function createContext(opts: GpuInitOptions): Promise<GpuContext> {
