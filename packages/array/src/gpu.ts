@@ -88,6 +88,6 @@ export function dispatch(d: KernelDispatch): void {
     if (!(a.data instanceof GpuStorage)) throw new ArrayError(d.label, `array ${i} is not on the GPU`);
     return a.data.buffer;
   });
-  // Copied field by field: an object rest and spread here cost more than the rest of the call.
+  // Copied field by field: an object rest and spread took most of this function's time (an H200 host's profile).
   gpuContext().dispatch({ label: d.label, wgsl: d.wgsl, key: d.key, params: d.params, workgroups: d.workgroups, buffers });
 }

@@ -63,7 +63,7 @@ export function flashAttentionGpu(wgsl: WgslSource): mx.KernelImpl<FlashAttentio
     const part = scratch(split ? batches * Hkv * tiles * chunks * BR * (D + 2) : 0);
 
     const m = mask ?? q;
-    const launch = launches.get(`${D}|${q.dtype}|${k.dtype}|${v.dtype}|${m.dtype}|${out.dtype}|${portable}`, portable, () => ({ D, BC, Q_DT: q.dtype, K_DT: k.dtype, V_DT: v.dtype, M_DT: m.dtype, OUT_DT: out.dtype }));
+    const launch = launches.get(`${D}|${q.dtype}|${k.dtype}|${v.dtype}|${m.dtype}|${out.dtype}`, portable, () => ({ D, BC, Q_DT: q.dtype, K_DT: k.dtype, V_DT: v.dtype, M_DT: m.dtype, OUT_DT: out.dtype }));
     // Written word by word: spreading arrays into one took ~7 us a call on an H200 host.
     const params = new Int32Array(HEAD_WORDS + 4 * OPERAND_WORDS);
     params[0] = nb;

@@ -84,17 +84,20 @@ export interface Launch {
  * on every call was about a tenth of the host's recording time (an H200 host's profile).
  */
 export class Launches {
-  private made = new Map<string, Launch>();
+  /** By id: without subgroups ([0], portable) and with them ([1]). */
+  private made = [new Map<string, Launch>(), new Map<string, Launch>()];
 
   /** `folder/kernel`: the kernel file, whose folder (the learner's or ours) the key names. */
   constructor(private readonly file: string) {}
 
+  /** The launch of `id` (its `constants()` made on first use), portable or not. */
   get(id: string, portable: boolean, constants: () => WgslConstants): Launch {
-    let launch = this.made.get(id);
+    const made = this.made[portable ? 0 : 1];
+    let launch = made.get(id);
     if (launch === undefined) {
       const c = constants();
       launch = { constants: c, key: `${this.file}|${JSON.stringify(c)}|${portable}` };
-      this.made.set(id, launch);
+      made.set(id, launch);
     }
     return launch;
   }

@@ -41,7 +41,7 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
     const kernel = decode ? "quantized_matmul_decode" : "quantized_matmul_tiled";
     // Compiled per bits and dtypes (the unpacking is unrolled), the tiled kernel per tile; sizes are parameters.
     const dtypes = () => ({ BITS: bits, X_DT: x.dtype, S_DT: scales.dtype, OUT_DT: y.dtype });
-    const id = `${bits}|${x.dtype}|${scales.dtype}|${y.dtype}|${portable}`;
+    const id = `${bits}|${x.dtype}|${scales.dtype}|${y.dtype}`;
     const scaleStrides = [scales.offset, scales.strides[0], biases.offset, biases.strides[0]];
     let launch: Launch, params: number[], workgroups: [number, number];
     if (decode) {
