@@ -19,6 +19,7 @@ struct Params { Hq: u32, Hkv: u32, L: u32, tiles: u32, chunks: u32 }
 
 const BR: u32 = 16u;   // as in flash_attention.wgsl
 const TEAM: u32 = 4u;
+const DT: u32 = (D + TEAM - 1u) / TEAM;  // output dims per thread
 
 @compute @workgroup_size(BR * TEAM)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {
@@ -37,17 +38,22 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
   let b = wg.y / P.Hkv;
   let h = (wg.y % P.Hkv) * G + rr % G;
   let out = ((b * P.Hq + h) * P.L + rr / G) * D;
-  for (var d = u; d < D; d += TEAM) {
-    var l = 0.0;
-    var acc = 0.0;
-    if (M > HIDDEN) {
-      for (var c = 0u; c < P.chunks; c++) {
-        let at = first + c * stride;
-        let w = select(exp(PART[at] - M), 0.0, PART[at] <= HIDDEN);
-        l += w * PART[at + 1u];
-        acc += w * PART[at + 2u + d];
+  // Chunk by chunk, this thread's DT dims at once: a chunk's loads are all on their way
+  // together (dims inside, chunks outside: one memory latency a chunk, not one a value).
+  var l = 0.0;
+  var acc: array<f32, DT>;
+  if (M > HIDDEN) {
+    for (var c = 0u; c < P.chunks; c++) {
+      let at = first + c * stride;
+      let w = select(exp(PART[at] - M), 0.0, PART[at] <= HIDDEN);
+      l += w * PART[at + 1u];
+      for (var dd = 0u; dd < DT; dd++) {
+        acc[dd] += w * PART[at + 2u + min(u + dd * TEAM, D - 1u)];
       }
     }
-    store_out(out + d, select(acc / l, 0.0, l == 0.0));
+  }
+  for (var dd = 0u; dd < DT; dd++) {
+    let d = u + dd * TEAM;
+    if (d < D) { store_out(out + d, select(acc[dd] / l, 0.0, l == 0.0)); }
   }
 }
