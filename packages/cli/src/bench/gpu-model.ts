@@ -46,6 +46,11 @@ function nextToken(logits: mx.array): mx.array {
   return logits.reshape([V]).argmax();
 }
 
+/** A prompt of `P` token ids, 1 x P (any ids do on random weights). */
+function promptIds(s: Qwen2Shapes, P: number): mx.array {
+  return mx.array(Int32Array.from({ length: P }, (_, i) => (i * 7919 + 13) % s.vocab)).reshape([1, P]);
+}
+
 /** One generation's figures: seconds of prefill and of decode; of decode, seconds spent recording kernels, kernels launched and bind groups made. */
 interface RunFigures {
   prefill: number;
@@ -57,7 +62,7 @@ interface RunFigures {
 
 /** A prefill of `P` tokens and `D` decode steps after it (the default device: the GPU). */
 async function generateOnce(model: Model, s: Qwen2Shapes, P: number, D: number): Promise<RunFigures> {
-  const ids = mx.array(Int32Array.from({ length: P }, (_, i) => (i * 7919 + 13) % s.vocab)).reshape([1, P]); // any ids do
+  const ids = promptIds(s, P);
   const cache = model.makeCache();
   const timed = { record: 0 };
   /** Records a step on `inputs` (1 x L ids) at `offset`; its token, 1 x 1, not read back yet. */
@@ -95,7 +100,7 @@ const PROFILED_STEPS = 8;
  */
 async function decodeTimeline(model: Model, s: Qwen2Shapes, P: number, steps: number): Promise<{ rows: string[][]; busy: number }> {
   const cache = model.makeCache();
-  const ids = mx.array(Int32Array.from({ length: P }, (_, i) => (i * 7919 + 13) % s.vocab)).reshape([1, P]);
+  const ids = promptIds(s, P);
   let token = mx.tidy(() => nextToken(model.forward(ids, 0, cache, { lastOnly: true })).reshape(1, 1));
   await token.itemAsync();
   const kernels = await mx.gpu.profile(async () => {

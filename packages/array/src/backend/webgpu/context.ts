@@ -105,7 +105,7 @@ export class GpuContext {
   private lastPipeline: GPUComputePipeline | null = null;
   /** Set while mx.gpu.profile runs: each launch then gets a pass of its own, timed. */
   private timeline: KernelTimeline | null = null;
-  private readonly timelineUsage: { resolve: number; read: number };
+  private readonly queryResolve: number;
   /** The device's limits, read once: each read of `device.limits` crosses into Dawn. */
   readonly limits: { workgroupsPerDimension: number; bindingSize: number; bufferSize: number };
   /** Read-back buffers by size, unmapped and free: reads of a decode step's token reuse them. */
@@ -120,7 +120,7 @@ export class GpuContext {
     this.usage = U.STORAGE | U.COPY_SRC | U.COPY_DST;
     this.mapRead = U.MAP_READ | U.COPY_DST;
     this.copyDst = U.COPY_DST;
-    this.timelineUsage = { resolve: U.QUERY_RESOLVE | U.COPY_SRC, read: this.mapRead };
+    this.queryResolve = U.QUERY_RESOLVE | U.COPY_SRC;
     const { maxComputeWorkgroupsPerDimension, maxStorageBufferBindingSize, maxBufferSize } = device.limits;
     this.limits = { workgroupsPerDimension: maxComputeWorkgroupsPerDimension, bindingSize: maxStorageBufferBindingSize, bufferSize: maxBufferSize };
     this.pool = new BufferPool(device, this.usage, maxStorageBufferBindingSize);
@@ -183,7 +183,7 @@ export class GpuContext {
     if (this.timeline !== null) throw new ArrayError(label, "a profile is already running (profiles do not nest)");
     if (!this.info.features.includes("timestamp-query")) throw new ArrayError(label, `this GPU (${this.info.device || this.info.description}) offers no timestamp queries`);
     this.flush();
-    this.timeline = new KernelTimeline(this.device, this.timelineUsage);
+    this.timeline = new KernelTimeline(this.device, this.queryResolve, this);
   }
 
   /** Stops timing launches; their GPU times, in launch order, once the GPU has run them. */

@@ -14,13 +14,22 @@ export interface LaunchTime {
   seconds: number;
 }
 
+/** Read-back buffers, as the GPU context lends them (stagingBuffer, then doneStaging once read). */
+export interface Staging {
+  stagingBuffer(size: number): GPUBuffer;
+  doneStaging(b: GPUBuffer, size: number): void;
+}
+
 export class KernelTimeline {
   private sets: GPUQuerySet[] = [];
   private used = QUERIES_PER_SET; // in the last set
   private labels: string[] = [];
 
-  /** `usage`: GPUBufferUsage's flags for the buffers the queries are resolved into and read back from. */
-  constructor(private readonly device: GPUDevice, private readonly usage: { resolve: number; read: number }) {}
+  /**
+   * `resolveUsage`: GPUBufferUsage's flags of the buffers the queries are resolved into;
+   * `staging`: the context's read-back buffers.
+   */
+  constructor(private readonly device: GPUDevice, private readonly resolveUsage: number, private readonly staging: Staging) {}
 
   /** The timestamp writes of the pass of the next launch, `label`. */
   next(label: string): GPUComputePassTimestampWrites {
@@ -39,19 +48,20 @@ export class KernelTimeline {
     const enc = this.device.createCommandEncoder();
     const reads = this.sets.map((set, s) => {
       const count = s === this.sets.length - 1 ? this.used : QUERIES_PER_SET;
-      const resolve = this.device.createBuffer({ size: count * 8, usage: this.usage.resolve });
-      const staging = this.device.createBuffer({ size: count * 8, usage: this.usage.read });
+      const bytes = count * 8;
+      const resolve = this.device.createBuffer({ size: bytes, usage: this.resolveUsage });
+      const staging = this.staging.stagingBuffer(bytes);
       enc.resolveQuerySet(set, 0, count, resolve, 0);
-      enc.copyBufferToBuffer(resolve, 0, staging, 0, count * 8);
-      return { resolve, staging };
+      enc.copyBufferToBuffer(resolve, 0, staging, 0, bytes);
+      return { resolve, staging, bytes };
     });
     this.device.queue.submit([enc.finish()]);
     const out: LaunchTime[] = [];
-    for (const { resolve, staging } of reads) {
+    for (const { resolve, staging, bytes } of reads) {
       await staging.mapAsync(1 /* GPUMapMode.READ */);
       const ns = new BigUint64Array(staging.getMappedRange().slice(0));
       for (let q = 0; q < ns.length; q += 2) out.push({ label: this.labels[out.length], seconds: Number(ns[q + 1] - ns[q]) / 1e9 });
-      staging.destroy();
+      this.staging.doneStaging(staging, bytes);
       resolve.destroy();
     }
     for (const set of this.sets) set.destroy();

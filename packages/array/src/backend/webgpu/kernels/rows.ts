@@ -93,12 +93,15 @@ export function rmsNorm(ctx: GpuContext, src: NDArray, weight: NDArray, dst: NDA
     return;
   }
   const { add, sum } = residual;
-  launchRows(ctx, "rmsNorm residual", width, [src, weight, add, sum, dst], rows, n, [weight.offset, epsBits, add.offset, sum.offset], () => ({
-    decls: decls(loader("R", add.dtype, 3, "f32"), storer("S", sum.dtype, 4, "f32")),
-    body: `var s = 0.0;
-  ${row(`let h = ${roundedTo(sum.dtype, "x + ld_R(P[6] + at + i)")}; st_S(P[7] + at + i, h); s += h * h;`)}
-  ${norm(roundedTo(sum.dtype, "x + ld_R(P[6] + at + i)"))}`,
-  }));
+  launchRows(ctx, "rmsNorm residual", width, [src, weight, add, sum, dst], rows, n, [weight.offset, epsBits, add.offset, sum.offset], () => {
+    const h = roundedTo(sum.dtype, "x + ld_R(P[6] + at + i)"); // the sum as stored; the second pass makes it again
+    return {
+      decls: decls(loader("R", add.dtype, 3, "f32"), storer("S", sum.dtype, 4, "f32")),
+      body: `var s = 0.0;
+  ${row(`let h = ${h}; st_S(P[7] + at + i, h); s += h * h;`)}
+  ${norm(h)}`,
+    };
+  });
 }
 
 /** A scan's combine (earlier, later) and its identity, in compute type t. */
