@@ -15,8 +15,8 @@ const g = goldenTests("week2", "day2", (c) => `week_2_day_2_task_${c.params.task
   sol.quantizedMatmul(x, { weight, scales, biases, groupSize: c.params.groupSize, bits: c.params.bits }));
 
 // Task 1 with int8 activations (QuantizedWeights.activations "int8"): x quantized per
-// group, then the same product; day2_int8's oracle does the quantization in PyTorch. The
-// quantization happens before the kernel, on the CPU only.
+// group, then the same product; day2_int8's oracle does the quantization in PyTorch. On the
+// CPU the quantization happens before the kernel (day 3, task 3 does it on the GPU).
 const int8 = loadGolden("week2", "day2_int8");
 for (const c of int8.cases) {
   test(`week_2_day_2_task_1_${c.id}`, async () => {

@@ -1,6 +1,7 @@
 // Week 2, day 3: quantized matmul on the GPU, in WGSL: few rows of x (decode, task 1) and
-// many (prefill, task 2), run through the same quantizedMatmul as day 2 with arrays on the GPU.
-// Book: week2-03-quantized-matmul-gpu.md. Golden values: day 2's,
+// many (prefill, task 2), run through the same quantizedMatmul as day 2 with arrays on the GPU;
+// and with int8 activations (task 3: x quantized on the GPU, then multiplied in integers).
+// Book: week2-03-quantized-matmul-gpu.md. Golden values: day 2's (day2_int8 for task 3),
 // tests/golden/week2/make_week2_goldens.py (PyTorch: dequantize, then matmul in float32).
 import * as mx from "@tiny-llm/array";
 import { expectClose } from "./helpers/compare";
@@ -9,6 +10,7 @@ import { loadSolution } from "./solution";
 
 const sol = loadSolution();
 const g = loadGolden("week2", "day2");
+const int8 = loadGolden("week2", "day2_int8");
 
 // Compiling a kernel takes seconds on a software GPU (lavapipe), once per bits and dtypes.
 const GPU_TIMEOUT_MS = 180_000;
@@ -37,15 +39,18 @@ for (const c of g.cases) {
 
 // Without subgroup operations (TINY_LLM_KERNELS=portable): the decode kernel's partial sums
 // are added up in workgroup memory alone, as on a GPU without subgroups.
+async function withoutSubgroups(run: () => Promise<void>): Promise<void> {
+  process.env.TINY_LLM_KERNELS = "portable";
+  try {
+    await run();
+  } finally {
+    delete process.env.TINY_LLM_KERNELS;
+  }
+}
 for (const c of g.cases.filter((c) => taskOf(c) === 1 && c.id.endsWith("xf32_sf32"))) {
   test(`week_2_day_3_task_1_${c.id}_without_subgroups`, async () => {
     const { x, w } = gpuInputs(c);
-    process.env.TINY_LLM_KERNELS = "portable";
-    try {
-      await expectClose(await sol.quantizedMatmul(x, w).toCpu(), g.raw(c.outputs[0]), { tol: c.tol, label: c.id });
-    } finally {
-      delete process.env.TINY_LLM_KERNELS;
-    }
+    await withoutSubgroups(async () => expectClose(await sol.quantizedMatmul(x, w).toCpu(), g.raw(c.outputs[0]), { tol: c.tol, label: c.id }));
   }, GPU_TIMEOUT_MS);
 }
 
@@ -73,4 +78,19 @@ for (const [layout, id, task, view] of layouts) {
     const y = await sol.quantizedMatmul(xv, { ...w, weight }).toCpu();
     await expectClose(y.astype(x.dtype), g.raw(c.outputs[0]), { tol: c.tol, label: c.id });
   }, GPU_TIMEOUT_MS);
+}
+
+// Task 3: int8 activations on the GPU. Up to 8 rows of x take the int8 decode kernel, more
+// the tiled kernel of task 2 over x̂; quantize_activations.wgsl makes both from x. The
+// decode kernel's cases run again without subgroups.
+const int8Run = (c: GoldenCase) => async () => {
+  const [x, weight, scales, biases] = c.inputs.map((n) => int8.array(n).toDevice("gpu"));
+  const w = { weight, scales, biases, groupSize: c.params.groupSize, bits: c.params.bits, activations: c.params.activations };
+  await expectClose(await sol.quantizedMatmul(x, w).toCpu(), int8.raw(c.outputs[0]), { tol: c.tol, label: c.id });
+};
+for (const c of int8.cases) {
+  test(`week_2_day_3_task_3_${c.id}`, int8Run(c), GPU_TIMEOUT_MS);
+}
+for (const c of int8.cases.filter((c) => /_M[1-8]_/.test(c.id))) {
+  test(`week_2_day_3_task_3_${c.id}_without_subgroups`, () => withoutSubgroups(int8Run(c)), GPU_TIMEOUT_MS);
 }

@@ -1,7 +1,7 @@
 // `pnpm main --device gpu`: the references run on the GPU (WebGPU; in CI Mesa's lavapipe,
 // Vulkan on the CPU) and answer, greedy, exactly as on the CPU; without an adapter the
 // command says so in one line and exits 1.
-import { ensureTinyModels, TRAINED_DRAFT_DIR } from "@tiny-llm/tiny-model";
+import { ensureTinyModels, TINY_MODEL_4BIT_DIR, TRAINED_DRAFT_DIR } from "@tiny-llm/tiny-model";
 
 import { main, type Run } from "./run-cli";
 
@@ -29,12 +29,14 @@ function answer(r: Run) {
 }
 
 // Each of the CLI's generation loops: week 1's, week 2's (KV cache), speculative decoding
-// with the trained draft, and many prompts through the scheduler.
+// with the trained draft, and many prompts through the scheduler; and week 2's 4-bit
+// weights times int8 activations (x quantized on the GPU there, day 3 task 3).
 const RUNS: [string, string[]][] = [
   ["week1_ref", ["--solution", "week1_ref"]],
   ["week2_ref", ["--solution", "week2_ref"]],
   ["week2_ref_draft_model", ["--solution", "week2_ref", "--draft-model", TRAINED_DRAFT_DIR]],
   ["week2_ref_requests", ["--solution", "week2_ref", "--requests", "2"]],
+  ["week2_ref_4bit_int8_activations", ["--solution", "week2_ref", "--model", TINY_MODEL_4BIT_DIR, "--activations", "int8"]],
 ];
 
 for (const [name, args] of RUNS) {

@@ -339,7 +339,6 @@ test("cli_main_activations_int8_answers_on_a_4bit_model", () => {
 
 test("cli_main_activations_bad_combinations_exit_2", () => {
   expect(oneLineError(main(["--solution", "week2_ref", "--activations", "int4"]), 2)).toMatch(/^main: --activations "int4" is not accepted; expected float32 or int8$/);
-  expect(oneLineError(main(["--solution", "week2_ref", "--activations", "int8", "--device", "gpu"]), 2)).toMatch(/^main: --activations int8 with --device gpu: int8 activations run on the CPU only/);
   expect(oneLineError(main(["--solution", "week1_ref", "--activations", "int8"]), 2)).toMatch(/^main: --activations int8 runs on week 2's model/);
 });
 

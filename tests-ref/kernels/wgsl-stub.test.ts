@@ -34,6 +34,7 @@ function quantized(O: number, K: number) {
 test.each([
   ["quantized_matmul_decode", "week_2_day_3_task_1", "week2-03-quantized-matmul-gpu.md", () => quantizedMatmul(gpu(mx.ones([1, 64])), quantized(4, 64))],
   ["quantized_matmul_tiled", "week_2_day_3_task_2", "week2-03-quantized-matmul-gpu.md", () => quantizedMatmul(gpu(mx.ones([9, 64])), quantized(4, 64))],
+  ["quantize_activations", "week_2_day_3_task_3", "week2-03-quantized-matmul-gpu.md", () => quantizedMatmul(gpu(mx.ones([1, 64])), { ...quantized(4, 64), activations: "int8" })],
   ["flash_attention", "week_2_day_5_task_1", "week2-05-flash-attention-gpu.md", () => flashAttention(gpu(mx.zeros([1, 4, 3, 8])), gpu(mx.zeros([1, 2, 5, 8])), gpu(mx.zeros([1, 2, 5, 8])), { mask: "causal" })],
 ])("wgsl_stub_%s_throws_not_implemented", (kernel, task, book, run) => {
   const error = errorOf(run);
@@ -41,18 +42,22 @@ test.each([
   expect(error?.message).toBe(`${kernel}.wgsl is not implemented yet (${task}; book: ${book})`);
 });
 
-test("wgsl_stub_flash_attention_combine_throws_not_implemented", () => {
-  // The combine pass runs after flash_attention.wgsl's split pass: the reference's split
-  // pass with the learner's combine stub, from one folder (bindKernels reads any).
+// A kernel that runs after another: the reference's first kernel with the learner's stub
+// of the second, from one folder (bindKernels reads any).
+test.each([
+  ["flash_attention_combine", "flash_attention", "week_2_day_5_task_2", "week2-05-flash-attention-gpu.md",
+    (k: ReturnType<typeof bindKernels>) => k.flashAttention(gpu(mx.zeros([1, 2, 1, 8])), gpu(mx.zeros([1, 1, 100, 8])), gpu(mx.zeros([1, 1, 100, 8])))],
+  ["quantized_matmul_decode_int8", "quantize_activations", "week_2_day_3_task_3", "week2-03-quantized-matmul-gpu.md",
+    (k: ReturnType<typeof bindKernels>) => k.quantizedMatmul(gpu(mx.ones([1, 64])), { ...quantized(4, 64), activations: "int8" })],
+])("wgsl_stub_%s_after_the_references_%s_throws_not_implemented", (kernel, first, task, book, run) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wgsl-stub-"));
-  fs.copyFileSync(path.join(PACKAGES, "tiny-llm-ext-ref", "wgsl", "flash_attention.wgsl"), path.join(dir, "flash_attention.wgsl"));
-  fs.copyFileSync(path.join(PACKAGES, "tiny-llm-ext", "wgsl", "flash_attention_combine.wgsl"), path.join(dir, "flash_attention_combine.wgsl"));
+  fs.copyFileSync(path.join(PACKAGES, "tiny-llm-ext-ref", "wgsl", `${first}.wgsl`), path.join(dir, `${first}.wgsl`));
+  fs.copyFileSync(path.join(PACKAGES, "tiny-llm-ext", "wgsl", `${kernel}.wgsl`), path.join(dir, `${kernel}.wgsl`));
   const kernels = bindKernels("unused: the CPU addon is loaded on a CPU call only", dir, "wgsl-stub test");
-  const kv = gpu(mx.zeros([1, 1, 100, 8]));
-  const error = errorOf(() => kernels.flashAttention(gpu(mx.zeros([1, 2, 1, 8])), kv, kv));
+  const error = errorOf(() => run(kernels));
   fs.rmSync(dir, { recursive: true, force: true });
   expect(error?.name).toBe("NotImplementedError");
-  expect(error?.message).toBe("flash_attention_combine.wgsl is not implemented yet (week_2_day_5_task_2; book: week2-05-flash-attention-gpu.md)");
+  expect(error?.message).toBe(`${kernel}.wgsl is not implemented yet (${task}; book: ${book})`);
 });
 
 test("wgsl_stubs_check_arguments_first", () => {

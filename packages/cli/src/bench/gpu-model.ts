@@ -1,5 +1,6 @@
 // Week 2's model (week2_ref's Qwen2ModelWeek2) on the GPU, on random MLX 4-bit weights
-// (group 64) in Qwen2-0.5B's and Qwen2-7B's shapes, loaded from a real checkpoint folder.
+// (group 64) in Qwen2-0.5B's and Qwen2-7B's shapes, loaded from a real checkpoint folder,
+// multiplying x as it is and then x quantized to int8 (Week2ModelOptions.activations).
 // A run is a generation as `pnpm main --device gpu` does it: a prefill of P random tokens
 // into a fresh cache, then D decode steps of one token each, every token read back
 // (argmax, awaited) while the GPU runs the step after it (main/overlapped-generate.ts).
@@ -12,7 +13,7 @@
 // (the embedding lookup reads a row a token; norms and biases are left out).
 import * as mx from "@tiny-llm/array";
 import { load } from "@tiny-llm/loader";
-import { Qwen2ModelWeek2 } from "@tiny-llm/tiny-llm-week2-ref";
+import { type Activations, Qwen2ModelWeek2 } from "@tiny-llm/tiny-llm-week2-ref";
 
 import { overlappedSteps } from "../main/overlapped-generate";
 import { kvBytes } from "./model-week2";
@@ -117,49 +118,58 @@ async function decodeTimeline(model: Model, s: Qwen2Shapes, P: number, steps: nu
   return { rows, busy };
 }
 
+/** What the 4-bit weights multiply: x itself, then x quantized to int8 on the GPU (Week2ModelOptions.activations). */
+const ACTIVATIONS: Activations[] = ["float32", "int8"];
+
 /** Runs the model rows and prints their table (each model's failure is its row, the others still run). */
 export async function benchGpuModels(sizes: GpuModelSizes, readBandwidth: number): Promise<void> {
   const { prefillTokens: P, decodeTokens: D, runs } = sizes;
   const rows: string[][] = [];
   const timelines: { label: string; rows: string[][]; busy: number }[] = [];
-  for (const { label, config } of sizes.configs) {
+  for (const { label: shapes, config } of sizes.configs) {
     const s = shapesOf(config);
-    const checkpoint = new SharedRandomCheckpoint(config, label.split(" ")[0], QUANT);
+    const checkpoint = new SharedRandomCheckpoint(config, shapes.split(" ")[0], QUANT);
     try {
-      const dir = checkpoint.dir();
-      const t = now();
-      // As `pnpm main --device gpu` (main/device.ts): weights moved at load, tensor by tensor,
-      // and the GPU the default device, so that what the model makes (caches, masks) lands there.
-      const loaded = load(dir);
-      loaded.weights.device = "gpu";
-      mx.setDefaultDevice("gpu");
-      const model = new Qwen2ModelWeek2(loaded);
-      loaded.weights.close();
-      await mx.gpu.synchronize();
-      console.log(`${label}: load() + new Qwen2ModelWeek2 (week2_ref) with its weights on the GPU: ${(now() - t).toFixed(1)} s`);
-      await generateOnce(model, s, Math.min(P, 8), 2); // warm-up: pipelines, buffers
-      const figures = [];
-      for (let r = 0; r < runs; r++) figures.push(await generateOnce(model, s, P, D));
-      if (mx.gpu.info().features.includes("timestamp-query")) timelines.push({ label, ...(await decodeTimeline(model, s, P, PROFILED_STEPS)) });
-      const prefill = P / median(figures.map((f) => f.prefill));
-      const decode = D / median(figures.map((f) => f.decode));
-      const fastest = figures.reduce((a, b) => (a.decode < b.decode ? a : b));
-      const bytes = weightBytesPerForward(s, BYTES_PER_WEIGHT) + kvBytes(s, P + D / 2);
-      const roofline = readBandwidth / bytes;
-      const bar = BARS[label] ?? {};
-      const verdicts = [
-        bar.minTokS === undefined ? "" : `decode >= ${bar.minTokS} tok/s ${decode >= bar.minTokS ? "ok" : "LOW"}`,
-        bar.minOfRoofline === undefined ? "" : `>= ${(bar.minOfRoofline * 100).toFixed(0)}% of roofline ${decode / roofline >= bar.minOfRoofline ? "ok" : "LOW"}`,
-      ].filter((v) => v !== "");
-      rows.push([
-        label, prefill.toFixed(1), decode.toFixed(1),
-        ((fastest.record / D) * 1e3).toFixed(2), ((fastest.decode - fastest.record) / D * 1e3).toFixed(2), (fastest.kernels / D).toFixed(0), (fastest.bindGroups / D).toFixed(1),
-        (bytes / 1e9).toFixed(2), roofline.toFixed(1), `${((decode / roofline) * 100).toFixed(0)}%`, verdicts.join("; ") || "-",
-      ]);
-    } catch (e) {
-      rows.push([label, `error: ${(e as Error).message.split("\n")[0]}`]);
+      for (const activations of ACTIVATIONS) {
+        const label = `${shapes}, x ${activations}`;
+        try {
+          const dir = checkpoint.dir();
+          const t = now();
+          // As `pnpm main --device gpu` (main/device.ts): weights moved at load, tensor by tensor,
+          // and the GPU the default device, so that what the model makes (caches, masks) lands there.
+          const loaded = load(dir);
+          loaded.weights.device = "gpu";
+          mx.setDefaultDevice("gpu");
+          const model = new Qwen2ModelWeek2(loaded, { activations });
+          loaded.weights.close();
+          await mx.gpu.synchronize();
+          console.log(`${label}: load() + new Qwen2ModelWeek2 (week2_ref) with its weights on the GPU: ${(now() - t).toFixed(1)} s`);
+          await generateOnce(model, s, Math.min(P, 8), 2); // warm-up: pipelines, buffers
+          const figures = [];
+          for (let r = 0; r < runs; r++) figures.push(await generateOnce(model, s, P, D));
+          if (mx.gpu.info().features.includes("timestamp-query")) timelines.push({ label, ...(await decodeTimeline(model, s, P, PROFILED_STEPS)) });
+          const prefill = P / median(figures.map((f) => f.prefill));
+          const decode = D / median(figures.map((f) => f.decode));
+          const fastest = figures.reduce((a, b) => (a.decode < b.decode ? a : b));
+          const bytes = weightBytesPerForward(s, BYTES_PER_WEIGHT) + kvBytes(s, P + D / 2);
+          const roofline = readBandwidth / bytes;
+          const bar = BARS[shapes.split(" ")[0]] ?? {};
+          const verdicts = [
+            bar.minTokS === undefined ? "" : `decode >= ${bar.minTokS} tok/s ${decode >= bar.minTokS ? "ok" : "LOW"}`,
+            bar.minOfRoofline === undefined ? "" : `>= ${(bar.minOfRoofline * 100).toFixed(0)}% of roofline ${decode / roofline >= bar.minOfRoofline ? "ok" : "LOW"}`,
+          ].filter((v) => v !== "");
+          rows.push([
+            label, prefill.toFixed(1), decode.toFixed(1),
+            ((fastest.record / D) * 1e3).toFixed(2), ((fastest.decode - fastest.record) / D * 1e3).toFixed(2), (fastest.kernels / D).toFixed(0), (fastest.bindGroups / D).toFixed(1),
+            (bytes / 1e9).toFixed(2), roofline.toFixed(1), `${((decode / roofline) * 100).toFixed(0)}%`, verdicts.join("; ") || "-",
+          ]);
+        } catch (e) {
+          rows.push([label, `error: ${(e as Error).message.split("\n")[0]}`]);
+        } finally {
+          mx.setDefaultDevice("cpu");
+        }
+      }
     } finally {
-      mx.setDefaultDevice("cpu");
       checkpoint.remove();
     }
   }

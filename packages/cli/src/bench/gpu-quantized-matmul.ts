@@ -4,9 +4,10 @@
 // read (gpu-read.ts). Each shape rotates over copies of its weights that together are
 // far larger than the GPU's L2 cache (an H200's is 50 MB), so that each call reads its
 // weights from memory, as a decode step does; the last row runs the seven projections of
-// a layer in turn. Times are GPU times, host overhead excluded (gpu-timing.ts).
+// a layer in turn. Each row for x as it is (float32), then for x quantized to int8 on the
+// GPU first (both kernels' time in the row). Times are GPU times, host overhead excluded (gpu-timing.ts).
 import * as mx from "@tiny-llm/array";
-import { quantizedMatmul, type QuantizedWeights } from "@tiny-llm/tiny-llm-week2-ref";
+import { type Activations, quantizedMatmul, type QuantizedWeights } from "@tiny-llm/tiny-llm-week2-ref";
 
 import { gpuSecondsBehind, type BusyWork } from "./gpu-timing";
 import { GROUP, randomQuantized } from "./quantized-matmul";
@@ -73,13 +74,14 @@ async function rowOrError(label: string, shape: string, measure: () => Promise<s
 
 /**
  * The rows of the table: case, shape, GB/s, GPU time per call, ratio to the read, bar.
- * One row per projection, then a layer's seven in turn.
+ * For x as it is, then x quantized to int8 (QuantizedWeights.activations): one row per
+ * projection, then a layer's seven in turn.
  */
 export async function benchGpuQuantizedMatmul(o: GpuQmmOptions): Promise<string[][]> {
   const xOf = new Map<number, mx.array>();
   const copiesOf = new Map<string, QuantizedWeights[]>();
   /** Projection p's call on copy j (inputs and copies made on first use). */
-  const call = (p: (typeof PROJECTIONS)[number], j: number): Call => {
+  const call = (p: (typeof PROJECTIONS)[number], j: number, activations: Activations): Call => {
     let x = xOf.get(p.in);
     if (x === undefined) xOf.set(p.in, (x = mx.random.normal([1, p.in], { key: mx.random.key(p.in) }).toDevice("gpu")));
     const key = `${p.out}x${p.in}`;
@@ -88,17 +90,20 @@ export async function benchGpuQuantizedMatmul(o: GpuQmmOptions): Promise<string[
       const one = (p.out * p.in) / 2 + (2 * 2 * p.out * p.in) / GROUP; // codes + bf16 scales and biases
       copiesOf.set(key, (ws = gpuCopies(p.out, p.in, Math.max(1, Math.ceil(o.copyBytes / one)))));
     }
-    return { x, w: ws[j % ws.length] };
+    return { x, w: { ...ws[j % ws.length], activations } };
   };
   const rows: string[][] = [];
-  for (const p of PROJECTIONS) {
-    const label = `7B ${p.name} 4-bit g${GROUP}, M = 1`;
-    const shape = `1 x ${p.out} x ${p.in}`;
-    rows.push(await rowOrError(label, shape, () => row(label, shape, (i) => call(p, i), packedBytes(call(p, 0).w), 1, o)));
-  }
   const n = PROJECTIONS.length;
-  const layerBytes = PROJECTIONS.reduce((sum, p) => sum + packedBytes(call(p, 0).w), 0);
-  const label = `7B layer: the ${n} in turn`;
-  rows.push(await rowOrError(label, `1 x ${n} projections`, () => row(label, `1 x ${n} projections`, (i) => call(PROJECTIONS[i % n], Math.floor(i / n)), layerBytes / n, n, o)));
+  const layerBytes = PROJECTIONS.reduce((sum, p) => sum + packedBytes(call(p, 0, "float32").w), 0);
+  for (const activations of ["float32", "int8"] as const) {
+    for (const p of PROJECTIONS) {
+      const label = `7B ${p.name} 4-bit g${GROUP}, M = 1, x ${activations}`;
+      const shape = `1 x ${p.out} x ${p.in}`;
+      rows.push(await rowOrError(label, shape, () => row(label, shape, (i) => call(p, i, activations), packedBytes(call(p, 0, activations).w), 1, o)));
+    }
+    const label = `7B layer: the ${n} in turn, x ${activations}`;
+    const shape = `1 x ${n} projections`;
+    rows.push(await rowOrError(label, shape, () => row(label, shape, (i) => call(PROJECTIONS[i % n], Math.floor(i / n), activations), layerBytes / n, n, o)));
+  }
   return rows;
 }

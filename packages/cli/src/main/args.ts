@@ -65,7 +65,7 @@ to stderr. Qwen3 checkpoints run on week 2's model (Qwen3ModelWeek2).
                      enable_thinking=false)
   --device cpu|gpu   where to run (default cpu; the GPU backend arrives in week 2)
   --activations float32|int8
-                     week 2, quantized checkpoints, CPU: multiply the packed weights by
+                     week 2, quantized checkpoints, CPU or GPU: multiply the packed weights by
                      the activations as they are (float32, the default) or quantized to
                      int8 per group as llama.cpp does (faster; about 0.4% error per input)
   --max-tokens N     stop after N new tokens (default 128)
@@ -210,7 +210,6 @@ export function parseArgs(argv: readonly string[]): MainOptions {
   }
   checkSpeculative(opts);
   checkManyPrompts(opts, seen);
-  if (opts.activations === "int8" && opts.device === "gpu") throw new UsageError("--activations int8 with --device gpu: int8 activations run on the CPU only; expected --device cpu or --activations float32");
   return opts;
 }
 

@@ -11,7 +11,7 @@
 import * as mx from "@tiny-llm/array";
 
 import type { FlashAttentionParams } from "../flash-attention";
-import { Launches, prelude } from "./prelude";
+import { Launches, prelude, scratch } from "./prelude";
 import type { WgslSource } from "./wgsl-source";
 
 const BR = 16; // query rows per workgroup (flash_attention.wgsl)
@@ -23,12 +23,6 @@ const MAX_CHUNKS = 128; // per (batch, kv head): enough workgroups to fill a lar
 
 /** Keys per tile: as many as keep ks and vs within 16 KiB. */
 const keyTile = (D: number) => (D <= 64 ? 32 : 16);
-
-/** The partial results' scratch buffer, as a kernel argument (one element when there are none). */
-function scratch(floats: number): mx.KernelArray {
-  const a = mx.NDArray.empty([Math.max(1, floats)], "float32", "gpu");
-  return { data: a.storage, offset: 0, dtype: mx.DtypeCode.float32, shape: a.shape, strides: a.strides };
-}
 
 const OPERAND_WORDS = 4 + MAX_BATCH_DIMS;
 /** Params: nb, shape[8], Hq, Hkv, L, S, scale, causal, has_mask, tiles, chunks, chunk_keys, then 4 Operands. */
@@ -60,7 +54,7 @@ export function flashAttentionGpu(wgsl: WgslSource): mx.KernelImpl<FlashAttentio
     if (split) wgsl("flash_attention_combine");
     const chunkKeys = split ? Math.max(SPLIT_MIN_KEYS, Math.ceil(S / MAX_CHUNKS / BC) * BC) : Math.max(S, 1);
     const chunks = Math.ceil(S / chunkKeys) || 1;
-    const part = scratch(split ? batches * Hkv * tiles * chunks * BR * (D + 2) : 0);
+    const part = scratch([split ? batches * Hkv * tiles * chunks * BR * (D + 2) : 0]); // partial results
 
     const m = mask ?? q;
     const launch = launches.get(`${D}|${q.dtype}|${k.dtype}|${v.dtype}|${m.dtype}|${out.dtype}`, portable, () => ({ D, BC, Q_DT: q.dtype, K_DT: k.dtype, V_DT: v.dtype, M_DT: m.dtype, OUT_DT: out.dtype }));

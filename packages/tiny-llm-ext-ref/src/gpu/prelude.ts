@@ -7,7 +7,7 @@
 //   unpack_float(word, i, dt)  element i of a float array of dtype code dt (0 float32,
 //                              1 float16, 2 bfloat16) from the word that holds it
 //   word_of(i, dt)             the index of that word
-//   store_out(i, v)            writes element i of OUT (declared by the kernel as
+//   store_out(i, v)            (with an OUT_DT) writes element i of OUT (declared by the kernel as
 //                              array<atomic<u32>>) in OUT_DT; a 16-bit element shares
 //                              its word with a neighbour another thread may write
 //   lanes_sum(v), lanes_leader()  with subgroups: the sum over this thread's subgroup,
@@ -34,6 +34,10 @@ fn unpack_float(word: u32, i: u32, dt: u32) -> f32 {
   if (dt == 1u) { return f16_to_f32(h); }
   return bitcast<f32>(h << 16u);
 }
+`;
+
+/** Only for kernels that declare OUT (and so have an OUT_DT). */
+const STORE_OUT = /* wgsl */ `
 fn store_out(i: u32, v: f32) {
   if (OUT_DT == 0u) {
     atomicStore(&OUT[i], bitcast<u32>(v));
@@ -67,6 +71,7 @@ export function prelude(constants: WgslConstants, portable: boolean): string {
     ...Object.entries(constants).map(([k, v]) => declare(k, v)),
     mx.gpu.WGSL_FLOAT16,
     FLOATS,
+    "OUT_DT" in constants ? STORE_OUT : "",
     subgroups ? SUBGROUP_LANES : SINGLE_LANES,
   ].join("\n");
 }
@@ -101,4 +106,10 @@ export class Launches {
     }
     return launch;
   }
+}
+
+/** A GPU buffer for a kernel's intermediate results, as a kernel argument (at least one element). */
+export function scratch(shape: number[], dtype: "float32" | "uint32" = "float32"): mx.KernelArray {
+  const a = mx.NDArray.empty(shape.some((n) => n === 0) ? [1] : shape, dtype, "gpu");
+  return { data: a.storage, offset: 0, dtype: mx.DtypeCode[dtype], shape: a.shape, strides: a.strides };
 }

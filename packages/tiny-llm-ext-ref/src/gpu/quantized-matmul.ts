@@ -13,7 +13,7 @@
 import * as mx from "@tiny-llm/array";
 
 import type { QuantizedMatmulParams } from "../quantized-matmul";
-import { type Launch, Launches, prelude } from "./prelude";
+import { type Launch, Launches, prelude, scratch } from "./prelude";
 import type { WgslSource } from "./wgsl-source";
 
 /** The most rows of x the decode kernel takes (its partial sums live in registers). */
@@ -30,45 +30,72 @@ const SMALL_TILE = { BM: 32, BN: 32, BK: 32, TM: 4, TN: 4 };
 const LARGE_TILE = { BM: 128, BN: 128, BK: 16, TM: 8, TN: 8 };
 const LARGE_TILE_MIN_ROWS = LARGE_TILE.BM / 2;
 const MAX_GROUPS = 65535;
+const QUANTIZE_INPUTS = 64 * 8; // per workgroup of quantize_activations.wgsl (WG x PER_THREAD)
+
+const FILES = {
+  decode: "quantized_matmul_decode",
+  decodeInt8: "quantized_matmul_decode_int8",
+  tiled: "quantized_matmul_tiled",
+  quantize: "quantize_activations",
+} as const;
 
 /** The kernel's `gpu` implementation over `wgsl`. */
 export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMatmulParams> {
-  const launches = { decode: new Launches(`${wgsl.folder}/quantized_matmul_decode`), tiled: new Launches(`${wgsl.folder}/quantized_matmul_tiled`) };
-  return ([x, w, scales, biases], [y], { groupSize, bits, portable }) => {
+  type Kernel = keyof typeof FILES;
+  const launches = Object.fromEntries(Object.entries(FILES).map(([k, file]) => [k, new Launches(`${wgsl.folder}/${file}`)])) as Record<Kernel, Launches>;
+  const run = (kernel: Kernel, launch: Launch, portable: boolean, arrays: mx.KernelArray[], params: number[], workgroups: [number, number]) =>
+    mx.gpu.dispatch({
+      label: `quantizedMatmul (${FILES[kernel]}.wgsl)`,
+      // Made and compiled once per key: the learner's folder and ours never share one.
+      key: launch.key,
+      wgsl: () => prelude(launch.constants, portable) + wgsl(FILES[kernel]),
+      arrays,
+      params: new Uint32Array(params),
+      workgroups,
+    });
+
+  /** x (M x K) quantized to int8 per group (quantize_activations.wgsl): [X, (sx, sx * sum X)], or [x̂] with `hat`. */
+  const quantizeActivations = (x: mx.KernelArray, groupSize: number, bits: number, hat: boolean, portable: boolean): mx.KernelArray[] => {
+    const [M, K] = x.shape;
+    const xq = hat ? scratch([M, K]) : scratch([M, K / 4], "uint32");
+    const xs = scratch(hat ? [1] : [M, K / groupSize, 2]);
+    const launch = launches.quantize.get(`${groupSize}|${bits}|${hat}|${x.dtype}`, portable, () => ({ BITS: bits, GROUP: groupSize, HAT: hat, X_DT: x.dtype }));
+    run("quantize", launch, portable, [x, xq, xs], [K, x.offset, x.strides[0], x.strides[1]], [Math.ceil(K / QUANTIZE_INPUTS), M]);
+    return hat ? [xq] : [xq, xs];
+  };
+
+  return ([x, w, scales, biases], [y], { groupSize, bits, portable, int8Activations }) => {
     const [M, K] = x.shape;
     const O = w.shape[0];
     const decode = M <= DECODE_MAX_ROWS && w.offset % 4 === 0 && w.strides[0] % 4 === 0;
-    const kernel = decode ? "quantized_matmul_decode" : "quantized_matmul_tiled";
     // Compiled per bits and dtypes (the unpacking is unrolled), the tiled kernel per tile; sizes are parameters.
-    const dtypes = () => ({ BITS: bits, X_DT: x.dtype, S_DT: scales.dtype, OUT_DT: y.dtype });
-    const id = `${bits}|${x.dtype}|${scales.dtype}|${y.dtype}`;
+    const dtypes = (xDtype: number) => ({ BITS: bits, X_DT: xDtype, S_DT: scales.dtype, OUT_DT: y.dtype });
+    const id = `${bits}|${scales.dtype}|${y.dtype}`;
     const scaleStrides = [scales.offset, scales.strides[0], biases.offset, biases.strides[0]];
-    let launch: Launch, params: number[], workgroups: [number, number];
-    if (decode) {
+    const groups = Math.ceil(O / DECODE_ROWS_PER_WORKGROUP);
+    const decodeWorkgroups: [number, number] = [Math.min(groups, MAX_GROUPS), Math.ceil(groups / MAX_GROUPS)];
+
+    if (int8Activations && decode) {
+      const [xq, xs] = quantizeActivations(x, groupSize, bits, false, portable);
+      const launch = launches.decodeInt8.get(`${id}|${groupSize}|${M}`, portable, () => ({ ...dtypes(xq.dtype), M, GROUP: groupSize }));
+      run("decodeInt8", launch, portable, [xq, xs, w, scales, biases, y], [K, O, w.offset / 4, w.strides[0] / 4, ...scaleStrides], decodeWorkgroups);
+    } else if (decode) {
       // Also per M (the partial sums stay in registers) and per layout of x: X_VEC4 when
       // x is contiguous along K and every chunk's values start a vec4 of words (offset and
       // row stride multiples of 4 float32 or 8 16-bit values; every buffer is whole vec4s).
       const perVec4 = x.dtype === mx.DtypeCode.float32 ? 4 : 8;
       const starts = (n: number) => n % perVec4 === 0;
       const xVec4 = x.strides[1] === 1 && starts(x.offset) && (starts(x.strides[0]) || M === 1);
-      launch = launches.decode.get(`${id}|${M}|${xVec4}`, portable, () => ({ ...dtypes(), M, X_VEC4: xVec4 }));
-      params = [K, O, groupSize, x.offset, x.strides[0], x.strides[1], w.offset / 4, w.strides[0] / 4, ...scaleStrides];
-      const groups = Math.ceil(O / DECODE_ROWS_PER_WORKGROUP);
-      workgroups = [Math.min(groups, MAX_GROUPS), Math.ceil(groups / MAX_GROUPS)];
+      const launch = launches.decode.get(`${id}|${x.dtype}|${M}|${xVec4}`, portable, () => ({ ...dtypes(x.dtype), M, X_VEC4: xVec4 }));
+      const params = [K, O, groupSize, x.offset, x.strides[0], x.strides[1], w.offset / 4, w.strides[0] / 4, ...scaleStrides];
+      run("decode", launch, portable, [x, w, scales, biases, y], params, decodeWorkgroups);
     } else {
+      // With int8 activations the tiled kernel multiplies x̂, made on the GPU first.
+      const [xt] = int8Activations ? quantizeActivations(x, groupSize, bits, true, portable) : [x];
       const tile = M >= LARGE_TILE_MIN_ROWS ? LARGE_TILE : SMALL_TILE;
-      launch = launches.tiled.get(`${id}|${tile.BM}`, portable, () => ({ ...dtypes(), ...tile }));
-      params = [M, K, O, groupSize, x.offset, x.strides[0], x.strides[1], w.offset, w.strides[0], ...scaleStrides];
-      workgroups = [Math.ceil(O / tile.BN), Math.ceil(M / tile.BM)];
+      const launch = launches.tiled.get(`${id}|${xt.dtype}|${tile.BM}`, portable, () => ({ ...dtypes(xt.dtype), ...tile }));
+      const params = [M, K, O, groupSize, xt.offset, xt.strides[0], xt.strides[1], w.offset, w.strides[0], ...scaleStrides];
+      run("tiled", launch, portable, [xt, w, scales, biases, y], params, [Math.ceil(O / tile.BN), Math.ceil(M / tile.BM)]);
     }
-    mx.gpu.dispatch({
-      label: `quantizedMatmul (${kernel}.wgsl)`,
-      // Made and compiled once per key: the learner's folder and ours never share one.
-      key: launch.key,
-      wgsl: () => prelude(launch.constants, portable) + wgsl(kernel),
-      arrays: [x, w, scales, biases, y],
-      params: new Uint32Array(params),
-      workgroups,
-    });
   };
 }
