@@ -53,11 +53,17 @@ const BR: u32 = 16u;            // query rows per workgroup
 const TEAM: u32 = 4u;           // threads per query row
 const WG: u32 = BR * TEAM;
 const DT: u32 = (D + TEAM - 1u) / TEAM;  // accumulator dims per thread
+const KT: u32 = BC / TEAM;               // keys per thread in a tile's scores
+const Q_LOADS: u32 = (BR * D + WG - 1u) / WG;   // elements of Q per thread
+const KV_LOADS: u32 = (BC * D + WG - 1u) / WG;  // elements of a tile of K (and of V) per thread
 
-var<workgroup> qs: array<array<f32, D>, BR>;
-var<workgroup> ks: array<array<f32, D + 1u>, BC>;  // + 1: a row's TEAM threads read different keys, other banks
+// Rows padded by one word: the threads of a subgroup read the same column of different
+// rows (8 rows of qs and sc, TEAM keys of ks), and a row of D (or BC) words would put
+// them all in one memory bank, served one after another.
+var<workgroup> qs: array<array<f32, D + 1u>, BR>;
+var<workgroup> ks: array<array<f32, D + 1u>, BC>;
 var<workgroup> vs: array<array<f32, D>, BC>;
-var<workgroup> sc: array<array<f32, BC>, BR>;
+var<workgroup> sc: array<array<f32, BC + 1u>, BR>;
 
 fn ld_q(i: i32) -> f32 { return unpack_float(Q[word_of(u32(i), Q_DT)], u32(i), Q_DT); }
 fn ld_k(i: i32) -> f32 { return unpack_float(K[word_of(u32(i), K_DT)], u32(i), K_DT); }
@@ -89,10 +95,21 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
   let h = kvh * G + rr % G;
   let pos = i32(P.S) - i32(P.L) + i32(i);  // causal: this row sees keys j <= pos
 
-  for (var e = t; e < BR * D; e += WG) {
+  // Every load of a thread first, then every store (here and for each tile of K and V):
+  // loads behind a branch, or between stores, went one at a time, a round trip to memory
+  // each. Elements past the end load a valid one and store nothing.
+  let qb = base(P.q, b, kvh * G);
+  var qv: array<f32, Q_LOADS>;
+  for (var n = 0u; n < Q_LOADS; n++) {
+    let e = min(t + n * WG, BR * D - 1u);
     let er = min(tile * BR + e / D, rows - 1u);
-    let qi = base(P.q, b, kvh * G + er % G) + i32(er / G) * P.q.row + i32(e % D) * P.q.col;
-    qs[e / D][e % D] = ld_q(qi) * P.scale;
+    qv[n] = ld_q(qb + i32(er % G) * P.q.head + i32(er / G) * P.q.row + i32(e % D) * P.q.col);
+  }
+  for (var n = 0u; n < Q_LOADS; n++) {
+    let e = t + n * WG;
+    if (e < BR * D) {
+      qs[e / D][e % D] = qv[n] * P.scale;
+    }
   }
   let kb = base(P.k, b, kvh);
   let vb = base(P.v, b, kvh);
@@ -111,28 +128,39 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
   var acc: array<f32, DT>;
   for (var j0 = k0; j0 < k1; j0 += BC) {
     workgroupBarrier();  // the last tile's readers are done with ks, vs, sc (and qs is loaded)
-    for (var e = t; e < BC * D; e += WG) {
-      let key = j0 + e / D;
+    var kv: array<vec2<f32>, KV_LOADS>;
+    for (var n = 0u; n < KV_LOADS; n++) {
+      let e = min(t + n * WG, BC * D - 1u);
+      let key = i32(min(j0 + e / D, k1 - 1u));  // keys past the chunk: stored as zeros below
       let d = i32(e % D);
-      var kv = vec2(0.0);
-      if (key < k1) {
-        kv = vec2(ld_k(kb + i32(key) * P.k.row + d * P.k.col), ld_v(vb + i32(key) * P.v.row + d * P.v.col));
+      kv[n] = vec2(ld_k(kb + key * P.k.row + d * P.k.col), ld_v(vb + key * P.v.row + d * P.v.col));
+    }
+    for (var n = 0u; n < KV_LOADS; n++) {
+      let e = t + n * WG;
+      if (e < BC * D) {
+        let kept = select(vec2(0.0), kv[n], j0 + e / D < k1);
+        ks[e / D][e % D] = kept.x;
+        vs[e / D][e % D] = kept.y;
       }
-      ks[e / D][e % D] = kv.x;
-      vs[e / D][e % D] = kv.y;
     }
     workgroupBarrier();
-    for (var j = u; j < BC; j += TEAM) {
-      var s = 0.0;
-      for (var d = 0u; d < D; d++) {
-        s += qs[r][d] * ks[j][d];
+    // This thread's KT keys (u, u + TEAM, ...) at once: each value of qs read once for all.
+    var s = array<f32, KT>();
+    for (var d = 0u; d < D; d++) {
+      let qd = qs[r][d];
+      for (var n = 0u; n < KT; n++) {
+        s[n] += qd * ks[u + n * TEAM][d];
       }
+    }
+    for (var n = 0u; n < KT; n++) {
+      let j = u + n * TEAM;
       let key = j0 + j;
+      var sj = s[n];
       if (P.has_mask == 1u) {
-        s += ld_mask(mb + i32(key) * P.mask.col);
+        sj += ld_mask(mb + i32(key) * P.mask.col);
       }
-      let hidden = key >= k1 || (causal && i32(key) > pos) || s <= HIDDEN;
-      sc[r][j] = select(s, HIDDEN, hidden);
+      let hidden = key >= k1 || (causal && i32(key) > pos) || sj <= HIDDEN;
+      sc[r][j] = select(sj, HIDDEN, hidden);
     }
     workgroupBarrier();
     var mt = m;

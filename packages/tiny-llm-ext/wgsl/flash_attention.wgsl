@@ -53,11 +53,17 @@ const BR: u32 = 16u;            // query rows per workgroup
 const TEAM: u32 = 4u;           // threads per query row
 const WG: u32 = BR * TEAM;
 const DT: u32 = (D + TEAM - 1u) / TEAM;  // accumulator dims per thread
+const KT: u32 = BC / TEAM;               // keys per thread in a tile's scores
+const Q_LOADS: u32 = (BR * D + WG - 1u) / WG;   // elements of Q per thread
+const KV_LOADS: u32 = (BC * D + WG - 1u) / WG;  // elements of a tile of K (and of V) per thread
 
-var<workgroup> qs: array<array<f32, D>, BR>;
-var<workgroup> ks: array<array<f32, D + 1u>, BC>;  // + 1: a row's TEAM threads read different keys, other banks
+// Rows padded by one word: the threads of a subgroup read the same column of different
+// rows (8 rows of qs and sc, TEAM keys of ks), and a row of D (or BC) words would put
+// them all in one memory bank, served one after another.
+var<workgroup> qs: array<array<f32, D + 1u>, BR>;
+var<workgroup> ks: array<array<f32, D + 1u>, BC>;
 var<workgroup> vs: array<array<f32, D>, BC>;
-var<workgroup> sc: array<array<f32, BC>, BR>;
+var<workgroup> sc: array<array<f32, BC + 1u>, BR>;
 
 fn ld_q(i: i32) -> f32 { return unpack_float(Q[word_of(u32(i), Q_DT)], u32(i), Q_DT); }
 fn ld_k(i: i32) -> f32 { return unpack_float(K[word_of(u32(i), K_DT)], u32(i), K_DT); }

@@ -80,7 +80,7 @@ export function flashAttentionGpu(wgsl: WgslSource): mx.KernelImpl<FlashAttentio
       wgsl: () => prelude({ D, OUT_DT: out.dtype }, portable) + wgsl("flash_attention_combine"),
       arrays: [part, out],
       params: new Uint32Array([Hq, Hkv, L, tiles, chunks]),
-      workgroups: [tiles, batches * Hkv],
+      workgroups: [(Hq / Hkv) * L, batches * Hkv], // a workgroup per row
     });
   };
 }

@@ -43,10 +43,33 @@ function launchRows(ctx: GpuContext, label: string, width: number, arrays: NDArr
   ctx.dispatch({ label, wgsl, key, buffers: arrays.map(buf), params, workgroups: segmentGrid(rows, width) });
 }
 
-/** `each(stmt)`: WGSL running stmt with `i` (this lane's positions in the row) and `x` (src there). */
-const each = (width: number) => (stmt: string) => `if (live) {
-    for (var i = lane; i < n; i += ${width}u) { let x = ld_A(P[2] + at + i); ${stmt} }
+/** Positions of a row a lane loads before it uses any. */
+const UNROLL = 4;
+
+/**
+ * `each(stmt, loads)`: WGSL running stmt with `i` (this lane's positions in the row),
+ * `x` (src there) and each of `loads` (a name and the f32 it loads at i) in scope. A
+ * lane loads UNROLL positions' values first and then runs stmt on each: loads that
+ * wait for the statements before them go one round trip to memory at a time (a norm of
+ * one 3,584-wide row took 19 us on an H200 so).
+ */
+const each = (width: number) => (stmt: string, loads: Record<string, string> = {}) => {
+  const all: Record<string, string> = { x: "ld_A(P[2] + at + i)", ...loads };
+  const names = Object.keys(all);
+  return `if (live) {
+    for (var i0 = lane; i0 < n; i0 += ${UNROLL * width}u) {
+      ${names.map((v) => `var ${v}_u: array<f32, ${UNROLL}>;`).join(" ")}
+      for (var u = 0u; u < ${UNROLL}u; u++) {
+        let i = min(i0 + u * ${width}u, n - 1u);
+        ${names.map((v) => `${v}_u[u] = ${all[v]};`).join(" ")}
+      }
+      for (var u = 0u; u < ${UNROLL}u; u++) {
+        let i = i0 + u * ${width}u;
+        if (i < n) { ${names.map((v) => `let ${v} = ${v}_u[u];`).join(" ")} ${stmt} }
+      }
+    }
   }`;
+};
 
 /** Backend.softmax: exp(x - max) / sum over each row, in f32; a row with NaN, +inf or only -inf gives NaN. */
 export function softmax(ctx: GpuContext, src: NDArray, dst: NDArray, rows: number, n: number): void {
@@ -79,8 +102,8 @@ export function rmsNorm(ctx: GpuContext, src: NDArray, weight: NDArray, dst: NDA
   const row = each(width);
   EPS_F32[0] = eps;
   const epsBits = EPS_BITS[0];
-  const norm = (x: string) => `let inv = 1.0 / sqrt(row_sum(lid, s) / f32(n) + bitcast<f32>(P[5]));
-  ${row(`st_O(P[3] + at + i, (${x}) * inv * ld_W(P[4] + i));`)}`;
+  const norm = (x: string, loads: Record<string, string> = {}) => `let inv = 1.0 / sqrt(row_sum(lid, s) / f32(n) + bitcast<f32>(P[5]));
+  ${row(`st_O(P[3] + at + i, (${x}) * inv * w);`, { w: "ld_W(P[4] + i)", ...loads })}`;
   const decls = (...more: string[]) => F32_FOLDS + workgroupReduce("row_sum", "f32", "fsum", width)
     + loader("A", src.dtype, 1, "f32") + loader("W", weight.dtype, 2, "f32") + more.join("") + storer("O", dst.dtype, residual ? 5 : 3, "f32");
   if (residual === undefined) {
@@ -94,12 +117,13 @@ export function rmsNorm(ctx: GpuContext, src: NDArray, weight: NDArray, dst: NDA
   }
   const { add, sum } = residual;
   launchRows(ctx, "rmsNorm residual", width, [src, weight, add, sum, dst], rows, n, [weight.offset, epsBits, add.offset, sum.offset], () => {
-    const h = roundedTo(sum.dtype, "x + ld_R(P[6] + at + i)"); // the sum as stored; the second pass makes it again
+    const h = roundedTo(sum.dtype, "x + r"); // the sum as stored; the second pass makes it again
+    const r = { r: "ld_R(P[6] + at + i)" };
     return {
       decls: decls(loader("R", add.dtype, 3, "f32"), storer("S", sum.dtype, 4, "f32")),
       body: `var s = 0.0;
-  ${row(`let h = ${h}; st_S(P[7] + at + i, h); s += h * h;`)}
-  ${norm(h)}`,
+  ${row(`let h = ${h}; st_S(P[7] + at + i, h); s += h * h;`, r)}
+  ${norm(h, r)}`,
     };
   });
 }
