@@ -20,7 +20,7 @@
 // length), each chunk leaves m, l and acc in PART for flash_attention_combine.wgsl
 // (week 2, day 5, task 2).
 //
-// From the prelude (src/gpu/prelude.ts): D, BC, Q_DT, K_DT, V_DT, M_DT, OUT_DT, HIDDEN,
+// From the prelude (src/gpu/prelude.ts): D, BC, BR, TEAM, Q_DT, K_DT, V_DT, M_DT, OUT_DT, HIDDEN,
 // unpack_float, word_of, store_out. Sizes and dtypes are compile-time constants; the
 // mask's kind is a parameter (a uniform branch costs little, a compile a lot).
 
@@ -49,9 +49,7 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> OUT: array<atomic<u32>>;
 @group(0) @binding(6) var<storage, read_write> PART: array<f32>;  // per row: m, l, acc[D]
 
-const BR: u32 = 16u;            // query rows per workgroup
-const TEAM: u32 = 4u;           // threads per query row
-const WG: u32 = BR * TEAM;
+const WG: u32 = BR * TEAM;      // BR query rows per workgroup, TEAM threads per row
 const DT: u32 = (D + TEAM - 1u) / TEAM;  // accumulator dims per thread
 const KT: u32 = BC / TEAM;               // keys per thread in a tile's scores
 const Q_LOADS: u32 = (BR * D + WG - 1u) / WG;   // elements of Q per thread

@@ -14,7 +14,8 @@
 // walking the chunks one after another, took 40 us a call at Qwen2-7B's shapes on an
 // H200, for 9 chunks.)
 //
-// From the prelude (src/gpu/prelude.ts): D, OUT_DT, HIDDEN, store_out.
+// From the prelude (src/gpu/prelude.ts): D, BR (rows per tile, as flash_attention.wgsl's),
+// OUT_DT, HIDDEN, store_out.
 
 struct Params { Hq: u32, Hkv: u32, L: u32, tiles: u32, chunks: u32 }
 
@@ -22,7 +23,6 @@ struct Params { Hq: u32, Hkv: u32, L: u32, tiles: u32, chunks: u32 }
 @group(0) @binding(1) var<storage, read> PART: array<f32>;
 @group(0) @binding(2) var<storage, read_write> OUT: array<atomic<u32>>;
 
-const BR: u32 = 16u;           // rows per tile, as in flash_attention.wgsl
 const MAX_CHUNKS: u32 = 128u;  // as src/gpu/flash-attention.ts splits
 
 var<workgroup> ms: array<f32, MAX_CHUNKS>;  // m_c

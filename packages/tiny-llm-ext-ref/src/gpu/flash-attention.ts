@@ -14,7 +14,12 @@ import type { FlashAttentionParams } from "../flash-attention";
 import { Launches, prelude, scratch } from "./prelude";
 import type { WgslSource } from "./wgsl-source";
 
-const BR = 16; // query rows per workgroup (flash_attention.wgsl)
+/**
+ * Query rows per workgroup (BR) and threads per row (TEAM) of flash_attention.wgsl: 16 x 4,
+ * or 8 x 8 when a kv head has at most 8 rows (a decode step's G query heads: 7 at Qwen2's
+ * shapes), so that a workgroup does not score 16 rows of which 9 repeat the last.
+ */
+const rowTile = (rows: number) => (rows <= 8 ? { BR: 8, TEAM: 8 } : { BR: 16, TEAM: 4 });
 const MAX_D = 128; // qs, ks, vs of BR and BC rows of D floats fit 32 KiB of workgroup memory
 const MAX_BATCH_DIMS = 8;
 /** A decode step is split over the cache length when it has more keys than this (week 2, day 5, task 2). */
@@ -48,7 +53,9 @@ export function flashAttentionGpu(wgsl: WgslSource): mx.KernelImpl<FlashAttentio
     const lead = q.shape.slice(0, nb);
     const batches = lead.reduce((a, b) => a * b, 1);
     const BC = keyTile(D);
-    const tiles = Math.ceil(((Hq / Hkv) * L) / BR);
+    const rows = (Hq / Hkv) * L; // per kv head
+    const { BR, TEAM } = rowTile(rows);
+    const tiles = Math.ceil(rows / BR);
     const split = L === 1 && S > SPLIT_MIN_KEYS;
     // A split decode is task 2's: the learner's combine stub speaks first, before task 1's.
     if (split) wgsl("flash_attention_combine");
@@ -57,7 +64,7 @@ export function flashAttentionGpu(wgsl: WgslSource): mx.KernelImpl<FlashAttentio
     const part = scratch([split ? batches * Hkv * tiles * chunks * BR * (D + 2) : 0]); // partial results
 
     const m = mask ?? q;
-    const launch = launches.get(`${D}|${q.dtype}|${k.dtype}|${v.dtype}|${m.dtype}|${out.dtype}`, portable, () => ({ D, BC, Q_DT: q.dtype, K_DT: k.dtype, V_DT: v.dtype, M_DT: m.dtype, OUT_DT: out.dtype }));
+    const launch = launches.get(`${D}|${BR}|${q.dtype}|${k.dtype}|${v.dtype}|${m.dtype}|${out.dtype}`, portable, () => ({ D, BC, BR, TEAM, Q_DT: q.dtype, K_DT: k.dtype, V_DT: v.dtype, M_DT: m.dtype, OUT_DT: out.dtype }));
     // Written word by word: spreading arrays into one took ~7 us a call on an H200 host.
     const params = new Int32Array(HEAD_WORDS + 4 * OPERAND_WORDS);
     params[0] = nb;
@@ -76,11 +83,11 @@ export function flashAttentionGpu(wgsl: WgslSource): mx.KernelImpl<FlashAttentio
     if (!split) return;
     mx.gpu.dispatch({
       label: "flashAttention (flash_attention_combine.wgsl)",
-      key: `${wgsl.folder}/flash_attention_combine|${D}|${out.dtype}|${portable}`,
-      wgsl: () => prelude({ D, OUT_DT: out.dtype }, portable) + wgsl("flash_attention_combine"),
+      key: `${wgsl.folder}/flash_attention_combine|${D}|${BR}|${out.dtype}|${portable}`,
+      wgsl: () => prelude({ D, BR, OUT_DT: out.dtype }, portable) + wgsl("flash_attention_combine"),
       arrays: [part, out],
       params: new Uint32Array([Hq, Hkv, L, tiles, chunks]),
-      workgroups: [(Hq / Hkv) * L, batches * Hkv], // a workgroup per row
+      workgroups: [rows, batches * Hkv], // a workgroup per row
     });
   };
 }
