@@ -3,9 +3,11 @@
 // shapes, in GB/s of packed bytes (codes + scales + biases), against the GPU's plain
 // read (gpu-read.ts). Each shape rotates over copies of its weights that together are
 // far larger than the GPU's L2 cache (an H200's is 50 MB), so that each call reads its
-// weights from memory, as a decode step does; the last row runs the seven projections of
-// a layer in turn. Each row for x as it is (float32), then for x quantized to int8 on the
-// GPU first (both kernels' time in the row). Times are GPU times, host overhead excluded (gpu-timing.ts).
+// weights from memory, as a decode step does. After the seven projections, a layer's
+// seven in turn, then the four that week 2's model runs for them (q, k and v merged into
+// one matrix, gate and up into another). Each row for x as it is (float32), then for x
+// quantized to int8 on the GPU first (both kernels' time in the row). Times are GPU
+// times, host overhead excluded (gpu-timing.ts).
 import * as mx from "@tiny-llm/array";
 import { type Activations, quantizedMatmul, type QuantizedWeights } from "@tiny-llm/tiny-llm-week2-ref";
 
@@ -16,14 +18,24 @@ import { barText, gbps, ratioText } from "./table";
 /** The kernel's bar: at least this fraction of the read's bandwidth. */
 export const QMM_BAR = 0.7;
 
+interface Projection { name: string; out: number; in: number }
+
 /** Qwen2-7B's projections, O x K (y = x @ W.T), in a layer's order. */
-const PROJECTIONS: { name: string; out: number; in: number }[] = [
+const PROJECTIONS: Projection[] = [
   { name: "q_proj", out: 3584, in: 3584 },
   { name: "k_proj", out: 512, in: 3584 },
   { name: "v_proj", out: 512, in: 3584 },
   { name: "o_proj", out: 3584, in: 3584 },
   { name: "gate_proj", out: 18944, in: 3584 },
   { name: "up_proj", out: 18944, in: 3584 },
+  { name: "down_proj", out: 3584, in: 18944 },
+];
+
+/** The same layer as week 2's model runs it: q, k and v merged into one matrix, gate and up into another (merged-linear.ts). */
+const MERGED: Projection[] = [
+  { name: "qkv", out: 3584 + 2 * 512, in: 3584 },
+  { name: "o_proj", out: 3584, in: 3584 },
+  { name: "gate_up", out: 2 * 18944, in: 3584 },
   { name: "down_proj", out: 3584, in: 18944 },
 ];
 
@@ -81,7 +93,7 @@ export async function benchGpuQuantizedMatmul(o: GpuQmmOptions): Promise<string[
   const xOf = new Map<number, mx.array>();
   const copiesOf = new Map<string, QuantizedWeights[]>();
   /** Projection p's call on copy j (inputs and copies made on first use). */
-  const call = (p: (typeof PROJECTIONS)[number], j: number, activations: Activations): Call => {
+  const call = (p: Projection, j: number, activations: Activations): Call => {
     let x = xOf.get(p.in);
     if (x === undefined) xOf.set(p.in, (x = mx.random.normal([1, p.in], { key: mx.random.key(p.in) }).toDevice("gpu")));
     const key = `${p.out}x${p.in}`;
@@ -93,17 +105,21 @@ export async function benchGpuQuantizedMatmul(o: GpuQmmOptions): Promise<string[
     return { x, w: { ...ws[j % ws.length], activations } };
   };
   const rows: string[][] = [];
-  const n = PROJECTIONS.length;
-  const layerBytes = PROJECTIONS.reduce((sum, p) => sum + packedBytes(call(p, 0, "float32").w), 0);
+  /** A layer's projections in turn, one call each. */
+  const layer = (label: string, ps: Projection[], activations: Activations) => {
+    const n = ps.length;
+    const bytes = ps.reduce((sum, p) => sum + packedBytes(call(p, 0, activations).w), 0);
+    const shape = `1 x ${n} projections`;
+    return rowOrError(label, shape, () => row(label, shape, (i) => call(ps[i % n], Math.floor(i / n), activations), bytes / n, n, o));
+  };
   for (const activations of ["float32", "int8"] as const) {
     for (const p of PROJECTIONS) {
       const label = `7B ${p.name} 4-bit g${GROUP}, M = 1, x ${activations}`;
       const shape = `1 x ${p.out} x ${p.in}`;
       rows.push(await rowOrError(label, shape, () => row(label, shape, (i) => call(p, i, activations), packedBytes(call(p, 0, activations).w), 1, o)));
     }
-    const label = `7B layer: the ${n} in turn, x ${activations}`;
-    const shape = `1 x ${n} projections`;
-    rows.push(await rowOrError(label, shape, () => row(label, shape, (i) => call(PROJECTIONS[i % n], Math.floor(i / n), activations), layerBytes / n, n, o)));
+    rows.push(await layer(`7B layer: the ${PROJECTIONS.length} in turn, x ${activations}`, PROJECTIONS, activations));
+    rows.push(await layer(`7B layer as week 2's model merges it (${MERGED.map((p) => p.name).join(", ")}), x ${activations}`, MERGED, activations));
   }
   return rows;
 }

@@ -44,7 +44,7 @@ function launchRows(ctx: GpuContext, label: string, width: number, arrays: NDArr
 }
 
 /** Positions of a row a lane loads before it uses any. */
-const UNROLL = 4;
+const UNROLL = 16;
 
 /**
  * `each(stmt, loads)`: WGSL running stmt with `i` (this lane's positions in the row),
