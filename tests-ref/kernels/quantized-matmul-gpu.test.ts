@@ -1,5 +1,6 @@
-// quantizedMatmul on the GPU beyond day 3's goldens: both tiles of the tiled kernel against
-// dequantize-then-matmul.
+// quantizedMatmul on the GPU beyond day 3's goldens: both tiles of the tiled kernels against
+// dequantize-then-matmul (float32 x), and against the CPU's kernels (int8 x, whose
+// rounding the CPU's tests check against PyTorch).
 import * as mx from "@tiny-llm/array";
 import { quantizedMatmul } from "@tiny-llm/tiny-llm-ext-ref";
 
@@ -23,6 +24,22 @@ describe("quantizedMatmul on the GPU: the tiled kernel's two tiles against dequa
         const scale = mx.matmul(mx.abs(x), mx.abs(W).T).max().item() as number;
         const y = await quantizedMatmul(x.toDevice("gpu"), gw).toCpu();
         await expectClose(y, mx.matmul(x, W.T), { tol: { rtol: 0, atol: 2e-6 * scale }, label: `${bits}-bit M ${M}` });
+      }
+    }, 180_000);
+  }
+});
+
+describe("quantizedMatmul on the GPU with int8 activations: both tiles of the int8 tiled kernel against the CPU's int8 kernels", () => {
+  for (const bits of [4, 8]) {
+    test(`${bits}-bit, 200 x 256, M = 9, 63, 64, 130`, async () => {
+      const w = { ...randomWeights(200, 256, bits, 64, "bfloat16", 30 + bits), activations: "int8" as const };
+      const gw = { ...w, weight: w.weight.toDevice("gpu"), scales: w.scales.toDevice("gpu"), biases: w.biases.toDevice("gpu") };
+      const W = dequantize(w);
+      for (const M of [9, 63, 64, 130]) {
+        const x = mx.random.normal([M, 256], { key: mx.random.key(100 + M) });
+        const scale = mx.matmul(mx.abs(x), mx.abs(W).T).max().item() as number;
+        const y = await quantizedMatmul(x.toDevice("gpu"), gw).toCpu();
+        await expectClose(y, quantizedMatmul(x, w), { tol: { rtol: 0, atol: 2e-6 * scale }, label: `${bits}-bit M ${M}` });
       }
     }, 180_000);
   }

@@ -49,6 +49,8 @@ test.each([
     (k: ReturnType<typeof bindKernels>) => k.flashAttention(gpu(mx.zeros([1, 2, 1, 8])), gpu(mx.zeros([1, 1, 100, 8])), gpu(mx.zeros([1, 1, 100, 8])))],
   ["quantized_matmul_decode_int8", "quantize_activations", "week_2_day_3_task_3", "week2-03-quantized-matmul-gpu.md",
     (k: ReturnType<typeof bindKernels>) => k.quantizedMatmul(gpu(mx.ones([1, 64])), { ...quantized(4, 64), activations: "int8" })],
+  ["quantized_matmul_tiled_int8", "quantize_activations", "week_2_day_3_task_3", "week2-03-quantized-matmul-gpu.md",
+    (k: ReturnType<typeof bindKernels>) => k.quantizedMatmul(gpu(mx.ones([9, 64])), { ...quantized(4, 64), activations: "int8" })],
 ])("wgsl_stub_%s_after_the_references_%s_throws_not_implemented", (kernel, first, task, book, run) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wgsl-stub-"));
   fs.copyFileSync(path.join(PACKAGES, "tiny-llm-ext-ref", "wgsl", `${first}.wgsl`), path.join(dir, `${first}.wgsl`));

@@ -3,7 +3,6 @@
 //   sx = max|x| / 127,  X = round(x / sx) (half to even; 0 where sx = 0),  x̂ = sx * X
 //
 //   x: M x K (X_DT)  ->  XQ: M x K/4 words of four int8 X each,  XS: M x K/GROUP (sx, sx * sum of the group's X)
-//                    or, with HAT, XQ: M x K float32 x̂ (for the tiled kernel; XS unused)
 //
 // With BITS = 4 the X of each 8 inputs (one word of codes) go in two words, evens first:
 // X0 X2 X4 X6 | X1 X3 X5 X7, the order of a word's codes once the int8 kernel splits it
@@ -15,7 +14,7 @@
 // (div_rn): a GPU may divide to within a few ulps, and a quotient one ulp off of k + 1/2
 // rounds to the other integer.
 //
-// From the prelude (src/gpu/prelude.ts): BITS, GROUP, HAT, X_DT, unpack_float, word_of.
+// From the prelude (src/gpu/prelude.ts): BITS, GROUP, X_DT, unpack_float, word_of.
 
 struct Params {
   K: u32,

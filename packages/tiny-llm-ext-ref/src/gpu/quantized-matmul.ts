@@ -36,6 +36,7 @@ const FILES = {
   decode: "quantized_matmul_decode",
   decodeInt8: "quantized_matmul_decode_int8",
   tiled: "quantized_matmul_tiled",
+  tiledInt8: "quantized_matmul_tiled_int8",
   quantize: "quantize_activations",
 } as const;
 
@@ -54,14 +55,14 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
       workgroups,
     });
 
-  /** x (M x K) quantized to int8 per group (quantize_activations.wgsl): [X, (sx, sx * sum X)], or [x̂] with `hat`. */
-  const quantizeActivations = (x: mx.KernelArray, groupSize: number, bits: number, hat: boolean, portable: boolean): mx.KernelArray[] => {
+  /** x (M x K) quantized to int8 per group (quantize_activations.wgsl): [X, (sx, sx * sum X)]. */
+  const quantizeActivations = (x: mx.KernelArray, groupSize: number, bits: number, portable: boolean): [mx.KernelArray, mx.KernelArray] => {
     const [M, K] = x.shape;
-    const xq = hat ? scratch([M, K]) : scratch([M, K / 4], "uint32");
-    const xs = scratch(hat ? [1] : [M, K / groupSize, 2]);
-    const launch = launches.quantize.get(`${groupSize}|${bits}|${hat}|${x.dtype}`, portable, () => ({ BITS: bits, GROUP: groupSize, HAT: hat, X_DT: x.dtype }));
+    const xq = scratch([M, K / 4], "uint32");
+    const xs = scratch([M, K / groupSize, 2]);
+    const launch = launches.quantize.get(`${groupSize}|${bits}|${x.dtype}`, portable, () => ({ BITS: bits, GROUP: groupSize, X_DT: x.dtype }));
     run("quantize", launch, portable, [x, xq, xs], [K, x.offset, x.strides[0], x.strides[1]], [Math.ceil(K / QUANTIZE_INPUTS), M]);
-    return hat ? [xq] : [xq, xs];
+    return [xq, xs];
   };
 
   return ([x, w, scales, biases], [y], { groupSize, bits, portable, int8Activations }) => {
@@ -75,10 +76,19 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
     const groups = Math.ceil(O / DECODE_ROWS_PER_WORKGROUP);
     const decodeWorkgroups: [number, number] = [Math.min(groups, MAX_GROUPS), Math.ceil(groups / MAX_GROUPS)];
 
-    if (int8Activations && decode) {
-      const [xq, xs] = quantizeActivations(x, groupSize, bits, false, portable);
-      const launch = launches.decodeInt8.get(`${id}|${groupSize}|${M}`, portable, () => ({ ...dtypes(xq.dtype), M, GROUP: groupSize }));
-      run("decodeInt8", launch, portable, [xq, xs, w, scales, biases, y], [K, O, w.offset / 4, w.strides[0] / 4, ...scaleStrides], decodeWorkgroups);
+    const tile = M >= LARGE_TILE_MIN_ROWS ? LARGE_TILE : SMALL_TILE;
+    const tileWorkgroups: [number, number] = [Math.ceil(O / tile.BN), Math.ceil(M / tile.BM)];
+    if (int8Activations) {
+      const [xq, xs] = quantizeActivations(x, groupSize, bits, portable);
+      const constants = { ...dtypes(xq.dtype), GROUP: groupSize };
+      if (decode) {
+        const launch = launches.decodeInt8.get(`${id}|${groupSize}|${M}`, portable, () => ({ ...constants, M }));
+        run("decodeInt8", launch, portable, [xq, xs, w, scales, biases, y], [K, O, w.offset / 4, w.strides[0] / 4, ...scaleStrides], decodeWorkgroups);
+      } else {
+        // The int8 kernel walks K 32 inputs a step, its own BK.
+        const launch = launches.tiledInt8.get(`${id}|${groupSize}|${tile.BM}`, portable, () => ({ ...constants, BM: tile.BM, BN: tile.BN, TM: tile.TM, TN: tile.TN }));
+        run("tiledInt8", launch, portable, [xq, xs, w, scales, biases, y], [M, K, O, w.offset, w.strides[0], ...scaleStrides], tileWorkgroups);
+      }
     } else if (decode) {
       // Also per M (the partial sums stay in registers) and per layout of x: X_VEC4 when
       // x is contiguous along K and every chunk's values start a vec4 of words (offset and
@@ -90,12 +100,9 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
       const params = [K, O, groupSize, x.offset, x.strides[0], x.strides[1], w.offset / 4, w.strides[0] / 4, ...scaleStrides];
       run("decode", launch, portable, [x, w, scales, biases, y], params, decodeWorkgroups);
     } else {
-      // With int8 activations the tiled kernel multiplies x̂, made on the GPU first.
-      const [xt] = int8Activations ? quantizeActivations(x, groupSize, bits, true, portable) : [x];
-      const tile = M >= LARGE_TILE_MIN_ROWS ? LARGE_TILE : SMALL_TILE;
-      const launch = launches.tiled.get(`${id}|${xt.dtype}|${tile.BM}`, portable, () => ({ ...dtypes(xt.dtype), ...tile }));
-      const params = [M, K, O, groupSize, xt.offset, xt.strides[0], xt.strides[1], w.offset, w.strides[0], ...scaleStrides];
-      run("tiled", launch, portable, [xt, w, scales, biases, y], params, [Math.ceil(O / tile.BN), Math.ceil(M / tile.BM)]);
+      const launch = launches.tiled.get(`${id}|${x.dtype}|${tile.BM}`, portable, () => ({ ...dtypes(x.dtype), ...tile }));
+      const params = [M, K, O, groupSize, x.offset, x.strides[0], x.strides[1], w.offset, w.strides[0], ...scaleStrides];
+      run("tiled", launch, portable, [x, w, scales, biases, y], params, tileWorkgroups);
     }
   };
 }

@@ -11,6 +11,7 @@ export const GPU_KERNELS = {
   quantized_matmul_tiled: { task: "week_2_day_3_task_2", book: "week2-03-quantized-matmul-gpu.md" },
   quantize_activations: { task: "week_2_day_3_task_3", book: "week2-03-quantized-matmul-gpu.md" },
   quantized_matmul_decode_int8: { task: "week_2_day_3_task_3", book: "week2-03-quantized-matmul-gpu.md" },
+  quantized_matmul_tiled_int8: { task: "week_2_day_3_task_3", book: "week2-03-quantized-matmul-gpu.md" },
   flash_attention: { task: "week_2_day_5_task_1", book: "week2-05-flash-attention-gpu.md" },
   flash_attention_combine: { task: "week_2_day_5_task_2", book: "week2-05-flash-attention-gpu.md" },
 } as const;
