@@ -26,7 +26,7 @@
 // subgroup has threads: with 4-byte loads of x the kernel took 2.5x as long (H200).
 //
 // From the prelude (src/gpu/prelude.ts): BITS, M, X_VEC4, X_DT, S_DT, OUT_DT,
-// unpack_float, word_of, f16_to_f32, store_out, lanes_sum, lanes_leader.
+// unpack_float, word_of, f16_to_f32, ld_scale, ld_bias, store_out, lanes_sum, lanes_leader.
 
 struct Params {
   K: u32, O: u32, group_size: u32,
@@ -58,8 +58,6 @@ fn ld_x(i: u32) -> f32 {
   let w = word_of(i, X_DT);
   return unpack_float(X[w / 4u][w % 4u], i, X_DT);
 }
-fn ld_scale(i: u32) -> f32 { return unpack_float(SC[word_of(i, S_DT)], i, S_DT); }
-fn ld_bias(i: u32) -> f32 { return unpack_float(BI[word_of(i, S_DT)], i, S_DT); }
 
 // Code c of a word, as f32.
 fn code_f32(word: u32, c: u32) -> f32 {

@@ -12,7 +12,7 @@
 // makes a matmul with many rows compute-bound instead of bandwidth-bound.
 //
 // From the prelude (src/gpu/prelude.ts): BITS, X_DT, S_DT, OUT_DT, BM, BN, BK, TM, TN,
-// unpack_float, word_of, store_out.
+// unpack_float, word_of, ld_scale, ld_bias, store_out.
 
 struct Params {
   M: u32, K: u32, O: u32, group_size: u32,
@@ -41,8 +41,6 @@ var<workgroup> xs: array<array<f32, BM>, BK>;  // xs[k][m]
 var<workgroup> ws: array<array<f32, BN>, BK>;  // ws[k][n]
 
 fn ld_x(i: u32) -> f32 { return unpack_float(X[word_of(i, X_DT)], i, X_DT); }
-fn ld_scale(i: u32) -> f32 { return unpack_float(SC[word_of(i, S_DT)], i, S_DT); }
-fn ld_bias(i: u32) -> f32 { return unpack_float(BI[word_of(i, S_DT)], i, S_DT); }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {

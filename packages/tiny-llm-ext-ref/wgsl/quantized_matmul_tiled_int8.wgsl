@@ -18,7 +18,7 @@
 // subgroup read neighbouring rows of W's tile (rows padded by a word: other banks).
 //
 // From the prelude (src/gpu/prelude.ts): BITS, GROUP, BM, BN, TM, TN, S_DT, OUT_DT,
-// unpack_float, word_of, store_out.
+// unpack_float, word_of, ld_scale, ld_bias, store_out.
 
 struct Params {
   M: u32, K: u32, O: u32,
@@ -49,9 +49,6 @@ var<workgroup> ws: array<array<u32, BYTES + 1u>, BN>;
 var<workgroup> sc: array<f32, BN>;   // the group's scale of each row of W
 var<workgroup> bi: array<f32, BN>;   // ... its bias + OFFSET * scale
 var<workgroup> sx: array<vec2<f32>, BM>;  // (sx, sx * sum X) of each row of x
-
-fn ld_scale(i: u32) -> f32 { return unpack_float(SC[word_of(i, S_DT)], i, S_DT); }
-fn ld_bias(i: u32) -> f32 { return unpack_float(BI[word_of(i, S_DT)], i, S_DT); }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {

@@ -21,7 +21,7 @@
 // thread that holds the group's first chunk.
 //
 // From the prelude (src/gpu/prelude.ts): BITS, M, GROUP, S_DT, OUT_DT, unpack_float,
-// word_of, store_out, lanes_sum, lanes_leader.
+// word_of, ld_scale, ld_bias, store_out, lanes_sum, lanes_leader.
 
 struct Params {
   K: u32, O: u32,
@@ -48,9 +48,6 @@ const NIBBLES: u32 = 0x0f0f0f0fu;
 const OFFSET: f32 = select(0.0, 128.0, BITS == 8u);  // what an 8-bit code loses as a signed byte
 
 var<workgroup> red: array<array<f32, M * ROWS>, WG>;
-
-fn ld_scale(i: u32) -> f32 { return unpack_float(SC[word_of(i, S_DT)], i, S_DT); }
-fn ld_bias(i: u32) -> f32 { return unpack_float(BI[word_of(i, S_DT)], i, S_DT); }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) t: u32) {

@@ -7,6 +7,8 @@
 //   unpack_float(word, i, dt)  element i of a float array of dtype code dt (0 float32,
 //                              1 float16, 2 bfloat16) from the word that holds it
 //   word_of(i, dt)             the index of that word
+//   ld_scale(i), ld_bias(i)    (with an S_DT) element i of SC and BI, a quantized W's
+//                              scales and biases (declared by the kernel as array<u32>)
 //   store_out(i, v)            (with an OUT_DT) writes element i of OUT (declared by the kernel as
 //                              array<atomic<u32>>) in OUT_DT; a 16-bit element shares
 //                              its word with a neighbour another thread may write
@@ -34,6 +36,12 @@ fn unpack_float(word: u32, i: u32, dt: u32) -> f32 {
   if (dt == 1u) { return f16_to_f32(h); }
   return bitcast<f32>(h << 16u);
 }
+`;
+
+/** Only for kernels that declare SC and BI (and so have an S_DT): a quantized W's scales and biases. */
+const SCALES = /* wgsl */ `
+fn ld_scale(i: u32) -> f32 { return unpack_float(SC[word_of(i, S_DT)], i, S_DT); }
+fn ld_bias(i: u32) -> f32 { return unpack_float(BI[word_of(i, S_DT)], i, S_DT); }
 `;
 
 /** Only for kernels that declare OUT (and so have an OUT_DT). */
@@ -71,6 +79,7 @@ export function prelude(constants: WgslConstants, portable: boolean): string {
     ...Object.entries(constants).map(([k, v]) => declare(k, v)),
     mx.gpu.WGSL_FLOAT16,
     FLOATS,
+    "S_DT" in constants ? SCALES : "",
     "OUT_DT" in constants ? STORE_OUT : "",
     subgroups ? SUBGROUP_LANES : SINGLE_LANES,
   ].join("\n");
