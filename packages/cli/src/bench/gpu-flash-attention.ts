@@ -3,12 +3,14 @@
 // model's cache holds it. Decode (L = 1) reads the whole cache once: GB/s of K and V
 // against the GPU's plain read, at growing S (the split over the keys is what keeps a
 // single query row from running on a handful of workgroups). Prefill (L = S = 512,
-// causal) is compute: GFLOP/s of its 4 L S D H_q / 2 flops. GPU times, host overhead
-// excluded (gpu-timing.ts).
+// causal) is compute: GFLOP/s of its 4 L S D H_q / 2 flops. GPU times on the GPU's own
+// clock where it has timestamp queries (a few short launches: subtracting host timings,
+// gpuSecondsBehind, printed 0 us or thousands in some runs on the H200), host overhead
+// excluded either way (gpu-timing.ts).
 import * as mx from "@tiny-llm/array";
 import { flashAttention } from "@tiny-llm/tiny-llm-week2-ref";
 
-import { gpuSecondsBehind, type BusyWork } from "./gpu-timing";
+import { gpuSecondsBehind, gpuSecondsProfiled, type BusyWork } from "./gpu-timing";
 import { gbps, ratioText } from "./table";
 
 const HQ = 28, HKV = 4, D = 128;
@@ -23,10 +25,14 @@ function inputs(L: number, S: number): mx.array[] {
 export async function benchGpuFlashAttention(busy: BusyWork, readBandwidth: number, rounds: number, decodeKeys: number[], prefill: number): Promise<string[][]> {
   const rows: string[][] = [];
   const scale = 1 / Math.sqrt(D);
+  const timestamps = mx.gpu.info().features.includes("timestamp-query");
+  /** GPU seconds a call of `record` (both passes of a split decode), `calls` calls a round. */
+  const secondsPerCall = (record: () => void, calls: number) =>
+    timestamps ? gpuSecondsProfiled(record, calls, "flashAttention", rounds) : gpuSecondsBehind(record, calls, busy, rounds);
   for (const S of decodeKeys) {
     try {
       const [q, k, v] = inputs(1, S);
-      const seconds = await gpuSecondsBehind(() => mx.tidy(() => void flashAttention(q, k, v, { scale })), 16, busy, rounds);
+      const seconds = await secondsPerCall(() => mx.tidy(() => void flashAttention(q, k, v, { scale })), 16);
       const bytes = k.nbytes + v.nbytes;
       rows.push([`decode, S = ${S}`, `1 x ${HQ}/${HKV} x 1 x ${S} x ${D}`, gbps(bytes, seconds), `${(seconds * 1e6).toFixed(1)} us`, ratioText(bytes / seconds / readBandwidth)]);
       [q, k, v].forEach((a) => mx.dispose(a));
@@ -36,7 +42,7 @@ export async function benchGpuFlashAttention(busy: BusyWork, readBandwidth: numb
   }
   try {
     const [q, k, v] = inputs(prefill, prefill);
-    const seconds = await gpuSecondsBehind(() => mx.tidy(() => void flashAttention(q, k, v, { scale, mask: "causal" })), 4, busy, rounds);
+    const seconds = await secondsPerCall(() => mx.tidy(() => void flashAttention(q, k, v, { scale, mask: "causal" })), 4);
     const flops = (4 * prefill * prefill * D * HQ) / 2;
     rows.push([`prefill, causal`, `1 x ${HQ}/${HKV} x ${prefill} x ${prefill} x ${D}`, `${(flops / seconds / 1e9).toFixed(0)} GFLOP/s`, `${(seconds * 1e6).toFixed(1)} us`, "-"]);
     [q, k, v].forEach((a) => mx.dispose(a));

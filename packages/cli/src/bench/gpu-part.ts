@@ -96,7 +96,7 @@ export async function runGpuPart(): Promise<number> {
   read.dispose();
   console.log(`\n4-bit decode kernel (tiny-llm-ext-ref WGSL, through week2_ref's quantizedMatmul), GPU time per call (host overhead excluded), GB/s of packed bytes; ratio = of the read:`);
   printColumns(["case", "M x O x K", "ours", "GPU time", "ratio", "bar"], qmm);
-  console.log(`\nFlash attention (tiny-llm-ext-ref WGSL) at Qwen2-7B's heads, float32: decode in GB/s of K and V read (ratio = of the read), prefill in GFLOP/s; GPU time per call:`);
+  console.log(`\nFlash attention (tiny-llm-ext-ref WGSL) at Qwen2-7B's heads, float32: decode in GB/s of K and V read (ratio = of the read), prefill in GFLOP/s; GPU time per call (timestamp queries where the GPU has them, a pass per launch):`);
   printColumns(["case", "B x H_q/H_kv x L x S x D", "ours", "GPU time", "ratio"], attention);
 
   const launch = await launchCost();

@@ -8,6 +8,8 @@
 // the calls while the GPU is busy with a known amount of other work (reads of a large
 // buffer, submitted first), so that the GPU never waits, and subtracts that work's time,
 // measured in alternate rounds: the GPU time of the calls alone, host overhead excluded.
+// That subtraction needs the calls' GPU time to stand well above the host's jitter; for a
+// few short launches gpuSecondsProfiled asks the GPU's own clock instead (mx.gpu.profile).
 import * as mx from "@tiny-llm/array";
 
 import { median, now } from "./stats";
@@ -61,4 +63,23 @@ export async function gpuSecondsBehind(record: (i: number) => void, calls: numbe
     times.push((now() - t - alone) / calls);
   }
   return Math.max(median(times), 1e-9);
+}
+
+/**
+ * GPU seconds per call of `record` on the GPU's own clock (mx.gpu.profile: each launch in
+ * a pass of its own, timestamps at its start and end): the launches whose label starts
+ * with `label`, summed, per call. Median of `rounds`, after a warm-up round. Each launch's
+ * own pass adds a few microseconds; no host time is in it. Needs "timestamp-query".
+ */
+export async function gpuSecondsProfiled(record: () => void, calls: number, label: string, rounds = 5): Promise<number> {
+  const times: number[] = [];
+  for (let r = 0; r <= rounds; r++) {
+    const kernels = await mx.gpu.profile(async () => {
+      for (let i = 0; i < calls; i++) record();
+      await mx.gpu.synchronize();
+    });
+    const seconds = kernels.filter((k) => k.label.startsWith(label)).reduce((sum, k) => sum + k.seconds, 0);
+    if (r > 0) times.push(seconds / calls);
+  }
+  return median(times);
 }
