@@ -16,8 +16,9 @@ import type { AddonLoader } from "./native";
  * `activations: "int8"` multiplies W by x quantized to int8 per group of `groupSize`
  * inputs (sx = max|x| / 127, x̂ = sx * round(x / sx)) instead of by x itself: x̂ @ W.T,
  * as llama.cpp pairs its 4-bit weights with 8-bit activations. The CPU's decode kernel
- * then multiplies 8-bit integers, a third of the work of its exact float32 products, at
- * the cost of about 0.4% relative error per input. Default "float32": x as it is.
+ * then multiplies 8-bit integers, a third of the work of its exact float32 products, and
+ * the GPU's kernels multiply four bytes an instruction (dot4I8Packed), at the cost of
+ * about 0.4% relative error per input. Default "float32": x as it is.
  */
 export interface QuantizedWeights {
   weight: mx.array;

@@ -15,7 +15,8 @@ const CHAPTER = "week2-01-kv-cache.md";
 export interface Week2ModelOptions {
   /**
    * What the quantized weights multiply (QuantizedWeights.activations): "float32" (the
-   * default) or "int8", x quantized per group as llama.cpp does, faster on the CPU.
+   * default) or "int8", x quantized per group as llama.cpp does: faster on the CPU, and on
+   * the GPU for prefill and for large products.
    */
   activations?: Activations;
 }

@@ -10,6 +10,9 @@
 // and row stride are multiples of 4 words (every W a checkpoint loads: K * bits / 32 is
 // a multiple of 4 whenever 32 divides K); a view of W that starts or steps between
 // chunks takes the tiled kernel, which reads W word by word, whatever M.
+// With int8 activations (task 3) quantize_activations.wgsl rounds x first, and the int8
+// kernels (quantized_matmul_decode_int8.wgsl, quantized_matmul_tiled_int8.wgsl) take the
+// same two roles, multiplying bytes with dot4I8Packed.
 import * as mx from "@tiny-llm/array";
 
 import type { QuantizedMatmulParams } from "../quantized-matmul";
