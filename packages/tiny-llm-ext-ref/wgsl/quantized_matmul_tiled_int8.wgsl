@@ -12,7 +12,8 @@
 // high nibbles of a 4-bit word, in the order quantize_activations wrote X; an 8-bit
 // code's top bit flipped, q - 128). Then each thread adds dot4I8Packed products into
 // the i32 sums of its TM x TN outputs, and at the end of a group turns them into floats
-// with the group's factors, as the decode kernel does:
+// with the group's factors (loaded into workgroup memory when the group starts), as the
+// decode kernel does:
 //   y += (s sx) * sum X q + (b + OFFSET s) * (sx sum X)
 // Threads take rows and columns strided by BM / TM and BN / TN, so that the threads of a
 // subgroup read neighbouring rows of W's tile (rows padded by a word: other banks).
@@ -76,13 +77,15 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
         ws[e / W_WORDS][e % W_WORDS] = w ^ 0x80808080u;
       }
     }
-    for (var e = t; e < BN; e += WG) {
-      let o = min(n0 + e, P.O - 1u);
-      sc[e] = ld_scale(P.s_off + o * P.s_row + g);
-      bi[e] = ld_bias(P.b_off + o * P.b_row + g) + OFFSET * sc[e];
-    }
-    for (var e = t; e < BM; e += WG) {
-      sx[e] = XS[min(m0 + e, P.M - 1u) * groups + g];
+    if (k0 % GROUP == 0u) {  // a group starts: its factors, kept until its end
+      for (var e = t; e < BN; e += WG) {
+        let o = min(n0 + e, P.O - 1u);
+        sc[e] = ld_scale(P.s_off + o * P.s_row + g);
+        bi[e] = ld_bias(P.b_off + o * P.b_row + g) + OFFSET * sc[e];
+      }
+      for (var e = t; e < BM; e += WG) {
+        sx[e] = XS[min(m0 + e, P.M - 1u) * groups + g];
+      }
     }
     workgroupBarrier();
     for (var j = 0u; j < BYTES; j++) {

@@ -12,7 +12,8 @@
 // high nibbles of a 4-bit word, in the order quantize_activations wrote X; an 8-bit
 // code's top bit flipped, q - 128). Then each thread adds dot4I8Packed products into
 // the i32 sums of its TM x TN outputs, and at the end of a group turns them into floats
-// with the group's factors, as the decode kernel does:
+// with the group's factors (loaded into workgroup memory when the group starts), as the
+// decode kernel does:
 //   y += (s sx) * sum X q + (b + OFFSET s) * (sx sum X)
 // Threads take rows and columns strided by BM / TM and BN / TN, so that the threads of a
 // subgroup read neighbouring rows of W's tile (rows padded by a word: other banks).

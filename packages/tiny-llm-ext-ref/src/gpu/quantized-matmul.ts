@@ -85,7 +85,7 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
     const O = w.shape[0];
     const decode = M <= DECODE_MAX_ROWS && w.offset % 4 === 0 && w.strides[0] % 4 === 0;
     // Compiled per bits and dtypes (the unpacking is unrolled), the tiled kernel per tile; sizes are parameters.
-    const dtypes = (xDtype: number) => ({ BITS: bits, X_DT: xDtype, S_DT: scales.dtype, OUT_DT: y.dtype });
+    const dtypes = { BITS: bits, S_DT: scales.dtype, OUT_DT: y.dtype }; // and X_DT, for the float kernels
     const id = `${bits}|${scales.dtype}|${y.dtype}`;
     const scaleStrides = [scales.offset, scales.strides[0], biases.offset, biases.strides[0]];
     const groups = Math.ceil(O / DECODE_ROWS_PER_WORKGROUP);
@@ -95,7 +95,7 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
     const tileWorkgroups: [number, number] = [Math.ceil(O / tile.BN), Math.ceil(M / tile.BM)];
     if (int8Activations) {
       const [xq, xs] = quantizeActivations(x, groupSize, bits, portable);
-      const constants = { ...dtypes(xq.dtype), GROUP: groupSize };
+      const constants = { ...dtypes, GROUP: groupSize };
       if (decode) {
         const launch = launches.decodeInt8.get(`${id}|${groupSize}|${M}`, portable, () => ({ ...constants, M }));
         run("decodeInt8", launch, portable, [xq, xs, w, scales, biases, y], [K, O, w.offset / 4, w.strides[0] / 4, ...scaleStrides], decodeWorkgroups);
@@ -110,11 +110,11 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
       const perVec4 = x.dtype === mx.DtypeCode.float32 ? 4 : 8;
       const starts = (n: number) => n % perVec4 === 0;
       const xVec4 = x.strides[1] === 1 && starts(x.offset) && (starts(x.strides[0]) || M === 1);
-      const launch = launches.decode.get(`${id}|${x.dtype}|${M}|${xVec4}`, portable, () => ({ ...dtypes(x.dtype), M, X_VEC4: xVec4 }));
+      const launch = launches.decode.get(`${id}|${x.dtype}|${M}|${xVec4}`, portable, () => ({ ...dtypes, X_DT: x.dtype, M, X_VEC4: xVec4 }));
       const params = [K, O, groupSize, x.offset, x.strides[0], x.strides[1], w.offset / 4, w.strides[0] / 4, ...scaleStrides];
       run("decode", launch, portable, [x, w, scales, biases, y], params, decodeWorkgroups);
     } else {
-      const launch = launches.tiled.get(`${id}|${x.dtype}|${tile.BM}`, portable, () => ({ ...dtypes(x.dtype), ...tile }));
+      const launch = launches.tiled.get(`${id}|${x.dtype}|${tile.BM}`, portable, () => ({ ...dtypes, X_DT: x.dtype, ...tile }));
       const params = [M, K, O, groupSize, x.offset, x.strides[0], x.strides[1], w.offset, w.strides[0], ...scaleStrides];
       run("tiled", launch, portable, [x, w, scales, biases, y], params, tileWorkgroups);
     }
