@@ -10,7 +10,7 @@
 import * as mx from "@tiny-llm/array";
 import { flashAttention } from "@tiny-llm/tiny-llm-week2-ref";
 
-import { gpuSecondsBehind, gpuSecondsProfiled, type BusyWork } from "./gpu-timing";
+import { gpuHasTimestamps, gpuSecondsBehind, gpuSecondsProfiled, type BusyWork } from "./gpu-timing";
 import { gbps, ratioText } from "./table";
 
 const HQ = 28, HKV = 4, D = 128;
@@ -25,7 +25,7 @@ function inputs(L: number, S: number): mx.array[] {
 export async function benchGpuFlashAttention(busy: BusyWork, readBandwidth: number, rounds: number, decodeKeys: number[], prefill: number): Promise<string[][]> {
   const rows: string[][] = [];
   const scale = 1 / Math.sqrt(D);
-  const timestamps = mx.gpu.info().features.includes("timestamp-query");
+  const timestamps = gpuHasTimestamps();
   /** GPU seconds a call of `record` (both passes of a split decode), `calls` calls a round. */
   const secondsPerCall = (record: () => void, calls: number) =>
     timestamps ? gpuSecondsProfiled(record, calls, "flashAttention", rounds) : gpuSecondsBehind(record, calls, busy, rounds);

@@ -19,6 +19,7 @@ import { overlappedSteps } from "../main/overlapped-generate";
 import { kvBytes } from "./model-week2";
 import { shapesOf, weightBytesPerForward, type Qwen2Shapes, type ShapesConfig } from "./qwen2-shapes";
 import { SharedRandomCheckpoint, type Quantization } from "./random-checkpoint";
+import { gpuHasTimestamps } from "./gpu-timing";
 import { median, now } from "./stats";
 import { printColumns } from "./table";
 
@@ -121,52 +122,68 @@ async function decodeTimeline(model: Model, s: Qwen2Shapes, P: number, steps: nu
 /** What the 4-bit weights multiply: x itself, then x quantized to int8 on the GPU (Week2ModelOptions.activations). */
 const ACTIVATIONS: Activations[] = ["float32", "int8"];
 
-/** Runs the model rows and prints their table (each model's failure is its row, the others still run). */
+/** A model's GPU timeline (decodeTimeline), under the label of its row. */
+type Timeline = { label: string; rows: string[][]; busy: number };
+
+/**
+ * The row of the model in `dir` (shapes `s`, bars of `name`) multiplying `activations`,
+ * loaded as `pnpm main --device gpu` loads it; its timeline too when the GPU has timestamps.
+ */
+async function modelRow(name: string, label: string, dir: string, s: Qwen2Shapes, activations: Activations, sizes: GpuModelSizes, readBandwidth: number): Promise<{ row: string[]; timeline?: Timeline }> {
+  const { prefillTokens: P, decodeTokens: D, runs } = sizes;
+  const t = now();
+  // As `pnpm main --device gpu` (main/device.ts): weights moved at load, tensor by tensor,
+  // and the GPU the default device, so that what the model makes (caches, masks) lands there.
+  const loaded = load(dir);
+  loaded.weights.device = "gpu";
+  mx.setDefaultDevice("gpu");
+  try {
+    const model = new Qwen2ModelWeek2(loaded, { activations });
+    loaded.weights.close();
+    await mx.gpu.synchronize();
+    console.log(`${label}: load() + new Qwen2ModelWeek2 (week2_ref) with its weights on the GPU: ${(now() - t).toFixed(1)} s`);
+    await generateOnce(model, s, Math.min(P, 8), 2); // warm-up: pipelines, buffers
+    const figures = [];
+    for (let r = 0; r < runs; r++) figures.push(await generateOnce(model, s, P, D));
+    const timeline = gpuHasTimestamps() ? { label, ...(await decodeTimeline(model, s, P, PROFILED_STEPS)) } : undefined;
+    const prefill = P / median(figures.map((f) => f.prefill));
+    const decode = D / median(figures.map((f) => f.decode));
+    const fastest = figures.reduce((a, b) => (a.decode < b.decode ? a : b));
+    const bytes = weightBytesPerForward(s, BYTES_PER_WEIGHT) + kvBytes(s, P + D / 2);
+    const roofline = readBandwidth / bytes;
+    const bar = BARS[name] ?? {};
+    const verdicts = [
+      bar.minTokS === undefined ? "" : `decode >= ${bar.minTokS} tok/s ${decode >= bar.minTokS ? "ok" : "LOW"}`,
+      bar.minOfRoofline === undefined ? "" : `>= ${(bar.minOfRoofline * 100).toFixed(0)}% of roofline ${decode / roofline >= bar.minOfRoofline ? "ok" : "LOW"}`,
+    ].filter((v) => v !== "");
+    const row = [
+      label, prefill.toFixed(1), decode.toFixed(1),
+      ((fastest.record / D) * 1e3).toFixed(2), ((fastest.decode - fastest.record) / D * 1e3).toFixed(2), (fastest.kernels / D).toFixed(0), (fastest.bindGroups / D).toFixed(1),
+      (bytes / 1e9).toFixed(2), roofline.toFixed(1), `${((decode / roofline) * 100).toFixed(0)}%`, verdicts.join("; ") || "-",
+    ];
+    return { row, timeline };
+  } finally {
+    mx.setDefaultDevice("cpu");
+  }
+}
+
+/** Runs the model rows and prints their table (each row's failure is its row, the others still run). */
 export async function benchGpuModels(sizes: GpuModelSizes, readBandwidth: number): Promise<void> {
   const { prefillTokens: P, decodeTokens: D, runs } = sizes;
   const rows: string[][] = [];
-  const timelines: { label: string; rows: string[][]; busy: number }[] = [];
+  const timelines: Timeline[] = [];
   for (const { label: shapes, config } of sizes.configs) {
-    const s = shapesOf(config);
-    const checkpoint = new SharedRandomCheckpoint(config, shapes.split(" ")[0], QUANT);
+    const name = shapes.split(" ")[0];
+    const checkpoint = new SharedRandomCheckpoint(config, name, QUANT);
     try {
       for (const activations of ACTIVATIONS) {
         const label = `${shapes}, x ${activations}`;
         try {
-          const dir = checkpoint.dir();
-          const t = now();
-          // As `pnpm main --device gpu` (main/device.ts): weights moved at load, tensor by tensor,
-          // and the GPU the default device, so that what the model makes (caches, masks) lands there.
-          const loaded = load(dir);
-          loaded.weights.device = "gpu";
-          mx.setDefaultDevice("gpu");
-          const model = new Qwen2ModelWeek2(loaded, { activations });
-          loaded.weights.close();
-          await mx.gpu.synchronize();
-          console.log(`${label}: load() + new Qwen2ModelWeek2 (week2_ref) with its weights on the GPU: ${(now() - t).toFixed(1)} s`);
-          await generateOnce(model, s, Math.min(P, 8), 2); // warm-up: pipelines, buffers
-          const figures = [];
-          for (let r = 0; r < runs; r++) figures.push(await generateOnce(model, s, P, D));
-          if (mx.gpu.info().features.includes("timestamp-query")) timelines.push({ label, ...(await decodeTimeline(model, s, P, PROFILED_STEPS)) });
-          const prefill = P / median(figures.map((f) => f.prefill));
-          const decode = D / median(figures.map((f) => f.decode));
-          const fastest = figures.reduce((a, b) => (a.decode < b.decode ? a : b));
-          const bytes = weightBytesPerForward(s, BYTES_PER_WEIGHT) + kvBytes(s, P + D / 2);
-          const roofline = readBandwidth / bytes;
-          const bar = BARS[shapes.split(" ")[0]] ?? {};
-          const verdicts = [
-            bar.minTokS === undefined ? "" : `decode >= ${bar.minTokS} tok/s ${decode >= bar.minTokS ? "ok" : "LOW"}`,
-            bar.minOfRoofline === undefined ? "" : `>= ${(bar.minOfRoofline * 100).toFixed(0)}% of roofline ${decode / roofline >= bar.minOfRoofline ? "ok" : "LOW"}`,
-          ].filter((v) => v !== "");
-          rows.push([
-            label, prefill.toFixed(1), decode.toFixed(1),
-            ((fastest.record / D) * 1e3).toFixed(2), ((fastest.decode - fastest.record) / D * 1e3).toFixed(2), (fastest.kernels / D).toFixed(0), (fastest.bindGroups / D).toFixed(1),
-            (bytes / 1e9).toFixed(2), roofline.toFixed(1), `${((decode / roofline) * 100).toFixed(0)}%`, verdicts.join("; ") || "-",
-          ]);
+          const { row, timeline } = await modelRow(name, label, checkpoint.dir(), shapesOf(config), activations, sizes, readBandwidth);
+          rows.push(row);
+          if (timeline !== undefined) timelines.push(timeline);
         } catch (e) {
           rows.push([label, `error: ${(e as Error).message.split("\n")[0]}`]);
-        } finally {
-          mx.setDefaultDevice("cpu");
         }
       }
     } finally {

@@ -65,6 +65,9 @@ export async function gpuSecondsBehind(record: (i: number) => void, calls: numbe
   return Math.max(median(times), 1e-9);
 }
 
+/** Whether the GPU offers timestamp queries (what mx.gpu.profile and gpuSecondsProfiled need). */
+export const gpuHasTimestamps = (): boolean => mx.gpu.info().features.includes("timestamp-query");
+
 /**
  * GPU seconds per call of `record` on the GPU's own clock (mx.gpu.profile: each launch in
  * a pass of its own, timestamps at its start and end): the launches whose label starts
