@@ -15,7 +15,7 @@
 // 9 chunks.)
 //
 // From the prelude (src/gpu/prelude.ts): D, BR (rows per tile, as flash_attention.wgsl's),
-// OUT_DT, HIDDEN, store_out.
+// MAX_CHUNKS (the most chunks a row is split into), OUT_DT, HIDDEN, store_out.
 
 struct Params { Hq: u32, Hkv: u32, L: u32, tiles: u32, chunks: u32 }
 
@@ -23,7 +23,6 @@ struct Params { Hq: u32, Hkv: u32, L: u32, tiles: u32, chunks: u32 }
 @group(0) @binding(1) var<storage, read> PART: array<f32>;
 @group(0) @binding(2) var<storage, read_write> OUT: array<atomic<u32>>;
 
-const MAX_CHUNKS: u32 = 128u;  // as src/gpu/flash-attention.ts splits
 const LOADS: u32 = 16u;
 
 var<workgroup> ms: array<f32, MAX_CHUNKS>;  // m_c

@@ -24,7 +24,7 @@ const MAX_D = 128; // qs, ks, vs of BR and BC rows of D floats fit 32 KiB of wor
 const MAX_BATCH_DIMS = 8;
 /** A decode step is split over the cache length when it has more keys than this (week 2, day 5, task 2). */
 export const SPLIT_MIN_KEYS = 64;
-const MAX_CHUNKS = 128; // per (batch, kv head): enough workgroups to fill a large GPU
+const MAX_CHUNKS = 128; // per (batch, kv head): enough workgroups to fill a large GPU; the combine kernel sizes its arrays by it
 
 /** Keys per tile: as many as keep ks and vs within 16 KiB. */
 const keyTile = (D: number) => (D <= 64 ? 32 : 16);
@@ -84,7 +84,7 @@ export function flashAttentionGpu(wgsl: WgslSource): mx.KernelImpl<FlashAttentio
     mx.gpu.dispatch({
       label: "flashAttention (flash_attention_combine.wgsl)",
       key: `${wgsl.folder}/flash_attention_combine|${D}|${BR}|${out.dtype}|${portable}`,
-      wgsl: () => prelude({ D, BR, OUT_DT: out.dtype }, portable) + wgsl("flash_attention_combine"),
+      wgsl: () => prelude({ D, BR, MAX_CHUNKS, OUT_DT: out.dtype }, portable) + wgsl("flash_attention_combine"),
       arrays: [part, out],
       params: new Uint32Array([Hq, Hkv, L, tiles, chunks]),
       workgroups: [rows, batches * Hkv], // a workgroup per row
