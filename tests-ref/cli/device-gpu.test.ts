@@ -1,7 +1,9 @@
 // `pnpm main --device gpu`: the references run on the GPU (WebGPU; in CI Mesa's lavapipe,
 // Vulkan on the CPU) and answer, greedy, exactly as on the CPU; without an adapter the
 // command says so in one line and exits 1.
+import * as mx from "@tiny-llm/array";
 import { ensureTinyModels, TINY_MODEL_4BIT_DIR, TRAINED_DRAFT_DIR } from "@tiny-llm/tiny-model";
+import { f16MatrixUnits } from "@tiny-llm/tiny-llm-week2-ref";
 
 import { main, type Run } from "./run-cli";
 
@@ -49,6 +51,23 @@ for (const [name, args] of RUNS) {
     expect(gpu.stderr).toMatch(/on the GPU\)\.\.\.$/m);
   });
 }
+
+// --activations float16 runs on matrix units (subgroup matrices), which lavapipe lacks:
+// there it is one line naming what is missing; where the GPU has them, an answer.
+test("cli_main_device_gpu_float16_activations_answer_or_name_what_the_gpu_lacks", async () => {
+  await mx.gpu.init();
+  const units = f16MatrixUnits();
+  const r = main(["--solution", "week2_ref", "--model", TINY_MODEL_4BIT_DIR, "--activations", "float16", "--max-tokens", "6", "--device", "gpu"], { timeoutMs: GPU_RUN_MS });
+  if ("missing" in units) {
+    expect(r.status).toBe(1);
+    const lines = r.stderr.split("\n").filter((l) => l.startsWith("main:"));
+    expect(lines).toEqual([`main: --activations float16: this GPU lacks ${units.missing}; use --activations float32 or int8`]);
+    expect(r.stderr).not.toMatch(JS_STACK);
+  } else {
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).not.toBe("");
+  }
+});
 
 test("cli_main_device_gpu_without_an_adapter_exits_1_with_one_line", () => {
   // A Vulkan loader pointed at no driver: Dawn finds no adapter (lavapipe included).

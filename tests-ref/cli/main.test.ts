@@ -338,8 +338,12 @@ test("cli_main_activations_int8_answers_on_a_4bit_model", () => {
 });
 
 test("cli_main_activations_bad_combinations_exit_2", () => {
-  expect(oneLineError(main(["--solution", "week2_ref", "--activations", "int4"]), 2)).toMatch(/^main: --activations "int4" is not accepted; expected float32 or int8$/);
+  expect(oneLineError(main(["--solution", "week2_ref", "--activations", "int4"]), 2)).toMatch(/^main: --activations "int4" is not accepted; expected float32, int8 or float16$/);
   expect(oneLineError(main(["--solution", "week1_ref", "--activations", "int8"]), 2)).toMatch(/^main: --activations int8 runs on week 2's model/);
+  expect(oneLineError(main(["--solution", "week1_ref", "--activations", "float16"]), 2)).toMatch(/^main: --activations float16 runs on week 2's model/);
+  expect(oneLineError(main(["--solution", "week2_ref", "--model", TINY_MODEL_4BIT_DIR, "--activations", "float16"]), 2)).toMatch(
+    /^main: --activations float16 multiplies on a GPU's matrix units; use --device gpu, or float32 or int8 on the CPU$/,
+  );
 });
 
 // Speculative decoding (week 2, day 8): --draft-model proposes, the model checks; greedy

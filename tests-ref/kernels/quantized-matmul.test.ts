@@ -169,8 +169,9 @@ describe("quantizedMatmul bad input", () => {
     expect(call(x, { ...w, bits: 2 })).toThrow(/w.bits must be 4 or 8, got 2/);
   });
 
-  test("activations other than float32 and int8", () => {
-    expect(call(x, { ...w, activations: "int4" })).toThrow(/w.activations must be "float32" or "int8", got "int4"/);
+  test("activations other than float32, int8 and float16; float16 on the CPU", () => {
+    expect(call(x, { ...w, activations: "int4" })).toThrow(/w.activations must be "float32", "int8", "float16", got "int4"/);
+    expect(call(x, { ...w, activations: "float16" })).toThrow(/float16 activations run on a GPU's matrix units, but x is on the cpu; use "float32" or "int8" there/);
   });
 
   test("int8 activations: a NaN or an inf in x gives NaN or inf, not a finite guess", async () => {

@@ -11,12 +11,12 @@
 import { ArrayError } from "./errors";
 import type { KernelArray } from "./extension";
 import { GpuStorage } from "./backend/webgpu/buffers";
-import type { Dispatch, GpuInfo, GpuStats } from "./backend/webgpu/context";
+import type { Dispatch, GpuInfo, GpuStats, SubgroupMatrixConfig } from "./backend/webgpu/context";
 import type { LaunchTime } from "./backend/webgpu/timeline";
 import { gpuContext, type GpuInitOptions } from "./backend/webgpu/init";
 import { initGpu } from "./backend/webgpu";
 
-export type { GpuInfo, GpuInitOptions, GpuStats };
+export type { GpuInfo, GpuInitOptions, GpuStats, SubgroupMatrixConfig };
 export { FLOAT16 as WGSL_FLOAT16 } from "./backend/webgpu/wgsl";
 
 /** Sets up the GPU once (later calls return at once) and returns what it is. */

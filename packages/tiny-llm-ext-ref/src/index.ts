@@ -15,6 +15,7 @@ export const { quantizedMatmul, flashAttention } = bindKernels(
 export type { Activations, QuantizedWeights } from "./quantized-matmul";
 export type { FlashAttentionOptions } from "./flash-attention";
 export { ArgumentError } from "./checks";
+export { f16MatrixUnits } from "./gpu/quantized-matmul";
 // For the learner's @tiny-llm/tiny-llm-ext, which binds the same TypeScript to its own addon.
 export { bindKernels } from "./bind-kernels";
 export type { Kernels } from "./bind-kernels";

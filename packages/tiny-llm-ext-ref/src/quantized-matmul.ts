@@ -18,7 +18,12 @@ import type { AddonLoader } from "./native";
  * as llama.cpp pairs its 4-bit weights with 8-bit activations. The CPU's decode kernel
  * then multiplies 8-bit integers, a third of the work of its exact float32 products, and
  * the GPU's kernels multiply four bytes an instruction (dot4I8Packed), at the cost of
- * about 0.4% relative error per input. Default "float32": x as it is.
+ * about 0.4% relative error per input. `activations: "float16"` is for a GPU with matrix
+ * units (subgroup matrices: NVIDIA's tensor cores): where x has more than 8 rows (a
+ * prefill), x and the dequantized W are rounded to float16 and multiplied 16 x 16 x 16
+ * at a time with float32 sums, as transformers multiplies in bf16; fewer rows are read
+ * at memory speed as with float32 (rounding would buy nothing there). It is an error on
+ * the CPU and on a GPU without them. Default "float32": x as it is.
  */
 export interface QuantizedWeights {
   weight: mx.array;
@@ -30,8 +35,8 @@ export interface QuantizedWeights {
 }
 
 /** What quantizedMatmul multiplies W by: x itself, or x quantized to int8 per group (QuantizedWeights.activations). */
-export type Activations = "float32" | "int8";
-const ACTIVATIONS: readonly Activations[] = ["float32", "int8"];
+export type Activations = "float32" | "int8" | "float16";
+const ACTIVATIONS: readonly Activations[] = ["float32", "int8", "float16"];
 
 const BITS = [4, 8];
 const GROUP_SIZES = [32, 64, 128];
@@ -42,8 +47,8 @@ export interface QuantizedMatmulParams {
   bits: number;
   /** TINY_LLM_KERNELS=portable, read here: see flash-attention.ts (on the GPU: no subgroup operations). */
   portable: boolean;
-  /** QuantizedWeights.activations is "int8": the kernel gets x̂, and on the CPU also its int8 codes. */
-  int8Activations: boolean;
+  /** QuantizedWeights.activations: with "int8" the kernel multiplies x̂ (on the CPU by its int8 codes); "float16" runs on a GPU only. */
+  activations: Activations;
 }
 
 /** The custom kernel of a package's quantized matmul: its addon's on the CPU, its WGSL on the GPU. */
@@ -80,7 +85,8 @@ export function quantizedMatmul(kernel: mx.CustomKernel<QuantizedMatmulParams>, 
   checkShape(fn, "w.biases", w.biases, [O, K / groupSize], "O x K/groupSize");
   if (w.biases.dtype !== w.scales.dtype) throw new ArgumentError(fn, `w.biases is ${w.biases.dtype} but w.scales is ${w.scales.dtype}; give them the same dtype`);
   const activations = w.activations ?? "float32";
-  if (!ACTIVATIONS.includes(activations)) throw new ArgumentError(fn, `w.activations must be ${ACTIVATIONS.map((a) => `"${a}"`).join(" or ")}, got ${JSON.stringify(w.activations)}`);
+  if (!ACTIVATIONS.includes(activations)) throw new ArgumentError(fn, `w.activations must be ${ACTIVATIONS.map((a) => `"${a}"`).join(", ")}, got ${JSON.stringify(w.activations)}`);
+  if (activations === "float16" && x.device !== "gpu") throw new ArgumentError(fn, `float16 activations run on a GPU's matrix units, but x is on the ${x.device}; use "float32" or "int8" there`);
 
   const lead = x.shape.slice(0, -1);
   const M = lead.reduce((a, b) => a * b, 1);
@@ -89,7 +95,7 @@ export function quantizedMatmul(kernel: mx.CustomKernel<QuantizedMatmulParams>, 
     groupSize,
     bits,
     portable: process.env.TINY_LLM_KERNELS === "portable",
-    int8Activations: activations === "int8",
+    activations,
   });
   return y.reshape([...lead, O]);
 }

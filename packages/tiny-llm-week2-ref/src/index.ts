@@ -3,7 +3,7 @@
 export * from "@tiny-llm/tiny-llm-week1-ref";
 export { TinyKvFullCache } from "./kv-cache";
 export type { TinyKvCache } from "./kv-cache";
-export { quantizedMatmul, flashAttention } from "@tiny-llm/tiny-llm-ext-ref";
+export { quantizedMatmul, flashAttention, f16MatrixUnits } from "@tiny-llm/tiny-llm-ext-ref";
 export type { Activations, QuantizedWeights, FlashAttentionOptions } from "@tiny-llm/tiny-llm-ext-ref";
 export { quantizedLinear } from "./quantized-linear";
 export { Qwen2ModelWeek2 } from "./qwen2-week2";

@@ -1,6 +1,7 @@
 // Week 2's model (week2_ref's Qwen2ModelWeek2) on the GPU, on random MLX 4-bit weights
 // (group 64) in Qwen2-0.5B's and Qwen2-7B's shapes, loaded from a real checkpoint folder,
-// multiplying x as it is and then x quantized to int8 (Week2ModelOptions.activations).
+// multiplying x as it is, x quantized to int8 and, on a GPU with matrix units, x rounded
+// to float16 (Week2ModelOptions.activations).
 // A run is a generation as `pnpm main --device gpu` does it: a prefill of P random tokens
 // into a fresh cache, then D decode steps of one token each, every token read back
 // (argmax, awaited) while the GPU runs the step after it (main/overlapped-generate.ts).
@@ -13,7 +14,7 @@
 // (the embedding lookup reads a row a token; norms and biases are left out).
 import * as mx from "@tiny-llm/array";
 import { load } from "@tiny-llm/loader";
-import { type Activations, Qwen2ModelWeek2 } from "@tiny-llm/tiny-llm-week2-ref";
+import { type Activations, f16MatrixUnits, Qwen2ModelWeek2 } from "@tiny-llm/tiny-llm-week2-ref";
 
 import { overlappedSteps } from "../main/overlapped-generate";
 import { kvBytes } from "./model-week2";
@@ -94,36 +95,54 @@ async function generateOnce(model: Model, s: Qwen2Shapes, P: number, D: number):
 /** Decode steps timed kernel by kernel on the GPU's clock (mx.gpu.profile), after a prefill of P tokens. */
 const PROFILED_STEPS = 8;
 
-/**
- * The GPU timeline of `steps` decode steps after a prefill of `P` tokens: per kernel,
- * launches and GPU microseconds a token, most first, and the sum (the GPU's busy time a
- * token; each launch runs in a pass of its own here, so it is a little more than in a
- * plain step).
- */
-async function decodeTimeline(model: Model, s: Qwen2Shapes, P: number, steps: number): Promise<{ rows: string[][]; busy: number }> {
-  const cache = model.makeCache();
-  const ids = promptIds(s, P);
-  let token = mx.tidy(() => nextToken(model.forward(ids, 0, cache, { lastOnly: true })).reshape(1, 1));
-  await token.itemAsync();
-  const kernels = await mx.gpu.profile(async () => {
-    for (let i = 0; i < steps; i++) {
-      const prev = token;
-      token = mx.tidy(() => nextToken(model.forward(prev, P + i, cache, { lastOnly: true })).reshape(1, 1));
-      mx.dispose(prev);
-      await token.itemAsync();
-    }
-  });
-  mx.dispose(token);
-  const busy = kernels.reduce((sum, k) => sum + k.seconds, 0) / steps;
-  const rows = kernels.map((k) => [k.label, (k.launches / steps).toFixed(0), ((k.seconds / steps) * 1e6).toFixed(0), `${((k.seconds / steps / busy) * 100).toFixed(0)}%`]);
+/** A GPU timeline: per kernel, launches and GPU microseconds per unit of work (a prefill, a token), most first, and their sum (the GPU's busy time). */
+interface TimelineFigures {
+  rows: string[][];
+  busy: number;
+}
+
+/** The GPU timeline of what `run` records and awaits, divided by `per` (mx.gpu.profile). */
+async function profiled(run: () => Promise<void>, per: number): Promise<TimelineFigures> {
+  const kernels = await mx.gpu.profile(run);
+  const busy = kernels.reduce((sum, k) => sum + k.seconds, 0) / per;
+  const rows = kernels.map((k) => [k.label, (k.launches / per).toFixed(0), ((k.seconds / per) * 1e6).toFixed(0), `${((k.seconds / per / busy) * 100).toFixed(0)}%`]);
   return { rows, busy };
 }
 
-/** What the 4-bit weights multiply: x itself, then x quantized to int8 on the GPU (Week2ModelOptions.activations). */
-const ACTIVATIONS: Activations[] = ["float32", "int8"];
+/**
+ * The GPU timelines of a prefill of `P` tokens and of `steps` decode steps after it (each
+ * launch runs in a pass of its own here, so the sums are a little more than in a plain run).
+ */
+async function gpuTimelines(model: Model, s: Qwen2Shapes, P: number, steps: number): Promise<{ prefill: TimelineFigures; decode: TimelineFigures }> {
+  const cache = model.makeCache();
+  const ids = promptIds(s, P);
+  let token = ids;
+  const step = async (offset: number) => {
+    const prev = token;
+    token = mx.tidy(() => nextToken(model.forward(prev, offset, cache, { lastOnly: true })).reshape(1, 1));
+    mx.dispose(prev);
+    await token.itemAsync();
+  };
+  const prefill = await profiled(() => step(0), 1);
+  const decode = await profiled(async () => {
+    for (let i = 0; i < steps; i++) await step(P + i);
+  }, steps);
+  mx.dispose(token);
+  return { prefill, decode };
+}
 
-/** A model's GPU timeline (decodeTimeline), under the label of its row. */
-type Timeline = { label: string; rows: string[][]; busy: number };
+/**
+ * What the 4-bit weights multiply: x itself, x quantized to int8 on the GPU, then (on a
+ * GPU with matrix units) x rounded to float16 for the prefill (Week2ModelOptions.activations).
+ */
+function activationsToRun(): Activations[] {
+  const units = f16MatrixUnits();
+  if ("missing" in units) console.log(`(no float16 rows: this GPU lacks ${units.missing})`);
+  return ["float32", "int8", ...("missing" in units ? [] : ["float16" as const])];
+}
+
+/** A model's GPU timelines (gpuTimelines()), under the label of its row. */
+type Timeline = { label: string; prefill: TimelineFigures; decode: TimelineFigures };
 
 /**
  * The row of the model in `dir` (shapes `s`, bars of `name`) multiplying `activations`,
@@ -145,7 +164,7 @@ async function modelRow(name: string, label: string, dir: string, s: Qwen2Shapes
     await generateOnce(model, s, Math.min(P, 8), 2); // warm-up: pipelines, buffers
     const figures = [];
     for (let r = 0; r < runs; r++) figures.push(await generateOnce(model, s, P, D));
-    const timeline = gpuHasTimestamps() ? { label, ...(await decodeTimeline(model, s, P, PROFILED_STEPS)) } : undefined;
+    const timeline = gpuHasTimestamps() ? { label, ...(await gpuTimelines(model, s, P, PROFILED_STEPS)) } : undefined;
     const prefill = P / median(figures.map((f) => f.prefill));
     const decode = D / median(figures.map((f) => f.decode));
     const fastest = figures.reduce((a, b) => (a.decode < b.decode ? a : b));
@@ -176,7 +195,7 @@ export async function benchGpuModels(sizes: GpuModelSizes, readBandwidth: number
     const name = shapes.split(" ")[0];
     const checkpoint = new SharedRandomCheckpoint(config, name, QUANT);
     try {
-      for (const activations of ACTIVATIONS) {
+      for (const activations of activationsToRun()) {
         const label = `${shapes}, x ${activations}`;
         try {
           const { row, timeline } = await modelRow(name, label, checkpoint.dir(), shapesOf(config), activations, sizes, readBandwidth);
@@ -197,7 +216,13 @@ export async function benchGpuModels(sizes: GpuModelSizes, readBandwidth: number
   );
   printColumns(["model", `prefill ${P} tok/s`, "decode tok/s", "record ms/tok", "wait ms/tok", "kernels/tok", "new bind groups/tok", "GB read/token", "roofline tok/s", "of roofline", "bar"], rows);
   for (const t of timelines) {
-    console.log(`\n${t.label}: the GPU's timeline of ${PROFILED_STEPS} decode steps after ${P} tokens (timestamp queries, each launch in a pass of its own), per token: the GPU busy ${(t.busy * 1e3).toFixed(2)} ms`);
-    printColumns(["kernel", "launches/tok", "GPU us/tok", "share"], t.rows);
+    const kinds = [
+      [`a prefill of ${P} tokens, per prefill`, t.prefill],
+      [`${PROFILED_STEPS} decode steps after ${P} tokens, per token`, t.decode],
+    ] as const;
+    for (const [what, f] of kinds) {
+      console.log(`\n${t.label}: the GPU's timeline of ${what} (timestamp queries, each launch in a pass of its own): the GPU busy ${(f.busy * 1e3).toFixed(2)} ms`);
+      printColumns(["kernel", "launches", "GPU us", "share"], f.rows);
+    }
   }
 }

@@ -28,6 +28,8 @@ interface GpuBenchSizes {
   /** Bytes one kernel measurement reads in all, and measurements per kernel (the median is shown). */
   timedBytes: number;
   rounds: number;
+  /** Rows of x in the quantized matmul's prefill rows (0: none). */
+  prefillRows: number;
   /** Cache lengths of the decode attention rows, and L = S of the prefill row. */
   attentionKeys: number[];
   attentionPrefill: number;
@@ -42,6 +44,7 @@ const GPU_SIZES: GpuBenchSizes = {
   copyBytes: 256 * MiB,
   timedBytes: 4096 * MiB,
   rounds: 5,
+  prefillRows: 512,
   attentionKeys: [1024, 4096, 16384],
   attentionPrefill: 512,
   models: {
@@ -57,6 +60,7 @@ const GPU_SIZES: GpuBenchSizes = {
 const SOFTWARE_SIZES: GpuBenchSizes = {
   readBytes: 64 * MiB,
   copyBytes: 0,
+  prefillRows: 0,
   timedBytes: 16 * MiB,
   rounds: 3,
   attentionKeys: [256],
@@ -91,10 +95,10 @@ export async function runGpuPart(): Promise<number> {
   console.log(`GPU read bandwidth: ${(readBw / 1e9).toFixed(1)} GB/s (WGSL, vec4<u32> loads, ${readBytes / MiB} MiB buffer, median of ${sizes.rounds})`);
 
   const busy = { record: () => read.record(), secondsPerCall: readBytes / readBw };
-  const qmm = await benchGpuQuantizedMatmul({ busy, readBandwidth: readBw, copyBytes: sizes.copyBytes, timedBytes: sizes.timedBytes, rounds: sizes.rounds });
+  const qmm = await benchGpuQuantizedMatmul({ busy, readBandwidth: readBw, copyBytes: sizes.copyBytes, timedBytes: sizes.timedBytes, rounds: sizes.rounds, prefillRows: sizes.prefillRows });
   const attention = await benchGpuFlashAttention(busy, readBw, sizes.rounds, sizes.attentionKeys, sizes.attentionPrefill);
   read.dispose();
-  console.log(`\n4-bit decode kernel (tiny-llm-ext-ref WGSL, through week2_ref's quantizedMatmul), GPU time per call (host overhead excluded), GB/s of packed bytes; ratio = of the read:`);
+  console.log(`\n4-bit decode kernel (tiny-llm-ext-ref WGSL, through week2_ref's quantizedMatmul), GPU time per call (host overhead excluded), GB/s of packed bytes; ratio = of the read; then the prefill's products in TFLOP/s:`);
   printColumns(["case", "M x O x K", "ours", "GPU time", "ratio", "bar"], qmm);
   console.log(`\nFlash attention (tiny-llm-ext-ref WGSL) at Qwen2-7B's heads, float32: decode in GB/s of K and V read (ratio = of the read), prefill in GFLOP/s; GPU time per call (timestamp queries where the GPU has them, a pass per launch):`);
   printColumns(["case", "B x H_q/H_kv x L x S x D", "ours", "GPU time", "ratio"], attention);

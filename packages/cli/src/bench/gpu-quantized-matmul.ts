@@ -9,7 +9,7 @@
 // quantized to int8 on the GPU first (both kernels' time in the row). Times are GPU
 // times, host overhead excluded (gpu-timing.ts).
 import * as mx from "@tiny-llm/array";
-import { type Activations, quantizedMatmul, type QuantizedWeights } from "@tiny-llm/tiny-llm-week2-ref";
+import { type Activations, f16MatrixUnits, quantizedMatmul, type QuantizedWeights } from "@tiny-llm/tiny-llm-week2-ref";
 
 import { gpuSecondsBehind, type BusyWork } from "./gpu-timing";
 import { GROUP, randomQuantized } from "./quantized-matmul";
@@ -50,6 +50,8 @@ export interface GpuQmmOptions {
   timedBytes: number;
   /** Measurements per row (the median is shown). */
   rounds: number;
+  /** Rows of x in the prefill rows (0: none). */
+  prefillRows: number;
 }
 
 const packedBytes = (w: QuantizedWeights) => w.weight.nbytes + w.scales.nbytes + w.biases.nbytes;
@@ -87,7 +89,9 @@ async function rowOrError(label: string, shape: string, measure: () => Promise<s
 /**
  * The rows of the table: case, shape, GB/s, GPU time per call, ratio to the read, bar.
  * For x as it is, then x quantized to int8 (QuantizedWeights.activations): one row per
- * projection, then a layer's seven in turn.
+ * projection, then a layer's seven in turn. Then the merged layer's products at a prefill
+ * (`prefillRows` rows of x, compute-bound: TFLOP/s, no bar), also with x rounded to
+ * float16 on a GPU with matrix units.
  */
 export async function benchGpuQuantizedMatmul(o: GpuQmmOptions): Promise<string[][]> {
   const xOf = new Map<number, mx.array>();
@@ -120,6 +124,21 @@ export async function benchGpuQuantizedMatmul(o: GpuQmmOptions): Promise<string[
     }
     rows.push(await layer(`7B layer: the ${PROJECTIONS.length} in turn, x ${activations}`, PROJECTIONS, activations));
     rows.push(await layer(`7B layer as week 2's model merges it (${MERGED.map((p) => p.name).join(", ")}), x ${activations}`, MERGED, activations));
+  }
+  const M = o.prefillRows;
+  if (M === 0) return rows;
+  const x = new Map(MERGED.map((p) => [p.in, mx.random.normal([M, p.in], { key: mx.random.key(p.in) }).toDevice("gpu")]));
+  const prefillActivations: Activations[] = ["float32", "int8", ...("missing" in f16MatrixUnits() ? [] : ["float16" as const])];
+  for (const activations of prefillActivations) {
+    for (const p of MERGED) {
+      const label = `7B ${p.name} 4-bit g${GROUP}, M = ${M}, x ${activations}`;
+      const shape = `${M} x ${p.out} x ${p.in}`;
+      rows.push(await rowOrError(label, shape, async () => {
+        const { w } = call(p, 0, activations);
+        const seconds = await gpuSecondsBehind(() => mx.tidy(() => void quantizedMatmul(x.get(p.in)!, w)), 4, o.busy, o.rounds);
+        return [label, shape, `${((2 * M * p.out * p.in) / seconds / 1e12).toFixed(1)} TFLOP/s`, `${(seconds * 1e3).toFixed(2)} ms`, "-", "-"];
+      }));
+    }
   }
   return rows;
 }

@@ -64,10 +64,12 @@ to stderr. Qwen3 checkpoints run on week 2's model (Qwen3ModelWeek2).
   --no-think         Qwen3: answer without thinking first (the chat template's
                      enable_thinking=false)
   --device cpu|gpu   where to run (default cpu; the GPU backend arrives in week 2)
-  --activations float32|int8
+  --activations float32|int8|float16
                      week 2, quantized checkpoints, CPU or GPU: multiply the packed weights by
                      the activations as they are (float32, the default) or quantized to
-                     int8 per group as llama.cpp does (faster; about 0.4% error per input)
+                     int8 per group as llama.cpp does (faster; about 0.4% error per input);
+                     GPU with matrix units only: float16, the prefill's products in f16 on
+                     them (subgroup matrices: NVIDIA's tensor cores)
   --max-tokens N     stop after N new tokens (default 128)
   --temperature T    0 picks the most likely token (greedy, the default); > 0 samples
   --top-k K          sample among the K most likely tokens only
@@ -119,7 +121,7 @@ const SPECS: Record<string, Spec> = {
   "--raw": { key: "raw", kind: "flag", expected: "no value" },
   "--no-think": { key: "noThink", kind: "flag", expected: "no value" },
   "--device": { key: "device", kind: "string", expected: "cpu or gpu", choices: ["cpu", "gpu"] },
-  "--activations": { key: "activations", kind: "string", expected: "float32 or int8", choices: ["float32", "int8"] },
+  "--activations": { key: "activations", kind: "string", expected: "float32, int8 or float16", choices: ["float32", "int8", "float16"] },
   "--max-tokens": { key: "maxTokens", kind: "positive-int", expected: "a positive integer, e.g. --max-tokens 128" },
   "--temperature": { key: "temperature", kind: "number", expected: "a number >= 0, e.g. --temperature 0.7 (0 is greedy)", check: (x) => x >= 0 },
   "--top-k": { key: "topK", kind: "positive-int", expected: "a positive integer, e.g. --top-k 20" },

@@ -8,7 +8,7 @@ import { ensureTinyModels, TRAINED_MODEL_DIR } from "@tiny-llm/tiny-model";
 import type { GenerateOptions, GenerateResult, SamplerOptions } from "@tiny-llm/tiny-llm-week1-ref";
 
 import type { MainOptions } from "./args";
-import { settle, useDevice } from "./device";
+import { checkMatrixUnits, settle, useDevice } from "./device";
 import { MainError } from "./errors";
 import { showLoadProgress } from "./load-progress";
 import { overlappedGenerateWithKvCache } from "./overlapped-generate";
@@ -105,9 +105,10 @@ function generatorOf(solution: Solution, week: number, loaded: LoadedModel, opts
   if (week === 1 && qwen3) {
     throw new MainError(`${loaded.path} is a Qwen3 checkpoint, which week 2's Qwen3ModelWeek2 runs (book: week2-qwen3.md), not week 1's Qwen2 model; use --week 2 (or --solution week2_ref)`, 2);
   }
-  if (week === 1 && opts.activations === "int8") {
-    throw new MainError("--activations int8 runs on week 2's model (its quantized matmul, book: week2-02-quantized-matmul.md); use --week 2 (or --solution week2_ref)", 2);
+  if (week === 1 && opts.activations !== "float32") {
+    throw new MainError(`--activations ${opts.activations} runs on week 2's model (its quantized matmul, book: week2-02-quantized-matmul.md); use --week 2 (or --solution week2_ref)`, 2);
   }
+  if (opts.activations === "float16") checkMatrixUnits(opts.device);
   if (week === 1 && opts.draftModel !== null) {
     throw new MainError("--draft-model: speculative decoding runs on week 2's model (KV cache); use --week 2 (or --solution week2_ref)", 2);
   }

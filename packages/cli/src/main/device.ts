@@ -2,6 +2,7 @@
 // so that its weights (moved at load, tensor by tensor) and everything it creates (KV
 // caches, masks, positions, through the default device) land there.
 import * as mx from "@tiny-llm/array";
+import { f16MatrixUnits } from "@tiny-llm/tiny-llm-week2-ref";
 
 import { isReference, type SolutionName } from "../solution";
 import type { MainOptions } from "./args";
@@ -27,6 +28,13 @@ export async function useDevice(device: MainOptions["device"], io: Io, solution:
     io.err(`GPU: ${[info.vendor, info.device || info.description, info.architecture].filter((s) => s !== "").join(", ")} (WebGPU${info.validation ? "" : ", validation off"})`);
   }
   mx.setDefaultDevice(device);
+}
+
+/** What --activations float16 needs: the GPU, with matrix units (f16MatrixUnits); else a MainError saying what is missing. */
+export function checkMatrixUnits(device: MainOptions["device"]): void {
+  if (device !== "gpu") throw new MainError("--activations float16 multiplies on a GPU's matrix units; use --device gpu, or float32 or int8 on the CPU", 2);
+  const units = f16MatrixUnits();
+  if ("missing" in units) throw new MainError(`--activations float16: this GPU lacks ${units.missing}; use --activations float32 or int8`);
 }
 
 /**

@@ -27,7 +27,7 @@ void run(const Napi::CallbackInfo &info) {
   Napi::Object params = info[2].As<Napi::Object>();
   const int group = int(int_arg(params.Get("groupSize"))), bits = int(int_arg(params.Get("bits")));
   const bool portable = params.Get("portable").ToBoolean().Value();
-  const bool int8 = params.Get("int8Activations").ToBoolean().Value();
+  const bool int8 = params.Get("activations").ToString().Utf8Value() == "int8";
 
   require(bits == 4 || bits == 8, "bits must be 4 or 8");
   require(group == 32 || group == 64 || group == 128, "groupSize must be 32, 64 or 128");

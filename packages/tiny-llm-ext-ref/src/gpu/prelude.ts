@@ -69,12 +69,14 @@ fn lanes_leader() -> bool { return true; }
 `;
 
 /**
- * The WGSL put before a kernel file: `constants`, the float helpers, and the lane
- * helpers over subgroups when the adapter has them and `portable` is not set.
+ * The WGSL put before a kernel file: `extensions` enabled (WGSL's `enable`, e.g. f16),
+ * `constants`, the float helpers, and the lane helpers over subgroups when the adapter
+ * has them and `portable` is not set.
  */
-export function prelude(constants: WgslConstants, portable: boolean): string {
+export function prelude(constants: WgslConstants, portable: boolean, extensions: string[] = []): string {
   const subgroups = !portable && mx.gpu.info().features.includes("subgroups");
   return [
+    ...extensions.map((e) => `enable ${e};`),
     subgroups ? "enable subgroups;" : "",
     ...Object.entries(constants).map(([k, v]) => declare(k, v)),
     mx.gpu.WGSL_FLOAT16,

@@ -12,11 +12,13 @@
 // chunks takes the tiled kernel, which reads W word by word, whatever M.
 // With int8 activations (task 3) quantize_activations.wgsl rounds x first, and the int8
 // kernels (quantized_matmul_decode_int8.wgsl, quantized_matmul_tiled_int8.wgsl) take the
-// same two roles, multiplying bytes with dot4I8Packed.
+// same two roles, multiplying bytes with dot4I8Packed. With float16 activations (task 4)
+// many rows take quantized_matmul_tiled_f16.wgsl, on the GPU's matrix units (subgroup
+// matrices), and few rows the float32 decode kernel.
 import * as mx from "@tiny-llm/array";
 
 import type { QuantizedMatmulParams } from "../quantized-matmul";
-import { type Launch, Launches, prelude, scratch } from "./prelude";
+import { type Launch, Launches, prelude, scratch, type WgslConstants } from "./prelude";
 import type { WgslSource } from "./wgsl-source";
 
 /** The most rows of x the decode kernel takes (its partial sums live in registers). */
@@ -44,6 +46,30 @@ function tileFor(M: number, int8: boolean): typeof SMALL_TILE {
   return M >= large.BM / 2 ? large : SMALL_TILE;
 }
 
+/**
+ * The f16 tiled kernel's tile (fixed in quantized_matmul_tiled_f16.wgsl): 8 subgroups, 2 x 2
+ * fragments of 16 x 16 each, in named variables. Kept in arrays (to try 4 x 2, 2 x 4 and
+ * 4 x 4 fragments a subgroup) the same tile ran at half the speed at Qwen2-7B's prefill
+ * shapes on an H200, and no larger array tile beat it; larger tiles of named fragments
+ * are untried.
+ */
+const F16_TILE = { BM: 64, BN: 128 };
+
+/**
+ * The subgroup size with which quantized_matmul_tiled_f16.wgsl runs on this GPU, or why
+ * it cannot: it needs shader-f16, subgroup matrices multiplying f16 16 x 16 x 16 into
+ * f32, and one subgroup size (its 8 subgroups are threads 0-31, 32-63, ... at size 32).
+ */
+export function f16MatrixUnits(): { subgroupSize: number } | { missing: string } {
+  const info = mx.gpu.info();
+  const has16 = info.subgroupMatrices.some((c) => c.componentType === "f16" && c.resultComponentType === "f32" && c.M === 16 && c.N === 16 && c.K === 16);
+  const [min, max] = info.subgroupSizes;
+  if (!info.features.includes("shader-f16")) return { missing: "shader-f16" };
+  if (!has16) return { missing: "subgroup matrices of f16 16 x 16 x 16 into f32 (feature chromium-experimental-subgroup-matrix)" };
+  if (min !== max || min === 0) return { missing: `one subgroup size (it has ${min} to ${max})` };
+  return { subgroupSize: max };
+}
+
 const MAX_GROUPS = 65535;
 const QUANTIZE_INPUTS = 64 * 8; // per workgroup of quantize_activations.wgsl (WG x PER_THREAD)
 
@@ -53,6 +79,7 @@ const FILES = {
   tiled: "quantized_matmul_tiled",
   tiledInt8: "quantized_matmul_tiled_int8",
   quantize: "quantize_activations",
+  tiledF16: "quantized_matmul_tiled_f16",
 } as const;
 
 /** The kernel's `gpu` implementation over `wgsl`. */
@@ -64,7 +91,7 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
       label: `quantizedMatmul (${FILES[kernel]}.wgsl)`,
       // Made and compiled once per key: the learner's folder and ours never share one.
       key: launch.key,
-      wgsl: () => prelude(launch.constants, portable) + wgsl(FILES[kernel]),
+      wgsl: () => prelude(launch.constants, portable, kernel === "tiledF16" ? ["f16", "chromium_experimental_subgroup_matrix"] : []) + wgsl(FILES[kernel]),
       arrays,
       params: new Uint32Array(params),
       workgroups,
@@ -80,7 +107,16 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
     return [xq, xs];
   };
 
-  return ([x, w, scales, biases], [y], { groupSize, bits, portable, int8Activations }) => {
+  /** The f16 tiled kernel's launch, or a clear error where this GPU (or TINY_LLM_KERNELS=portable) cannot run it. */
+  const f16Launch = (id: string, constants: WgslConstants, portable: boolean): Launch => {
+    wgsl(FILES.tiledF16); // a learner's stub speaks first
+    const units = f16MatrixUnits();
+    if ("missing" in units) throw new Error(`quantizedMatmul: float16 activations run on a GPU's matrix units, and this GPU (${mx.gpu.info().description || mx.gpu.info().device}) lacks ${units.missing}; use float32 or int8`);
+    if (portable) throw new Error("quantizedMatmul: float16 activations run on subgroup matrices, which TINY_LLM_KERNELS=portable turns off; use float32 or int8");
+    return launches.tiledF16.get(id, portable, () => ({ ...constants, SG: units.subgroupSize }));
+  };
+
+  return ([x, w, scales, biases], [y], { groupSize, bits, portable, activations }) => {
     const [M, K] = x.shape;
     const O = w.shape[0];
     const decode = M <= DECODE_MAX_ROWS && w.offset % 4 === 0 && w.strides[0] % 4 === 0;
@@ -91,9 +127,13 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
     const groups = Math.ceil(O / DECODE_ROWS_PER_WORKGROUP);
     const decodeWorkgroups: [number, number] = [Math.min(groups, MAX_GROUPS), Math.ceil(groups / MAX_GROUPS)];
 
-    const tile = tileFor(M, int8Activations);
+    const tile = tileFor(M, activations === "int8");
     const tileWorkgroups: [number, number] = [Math.ceil(O / tile.BN), Math.ceil(M / tile.BM)];
-    if (int8Activations) {
+    const tiledParams = [M, K, O, groupSize, x.offset, x.strides[0], x.strides[1], w.offset, w.strides[0], ...scaleStrides];
+    if (activations === "float16" && !decode) {
+      const launch = f16Launch(`${id}|${x.dtype}`, { ...dtypes, X_DT: x.dtype }, portable);
+      run("tiledF16", launch, portable, [x, w, scales, biases, y], tiledParams, [Math.ceil(O / F16_TILE.BN), Math.ceil(M / F16_TILE.BM)]);
+    } else if (activations === "int8") {
       const [xq, xs] = quantizeActivations(x, groupSize, bits, portable);
       const constants = { ...dtypes, GROUP: groupSize };
       if (decode) {
@@ -115,8 +155,7 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
       run("decode", launch, portable, [x, w, scales, biases, y], params, decodeWorkgroups);
     } else {
       const launch = launches.tiled.get(`${id}|${x.dtype}|${tile.BM}`, portable, () => ({ ...dtypes, X_DT: x.dtype, ...tile }));
-      const params = [M, K, O, groupSize, x.offset, x.strides[0], x.strides[1], w.offset, w.strides[0], ...scaleStrides];
-      run("tiled", launch, portable, [x, w, scales, biases, y], params, tileWorkgroups);
+      run("tiled", launch, portable, [x, w, scales, biases, y], tiledParams, tileWorkgroups);
     }
   };
 }

@@ -12,6 +12,7 @@ export const GPU_KERNELS = {
   quantize_activations: { task: "week_2_day_3_task_3", book: "week2-03-quantized-matmul-gpu.md" },
   quantized_matmul_decode_int8: { task: "week_2_day_3_task_3", book: "week2-03-quantized-matmul-gpu.md" },
   quantized_matmul_tiled_int8: { task: "week_2_day_3_task_3", book: "week2-03-quantized-matmul-gpu.md" },
+  quantized_matmul_tiled_f16: { task: "week_2_day_3_task_4", book: "week2-03-quantized-matmul-gpu.md" },
   flash_attention: { task: "week_2_day_5_task_1", book: "week2-05-flash-attention-gpu.md" },
   flash_attention_combine: { task: "week_2_day_5_task_2", book: "week2-05-flash-attention-gpu.md" },
 } as const;

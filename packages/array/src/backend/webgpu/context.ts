@@ -47,6 +47,19 @@ export interface GpuInfo {
   maxStorageBufferBindingSize: number;
   /** Largest buffer, in bytes: an array this large can live on the GPU, but a kernel binds at most the above. */
   maxBufferSize: number;
+  /** The adapter's subgroup sizes, smallest and largest (32 and 32 on NVIDIA's GPUs; 0 where not reported). */
+  subgroupSizes: [number, number];
+  /** The matrix products a subgroup can do at once (feature chromium-experimental-subgroup-matrix); empty without it. */
+  subgroupMatrices: SubgroupMatrixConfig[];
+}
+
+/** One shape of subgroup matrix product: (M x K of componentType) times (K x N) into M x N of resultComponentType. */
+export interface SubgroupMatrixConfig {
+  componentType: string;
+  resultComponentType: string;
+  M: number;
+  N: number;
+  K: number;
 }
 
 const ARENA_BYTES = 1 << 20;

@@ -2,7 +2,7 @@
 // Setting the GPU up, once a process: Dawn's instance, an adapter (a GPU's, or Mesa's
 // lavapipe on a CPU), and a device with the features and limits the kernels use.
 import { ArrayError } from "../../errors";
-import { GpuContext, type GpuInfo } from "./context";
+import { GpuContext, type GpuInfo, type SubgroupMatrixConfig } from "./context";
 import { loadDawn } from "./dawn";
 
 let context: Promise<GpuContext> | undefined;
@@ -51,6 +51,16 @@ export function initContext(opts: GpuInitOptions = {}): Promise<GpuContext> {
 const SPEED_TOGGLES = ["disable_robustness", "disable_workgroup_init"];
 
 /**
+ * Dawn toggles that let an adapter offer what it has: allow_unsafe_apis exposes Dawn's
+ * experimental features, among them chromium-experimental-subgroup-matrix (a GPU's
+ * matrix units: NVIDIA's tensor cores through Vulkan's cooperative matrices), and
+ * vulkan_enable_f16_on_nvidia offers shader-f16 on NVIDIA's Vulkan driver, where Dawn
+ * holds it back by default (an H200 has neither without them). Only kernels that ask
+ * for these features use them.
+ */
+const FEATURE_TOGGLES = ["allow_unsafe_apis", "vulkan_enable_f16_on_nvidia"];
+
+/**
  * Dawn toggles turned off: timestamp_quantization rounds the GPU's timestamps down to
  * multiples of 65.5 us (a browser's guard against timing attacks), which would make
  * mx.gpu.profile's kernel times of a few microseconds read 0.
@@ -61,7 +71,13 @@ const EXACT_TOGGLES = ["timestamp_quantization"];
 function envFlags(validation: boolean): string[] {
   const env = process.env.TINY_LLM_DAWN_FLAGS;
   if (env !== undefined) return env.split(/\s+/).filter((f) => f !== "");
-  return [`enable-dawn-features=${[...SPEED_TOGGLES, ...(validation ? [] : ["skip_validation"])].join(",")}`, `disable-dawn-features=${EXACT_TOGGLES.join(",")}`];
+  return [`enable-dawn-features=${[...SPEED_TOGGLES, ...FEATURE_TOGGLES, ...(validation ? [] : ["skip_validation"])].join(",")}`, `disable-dawn-features=${EXACT_TOGGLES.join(",")}`];
+}
+
+/** The adapter's subgroup matrix shapes (Dawn's GPUAdapterInfo.subgroupMatrixConfigs, not yet in @webgpu/types). */
+function subgroupMatrices(ai: GPUAdapterInfo): SubgroupMatrixConfig[] {
+  const configs = (ai as GPUAdapterInfo & { subgroupMatrixConfigs?: Iterable<SubgroupMatrixConfig> }).subgroupMatrixConfigs ?? [];
+  return [...configs].map(({ componentType, resultComponentType, M, N, K }) => ({ componentType, resultComponentType, M, N, K }));
 }
 
 async function createContext(opts: GpuInitOptions): Promise<GpuContext> {
@@ -72,7 +88,7 @@ async function createContext(opts: GpuInitOptions): Promise<GpuContext> {
   if (adapter === null) {
     throw new ArrayError("gpu", `no WebGPU adapter found (Dawn flags ${JSON.stringify(flags)}). On Linux this needs a Vulkan driver: a GPU's, or Mesa's lavapipe on the CPU (Debian: apt-get install mesa-vulkan-drivers libvulkan1, Mesa 25 or later)`);
   }
-  const wanted: GPUFeatureName[] = ["subgroups", "shader-f16", "timestamp-query"];
+  const wanted = ["subgroups", "shader-f16", "timestamp-query", "chromium-experimental-subgroup-matrix"] as GPUFeatureName[];
   const features = wanted.filter((f) => adapter.features.has(f));
   const L = adapter.limits;
   const device = await adapter.requestDevice({
@@ -93,6 +109,8 @@ async function createContext(opts: GpuInitOptions): Promise<GpuContext> {
     validation: !flags.some((f) => /^enable-dawn-features=.*\bskip_validation\b/.test(f)),
     maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
     maxBufferSize: device.limits.maxBufferSize,
+    subgroupSizes: [ai.subgroupMinSize ?? 0, ai.subgroupMaxSize ?? 0],
+    subgroupMatrices: features.includes("chromium-experimental-subgroup-matrix" as GPUFeatureName) ? subgroupMatrices(ai) : [],
   };
   return new GpuContext(gpu, adapter, device, info, dawn.globals);
 }
