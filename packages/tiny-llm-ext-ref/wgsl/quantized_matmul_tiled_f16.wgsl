@@ -34,15 +34,15 @@ struct Params {
 const F: u32 = 16u;                // a fragment: 16 x 16 outputs, 16 inputs a product
 const BM: u32 = 64u;               // 2 subgroups x 2 fragments
 const BN: u32 = 128u;              // 4 subgroups x 2 fragments
-const BK: u32 = 64u;
+const BK: u32 = 32u;               // divides K: every group size does
 const WG: u32 = 8u * SG;
 const PER_WORD: u32 = 32u / BITS;
 const WORDS: u32 = BK / PER_WORD;  // words of a W row per step
 const CODE: u32 = (1u << BITS) - 1u;
 const X_LOADS: u32 = BM * BK / WG;
 const W_LOADS: u32 = BN * WORDS / WG;
-// Rows padded by 8 halves (16 bytes): rows of 128 bytes would start in the same memory
-// bank, and a fragment's 16 rows would be read one after another.
+// Rows padded by 8 halves (16 bytes): rows of 64 bytes would start in one of two memory
+// banks, and a fragment's 16 rows would be read in 8 turns.
 const XS: u32 = BK + 8u;
 const WS: u32 = BK + 8u;
 
@@ -59,13 +59,12 @@ fn load_step(k0: u32, m0: u32, n0: u32, t: u32, xv: ptr<function, array<f32, X_L
   for (var n = 0u; n < X_LOADS; n++) {
     let e = t + n * WG;
     let row = min(m0 + e / BK, P.M - 1u);
-    let k = min(k0 + e % BK, P.K - 1u);
-    (*xv)[n] = ld_x(P.x_off + row * P.x_row + k * P.x_col);
+    (*xv)[n] = ld_x(P.x_off + row * P.x_row + (k0 + e % BK) * P.x_col);
   }
   for (var n = 0u; n < W_LOADS; n++) {
     let e = t + n * WG;
     let o = min(n0 + e / WORDS, P.O - 1u);
-    let k = min(k0 + (e % WORDS) * PER_WORD, P.K - 1u);
+    let k = k0 + (e % WORDS) * PER_WORD;
     let g = k / P.group_size;
     (*wv)[n] = vec3(W[P.w_off + o * P.w_row + k / PER_WORD], bitcast<u32>(ld_scale(P.s_off + o * P.s_row + g)), bitcast<u32>(ld_bias(P.b_off + o * P.b_row + g)));
   }
@@ -105,7 +104,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
     workgroupBarrier();  // the last step's fragments are loaded from xs and ws
     for (var n = 0u; n < X_LOADS; n++) {
       let e = t + n * WG;
-      xs[(e / BK) * XS + e % BK] = f16(select(0.0, xv[n], k0 + e % BK < P.K));  // inputs past K (K % 64 = 32) count as zeros
+      xs[(e / BK) * XS + e % BK] = f16(xv[n]);
     }
     for (var n = 0u; n < W_LOADS; n++) {
       let e = t + n * WG;
@@ -117,7 +116,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
       }
     }
     workgroupBarrier();
-    load_step(min(k0 + BK, (P.K - 1u) / BK * BK), m0, n0, t, &xv, &wv);
+    load_step(min(k0 + BK, P.K - BK), m0, n0, t, &xv, &wv);
     for (var k = 0u; k < BK; k += F) {
       let a0 = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, row_major>(&xs, bm * XS + k, XS);
       let a1 = subgroupMatrixLoad<subgroup_matrix_left<f16, F, F>, row_major>(&xs, (bm + F) * XS + k, XS);

@@ -34,15 +34,15 @@ struct Params {
 const F: u32 = 16u;                // a fragment: 16 x 16 outputs, 16 inputs a product
 const BM: u32 = 64u;               // 2 subgroups x 2 fragments
 const BN: u32 = 128u;              // 4 subgroups x 2 fragments
-const BK: u32 = 64u;
+const BK: u32 = 32u;               // divides K: every group size does
 const WG: u32 = 8u * SG;
 const PER_WORD: u32 = 32u / BITS;
 const WORDS: u32 = BK / PER_WORD;  // words of a W row per step
 const CODE: u32 = (1u << BITS) - 1u;
 const X_LOADS: u32 = BM * BK / WG;
 const W_LOADS: u32 = BN * WORDS / WG;
-// Rows padded by 8 halves (16 bytes): rows of 128 bytes would start in the same memory
-// bank, and a fragment's 16 rows would be read one after another.
+// Rows padded by 8 halves (16 bytes): rows of 64 bytes would start in one of two memory
+// banks, and a fragment's 16 rows would be read in 8 turns.
 const XS: u32 = BK + 8u;
 const WS: u32 = BK + 8u;
 
@@ -51,6 +51,24 @@ var<workgroup> ws: array<f16, BN * WS>;   // ws[n * WS + k]: column n of the K x
 var<workgroup> outs: array<f32, 8u * F * F>;  // a fragment per subgroup, on its way out
 
 fn ld_x(i: u32) -> f32 { return unpack_float(X[word_of(i, X_DT)], i, X_DT); }
+
+// Thread t's share of step k0: x's values (rows past M repeat the last one, and are not
+// stored) and W's words with their group's scale and bias. Loads only, then the caller's
+// stores (flash_attention.wgsl says why).
+fn load_step(k0: u32, m0: u32, n0: u32, t: u32, xv: ptr<function, array<f32, X_LOADS>>, wv: ptr<function, array<vec3<u32>, W_LOADS>>) {
+  for (var n = 0u; n < X_LOADS; n++) {
+    let e = t + n * WG;
+    let row = min(m0 + e / BK, P.M - 1u);
+    (*xv)[n] = ld_x(P.x_off + row * P.x_row + (k0 + e % BK) * P.x_col);
+  }
+  for (var n = 0u; n < W_LOADS; n++) {
+    let e = t + n * WG;
+    let o = min(n0 + e / WORDS, P.O - 1u);
+    let k = k0 + (e % WORDS) * PER_WORD;
+    let g = k / P.group_size;
+    (*wv)[n] = vec3(W[P.w_off + o * P.w_row + k / PER_WORD], bitcast<u32>(ld_scale(P.s_off + o * P.s_row + g)), bitcast<u32>(ld_bias(P.b_off + o * P.b_row + g)));
+  }
+}
 
 // Fragment c of subgroup sg, outputs (m.., o..) of y, through workgroup memory to OUT.
 fn store_fragment(c: subgroup_matrix_result<f32, F, F>, sg: u32, m: u32, o: u32, lane: u32) {

@@ -48,10 +48,10 @@ function tileFor(M: number, int8: boolean): typeof SMALL_TILE {
 
 /**
  * The f16 tiled kernel's tile (fixed in quantized_matmul_tiled_f16.wgsl): 8 subgroups, 2 x 2
- * fragments of 16 x 16 each, in named variables. Kept in arrays (to try 4 x 2, 2 x 4 and
- * 4 x 4 fragments a subgroup) the same tile ran at half the speed at Qwen2-7B's prefill
- * shapes on an H200, and no larger array tile beat it; larger tiles of named fragments
- * are untried.
+ * fragments of 16 x 16 each, 32 inputs a step with the next step's loads in flight. At
+ * Qwen2-7B's prefill (512 rows, H200, GPU clock) a merged layer's four products took
+ * 2.42 ms; 64 inputs a step 2.95 ms, and 3.40 ms without the early loads. The fragments
+ * kept in an array ran at half the speed.
  */
 const F16_TILE = { BM: 64, BN: 128 };
 
