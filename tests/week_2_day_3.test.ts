@@ -1,16 +1,21 @@
 // Week 2, day 3: quantized matmul on the GPU, in WGSL: few rows of x (decode, task 1) and
 // many (prefill, task 2), run through the same quantizedMatmul as day 2 with arrays on the GPU;
-// and with int8 activations (task 3: x quantized on the GPU, then multiplied in integers).
-// Book: week2-03-quantized-matmul-gpu.md. Golden values: day 2's (day2_int8 for task 3),
-// tests/golden/week2/make_week2_goldens.py (PyTorch: dequantize, then matmul in float32).
+// with int8 activations (task 3: x quantized on the GPU, then multiplied in integers); and
+// with float16 activations on the GPU's matrix units (task 4).
+// Book: week2-03-quantized-matmul-gpu.md. Golden values: day 2's (day2_int8 for task 3,
+// day3_f16 for task 4), tests/golden/week2/make_week2_goldens.py (PyTorch: dequantize,
+// then matmul in float32).
 import * as mx from "@tiny-llm/array";
 import { expectClose } from "./helpers/compare";
 import { GoldenCase, loadGolden } from "./helpers/golden";
+import { expectRejection } from "./helpers/expect-error";
+import { f16MatrixUnitsSync } from "./helpers/matrix-units";
 import { loadSolution } from "./solution";
 
 const sol = loadSolution();
 const g = loadGolden("week2", "day2");
 const int8 = loadGolden("week2", "day2_int8");
+const f16 = loadGolden("week2", "day3_f16");
 
 // Compiling a kernel takes seconds on a software GPU (lavapipe), once per bits and dtypes.
 const GPU_TIMEOUT_MS = 180_000;
@@ -93,4 +98,23 @@ for (const c of int8.cases) {
 }
 for (const c of int8.cases.filter((c) => /_M[1-8]_/.test(c.id))) {
   test(`week_2_day_3_task_3_${c.id}_without_subgroups`, () => withoutSubgroups(int8Run(c)), GPU_TIMEOUT_MS);
+}
+
+// Task 4: float16 activations on the GPU's matrix units (subgroup matrices), more than 8
+// rows of x. A GPU without them (lavapipe, CI's) cannot run the golden cases: there one
+// test checks instead that the call names what is missing (a learner's stub raises its
+// NotImplementedError first, as in every task).
+const units = f16MatrixUnitsSync();
+const f16Run = (c: GoldenCase) => async () => {
+  const [x, weight, scales, biases] = c.inputs.map((n) => f16.array(n).toDevice("gpu"));
+  const w = { weight, scales, biases, groupSize: c.params.groupSize, bits: c.params.bits, activations: c.params.activations };
+  await expectClose(await sol.quantizedMatmul(x, w).toCpu(), f16.raw(c.outputs[0]), { tol: c.tol, label: c.id });
+};
+if (!("missing" in units)) {
+  for (const c of f16.cases) test(`week_2_day_3_task_4_${c.id}`, f16Run(c), GPU_TIMEOUT_MS);
+} else {
+  test("week_2_day_3_task_4_without_matrix_units_names_what_is_missing", async () => {
+    const c = f16.cases[0];
+    await expectRejection(f16Run(c), /float16 activations run on a GPU's matrix units/, /\) lacks .+; use float32 or int8$/);
+  });
 }

@@ -2,7 +2,7 @@
 // dequantize-then-matmul (float32 x), and against the CPU's kernels (int8 x, whose
 // rounding the CPU's tests check against PyTorch).
 import * as mx from "@tiny-llm/array";
-import { f16MatrixUnits, quantizedMatmul } from "@tiny-llm/tiny-llm-ext-ref";
+import { quantizedMatmul } from "@tiny-llm/tiny-llm-ext-ref";
 
 import { expectClose } from "../../tests/helpers/compare";
 import { dequantize, randomWeights } from "./quantized-weights";
@@ -45,26 +45,3 @@ describe("quantizedMatmul on the GPU with int8 activations: both tiles of the in
   }
 });
 
-// Float16 activations (task 4) run on matrix units, which lavapipe lacks: there the call
-// is an error naming what is missing. Where the GPU has them (an H200), the kernel must
-// equal x and W rounded to f16, multiplied with f32 sums, for every bits and group size,
-// partial tiles of x and W, and K % 64 = 32 (a last step half empty).
-test("quantizedMatmul on the GPU with float16 activations: x and W rounded to f16, or an error naming what the GPU lacks", async () => {
-  const units = f16MatrixUnits();
-  const round16 = (a: mx.array) => a.astype("float16").astype("float32");
-  for (const [bits, groupSize, K] of [[4, 64, 256], [8, 64, 256], [4, 32, 288], [4, 128, 384], [8, 32, 96]]) {
-    const w = { ...randomWeights(200, K, bits, groupSize, "bfloat16", 40 + bits + groupSize), activations: "float16" as const };
-    const gw = { ...w, weight: w.weight.toDevice("gpu"), scales: w.scales.toDevice("gpu"), biases: w.biases.toDevice("gpu") };
-    const W = round16(dequantize(w));
-    for (const M of [9, 63, 64, 130]) {
-      const x = mx.random.normal([M, K], { key: mx.random.key(200 + M) });
-      if ("missing" in units) {
-        expect(() => quantizedMatmul(x.toDevice("gpu"), gw)).toThrow(`float16 activations run on a GPU's matrix units, and this GPU (${mx.gpu.info().description || mx.gpu.info().device}) lacks ${units.missing}; use float32 or int8`);
-        continue;
-      }
-      const scale = mx.matmul(mx.abs(x), mx.abs(W).T).max().item() as number;
-      const y = await quantizedMatmul(x.toDevice("gpu"), gw).toCpu();
-      await expectClose(y, mx.matmul(round16(x), W.T), { tol: { rtol: 0, atol: 2e-6 * scale }, label: `${bits}-bit g${groupSize} K ${K} M ${M}` });
-    }
-  }
-}, 180_000);

@@ -4,11 +4,12 @@
 Run where torch >= 2.5 is installed (Debian's torch 1.13 lacks
 scaled_dot_product_attention and its enable_gqa), on any CPU:
 
-    python3 tests/golden/week2/make_week2_goldens.py [--out DIR] [--only day2|day2_int8|day4]
+    python3 tests/golden/week2/make_week2_goldens.py [--out DIR] [--only day2|day2_int8|day3_f16|day4]
 
 The committed fixtures were made with torch 2.13.0+cpu on an x86-64 CPU, day2_int8 with
-torch 2.11.0 on the CPU of the device machine (an x86-64 Xeon) (the last line
-the script prints names the version). Writes day2.safetensors, day2_int8.safetensors and day4.safetensors
+torch 2.11.0 on the CPU of the device machine (an x86-64 Xeon), day3_f16 likewise (the last
+line the script prints names the version). Writes day2.safetensors, day2_int8.safetensors,
+day3_f16.safetensors and day4.safetensors
 (format in ../golden_writer.py) next to this script, or into DIR. Deterministic: a
 generator seeded with the day's number, one thread.
 
@@ -34,6 +35,12 @@ sx = max|x| / 127, X = round(x / sx) (half to even; X = 0 where sx = 0), x̂ = s
 step one float32 operation as the kernel's binding does it; the oracle computes
 x̂ @ w.T in float32 (x in float32, or bfloat16 widened to float32 first). Some rows of x
 hold a group of zeros (sx = 0).
+
+Day 3 with float16 activations (day3_f16.safetensors), quantizedMatmul(x, {..., activations:
+"float16"}) on a GPU's matrix units, rows of x > 8 (the tiled kernel's): x and the
+dequantized w each rounded to float16, then multiplied in float32: x.half().float() @
+w.half().float().T, cast to x's dtype. K = 288 with groups of 32 leaves a last step of 32
+inputs; 70 rows and 130 outputs leave partial tiles.
 
 Day 4, flashAttention(q, k, v, {scale, mask}), float32:
   inputs [q: N.. x H_q x L x D, k, v: N.. x H_kv x S x D] (+ [mask] when params.mask is
@@ -170,6 +177,26 @@ def make_day2_int8(out_dir):
     return F2.write()
 
 
+# (N.., M, K, O): rows of x above 8 (a prefill's), partial tiles of x (70 rows) and W (130)
+QMM_F16_SHAPES = [((), 9, 128, 16), ((3,), 5, 384, 16), ((), 33, 256, 40), ((), 70, 288, 130)]
+
+
+def make_day3_f16(out_dir):
+    _gen.manual_seed(3)
+    F3 = CourseFixture(out_dir, "day3_f16")
+    for bits, group, (lead, M, K, O), (xdt, sdt) in qmm_params(QMM_F16_SHAPES):
+        x = randn((*lead, M, K)).to(TD[xdt])
+        words, codes, scales, biases = quantize(randn((O, K), K ** -0.5), group, bits, sdt)
+        x16 = x.float().half().float()
+        w16 = dequantize(codes, scales, biases, group).half().float()
+        y = x16 @ w16.T
+        tol = {"rtol": 1e-5, "atol": 2e-6 * float((x16.abs() @ w16.abs().T).max())} if xdt == "float32" else None
+        F3.case(f"f16_bits{bits}_group{group}_{lead_name(lead)}M{M}_K{K}_O{O}_x{SHORT[xdt]}_s{SHORT[sdt]}",
+                "quantized_matmul", [x, words, scales, biases], [y.to(TD[xdt])], tol=tol, task=4,
+                groupSize=group, bits=bits, activations="float16")
+    return F3.write()
+
+
 def qmm_params(shapes):
     """(bits, group, shape, (x dtype, scales dtype)) of each case: every bits, group and
     shape the group divides, the dtype pairs taken in turn (each meets several shapes)."""
@@ -249,8 +276,8 @@ if __name__ == "__main__":
         sys.exit(f"torch {torch.__version__} is too old: scaled_dot_product_attention's enable_gqa needs torch >= 2.5")
     args = sys.argv[1:]
     out = args[args.index("--out") + 1] if "--out" in args else os.path.dirname(os.path.abspath(__file__))
-    # --only day2_int8: that fixture alone (the others stay as their torch made them)
+    # --only day3_f16: that fixture alone (the others stay as their torch made them)
     only = args[args.index("--only") + 1] if "--only" in args else None
-    makers = {"day2": make_day2, "day2_int8": make_day2_int8, "day4": make_day4}
+    makers = {"day2": make_day2, "day2_int8": make_day2_int8, "day3_f16": make_day3_f16, "day4": make_day4}
     total = sum(make(out) for name, make in makers.items() if only in (None, name))
     print(f"total: {total} cases (torch {torch.__version__})")
