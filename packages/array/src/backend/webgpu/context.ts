@@ -47,6 +47,8 @@ export interface GpuInfo {
   maxStorageBufferBindingSize: number;
   /** Largest buffer, in bytes: an array this large can live on the GPU, but a kernel binds at most the above. */
   maxBufferSize: number;
+  /** Largest workgroup memory a kernel may declare, in bytes (32 KiB on lavapipe, 48 KiB on an H200). */
+  maxComputeWorkgroupStorageSize: number;
   /** The adapter's subgroup sizes, smallest and largest (32 and 32 on NVIDIA's GPUs; 0 where not reported). */
   subgroupSizes: [number, number];
   /** The matrix products a subgroup can do at once (feature chromium-experimental-subgroup-matrix); empty without it. */

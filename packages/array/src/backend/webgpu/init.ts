@@ -109,6 +109,7 @@ async function createContext(opts: GpuInitOptions): Promise<GpuContext> {
     validation: !flags.some((f) => /^enable-dawn-features=.*\bskip_validation\b/.test(f)),
     maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
     maxBufferSize: device.limits.maxBufferSize,
+    maxComputeWorkgroupStorageSize: device.limits.maxComputeWorkgroupStorageSize,
     subgroupSizes: [ai.subgroupMinSize ?? 0, ai.subgroupMaxSize ?? 0],
     subgroupMatrices: features.includes("chromium-experimental-subgroup-matrix" as GPUFeatureName) ? subgroupMatrices(ai) : [],
   };
