@@ -160,21 +160,29 @@ def int8_round_trip(x, group):
 QMM_INT8_SHAPES = [((), 1, 256, 40), ((), 3, 128, 8), ((2,), 1, 384, 24), ((), 9, 128, 16), ((), 33, 256, 32)]
 
 
+def activation_cases(F, shapes, name, activations, task, x_of, w_of, zero_group=False):
+    """quantizedMatmul(x, {..., activations}) on every bits, group and shape: y = x_of(x) @
+    w_of(w).T in float32, x_of(x, group) and w_of(w) what the kernel multiplies (w
+    dequantized in float32); zero_group zeroes the first group of x's first row."""
+    for bits, group, (lead, M, K, O), (xdt, sdt) in qmm_params(shapes):
+        x = randn((*lead, M, K)).to(TD[xdt])
+        if zero_group:
+            x.reshape(-1, K)[0, :group] = 0
+        words, codes, scales, biases = quantize(randn((O, K), K ** -0.5), group, bits, sdt)
+        xm, wm = x_of(x.float(), group), w_of(dequantize(codes, scales, biases, group))
+        y = xm @ wm.T
+        tol = {"rtol": 1e-5, "atol": 2e-6 * float((xm.abs() @ wm.abs().T).max())} if xdt == "float32" else None
+        F.case(f"{name}_bits{bits}_group{group}_{lead_name(lead)}M{M}_K{K}_O{O}_x{SHORT[xdt]}_s{SHORT[sdt]}",
+               "quantized_matmul", [x, words, scales, biases], [y.to(TD[xdt])], tol=tol, task=task,
+               groupSize=group, bits=bits, activations=activations)
+    return F.write()
+
+
 def make_day2_int8(out_dir):
     _gen.manual_seed(22)
-    F2 = CourseFixture(out_dir, "day2_int8")
-    for bits, group, (lead, M, K, O), (xdt, sdt) in qmm_params(QMM_INT8_SHAPES):
-        x = randn((*lead, M, K)).to(TD[xdt])
-        x.reshape(-1, K)[0, :group] = 0  # a group of zeros: sx = 0
-        words, codes, scales, biases = quantize(randn((O, K), K ** -0.5), group, bits, sdt)
-        w = dequantize(codes, scales, biases, group)
-        xq = int8_round_trip(x.float(), group)
-        y = xq @ w.T
-        tol = {"rtol": 1e-5, "atol": 2e-6 * float((xq.abs() @ w.abs().T).max())} if xdt == "float32" else None
-        F2.case(f"int8_bits{bits}_group{group}_{lead_name(lead)}M{M}_K{K}_O{O}_x{SHORT[xdt]}_s{SHORT[sdt]}",
-                "quantized_matmul", [x, words, scales, biases], [y.to(TD[xdt])], tol=tol, task=1,
-                groupSize=group, bits=bits, activations="int8")
-    return F2.write()
+    # A group of zeros: sx = 0.
+    return activation_cases(CourseFixture(out_dir, "day2_int8"), QMM_INT8_SHAPES, "int8", "int8", 1,
+                            int8_round_trip, lambda w: w, zero_group=True)
 
 
 # (N.., M, K, O): rows of x above 8 (a prefill's), partial tiles of x (70 rows) and W (130)
@@ -183,18 +191,8 @@ QMM_F16_SHAPES = [((), 9, 128, 16), ((3,), 5, 384, 16), ((), 33, 256, 40), ((), 
 
 def make_day3_f16(out_dir):
     _gen.manual_seed(3)
-    F3 = CourseFixture(out_dir, "day3_f16")
-    for bits, group, (lead, M, K, O), (xdt, sdt) in qmm_params(QMM_F16_SHAPES):
-        x = randn((*lead, M, K)).to(TD[xdt])
-        words, codes, scales, biases = quantize(randn((O, K), K ** -0.5), group, bits, sdt)
-        x16 = x.float().half().float()
-        w16 = dequantize(codes, scales, biases, group).half().float()
-        y = x16 @ w16.T
-        tol = {"rtol": 1e-5, "atol": 2e-6 * float((x16.abs() @ w16.abs().T).max())} if xdt == "float32" else None
-        F3.case(f"f16_bits{bits}_group{group}_{lead_name(lead)}M{M}_K{K}_O{O}_x{SHORT[xdt]}_s{SHORT[sdt]}",
-                "quantized_matmul", [x, words, scales, biases], [y.to(TD[xdt])], tol=tol, task=4,
-                groupSize=group, bits=bits, activations="float16")
-    return F3.write()
+    return activation_cases(CourseFixture(out_dir, "day3_f16"), QMM_F16_SHAPES, "f16", "float16", 4,
+                            lambda x, group: x.half().float(), lambda w: w.half().float())
 
 
 def qmm_params(shapes):
