@@ -57,14 +57,14 @@ const F16_TILE = { BM: 64, BN: 128 };
 
 /**
  * The subgroup size with which quantized_matmul_tiled_f16.wgsl runs on this GPU, or why
- * it cannot: it needs shader-f16, subgroup matrices multiplying f16 16 x 16 x 16 into
- * f32, and one subgroup size (its 8 subgroups are threads 0-31, 32-63, ... at size 32).
+ * it cannot: it needs shader-f16, subgroups, subgroup matrices multiplying f16 16 x 16 x 16
+ * into f32, and one subgroup size (its workgroup is 8 subgroups of that size).
  */
 export function f16MatrixUnits(): { subgroupSize: number } | { missing: string } {
   const info = mx.gpu.info();
   const has16 = info.subgroupMatrices.some((c) => c.componentType === "f16" && c.resultComponentType === "f32" && c.M === 16 && c.N === 16 && c.K === 16);
   const [min, max] = info.subgroupSizes;
-  if (!info.features.includes("shader-f16")) return { missing: "shader-f16" };
+  for (const f of ["shader-f16", "subgroups"]) if (!info.features.includes(f)) return { missing: f };
   if (!has16) return { missing: "subgroup matrices of f16 16 x 16 x 16 into f32 (feature chromium-experimental-subgroup-matrix)" };
   if (min !== max || min === 0) return { missing: `one subgroup size (it has ${min} to ${max})` };
   return { subgroupSize: max };
