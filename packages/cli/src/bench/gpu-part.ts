@@ -95,8 +95,11 @@ export async function runGpuPart(): Promise<number> {
   console.log(`GPU read bandwidth: ${(readBw / 1e9).toFixed(1)} GB/s (WGSL, vec4<u32> loads, ${readBytes / MiB} MiB buffer, median of ${sizes.rounds})`);
 
   const busy = { record: () => read.record(), secondsPerCall: readBytes / readBw };
-  const qmm = await benchGpuQuantizedMatmul({ busy, readBandwidth: readBw, copyBytes: sizes.copyBytes, timedBytes: sizes.timedBytes, rounds: sizes.rounds, prefillRows: sizes.prefillRows });
+  // Attention first: arrays made later in a process were several times slower to read
+  // in scratch runs on an H200 (book: week2-05, "A clock that drifts"), and attention's
+  // rows make theirs on the spot.
   const attention = await benchGpuFlashAttention(busy, readBw, sizes.rounds, sizes.attentionKeys, sizes.attentionPrefill);
+  const qmm = await benchGpuQuantizedMatmul({ busy, readBandwidth: readBw, copyBytes: sizes.copyBytes, timedBytes: sizes.timedBytes, rounds: sizes.rounds, prefillRows: sizes.prefillRows });
   read.dispose();
   console.log(`\n4-bit decode kernel (tiny-llm-ext-ref WGSL, through week2_ref's quantizedMatmul), GPU time per call (host overhead excluded), GB/s of packed bytes; ratio = of the read; then the prefill's products in TFLOP/s:`);
   printColumns(["case", "M x O x K", "ours", "GPU time", "ratio", "bar"], qmm);
