@@ -17,4 +17,4 @@ export const { quantizedMatmul, flashAttention } = bindKernels(
   "@tiny-llm/tiny-llm-ext",
 );
 export type { Activations, QuantizedWeights, FlashAttentionOptions } from "@tiny-llm/tiny-llm-ext-ref";
-export { ArgumentError } from "@tiny-llm/tiny-llm-ext-ref";
+export { ArgumentError, f16MatrixUnits } from "@tiny-llm/tiny-llm-ext-ref";

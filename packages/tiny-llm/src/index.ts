@@ -20,7 +20,7 @@ export { NotImplementedError } from "./not-implemented";
 // Week 2.
 export { TinyKvFullCache } from "./kv-cache";
 export type { TinyKvCache } from "./kv-cache";
-export { quantizedMatmul, flashAttention } from "@tiny-llm/tiny-llm-ext";
+export { quantizedMatmul, flashAttention, f16MatrixUnits } from "@tiny-llm/tiny-llm-ext";
 export type { Activations, QuantizedWeights, FlashAttentionOptions } from "@tiny-llm/tiny-llm-ext";
 export { quantizedLinear } from "./quantized-linear";
 export { Qwen2ModelWeek2 } from "./qwen2-week2";
