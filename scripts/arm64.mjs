@@ -38,9 +38,9 @@ export function arm64Groups(refs) {
       solution: refs.newest,
       testMatch: ["<rootDir>/tests-ref/array/**/*.test.ts", "<rootDir>/tests-ref/kernels/**/*.test.ts"],
       // Compiles for other targets with the host's compilers: already run by the x86 groups;
-      // the WGSL stubs and the GPU-only checks need a GPU adapter, which qemu-user has none of
-      // (WGSL is not arm64 code).
-      testPathIgnorePatterns: ["simd-compile", "clang-warnings", "wgsl-stub", "quantized-matmul-gpu"],
+      // the WGSL stubs and the GPU-only checks (*-gpu.test.ts) need a GPU adapter, which
+      // qemu-user has none of (WGSL is not arm64 code).
+      testPathIgnorePatterns: ["simd-compile", "clang-warnings", "wgsl-stub", "-gpu\\.test\\.ts$"],
     },
     {
       label: "arm64: tests week 2 days 2 and 4 (quantized matmul, flash attention)",
