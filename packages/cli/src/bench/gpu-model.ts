@@ -191,11 +191,12 @@ export async function benchGpuModels(sizes: GpuModelSizes, readBandwidth: number
   const { prefillTokens: P, decodeTokens: D, runs } = sizes;
   const rows: string[][] = [];
   const timelines: Timeline[] = [];
+  const activationsRun = activationsToRun();
   for (const { label: shapes, config } of sizes.configs) {
     const name = shapes.split(" ")[0];
     const checkpoint = new SharedRandomCheckpoint(config, name, QUANT);
     try {
-      for (const activations of activationsToRun()) {
+      for (const activations of activationsRun) {
         const label = `${shapes}, x ${activations}`;
         try {
           const { row, timeline } = await modelRow(name, label, checkpoint.dir(), shapesOf(config), activations, sizes, readBandwidth);
