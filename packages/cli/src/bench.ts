@@ -84,10 +84,11 @@ const USAGE = `usage: pnpm bench [--part kernels|model|llama|spec|serve|gpu|all]
                     with continuous batching, one at a time, and by llama.cpp with B parallel
                     sequences: output tok/s, time to first token, time between tokens
                     (~25 min at 32 requests on 2 cores; --requests 8, ~6 min); not part of all
-  --part gpu        the WebGPU backend: a WGSL read's GB/s, the 4-bit decode kernel at Qwen2-7B's
-                    projection shapes against it, week 2's model on random 4-bit weights in
-                    Qwen2-0.5B's and 7B's shapes (prefill 512, decode, roofline); on lavapipe
-                    cut down (~3 min); not part of all
+  --part gpu        the WebGPU backend: a WGSL read's GB/s, flash attention, the 4-bit decode
+                    kernel at Qwen2-7B's projection shapes against the read and its prefill
+                    products, week 2's model on random 4-bit weights in Qwen2-0.5B's and 7B's
+                    shapes (prefill 512, decode, roofline, GPU timelines); on lavapipe cut
+                    down (~3 min); not part of all
   --part all        kernels, model and llama (the default)
   --solution NAME   whose model the model part runs (default week1_ref; week 2 rows: week2_ref
                     unless the solution covers week 2)
