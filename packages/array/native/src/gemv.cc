@@ -2,9 +2,9 @@
 //
 // Transposed weights (B(k, n) = W[n, k], W row-major: the x @ W.T of every linear
 // layer): each output is a dot product of a contiguous weight row with a row of A.
-// A block of RB weight rows is read once (in its own dtype, widened to float32 in
-// registers) and multiplied with every row of A while it sits in L1; threads take
-// disjoint ranges of weight rows.
+// A block of 4 weight rows is read (in its own dtype, widened to float32 in registers)
+// and multiplied with every row of A while it sits in L1; threads take disjoint ranges
+// of weight rows.
 //
 // Row-major B: for a chunk of output columns, accumulate x[k] * B[k, chunk] over k
 // (an axpy per row of B, four rows at a time); threads take disjoint column chunks.
@@ -68,13 +68,16 @@ inline void dot_block(int64_t K, const float *x, int64_t ldx, const void *w, int
   }
 }
 
-// Weight rows [n0, n1) against all M rows of x, RB (4) weight rows at a time; the
-// block of weight rows stays in L1 while every row of x passes over it.
-template <int DT, int RB>
+// Weight rows [n0, n1) against all M rows of x, 4 weight rows at a time; the block of
+// weight rows stays in L1 while the rows of x pass over it, four at a time and the last
+// one to three together. Widening a weight to float32 costs as much as the products of
+// about two rows on AVX2, so the last three go in one pass (as 2+1 they took 1.2-1.4x
+// as long, at Qwen2-0.5B's shapes in bf16); eight rows in one pass were slower than two
+// of four (too many loads of x per weight).
+template <int DT>
 void dot_rows(int64_t M, int64_t n0, int64_t n1, int64_t K, const float *x, const MatRef &B, float *C, int64_t ldc) {
-  static_assert(RB == 4, "blocks of 4 weight rows");
   int64_t n = n0;
-  for (; n + RB <= n1; n += RB) {
+  for (; n + 4 <= n1; n += 4) {
     const void *w = simd::elem_ptr(B.data, DT, B.off + n * B.cs);
     const void *w2 = simd::elem_ptr(B.data, DT, B.off + (n + 2) * B.cs);
     int64_t m = 0;
@@ -82,8 +85,15 @@ void dot_rows(int64_t M, int64_t n0, int64_t n1, int64_t K, const float *x, cons
       dot_block<DT, 4, 2>(K, x + m * K, K, w, B.cs, C + m * ldc + n, ldc);
       dot_block<DT, 4, 2>(K, x + m * K, K, w2, B.cs, C + m * ldc + n + 2, ldc);
     }
-    for (; m + 2 <= M; m += 2) dot_block<DT, 2, 4>(K, x + m * K, K, w, B.cs, C + m * ldc + n, ldc);
-    if (m < M) dot_block<DT, 1, 4>(K, x + m * K, K, w, B.cs, C + m * ldc + n, ldc);
+    switch (M - m) {
+      case 3:
+        dot_block<DT, 3, 2>(K, x + m * K, K, w, B.cs, C + m * ldc + n, ldc);
+        dot_block<DT, 3, 2>(K, x + m * K, K, w2, B.cs, C + m * ldc + n + 2, ldc);
+        break;
+      case 2: dot_block<DT, 2, 4>(K, x + m * K, K, w, B.cs, C + m * ldc + n, ldc); break;
+      case 1: dot_block<DT, 1, 4>(K, x + m * K, K, w, B.cs, C + m * ldc + n, ldc); break;
+      default: break;
+    }
   }
   for (; n < n1; ++n) {
     const void *w = simd::elem_ptr(B.data, DT, B.off + n * B.cs);
@@ -181,7 +191,7 @@ void gemv_dt(int64_t M, int64_t N, int64_t K, const float *x, const MatRef &B, f
   const int64_t work_per_col = std::max<int64_t>(1, K * M);
   if (B.rs == 1) {
     split_work(N, 4, 4 * work_per_col, parallel,
-               [&](int64_t n0, int64_t n1) { dot_rows<DT, 4>(M, n0, n1, K, x, B, C, ldc); });
+               [&](int64_t n0, int64_t n1) { dot_rows<DT>(M, n0, n1, K, x, B, C, ldc); });
   } else {
     split_work(N, 64, 64 * work_per_col, parallel,
                [&](int64_t n0, int64_t n1) { axpy_cols<DT>(M, n0, n1, K, x, B, C, ldc); });
