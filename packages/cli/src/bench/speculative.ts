@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 import { load, type Tokenizer } from "@tiny-llm/loader";
+import type { Activations } from "@tiny-llm/tiny-llm-week2-ref";
 import { ensureTinyModels, TINY_MODEL_4BIT_DIR, TINY_MODEL_DIR } from "@tiny-llm/tiny-model";
 
 import { lastWeek, loadSolution, type CachedModel, type Solution, type SolutionName } from "../solution";
@@ -39,10 +40,10 @@ async function week2Solution(name: SolutionName): Promise<{ solution: SolutionNa
 /** Decode tokens/s of a result: the tokens after the first over the seconds after the prefill. */
 const decodeRate = (r: { tokens: number[]; decodeSeconds: number }) => (r.tokens.length - 1) / r.decodeSeconds;
 
-/** A model built from a checkpoint folder, and the folder's tokenizer. */
-function loadModel(impl: Week2Solution, dir: string): { model: CachedModel; tokenizer: Tokenizer } {
+/** A model built from a checkpoint folder (its quantized weights times `activations`), and the folder's tokenizer. */
+function loadModel(impl: Week2Solution, dir: string, activations: Activations = "float32"): { model: CachedModel; tokenizer: Tokenizer } {
   const loaded = load(dir);
-  const model = new impl.Qwen2ModelWeek2(loaded);
+  const model = new impl.Qwen2ModelWeek2(loaded, { activations });
   loaded.weights.close();
   return { model, tokenizer: loaded.tokenizer };
 }
@@ -98,18 +99,25 @@ export async function benchSpeculative(opts: { solution: SolutionName; checkpoin
     console.log(`wrote its exact MLX 4-bit copy (group 64, every matrix quantized) and that copy dequantized to bf16 in ${(now() - t).toFixed(1)} s`);
     t = now();
     const [random, onGrid, draft] = [bf16, onGridDir, draftDir].map((dir) => loadModel(impl, dir));
+    // The same draft multiplying x quantized to int8 (week2-02): cheaper steps, drafts a little less like its float32 self.
+    const draftInt8 = loadModel(impl, draftDir, "int8");
     console.log(`loaded the two bf16 targets and the 4-bit draft in ${(now() - t).toFixed(1)} s`);
     const { tokenizer } = random;
-    await impl.simpleGenerateWithKvCache(draft.model, tokenizer, PROMPT, { maxTokens: 4, eosTokenIds: [] }); // warm-up
-    const draftAlone = await impl.simpleGenerateWithKvCache(draft.model, tokenizer, PROMPT, { maxTokens: NEW_TOKENS, eosTokenIds: [] });
+    const aloneRate = async (m: CachedModel) => {
+      await impl.simpleGenerateWithKvCache(m, tokenizer, PROMPT, { maxTokens: 4, eosTokenIds: [] }); // warm-up
+      return impl.simpleGenerateWithKvCache(m, tokenizer, PROMPT, { maxTokens: NEW_TOKENS, eosTokenIds: [] });
+    };
+    const draftAlone = await aloneRate(draft.model);
+    const draftInt8Alone = await aloneRate(draftInt8.model);
     const pairs = [
       await benchPair(impl, "random bf16", random.model, draft.model, tokenizer),
       await benchPair(impl, "bf16 on the draft's grid", onGrid.model, draft.model, tokenizer),
+      await benchPair(impl, "bf16 on the draft's grid, draft x int8", onGrid.model, draftInt8.model, tokenizer),
     ];
     console.log(
       `\nSpeculative decoding (${solution}), greedy, ${NEW_TOKENS} new tokens of a ${draftAlone.promptTokens}-token prompt, EOS ignored; ` +
         `decode tok/s = tokens after the first / seconds after the prefill; each speculative run against the mean of the target alone just before and just after it; ` +
-        `the draft alone decodes ${decodeRate(draftAlone).toFixed(2)} tok/s:`,
+        `the draft alone decodes ${decodeRate(draftAlone).toFixed(2)} tok/s (x int8: ${decodeRate(draftInt8Alone).toFixed(2)}):`,
     );
     printColumns(["target", "draft", "acceptance", "kept/drafted", "alone tok/s (before, after)", "speculative tok/s", "speed-up", "same tokens as target"], pairs.flatMap((p) => p.rows));
     const best = Math.max(...pairs.map((p) => p.best));
