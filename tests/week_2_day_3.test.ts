@@ -7,7 +7,7 @@
 // then matmul in float32).
 import * as mx from "@tiny-llm/array";
 import { expectClose } from "./helpers/compare";
-import { GoldenCase, loadGolden } from "./helpers/golden";
+import { type Golden, GoldenCase, loadGolden } from "./helpers/golden";
 import { expectRejection } from "./helpers/expect-error";
 import { f16MatrixUnitsSync } from "./helpers/matrix-units";
 import { loadSolution } from "./solution";
@@ -27,11 +27,17 @@ beforeAll(async () => {
 // Up to 8 rows of x (the product of N..) take the decode kernel (task 1), more the tiled one (task 2).
 const taskOf = (c: GoldenCase) => (g.raw(c.inputs[0]).shape.slice(0, -1).reduce((a, b) => a * b, 1) <= 8 ? 1 : 2);
 
-/** The case's inputs on the GPU: x, and the quantized weights. */
-function gpuInputs(c: GoldenCase) {
-  const [x, weight, scales, biases] = c.inputs.map((n) => g.array(n).toDevice("gpu"));
-  return { x, w: { weight, scales, biases, groupSize: c.params.groupSize, bits: c.params.bits } };
+/** Case c's inputs (of fixture `golden`) on the GPU: x, and the quantized weights with the case's activations. */
+function gpuInputs(c: GoldenCase, golden: Golden = g) {
+  const [x, weight, scales, biases] = c.inputs.map((n) => golden.array(n).toDevice("gpu"));
+  return { x, w: { weight, scales, biases, groupSize: c.params.groupSize, bits: c.params.bits, activations: c.params.activations } };
 }
+
+/** Case c of `golden` through the solution's quantizedMatmul on the GPU, against the golden output. */
+const goldenRun = (golden: Golden) => (c: GoldenCase) => async () => {
+  const { x, w } = gpuInputs(c, golden);
+  await expectClose(await sol.quantizedMatmul(x, w).toCpu(), golden.raw(c.outputs[0]), { tol: c.tol, label: c.id });
+};
 
 for (const c of g.cases) {
   test(`week_2_day_3_task_${taskOf(c)}_${c.id}`, async () => {
@@ -53,10 +59,7 @@ async function withoutSubgroups(run: () => Promise<void>): Promise<void> {
   }
 }
 for (const c of g.cases.filter((c) => taskOf(c) === 1 && c.id.endsWith("xf32_sf32"))) {
-  test(`week_2_day_3_task_1_${c.id}_without_subgroups`, async () => {
-    const { x, w } = gpuInputs(c);
-    await withoutSubgroups(async () => expectClose(await sol.quantizedMatmul(x, w).toCpu(), g.raw(c.outputs[0]), { tol: c.tol, label: c.id }));
-  }, GPU_TIMEOUT_MS);
+  test(`week_2_day_3_task_1_${c.id}_without_subgroups`, () => withoutSubgroups(goldenRun(g)(c)), GPU_TIMEOUT_MS);
 }
 
 // Layouts no golden case has, on the kernels' other paths: the case's x or W given as a
@@ -88,11 +91,7 @@ for (const [layout, id, task, view] of layouts) {
 // Task 3: int8 activations on the GPU. Up to 8 rows of x take the int8 decode kernel, more
 // the tiled kernel of task 2 over x̂; quantize_activations.wgsl makes both from x. The
 // decode kernel's cases run again without subgroups.
-const int8Run = (c: GoldenCase) => async () => {
-  const [x, weight, scales, biases] = c.inputs.map((n) => int8.array(n).toDevice("gpu"));
-  const w = { weight, scales, biases, groupSize: c.params.groupSize, bits: c.params.bits, activations: c.params.activations };
-  await expectClose(await sol.quantizedMatmul(x, w).toCpu(), int8.raw(c.outputs[0]), { tol: c.tol, label: c.id });
-};
+const int8Run = goldenRun(int8);
 for (const c of int8.cases) {
   test(`week_2_day_3_task_3_${c.id}`, int8Run(c), GPU_TIMEOUT_MS);
 }
@@ -105,11 +104,7 @@ for (const c of int8.cases.filter((c) => /_M[1-8]_/.test(c.id))) {
 // test checks instead that the call names what is missing (a learner's stub raises its
 // NotImplementedError first, as in every task).
 const units = f16MatrixUnitsSync();
-const f16Run = (c: GoldenCase) => async () => {
-  const [x, weight, scales, biases] = c.inputs.map((n) => f16.array(n).toDevice("gpu"));
-  const w = { weight, scales, biases, groupSize: c.params.groupSize, bits: c.params.bits, activations: c.params.activations };
-  await expectClose(await sol.quantizedMatmul(x, w).toCpu(), f16.raw(c.outputs[0]), { tol: c.tol, label: c.id });
-};
+const f16Run = goldenRun(f16);
 if (!("missing" in units)) {
   for (const c of f16.cases) test(`week_2_day_3_task_4_${c.id}`, f16Run(c), GPU_TIMEOUT_MS);
 } else {
