@@ -34,7 +34,7 @@ export interface QuantizedWeights {
   activations?: Activations;
 }
 
-/** What quantizedMatmul multiplies W by: x itself, or x quantized to int8 per group (QuantizedWeights.activations). */
+/** What quantizedMatmul multiplies W by: x itself, x quantized to int8 per group, or (a GPU's prefill) x rounded to float16 (QuantizedWeights.activations). */
 export type Activations = "float32" | "int8" | "float16";
 const ACTIVATIONS: readonly Activations[] = ["float32", "int8", "float16"];
 

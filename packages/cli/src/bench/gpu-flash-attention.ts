@@ -10,7 +10,7 @@
 import * as mx from "@tiny-llm/array";
 import { flashAttention } from "@tiny-llm/tiny-llm-week2-ref";
 
-import { gpuHasTimestamps, gpuSecondsBehind, gpuSecondsProfiled, type BusyWork } from "./gpu-timing";
+import { gpuSecondsOfLaunches, type BusyWork } from "./gpu-timing";
 import { gbps, ratioText } from "./table";
 
 const HQ = 28, HKV = 4, D = 128;
@@ -25,10 +25,8 @@ function inputs(L: number, S: number): mx.array[] {
 export async function benchGpuFlashAttention(busy: BusyWork, readBandwidth: number, rounds: number, decodeKeys: number[], prefill: number): Promise<string[][]> {
   const rows: string[][] = [];
   const scale = 1 / Math.sqrt(D);
-  const timestamps = gpuHasTimestamps();
   /** GPU seconds a call of `record` (both passes of a split decode), `calls` calls a round. */
-  const secondsPerCall = (record: () => void, calls: number) =>
-    timestamps ? gpuSecondsProfiled(record, calls, "flashAttention", rounds) : gpuSecondsBehind(record, calls, busy, rounds);
+  const secondsPerCall = (record: () => void, calls: number) => gpuSecondsOfLaunches(record, calls, "flashAttention", busy, rounds);
   for (const S of decodeKeys) {
     try {
       const [q, k, v] = inputs(1, S);

@@ -20,6 +20,7 @@ import { overlappedSteps } from "../main/overlapped-generate";
 import { kvBytes } from "./model-week2";
 import { shapesOf, weightBytesPerForward, type Qwen2Shapes, type ShapesConfig } from "./qwen2-shapes";
 import { SharedRandomCheckpoint, type Quantization } from "./random-checkpoint";
+import { gpuActivations } from "./gpu-quantized-matmul";
 import { gpuHasTimestamps } from "./gpu-timing";
 import { median, now } from "./stats";
 import { printColumns } from "./table";
@@ -138,7 +139,7 @@ async function gpuTimelines(model: Model, s: Qwen2Shapes, P: number, steps: numb
 function activationsToRun(): Activations[] {
   const units = f16MatrixUnits();
   if ("missing" in units) console.log(`(no float16 rows: this GPU lacks ${units.missing})`);
-  return ["float32", "int8", ...("missing" in units ? [] : ["float16" as const])];
+  return gpuActivations();
 }
 
 /** A model's GPU timelines (gpuTimelines()), under the label of its row. */

@@ -11,7 +11,7 @@
 import * as mx from "@tiny-llm/array";
 import { type Activations, f16MatrixUnits, quantizedMatmul, type QuantizedWeights } from "@tiny-llm/tiny-llm-week2-ref";
 
-import { gpuHasTimestamps, gpuSecondsBehind, gpuSecondsProfiled, type BusyWork } from "./gpu-timing";
+import { gpuSecondsBehind, gpuSecondsOfLaunches, type BusyWork } from "./gpu-timing";
 import { GROUP, randomQuantized } from "./quantized-matmul";
 import { barText, gbps, ratioText } from "./table";
 
@@ -52,6 +52,11 @@ export interface GpuQmmOptions {
   rounds: number;
   /** Rows of x in the prefill rows (0: none). */
   prefillRows: number;
+}
+
+/** What the 4-bit weights can multiply on this GPU: x itself, x quantized to int8, and x rounded to float16 where the GPU has matrix units. */
+export function gpuActivations(): Activations[] {
+  return ["float32", "int8", ...("missing" in f16MatrixUnits() ? [] : ["float16" as const])];
 }
 
 const packedBytes = (w: QuantizedWeights) => w.weight.nbytes + w.scales.nbytes + w.biases.nbytes;
@@ -128,16 +133,14 @@ export async function benchGpuQuantizedMatmul(o: GpuQmmOptions): Promise<string[
   const M = o.prefillRows;
   if (M === 0) return rows;
   const x = new Map(MERGED.map((p) => [p.in, mx.random.normal([M, p.in], { key: mx.random.key(p.in) }).toDevice("gpu")]));
-  const prefillActivations: Activations[] = ["float32", "int8", ...("missing" in f16MatrixUnits() ? [] : ["float16" as const])];
-  for (const activations of prefillActivations) {
+  for (const activations of gpuActivations()) {
     for (const p of MERGED) {
       const label = `7B ${p.name} 4-bit g${GROUP}, M = ${M}, x ${activations}`;
       const shape = `${M} x ${p.out} x ${p.in}`;
       rows.push(await rowOrError(label, shape, async () => {
         const { w } = call(p, 0, activations);
-        const record = () => mx.tidy(() => void quantizedMatmul(x.get(p.in)!, w));
         // Calls of a millisecond or more: behind the read, the subtraction's noise can exceed them.
-        const seconds = gpuHasTimestamps() ? await gpuSecondsProfiled(record, 4, "quantizedMatmul", o.rounds) : await gpuSecondsBehind(record, 4, o.busy, o.rounds);
+        const seconds = await gpuSecondsOfLaunches(() => mx.tidy(() => void quantizedMatmul(x.get(p.in)!, w)), 4, "quantizedMatmul", o.busy, o.rounds);
         return [label, shape, `${((2 * M * p.out * p.in) / seconds / 1e12).toFixed(1)} TFLOP/s`, `${(seconds * 1e3).toFixed(2)} ms`, "-", "-"];
       }));
     }

@@ -86,3 +86,12 @@ export async function gpuSecondsProfiled(record: () => void, calls: number, labe
   }
   return median(times);
 }
+
+/**
+ * GPU seconds per call of `record`'s launches labelled `label`: on the GPU's own clock where
+ * it has timestamp queries (gpuSecondsProfiled), else behind `busy` work (gpuSecondsBehind).
+ * For calls too few or too long for that subtraction's noise.
+ */
+export function gpuSecondsOfLaunches(record: () => void, calls: number, label: string, busy: BusyWork, rounds: number): Promise<number> {
+  return gpuHasTimestamps() ? gpuSecondsProfiled(record, calls, label, rounds) : gpuSecondsBehind(record, calls, busy, rounds);
+}
