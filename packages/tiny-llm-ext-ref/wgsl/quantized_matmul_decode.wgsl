@@ -1,29 +1,33 @@
 // Quantized matmul for few rows of x (decode: M <= 8): y = x @ W.T with W read packed
 // (week 2, day 3, task 1; book: week2-03-quantized-matmul-gpu.md).
 //
-//   x: M x K (X_DT)   W: O x K*BITS/128 chunks (vec4<u32>)   scales, biases: O x K/GROUP (S_DT)   ->  OUT: M x O (OUT_DT)
+//   x: M x K (X_DT)   W: O x K*BITS/64 chunks (vec2<u32>)   scales, biases: O x K/GROUP (S_DT)   ->  OUT: M x O (OUT_DT)
 //
 // Reading W is the whole cost, and the GPU reads memory fast only with many bytes on
 // their way at once (about bandwidth x latency, megabytes over the whole chip). So W is
-// read in chunks of 16 bytes (a vec4<u32>: CODES = 128/BITS codes, all of one group,
+// read in chunks of 8 bytes (a vec2<u32>: CODES = 64/BITS codes, all of one group,
 // since 32 divides every group size), and each thread puts ROWS x STEPS of them in
 // flight before it uses any. A workgroup owns ROWS rows of W; thread t reads chunks
 // t, t + WG, ... of each (neighbouring threads on neighbouring chunks: a subgroup's
 // loads coalesce into long runs of one row). For each chunk it loads the CODES values of
 // x once, for all ROWS rows, and uses day 2's identity per group, with scale s, bias b:
 //   sum_k x[k] * (q[k] s + b) = s * sum_k x[k] q[k] + b * sum_k x[k].
-// A code becomes an f32 without an integer conversion (slow on some GPUs): OR-ed into
-// the mantissa of 2^23 it gives the float 2^23 + q, and one subtraction leaves q.
+// A code becomes an f32 without an integer conversion (slow on some GPUs): moved to the
+// top of the mantissa of 1.0 it gives the float 1 + q / 2^BITS, exactly. So the dot
+// product the thread sums is sum x (1 + q / 2^BITS) = sum x + sum x q / 2^BITS, and
+//   s * sum x q + b * sum x = (s 2^BITS) * that + (b - s 2^BITS) * sum x,
+// one multiply-add per chunk instead of a subtraction per code.
 // At the end the partial sums of the workgroup's threads are added up: lanes_sum adds
 // a subgroup's in registers, and one thread of each subgroup leaves the sum in red.
 //
 // quantized-matmul.ts sends here only a W whose chunks are aligned (offset and row
-// stride multiples of 4 words; any other W goes to the tiled kernel), and sets X_VEC4
+// stride multiples of 2 words; any other W goes to the tiled kernel), and sets X_VEC4
 // when x is contiguous along K with each chunk's values starting a vec4 of words: then
-// x is read 16 bytes a load (4 float32 or 8 16-bit values), as W is, else element by
-// element. That matters more than it seems: the threads of a subgroup read x 128 bytes
-// apart (one chunk each), so every load instruction touches as many cache lines as the
-// subgroup has threads: with 4-byte loads of x the kernel took 2.5x as long (H200).
+// x is read 16 bytes a load (4 float32 or 8 16-bit values), else element by element.
+// How x is read sets the chunk's size. The threads of a subgroup read x a chunk's
+// values apart, so each load instruction touches cache lines all over x: with 4-byte
+// loads of x the kernel took 2.5x as long (H200), and with chunks of 16 bytes (32
+// float32 values of x, 128 bytes apart between threads) 1.2-1.35x as long as with 8.
 //
 // From the prelude (src/gpu/prelude.ts): BITS, M, X_VEC4, X_DT, S_DT, OUT_DT,
 // unpack_float, word_of, f16_to_f32, ld_scale, ld_bias, store_out, lanes_sum, lanes_leader.
@@ -38,18 +42,20 @@ struct Params {
 
 @group(0) @binding(0) var<storage, read> P: Params;
 @group(0) @binding(1) var<storage, read> X: array<vec4<u32>>;
-@group(0) @binding(2) var<storage, read> W: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read> W: array<vec2<u32>>;
 @group(0) @binding(3) var<storage, read> SC: array<u32>;
 @group(0) @binding(4) var<storage, read> BI: array<u32>;
 @group(0) @binding(5) var<storage, read_write> OUT: array<atomic<u32>>;
 
-const WG: u32 = 64u;                // threads per workgroup, all on the same ROWS rows
+const WG: u32 = 128u;               // threads per workgroup, all on the same ROWS rows
 const ROWS: u32 = 4u;               // rows of W (outputs) per workgroup
 const STEPS: u32 = 2u;              // chunks per row a thread loads at once, WG apart
-const CODES: u32 = 128u / BITS;     // codes per chunk (16 bytes)
+const CODES: u32 = 64u / BITS;      // codes per chunk (8 bytes)
 const PER_WORD: u32 = 32u / BITS;   // codes per u32 word
-const CODE: u32 = (1u << BITS) - 1u;
-const TWO_23: u32 = 0x4b000000u;    // 2^23 as f32 bits
+const TOP: u32 = 23u - BITS;        // where a code's lowest bit goes: its highest at the mantissa's top
+const MANTISSA_TOP: u32 = ((1u << BITS) - 1u) << TOP;
+const ONE: u32 = 0x3f800000u;       // 1.0 as f32 bits
+const SCALE: f32 = f32(1u << BITS); // 2^BITS
 const X_PER_WORD: u32 = select(2u, 1u, X_DT == 0u);  // values of x in a u32 word
 
 var<workgroup> red: array<array<f32, M * ROWS>, WG>;
@@ -59,9 +65,11 @@ fn ld_x(i: u32) -> f32 {
   return unpack_float(X[w / 4u][w % 4u], i, X_DT);
 }
 
-// Code c of a word, as f32.
+// Code c of a word as 1 + q / 2^BITS (c is a constant once the loops unroll: one shift).
 fn code_f32(word: u32, c: u32) -> f32 {
-  return bitcast<f32>(((word >> (c * BITS)) & CODE) | TWO_23) - 8388608.0;
+  let low = c * BITS;
+  let moved = select(word >> (low - TOP), word << (TOP - low), low <= TOP);
+  return bitcast<f32>((moved & MANTISSA_TOP) | ONE);
 }
 
 // x[m, k0 .. k0 + CODES] as f32.
@@ -92,8 +100,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @
   let chunks = P.K / CODES;  // per row of W
   var acc = array<f32, M * ROWS>();  // acc[m * ROWS + r]: this thread's part of y[m, o0 + r]
   for (var c0 = t; c0 < chunks; c0 += WG * STEPS) {
-    // Every load of W first (STEPS x ROWS chunks, 16 bytes each), with scales and biases.
-    var q = array<vec4<u32>, STEPS * ROWS>();  // q[u * ROWS + r]: chunk c0 + u * WG of row o0 + r
+    // Every load of W first (STEPS x ROWS chunks, 8 bytes each), with scales and biases.
+    var q = array<vec2<u32>, STEPS * ROWS>();  // q[u * ROWS + r]: chunk c0 + u * WG of row o0 + r
     var s = array<f32, STEPS * ROWS>();
     var b = array<f32, STEPS * ROWS>();
     for (var u = 0u; u < STEPS; u++) {
@@ -120,12 +128,13 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @
         var dot = array<f32, ROWS>();  // zeros, written out: lavapipe did not re-zero a bare declaration in a loop
         for (var r = 0u; r < ROWS; r++) {
           let qr = q[u * ROWS + r];
-          for (var j = 0u; j < 4u; j++) {
+          for (var j = 0u; j < 2u; j++) {
             for (var i = 0u; i < PER_WORD; i++) {
               dot[r] += xs[j * PER_WORD + i] * code_f32(qr[j], i);
             }
           }
-          acc[m * ROWS + r] += s[u * ROWS + r] * dot[r] + b[u * ROWS + r] * sx;
+          let sc = s[u * ROWS + r] * SCALE;
+          acc[m * ROWS + r] += sc * dot[r] + (b[u * ROWS + r] - sc) * sx;
         }
       }
     }

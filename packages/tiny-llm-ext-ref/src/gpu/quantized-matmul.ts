@@ -5,11 +5,12 @@
 //
 // as quantized-matmul.ts checked them (unit inner strides for w, scales and biases).
 // Few rows of x (decode) take quantized_matmul_decode.wgsl, which streams W once in
-// 16-byte chunks; more take quantized_matmul_tiled.wgsl, which reuses each dequantized
-// tile of W. The decode kernel reads W as vec4<u32>, so it takes only a W whose offset
-// and row stride are multiples of 4 words (every W a checkpoint loads: K * bits / 32 is
+// 8-byte chunks; more take quantized_matmul_tiled.wgsl, which reuses each dequantized
+// tile of W. The decode kernel reads W as vec2<u32>, so it takes only a W whose offset
+// and row stride are multiples of 2 words (every W a checkpoint loads: K * bits / 32 is
 // a multiple of 4 whenever 32 divides K); a view of W that starts or steps between
-// chunks takes the tiled kernel, which reads W word by word, whatever M.
+// chunks takes the tiled kernel, which reads W word by word, whatever M. The int8 decode
+// kernel reads W as vec4<u32> (multiples of 4 words).
 // With int8 activations (task 3) quantize_activations.wgsl rounds x first, and the int8
 // kernels (quantized_matmul_decode_int8.wgsl, quantized_matmul_tiled_int8.wgsl) take the
 // same two roles, multiplying bytes with dot4I8Packed. With float16 activations (task 4)
@@ -119,7 +120,9 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
   return ([x, w, scales, biases], [y], { groupSize, bits, portable, activations }) => {
     const [M, K] = x.shape;
     const O = w.shape[0];
-    const decode = M <= DECODE_MAX_ROWS && w.offset % 4 === 0 && w.strides[0] % 4 === 0;
+    // The decode kernels' chunks of W: vec2<u32> for float x, vec4<u32> for int8 x.
+    const chunkWords = activations === "int8" ? 4 : 2;
+    const decode = M <= DECODE_MAX_ROWS && w.offset % chunkWords === 0 && w.strides[0] % chunkWords === 0;
     // Compiled per bits and dtypes (the unpacking is unrolled), the tiled kernel per tile; sizes are parameters.
     const dtypes = { BITS: bits, S_DT: scales.dtype, OUT_DT: y.dtype }; // and X_DT, for the float kernels
     const id = `${bits}|${scales.dtype}|${y.dtype}`;
@@ -138,7 +141,7 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
       const constants = { ...dtypes, GROUP: groupSize };
       if (decode) {
         const launch = launches.decodeInt8.get(`${id}|${groupSize}|${M}`, portable, () => ({ ...constants, M }));
-        run("decodeInt8", launch, portable, [xq, xs, w, scales, biases, y], [K, O, w.offset / 4, w.strides[0] / 4, ...scaleStrides], decodeWorkgroups);
+        run("decodeInt8", launch, portable, [xq, xs, w, scales, biases, y], [K, O, w.offset / chunkWords, w.strides[0] / chunkWords, ...scaleStrides], decodeWorkgroups);
       } else {
         const launch = launches.tiledInt8.get(`${id}|${groupSize}|${tile.BM}`, portable, () => ({ ...constants, BM: tile.BM, BN: tile.BN, TM: tile.TM, TN: tile.TN }));
         run("tiledInt8", launch, portable, [xq, xs, w, scales, biases, y], [M, K, O, w.offset, w.strides[0], ...scaleStrides], tileWorkgroups);
@@ -151,7 +154,7 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
       const starts = (n: number) => n % perVec4 === 0;
       const xVec4 = x.strides[1] === 1 && starts(x.offset) && (starts(x.strides[0]) || M === 1);
       const launch = launches.decode.get(`${id}|${x.dtype}|${M}|${xVec4}`, portable, () => ({ ...dtypes, X_DT: x.dtype, M, X_VEC4: xVec4 }));
-      const params = [K, O, groupSize, x.offset, x.strides[0], x.strides[1], w.offset / 4, w.strides[0] / 4, ...scaleStrides];
+      const params = [K, O, groupSize, x.offset, x.strides[0], x.strides[1], w.offset / chunkWords, w.strides[0] / chunkWords, ...scaleStrides];
       run("decode", launch, portable, [x, w, scales, biases, y], params, decodeWorkgroups);
     } else {
       const launch = launches.tiled.get(`${id}|${x.dtype}|${tile.BM}`, portable, () => ({ ...dtypes, X_DT: x.dtype, ...tile }));
