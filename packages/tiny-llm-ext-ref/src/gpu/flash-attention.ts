@@ -67,7 +67,9 @@ export function flashAttentionGpu(wgsl: WgslSource): mx.KernelImpl<FlashAttentio
     const split = L === 1 && S > SPLIT_MIN_KEYS;
     // A split decode is task 2's: the learner's combine stub speaks first, before task 1's.
     if (split) wgsl("flash_attention_combine");
-    const chunkKeys = split ? Math.max(SPLIT_MIN_KEYS, Math.ceil(S / MAX_CHUNKS / BC) * BC) : Math.max(S, 1);
+    // Chunks of whole tiles, as small as one: a workgroup's tiles run one after another, and
+    // a 7B decode step's ~520 keys in chunks of 64 made 36 workgroups for 132 compute units.
+    const chunkKeys = split ? Math.ceil(S / MAX_CHUNKS / BC) * BC : Math.max(S, 1);
     const chunks = Math.ceil(S / chunkKeys) || 1;
     const part = scratch([split ? batches * Hkv * tiles * chunks * BR * (D + 2) : 0]); // partial results
 
