@@ -61,6 +61,20 @@ describeDevices("array_reduce hand-written", () => {
     expect(await mx.sum(mx.broadcastTo(mx.array([1, 2]), [3, 2]), 0).toArrayAsync()).toEqual([3, 6]);
   });
 
+  test("array_reduce_over_one_long_row", async () => {
+    // A vocabulary-sized row: each lane walks it many times, loading 16 positions at a
+    // time (the last round partial). The largest value is planted twice: the first wins.
+    const n = 151_937;
+    const values = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 10);
+    for (const at of [123_457, 140_001]) values[at] = 20;
+    values[n - 1] = -30;
+    const row = mx.array(values);
+    expect(await mx.argmax(row).itemAsync()).toBe(123_457);
+    expect(await mx.argmin(row).itemAsync()).toBe(n - 1);
+    expect(await mx.max(row).itemAsync()).toBe(20);
+    expect(await mx.sum(mx.ones([n], "int32")).itemAsync()).toBe(n);
+  });
+
   test("array_reduce_empty_axis_list_is_identity", async () => {
     // numpy: an empty tuple of axes reduces nothing.
     const a = mx.array([[1, 2], [3, 4]]);

@@ -6,7 +6,11 @@
 // into a fresh cache, then D decode steps of one token each, every token read back
 // (argmax, awaited) while the GPU runs the step after it (main/overlapped-generate.ts).
 // Prefill tok/s: P / the prefill's time; decode tok/s: D / the D steps' time (the first
-// token, the prefill's, not counted). Median of `runs` runs after a short warm-up. A decode step reads every weight once plus the cache,
+// token, the prefill's, not counted). Median of `runs` runs after a warm-up run of four
+// times as many decode steps: on an H200's host the first few hundred decode steps of a
+// process ran up to twice as slowly as later ones (0.5B shapes, four runs of 300 steps in
+// one process: 116, 156, 269 and 286 tok/s), and the warm-up of two steps this bench had
+// left that in its figures. A decode step reads every weight once plus the cache,
 // so its ceiling is
 //
 //   GPU read bandwidth / (packed bytes of the matmul weights and the head + f32 KV cache)
@@ -162,7 +166,7 @@ async function modelRow(name: string, label: string, dir: string, s: Qwen2Shapes
     loaded.weights.close();
     await mx.gpu.synchronize();
     console.log(`${label}: load() + new Qwen2ModelWeek2 (week2_ref) with its weights on the GPU: ${(now() - t).toFixed(1)} s`);
-    await generateOnce(model, s, Math.min(P, 8), 2); // warm-up: pipelines, buffers
+    await generateOnce(model, s, P, 4 * D); // warm-up: pipelines, buffers, and the host's slow first steps
     const figures = [];
     for (let r = 0; r < runs; r++) figures.push(await generateOnce(model, s, P, D));
     const timeline = gpuHasTimestamps() ? { label, ...(await gpuTimelines(model, s, P, PROFILED_STEPS)) } : undefined;

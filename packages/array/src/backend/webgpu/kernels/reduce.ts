@@ -12,7 +12,7 @@ import { ReduceOp } from "../../codes";
 import { buf } from "../buffers";
 import type { GpuContext } from "../context";
 import { collapse, ComputeType, FLOAT16, loader, MAX_DIMS, naturalType, NONFINITE, storer } from "../wgsl";
-import { lanesFor, segment, SEGMENT_ARGS, segmentGrid, workgroupReduce } from "./workgroup";
+import { lanesFor, lanesLoop, segment, SEGMENT_ARGS, segmentGrid, workgroupReduce } from "./workgroup";
 
 /** How one op folds: accumulator type, its start, one element x (at flat index k) as an accumulator, the combine, the output value of total r. */
 interface Fold {
@@ -144,7 +144,7 @@ export function reduce(ctx: GpuContext, op: ReduceOp, src: NDArray, axes: number
   const flat = inner.shape.length === 1;
   const at = flat ? `i32(k) * bitcast<i32>(P[${INNER_AT + 1 + MAX_DIMS}u])` : `walk(${INNER_AT}u, k)`;
   const each = (stmt: string) => `if (live) {
-    for (var k = lane; k < P[1]; k += ${width}u) { let x = ld_A(u32(base + ${at})); ${stmt} }
+    ${lanesLoop(width, "P[1]", "k", { x: { type: t, load: `ld_A(u32(base + ${at}))` } }, stmt)}
   }`;
 
   const wgsl = () => {

@@ -10,7 +10,7 @@ import { ScanOp } from "../../codes";
 import { buf } from "../buffers";
 import type { GpuContext } from "../context";
 import { ComputeType, FLOAT16, loader, naturalType, NONFINITE, roundedTo, storer } from "../wgsl";
-import { lanesFor, segment, SEGMENT_ARGS, segmentGrid, workgroupReduce, workgroupScan } from "./workgroup";
+import { lanesFor, lanesLoop, segment, SEGMENT_ARGS, segmentGrid, workgroupReduce, workgroupScan } from "./workgroup";
 
 const PARAMS = /* wgsl */ `@group(0) @binding(0) var<storage, read> P: array<u32>;`;
 
@@ -43,31 +43,15 @@ function launchRows(ctx: GpuContext, label: string, width: number, arrays: NDArr
   ctx.dispatch({ label, wgsl, key, buffers: arrays.map(buf), params, workgroups: segmentGrid(rows, width) });
 }
 
-/** Positions of a row a lane loads before it uses any. */
-const UNROLL = 16;
-
 /**
  * `each(stmt, loads)`: WGSL running stmt with `i` (this lane's positions in the row),
- * `x` (src there) and each of `loads` (a name and the f32 it loads at i) in scope. A
- * lane loads UNROLL positions' values first and then runs stmt on each: loads that
- * wait for the statements before them go one round trip to memory at a time (a norm of
- * one 3,584-wide row took 19 us on an H200 so).
+ * `x` (src there) and each of `loads` (a name and the f32 it loads at i) in scope
+ * (lanesLoop: a lane's loads go out together).
  */
 const each = (width: number) => (stmt: string, loads: Record<string, string> = {}) => {
   const all: Record<string, string> = { x: "ld_A(P[2] + at + i)", ...loads };
-  const names = Object.keys(all);
   return `if (live) {
-    for (var i0 = lane; i0 < n; i0 += ${UNROLL * width}u) {
-      ${names.map((v) => `var ${v}_u: array<f32, ${UNROLL}>;`).join(" ")}
-      for (var u = 0u; u < ${UNROLL}u; u++) {
-        let i = min(i0 + u * ${width}u, n - 1u);
-        ${names.map((v) => `${v}_u[u] = ${all[v]};`).join(" ")}
-      }
-      for (var u = 0u; u < ${UNROLL}u; u++) {
-        let i = i0 + u * ${width}u;
-        if (i < n) { ${names.map((v) => `let ${v} = ${v}_u[u];`).join(" ")} ${stmt} }
-      }
-    }
+    ${lanesLoop(width, "n", "i", Object.fromEntries(Object.entries(all).map(([v, load]) => [v, { type: "f32", load }])), stmt)}
   }`;
 };
 

@@ -28,6 +28,32 @@ export function lanesFor(n: number, perLane = 16): number {
   return w;
 }
 
+/** Positions a lane loads before it uses any (lanesLoop). */
+const UNROLL = 16;
+
+/**
+ * WGSL: a lane's walk over positions `index` = lane, lane + width, ... below `n` (a u32
+ * expression), running `stmt` on each in that order with `index` and each of `loads`
+ * (a name, its WGSL type and the expression of `index` it loads) in scope. The lane
+ * loads UNROLL positions' values first and then runs stmt on each: loads that wait for
+ * the statements before them go one round trip to memory at a time (on an H200 a norm
+ * of one 3,584-wide row took 19 us so, and an argmax over a 151,936-word row 245 us).
+ */
+export function lanesLoop(width: number, n: string, index: string, loads: Record<string, { type: string; load: string }>, stmt: string): string {
+  const names = Object.keys(loads);
+  return `for (var ${index}0 = lane; ${index}0 < ${n}; ${index}0 += ${UNROLL * width}u) {
+      ${names.map((v) => `var ${v}_u: array<${loads[v].type}, ${UNROLL}>;`).join(" ")}
+      for (var u = 0u; u < ${UNROLL}u; u++) {
+        let ${index} = min(${index}0 + u * ${width}u, ${n} - 1u);
+        ${names.map((v) => `${v}_u[u] = ${loads[v].load};`).join(" ")}
+      }
+      for (var u = 0u; u < ${UNROLL}u; u++) {
+        let ${index} = ${index}0 + u * ${width}u;
+        if (${index} < ${n}) { ${names.map((v) => `let ${v} = ${v}_u[u];`).join(" ")} ${stmt} }
+      }
+    }`;
+}
+
 /**
  * WGSL `fn <name>(lid: u32, v: T) -> T`: every segment's lanes combine their values
  * `v` with WGSL function `combine(a: T, b: T) -> T` (associative; in lane order when
