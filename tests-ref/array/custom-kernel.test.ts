@@ -68,6 +68,32 @@ test("array_custom_kernel_errors", () => {
   expect(() => mx.runKernel(rowSum, [x, onGpu], [{ shape: [2], dtype: "float32" }], { factor: 1 })).toThrow(/rowSum: operands are on different devices \(cpu, gpu\)/);
 });
 
+/** y[i, j] = x[0] * (10 i + j), written through y's strides. */
+const scaledIndex: mx.CustomKernel<null> = {
+  name: "scaledIndex",
+  implementations: {
+    cpu: ([x], [y]) => {
+      const xs = new Float32Array(x.data as ArrayBuffer), ys = new Float32Array(y.data as ArrayBuffer);
+      for (let i = 0; i < y.shape[0]; i++) {
+        for (let j = 0; j < y.shape[1]; j++) ys[y.offset + i * y.strides[0] + j * y.strides[1]] = xs[x.offset] * (10 * i + j);
+      }
+    },
+  },
+};
+
+test("array_custom_kernel_writes_an_output_in_place", () => {
+  const base = mx.zeros([3, 4]);
+  const slots = base.slice("1:3", "1:4"); // 2 x 3 at offset 5, strides [4, 1]
+  const [out, fresh] = mx.runKernel(scaledIndex, [mx.array([2])], [slots, { shape: [1, 2], dtype: "float32" }], null);
+  expect(out).toBe(slots);
+  expect(base.toArray()).toEqual([[0, 0, 0, 0], [0, 0, 2, 4], [0, 20, 22, 24]]);
+  expect(fresh.shape).toEqual([1, 2]);
+  expect(() => mx.runKernel(scaledIndex, [base], [slots], null)).toThrow(/^scaledIndex: output 0, written in place, shares its storage with another input or output of the kernel$/);
+  expect(() => mx.runKernel(scaledIndex, [mx.array([2])], [slots, base.slice(0)], null)).toThrow(/^scaledIndex: output 0, written in place, shares its storage/);
+  const onGpu = new mx.NDArray(base.storage, [3, 4], [4, 1], 0, "float32", "gpu");
+  expect(() => mx.runKernel(scaledIndex, [mx.array([2])], [onGpu], null)).toThrow(/^scaledIndex: output 0 is on the gpu, the inputs on the cpu$/);
+});
+
 test("array_custom_kernel_load_error_names_the_package", () => {
   expect(() => mx.loadNativeExtension("/nonexistent/addon.node", "@example/ext")).toThrow(/@example\/ext: the native addon \/nonexistent\/addon.node could not be loaded .*pnpm install/);
 });

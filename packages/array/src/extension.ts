@@ -38,7 +38,8 @@ export interface KernelArray {
 
 /**
  * A kernel's implementation on one device: reads `inputs`, writes every element of
- * `outputs` (freshly allocated, contiguous, uninitialised), runs to completion.
+ * `outputs` (freshly allocated, contiguous and uninitialised, or arrays the caller gave
+ * to be written in place, through their strides), runs to completion.
  */
 export type KernelImpl<P> = (inputs: KernelArray[], outputs: KernelArray[], params: P) => void;
 
@@ -58,8 +59,14 @@ export interface OutputSpec {
  * Runs `kernel` on `inputs` (all on one device) and returns its outputs, allocated
  * as `outputs` describes on that device. `params` goes to the implementation as is.
  * When every output is empty the implementation is not called.
+ *
+ * An output given as an array (on the same device) is written in place and returned
+ * as is: a view of a larger array, such as the slots of a KV cache that the next tokens
+ * take, gets its elements written through its strides and the rest of its storage
+ * is left alone. Such an array shares its storage with no input and no other output (a
+ * GPU launch either reads a buffer or writes it).
  */
-export function runKernel<P>(kernel: CustomKernel<P>, inputs: NDArray[], outputs: OutputSpec[], params: P): NDArray[] {
+export function runKernel<P>(kernel: CustomKernel<P>, inputs: NDArray[], outputs: (OutputSpec | NDArray)[], params: P): NDArray[] {
   const name = kernel.name;
   if (inputs.length === 0) throw new ArrayError(name, "a custom kernel needs at least one input array");
   inputs.forEach((a, i) => checkArray(name, a, `an array as input ${i}`));
@@ -69,13 +76,23 @@ export function runKernel<P>(kernel: CustomKernel<P>, inputs: NDArray[], outputs
     const has = Object.keys(kernel.implementations).join(", ") || "none";
     throw new ArrayError(name, `has no implementation for device "${device}" (it has: ${has})`);
   }
-  const outs = outputs.map((o) => {
+  const outs = outputs.map((o, i) => {
+    if (o instanceof NDArray) return writtenInPlace(name, o, i, device, inputs, outputs);
     checkDtype(name, o.dtype);
     if (!o.shape.every((d) => Number.isInteger(d) && d >= 0)) throw new ArrayError(name, `bad output shape ${fmtShape(o.shape)}`);
     return NDArray.empty(o.shape, o.dtype, device);
   });
   if (outs.some((o) => o.size > 0)) backendFor(device).customKernel(impl, inputs, outs, params);
   return outs;
+}
+
+/** Output `i`, an array given to be written in place, once it is checked to be writable here. */
+function writtenInPlace(name: string, a: NDArray, i: number, device: Device, inputs: NDArray[], outputs: (OutputSpec | NDArray)[]): NDArray {
+  checkArray(name, a, `an array as output ${i}`);
+  if (a.device !== device) throw new ArrayError(name, `output ${i} is on the ${a.device}, the inputs on the ${device}`);
+  const shared = [...inputs, ...outputs.filter((o, j): o is NDArray => j !== i && o instanceof NDArray)].some((b) => b.storage === a.storage);
+  if (shared) throw new ArrayError(name, `output ${i}, written in place, shares its storage with another input or output of the kernel`);
+  return a;
 }
 
 /**

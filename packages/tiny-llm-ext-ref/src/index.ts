@@ -16,6 +16,9 @@ export type { Activations, QuantizedWeights } from "./quantized-matmul";
 export type { FlashAttentionOptions } from "./flash-attention";
 export { ArgumentError } from "./checks";
 export { f16MatrixUnits } from "./gpu/quantized-matmul";
+// Reference only (no learner's task): the GPU model's fused bias + RoPE + KV cache write.
+export { ropeIntoCache } from "./rope-into-cache";
+export type { RopeIntoCacheOptions } from "./rope-into-cache";
 // For the learner's @tiny-llm/tiny-llm-ext, which binds the same TypeScript to its own addon.
 export { bindKernels } from "./bind-kernels";
 export type { Kernels } from "./bind-kernels";

@@ -46,4 +46,9 @@ export class FusedRoPE extends RoPE {
     const [cos, sin] = [this.cosTable, this.sinTable].map((t) => mx.take(t, positions, 0));
     return mx.fast.rope(x.reshape(N * L, H, D), cos, sin, { traditional: this.traditional }).reshape(N, L, H, D);
   }
+
+  /** The cos and sin table rows of x's L tokens at positions offset .. (checked as forward checks them): L x D/2 each, for kernels that apply RoPE themselves (ropeIntoCache). */
+  tables(x: mx.array, offset: number): [mx.array, mx.array] {
+    return this.angles("RoPE.forward", x, offset);
+  }
 }

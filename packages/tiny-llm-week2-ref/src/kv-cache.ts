@@ -77,22 +77,23 @@ export class TinyKvFullCache implements TinyKvCache {
 
   updateAndFetch(key: mx.array, value: mx.array): [mx.array, mx.array] {
     const fn = "TinyKvFullCache.updateAndFetch";
-    const [N, H, L, D] = checkKeysAndValues(fn, key, value);
-    if (this.keys !== null && this.values !== null) {
-      const [n, h, , d] = this.keys.shape;
-      if (N !== n || H !== h || D !== d) {
-        throw new ArgumentError(fn, `key has shape [${key.shape}], but this cache holds N x H_kv x S x D = [${n},${h},${this.length},${d}]: a cache belongs to one layer of one model and one batch`);
-      }
-    }
-    this.reserve(N, H, this.length + L, D, key.dtype);
-    const keys = this.keys!;
-    const values = this.values!;
-    const added = `${this.length}:${this.length + L}`;
-    mx.assign(keys.slice(":", ":", added), key);
-    mx.assign(values.slice(":", ":", added), value);
-    this.length += L;
-    const all = `0:${this.length}`;
-    return [keys.slice(":", ":", all), values.slice(":", ":", all)];
+    const shape = checkKeysAndValues(fn, key, value);
+    return this.append(fn, shape, key.dtype, (keySlots, valueSlots) => {
+      mx.assign(keySlots, key);
+      mx.assign(valueSlots, value);
+    });
+  }
+
+  /**
+   * updateAndFetch for keys and values that a kernel writes straight into the cache:
+   * `write` gets the slots of the L new tokens (views of the buffers, N x H_kv x L x D,
+   * in `dtype` when the buffers are new) and fills them, as ropeIntoCache does on the
+   * GPU. Returns what updateAndFetch returns.
+   *
+   *   shape: [N, H_kv, L, D]  ->  [keys, values]: N x H_kv x S x D, S = offset + L
+   */
+  updateInPlace(shape: readonly number[], dtype: mx.Dtype, write: (keySlots: mx.array, valueSlots: mx.array) => void): [mx.array, mx.array] {
+    return this.append("TinyKvFullCache.updateInPlace", shape, dtype, write);
   }
 
   fetch(): [mx.array, mx.array] {
@@ -115,6 +116,25 @@ export class TinyKvFullCache implements TinyKvCache {
     for (const a of [this.keys, this.values]) if (a !== null) mx.dispose(a);
     this.keys = this.values = null;
     this.length = 0;
+  }
+
+  /** Room for shape's L new tokens, whose slots `write` fills; then the views of every token so far. */
+  private append(fn: string, shape: readonly number[], dtype: mx.Dtype, write: (keySlots: mx.array, valueSlots: mx.array) => void): [mx.array, mx.array] {
+    const [N, H, L, D] = shape;
+    if (this.keys !== null && this.values !== null) {
+      const [n, h, , d] = this.keys.shape;
+      if (N !== n || H !== h || D !== d) {
+        throw new ArgumentError(fn, `the new keys have shape [${shape}], but this cache holds N x H_kv x S x D = [${n},${h},${this.length},${d}]: a cache belongs to one layer of one model and one batch`);
+      }
+    }
+    this.reserve(N, H, this.length + L, D, dtype);
+    const keys = this.keys!;
+    const values = this.values!;
+    const added = `${this.length}:${this.length + L}`;
+    write(keys.slice(":", ":", added), values.slice(":", ":", added));
+    this.length += L;
+    const all = `0:${this.length}`;
+    return [keys.slice(":", ":", all), values.slice(":", ":", all)];
   }
 
   /** Makes the buffers hold at least `tokens` tokens, keeping what they hold. */

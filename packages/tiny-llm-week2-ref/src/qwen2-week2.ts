@@ -3,7 +3,7 @@
 // model (qwen3-week2.ts) is this one with its own attention weights.
 import * as mx from "@tiny-llm/array";
 import type { Checkpoint, LoadedModel, ModelType, Qwen2Config } from "@tiny-llm/loader";
-import { flashAttention, type Activations } from "@tiny-llm/tiny-llm-ext-ref";
+import { flashAttention, ropeIntoCache, type Activations } from "@tiny-llm/tiny-llm-ext-ref";
 import { ArgumentError, Embedding, type RMSNorm } from "@tiny-llm/tiny-llm-week1-ref";
 import type { ForwardOptions } from "@tiny-llm/tiny-llm-week1-ref";
 import { FusedRMSNorm, FusedRoPE } from "./fused-layers";
@@ -28,6 +28,8 @@ class Attention {
   /** [W_q; W_k; W_v] merged (merged-linear.ts), and their biases side by side when the model has them. */
   private readonly qkv: LinearWeight;
   private readonly bqkv: mx.array | undefined;
+  /** bqkv in float32, as ropeIntoCache reads it (a checkpoint's biases are bf16 or f16). */
+  private readonly bqkvF32: mx.array | undefined;
   private readonly o: LinearWeight;
   private readonly qNorm: RMSNorm | undefined;
   private readonly kNorm: RMSNorm | undefined;
@@ -40,6 +42,7 @@ class Attention {
     this.qkv = mergeLinearWeights("Qwen2ModelWeek2", [w.q, w.k, w.v]);
     const biases = [w.bq, w.bk, w.bv].filter((b) => b !== undefined);
     this.bqkv = biases.length === 0 ? undefined : mx.concatenate(biases, 0);
+    this.bqkvF32 = this.bqkv?.astype("float32");
     this.o = w.o;
     this.qNorm = w.qNorm;
     this.kNorm = w.kNorm;
@@ -52,20 +55,53 @@ class Attention {
   forward(x: mx.array, offset: Offsets, cache: LayerCache): mx.array {
     const [N, L] = x.shape;
     const { numAttentionHeads: Hq, numKeyValueHeads: Hkv, headDim: D } = this.config;
-    const qkv = linearWeight(x, this.qkv, this.bqkv).reshape(N, L, Hq + 2 * Hkv, D);
-    // Without per-head norms (Qwen2), q's and k's heads take RoPE in one call.
-    const [qr, kr] = this.qNorm === undefined && this.kNorm === undefined
-      ? splitHeads(this.rope.forward(heads(qkv, 0, Hq + Hkv), offset), Hq)
-      : [this.rope.forward(perHead(heads(qkv, 0, Hq), this.qNorm), offset), this.rope.forward(perHead(heads(qkv, Hq, Hq + Hkv), this.kNorm), offset)];
-    const q = qr.swapaxes(1, 2); // N x H_q x L x D
-    const k = kr.swapaxes(1, 2); // N x H_kv x L x D
-    const v = heads(qkv, Hq + Hkv, Hq + 2 * Hkv).swapaxes(1, 2);
-    const [keys, values, mask] = cache.updateAndFetch(k, v); // N x H_kv x S x D, S = offset + L
+    const fused = this.fusable(x, offset, cache);
+    const qkv = linearWeight(x, this.qkv, fused ? undefined : this.bqkv).reshape(N, L, Hq + 2 * Hkv, D);
+    const [q, keys, values, mask] = fused ? this.ropeIntoCache(qkv, offset as number, cache as TinyKvFullCache) : this.ropeAndCache(qkv, offset, cache);
     // "causal" is bottom-right aligned: query i (position offset + i) sees keys 0 .. offset + i.
     // A batch of rows at their own offsets brings its mask (N x 1 x L x S) instead.
     // The kernel reads the cache's strided views in place and never repeats K/V per group.
     const out = flashAttention(q, keys, values, { mask: mask ?? "causal" }); // N x H_q x L x D
     return linearWeight(out.swapaxes(1, 2).reshape(N, L, Hq * D), this.o);
+  }
+
+  /**
+   * q (N x H_q x L x D) and the cache's keys and values after this step's (N x H_kv x S x D),
+   * with the batch's mask when it has one: RoPE on qkv's query and key heads (after the
+   * per-head norms of Qwen3), then the keys and values appended to the cache.
+   */
+  private ropeAndCache(qkv: mx.array, offset: Offsets, cache: LayerCache): [mx.array, mx.array, mx.array, mx.array | undefined] {
+    const { numAttentionHeads: Hq, numKeyValueHeads: Hkv } = this.config;
+    // Without per-head norms (Qwen2), q's and k's heads take RoPE in one call.
+    const [qr, kr] = this.qNorm === undefined && this.kNorm === undefined
+      ? splitHeads(this.rope.forward(heads(qkv, 0, Hq + Hkv), offset), Hq)
+      : [this.rope.forward(perHead(heads(qkv, 0, Hq), this.qNorm), offset), this.rope.forward(perHead(heads(qkv, Hq, Hq + Hkv), this.kNorm), offset)];
+    const k = kr.swapaxes(1, 2); // N x H_kv x L x D
+    const v = heads(qkv, Hq + Hkv, Hq + 2 * Hkv).swapaxes(1, 2);
+    const [keys, values, mask] = cache.updateAndFetch(k, v); // N x H_kv x S x D, S = offset + L
+    return [qr.swapaxes(1, 2), keys, values, mask];
+  }
+
+  /**
+   * Whether ropeAndCache's work can be one launch (ropeIntoCache): on the GPU, where every
+   * launch costs the host 10-15 us, for a sequence's own cache (TinyKvFullCache) at one
+   * offset, float32, and no per-head norms.
+   */
+  private fusable(x: mx.array, offset: Offsets, cache: LayerCache): boolean {
+    return x.device === "gpu" && x.dtype === "float32" && typeof offset === "number" && cache instanceof TinyKvFullCache
+      && this.qNorm === undefined && this.kNorm === undefined;
+  }
+
+  /** ropeAndCache's result from one kernel: biases, RoPE and the cache's new slots written in place. */
+  private ropeIntoCache(qkv: mx.array, offset: number, cache: TinyKvFullCache): [mx.array, mx.array, mx.array, undefined] {
+    const { numAttentionHeads: Hq, numKeyValueHeads: Hkv } = this.config;
+    const [N, L, , D] = qkv.shape;
+    const [cos, sin] = this.rope.tables(qkv, offset);
+    let q: mx.array | undefined;
+    const [keys, values] = cache.updateInPlace([N, Hkv, L, D], qkv.dtype, (keySlots, valueSlots) => {
+      q = ropeIntoCache(qkv, this.bqkvF32, cos, sin, keySlots, valueSlots, { heads: Hq, kvHeads: Hkv, traditional: this.rope.traditional });
+    });
+    return [q!.swapaxes(1, 2), keys, values, undefined];
   }
 }
 
