@@ -25,11 +25,12 @@ export interface AttentionWeights {
 
 /** Grouped-query attention with RoPE and a KV cache. */
 class Attention {
-  /** [W_q; W_k; W_v] merged (merged-linear.ts), and their biases side by side when the model has them. */
+  /**
+   * [W_q; W_k; W_v] merged (merged-linear.ts), and their biases side by side when the model
+   * has them, in float32 as the activations are (and as ropeIntoCache reads them).
+   */
   private readonly qkv: LinearWeight;
   private readonly bqkv: mx.array | undefined;
-  /** bqkv in float32, as ropeIntoCache reads it (a checkpoint's biases are bf16 or f16). */
-  private readonly bqkvF32: mx.array | undefined;
   private readonly o: LinearWeight;
   private readonly qNorm: RMSNorm | undefined;
   private readonly kNorm: RMSNorm | undefined;
@@ -41,8 +42,7 @@ class Attention {
   ) {
     this.qkv = mergeLinearWeights("Qwen2ModelWeek2", [w.q, w.k, w.v]);
     const biases = [w.bq, w.bk, w.bv].filter((b) => b !== undefined);
-    this.bqkv = biases.length === 0 ? undefined : mx.concatenate(biases, 0);
-    this.bqkvF32 = this.bqkv?.astype("float32");
+    this.bqkv = biases.length === 0 ? undefined : mx.concatenate(biases, 0).astype("float32");
     this.o = w.o;
     this.qNorm = w.qNorm;
     this.kNorm = w.kNorm;
@@ -99,7 +99,7 @@ class Attention {
     const [cos, sin] = this.rope.tables(qkv, offset);
     let q: mx.array | undefined;
     const [keys, values] = cache.updateInPlace([N, Hkv, L, D], qkv.dtype, (keySlots, valueSlots) => {
-      q = ropeIntoCache(qkv, this.bqkvF32, cos, sin, keySlots, valueSlots, { heads: Hq, kvHeads: Hkv, traditional: this.rope.traditional });
+      q = ropeIntoCache(qkv, this.bqkv, cos, sin, keySlots, valueSlots, { heads: Hq, kvHeads: Hkv, traditional: this.rope.traditional });
     });
     return [q!.swapaxes(1, 2), keys, values, undefined];
   }

@@ -71,7 +71,6 @@ export function f16MatrixUnits(): { subgroupSize: number } | { missing: string }
   return { subgroupSize: max };
 }
 
-const MAX_GROUPS = 65535;
 const QUANTIZE_INPUTS = 64 * 8; // per workgroup of quantize_activations.wgsl (WG x PER_THREAD)
 
 const FILES = {
@@ -127,8 +126,7 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
     const dtypes = { BITS: bits, S_DT: scales.dtype, OUT_DT: y.dtype }; // and X_DT, for the float kernels
     const id = `${bits}|${scales.dtype}|${y.dtype}`;
     const scaleStrides = [scales.offset, scales.strides[0], biases.offset, biases.strides[0]];
-    const groups = Math.ceil(O / DECODE_ROWS_PER_WORKGROUP);
-    const decodeWorkgroups: [number, number] = [Math.min(groups, MAX_GROUPS), Math.ceil(groups / MAX_GROUPS)];
+    const decodeWorkgroups = mx.gpu.foldedGrid(Math.ceil(O / DECODE_ROWS_PER_WORKGROUP));
 
     const tile = tileFor(M, activations === "int8");
     const tileWorkgroups: [number, number] = [Math.ceil(O / tile.BN), Math.ceil(M / tile.BM)];

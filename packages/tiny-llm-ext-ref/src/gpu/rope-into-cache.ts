@@ -10,7 +10,10 @@ import * as mx from "@tiny-llm/array";
 
 import type { RopeIntoCacheParams } from "../rope-into-cache";
 
+const THREADS = 256; // a workgroup
+
 const WGSL = /* wgsl */ `
+const THREADS: u32 = ${THREADS}u;
 struct Params {
   N: u32, L: u32, Hq: u32, Hkv: u32, half: u32, traditional: u32, has_bias: u32,
   x_off: u32, x_n: u32, x_l: u32, x_h: u32,  // qkv (n, l, h, d) at x_off + n x_n + l x_l + h x_h + d
@@ -27,9 +30,9 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> K: array<f32>;
 @group(0) @binding(7) var<storage, read_write> V: array<f32>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(THREADS)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let id = gid.x + gid.y * nwg.x * 256u;
+  let id = gid.x + gid.y * nwg.x * THREADS;  // the grid folded past 65535 workgroups (mx.gpu.foldedGrid)
   let H = P.Hq + 2u * P.Hkv;
   if (id >= P.N * P.L * H * P.half) { return; }
   let i = id % P.half;
@@ -69,15 +72,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   }
 }`;
 
-const THREADS = 256;
-const MAX_GROUPS = 65535;
-
 /** The kernel's `gpu` implementation. */
 export const ropeIntoCacheGpu: mx.KernelImpl<RopeIntoCacheParams> = (inputs, [q, k, v], { heads, kvHeads, traditional, hasBias }) => {
   const [x, b, c, s] = hasBias ? inputs : [inputs[0], inputs[0], inputs[1], inputs[2]];
   const [N, L, H, D] = x.shape;
   const pairs = N * L * H * (D / 2);
-  const groups = Math.ceil(pairs / THREADS);
   const params = new Uint32Array([
     N, L, heads, kvHeads, D / 2, +traditional, +hasBias,
     x.offset, x.strides[0], x.strides[1], x.strides[2],
@@ -90,6 +89,6 @@ export const ropeIntoCacheGpu: mx.KernelImpl<RopeIntoCacheParams> = (inputs, [q,
     wgsl: WGSL,
     arrays: [x, b, c, s, q, k, v],
     params,
-    workgroups: [Math.min(groups, MAX_GROUPS), Math.ceil(groups / MAX_GROUPS)],
+    workgroups: mx.gpu.foldedGrid(Math.ceil(pairs / THREADS)),
   });
 };

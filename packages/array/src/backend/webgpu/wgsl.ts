@@ -199,11 +199,19 @@ fn elem(j: u32, lin: u32) -> u32 {
 export const LINEAR_ID = /* wgsl */ `@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u`;
 export const LINEAR = `gid.x + gid.y * nwg.x * ${WORKGROUP}u`;
 
-/** Workgroups for n threads of WORKGROUP each, folded into a second dimension past 65535. */
-export function grid(n: number): [number, number] {
-  const groups = Math.ceil(n / WORKGROUP);
+/**
+ * `groups` workgroups (at least one) as a grid whose x stays within the 65535 a dimension
+ * that WebGPU guarantees: past it they fold into a second dimension, and the kernel counts
+ * them as wid.x + wid.y * nwg.x (some of the last row may be spare).
+ */
+export function foldedGrid(groups: number): [number, number] {
   const x = Math.min(groups, 65535);
   return [x, Math.ceil(groups / x)];
+}
+
+/** Workgroups for n threads of WORKGROUP each (foldedGrid). */
+export function grid(n: number): [number, number] {
+  return foldedGrid(Math.ceil(n / WORKGROUP));
 }
 
 /**
