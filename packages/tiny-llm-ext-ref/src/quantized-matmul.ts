@@ -49,6 +49,11 @@ export interface QuantizedMatmulParams {
   portable: boolean;
   /** QuantizedWeights.activations: with "int8" the kernel multiplies x̂ (on the CPU by its int8 codes); "float16" runs on a GPU only. */
   activations: Activations;
+  /**
+   * Reference only (quantizedSwiGLU, GPU decode kernel only): W is [W_gate; W_up] and the
+   * output silu(x @ W_gate.T) * (x @ W_up.T), M x O/2.
+   */
+  swiglu: boolean;
 }
 
 /** The custom kernel of a package's quantized matmul: its addon's on the CPU, its WGSL on the GPU. */
@@ -64,38 +69,47 @@ function unitInner(a: mx.array): mx.array {
   return a.ndim === 0 || a.shape[a.ndim - 1] <= 1 || a.strides[a.ndim - 1] === 1 ? a : mx.contiguous(a);
 }
 
-/** Kernels.quantizedMatmul (bind-kernels.ts) on `kernel`: the argument checks, then the kernel call. */
-export function quantizedMatmul(kernel: mx.CustomKernel<QuantizedMatmulParams>, x: mx.array, w: QuantizedWeights): mx.array {
-  const fn = "quantizedMatmul";
+/** W's codes, scales and biases as the kernel reads them: each with a unit stride along its rows. */
+export function packed(w: QuantizedWeights): [mx.array, mx.array, mx.array] {
+  return [unitInner(w.weight), unitInner(w.scales), unitInner(w.biases)];
+}
+
+/** x @ W.T's arguments as `fn` checks them: x (N.. x K) and QuantizedWeights of W (O x K), named `name` in errors. */
+export function checkQuantizedMatmul(fn: string, x: mx.array, w: QuantizedWeights, name = "w"): { K: number; O: number; activations: Activations } {
   checkArray(fn, "x", x, "N.. x K", { ndim: 1, atLeast: true });
-  if (w === null || typeof w !== "object") throw new ArgumentError(fn, `w must be QuantizedWeights { weight, scales, biases, groupSize, bits }, got ${w === null ? "null" : typeof w}`);
+  if (w === null || typeof w !== "object") throw new ArgumentError(fn, `${name} must be QuantizedWeights { weight, scales, biases, groupSize, bits }, got ${w === null ? "null" : typeof w}`);
   const { groupSize, bits } = w;
-  if (!BITS.includes(bits)) throw new ArgumentError(fn, `w.bits must be ${BITS.join(" or ")}, got ${bits}`);
-  if (!GROUP_SIZES.includes(groupSize)) throw new ArgumentError(fn, `w.groupSize must be ${GROUP_SIZES.join(", ")}, got ${groupSize}`);
-  checkArray(fn, "w.weight", w.weight, "O x K*bits/32", { ndim: 2 }, ["uint32"]);
+  if (!BITS.includes(bits)) throw new ArgumentError(fn, `${name}.bits must be ${BITS.join(" or ")}, got ${bits}`);
+  if (!GROUP_SIZES.includes(groupSize)) throw new ArgumentError(fn, `${name}.groupSize must be ${GROUP_SIZES.join(", ")}, got ${groupSize}`);
+  checkArray(fn, `${name}.weight`, w.weight, "O x K*bits/32", { ndim: 2 }, ["uint32"]);
   const [O, words] = w.weight.shape;
   const K = x.shape[x.ndim - 1];
   if (words * (32 / bits) !== K) {
-    throw new ArgumentError(fn, `w.weight has shape ${shapeText(w.weight.shape)}, which holds ${words * (32 / bits)} ${bits}-bit inputs per row, but x has K = ${K} (shape ${shapeText(x.shape)}); expected [${O},${(K * bits) / 32}]`);
+    throw new ArgumentError(fn, `${name}.weight has shape ${shapeText(w.weight.shape)}, which holds ${words * (32 / bits)} ${bits}-bit inputs per row, but x has K = ${K} (shape ${shapeText(x.shape)}); expected [${O},${(K * bits) / 32}]`);
   }
-  if (K % groupSize !== 0) throw new ArgumentError(fn, `w.groupSize ${groupSize} does not divide K = ${K}`);
-  checkArray(fn, "w.scales", w.scales, "O x K/groupSize", { ndim: 2 });
-  checkShape(fn, "w.scales", w.scales, [O, K / groupSize], "O x K/groupSize");
-  checkArray(fn, "w.biases", w.biases, "O x K/groupSize", { ndim: 2 });
-  checkShape(fn, "w.biases", w.biases, [O, K / groupSize], "O x K/groupSize");
-  if (w.biases.dtype !== w.scales.dtype) throw new ArgumentError(fn, `w.biases is ${w.biases.dtype} but w.scales is ${w.scales.dtype}; give them the same dtype`);
+  if (K % groupSize !== 0) throw new ArgumentError(fn, `${name}.groupSize ${groupSize} does not divide K = ${K}`);
+  checkArray(fn, `${name}.scales`, w.scales, "O x K/groupSize", { ndim: 2 });
+  checkShape(fn, `${name}.scales`, w.scales, [O, K / groupSize], "O x K/groupSize");
+  checkArray(fn, `${name}.biases`, w.biases, "O x K/groupSize", { ndim: 2 });
+  checkShape(fn, `${name}.biases`, w.biases, [O, K / groupSize], "O x K/groupSize");
+  if (w.biases.dtype !== w.scales.dtype) throw new ArgumentError(fn, `${name}.biases is ${w.biases.dtype} but ${name}.scales is ${w.scales.dtype}; give them the same dtype`);
   const activations = w.activations ?? "float32";
-  if (!ACTIVATIONS.includes(activations)) throw new ArgumentError(fn, `w.activations must be ${ACTIVATIONS.map((a) => `"${a}"`).join(", ")}, got ${JSON.stringify(w.activations)}`);
+  if (!ACTIVATIONS.includes(activations)) throw new ArgumentError(fn, `${name}.activations must be ${ACTIVATIONS.map((a) => `"${a}"`).join(", ")}, got ${JSON.stringify(w.activations)}`);
   if (activations === "float16" && x.device !== "gpu") throw new ArgumentError(fn, `float16 activations run on a GPU's matrix units, but x is on the ${x.device}; use "float32" or "int8" there`);
+  return { K, O, activations };
+}
 
+/** The kernel's parameters for `w` (TINY_LLM_KERNELS=portable read here, see flash-attention.ts). */
+export function matmulParams(w: QuantizedWeights, activations: Activations, swiglu = false): QuantizedMatmulParams {
+  return { groupSize: w.groupSize, bits: w.bits, portable: process.env.TINY_LLM_KERNELS === "portable", activations, swiglu };
+}
+
+/** Kernels.quantizedMatmul (bind-kernels.ts) on `kernel`: the argument checks, then the kernel call. */
+export function quantizedMatmul(kernel: mx.CustomKernel<QuantizedMatmulParams>, x: mx.array, w: QuantizedWeights): mx.array {
+  const { K, O, activations } = checkQuantizedMatmul("quantizedMatmul", x, w);
   const lead = x.shape.slice(0, -1);
   const M = lead.reduce((a, b) => a * b, 1);
   const x2 = x.reshape([M, K]); // N.. x K -> M x K (a view when the layout allows)
-  const [y] = mx.runKernel(kernel, [x2, unitInner(w.weight), unitInner(w.scales), unitInner(w.biases)], [{ shape: [M, O], dtype: x.dtype }], {
-    groupSize,
-    bits,
-    portable: process.env.TINY_LLM_KERNELS === "portable",
-    activations,
-  });
+  const [y] = mx.runKernel(kernel, [x2, ...packed(w)], [{ shape: [M, O], dtype: x.dtype }], matmulParams(w, activations));
   return y.reshape([...lead, O]);
 }

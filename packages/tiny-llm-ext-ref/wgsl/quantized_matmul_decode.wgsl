@@ -29,7 +29,12 @@
 // loads of x the kernel took 2.5x as long (H200), and with chunks of 16 bytes (32
 // float32 values of x, 128 bytes apart between threads) 1.2-1.35x as long as with 8.
 //
-// From the prelude (src/gpu/prelude.ts): BITS, M, X_VEC4, X_DT, S_DT, OUT_DT,
+// Reference only, not part of task 1: with SWIGLU (quantizedSwiGLU, the GPU model's MLP),
+// W is [W_gate; W_up], 2I rows, and OUT is M x I: a workgroup owns ROWS / 2 outputs i,
+// reads rows i of W_gate and I + i of W_up, and writes silu(gate) * up. The gate/up
+// product and the SwiGLU that follows it are then one launch instead of two.
+//
+// From the prelude (src/gpu/prelude.ts): BITS, M, X_VEC4, X_DT, S_DT, OUT_DT, SWIGLU,
 // unpack_float, word_of, f16_to_f32, ld_scale, ld_bias, store_out, lanes_sum, lanes_leader.
 
 struct Params {
@@ -57,6 +62,7 @@ const MANTISSA_TOP: u32 = ((1u << BITS) - 1u) << TOP;
 const ONE: u32 = 0x3f800000u;       // 1.0 as f32 bits
 const SCALE: f32 = f32(1u << BITS); // 2^BITS
 const X_PER_WORD: u32 = select(2u, 1u, X_DT == 0u);  // values of x in a u32 word
+const OUTS: u32 = select(ROWS, ROWS / 2u, SWIGLU);  // outputs per workgroup
 
 var<workgroup> red: array<array<f32, M * ROWS>, WG>;
 
@@ -70,6 +76,16 @@ fn code_f32(word: u32, c: u32) -> f32 {
   let low = c * BITS;
   let moved = select(word >> (low - TOP), word << (TOP - low), low <= TOP);
   return bitcast<f32>((moved & MANTISSA_TOP) | ONE);
+}
+
+// The row of W that the workgroup's row r reads (o0: its first output). Rows past the
+// end repeat the last one: they are computed and not stored.
+fn w_row(o0: u32, r: u32) -> u32 {
+  if (SWIGLU) {
+    let I = P.O / 2u;
+    return min(o0 + r % OUTS, I - 1u) + (r / OUTS) * I;  // gate row i, then up row I + i
+  }
+  return min(o0 + r, P.O - 1u);
 }
 
 // x[m, k0 .. k0 + CODES] as f32.
@@ -96,19 +112,19 @@ fn ld_xs(m: u32, k0: u32) -> array<f32, CODES> {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) t: u32) {
-  let o0 = (wg.x + wg.y * nwg.x) * ROWS;
+  let o0 = (wg.x + wg.y * nwg.x) * OUTS;
   let chunks = P.K / CODES;  // per row of W
-  var acc = array<f32, M * ROWS>();  // acc[m * ROWS + r]: this thread's part of y[m, o0 + r]
+  var acc = array<f32, M * ROWS>();  // acc[m * ROWS + r]: this thread's part of x[m] . W[w_row(o0, r)]
   for (var c0 = t; c0 < chunks; c0 += WG * STEPS) {
     // Every load of W first (STEPS x ROWS chunks, 8 bytes each), with scales and biases.
-    var q = array<vec2<u32>, STEPS * ROWS>();  // q[u * ROWS + r]: chunk c0 + u * WG of row o0 + r
+    var q = array<vec2<u32>, STEPS * ROWS>();  // q[u * ROWS + r]: chunk c0 + u * WG of row w_row(o0, r)
     var s = array<f32, STEPS * ROWS>();
     var b = array<f32, STEPS * ROWS>();
     for (var u = 0u; u < STEPS; u++) {
       let c = min(c0 + u * WG, chunks - 1u);  // past the row's end: a valid chunk, not used
       let g = c * CODES / P.group_size;
       for (var r = 0u; r < ROWS; r++) {
-        let o = min(o0 + r, P.O - 1u);  // rows past O repeat the last one and are not stored
+        let o = w_row(o0, r);
         q[u * ROWS + r] = W[P.w_off + o * P.w_row + c];
         s[u * ROWS + r] = ld_scale(P.s_off + o * P.s_row + g);
         b[u * ROWS + r] = ld_bias(P.b_off + o * P.b_row + g);
@@ -147,13 +163,24 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @
   }
   workgroupBarrier();
   if (t < M * ROWS) {
+    var y = 0.0;
+    for (var i = 0u; i < WG; i++) {
+      y += red[i][t];
+    }
     let o = o0 + t % ROWS;
-    if (o < P.O) {
-      var y = 0.0;
-      for (var i = 0u; i < WG; i++) {
-        y += red[i][t];
-      }
+    if (SWIGLU) {
+      red[0][t] = y;  // column t is read by thread t alone
+    } else if (o < P.O) {
       store_out((t / ROWS) * P.O + o, y);
+    }
+  }
+  if (SWIGLU) {
+    workgroupBarrier();
+    let o = o0 + t % OUTS;
+    if (t < M * OUTS && o < P.O / 2u) {
+      let v = (t / OUTS) * ROWS + t % OUTS;  // y[m, gate row]; its up row is OUTS further
+      let gate = red[0][v];
+      store_out((t / OUTS) * (P.O / 2u) + o, gate / (1.0 + exp(-gate)) * red[0][v + OUTS]);
     }
   }
 }

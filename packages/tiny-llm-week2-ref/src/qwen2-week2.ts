@@ -3,7 +3,7 @@
 // model (qwen3-week2.ts) is this one with its own attention weights.
 import * as mx from "@tiny-llm/array";
 import type { Checkpoint, LoadedModel, ModelType, Qwen2Config } from "@tiny-llm/loader";
-import { flashAttention, ropeIntoCache, type Activations } from "@tiny-llm/tiny-llm-ext-ref";
+import { flashAttention, quantizedSwiGLU, ropeIntoCache, type Activations } from "@tiny-llm/tiny-llm-ext-ref";
 import { ArgumentError, Embedding, type RMSNorm } from "@tiny-llm/tiny-llm-week1-ref";
 import type { ForwardOptions } from "@tiny-llm/tiny-llm-week1-ref";
 import { FusedRMSNorm, FusedRoPE } from "./fused-layers";
@@ -127,9 +127,12 @@ class Mlp {
 
   /** x: N.. x E  ->  N.. x E */
   forward(x: mx.array): mx.array {
-    const [gate, up] = splitOutputs(linearWeight(x, this.w.gateUp), [this.w.intermediate, this.w.intermediate]); // N.. x I each
+    const { gateUp, down, intermediate: I } = this.w;
+    // Quantized: the product and SwiGLU in one launch where the GPU's decode kernel runs.
+    if (!(gateUp instanceof mx.NDArray)) return linearWeight(quantizedSwiGLU(x, gateUp), down);
+    const [gate, up] = splitOutputs(linearWeight(x, gateUp), [I, I]); // N.. x I each
     // silu(gate) * up as one fused op (the array core's), not week 1's gate * sigmoid(gate) * up: two launches fewer per layer on a GPU.
-    return linearWeight(mx.fast.swiglu(gate, up), this.w.down);
+    return linearWeight(mx.fast.swiglu(gate, up), down);
   }
 }
 

@@ -18,7 +18,7 @@
 // matrices), and few rows the float32 decode kernel.
 import * as mx from "@tiny-llm/array";
 
-import type { QuantizedMatmulParams } from "../quantized-matmul";
+import type { Activations, QuantizedMatmulParams } from "../quantized-matmul";
 import { type Launch, Launches, prelude, scratch, type WgslConstants } from "./prelude";
 import type { WgslSource } from "./wgsl-source";
 
@@ -71,6 +71,18 @@ export function f16MatrixUnits(): { subgroupSize: number } | { missing: string }
   return { subgroupSize: max };
 }
 
+/** The words of W a decode kernel reads at once: a vec2<u32> for float x, a vec4<u32> for int8 x. */
+const chunkWordsFor = (activations: Activations): number => (activations === "int8" ? 4 : 2);
+
+/**
+ * Whether M rows of x times W (a KernelArray, or an array) take a decode kernel: few rows,
+ * and W's offset and row stride whole chunks of that kernel.
+ */
+export function decodes(M: number, w: { offset: number; strides: readonly number[] }, activations: Activations): boolean {
+  const chunkWords = chunkWordsFor(activations);
+  return M <= DECODE_MAX_ROWS && w.offset % chunkWords === 0 && w.strides[0] % chunkWords === 0;
+}
+
 const QUANTIZE_INPUTS = 64 * 8; // per workgroup of quantize_activations.wgsl (WG x PER_THREAD)
 
 const FILES = {
@@ -86,9 +98,9 @@ const FILES = {
 export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMatmulParams> {
   type Kernel = keyof typeof FILES;
   const launches = Object.fromEntries(Object.entries(FILES).map(([k, file]) => [k, new Launches(`${wgsl.folder}/${file}`)])) as Record<Kernel, Launches>;
-  const run = (kernel: Kernel, launch: Launch, portable: boolean, arrays: mx.KernelArray[], params: number[], workgroups: [number, number]) =>
+  const run = (kernel: Kernel, launch: Launch, portable: boolean, arrays: mx.KernelArray[], params: number[], workgroups: [number, number], op = "quantizedMatmul") =>
     mx.gpu.dispatch({
-      label: `quantizedMatmul (${FILES[kernel]}.wgsl)`,
+      label: `${op} (${FILES[kernel]}.wgsl)`,
       // Made and compiled once per key: the learner's folder and ours never share one.
       key: launch.key,
       wgsl: () => prelude(launch.constants, portable, kernel === "tiledF16" ? ["f16", "chromium_experimental_subgroup_matrix"] : []) + wgsl(FILES[kernel]),
@@ -116,17 +128,18 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
     return launches.tiledF16.get(id, portable, () => ({ ...constants, SG: units.subgroupSize }));
   };
 
-  return ([x, w, scales, biases], [y], { groupSize, bits, portable, activations }) => {
+  return ([x, w, scales, biases], [y], { groupSize, bits, portable, activations, swiglu }) => {
     const [M, K] = x.shape;
     const O = w.shape[0];
-    // The decode kernels' chunks of W: vec2<u32> for float x, vec4<u32> for int8 x.
-    const chunkWords = activations === "int8" ? 4 : 2;
-    const decode = M <= DECODE_MAX_ROWS && w.offset % chunkWords === 0 && w.strides[0] % chunkWords === 0;
+    const decode = decodes(M, w, activations);
+    if (swiglu && !(decode && activations !== "int8")) throw new Error("quantizedMatmul: swiglu runs in the float decode kernel only (quantizedSwiGLU checks this first)");
+    const chunkWords = chunkWordsFor(activations);
     // Compiled per bits and dtypes (the unpacking is unrolled), the tiled kernel per tile; sizes are parameters.
     const dtypes = { BITS: bits, S_DT: scales.dtype, OUT_DT: y.dtype }; // and X_DT, for the float kernels
     const id = `${bits}|${scales.dtype}|${y.dtype}`;
     const scaleStrides = [scales.offset, scales.strides[0], biases.offset, biases.strides[0]];
-    const decodeWorkgroups = mx.gpu.foldedGrid(Math.ceil(O / DECODE_ROWS_PER_WORKGROUP));
+    // With swiglu a workgroup's rows are half gate, half up: half as many outputs.
+    const decodeWorkgroups = mx.gpu.foldedGrid(Math.ceil(O / (swiglu ? DECODE_ROWS_PER_WORKGROUP / 2 : DECODE_ROWS_PER_WORKGROUP)));
 
     const tile = tileFor(M, activations === "int8");
     const tileWorkgroups: [number, number] = [Math.ceil(O / tile.BN), Math.ceil(M / tile.BM)];
@@ -151,9 +164,9 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
       const perVec4 = x.dtype === mx.DtypeCode.float32 ? 4 : 8;
       const starts = (n: number) => n % perVec4 === 0;
       const xVec4 = x.strides[1] === 1 && starts(x.offset) && (starts(x.strides[0]) || M === 1);
-      const launch = launches.decode.get(`${id}|${x.dtype}|${M}|${xVec4}`, portable, () => ({ ...dtypes, X_DT: x.dtype, M, X_VEC4: xVec4 }));
+      const launch = launches.decode.get(`${id}|${x.dtype}|${M}|${xVec4}|${swiglu}`, portable, () => ({ ...dtypes, X_DT: x.dtype, M, X_VEC4: xVec4, SWIGLU: swiglu }));
       const params = [K, O, groupSize, x.offset, x.strides[0], x.strides[1], w.offset / chunkWords, w.strides[0] / chunkWords, ...scaleStrides];
-      run("decode", launch, portable, [x, w, scales, biases, y], params, decodeWorkgroups);
+      run("decode", launch, portable, [x, w, scales, biases, y], params, decodeWorkgroups, swiglu ? "quantizedSwiGLU" : "quantizedMatmul");
     } else {
       const launch = launches.tiled.get(`${id}|${x.dtype}|${tile.BM}`, portable, () => ({ ...dtypes, X_DT: x.dtype, ...tile }));
       run("tiled", launch, portable, [x, w, scales, biases, y], tiledParams, tileWorkgroups);

@@ -1,0 +1,68 @@
+// Week 2's Qwen2 model on the GPU turns a layer's bias add, RoPE and the two copies into
+// the KV cache into one launch (ropeIntoCache), and with 4-bit weights its gate/up
+// product and SwiGLU into another (quantizedSwiGLU); on the CPU it runs them apart. The
+// tiny checkpoints' logits agree step by step (a prefill, then decode steps, then a
+// trimmed cache decoding again), and a GPU decode step launches each fused kernel once
+// a layer and none of the separate ops.
+import * as mx from "@tiny-llm/array";
+import { load } from "@tiny-llm/loader";
+import { ensureTinyModels, TINY_MODEL_4BIT_DIR, TINY_MODEL_DIR } from "@tiny-llm/tiny-model";
+import { Qwen2ModelWeek2 } from "@tiny-llm/tiny-llm-week2-ref";
+
+import { expectClose } from "../../tests/helpers/compare";
+
+beforeAll(async () => {
+  ensureTinyModels();
+  await mx.gpu.init();
+});
+
+afterEach(() => mx.setDefaultDevice("cpu"));
+
+/** The tiny model of `dir` with its weights (and what it makes: caches) on `device`. */
+function modelOn(dir: string, device: mx.Device): Qwen2ModelWeek2 {
+  mx.setDefaultDevice(device);
+  const loaded = load(dir);
+  loaded.weights.device = device;
+  return new Qwen2ModelWeek2(loaded);
+}
+
+/** lavapipe runs the kernels on the CPU: slowly on a loaded machine. */
+const GPU_MS = 120_000;
+const PROMPT = [[5, 17, 301, 42, 9]];
+const STEPS = [[77], [1024], [3]];
+
+for (const [weights, dir] of [["bf16", TINY_MODEL_DIR], ["4bit", TINY_MODEL_4BIT_DIR]]) {
+  test(`week2_ref_qwen2_${weights}_gpu_fused_kernels_logits_equal_the_cpus_step_by_step`, async () => {
+    const logitsOf = async (device: mx.Device) => {
+      const model = modelOn(dir, device);
+      const cache = model.makeCache();
+      const out: mx.array[] = [];
+      const step = async (ids: number[][], offset: number) => out.push(await model.forward(mx.array(ids, "int32"), offset, cache).toCpu());
+      await step(PROMPT, 0);
+      for (const [i, ids] of STEPS.entries()) await step([ids], PROMPT[0].length + i);
+      for (const c of cache) c.trim(2); // as speculative decoding takes back rejected drafts
+      await step([[500]], PROMPT[0].length + STEPS.length - 2);
+      return out;
+    };
+    const cpu = await logitsOf("cpu");
+    const gpu = await logitsOf("gpu");
+    for (const [i, logits] of gpu.entries()) await expectClose(logits, cpu[i], { tol: { rtol: 1e-4, atol: 1e-4 }, label: `call ${i}` });
+  }, GPU_MS);
+
+  test(`week2_ref_qwen2_${weights}_gpu_decode_step_launches_each_fused_kernel_once_a_layer`, async () => {
+    const model = modelOn(dir, "gpu");
+    const cache = model.makeCache();
+    await model.forward(mx.array(PROMPT, "int32"), 0, cache).toCpu();
+    const kernels = await mx.gpu.profile(async () => {
+      await model.forward(mx.array(STEPS[0], "int32").reshape(1, 1), PROMPT[0].length, cache).toCpu();
+    });
+    const launches = (label: string) => kernels.find((k) => k.label === label)?.launches ?? 0;
+    expect(launches("ropeIntoCache")).toBe(cache.length);
+    expect(launches("rope")).toBe(0);
+    // None of the cache's two copies a layer: bf16's embedding lookup copies once (the 4-bit
+    // lookup unpacks its rows with copies of its own, five).
+    expect(launches("copy")).toBe(weights === "4bit" ? 5 : 1);
+    expect(launches("quantizedSwiGLU (quantized_matmul_decode.wgsl)")).toBe(weights === "4bit" ? cache.length : 0);
+    expect(launches("swiglu")).toBe(weights === "4bit" ? 0 : cache.length);
+  }, GPU_MS);
+}
