@@ -59,9 +59,10 @@ for (const [weights, dir] of [["bf16", TINY_MODEL_DIR], ["4bit", TINY_MODEL_4BIT
     const launches = (label: string) => kernels.find((k) => k.label === label)?.launches ?? 0;
     expect(launches("ropeIntoCache")).toBe(cache.length);
     expect(launches("rope")).toBe(0);
-    // None of the cache's two copies a layer: bf16's embedding lookup copies once (the 4-bit
-    // lookup unpacks its rows with copies of its own, five).
-    expect(launches("copy")).toBe(weights === "4bit" ? 5 : 1);
+    // None of the cache's two copies a layer: bf16's embedding lookup copies once (a gather,
+    // then float32); the 4-bit lookup is one gather of the codes and one quantizedRows.
+    expect(launches("copy")).toBe(weights === "4bit" ? 0 : 1);
+    expect(launches("quantizedRows")).toBe(weights === "4bit" ? 1 : 0);
     expect(launches("quantizedSwiGLU (quantized_matmul_decode.wgsl)")).toBe(weights === "4bit" ? cache.length : 0);
     expect(launches("swiglu")).toBe(weights === "4bit" ? 0 : cache.length);
   }, GPU_MS);

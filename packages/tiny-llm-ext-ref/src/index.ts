@@ -26,6 +26,8 @@ export type { RopeIntoCacheOptions } from "./rope-into-cache";
 // Reference only: the GPU model's gate/up product and SwiGLU in one launch.
 export const quantizedSwiGLU = bindQuantizedSwiGLU(quantizedMatmul, wgslFolder(WGSL_DIR));
 export type { QuantizedSwiGLU } from "./quantized-swiglu";
+// Reference only: a quantized embedding's lookup on the GPU in three launches.
+export { quantizedRows } from "./quantized-rows";
 // For the learner's @tiny-llm/tiny-llm-ext, which binds the same TypeScript to its own addon.
 export { bindKernels } from "./bind-kernels";
 export type { Kernels } from "./bind-kernels";

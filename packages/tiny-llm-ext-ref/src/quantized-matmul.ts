@@ -74,19 +74,15 @@ export function packed(w: QuantizedWeights): [mx.array, mx.array, mx.array] {
   return [unitInner(w.weight), unitInner(w.scales), unitInner(w.biases)];
 }
 
-/** x @ W.T's arguments as `fn` checks them: x (N.. x K) and QuantizedWeights of W (O x K), named `name` in errors. */
-export function checkQuantizedMatmul(fn: string, x: mx.array, w: QuantizedWeights, name = "w"): { K: number; O: number; activations: Activations } {
-  checkArray(fn, "x", x, "N.. x K", { ndim: 1, atLeast: true });
+/** QuantizedWeights of a matrix W (O x K) as `fn` checks them, named `name` in errors. */
+export function checkQuantizedWeights(fn: string, w: QuantizedWeights, name = "w"): { K: number; O: number; activations: Activations } {
   if (w === null || typeof w !== "object") throw new ArgumentError(fn, `${name} must be QuantizedWeights { weight, scales, biases, groupSize, bits }, got ${w === null ? "null" : typeof w}`);
   const { groupSize, bits } = w;
   if (!BITS.includes(bits)) throw new ArgumentError(fn, `${name}.bits must be ${BITS.join(" or ")}, got ${bits}`);
   if (!GROUP_SIZES.includes(groupSize)) throw new ArgumentError(fn, `${name}.groupSize must be ${GROUP_SIZES.join(", ")}, got ${groupSize}`);
   checkArray(fn, `${name}.weight`, w.weight, "O x K*bits/32", { ndim: 2 }, ["uint32"]);
   const [O, words] = w.weight.shape;
-  const K = x.shape[x.ndim - 1];
-  if (words * (32 / bits) !== K) {
-    throw new ArgumentError(fn, `${name}.weight has shape ${shapeText(w.weight.shape)}, which holds ${words * (32 / bits)} ${bits}-bit inputs per row, but x has K = ${K} (shape ${shapeText(x.shape)}); expected [${O},${(K * bits) / 32}]`);
-  }
+  const K = words * (32 / bits);
   if (K % groupSize !== 0) throw new ArgumentError(fn, `${name}.groupSize ${groupSize} does not divide K = ${K}`);
   checkArray(fn, `${name}.scales`, w.scales, "O x K/groupSize", { ndim: 2 });
   checkShape(fn, `${name}.scales`, w.scales, [O, K / groupSize], "O x K/groupSize");
@@ -95,8 +91,20 @@ export function checkQuantizedMatmul(fn: string, x: mx.array, w: QuantizedWeight
   if (w.biases.dtype !== w.scales.dtype) throw new ArgumentError(fn, `${name}.biases is ${w.biases.dtype} but ${name}.scales is ${w.scales.dtype}; give them the same dtype`);
   const activations = w.activations ?? "float32";
   if (!ACTIVATIONS.includes(activations)) throw new ArgumentError(fn, `${name}.activations must be ${ACTIVATIONS.map((a) => `"${a}"`).join(", ")}, got ${JSON.stringify(w.activations)}`);
-  if (activations === "float16" && x.device !== "gpu") throw new ArgumentError(fn, `float16 activations run on a GPU's matrix units, but x is on the ${x.device}; use "float32" or "int8" there`);
   return { K, O, activations };
+}
+
+/** x @ W.T's arguments as `fn` checks them: x (N.. x K) and QuantizedWeights of W (O x K), named `name` in errors. */
+export function checkQuantizedMatmul(fn: string, x: mx.array, w: QuantizedWeights, name = "w"): { K: number; O: number; activations: Activations } {
+  checkArray(fn, "x", x, "N.. x K", { ndim: 1, atLeast: true });
+  const checked = checkQuantizedWeights(fn, w, name);
+  const { K, O, activations } = checked;
+  const Kx = x.shape[x.ndim - 1];
+  if (Kx !== K) {
+    throw new ArgumentError(fn, `${name}.weight has shape ${shapeText(w.weight.shape)}, which holds ${K} ${w.bits}-bit inputs per row, but x has K = ${Kx} (shape ${shapeText(x.shape)}); expected [${O},${(Kx * w.bits) / 32}]`);
+  }
+  if (activations === "float16" && x.device !== "gpu") throw new ArgumentError(fn, `float16 activations run on a GPU's matrix units, but x is on the ${x.device}; use "float32" or "int8" there`);
+  return checked;
 }
 
 /** The kernel's parameters for `w` (TINY_LLM_KERNELS=portable read here, see flash-attention.ts). */
