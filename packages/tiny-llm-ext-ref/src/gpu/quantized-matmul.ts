@@ -138,8 +138,8 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
     const dtypes = { BITS: bits, S_DT: scales.dtype, OUT_DT: y.dtype }; // and X_DT, for the float kernels
     const id = `${bits}|${scales.dtype}|${y.dtype}`;
     const scaleStrides = [scales.offset, scales.strides[0], biases.offset, biases.strides[0]];
-    // With swiglu a workgroup's rows are half gate, half up: half as many outputs.
-    const decodeWorkgroups = mx.gpu.foldedGrid(Math.ceil(O / (swiglu ? DECODE_ROWS_PER_WORKGROUP / 2 : DECODE_ROWS_PER_WORKGROUP)));
+    // O / ROWS workgroups either way: with swiglu each holds ROWS / 2 of the O / 2 outputs.
+    const decodeWorkgroups = mx.gpu.foldedGrid(Math.ceil(O / DECODE_ROWS_PER_WORKGROUP));
 
     const tile = tileFor(M, activations === "int8");
     const tileWorkgroups: [number, number] = [Math.ceil(O / tile.BN), Math.ceil(M / tile.BM)];
