@@ -176,9 +176,12 @@ struct IntX {
 // multiple of 8 (K = 896, group 64: G = 14), the last vector is groups G-8 .. G-1,
 // which overlap the previous one: ws gets the same values twice, and the bias sum reads
 // xsum_tail, xsum with the overlapping lanes zeroed. G < 8 goes one group at a time.
+// Inlined into int_row: as a call (through the PLT, like every template of the addon)
+// it cost about 10% of a K = 896 product.
 template <int M, int SDT>
-void row_scales(const QuantizedMatmulArgs &a, int64_t o, int64_t G, const float *sx, const float *xsum,
-                const float *xsum_tail, int64_t Gpad, float *ws, int64_t wstride, float *bsum) {
+__attribute__((always_inline)) inline void row_scales(const QuantizedMatmulArgs &a, int64_t o, int64_t G, const float *sx,
+                                                      const float *xsum, const float *xsum_tail, int64_t Gpad, float *ws,
+                                                      int64_t wstride, float *bsum) {
   const void *srow = simd::elem_ptr(a.scales, SDT, o * a.lds), *brow = simd::elem_ptr(a.biases, SDT, o * a.ldb);
   if (G < 8) {
     for (int m = 0; m < M; ++m) bsum[m] = 0.0f;
@@ -214,7 +217,6 @@ inline void unit_products(const uint8_t *&q, const int8_t *xu, int64_t xstride, 
   constexpr int VB = T::VB;
   auto put16 = [](I &s, I v) { s = FIRST ? v : T::add16(s, v); };
   auto put32 = [](I &s, I v) { s = FIRST ? v : T::add32(s, v); };
-  __builtin_prefetch(q + kDecodePrefetchBytes);
   if (BITS == 4) {
     const I nib = T::set8(15), b = T::load(q);
     q += VB;
@@ -241,14 +243,15 @@ inline void unit_products(const uint8_t *&q, const int8_t *xu, int64_t xstride, 
   }
 }
 
-// y[:, o]. ws: M rows of G + L floats. SPLAT: one group per chunk.
-template <typename T, int BITS, int D, int M, int SDT, bool SPLAT>
+// y[:, o]. ws: M rows of G + L floats. SPLAT: one group per chunk. UNITS: units per
+// chunk when known at compile time (1: the common 4-bit case), else 0.
+template <typename T, int BITS, int D, int M, int SDT, bool SPLAT, int UNITS>
 void int_row(const QuantizedMatmulArgs &a, const IntLayout<T, BITS, D> &lay, const IntX<T, BITS, D> &x, int64_t o, float *ws) {
   using I = typename T::I;
   using F = typename T::F;
   using Lay = IntLayout<T, BITS, D>;
   const int64_t wstride = lay.G + T::L;
-  // The scales and biases of the row whose codes are being prefetched (unit_products).
+  // The scales and biases of the row whose codes are being prefetched (the chunk loop).
   if (o + lay.prefetch_rows < a.O) {
     const int64_t ahead = o + lay.prefetch_rows, last = (lay.G - 1) * (SDT == F32 ? 4 : 2);
     const char *s = static_cast<const char *>(simd::elem_ptr(a.scales, SDT, ahead * a.lds));
@@ -264,8 +267,10 @@ void int_row(const QuantizedMatmulArgs &a, const IntLayout<T, BITS, D> &lay, con
   const int8_t *xu = x.parts.data();  // the current unit's x parts (row m at + m * row_bytes)
   // Locals, not lay's fields: stores through y and ws could alias lay, so the compiler
   // would reload each field on every chunk.
-  const int64_t chunks = lay.chunks, units = lay.units_per_chunk, groups = lay.groups_per_chunk, xstride = lay.row_bytes;
+  const int64_t chunks = lay.chunks, units = UNITS > 0 ? UNITS : lay.units_per_chunk, groups = lay.groups_per_chunk, xstride = lay.row_bytes;
+#pragma GCC unroll 2
   for (int64_t c = 0; c < chunks; ++c) {
+    __builtin_prefetch(q + kDecodePrefetchBytes);
     I s0[M], s1[M], s2[M];  // 4-bit: lo, mid, hi sums (int16; D = 1: s0 only, int32 with VNNI); 8-bit: hi, lo (int32)
     unit_products<T, BITS, D, M, true>(q, xu, xstride, s0, s1, s2);
     xu += Lay::kUnitXBytes;
@@ -289,20 +294,21 @@ void int_row(const QuantizedMatmulArgs &a, const IntLayout<T, BITS, D> &lay, con
   for (int m = 0; m < M; ++m) a.y[m * a.ldy + o] = T::hsum(acc[m]) + bsum[m];
 }
 
-template <typename T, int BITS, int D, int M, int SDT, bool SPLAT>
+template <typename T, int BITS, int D, int M, int SDT, bool SPLAT, int UNITS>
 void int_decode(const QuantizedMatmulArgs &a, const IntLayout<T, BITS, D> &lay) {
   const IntX<T, BITS, D> x(a, lay);
   parallel_rows(a.O, a.K * BITS / 8, [&](int64_t o0, int64_t o1) {
     std::vector<float> ws(size_t(M * (lay.G + T::L)), 0.0f);
-    for (int64_t o = o0; o < o1; ++o) int_row<T, BITS, D, M, SDT, SPLAT>(a, lay, x, o, ws.data());
+    for (int64_t o = o0; o < o1; ++o) int_row<T, BITS, D, M, SDT, SPLAT, UNITS>(a, lay, x, o, ws.data());
   });
 }
 
 template <typename T, int BITS, int D, int M, int SDT>
 void int_decode_splat(const QuantizedMatmulArgs &a) {
   const IntLayout<T, BITS, D> lay(a);
-  if (lay.groups_per_chunk == 1) return int_decode<T, BITS, D, M, SDT, true>(a, lay);
-  int_decode<T, BITS, D, M, SDT, false>(a, lay);
+  if (lay.groups_per_chunk == 1 && lay.units_per_chunk == 1) return int_decode<T, BITS, D, M, SDT, true, 1>(a, lay);
+  if (lay.groups_per_chunk == 1) return int_decode<T, BITS, D, M, SDT, true, 0>(a, lay);
+  int_decode<T, BITS, D, M, SDT, false, 0>(a, lay);
 }
 
 // Runs the integer kernel and returns true, or returns false where K does not split
