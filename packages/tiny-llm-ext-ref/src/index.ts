@@ -7,7 +7,6 @@ import { addonFile } from "@tiny-llm/array";
 
 import { bindKernels } from "./bind-kernels";
 import { wgslFolder } from "./gpu/wgsl-source";
-import { bindQuantizedNormMatmul } from "./quantized-norm-matmul";
 import { bindQuantizedSwiGLU } from "./quantized-swiglu";
 
 const WGSL_DIR = path.join(__dirname, "..", "wgsl");
@@ -27,9 +26,6 @@ export type { RopeIntoCacheOptions } from "./rope-into-cache";
 // Reference only: the GPU model's gate/up product and SwiGLU in one launch.
 export const quantizedSwiGLU = bindQuantizedSwiGLU(quantizedMatmul, wgslFolder(WGSL_DIR));
 export type { QuantizedSwiGLU } from "./quantized-swiglu";
-// Reference only: the norm before a product in the product's launch.
-export const quantizedNormMatmul = bindQuantizedNormMatmul(quantizedMatmul, quantizedSwiGLU, wgslFolder(WGSL_DIR));
-export type { NormWeights, QuantizedNormMatmul } from "./quantized-norm-matmul";
 // Reference only: a quantized embedding's lookup on the GPU in three launches.
 export { quantizedRows } from "./quantized-rows";
 // For the learner's @tiny-llm/tiny-llm-ext, which binds the same TypeScript to its own addon.

@@ -54,12 +54,6 @@ export interface QuantizedMatmulParams {
    * output silu(x @ W_gate.T) * (x @ W_up.T), M x O/2.
    */
   swiglu: boolean;
-  /**
-   * Reference only (quantizedNormMatmul, GPU decode kernel only): W multiplies
-   * rmsNorm(x (+ residual), weight, eps) instead of x. Inputs [x, w, scales, biases,
-   * residual, weight] (residual: x itself when `add` is false), outputs [y, h = x + residual].
-   */
-  norm: { add: boolean; eps: number } | null;
 }
 
 /** The custom kernel of a package's quantized matmul: its addon's on the CPU, its WGSL on the GPU. */
@@ -114,8 +108,8 @@ export function checkQuantizedMatmul(fn: string, x: mx.array, w: QuantizedWeight
 }
 
 /** The kernel's parameters for `w` (TINY_LLM_KERNELS=portable read here, see flash-attention.ts). */
-export function matmulParams(w: QuantizedWeights, activations: Activations, swiglu = false, norm: QuantizedMatmulParams["norm"] = null): QuantizedMatmulParams {
-  return { groupSize: w.groupSize, bits: w.bits, portable: process.env.TINY_LLM_KERNELS === "portable", activations, swiglu, norm };
+export function matmulParams(w: QuantizedWeights, activations: Activations, swiglu = false): QuantizedMatmulParams {
+  return { groupSize: w.groupSize, bits: w.bits, portable: process.env.TINY_LLM_KERNELS === "portable", activations, swiglu };
 }
 
 /** Kernels.quantizedMatmul (bind-kernels.ts) on `kernel`: the argument checks, then the kernel call. */

@@ -33,17 +33,9 @@
 // W is [W_gate; W_up], 2I rows, and OUT is M x I: a workgroup owns ROWS / 2 outputs i,
 // reads rows i of W_gate and I + i of W_up, and writes silu(gate) * up. The gate/up
 // product and the SwiGLU that follows it are then one launch instead of two.
-// With NORM (quantizedNormMatmul), x is the norm's input: the kernel multiplies W by
-// rmsNorm(h) with h = x (+ the residual NORM_R with NORM_ADD) and the norm's weight
-// NORM_G. Every workgroup reads all of x anyway, so each sums h^2 as it goes and scales
-// its dot products by 1 / sqrt(mean(h^2) + eps) at the end:
-//   rmsNorm(h) . w = (sum_k h[k] g[k] w[k]) / sqrt(mean(h^2) + eps).
-// Workgroup 0 also writes h to NORM_H (the residual stream after the add). The norm
-// before the product is then no launch of its own.
 //
 // From the prelude (src/gpu/prelude.ts): BITS, M, X_VEC4, X_DT, S_DT, OUT_DT, SWIGLU,
-// NORM, NORM_ADD, G_DT, NORM_R, NORM_G, NORM_H, unpack_float, word_of, f16_to_f32,
-// ld_scale, ld_bias, store_out, lanes_sum, lanes_leader.
+// unpack_float, word_of, f16_to_f32, ld_scale, ld_bias, store_out, lanes_sum, lanes_leader.
 
 struct Params {
   K: u32, O: u32, group_size: u32,
@@ -51,9 +43,6 @@ struct Params {
   w_off: u32, w_row: u32,              // chunk c of row o is W[w_off + o * w_row + c]
   s_off: u32, s_row: u32,              // scale (o, g) is SC[s_off + o * s_row + g]
   b_off: u32, b_row: u32,              // bias (o, g) is BI[b_off + o * b_row + g]
-  r_off: u32, r_row: u32,              // NORM_ADD: element (m, k) of the residual is NORM_R (as vec4s of X) at r_off + m * r_row + k
-  g_off: u32, h_off: u32,              // NORM: the norm's weight k is NORM_G[g_off + k] (G_DT); h (m, k) goes to NORM_H[h_off + m * K + k]
-  eps: u32,                            // NORM: the norm's eps, as f32 bits
 }
 
 @group(0) @binding(0) var<storage, read> P: Params;
@@ -74,9 +63,8 @@ const ONE: u32 = 0x3f800000u;       // 1.0 as f32 bits
 const SCALE: f32 = f32(1u << BITS); // 2^BITS
 const X_PER_WORD: u32 = select(2u, 1u, X_DT == 0u);  // values of x in a u32 word
 const OUTS: u32 = select(ROWS, ROWS / 2u, SWIGLU);  // outputs per workgroup
-const SUMS: u32 = M * ROWS + select(0u, M, NORM);   // a thread's partial sums: its dot products, then (NORM) its sums of h^2
 
-var<workgroup> red: array<array<f32, SUMS>, WG>;
+var<workgroup> red: array<array<f32, M * ROWS>, WG>;
 
 fn ld_x(i: u32) -> f32 {
   let w = word_of(i, X_DT);
@@ -122,48 +110,11 @@ fn ld_xs(m: u32, k0: u32) -> array<f32, CODES> {
   return xs;
 }
 
-// NORM: the norm's weight at inputs k0 .. k0 + CODES.
-fn ld_gs(k0: u32) -> array<f32, CODES> {
-  var gs = array<f32, CODES>();
-  for (var i = 0u; i < CODES; i++) {
-    let k = P.g_off + k0 + i;
-    gs[i] = unpack_float(NORM_G[word_of(k, G_DT)], k, G_DT);
-  }
-  return gs;
-}
-
-// NORM: h = x[m, k0 ..] (+ the residual's) from xs: adds sum h^2 to *ss, writes h
-// when `write`, and returns h * g, what the products take. float32 x and residual, read
-// as vec4s (quantized-norm-matmul.ts sends only those).
-fn norm_xs(m: u32, k0: u32, xs: array<f32, CODES>, gs: array<f32, CODES>, write: bool, ss: ptr<function, f32>) -> array<f32, CODES> {
-  var h = xs;
-  if (NORM_ADD) {
-    let v0 = (P.r_off + m * P.r_row + k0) / 4u;
-    for (var j = 0u; j < CODES / 4u; j++) {
-      let v = NORM_R[v0 + j];
-      for (var e = 0u; e < 4u; e++) {
-        h[4u * j + e] += bitcast<f32>(v[e]);
-      }
-    }
-  }
-  var hg = array<f32, CODES>();
-  for (var i = 0u; i < CODES; i++) {
-    *ss += h[i] * h[i];
-    if (write) {
-      NORM_H[P.h_off + m * P.K + k0 + i] = bitcast<u32>(h[i]);
-    }
-    hg[i] = h[i] * gs[i];
-  }
-  return hg;
-}
-
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) t: u32) {
-  let wid = wg.x + wg.y * nwg.x;
-  let o0 = wid * OUTS;
+  let o0 = (wg.x + wg.y * nwg.x) * OUTS;
   let chunks = P.K / CODES;  // per row of W
   var acc = array<f32, M * ROWS>();  // acc[m * ROWS + r]: this thread's part of x[m] . W[w_row(o0, r)]
-  var ss = array<f32, M>();          // NORM: this thread's part of sum h[m]^2
   for (var c0 = t; c0 < chunks; c0 += WG * STEPS) {
     // Every load of W first (STEPS x ROWS chunks, 8 bytes each), with scales and biases.
     var q = array<vec2<u32>, STEPS * ROWS>();  // q[u * ROWS + r]: chunk c0 + u * WG of row w_row(o0, r)
@@ -184,15 +135,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @
       if (c >= chunks) {
         break;
       }
-      var gs = array<f32, CODES>();
-      if (NORM) {
-        gs = ld_gs(c * CODES);
-      }
       for (var m = 0u; m < M; m++) {
-        var xs = ld_xs(m, c * CODES);
-        if (NORM) {
-          xs = norm_xs(m, c * CODES, xs, gs, wid == 0u, &ss[m]);
-        }
+        let xs = ld_xs(m, c * CODES);
         var sx = 0.0;
         for (var i = 0u; i < CODES; i++) {
           sx += xs[i];
@@ -217,24 +161,11 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @
     let sum = lanes_sum(acc[v]);
     red[t][v] = select(0.0, sum, leader);
   }
-  if (NORM) {
-    for (var m = 0u; m < M; m++) {
-      let sum = lanes_sum(ss[m]);
-      red[t][M * ROWS + m] = select(0.0, sum, leader);
-    }
-  }
   workgroupBarrier();
   if (t < M * ROWS) {
     var y = 0.0;
-    var hh = 0.0;  // NORM: sum h[m]^2 of this output's row m of x
     for (var i = 0u; i < WG; i++) {
       y += red[i][t];
-      if (NORM) {
-        hh += red[i][M * ROWS + t / ROWS];
-      }
-    }
-    if (NORM) {
-      y *= inverseSqrt(hh / f32(P.K) + bitcast<f32>(P.eps));
     }
     let o = o0 + t % ROWS;
     if (SWIGLU) {

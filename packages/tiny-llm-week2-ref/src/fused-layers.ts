@@ -1,10 +1,9 @@
 // Week 1's RMSNorm and RoPE, each run as one fused kernel of @tiny-llm/array's mx.fast
 // (as MLX's mx.fast.rms_norm and mx.fast.rope): the same weights, tables and checks, one
 // native call instead of six to ten ops; the norm can also take the residual add before
-// it, and on the GPU run inside the quantized product that follows it. A decode step runs
-// them four times per layer; at one token each op's fixed cost outweighs its arithmetic.
+// it. A decode step runs them four times per layer; at one token each op's fixed cost
+// outweighs its arithmetic.
 import * as mx from "@tiny-llm/array";
-import { quantizedNormMatmul, type QuantizedWeights } from "@tiny-llm/tiny-llm-ext-ref";
 import { ArgumentError, RMSNorm, RoPE } from "@tiny-llm/tiny-llm-week1-ref";
 
 /** RMSNorm by mx.fast.rmsNorm.  x: N.. x D  ->  N.. x D */
@@ -19,16 +18,6 @@ export class FusedRMSNorm extends RMSNorm {
    */
   addAndForward(x: mx.array, residual: mx.array): [mx.array, mx.array] {
     return mx.fast.addRmsNorm(x, residual, this.weight, this.eps);
-  }
-
-  /**
-   * The norm and the quantized product after it: [h, norm(h) @ W.T] with h = x + residual
-   * (x alone when residual is undefined). On the GPU one launch (quantizedNormMatmul: the
-   * norm inside the product's decode kernel); with `swiglu`, W is [W_gate; W_up] and the
-   * product silu(gate) * up.  x, residual: N.. x D  ->  [N.. x D, N.. x O]
-   */
-  beforeQuantized(x: mx.array, residual: mx.array | undefined, w: QuantizedWeights, opts: { swiglu?: boolean } = {}): [mx.array, mx.array] {
-    return quantizedNormMatmul(x, residual, { weight: this.weight, eps: this.eps }, w, opts);
   }
 }
 

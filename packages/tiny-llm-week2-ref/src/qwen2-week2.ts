@@ -3,7 +3,7 @@
 // model (qwen3-week2.ts) is this one with its own attention weights.
 import * as mx from "@tiny-llm/array";
 import type { Checkpoint, LoadedModel, ModelType, Qwen2Config } from "@tiny-llm/loader";
-import { flashAttention, ropeIntoCache, type Activations } from "@tiny-llm/tiny-llm-ext-ref";
+import { flashAttention, quantizedSwiGLU, ropeIntoCache, type Activations } from "@tiny-llm/tiny-llm-ext-ref";
 import { ArgumentError, Embedding, type RMSNorm } from "@tiny-llm/tiny-llm-week1-ref";
 import type { ForwardOptions } from "@tiny-llm/tiny-llm-week1-ref";
 import { FusedRMSNorm, FusedRoPE } from "./fused-layers";
@@ -49,22 +49,20 @@ class Attention {
   }
 
   /**
-   * Attention over `norm`(h), h = x + residual (x alone when residual is undefined), the
-   * tokens at positions offset .. offset + L - 1 (row i at offset[i] .. with per-row
-   * offsets and a BatchingKvCache).  x, residual: N x L x E  ->  [h, attention]: N x L x E each
+   * x: N x L x E, the tokens at positions offset .. offset + L - 1 (row i at offset[i] ..
+   * with per-row offsets and a BatchingKvCache)  ->  N x L x E
    */
-  forward(norm: FusedRMSNorm, x: mx.array, residual: mx.array | undefined, offset: Offsets, cache: LayerCache): [mx.array, mx.array] {
+  forward(x: mx.array, offset: Offsets, cache: LayerCache): mx.array {
     const [N, L] = x.shape;
     const { numAttentionHeads: Hq, numKeyValueHeads: Hkv, headDim: D } = this.config;
     const fused = this.fusable(x, offset, cache);
-    const [h, y] = normThenLinear(norm, x, residual, this.qkv, fused ? undefined : this.bqkv);
-    const qkv = y.reshape(N, L, Hq + 2 * Hkv, D);
+    const qkv = linearWeight(x, this.qkv, fused ? undefined : this.bqkv).reshape(N, L, Hq + 2 * Hkv, D);
     const [q, keys, values, mask] = fused ? this.ropeIntoCache(qkv, offset as number, cache as TinyKvFullCache) : this.ropeAndCache(qkv, offset, cache);
     // "causal" is bottom-right aligned: query i (position offset + i) sees keys 0 .. offset + i.
     // A batch of rows at their own offsets brings its mask (N x 1 x L x S) instead.
     // The kernel reads the cache's strided views in place and never repeats K/V per group.
     const out = flashAttention(q, keys, values, { mask: mask ?? "causal" }); // N x H_q x L x D
-    return [h, linearWeight(out.swapaxes(1, 2).reshape(N, L, Hq * D), this.o)];
+    return linearWeight(out.swapaxes(1, 2).reshape(N, L, Hq * D), this.o);
   }
 
   /**
@@ -122,46 +120,26 @@ const splitHeads = (x: mx.array, first: number): [mx.array, mx.array] => [heads(
 /** x: N x L x H x D, normed over D when the model has a per-head norm (Qwen3). */
 const perHead = (x: mx.array, norm: RMSNorm | undefined): mx.array => (norm === undefined ? x : norm.forward(x));
 
-/**
- * [h, norm(h) @ W.T (+ bias)] with h = x + residual (x alone when residual is undefined):
- * the norm's kernel, then the product; with W quantized, on the GPU, one launch
- * (FusedRMSNorm.beforeQuantized).
- */
-function normThenLinear(norm: FusedRMSNorm, x: mx.array, residual: mx.array | undefined, w: LinearWeight, bias?: mx.array): [mx.array, mx.array] {
-  if (!(w instanceof mx.NDArray)) {
-    const [h, y] = norm.beforeQuantized(x, residual, w);
-    return [h, bias === undefined ? y : y.add(bias)];
-  }
-  const [h, normed] = residual === undefined ? [x, norm.forward(x)] : norm.addAndForward(x, residual);
-  return [h, linearWeight(normed, w, bias)];
-}
-
 /** The SwiGLU MLP: down(silu(gate(x)) * up(x)). */
 class Mlp {
   /** gateUp: [W_gate; W_up] merged (merged-linear.ts). */
   constructor(private readonly w: { gateUp: LinearWeight; down: LinearWeight; intermediate: number }) {}
 
-  /** The MLP over `norm`(h), h = x + residual.  x, residual: N.. x E  ->  [h, mlp]: N.. x E each */
-  forward(norm: FusedRMSNorm, x: mx.array, residual: mx.array): [mx.array, mx.array] {
+  /** x: N.. x E  ->  N.. x E */
+  forward(x: mx.array): mx.array {
     const { gateUp, down, intermediate: I } = this.w;
-    // Quantized: the norm, the product and SwiGLU in one launch where the GPU's decode kernel runs.
-    if (!(gateUp instanceof mx.NDArray)) {
-      const [h, act] = norm.beforeQuantized(x, residual, gateUp, { swiglu: true });
-      return [h, linearWeight(act, down)];
-    }
-    const [h, normed] = norm.addAndForward(x, residual);
-    const [gate, up] = splitOutputs(linearWeight(normed, gateUp), [I, I]); // N.. x I each
+    // Quantized: the product and SwiGLU in one launch where the GPU's decode kernel runs.
+    if (!(gateUp instanceof mx.NDArray)) return linearWeight(quantizedSwiGLU(x, gateUp), down);
+    const [gate, up] = splitOutputs(linearWeight(x, gateUp), [I, I]); // N.. x I each
     // silu(gate) * up as one fused op (the array core's), not week 1's gate * sigmoid(gate) * up: two launches fewer per layer on a GPU.
-    return [h, linearWeight(mx.fast.swiglu(gate, up), down)];
+    return linearWeight(mx.fast.swiglu(gate, up), down);
   }
 }
 
 /**
  * A pre-norm block: h = x + attention(norm(x)); out = h + mlp(norm(h)). As in vLLM, the
  * residual stream travels in two parts whose sum it is, and each norm adds them in its
- * own kernel (FusedRMSNorm.addAndForward): two launches a layer instead of four. With
- * quantized weights on the GPU, the add and the norm run inside the product after them
- * (the attention's q/k/v, the MLP's gate/up): no launch of their own.
+ * own kernel (FusedRMSNorm.addAndForward): two launches a layer instead of four.
  */
 class Block {
   constructor(
@@ -173,9 +151,9 @@ class Block {
 
   /** x + residual (x alone when residual is undefined): N x L x E  ->  [mlp(norm(h)), h], whose sum is out. */
   forward(x: mx.array, residual: mx.array | undefined, offset: Offsets, cache: LayerCache): [mx.array, mx.array] {
-    const [input, attention] = this.selfAttn.forward(this.inputLayernorm, x, residual, offset, cache);
-    const [h, mlp] = this.mlp.forward(this.postAttentionLayernorm, attention, input);
-    return [mlp, h];
+    const [input, normed] = residual === undefined ? [x, this.inputLayernorm.forward(x)] : this.inputLayernorm.addAndForward(x, residual);
+    const [h, hNormed] = this.postAttentionLayernorm.addAndForward(this.selfAttn.forward(normed, offset, cache), input);
+    return [this.mlp.forward(hNormed), h];
   }
 }
 

@@ -17,11 +17,6 @@
 //                              be portable): v itself, and true on every thread
 //   HIDDEN                     the score of a hidden key (finite: WGSL may assume no
 //                              infinities); any score at or below it is hidden
-//   NORM_R, NORM_G, NORM_H     (with a NORM constant, the reference decode kernel's) the
-//                              residual (array<vec4<u32>>), the norm's weight and h
-//                              (array<u32>), bound at 6, 7 and 8 when NORM is true;
-//                              private placeholders when false, so that the kernel compiles
-//                              and its other launches bind nothing more
 import * as mx from "@tiny-llm/array";
 
 /** A launch's constants: WGSL `const` declarations (numbers are u32, unless they are not integers). */
@@ -63,18 +58,6 @@ fn store_out(i: u32, v: f32) {
 }
 `;
 
-const NORM_BINDINGS = /* wgsl */ `
-@group(0) @binding(6) var<storage, read> NORM_R: array<vec4<u32>>;
-@group(0) @binding(7) var<storage, read> NORM_G: array<u32>;
-@group(0) @binding(8) var<storage, read_write> NORM_H: array<u32>;
-`;
-
-const NORM_PLACEHOLDERS = /* wgsl */ `
-var<private> NORM_R: array<vec4<u32>, 1>;
-var<private> NORM_G: array<u32, 1>;
-var<private> NORM_H: array<u32, 1>;
-`;
-
 const SUBGROUP_LANES = /* wgsl */ `
 fn lanes_sum(v: f32) -> f32 { return subgroupAdd(v); }
 fn lanes_leader() -> bool { return subgroupElect(); }
@@ -100,7 +83,6 @@ export function prelude(constants: WgslConstants, portable: boolean, extensions:
     FLOATS,
     "S_DT" in constants ? SCALES : "",
     "OUT_DT" in constants ? STORE_OUT : "",
-    "NORM" in constants ? (constants.NORM ? NORM_BINDINGS : NORM_PLACEHOLDERS) : "",
     subgroups ? SUBGROUP_LANES : SINGLE_LANES,
   ].join("\n");
 }

@@ -83,15 +83,6 @@ export function decodes(M: number, w: { offset: number; strides: readonly number
   return M <= DECODE_MAX_ROWS && w.offset % chunkWords === 0 && w.strides[0] % chunkWords === 0;
 }
 
-/**
- * Whether the decode kernel reads M rows of `a` 16 bytes a load (X_VEC4): rows contiguous,
- * each starting a vec4 of words (`perVec4` elements: 4 float32 or 8 16-bit values).
- */
-export function vec4Rows(a: { offset: number; strides: readonly number[] }, M: number, perVec4: number): boolean {
-  const starts = (n: number) => n % perVec4 === 0;
-  return a.strides[1] === 1 && starts(a.offset) && (starts(a.strides[0]) || M === 1);
-}
-
 const QUANTIZE_INPUTS = 64 * 8; // per workgroup of quantize_activations.wgsl (WG x PER_THREAD)
 
 const FILES = {
@@ -137,11 +128,11 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
     return launches.tiledF16.get(id, portable, () => ({ ...constants, SG: units.subgroupSize }));
   };
 
-  return ([x, w, scales, biases, residual, normWeight], [y, h], { groupSize, bits, portable, activations, swiglu, norm }) => {
+  return ([x, w, scales, biases], [y], { groupSize, bits, portable, activations, swiglu }) => {
     const [M, K] = x.shape;
     const O = w.shape[0];
     const decode = decodes(M, w, activations);
-    if ((swiglu || norm) && !(decode && activations !== "int8")) throw new Error("quantizedMatmul: swiglu and norm run in the float decode kernel only (quantizedSwiGLU and quantizedNormMatmul check this first)");
+    if (swiglu && !(decode && activations !== "int8")) throw new Error("quantizedMatmul: swiglu runs in the float decode kernel only (quantizedSwiGLU checks this first)");
     const chunkWords = chunkWordsFor(activations);
     // Compiled per bits and dtypes (the unpacking is unrolled), the tiled kernel per tile; sizes are parameters.
     const dtypes = { BITS: bits, S_DT: scales.dtype, OUT_DT: y.dtype }; // and X_DT, for the float kernels
@@ -170,23 +161,12 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
       // Also per M (the partial sums stay in registers) and per layout of x: X_VEC4 when
       // x is contiguous along K and every chunk's values start a vec4 of words (offset and
       // row stride multiples of 4 float32 or 8 16-bit values; every buffer is whole vec4s).
-      const xVec4 = vec4Rows(x, M, x.dtype === mx.DtypeCode.float32 ? 4 : 8);
-      const add = norm !== null && norm.add;
-      if (norm !== null && !(xVec4 && vec4Rows(add ? residual : x, M, 4))) throw new Error("quantizedMatmul: norm reads x and the residual as vec4s (quantizedNormMatmul checks this first)");
-      const gdt = norm === null ? 0 : normWeight.dtype;
-      const launch = launches.decode.get(`${id}|${x.dtype}|${M}|${xVec4}|${swiglu}|${norm === null ? "-" : `${add}|${gdt}`}`, portable, () => ({
-        ...dtypes, X_DT: x.dtype, M, X_VEC4: xVec4, SWIGLU: swiglu, NORM: norm !== null, NORM_ADD: add, G_DT: gdt,
-      }));
+      const perVec4 = x.dtype === mx.DtypeCode.float32 ? 4 : 8;
+      const starts = (n: number) => n % perVec4 === 0;
+      const xVec4 = x.strides[1] === 1 && starts(x.offset) && (starts(x.strides[0]) || M === 1);
+      const launch = launches.decode.get(`${id}|${x.dtype}|${M}|${xVec4}|${swiglu}`, portable, () => ({ ...dtypes, X_DT: x.dtype, M, X_VEC4: xVec4, SWIGLU: swiglu }));
       const params = [K, O, groupSize, x.offset, x.strides[0], x.strides[1], w.offset / chunkWords, w.strides[0] / chunkWords, ...scaleStrides];
-      const op = norm !== null ? "quantizedNormMatmul" : swiglu ? "quantizedSwiGLU" : "quantizedMatmul";
-      if (norm === null) {
-        run("decode", launch, portable, [x, w, scales, biases, y], params, decodeWorkgroups, op);
-      } else {
-        // The residual's place and stride (x itself, unread, without one), the weight's, h's, eps's bits.
-        const r = add ? residual : x;
-        params.push(r.offset, r.strides[0], normWeight.offset, h.offset, new Uint32Array(new Float32Array([norm.eps]).buffer)[0]);
-        run("decode", launch, portable, [x, w, scales, biases, y, r, normWeight, h], params, decodeWorkgroups, op);
-      }
+      run("decode", launch, portable, [x, w, scales, biases, y], params, decodeWorkgroups, swiglu ? "quantizedSwiGLU" : "quantizedMatmul");
     } else {
       const launch = launches.tiled.get(`${id}|${x.dtype}|${tile.BM}`, portable, () => ({ ...dtypes, X_DT: x.dtype, ...tile }));
       run("tiled", launch, portable, [x, w, scales, biases, y], tiledParams, tileWorkgroups);
