@@ -18,7 +18,9 @@
 //   s * sum x q + b * sum x = (s 2^BITS) * that + (b - s 2^BITS) * sum x,
 // one multiply-add per chunk instead of a subtraction per code.
 // At the end the partial sums of the workgroup's threads are added up: lanes_sum adds
-// a subgroup's in registers, and one thread of each subgroup leaves the sum in red.
+// a subgroup's in registers, and one thread of each subgroup leaves the sum in a row of
+// red that it takes with an atomic counter, so that each output's thread adds as many
+// rows as there are subgroups (4 of 32 lanes), not one per thread (128).
 //
 // quantized-matmul.ts sends here only a W whose chunks are aligned (offset and row
 // stride multiples of 2 words; any other W goes to the tiled kernel), and sets X_VEC4
@@ -65,6 +67,7 @@ const X_PER_WORD: u32 = select(2u, 1u, X_DT == 0u);  // values of x in a u32 wor
 const OUTS: u32 = select(ROWS, ROWS / 2u, SWIGLU);  // outputs per workgroup
 
 var<workgroup> red: array<array<f32, M * ROWS>, WG>;
+var<workgroup> red_rows: atomic<u32>;  // rows of red taken (workgroup memory starts undefined: thread 0 zeroes it)
 
 fn ld_x(i: u32) -> f32 {
   let w = word_of(i, X_DT);
@@ -112,6 +115,9 @@ fn ld_xs(m: u32, k0: u32) -> array<f32, CODES> {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) t: u32) {
+  if (t == 0u) {
+    atomicStore(&red_rows, 0u);
+  }
   let o0 = (wg.x + wg.y * nwg.x) * OUTS;
   let chunks = P.K / CODES;  // per row of W
   var acc = array<f32, M * ROWS>();  // acc[m * ROWS + r]: this thread's part of x[m] . W[w_row(o0, r)]
@@ -156,15 +162,22 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @
     }
   }
 
-  let leader = lanes_leader();
+  var sums = array<f32, M * ROWS>();
   for (var v = 0u; v < M * ROWS; v++) {
-    let sum = lanes_sum(acc[v]);
-    red[t][v] = select(0.0, sum, leader);
+    sums[v] = lanes_sum(acc[v]);
+  }
+  workgroupBarrier();  // red_rows zeroed
+  if (lanes_leader()) {
+    let row = atomicAdd(&red_rows, 1u);
+    for (var v = 0u; v < M * ROWS; v++) {
+      red[row][v] = sums[v];
+    }
   }
   workgroupBarrier();
   if (t < M * ROWS) {
+    let rows = atomicLoad(&red_rows);
     var y = 0.0;
-    for (var i = 0u; i < WG; i++) {
+    for (var i = 0u; i < rows; i++) {
       y += red[i][t];
     }
     let o = o0 + t % ROWS;
