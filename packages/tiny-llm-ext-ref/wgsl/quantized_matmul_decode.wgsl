@@ -20,7 +20,7 @@
 // At the end the partial sums of the workgroup's threads are added up: lanes_sum adds
 // a subgroup's in registers, and one thread of each subgroup leaves the sum in a row of
 // red that it takes with an atomic counter, so that each output's thread adds as many
-// rows as there are subgroups (4 of 32 lanes), not one per thread (128).
+// rows as there are subgroups (4 with 32 lanes each), not one per thread (128).
 //
 // quantized-matmul.ts sends here only a W whose chunks are aligned (offset and row
 // stride multiples of 2 words; any other W goes to the tiled kernel), and sets X_VEC4
