@@ -17,7 +17,7 @@ import { gpuContext, type GpuInitOptions } from "./backend/webgpu/init";
 import { initGpu } from "./backend/webgpu";
 
 export type { GpuInfo, GpuInitOptions, GpuStats, SubgroupMatrixConfig };
-export { FLOAT16 as WGSL_FLOAT16, foldedGrid } from "./backend/webgpu/wgsl";
+export { FLOAT16 as WGSL_FLOAT16, foldedGrid, roundedTo as wgslRoundedTo } from "./backend/webgpu/wgsl";
 
 /** Sets up the GPU once (later calls return at once) and returns what it is. */
 export async function init(opts?: GpuInitOptions): Promise<GpuInfo> {

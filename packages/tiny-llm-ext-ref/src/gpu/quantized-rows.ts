@@ -14,7 +14,8 @@ import { Launches, prelude } from "./prelude";
 
 const THREADS = 256; // a workgroup
 
-const WGSL = /* wgsl */ `
+/** The kernel, whose values are rounded to the scales' dtype `sdt`. */
+const wgsl = (sdt: mx.Dtype) => /* wgsl */ `
 // From the prelude: BITS, S_DT, ld_scale, ld_bias, f32_to_f16, f16_to_f32, f32_to_bf16.
 const THREADS: u32 = ${THREADS}u;
 const PER_WORD: u32 = 32u / BITS;
@@ -32,13 +33,6 @@ struct Params {
 @group(0) @binding(4) var<storage, read> BI: array<u32>;
 @group(0) @binding(5) var<storage, read_write> OUT: array<f32>;
 
-// v rounded to the scales' dtype, as a float32.
-fn in_scale_dtype(v: f32) -> f32 {
-  if (S_DT == 1u) { return f16_to_f32(f32_to_f16(v)); }
-  if (S_DT == 2u) { return bitcast<f32>(f32_to_bf16(v) << 16u); }
-  return v;
-}
-
 @compute @workgroup_size(THREADS)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let id = gid.x + gid.y * nwg.x * THREADS;  // the grid folded past 65535 workgroups (mx.gpu.foldedGrid)
@@ -54,7 +48,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let s = ld_scale(P.s_off + row * P.s_row + g);
   let b = ld_bias(P.b_off + row * P.b_row + g);
   for (var i = 0u; i < PER_WORD; i++) {
-    OUT[t * P.words * PER_WORD + k0 + i] = in_scale_dtype(f32((word >> (i * BITS)) & MASK) * s + b);
+    OUT[t * P.words * PER_WORD + k0 + i] = ${mx.gpu.wgslRoundedTo(sdt, "f32((word >> (i * BITS)) & MASK) * s + b")};
   }
 }`;
 
@@ -67,7 +61,7 @@ export const quantizedRowsGpu: mx.KernelImpl<QuantizedRowsParams> = ([codes, ids
   mx.gpu.dispatch({
     label: "quantizedRows",
     key: launch.key,
-    wgsl: () => prelude(launch.constants, true) + WGSL,
+    wgsl: () => prelude(launch.constants, true) + wgsl(mx.DtypeCode[scales.dtype] as mx.Dtype),
     arrays: [codes, ids, scales, biases, rows],
     params: new Uint32Array([T, words, groupSize, vocab, codes.offset, ids.offset, ids.strides[0], scales.offset, scales.strides[0], biases.offset, biases.strides[0]]),
     workgroups: mx.gpu.foldedGrid(Math.ceil((T * words) / THREADS)),
