@@ -1,8 +1,8 @@
 // quantizedSwiGLU (tiny-llm-ext-ref, reference only): the product with [W_gate; W_up] and
 // SwiGLU in one launch of the GPU's decode kernel, against dequantize-then-matmul and
-// silu(gate) * up done by array ops; and the same function where the fused kernel does
-// not apply (the CPU, int8 activations, more rows), which takes quantizedMatmul then
-// mx.fast.swiglu.
+// silu(gate) * up done by array ops (with int8 activations: against the CPU's int8
+// product, then swiglu); and the same function where the fused kernel does not apply (the
+// CPU, more rows), which takes quantizedMatmul then mx.fast.swiglu.
 import * as mx from "@tiny-llm/array";
 import { quantizedSwiGLU, type QuantizedWeights } from "@tiny-llm/tiny-llm-ext-ref";
 
@@ -61,10 +61,25 @@ test("quantized_swiglu_without_the_fused_kernel_takes_the_two_ops", async () => 
   const onTheGpu = quantizedSwiGLU(x.toDevice("gpu"), onGpu(w));
   expect(mx.gpu.stats().dispatches - launches).toBe(2);
   await expectClose(await onTheGpu.toCpu(), y, { tol: { rtol: 1e-5, atol }, label: "gpu, 12 rows" });
-  // int8 activations: the same as quantizedMatmul's int8 product, then swiglu.
-  const int8 = { ...w, activations: "int8" as const };
-  await expectClose(await quantizedSwiGLU(x.slice("0:1").toDevice("gpu"), onGpu(int8)).toCpu(), quantizedSwiGLU(x.slice("0:1"), int8), { tol: { rtol: 1e-4, atol: 1e-4 * atol }, label: "int8, gpu against cpu" });
 }, 120_000);
+
+// int8 activations: x's quantization, then the int8 decode kernel with SWIGLU (2 launches),
+// against the CPU's int8 product (the same x̂) and swiglu. I = 37 again: the last
+// workgroup holds one output.
+for (const [bits, sdt] of [[4, "bfloat16"], [8, "float16"]] as [number, Float][]) {
+  test(`quantized_swiglu_int8_activations_${bits}_bit_two_launches_equal_the_cpu`, async () => {
+    const w = { ...randomWeights(2 * I, K, bits, 64, sdt, 80 + bits), activations: "int8" as const };
+    const gw = onGpu(w);
+    for (const M of [1, 3]) {
+      const x = mx.random.normal([M, K], { key: mx.random.key(10 + M) });
+      const launches = mx.gpu.stats().dispatches;
+      const fused = quantizedSwiGLU(x.toDevice("gpu"), gw);
+      expect(mx.gpu.stats().dispatches - launches).toBe(2);
+      const { atol } = oracle(x, w);
+      await expectClose(await fused.toCpu(), quantizedSwiGLU(x, w), { tol: { rtol: 1e-4, atol: 1e-4 * atol }, label: `M ${M}` });
+    }
+  }, 120_000);
+}
 
 test("quantized_swiglu_bad_input_names_what_was_expected", () => {
   const odd = onGpu(randomWeights(2 * I + 1, K, 4, 64, "bfloat16", 70));

@@ -1,13 +1,13 @@
 // Week 2's Qwen2 model on the GPU turns a layer's bias add, RoPE and the two copies into
 // the KV cache into one launch (ropeIntoCache), and with 4-bit weights its gate/up
-// product and SwiGLU into another (quantizedSwiGLU); on the CPU it runs them apart. The
-// tiny checkpoints' logits agree step by step (a prefill, then decode steps, then a
+// product and SwiGLU into another (quantizedSwiGLU, also with int8 activations); on the CPU
+// it runs them apart. The tiny checkpoints' logits agree step by step (a prefill, then decode steps, then a
 // trimmed cache decoding again), and a GPU decode step launches each fused kernel once
 // a layer and none of the separate ops.
 import * as mx from "@tiny-llm/array";
 import { load } from "@tiny-llm/loader";
 import { ensureTinyModels, TINY_MODEL_4BIT_DIR, TINY_MODEL_DIR } from "@tiny-llm/tiny-model";
-import { Qwen2ModelWeek2 } from "@tiny-llm/tiny-llm-week2-ref";
+import { type Activations, Qwen2ModelWeek2 } from "@tiny-llm/tiny-llm-week2-ref";
 
 import { expectClose } from "../../tests/helpers/compare";
 
@@ -19,11 +19,11 @@ beforeAll(async () => {
 afterEach(() => mx.setDefaultDevice("cpu"));
 
 /** The tiny model of `dir` with its weights (and what it makes: caches) on `device`. */
-function modelOn(dir: string, device: mx.Device): Qwen2ModelWeek2 {
+function modelOn(dir: string, device: mx.Device, activations: Activations): Qwen2ModelWeek2 {
   mx.setDefaultDevice(device);
   const loaded = load(dir);
   loaded.weights.device = device;
-  return new Qwen2ModelWeek2(loaded);
+  return new Qwen2ModelWeek2(loaded, { activations });
 }
 
 /** lavapipe runs the kernels on the CPU: slowly on a loaded machine. */
@@ -31,10 +31,11 @@ const GPU_MS = 120_000;
 const PROMPT = [[5, 17, 301, 42, 9]];
 const STEPS = [[77], [1024], [3]];
 
-for (const [weights, dir] of [["bf16", TINY_MODEL_DIR], ["4bit", TINY_MODEL_4BIT_DIR]]) {
+const CASES: [string, string, Activations][] = [["bf16", TINY_MODEL_DIR, "float32"], ["4bit", TINY_MODEL_4BIT_DIR, "float32"], ["4bit_int8", TINY_MODEL_4BIT_DIR, "int8"]];
+for (const [weights, dir, activations] of CASES) {
   test(`week2_ref_qwen2_${weights}_gpu_fused_kernels_logits_equal_the_cpus_step_by_step`, async () => {
     const logitsOf = async (device: mx.Device) => {
-      const model = modelOn(dir, device);
+      const model = modelOn(dir, device, activations);
       const cache = model.makeCache();
       const out: mx.array[] = [];
       const step = async (ids: number[][], offset: number) => out.push(await model.forward(mx.array(ids, "int32"), offset, cache).toCpu());
@@ -50,7 +51,7 @@ for (const [weights, dir] of [["bf16", TINY_MODEL_DIR], ["4bit", TINY_MODEL_4BIT
   }, GPU_MS);
 
   test(`week2_ref_qwen2_${weights}_gpu_decode_step_launches_each_fused_kernel_once_a_layer`, async () => {
-    const model = modelOn(dir, "gpu");
+    const model = modelOn(dir, "gpu", activations);
     const cache = model.makeCache();
     await model.forward(mx.array(PROMPT, "int32"), 0, cache).toCpu();
     const kernels = await mx.gpu.profile(async () => {
@@ -61,9 +62,10 @@ for (const [weights, dir] of [["bf16", TINY_MODEL_DIR], ["4bit", TINY_MODEL_4BIT
     expect(launches("rope")).toBe(0);
     // None of the cache's two copies a layer: bf16's embedding lookup copies once (a gather,
     // then float32); the 4-bit lookup is one gather of the codes and one quantizedRows.
-    expect(launches("copy")).toBe(weights === "4bit" ? 0 : 1);
-    expect(launches("quantizedRows")).toBe(weights === "4bit" ? 1 : 0);
-    expect(launches("quantizedSwiGLU (quantized_matmul_decode.wgsl)")).toBe(weights === "4bit" ? cache.length : 0);
-    expect(launches("swiglu")).toBe(weights === "4bit" ? 0 : cache.length);
+    expect(launches("copy")).toBe(weights === "bf16" ? 1 : 0);
+    expect(launches("quantizedRows")).toBe(weights === "bf16" ? 0 : 1);
+    const quantized = weights !== "bf16";
+    expect(launches(`quantizedSwiGLU (quantized_matmul_decode${activations === "int8" ? "_int8" : ""}.wgsl)`)).toBe(quantized ? cache.length : 0);
+    expect(launches("swiglu")).toBe(quantized ? 0 : cache.length);
   }, GPU_MS);
 }

@@ -1,8 +1,8 @@
 // The MLP's first half in one launch (GPU): the product with [W_gate; W_up] and the SwiGLU
 // after it, where the model otherwise launches the product, then mx.fast.swiglu. The
-// decode kernel (quantized_matmul_decode.wgsl, with SWIGLU) gives each workgroup rows
-// i of W_gate and I + i of W_up, so both halves of an output end in one workgroup, which
-// writes silu(gate) * up. A GPU decode step is bound by the host's 10-15 us of recording
+// decode kernels (quantized_matmul_decode.wgsl, and quantized_matmul_decode_int8.wgsl for
+// int8 activations, with SWIGLU) give each workgroup rows i of W_gate and I + i of W_up,
+// so both halves of an output end in one workgroup, which writes silu(gate) * up. A GPU decode step is bound by the host's 10-15 us of recording
 // per launch (book: week2-05, "Four launches in one"); this is one launch fewer a layer.
 // Reference only: the learner's model and the CPU take the two ops.
 import * as mx from "@tiny-llm/array";
@@ -14,8 +14,9 @@ import { checkQuantizedMatmul, matmulParams, packed, type QuantizedMatmulParams,
 
 /**
  * silu(x @ W_gate.T) * (x @ W_up.T) for `gateUp` = [W_gate; W_up] (2I x K) quantized. On
- * the GPU, for float32 x of few rows and float activations, one launch; elsewhere
- * `quantizedMatmul`, then mx.fast.swiglu (the same result, to float32 rounding).
+ * the GPU, for float32 x of few rows, one launch (with int8 activations, one more before
+ * it: x's quantization); elsewhere `quantizedMatmul`, then mx.fast.swiglu (the same
+ * result, to float32 rounding).
  *
  *   x: N.. x K    gateUp: QuantizedWeights of [W_gate; W_up] (2I x K)  ->  N.. x I
  */
@@ -31,7 +32,7 @@ export function bindQuantizedSwiGLU(quantizedMatmul: (x: mx.array, w: QuantizedW
     const lead = x.shape.slice(0, -1);
     const M = lead.reduce((a, b) => a * b, 1);
     const w = packed(gateUp);
-    if (x.device !== "gpu" || x.dtype !== "float32" || activations === "int8" || !decodes(M, w[0], activations)) {
+    if (x.device !== "gpu" || x.dtype !== "float32" || !decodes(M, w[0], activations)) {
       const [gate, up] = mx.split(quantizedMatmul(x, gateUp), 2, -1);
       return mx.fast.swiglu(gate, up);
     }

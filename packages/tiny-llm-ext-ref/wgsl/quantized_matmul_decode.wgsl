@@ -34,10 +34,13 @@
 // Reference only, not part of task 1: with SWIGLU (quantizedSwiGLU, the GPU model's MLP),
 // W is [W_gate; W_up], 2I rows, and OUT is M x I: a workgroup owns ROWS / 2 outputs i,
 // reads rows i of W_gate and I + i of W_up, and writes silu(gate) * up. The gate/up
-// product and the SwiGLU that follows it are then one launch instead of two.
+// product and the SwiGLU that follows it are then one launch instead of two. The prelude's
+// w_row, store_row and store_swiglu do it (the int8 kernel takes them too); your kernel
+// stores its outputs itself.
 //
-// From the prelude (src/gpu/prelude.ts): BITS, M, X_VEC4, X_DT, S_DT, OUT_DT, SWIGLU,
-// unpack_float, word_of, f16_to_f32, ld_scale, ld_bias, store_out, lanes_sum, lanes_leader.
+// From the prelude (src/gpu/prelude.ts): BITS, M, X_VEC4, X_DT, S_DT, OUT_DT, SWIGLU, OUTS,
+// unpack_float, word_of, f16_to_f32, ld_scale, ld_bias, store_out, w_row, store_row,
+// store_swiglu, lanes_sum, lanes_leader.
 
 struct Params {
   K: u32, O: u32, group_size: u32,
@@ -64,7 +67,6 @@ const MANTISSA_TOP: u32 = ((1u << BITS) - 1u) << TOP;
 const ONE: u32 = 0x3f800000u;       // 1.0 as f32 bits
 const SCALE: f32 = f32(1u << BITS); // 2^BITS
 const X_PER_WORD: u32 = select(2u, 1u, X_DT == 0u);  // values of x in a u32 word
-const OUTS: u32 = select(ROWS, ROWS / 2u, SWIGLU);  // outputs per workgroup
 
 var<workgroup> red: array<array<f32, M * ROWS>, WG>;
 var<workgroup> red_rows: atomic<u32>;  // rows of red taken (workgroup memory starts undefined: thread 0 zeroes it)
@@ -79,16 +81,6 @@ fn code_f32(word: u32, c: u32) -> f32 {
   let low = c * BITS;
   let moved = select(word >> (low - TOP), word << (TOP - low), low <= TOP);
   return bitcast<f32>((moved & MANTISSA_TOP) | ONE);
-}
-
-// The row of W that the workgroup's row r reads (o0: its first output). Rows past the
-// end repeat the last one: they are computed and not stored.
-fn w_row(o0: u32, r: u32) -> u32 {
-  if (SWIGLU) {
-    let I = P.O / 2u;
-    return min(o0 + r % OUTS, I - 1u) + (r / OUTS) * I;  // gate row i, then up row I + i
-  }
-  return min(o0 + r, P.O - 1u);
 }
 
 // x[m, k0 .. k0 + CODES] as f32.
@@ -180,20 +172,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @
     for (var i = 0u; i < rows; i++) {
       y += red[i][t];
     }
-    let o = o0 + t % ROWS;
-    if (SWIGLU) {
-      red[0][t] = y;  // column t is read by thread t alone
-    } else if (o < P.O) {
-      store_out((t / ROWS) * P.O + o, y);
-    }
+    store_row(t, o0, y);
   }
-  if (SWIGLU) {
-    workgroupBarrier();
-    let o = o0 + t % OUTS;
-    if (t < M * OUTS && o < P.O / 2u) {
-      let v = (t / OUTS) * ROWS + t % OUTS;  // y[m, gate row]; its up row is OUTS further
-      let gate = red[0][v];
-      store_out((t / OUTS) * (P.O / 2u) + o, gate / (1.0 + exp(-gate)) * red[0][v + OUTS]);
-    }
-  }
+  store_swiglu(t, o0);
 }

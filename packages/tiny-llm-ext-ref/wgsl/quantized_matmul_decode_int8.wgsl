@@ -20,8 +20,13 @@
 // STEPS x ROWS chunks in flight before it uses any; the group's bias term is added by the
 // thread that holds the group's first chunk.
 //
-// From the prelude (src/gpu/prelude.ts): BITS, M, GROUP, S_DT, OUT_DT, unpack_float,
-// word_of, ld_scale, ld_bias, store_out, lanes_sum, lanes_leader.
+// Reference only, not part of task 3: with SWIGLU (quantizedSwiGLU), W is [W_gate; W_up]
+// and OUT is M x I, as in the float kernel, whose prelude helpers (w_row, store_row,
+// store_swiglu) store the outputs here too.
+//
+// From the prelude (src/gpu/prelude.ts): BITS, M, GROUP, S_DT, OUT_DT, SWIGLU, OUTS,
+// unpack_float, word_of, ld_scale, ld_bias, store_out, w_row, store_row, store_swiglu,
+// lanes_sum, lanes_leader.
 
 struct Params {
   K: u32, O: u32,
@@ -68,20 +73,20 @@ fn chunk_dot(w: vec4<u32>, xs: array<vec4<u32>, X_VECS>) -> i32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) t: u32) {
-  let o0 = (wg.x + wg.y * nwg.x) * ROWS;
+  let o0 = (wg.x + wg.y * nwg.x) * OUTS;
   let chunks = P.K / CODES;  // per row of W
   let groups = P.K / GROUP;
-  var acc = array<f32, M * ROWS>();  // acc[m * ROWS + r]: this thread's part of y[m, o0 + r]
+  var acc = array<f32, M * ROWS>();  // acc[m * ROWS + r]: this thread's part of x[m] . W[w_row(o0, r)]
   for (var c0 = t; c0 < chunks; c0 += WG * STEPS) {
     // Every load of W first (STEPS x ROWS chunks, 16 bytes each), with scales and biases.
-    var q = array<vec4<u32>, STEPS * ROWS>();  // q[u * ROWS + r]: chunk c0 + u * WG of row o0 + r
+    var q = array<vec4<u32>, STEPS * ROWS>();  // q[u * ROWS + r]: chunk c0 + u * WG of row w_row(o0, r)
     var s = array<f32, STEPS * ROWS>();
     var b = array<f32, STEPS * ROWS>();
     for (var u = 0u; u < STEPS; u++) {
       let c = min(c0 + u * WG, chunks - 1u);  // past the row's end: a valid chunk, not used
       let g = c / CHUNKS_PER_GROUP;
       for (var r = 0u; r < ROWS; r++) {
-        let o = min(o0 + r, P.O - 1u);  // rows past O repeat the last one and are not stored
+        let o = w_row(o0, r);
         q[u * ROWS + r] = W[P.w_off + o * P.w_row + c];
         s[u * ROWS + r] = ld_scale(P.s_off + o * P.s_row + g);
         b[u * ROWS + r] = ld_bias(P.b_off + o * P.b_row + g);
@@ -117,13 +122,11 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @
   }
   workgroupBarrier();
   if (t < M * ROWS) {
-    let o = o0 + t % ROWS;
-    if (o < P.O) {
-      var y = 0.0;
-      for (var i = 0u; i < WG; i++) {
-        y += red[i][t];
-      }
-      store_out((t / ROWS) * P.O + o, y);
+    var y = 0.0;
+    for (var i = 0u; i < WG; i++) {
+      y += red[i][t];
     }
+    store_row(t, o0, y);
   }
+  store_swiglu(t, o0);
 }

@@ -12,6 +12,12 @@
 //   store_out(i, v)            (with an OUT_DT) writes element i of OUT (declared by the kernel as
 //                              array<atomic<u32>>) in OUT_DT; a 16-bit element shares
 //                              its word with a neighbour another thread may write
+//   OUTS, w_row(o0, r),        (with a SWIGLU: the decode kernels, which declare P.O and
+//   store_row(t, o0, y),       ROWS) a workgroup's outputs, the row of W its row r reads,
+//   store_swiglu(t, o0)        and the store of row t's product y (t < M * ROWS); with
+//                              SWIGLU true they are quantizedSwiGLU's (reference only:
+//                              rows i of W_gate and I + i of W_up, silu(gate) * up
+//                              stored by store_swiglu, which every thread calls after)
 //   lanes_sum(v), lanes_leader()  with subgroups: the sum over this thread's subgroup,
 //                              and true on one thread of it; without (or when asked to
 //                              be portable): v itself, and true on every thread
@@ -58,6 +64,51 @@ fn store_out(i: u32, v: f32) {
 }
 `;
 
+/**
+ * Only for the decode kernels (they have a SWIGLU). With SWIGLU (quantizedSwiGLU), W is
+ * [W_gate; W_up], 2I rows, and OUT is M x I: a workgroup owns ROWS / 2 outputs i, reads
+ * rows i of W_gate and I + i of W_up, keeps their M x ROWS products in workgroup memory,
+ * and writes silu(gate) * up. Else it owns ROWS rows and stores each product.
+ */
+const DECODE_OUTPUTS = /* wgsl */ `
+const OUTS: u32 = select(ROWS, ROWS / 2u, SWIGLU);  // outputs per workgroup
+var<workgroup> swiglu_y: array<f32, M * ROWS>;      // with SWIGLU: x[m] . W[w_row(o0, r)] at m * ROWS + r
+
+// The row of W that the workgroup's row r reads (o0: its first output). Rows past the
+// end repeat the last one: they are computed and not stored.
+fn w_row(o0: u32, r: u32) -> u32 {
+  if (SWIGLU) {
+    let I = P.O / 2u;
+    return min(o0 + r % OUTS, I - 1u) + (r / OUTS) * I;  // gate row i, then up row I + i
+  }
+  return min(o0 + r, P.O - 1u);
+}
+
+// Thread t < M * ROWS: y = x[t / ROWS] . W[w_row(o0, t % ROWS)].
+fn store_row(t: u32, o0: u32, y: f32) {
+  let o = o0 + t % ROWS;
+  if (SWIGLU) {
+    swiglu_y[t] = y;
+  } else if (o < P.O) {
+    store_out((t / ROWS) * P.O + o, y);
+  }
+}
+
+// Every thread, after store_row: with SWIGLU, the outputs silu(gate) * up.
+fn store_swiglu(t: u32, o0: u32) {
+  if (!SWIGLU) {
+    return;
+  }
+  workgroupBarrier();
+  let o = o0 + t % OUTS;
+  if (t < M * OUTS && o < P.O / 2u) {
+    let v = (t / OUTS) * ROWS + t % OUTS;  // y[m, gate row]; its up row is OUTS further
+    let gate = swiglu_y[v];
+    store_out((t / OUTS) * (P.O / 2u) + o, gate / (1.0 + exp(-gate)) * swiglu_y[v + OUTS]);
+  }
+}
+`;
+
 const SUBGROUP_LANES = /* wgsl */ `
 fn lanes_sum(v: f32) -> f32 { return subgroupAdd(v); }
 fn lanes_leader() -> bool { return subgroupElect(); }
@@ -83,6 +134,7 @@ export function prelude(constants: WgslConstants, portable: boolean, extensions:
     FLOATS,
     "S_DT" in constants ? SCALES : "",
     "OUT_DT" in constants ? STORE_OUT : "",
+    "SWIGLU" in constants ? DECODE_OUTPUTS : "",
     subgroups ? SUBGROUP_LANES : SINGLE_LANES,
   ].join("\n");
 }

@@ -132,7 +132,7 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
     const [M, K] = x.shape;
     const O = w.shape[0];
     const decode = decodes(M, w, activations);
-    if (swiglu && !(decode && activations !== "int8")) throw new Error("quantizedMatmul: swiglu runs in the float decode kernel only (quantizedSwiGLU checks this first)");
+    if (swiglu && !decode) throw new Error("quantizedMatmul: swiglu runs in the decode kernels only (quantizedSwiGLU checks this first)");
     const chunkWords = chunkWordsFor(activations);
     // Compiled per bits and dtypes (the unpacking is unrolled), the tiled kernel per tile; sizes are parameters.
     const dtypes = { BITS: bits, S_DT: scales.dtype, OUT_DT: y.dtype }; // and X_DT, for the float kernels
@@ -151,8 +151,8 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
       const [xq, xs] = quantizeActivations(x, groupSize, bits, portable);
       const constants = { ...dtypes, GROUP: groupSize };
       if (decode) {
-        const launch = launches.decodeInt8.get(`${id}|${groupSize}|${M}`, portable, () => ({ ...constants, M }));
-        run("decodeInt8", launch, portable, [xq, xs, w, scales, biases, y], [K, O, w.offset / chunkWords, w.strides[0] / chunkWords, ...scaleStrides], decodeWorkgroups);
+        const launch = launches.decodeInt8.get(`${id}|${groupSize}|${M}|${swiglu}`, portable, () => ({ ...constants, M, SWIGLU: swiglu }));
+        run("decodeInt8", launch, portable, [xq, xs, w, scales, biases, y], [K, O, w.offset / chunkWords, w.strides[0] / chunkWords, ...scaleStrides], decodeWorkgroups, swiglu ? "quantizedSwiGLU" : "quantizedMatmul");
       } else {
         const launch = launches.tiledInt8.get(`${id}|${groupSize}|${tile.BM}`, portable, () => ({ ...constants, BM: tile.BM, BN: tile.BN, TM: tile.TM, TN: tile.TN }));
         run("tiledInt8", launch, portable, [xq, xs, w, scales, biases, y], [M, K, O, w.offset, w.strides[0], ...scaleStrides], tileWorkgroups);
