@@ -8,9 +8,16 @@
 // one matrix, gate and up into another). Each row for x as it is (float32), then for x
 // quantized to int8 on the GPU first (both kernels' time in the row). Times are GPU
 // times, host overhead excluded (gpu-timing.ts).
+//
+// Each row also times the plain read (gpu-read.ts) of as many bytes a call, over copies
+// as large in all, the same way: a launch has a fixed cost of a few microseconds, so a
+// read of one matrix's bytes does not reach the 1 GiB read's bandwidth either (of 7 MB,
+// an eighth of it on an H200). The bar is against the 1 GiB read, as the issue sets it;
+// the ratio to the read of the same bytes says how much of the gap is the kernel's.
 import * as mx from "@tiny-llm/array";
 import { type Activations, f16MatrixUnits, quantizedMatmul, type QuantizedWeights } from "@tiny-llm/tiny-llm-week2-ref";
 
+import { GpuRead } from "./gpu-read";
 import { gpuSecondsBehind, gpuSecondsOfLaunches, type BusyWork } from "./gpu-timing";
 import { GROUP, randomQuantized } from "./quantized-matmul";
 import { barText, gbps, ratioText } from "./table";
@@ -61,15 +68,16 @@ export function gpuActivations(): Activations[] {
 
 const packedBytes = (w: QuantizedWeights) => w.weight.nbytes + w.scales.nbytes + w.biases.nbytes;
 
-/** `n` GPU copies of one random 4-bit O x K matrix (made once on the CPU, uploaded n times). */
-function gpuCopies(O: number, K: number, n: number): QuantizedWeights[] {
+/** `n` GPU copies of one random 4-bit O x K matrix (made once on the CPU, uploaded n times), each with a plain read of as many bytes. */
+function gpuCopies(O: number, K: number, n: number): { w: QuantizedWeights; read: GpuRead }[] {
   const w = randomQuantized(O, K, 4);
   const up = (a: mx.array) => a.toDevice("gpu");
-  return Array.from({ length: n }, () => ({ ...w, weight: up(w.weight), scales: up(w.scales), biases: up(w.biases) }));
+  const read = () => new GpuRead(Math.ceil(packedBytes(w) / 16) * 16);
+  return Array.from({ length: n }, () => ({ w: { ...w, weight: up(w.weight), scales: up(w.scales), biases: up(w.biases) }, read: read() }));
 }
 
-/** The arguments of one call. */
-interface Call { x: mx.array; w: QuantizedWeights }
+/** The arguments of one call, and the plain read of as many bytes that the call is set against. */
+interface Call { x: mx.array; w: QuantizedWeights; read: GpuRead }
 
 /** One table row: call i of a measurement is `callOf(i)` (at least `minCalls` calls), reading `bytesPerCall` bytes on average. */
 async function row(label: string, shape: string, callOf: (i: number) => Call, bytesPerCall: number, minCalls: number, o: GpuQmmOptions): Promise<string[]> {
@@ -78,8 +86,10 @@ async function row(label: string, shape: string, callOf: (i: number) => Call, by
     const { x, w } = callOf(i);
     mx.tidy(() => void quantizedMatmul(x, w));
   }, calls, o.busy, o.rounds);
+  const readSeconds = await gpuSecondsBehind((i) => callOf(i).read.record(), calls, o.busy, o.rounds);
   const ratio = bytesPerCall / seconds / o.readBandwidth;
-  return [label, shape, gbps(bytesPerCall, seconds), `${(seconds * 1e6).toFixed(1)} us`, ratioText(ratio), barText(ratio, QMM_BAR)];
+  const us = (s: number) => `${(s * 1e6).toFixed(1)} us`;
+  return [label, shape, gbps(bytesPerCall, seconds), us(seconds), ratioText(ratio), us(readSeconds), ratioText(readSeconds / seconds), barText(ratio, QMM_BAR)];
 }
 
 /** `row`, or a row naming its error (a kernel not written yet): the other rows still run. */
@@ -92,7 +102,8 @@ async function rowOrError(label: string, shape: string, measure: () => Promise<s
 }
 
 /**
- * The rows of the table: case, shape, GB/s, GPU time per call, ratio to the read, bar.
+ * The rows of the table: case, shape, GB/s, GPU time per call, ratio to the read, GPU time
+ * of a read of the same bytes, ratio to that read, bar.
  * For x as it is, then x quantized to int8 (QuantizedWeights.activations): one row per
  * projection, then a layer's seven in turn. Then the merged layer's products at a prefill
  * (`prefillRows` rows of x, compute-bound: TFLOP/s, no bar; on the GPU's clock where it
@@ -100,7 +111,7 @@ async function rowOrError(label: string, shape: string, measure: () => Promise<s
  */
 export async function benchGpuQuantizedMatmul(o: GpuQmmOptions): Promise<string[][]> {
   const xOf = new Map<number, mx.array>();
-  const copiesOf = new Map<string, QuantizedWeights[]>();
+  const copiesOf = new Map<string, ReturnType<typeof gpuCopies>>();
   /** Projection p's call on copy j (inputs and copies made on first use). */
   const call = (p: Projection, j: number, activations: Activations): Call => {
     let x = xOf.get(p.in);
@@ -111,7 +122,8 @@ export async function benchGpuQuantizedMatmul(o: GpuQmmOptions): Promise<string[
       const one = (p.out * p.in) / 2 + (2 * 2 * p.out * p.in) / GROUP; // codes + bf16 scales and biases
       copiesOf.set(key, (ws = gpuCopies(p.out, p.in, Math.max(1, Math.ceil(o.copyBytes / one)))));
     }
-    return { x, w: { ...ws[j % ws.length], activations } };
+    const copy = ws[j % ws.length];
+    return { x, w: { ...copy.w, activations }, read: copy.read };
   };
   const rows: string[][] = [];
   /** A layer's projections in turn, one call each. */
@@ -141,7 +153,7 @@ export async function benchGpuQuantizedMatmul(o: GpuQmmOptions): Promise<string[
         const { w } = call(p, 0, activations);
         // Calls of a millisecond or more: behind the read, the subtraction's noise can exceed them.
         const seconds = await gpuSecondsOfLaunches(() => mx.tidy(() => void quantizedMatmul(x.get(p.in)!, w)), 4, "quantizedMatmul", o.busy, o.rounds);
-        return [label, shape, `${((2 * M * p.out * p.in) / seconds / 1e12).toFixed(1)} TFLOP/s`, `${(seconds * 1e3).toFixed(2)} ms`, "-", "-"];
+        return [label, shape, `${((2 * M * p.out * p.in) / seconds / 1e12).toFixed(1)} TFLOP/s`, `${(seconds * 1e3).toFixed(2)} ms`, "-", "-", "-", "-"];
       }));
     }
   }
