@@ -1,7 +1,8 @@
 // Week 2's Qwen2 model on the GPU turns a layer's bias add, RoPE and the two copies into
 // the KV cache into one launch (ropeIntoCache), and with 4-bit weights its gate/up
-// product and SwiGLU into another (quantizedSwiGLU, also with int8 activations); on the CPU
-// it runs them apart. The tiny checkpoints' logits agree step by step (a prefill, then decode steps, then a
+// product and SwiGLU into another (quantizedSwiGLU, also with int8 activations), and with
+// int8 activations each norm quantizes for the product after it (addRmsNormInt8); on the
+// CPU it runs them apart. The tiny checkpoints' logits agree step by step (a prefill, then decode steps, then a
 // trimmed cache decoding again), and a GPU decode step launches each fused kernel once
 // a layer and none of the separate ops.
 import * as mx from "@tiny-llm/array";
@@ -67,5 +68,11 @@ for (const [weights, dir, activations] of CASES) {
     const quantized = weights !== "bf16";
     expect(launches(`quantizedSwiGLU (quantized_matmul_decode${activations === "int8" ? "_int8" : ""}.wgsl)`)).toBe(quantized ? cache.length : 0);
     expect(launches("swiglu")).toBe(quantized ? 0 : cache.length);
+    // int8 activations: the norms quantize for the qkv and gate/up products (addRmsNormInt8);
+    // only o_proj's input, down's and the head's take quantize_activations.
+    const int8 = activations === "int8";
+    expect(launches("addRmsNormInt8")).toBe(int8 ? 2 * cache.length : 0);
+    expect(launches("rmsNorm residual")).toBe(int8 ? 1 : 2 * cache.length);
+    expect(launches("quantizedMatmul (quantize_activations.wgsl)")).toBe(int8 ? 2 * cache.length + 1 : 0);
   }, GPU_MS);
 }

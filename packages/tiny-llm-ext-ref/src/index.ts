@@ -7,6 +7,7 @@ import { addonFile } from "@tiny-llm/array";
 
 import { bindKernels } from "./bind-kernels";
 import { wgslFolder } from "./gpu/wgsl-source";
+import { bindInt8Matmul } from "./int8-matmul";
 import { bindQuantizedSwiGLU } from "./quantized-swiglu";
 
 const WGSL_DIR = path.join(__dirname, "..", "wgsl");
@@ -23,8 +24,14 @@ export { f16MatrixUnits } from "./gpu/quantized-matmul";
 // Reference only (no learner's task): the GPU model's fused bias + RoPE + KV cache write.
 export { ropeIntoCache } from "./rope-into-cache";
 export type { RopeIntoCacheOptions } from "./rope-into-cache";
+// Reference only: the norm before an int8 product and x's quantization in one launch, and
+// the products that take x so quantized.
+export { addRmsNormInt8 } from "./add-rms-norm-int8";
+export type { Int8Activations } from "./quantized-matmul";
+export const int8Matmul = bindInt8Matmul(wgslFolder(WGSL_DIR));
+export type { Int8Matmul } from "./int8-matmul";
 // Reference only: the GPU model's gate/up product and SwiGLU in one launch.
-export const quantizedSwiGLU = bindQuantizedSwiGLU(quantizedMatmul, wgslFolder(WGSL_DIR));
+export const quantizedSwiGLU = bindQuantizedSwiGLU(quantizedMatmul, int8Matmul, wgslFolder(WGSL_DIR));
 export type { QuantizedSwiGLU } from "./quantized-swiglu";
 // Reference only: a quantized embedding's lookup on the GPU in three launches.
 export { quantizedRows } from "./quantized-rows";

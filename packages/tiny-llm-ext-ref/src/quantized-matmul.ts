@@ -41,6 +41,23 @@ const ACTIVATIONS: readonly Activations[] = ["float32", "int8", "float16"];
 const BITS = [4, 8];
 const GROUP_SIZES = [32, 64, 128];
 
+/**
+ * x quantized to int8 per group on the GPU, as the int8 kernels read it (reference only:
+ * addRmsNormInt8 makes it in the norm's launch, so that the product after the norm does
+ * not launch quantize_activations.wgsl first).
+ *
+ *   xq: M x K/4 uint32 (four int8 X each, in the order of `bits`' codes)    xs: M x K/groupSize x 2 (sx, sx * sum X)
+ */
+export interface Int8Activations {
+  xq: mx.array;
+  xs: mx.array;
+  /** x's shape, N.. x K (M rows: the product of N..). */
+  shape: readonly number[];
+  /** The weights it is made for: the quantization's group and the order of the codes. */
+  groupSize: number;
+  bits: number;
+}
+
 /** What the native quantizedMatmul gets besides its arrays. */
 export interface QuantizedMatmulParams {
   groupSize: number;
@@ -54,6 +71,8 @@ export interface QuantizedMatmulParams {
    * output silu(x @ W_gate.T) * (x @ W_up.T), M x O/2.
    */
   swiglu: boolean;
+  /** Reference only (Int8Activations, GPU): x given quantized, inputs [xq, xs, w, scales, biases]. */
+  quantized: boolean;
 }
 
 /** The custom kernel of a package's quantized matmul: its addon's on the CPU, its WGSL on the GPU. */
@@ -108,8 +127,21 @@ export function checkQuantizedMatmul(fn: string, x: mx.array, w: QuantizedWeight
 }
 
 /** The kernel's parameters for `w` (TINY_LLM_KERNELS=portable read here, see flash-attention.ts). */
-export function matmulParams(w: QuantizedWeights, activations: Activations, swiglu = false): QuantizedMatmulParams {
-  return { groupSize: w.groupSize, bits: w.bits, portable: process.env.TINY_LLM_KERNELS === "portable", activations, swiglu };
+export function matmulParams(w: QuantizedWeights, activations: Activations, swiglu = false, quantized = false): QuantizedMatmulParams {
+  return { groupSize: w.groupSize, bits: w.bits, portable: process.env.TINY_LLM_KERNELS === "portable", activations, swiglu, quantized };
+}
+
+/** x̂ @ W.T's arguments as `fn` checks them for x given quantized: Int8Activations made for W's groups and codes, on the GPU. */
+export function checkInt8Product(fn: string, x: Int8Activations, w: QuantizedWeights, name = "w"): { K: number; O: number } {
+  const { K, O, activations } = checkQuantizedWeights(fn, w, name);
+  if (activations !== "int8") throw new ArgumentError(fn, `x is quantized to int8 (Int8Activations), but ${name} multiplies ${activations} activations; give ${name} activations "int8"`);
+  if (x.groupSize !== w.groupSize || x.bits !== w.bits) {
+    throw new ArgumentError(fn, `x was quantized for ${x.bits}-bit weights in groups of ${x.groupSize}, but ${name} is ${w.bits}-bit in groups of ${w.groupSize}`);
+  }
+  const Kx = x.shape[x.shape.length - 1];
+  if (Kx !== K) throw new ArgumentError(fn, `${name}.weight holds ${K} inputs per row, but x has K = ${Kx} (shape ${shapeText(x.shape)})`);
+  if (x.xq.device !== "gpu") throw new ArgumentError(fn, `x's int8 values are on the ${x.xq.device}; Int8Activations live on the GPU`);
+  return { K, O };
 }
 
 /** Kernels.quantizedMatmul (bind-kernels.ts) on `kernel`: the argument checks, then the kernel call. */

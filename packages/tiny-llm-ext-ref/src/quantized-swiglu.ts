@@ -10,33 +10,38 @@ import * as mx from "@tiny-llm/array";
 import { ArgumentError } from "./checks";
 import { decodes, quantizedMatmulGpu } from "./gpu/quantized-matmul";
 import type { WgslSource } from "./gpu/wgsl-source";
-import { checkQuantizedMatmul, matmulParams, packed, type QuantizedMatmulParams, type QuantizedWeights } from "./quantized-matmul";
+import type { Int8Matmul } from "./int8-matmul";
+import { checkInt8Product, checkQuantizedMatmul, type Int8Activations, matmulParams, packed, type QuantizedMatmulParams, type QuantizedWeights } from "./quantized-matmul";
 
 /**
  * silu(x @ W_gate.T) * (x @ W_up.T) for `gateUp` = [W_gate; W_up] (2I x K) quantized. On
  * the GPU, for float32 x of few rows, one launch (with int8 activations, one more before
- * it: x's quantization); elsewhere `quantizedMatmul`, then mx.fast.swiglu (the same
+ * it: x's quantization, none when x comes quantized: Int8Activations); elsewhere
+ * `quantizedMatmul` (int8Matmul for Int8Activations), then mx.fast.swiglu (the same
  * result, to float32 rounding).
  *
- *   x: N.. x K    gateUp: QuantizedWeights of [W_gate; W_up] (2I x K)  ->  N.. x I
+ *   x: N.. x K (or its Int8Activations)    gateUp: QuantizedWeights of [W_gate; W_up] (2I x K)  ->  N.. x I
  */
-export type QuantizedSwiGLU = (x: mx.array, gateUp: QuantizedWeights) => mx.array;
+export type QuantizedSwiGLU = (x: mx.array | Int8Activations, gateUp: QuantizedWeights) => mx.array;
 
-/** quantizedSwiGLU over `quantizedMatmul` and the WGSL of `wgsl` (this package's). */
-export function bindQuantizedSwiGLU(quantizedMatmul: (x: mx.array, w: QuantizedWeights) => mx.array, wgsl: WgslSource): QuantizedSwiGLU {
+/** quantizedSwiGLU over `quantizedMatmul`, `int8Matmul` and the WGSL of `wgsl` (this package's). */
+export function bindQuantizedSwiGLU(quantizedMatmul: (x: mx.array, w: QuantizedWeights) => mx.array, int8Matmul: Int8Matmul, wgsl: WgslSource): QuantizedSwiGLU {
   const kernel: mx.CustomKernel<QuantizedMatmulParams> = { name: "quantizedSwiGLU", implementations: { gpu: quantizedMatmulGpu(wgsl) } };
   return (x, gateUp) => {
     const fn = "quantizedSwiGLU";
-    const { K, O, activations } = checkQuantizedMatmul(fn, x, gateUp, "gateUp");
+    const quantized = !(x instanceof mx.NDArray);
+    const { K, O, activations } = quantized ? { ...checkInt8Product(fn, x, gateUp, "gateUp"), activations: "int8" as const } : checkQuantizedMatmul(fn, x, gateUp, "gateUp");
     if (O % 2 !== 0) throw new ArgumentError(fn, `gateUp has ${O} rows, expected 2I: W_gate's I rows, then W_up's`);
     const lead = x.shape.slice(0, -1);
     const M = lead.reduce((a, b) => a * b, 1);
     const w = packed(gateUp);
-    if (x.device !== "gpu" || x.dtype !== "float32" || !decodes(M, w[0], activations)) {
-      const [gate, up] = mx.split(quantizedMatmul(x, gateUp), 2, -1);
+    const fused = quantized || (x.device === "gpu" && x.dtype === "float32");
+    if (!fused || !decodes(M, w[0], activations)) {
+      const [gate, up] = mx.split(quantized ? int8Matmul(x, gateUp) : quantizedMatmul(x, gateUp), 2, -1);
       return mx.fast.swiglu(gate, up);
     }
-    const [y] = mx.runKernel(kernel, [x.reshape([M, K]), ...w], [{ shape: [M, O / 2], dtype: "float32" }], matmulParams(gateUp, activations, true));
+    const inputs = quantized ? [x.xq, x.xs, ...w] : [x.reshape([M, K]), ...w];
+    const [y] = mx.runKernel(kernel, inputs, [{ shape: [M, O / 2], dtype: "float32" }], matmulParams(gateUp, activations, true, quantized));
     return y.reshape([...lead, O / 2]);
   };
 }

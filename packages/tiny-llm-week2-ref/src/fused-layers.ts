@@ -4,7 +4,10 @@
 // it. A decode step runs them four times per layer; at one token each op's fixed cost
 // outweighs its arithmetic.
 import * as mx from "@tiny-llm/array";
+import { addRmsNormInt8, type Int8Activations } from "@tiny-llm/tiny-llm-ext-ref";
 import { ArgumentError, RMSNorm, RoPE } from "@tiny-llm/tiny-llm-week1-ref";
+
+import type { LinearWeight } from "./quantized-linear";
 
 /** RMSNorm by mx.fast.rmsNorm.  x: N.. x D  ->  N.. x D */
 export class FusedRMSNorm extends RMSNorm {
@@ -18,6 +21,17 @@ export class FusedRMSNorm extends RMSNorm {
    */
   addAndForward(x: mx.array, residual: mx.array): [mx.array, mx.array] {
     return mx.fast.addRmsNorm(x, residual, this.weight, this.eps);
+  }
+
+  /**
+   * addAndForward (forward, and x as it is, without a residual) as the product with `w`
+   * after it reads the norm: on the GPU, for a w quantized with int8 activations, the
+   * norm's output quantized to int8 in the norm's own launch (addRmsNormInt8), so that the
+   * product does not launch its quantization.  x, residual: N.. x D  ->  [h, norm(h)]
+   */
+  addAndForwardFor(x: mx.array, residual: mx.array | undefined, w: LinearWeight): [mx.array, mx.array | Int8Activations] {
+    if (x.device === "gpu" && !(w instanceof mx.NDArray) && w.activations === "int8") return addRmsNormInt8(x, residual, this.weight, this.eps, w);
+    return residual === undefined ? [x, this.forward(x)] : this.addAndForward(x, residual);
   }
 }
 

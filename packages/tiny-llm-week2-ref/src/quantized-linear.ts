@@ -1,8 +1,8 @@
 // A linear layer whose weight stays quantized in memory (MLX's affine layout): the
 // kernel reads the packed codes, so a 4-bit model takes its 4-bit size, not bf16's.
 import * as mx from "@tiny-llm/array";
-import { quantizedMatmul, type QuantizedWeights } from "@tiny-llm/tiny-llm-ext-ref";
-import { linear } from "@tiny-llm/tiny-llm-week1-ref";
+import { int8Matmul, type Int8Activations, quantizedMatmul, type QuantizedWeights } from "@tiny-llm/tiny-llm-ext-ref";
+import { ArgumentError, linear } from "@tiny-llm/tiny-llm-week1-ref";
 
 /**
  * A linear layer as the quantized checkpoints store it: x @ W^T + bias, with W (O x I)
@@ -20,7 +20,10 @@ export function quantizedLinear(x: mx.array, w: QuantizedWeights, bias?: mx.arra
 /** A weight as a checkpoint holds it: a plain O x I matrix, or quantized. */
 export type LinearWeight = mx.array | QuantizedWeights;
 
-/** x @ W^T + bias for either kind of weight. */
-export function linearWeight(x: mx.array, w: LinearWeight, bias?: mx.array): mx.array {
-  return w instanceof mx.NDArray ? linear(x, w, bias) : quantizedLinear(x, w, bias);
+/** x @ W^T + bias for either kind of weight; x may come quantized to int8 (Int8Activations, from addRmsNormInt8) for a quantized W. */
+export function linearWeight(x: mx.array | Int8Activations, w: LinearWeight, bias?: mx.array): mx.array {
+  if (x instanceof mx.NDArray) return w instanceof mx.NDArray ? linear(x, w, bias) : quantizedLinear(x, w, bias);
+  if (w instanceof mx.NDArray) throw new ArgumentError("linearWeight", "x is quantized to int8 (Int8Activations), which only a quantized weight multiplies");
+  const y = int8Matmul(x, w);
+  return bias === undefined ? y : y.add(bias);
 }

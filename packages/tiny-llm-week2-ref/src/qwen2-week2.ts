@@ -3,7 +3,7 @@
 // model (qwen3-week2.ts) is this one with its own attention weights.
 import * as mx from "@tiny-llm/array";
 import type { Checkpoint, LoadedModel, ModelType, Qwen2Config } from "@tiny-llm/loader";
-import { flashAttention, quantizedSwiGLU, ropeIntoCache, type Activations } from "@tiny-llm/tiny-llm-ext-ref";
+import { flashAttention, type Int8Activations, quantizedSwiGLU, ropeIntoCache, type Activations } from "@tiny-llm/tiny-llm-ext-ref";
 import { ArgumentError, Embedding, type RMSNorm } from "@tiny-llm/tiny-llm-week1-ref";
 import type { ForwardOptions } from "@tiny-llm/tiny-llm-week1-ref";
 import { FusedRMSNorm, FusedRoPE } from "./fused-layers";
@@ -27,9 +27,10 @@ export interface AttentionWeights {
 class Attention {
   /**
    * [W_q; W_k; W_v] merged (merged-linear.ts), and their biases side by side when the model
-   * has them, in float32 as the activations are (and as ropeIntoCache reads them).
+   * has them, in float32 as the activations are (and as ropeIntoCache reads them). The norm
+   * before attention reads qkv to know how the product takes its output.
    */
-  private readonly qkv: LinearWeight;
+  readonly qkv: LinearWeight;
   private readonly bqkv: mx.array | undefined;
   private readonly o: LinearWeight;
   private readonly qNorm: RMSNorm | undefined;
@@ -49,10 +50,10 @@ class Attention {
   }
 
   /**
-   * x: N x L x E, the tokens at positions offset .. offset + L - 1 (row i at offset[i] ..
-   * with per-row offsets and a BatchingKvCache)  ->  N x L x E
+   * x: N x L x E (or its Int8Activations), the tokens at positions offset .. offset + L - 1
+   * (row i at offset[i] .. with per-row offsets and a BatchingKvCache)  ->  N x L x E
    */
-  forward(x: mx.array, offset: Offsets, cache: LayerCache): mx.array {
+  forward(x: mx.array | Int8Activations, offset: Offsets, cache: LayerCache): mx.array {
     const [N, L] = x.shape;
     const { numAttentionHeads: Hq, numKeyValueHeads: Hkv, headDim: D } = this.config;
     const fused = this.fusable(x, offset, cache);
@@ -87,9 +88,9 @@ class Attention {
    * launch costs the host 10-15 us, for a sequence's own cache (TinyKvFullCache) at one
    * offset, float32, and no per-head norms.
    */
-  private fusable(x: mx.array, offset: Offsets, cache: LayerCache): boolean {
-    return x.device === "gpu" && x.dtype === "float32" && typeof offset === "number" && cache instanceof TinyKvFullCache
-      && this.qNorm === undefined && this.kNorm === undefined;
+  private fusable(x: mx.array | Int8Activations, offset: Offsets, cache: LayerCache): boolean {
+    const float32OnGpu = x instanceof mx.NDArray ? x.device === "gpu" && x.dtype === "float32" : true; // Int8Activations: made on the GPU from float32
+    return float32OnGpu && typeof offset === "number" && cache instanceof TinyKvFullCache && this.qNorm === undefined && this.kNorm === undefined;
   }
 
   /** ropeAndCache's result from one kernel: biases, RoPE and the cache's new slots written in place. */
@@ -122,14 +123,15 @@ const perHead = (x: mx.array, norm: RMSNorm | undefined): mx.array => (norm === 
 
 /** The SwiGLU MLP: down(silu(gate(x)) * up(x)). */
 class Mlp {
-  /** gateUp: [W_gate; W_up] merged (merged-linear.ts). */
-  constructor(private readonly w: { gateUp: LinearWeight; down: LinearWeight; intermediate: number }) {}
+  /** gateUp: [W_gate; W_up] merged (merged-linear.ts); the norm before the MLP reads it to know how the product takes its output. */
+  constructor(readonly w: { gateUp: LinearWeight; down: LinearWeight; intermediate: number }) {}
 
-  /** x: N.. x E  ->  N.. x E */
-  forward(x: mx.array): mx.array {
+  /** x: N.. x E (Int8Activations of it for a gateUp quantized with int8 activations)  ->  N.. x E */
+  forward(x: mx.array | Int8Activations): mx.array {
     const { gateUp, down, intermediate: I } = this.w;
     // Quantized: the product and SwiGLU in one launch where the GPU's decode kernel runs.
     if (!(gateUp instanceof mx.NDArray)) return linearWeight(quantizedSwiGLU(x, gateUp), down);
+    if (!(x instanceof mx.NDArray)) throw new ArgumentError("Mlp.forward", "x is quantized to int8 (Int8Activations), but gate/up are not quantized");
     const [gate, up] = splitOutputs(linearWeight(x, gateUp), [I, I]); // N.. x I each
     // silu(gate) * up as one fused op (the array core's), not week 1's gate * sigmoid(gate) * up: two launches fewer per layer on a GPU.
     return linearWeight(mx.fast.swiglu(gate, up), down);
@@ -139,7 +141,9 @@ class Mlp {
 /**
  * A pre-norm block: h = x + attention(norm(x)); out = h + mlp(norm(h)). As in vLLM, the
  * residual stream travels in two parts whose sum it is, and each norm adds them in its
- * own kernel (FusedRMSNorm.addAndForward): two launches a layer instead of four.
+ * own kernel (FusedRMSNorm.addAndForward): two launches a layer instead of four. With int8
+ * activations on the GPU each norm also quantizes its output for the product after it
+ * (FusedRMSNorm.addAndForwardFor): two launches fewer again.
  */
 class Block {
   constructor(
@@ -151,8 +155,8 @@ class Block {
 
   /** x + residual (x alone when residual is undefined): N x L x E  ->  [mlp(norm(h)), h], whose sum is out. */
   forward(x: mx.array, residual: mx.array | undefined, offset: Offsets, cache: LayerCache): [mx.array, mx.array] {
-    const [input, normed] = residual === undefined ? [x, this.inputLayernorm.forward(x)] : this.inputLayernorm.addAndForward(x, residual);
-    const [h, hNormed] = this.postAttentionLayernorm.addAndForward(this.selfAttn.forward(normed, offset, cache), input);
+    const [input, normed] = this.inputLayernorm.addAndForwardFor(x, residual, this.selfAttn.qkv);
+    const [h, hNormed] = this.postAttentionLayernorm.addAndForwardFor(this.selfAttn.forward(normed, offset, cache), input, this.mlp.w.gateUp);
     return [this.mlp.forward(hNormed), h];
   }
 }

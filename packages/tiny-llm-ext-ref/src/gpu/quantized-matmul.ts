@@ -128,11 +128,14 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
     return launches.tiledF16.get(id, portable, () => ({ ...constants, SG: units.subgroupSize }));
   };
 
-  return ([x, w, scales, biases], [y], { groupSize, bits, portable, activations, swiglu }) => {
-    const [M, K] = x.shape;
+  return (inputs, [y], { groupSize, bits, portable, activations, swiglu, quantized }) => {
+    // x given quantized (Int8Activations): inputs [xq (M x K/4), xs, w, scales, biases].
+    const [x, w, scales, biases] = quantized ? [inputs[0], ...inputs.slice(2)] : inputs;
+    const [M, K] = quantized ? [x.shape[0], 4 * x.shape[1]] : x.shape;
     const O = w.shape[0];
     const decode = decodes(M, w, activations);
     if (swiglu && !decode) throw new Error("quantizedMatmul: swiglu runs in the decode kernels only (quantizedSwiGLU checks this first)");
+    if (quantized && activations !== "int8") throw new Error("quantizedMatmul: x given quantized runs in the int8 kernels only (checkInt8Product checks this first)");
     const chunkWords = chunkWordsFor(activations);
     // Compiled per bits and dtypes (the unpacking is unrolled), the tiled kernel per tile; sizes are parameters.
     const dtypes = { BITS: bits, S_DT: scales.dtype, OUT_DT: y.dtype }; // and X_DT, for the float kernels
@@ -148,7 +151,7 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
       const launch = f16Launch(`${id}|${x.dtype}`, { ...dtypes, X_DT: x.dtype }, portable);
       run("tiledF16", launch, portable, [x, w, scales, biases, y], tiledParams, [Math.ceil(O / F16_TILE.BN), Math.ceil(M / F16_TILE.BM)]);
     } else if (activations === "int8") {
-      const [xq, xs] = quantizeActivations(x, groupSize, bits, portable);
+      const [xq, xs] = quantized ? [inputs[0], inputs[1]] : quantizeActivations(x, groupSize, bits, portable);
       const constants = { ...dtypes, GROUP: groupSize };
       if (decode) {
         const launch = launches.decodeInt8.get(`${id}|${groupSize}|${M}|${swiglu}`, portable, () => ({ ...constants, M, SWIGLU: swiglu }));

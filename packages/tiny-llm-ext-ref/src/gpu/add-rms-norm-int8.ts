@@ -1,0 +1,139 @@
+// addRmsNormInt8 on the GPU (add-rms-norm-int8.ts): one workgroup per row of x, float32.
+//
+//   inputs [x (M x K), residual? (M x K), weight (K)]
+//   outputs [h (M x K; one element, not written, without a residual), XQ (M x K/4 uint32), XS (M x K/GROUP x 2)]
+//
+// First the row's h = x + residual (written to h) and its sum of squares, over the whole
+// row; then, 2,048 inputs at a time, each thread's 8 values v = h * inv * weight with
+// inv = 1 / sqrt(mean(h^2) + eps), as the array package's rmsNorm computes them, quantized
+// as quantize_activations.wgsl quantizes x (GROUP / 8 threads a group, its max and sum in
+// workgroup memory; the same layout of XQ and XS), but with WGSL's division: a quotient a
+// few ulps off can round a value at k + 1/2 the other way, where the CPU's int8 path,
+// whose inv is summed in another order anyway, may differ by one code.
+import * as mx from "@tiny-llm/array";
+
+import type { AddRmsNormInt8Params } from "../add-rms-norm-int8";
+import { Launches, prelude } from "./prelude";
+
+const THREADS = 256; // a workgroup: one row
+const PER_THREAD = 8; // inputs a thread quantizes per pass (two words of XQ)
+
+const WGSL = /* wgsl */ `
+// From the prelude: BITS, GROUP, RESIDUAL, W_DT, unpack_float, word_of.
+const THREADS: u32 = ${THREADS}u;
+const PER_THREAD: u32 = ${PER_THREAD}u;
+const PASS: u32 = THREADS * PER_THREAD;  // inputs a pass
+const PER_GROUP: u32 = GROUP / PER_THREAD;  // threads a group
+struct Params {
+  K: u32, eps: f32,
+  x_off: u32, r_off: u32, w_off: u32, h_off: u32,  // rows of x, residual and h are K apart
+}
+@group(0) @binding(0) var<storage, read> P: Params;
+@group(0) @binding(1) var<storage, read> X: array<f32>;
+@group(0) @binding(2) var<storage, read> R: array<f32>;  // X again without a residual
+@group(0) @binding(3) var<storage, read> NW: array<u32>;
+@group(0) @binding(4) var<storage, read_write> H: array<f32>;
+@group(0) @binding(5) var<storage, read_write> XQ: array<u32>;
+@group(0) @binding(6) var<storage, read_write> XS: array<vec2<f32>>;
+
+var<workgroup> part: array<f32, THREADS>;
+
+// The int8 X in the low byte (two's complement).
+fn byte_of(v: f32) -> u32 { return bitcast<u32>(i32(v)) & 0xffu; }
+
+@compute @workgroup_size(THREADS)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {
+  let m = wg.x;
+  var s = 0.0;
+  for (var k = t; k < P.K; k += THREADS) {
+    var h = X[P.x_off + m * P.K + k];
+    if (RESIDUAL) {
+      h += R[P.r_off + m * P.K + k];
+      H[P.h_off + m * P.K + k] = h;
+    }
+    s += h * h;
+  }
+  part[t] = s;
+  workgroupBarrier();
+  for (var w = THREADS / 2u; w > 0u; w >>= 1u) {
+    if (t < w) {
+      part[t] += part[t + w];
+    }
+    workgroupBarrier();
+  }
+  let inv = 1.0 / sqrt(part[0] / f32(P.K) + P.eps);
+  workgroupBarrier();  // part[0] read by all before part is reused
+
+  let first = t - t % PER_GROUP;  // the group's first thread
+  // Word j of a thread's two takes inputs lanes + j * step: 4-bit codes' order (evens, then
+  // odds: the int8 kernels split a word of codes so), or 8-bit's (in order).
+  let lanes = select(vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(0u, 2u, 4u, 6u), BITS == 4u);
+  let step = select(4u, 1u, BITS == 4u);
+  for (var p = 0u; p < (P.K + PASS - 1u) / PASS; p++) {
+    let k0 = p * PASS + t * PER_THREAD;
+    let valid = k0 < P.K;  // K is a multiple of GROUP: a group is valid or not as a whole
+    var v = array<f32, PER_THREAD>();
+    var amax = 0.0;
+    if (valid) {
+      for (var i = 0u; i < PER_THREAD; i++) {
+        let k = k0 + i;
+        var h = X[P.x_off + m * P.K + k];
+        if (RESIDUAL) {
+          h = H[P.h_off + m * P.K + k];  // written by this thread above
+        }
+        let e = P.w_off + k;
+        v[i] = h * inv * unpack_float(NW[word_of(e, W_DT)], e, W_DT);
+        amax = max(amax, abs(v[i]));
+      }
+    }
+    part[t] = amax;
+    workgroupBarrier();
+    for (var i = 0u; i < PER_GROUP; i++) {
+      amax = max(amax, part[first + i]);
+    }
+    workgroupBarrier();
+    let sx = amax / 127.0;
+    var q = array<f32, PER_THREAD>();
+    var sum = 0.0;
+    for (var i = 0u; i < PER_THREAD; i++) {
+      q[i] = select(0.0, round(v[i] / sx), sx > 0.0);
+      sum += q[i];
+    }
+    part[t] = sum;
+    workgroupBarrier();
+    if (valid) {
+      for (var j = 0u; j < 2u; j++) {
+        let l = lanes + j * step;
+        XQ[(m * P.K + k0) / 4u + j] = byte_of(q[l.x]) | (byte_of(q[l.y]) << 8u) | (byte_of(q[l.z]) << 16u) | (byte_of(q[l.w]) << 24u);
+      }
+      if (t == first) {
+        var total = 0.0;
+        for (var i = 0u; i < PER_GROUP; i++) {
+          total += part[first + i];
+        }
+        XS[(m * P.K + k0) / GROUP] = vec2<f32>(sx, sx * total);
+      }
+    }
+    workgroupBarrier();  // every sum read before part is reused
+  }
+}`;
+
+const launches = new Launches("addRmsNormInt8");
+
+/** The kernel's `gpu` implementation. */
+export const addRmsNormInt8Gpu: mx.KernelImpl<AddRmsNormInt8Params> = (inputs, outputs, { groupSize, bits, eps, residual }) => {
+  const [x, r, weight] = residual ? inputs : [inputs[0], inputs[0], inputs[1]];
+  const [h, xq, xs] = outputs;
+  const [M, K] = x.shape;
+  const launch = launches.get(`${groupSize}|${bits}|${residual}|${weight.dtype}`, false, () => ({ BITS: bits, GROUP: groupSize, RESIDUAL: residual, W_DT: weight.dtype }));
+  const params = new Uint32Array([K, 0, x.offset, r.offset, weight.offset, h.offset]);
+  new Float32Array(params.buffer, 4, 1)[0] = eps;
+  mx.gpu.dispatch({
+    label: "addRmsNormInt8",
+    key: launch.key,
+    wgsl: () => prelude(launch.constants, false) + WGSL,
+    arrays: [x, r, weight, h, xq, xs],
+    params,
+    workgroups: [M],
+  });
+};
