@@ -57,7 +57,7 @@ for (const [bits, groupSize, K, M, sdt, withResidual] of CASES) {
   }, GPU_MS);
 }
 
-test("quantized_swiglu_takes_int8_activations_in_one_launch", async () => {
+test("quantized_swiglu_takes_int8_activations_without_quantizing_again", async () => {
   const K = 256;
   const w = { ...randomWeights(2 * 37, K, 4, 64, "bfloat16", 90), activations: "int8" as const };
   const weight = mx.ones([K], "float32");

@@ -2,8 +2,9 @@
 // after it, where the model otherwise launches the product, then mx.fast.swiglu. The
 // decode kernels (quantized_matmul_decode.wgsl, and quantized_matmul_decode_int8.wgsl for
 // int8 activations, with SWIGLU) give each workgroup rows i of W_gate and I + i of W_up,
-// so both halves of an output end in one workgroup, which writes silu(gate) * up. A GPU decode step is bound by the host's 10-15 us of recording
-// per launch (book: week2-05, "Four launches in one"); this is one launch fewer a layer.
+// so both halves of an output end in one workgroup, which writes silu(gate) * up. A GPU
+// decode step is bound by the host's 10-15 us of recording per launch (book: week2-05,
+// "Four launches in one"); this is one launch fewer a layer.
 // Reference only: the learner's model and the CPU take the two ops.
 import * as mx from "@tiny-llm/array";
 
