@@ -1,7 +1,8 @@
 // The token embedding of a quantized checkpoint, kept packed: a lookup unpacks only the
-// rows it reads, and the tied output head multiplies by the packed table.
+// rows it reads. A tied output head multiplies by the packed table (`table`, as a linear
+// weight: qwen2-week2.ts).
 import * as mx from "@tiny-llm/array";
-import { quantizedMatmul, quantizedRows, type QuantizedWeights } from "@tiny-llm/tiny-llm-ext-ref";
+import { quantizedRows, type QuantizedWeights } from "@tiny-llm/tiny-llm-ext-ref";
 import { dequantizeLinear } from "@tiny-llm/tiny-llm-week1-ref";
 
 /** An embedding table V x E stored MLX-quantized (the same layout as a linear weight). */
@@ -18,10 +19,5 @@ export class QuantizedEmbedding {
     const flat = ids.reshape(-1); // T rows to unpack, T = size of N..
     const rows = dequantizeLinear(mx.take(weight, flat, 0), mx.take(scales, flat, 0), mx.take(biases, flat, 0), groupSize, bits); // T x E
     return rows.reshape(...ids.shape, rows.shape[1]);
-  }
-
-  /** The tied head: x: N.. x E  ->  N.. x V scores. */
-  asLinear(x: mx.array): mx.array {
-    return quantizedMatmul(x, this.table);
   }
 }

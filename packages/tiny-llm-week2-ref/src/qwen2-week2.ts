@@ -197,7 +197,8 @@ export class Qwen2ModelWeek2 {
   private readonly embedTokens: Embedding | QuantizedEmbedding;
   private readonly layers: Block[];
   private readonly norm: FusedRMSNorm;
-  private readonly lmHead: LinearWeight | null;
+  /** The output head: lm_head, or the embedding's table when the two are tied (used backwards, N.. x E -> N.. x V). */
+  private readonly head: LinearWeight;
   /** The caches makeCache() handed out: a cache holds one model's keys and values. */
   private readonly ownCaches = new WeakSet<TinyKvCache>();
   /** The checkpoint's config.json (the batching engine reads max_position_embeddings). */
@@ -229,7 +230,7 @@ export class Qwen2ModelWeek2 {
       );
     });
     this.norm = new FusedRMSNorm(c.hiddenSize, w.get("model.norm.weight"), c.rmsNormEps);
-    this.lmHead = c.tieWordEmbeddings ? null : weight("lm_head");
+    this.head = c.tieWordEmbeddings ? embed : weight("lm_head");
   }
 
   /** The model_type this class runs. */
@@ -292,8 +293,8 @@ export class Qwen2ModelWeek2 {
       let residual: mx.array | undefined; // the hidden states are x + residual (Block)
       this.layers.forEach((layer, i) => ([x, residual] = mx.tidy(() => layer.forward(x, residual, offset, cache[i]))));
       const last = (a: mx.array) => (opts.lastOnly ? a.slice(":", "-1:") : a); // N x 1 x E
-      const h = residual === undefined ? this.norm.forward(last(x)) : this.norm.addAndForward(last(x), last(residual))[1];
-      return this.lmHead === null ? this.embedTokens.asLinear(h) : linearWeight(h, this.lmHead); // N x L x V
+      const [, h] = this.norm.addAndForwardFor(last(x), residual === undefined ? undefined : last(residual), this.head);
+      return linearWeight(h, this.head); // N x L x V
     });
   }
 }
