@@ -6,6 +6,7 @@ import * as path from "path";
 import { addonFile } from "@tiny-llm/array";
 
 import { bindKernels } from "./bind-kernels";
+import { quantizedMatmulGpu } from "./gpu/quantized-matmul";
 import { wgslFolder } from "./gpu/wgsl-source";
 import { bindInt8Matmul } from "./int8-matmul";
 import { bindQuantizedSwiGLU } from "./quantized-swiglu";
@@ -28,10 +29,12 @@ export type { RopeIntoCacheOptions } from "./rope-into-cache";
 // the products that take x so quantized.
 export { addRmsNormInt8 } from "./add-rms-norm-int8";
 export type { Int8Activations } from "./quantized-matmul";
-export const int8Matmul = bindInt8Matmul(wgslFolder(WGSL_DIR));
+/** The GPU side of the reference-only products below (int8Matmul, quantizedSwiGLU): one instance, one cache of launches. */
+const referenceProductsGpu = quantizedMatmulGpu(wgslFolder(WGSL_DIR));
+export const int8Matmul = bindInt8Matmul(referenceProductsGpu);
 export type { Int8Matmul } from "./int8-matmul";
 // Reference only: the GPU model's gate/up product and SwiGLU in one launch.
-export const quantizedSwiGLU = bindQuantizedSwiGLU(quantizedMatmul, int8Matmul, wgslFolder(WGSL_DIR));
+export const quantizedSwiGLU = bindQuantizedSwiGLU(quantizedMatmul, int8Matmul, referenceProductsGpu);
 export type { QuantizedSwiGLU } from "./quantized-swiglu";
 // Reference only: a quantized embedding's lookup on the GPU in three launches.
 export { quantizedRows } from "./quantized-rows";

@@ -3,8 +3,6 @@
 // without the launch of quantize_activations.wgsl before them. Reference only.
 import * as mx from "@tiny-llm/array";
 
-import { quantizedMatmulGpu } from "./gpu/quantized-matmul";
-import type { WgslSource } from "./gpu/wgsl-source";
 import { checkInt8Product, type Int8Activations, matmulParams, packed, type QuantizedMatmulParams, type QuantizedWeights } from "./quantized-matmul";
 
 /**
@@ -15,9 +13,9 @@ import { checkInt8Product, type Int8Activations, matmulParams, packed, type Quan
  */
 export type Int8Matmul = (x: Int8Activations, w: QuantizedWeights) => mx.array;
 
-/** int8Matmul over the WGSL of `wgsl` (this package's). */
-export function bindInt8Matmul(wgsl: WgslSource): Int8Matmul {
-  const kernel: mx.CustomKernel<QuantizedMatmulParams> = { name: "int8Matmul", implementations: { gpu: quantizedMatmulGpu(wgsl) } };
+/** int8Matmul over `gpu`, the quantized matmul's GPU implementation (quantizedMatmulGpu, over this package's WGSL). */
+export function bindInt8Matmul(gpu: mx.KernelImpl<QuantizedMatmulParams>): Int8Matmul {
+  const kernel: mx.CustomKernel<QuantizedMatmulParams> = { name: "int8Matmul", implementations: { gpu } };
   return (x, w) => {
     const { O } = checkInt8Product("int8Matmul", x, w);
     const lead = x.shape.slice(0, -1);

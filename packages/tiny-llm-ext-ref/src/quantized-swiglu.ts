@@ -9,8 +9,7 @@
 import * as mx from "@tiny-llm/array";
 
 import { ArgumentError } from "./checks";
-import { decodes, quantizedMatmulGpu } from "./gpu/quantized-matmul";
-import type { WgslSource } from "./gpu/wgsl-source";
+import { decodes } from "./gpu/quantized-matmul";
 import type { Int8Matmul } from "./int8-matmul";
 import { checkInt8Product, checkQuantizedMatmul, type Int8Activations, matmulParams, packed, type QuantizedMatmulParams, type QuantizedWeights } from "./quantized-matmul";
 
@@ -25,9 +24,9 @@ import { checkInt8Product, checkQuantizedMatmul, type Int8Activations, matmulPar
  */
 export type QuantizedSwiGLU = (x: mx.array | Int8Activations, gateUp: QuantizedWeights) => mx.array;
 
-/** quantizedSwiGLU over `quantizedMatmul`, `int8Matmul` and the WGSL of `wgsl` (this package's). */
-export function bindQuantizedSwiGLU(quantizedMatmul: (x: mx.array, w: QuantizedWeights) => mx.array, int8Matmul: Int8Matmul, wgsl: WgslSource): QuantizedSwiGLU {
-  const kernel: mx.CustomKernel<QuantizedMatmulParams> = { name: "quantizedSwiGLU", implementations: { gpu: quantizedMatmulGpu(wgsl) } };
+/** quantizedSwiGLU over `quantizedMatmul`, `int8Matmul` and `gpu`, the quantized matmul's GPU implementation (quantizedMatmulGpu, over this package's WGSL). */
+export function bindQuantizedSwiGLU(quantizedMatmul: (x: mx.array, w: QuantizedWeights) => mx.array, int8Matmul: Int8Matmul, gpu: mx.KernelImpl<QuantizedMatmulParams>): QuantizedSwiGLU {
+  const kernel: mx.CustomKernel<QuantizedMatmulParams> = { name: "quantizedSwiGLU", implementations: { gpu } };
   return (x, gateUp) => {
     const fn = "quantizedSwiGLU";
     const quantized = !(x instanceof mx.NDArray);
