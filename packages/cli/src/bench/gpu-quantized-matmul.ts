@@ -79,14 +79,19 @@ function gpuCopies(O: number, K: number, n: number): { w: QuantizedWeights; read
 /** The arguments of one call, and the plain read of as many bytes that the call is set against. */
 interface Call { x: mx.array; w: QuantizedWeights; read: GpuRead }
 
-/** One table row: call i of a measurement is `callOf(i)` (at least `minCalls` calls), reading `bytesPerCall` bytes on average. */
-async function row(label: string, shape: string, callOf: (i: number) => Call, bytesPerCall: number, minCalls: number, o: GpuQmmOptions): Promise<string[]> {
+/**
+ * One table row: call i of a measurement is `callOf(i)` (at least `minCalls` calls), reading
+ * `bytesPerCall` bytes on average. The calls' plain reads are timed once per `shape` (the
+ * same copies, whatever x), kept in `readTimes`.
+ */
+async function row(label: string, shape: string, callOf: (i: number) => Call, bytesPerCall: number, minCalls: number, o: GpuQmmOptions, readTimes: Map<string, number>): Promise<string[]> {
   const calls = Math.max(minCalls, Math.round(o.timedBytes / bytesPerCall));
   const seconds = await gpuSecondsBehind((i) => {
     const { x, w } = callOf(i);
     mx.tidy(() => void quantizedMatmul(x, w));
   }, calls, o.busy, o.rounds);
-  const readSeconds = await gpuSecondsBehind((i) => callOf(i).read.record(), calls, o.busy, o.rounds);
+  let readSeconds = readTimes.get(shape);
+  if (readSeconds === undefined) readTimes.set(shape, (readSeconds = await gpuSecondsBehind((i) => callOf(i).read.record(), calls, o.busy, o.rounds)));
   const ratio = bytesPerCall / seconds / o.readBandwidth;
   const us = (s: number) => `${(s * 1e6).toFixed(1)} us`;
   return [label, shape, gbps(bytesPerCall, seconds), us(seconds), ratioText(ratio), us(readSeconds), ratioText(readSeconds / seconds), barText(ratio, QMM_BAR)];
@@ -112,6 +117,7 @@ async function rowOrError(label: string, shape: string, measure: () => Promise<s
 export async function benchGpuQuantizedMatmul(o: GpuQmmOptions): Promise<string[][]> {
   const xOf = new Map<number, mx.array>();
   const copiesOf = new Map<string, ReturnType<typeof gpuCopies>>();
+  const readTimes = new Map<string, number>();
   /** Projection p's call on copy j (inputs and copies made on first use). */
   const call = (p: Projection, j: number, activations: Activations): Call => {
     let x = xOf.get(p.in);
@@ -131,13 +137,13 @@ export async function benchGpuQuantizedMatmul(o: GpuQmmOptions): Promise<string[
     const n = ps.length;
     const bytes = ps.reduce((sum, p) => sum + packedBytes(call(p, 0, activations).w), 0);
     const shape = `1 x ${n} projections`;
-    return rowOrError(label, shape, () => row(label, shape, (i) => call(ps[i % n], Math.floor(i / n), activations), bytes / n, n, o));
+    return rowOrError(label, shape, () => row(label, shape, (i) => call(ps[i % n], Math.floor(i / n), activations), bytes / n, n, o, readTimes));
   };
   for (const activations of ["float32", "int8"] as const) {
     for (const p of PROJECTIONS) {
       const label = `7B ${p.name} 4-bit g${GROUP}, M = 1, x ${activations}`;
       const shape = `1 x ${p.out} x ${p.in}`;
-      rows.push(await rowOrError(label, shape, () => row(label, shape, (i) => call(p, i, activations), packedBytes(call(p, 0, activations).w), 1, o)));
+      rows.push(await rowOrError(label, shape, () => row(label, shape, (i) => call(p, i, activations), packedBytes(call(p, 0, activations).w), 1, o, readTimes)));
     }
     rows.push(await layer(`7B layer: the ${PROJECTIONS.length} in turn, x ${activations}`, PROJECTIONS, activations));
     rows.push(await layer(`7B layer as week 2's model merges it (${MERGED.map((p) => p.name).join(", ")}), x ${activations}`, MERGED, activations));
