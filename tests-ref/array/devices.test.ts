@@ -165,6 +165,27 @@ describeGpu("array_devices", () => {
     expect(() => mx.random.uniform([2], { key: mx.zeros([2], "uint32") })).toThrow(/^random\.uniform: keys live on the CPU, got one on the gpu/);
   });
 
+  test("array_devices_gpu_submit_sends_what_is_recorded_without_a_read", async () => {
+    const a = mx.arange(0, 8, 1, "float32").toDevice("gpu");
+    await mx.gpu.synchronize();
+    const s0 = mx.gpu.stats();
+    // A decode step's worth of launches (300; Qwen2-7B's is 315) stays in one batch until submitted.
+    let x = a;
+    for (let i = 0; i < 300; i++) {
+      const y = x.add(1);
+      if (x !== a) mx.dispose(x);
+      x = y;
+    }
+    const s1 = mx.gpu.stats();
+    expect({ launches: s1.dispatches - s0.dispatches, submits: s1.submits - s0.submits }).toEqual({ launches: 300, submits: 0 });
+    mx.gpu.submit();
+    mx.gpu.submit(); // nothing left to send: no second submit
+    const s2 = mx.gpu.stats();
+    expect({ submits: s2.submits - s1.submits, reads: s2.reads - s1.reads }).toEqual({ submits: 1, reads: 0 });
+    expect(await x.toArrayAsync()).toEqual([300, 301, 302, 303, 304, 305, 306, 307]);
+    mx.dispose(x);
+  });
+
   test("array_devices_gpu_profile_times_every_launch_by_label", async () => {
     const a = mx.random.normal([4096], { key: mx.random.key(1) }).toDevice("gpu");
     const b = mx.ones([4096]);

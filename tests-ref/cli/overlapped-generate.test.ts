@@ -1,14 +1,15 @@
 // main's overlappedGenerateWithKvCache (the host a step ahead of the device) gives what
 // week2_ref's simpleGenerateWithKvCache gives: the same tokens, text and stop, greedy and
 // sampled, ended by EOS or by maxTokens, on the CPU and on the GPU (lavapipe in CI).
+import * as mx from "@tiny-llm/array";
 import { load } from "@tiny-llm/loader";
 import { ensureTinyModels, TRAINED_MODEL_DIR } from "@tiny-llm/tiny-model";
 import * as ref from "@tiny-llm/tiny-llm-week2-ref";
 import { makeSampler, type GenerateOptions, type Sampler } from "@tiny-llm/tiny-llm-week1-ref";
 
-import { overlappedGenerateWithKvCache } from "../../packages/cli/src/main/overlapped-generate";
+import { overlappedGenerateWithKvCache, overlappedSteps } from "../../packages/cli/src/main/overlapped-generate";
 
-import { describeDevices } from "../array/device";
+import { describeDevices, describeGpu } from "../array/device";
 
 beforeAll(() => ensureTinyModels());
 
@@ -45,4 +46,30 @@ describeDevices("cli overlappedGenerateWithKvCache", (device) => {
       if (name === "greedy_cut_by_max_tokens") expect({ stopReason, n: tokens.length }).toEqual({ stopReason: "length", n: 3 });
     }, 120_000); // lavapipe runs the GPU's kernels on the CPU
   }
+});
+
+describeGpu("cli overlappedSteps", () => {
+  test("cli_overlapped_steps_submit_each_step_once_it_is_recorded", async () => {
+    // Each step adds 1 to the token before it. Between the end of step t + 1's recording and
+    // the moment token t is taken, the loop submits once: step t + 1, so that the GPU runs it
+    // while the host waits for token t (token t's read was submitted before the recording).
+    const submitsAfterRecord: number[] = [];
+    const submitsSince: number[] = [];
+    const tokens: number[] = [];
+    await overlappedSteps(
+      (prev) => {
+        const token = mx.tidy(() => (prev ?? mx.array([[0]], "int32")).add(1));
+        submitsAfterRecord.push(mx.gpu.stats().submits);
+        return token;
+      },
+      4,
+      (token) => {
+        tokens.push(token);
+        if (tokens.length < 4) submitsSince.push(mx.gpu.stats().submits - submitsAfterRecord[tokens.length]);
+        return true;
+      },
+    );
+    expect(tokens).toEqual([1, 2, 3, 4]);
+    expect(submitsSince).toEqual([1, 1, 1]);
+  });
 });

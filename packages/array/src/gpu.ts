@@ -66,6 +66,16 @@ export async function profile(fn: () => void | Promise<void>): Promise<KernelTim
   return [...byLabel.values()].sort((a, b) => b.seconds - a.seconds);
 }
 
+/**
+ * Sends every kernel recorded so far to the GPU, without waiting for it to run them.
+ * Kernels are otherwise submitted in batches, at a read back or when a batch is full; a
+ * decode loop calls this once a step is recorded, so that the step runs while the host
+ * records the next one, at the cost of one submit a step.
+ */
+export function submit(): void {
+  gpuContext().flush();
+}
+
 /** Waits until the GPU has run every kernel recorded so far (for timing). */
 export function synchronize(): Promise<void> {
   return gpuContext().synchronize();

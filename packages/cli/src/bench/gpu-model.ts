@@ -97,6 +97,34 @@ async function generateOnce(model: Model, s: Qwen2Shapes, P: number, D: number):
   return { prefill, decode: now() - t, record: timed.record, kernels: after.dispatches - before.dispatches, bindGroups: after.bindGroups - before.bindGroups };
 }
 
+/** Decode steps run one at a time to time the GPU's part of a step (gpuStepTime). */
+const ALONE_STEPS = 24;
+
+/**
+ * Milliseconds from a decode step's submit to its token on the host, the median of
+ * ALONE_STEPS steps after a prefill of `P` tokens, each recorded before the step before it
+ * is read: the GPU's time for a step as it runs in a decode (no pass per launch, as in
+ * the timeline), plus one read's round trip. Beside the host's recording time, it says
+ * which of the two sets a decode's pace.
+ */
+async function gpuStepTime(model: Model, s: Qwen2Shapes, P: number): Promise<number> {
+  const cache = model.makeCache();
+  let token = mx.tidy(() => nextToken(model.forward(promptIds(s, P), 0, cache, { lastOnly: true })).reshape(1, 1));
+  await token.itemAsync();
+  const times: number[] = [];
+  for (let i = 0; i < ALONE_STEPS; i++) {
+    const prev = token;
+    token = mx.tidy(() => nextToken(model.forward(prev, P + i, cache, { lastOnly: true })).reshape(1, 1));
+    mx.dispose(prev);
+    mx.gpu.submit();
+    const t = now();
+    await token.itemAsync();
+    times.push(now() - t);
+  }
+  mx.dispose(token);
+  return median(times);
+}
+
 /** Decode steps timed kernel by kernel on the GPU's clock (mx.gpu.profile), after a prefill of P tokens. */
 const PROFILED_STEPS = 8;
 
@@ -115,8 +143,11 @@ async function profiled(run: () => Promise<void>, per: number): Promise<Timeline
 }
 
 /**
- * The GPU timelines of a prefill of `P` tokens and of `steps` decode steps after it (each
- * launch runs in a pass of its own here, so the sums are a little more than in a plain run).
+ * The GPU timelines of a prefill of `P` tokens and of `steps` decode steps after it. Each
+ * launch runs in a pass of its own here, which costs each a few microseconds more than in
+ * a plain run: on an H200 a trivial kernel took 6.9 us so, and 2.3 us a launch in a chain
+ * of them in one pass, so a 7B decode step's timeline (315 launches) reads about 1.5 ms
+ * (315 x 4.7 us) over the step's GPU time.
  */
 async function gpuTimelines(model: Model, s: Qwen2Shapes, P: number, steps: number): Promise<{ prefill: TimelineFigures; decode: TimelineFigures }> {
   const cache = model.makeCache();
@@ -169,6 +200,7 @@ async function modelRow(name: string, label: string, dir: string, s: Qwen2Shapes
     await generateOnce(model, s, P, 4 * D); // warm-up: pipelines, buffers, and the host's slow first steps
     const figures = [];
     for (let r = 0; r < runs; r++) figures.push(await generateOnce(model, s, P, D));
+    const alone = await gpuStepTime(model, s, P);
     const timeline = gpuHasTimestamps() ? { label, ...(await gpuTimelines(model, s, P, PROFILED_STEPS)) } : undefined;
     const prefill = P / median(figures.map((f) => f.prefill));
     const decode = D / median(figures.map((f) => f.decode));
@@ -182,7 +214,7 @@ async function modelRow(name: string, label: string, dir: string, s: Qwen2Shapes
     ].filter((v) => v !== "");
     const row = [
       label, prefill.toFixed(1), decode.toFixed(1),
-      ((fastest.record / D) * 1e3).toFixed(2), ((fastest.decode - fastest.record) / D * 1e3).toFixed(2), (fastest.kernels / D).toFixed(0), (fastest.bindGroups / D).toFixed(1),
+      ((fastest.record / D) * 1e3).toFixed(2), ((fastest.decode - fastest.record) / D * 1e3).toFixed(2), (alone * 1e3).toFixed(2), (fastest.kernels / D).toFixed(0), (fastest.bindGroups / D).toFixed(1),
       (bytes / 1e9).toFixed(2), roofline.toFixed(1), `${((decode / roofline) * 100).toFixed(0)}%`, verdicts.join("; ") || "-",
     ];
     return { row, timeline };
@@ -217,17 +249,18 @@ export async function benchGpuModels(sizes: GpuModelSizes, readBandwidth: number
   }
   console.log(
     `\nWeek 2's model on the GPU (week2_ref, MLX 4-bit g${QUANT.group_size}, random weights): prefill of ${P} tokens, then ${D} decode steps ` +
-      `(each token read back), median of ${runs}; of a decode step (fastest run): the host recording its kernels, then waiting for the GPU, the kernels launched and the bind groups made (0 once steps repeat); ` +
+      `(each token read back), median of ${runs}; of a decode step (fastest run): the host recording its kernels, then waiting for the GPU; the GPU's time for a step run alone ` +
+      `(from its submit to its token on the host, median of ${ALONE_STEPS}); the kernels launched and the bind groups made (0 once steps repeat); ` +
       `roofline = GPU read ${(readBandwidth / 1e9).toFixed(1)} GB/s / (packed weights + f32 KV cache at ${P + D / 2}):`,
   );
-  printColumns(["model", `prefill ${P} tok/s`, "decode tok/s", "record ms/tok", "wait ms/tok", "kernels/tok", "new bind groups/tok", "GB read/token", "roofline tok/s", "of roofline", "bar"], rows);
+  printColumns(["model", `prefill ${P} tok/s`, "decode tok/s", "record ms/tok", "wait ms/tok", "GPU ms/step alone", "kernels/tok", "new bind groups/tok", "GB read/token", "roofline tok/s", "of roofline", "bar"], rows);
   for (const t of timelines) {
     const kinds = [
       [`a prefill of ${P} tokens, per prefill`, t.prefill],
       [`${PROFILED_STEPS} decode steps after ${P} tokens, per token`, t.decode],
     ] as const;
     for (const [what, f] of kinds) {
-      console.log(`\n${t.label}: the GPU's timeline of ${what} (timestamp queries, each launch in a pass of its own): the GPU busy ${(f.busy * 1e3).toFixed(2)} ms`);
+      console.log(`\n${t.label}: the GPU's timeline of ${what} (timestamp queries, each launch in a pass of its own, which adds a few microseconds to each: see "GPU ms/step alone" above for a plain step): the GPU busy ${(f.busy * 1e3).toFixed(2)} ms`);
       printColumns(["kernel", "launches", "GPU us", "share"], f.rows);
     }
   }

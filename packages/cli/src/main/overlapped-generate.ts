@@ -81,8 +81,10 @@ export async function overlappedSteps(record: (prev: mx.array | null) => mx.arra
   let pending = maxSteps > 0 ? record(null) : null;
   for (let n = 1; pending !== null; n++) {
     const reading = pending.itemAsync(); // submits what is recorded
-    // The step after this token, recorded while the device runs this one.
+    // The step after this token, recorded while the device runs this one, and sent to the
+    // GPU whole: it runs once this one is done, while the host waits for the token.
     const ahead = n < maxSteps ? record(pending) : null;
+    if (ahead?.device === "gpu") mx.gpu.submit();
     const token = (await reading) as number;
     mx.dispose(pending);
     pending = ahead;
