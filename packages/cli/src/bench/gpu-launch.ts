@@ -1,6 +1,6 @@
 // What launching a kernel costs the host, the floor under a decode step's recording
-// time: a step of week 2's model launches ~450 kernels, each recorded by JavaScript
-// into Dawn's command encoder, and every 64th launch submits the batch (GpuContext).
+// time: a step of week 2's model launches ~300 kernels, each recorded by JavaScript
+// into Dawn's command encoder, and a launch that fills a batch submits it (GpuContext).
 // Each launch is timed on its own: the median of the launches that do not submit is
 // the cost of recording one; those that submit cost that plus the submit, which is
 // where Dawn's backend turns the batch into the driver's commands.
@@ -25,6 +25,8 @@ const touch: mx.CustomKernel<Record<string, never>> = {
 export interface LaunchCost {
   record: number;
   submit: number;
+  /** Launches a batch holds when a full one is submitted. */
+  batch: number;
   /** An elementwise op (a + a, in mx.tidy) through the array library's front end. */
   op: number;
 }
@@ -33,7 +35,6 @@ export interface LaunchCost {
 export async function launchCost(launches = 4096): Promise<LaunchCost> {
   const a = mx.zeros([64], "uint32", "gpu");
   const times: number[] = [];
-  const submits0 = mx.gpu.stats().submits;
   const submitting: number[] = [];
   for (let i = 0; i < launches; i++) {
     const before = mx.gpu.stats().submits;
@@ -51,5 +52,5 @@ export async function launchCost(launches = 4096): Promise<LaunchCost> {
   const op = ((now() - t) * 1e6) / launches;
   await mx.gpu.synchronize();
   mx.dispose(a);
-  return { record: median(times), submit: submitting.length > 0 && mx.gpu.stats().submits > submits0 ? median(submitting) : NaN, op };
+  return { record: median(times), submit: submitting.length > 0 ? median(submitting) : NaN, batch: submitting.length > 0 ? launches / submitting.length : NaN, op };
 }

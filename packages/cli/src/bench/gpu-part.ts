@@ -109,7 +109,7 @@ export async function runGpuPart(): Promise<number> {
   const launch = await launchCost();
   console.log(
     `\nHost cost of a kernel launch (a trivial WGSL kernel through mx.runKernel, cached pipeline and bind group; median): ` +
-      `recording ${launch.record.toFixed(1)} us, a launch that also submits its batch of 64 ${launch.submit.toFixed(1)} us; ` +
+      `recording ${launch.record.toFixed(1)} us, a launch that also submits its batch of ${launch.batch.toFixed(0)} ${launch.submit.toFixed(1)} us; ` +
       `an elementwise op (a + a) with the array library's front end: ${launch.op.toFixed(1)} us a launch, submits included`,
   );
 
