@@ -27,6 +27,11 @@ export interface FlashAttentionParams {
    * (jest's sandbox, where the tests switch paths within one run).
    */
   portable: boolean;
+  /**
+   * Reference only (flashAttentionInt8, GPU): the output also quantized to int8 per group
+   * for a product with these weights' group size and bits, as two more outputs.
+   */
+  quantize?: { groupSize: number; bits: number };
 }
 
 /** The custom kernel of a package's flash attention: its addon's on the CPU, its WGSL on the GPU. */
@@ -39,7 +44,13 @@ export function flashAttentionKernel(addon: AddonLoader, wgsl: WgslSource): mx.C
 
 /** Kernels.flashAttention (bind-kernels.ts) on `kernel`: the argument checks, then the kernel call. */
 export function flashAttention(kernel: mx.CustomKernel<FlashAttentionParams>, query: mx.array, key: mx.array, value: mx.array, opts: FlashAttentionOptions = {}): mx.array {
-  const fn = "flashAttention";
+  const { inputs, params } = flashAttentionArgs("flashAttention", query, key, value, opts);
+  const [out] = mx.runKernel(kernel, inputs, [{ shape: query.shape, dtype: query.dtype }], params);
+  return out;
+}
+
+/** flashAttention's arguments checked (errors named `fn`): the kernel's inputs (the mask broadcast) and parameters. */
+export function flashAttentionArgs(fn: string, query: mx.array, key: mx.array, value: mx.array, opts: FlashAttentionOptions): { inputs: mx.array[]; params: FlashAttentionParams } {
   checkArray(fn, "query", query, "N.. x H_q x L x D", { ndim: 3, atLeast: true });
   const lead = query.shape.slice(0, -3);
   const [Hq, L, D] = query.shape.slice(-3);
@@ -66,10 +77,5 @@ export function flashAttention(kernel: mx.CustomKernel<FlashAttentionParams>, qu
     }
     inputs.push(mx.broadcastTo(mask, target)); // a view with zero strides, never a copy
   }
-  const [out] = mx.runKernel(kernel, inputs, [{ shape: query.shape, dtype: query.dtype }], {
-    scale,
-    causal: mask === "causal",
-    portable: process.env.TINY_LLM_KERNELS === "portable",
-  });
-  return out;
+  return { inputs, params: { scale, causal: mask === "causal", portable: process.env.TINY_LLM_KERNELS === "portable" } };
 }

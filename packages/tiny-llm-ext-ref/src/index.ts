@@ -3,12 +3,17 @@
 // custom-kernel API (mx.runKernel).
 import * as path from "path";
 
+import type * as mx from "@tiny-llm/array";
 import { addonFile } from "@tiny-llm/array";
 
 import { bindKernels } from "./bind-kernels";
+import { flashAttentionInt8 as flashAttentionInt8On } from "./flash-attention-int8";
+import { flashAttentionGpu } from "./gpu/flash-attention";
 import { quantizedMatmulGpu } from "./gpu/quantized-matmul";
 import { wgslFolder } from "./gpu/wgsl-source";
+import type { FlashAttentionOptions, FlashAttentionParams } from "./flash-attention";
 import { bindInt8Matmul } from "./int8-matmul";
+import type { QuantizedWeights } from "./quantized-matmul";
 import { bindQuantizedSwiGLU } from "./quantized-swiglu";
 
 const WGSL_DIR = path.join(__dirname, "..", "wgsl");
@@ -33,6 +38,10 @@ export type { Int8Activations } from "./quantized-matmul";
 const referenceProductsGpu = quantizedMatmulGpu(wgslFolder(WGSL_DIR));
 export const int8Matmul = bindInt8Matmul(referenceProductsGpu);
 export type { Int8Matmul } from "./int8-matmul";
+// Reference only: attention's output quantized for o_proj in the combine's launch.
+const referenceAttention: mx.CustomKernel<FlashAttentionParams> = { name: "flashAttentionInt8", implementations: { gpu: flashAttentionGpu(wgslFolder(WGSL_DIR)) } };
+export const flashAttentionInt8 = (query: mx.array, key: mx.array, value: mx.array, opts: FlashAttentionOptions, w: QuantizedWeights) =>
+  flashAttentionInt8On(referenceAttention, query, key, value, opts, w);
 // Reference only: the GPU model's gate/up product and SwiGLU in one launch.
 export const quantizedSwiGLU = bindQuantizedSwiGLU(quantizedMatmul, int8Matmul, referenceProductsGpu);
 export type { QuantizedSwiGLU } from "./quantized-swiglu";

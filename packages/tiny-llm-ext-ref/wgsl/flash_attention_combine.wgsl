@@ -14,8 +14,15 @@
 // the chunks one after another, took 40 us a call at Qwen2-7B's shapes on an H200, for
 // 9 chunks.)
 //
+// Reference only, not part of task 2: with QUANT (flashAttentionInt8, the GPU model's
+// attention with int8 activations), the outputs are also quantized to int8 for o_proj, the
+// product after them, by the prelude's quantize_dims: a row of o_proj's input is the
+// query heads' outputs side by side, so a workgroup's D outputs are whole groups of it,
+// and the quantization that o_proj would launch comes in this launch. Your kernel stores
+// its outputs with store_out only.
+//
 // From the prelude (src/gpu/prelude.ts): D, BR (rows per tile, as flash_attention.wgsl's),
-// MAX_CHUNKS (the most chunks a row is split into), OUT_DT, HIDDEN, store_out.
+// MAX_CHUNKS (the most chunks a row is split into), OUT_DT, HIDDEN, store_out, quantize_dims.
 
 struct Params { Hq: u32, Hkv: u32, L: u32, tiles: u32, chunks: u32 }
 
@@ -64,5 +71,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
   }
   let b = wg.y / P.Hkv;
   let h = (wg.y % P.Hkv) * G + rr % G;
-  store_out(((b * P.Hq + h) * P.L + rr / G) * D + t, select(acc / l, 0.0, l == 0.0));
+  let y = select(acc / l, 0.0, l == 0.0);
+  store_out(((b * P.Hq + h) * P.L + rr / G) * D + t, y);
+  quantize_dims(t, b * P.L + rr / G, P.Hq * D, h * D, y);  // row (b, i) of o_proj's input: the heads side by side
 }

@@ -7,7 +7,7 @@ import * as mx from "@tiny-llm/array";
 import { addRmsNormInt8, type Int8Activations } from "@tiny-llm/tiny-llm-ext-ref";
 import { ArgumentError, RMSNorm, RoPE } from "@tiny-llm/tiny-llm-week1-ref";
 
-import type { LinearWeight } from "./quantized-linear";
+import { type LinearWeight, quantizesFor } from "./quantized-linear";
 
 /** RMSNorm by mx.fast.rmsNorm.  x: N.. x D  ->  N.. x D */
 export class FusedRMSNorm extends RMSNorm {
@@ -30,7 +30,7 @@ export class FusedRMSNorm extends RMSNorm {
    * product does not launch its quantization.  x, residual: N.. x D  ->  [h, norm(h)]
    */
   addAndForwardFor(x: mx.array, residual: mx.array | undefined, w: LinearWeight): [mx.array, mx.array | Int8Activations] {
-    if (x.device === "gpu" && !(w instanceof mx.NDArray) && w.activations === "int8") return addRmsNormInt8(x, residual, this.weight, this.eps, w);
+    if (quantizesFor(x, w)) return addRmsNormInt8(x, residual, this.weight, this.eps, w);
     return residual === undefined ? [x, this.forward(x)] : this.addAndForward(x, residual);
   }
 }

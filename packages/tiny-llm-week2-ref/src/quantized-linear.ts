@@ -20,6 +20,15 @@ export function quantizedLinear(x: mx.array, w: QuantizedWeights, bias?: mx.arra
 /** A weight as a checkpoint holds it: a plain O x I matrix, or quantized. */
 export type LinearWeight = mx.array | QuantizedWeights;
 
+/**
+ * Whether the op that makes x (on the GPU) should also quantize it to int8 for its product
+ * with w (Int8Activations): w is quantized with int8 activations, so the product would
+ * otherwise launch x's quantization itself.
+ */
+export function quantizesFor(x: mx.array, w: LinearWeight): w is QuantizedWeights {
+  return x.device === "gpu" && !(w instanceof mx.NDArray) && w.activations === "int8";
+}
+
 /** x @ W^T + bias for either kind of weight; x may come quantized to int8 (Int8Activations, from addRmsNormInt8) for a quantized W. */
 export function linearWeight(x: mx.array | Int8Activations, w: LinearWeight, bias?: mx.array): mx.array {
   if (x instanceof mx.NDArray) return w instanceof mx.NDArray ? linear(x, w, bias) : quantizedLinear(x, w, bias);

@@ -3,7 +3,7 @@
 // model (qwen3-week2.ts) is this one with its own attention weights.
 import * as mx from "@tiny-llm/array";
 import type { Checkpoint, LoadedModel, ModelType, Qwen2Config } from "@tiny-llm/loader";
-import { flashAttention, type Int8Activations, quantizedSwiGLU, ropeIntoCache, type Activations } from "@tiny-llm/tiny-llm-ext-ref";
+import { flashAttention, flashAttentionInt8, type Int8Activations, quantizedSwiGLU, ropeIntoCache, type Activations } from "@tiny-llm/tiny-llm-ext-ref";
 import { ArgumentError, Embedding, type RMSNorm } from "@tiny-llm/tiny-llm-week1-ref";
 import type { ForwardOptions } from "@tiny-llm/tiny-llm-week1-ref";
 import { FusedRMSNorm, FusedRoPE } from "./fused-layers";
@@ -11,7 +11,7 @@ import type { TinyKvBatchCache } from "./engine/batching-kv-cache";
 import { TinyKvFullCache, type TinyKvCache } from "./kv-cache";
 import { QuantizedEmbedding } from "./quantized-embedding";
 import { mergeLinearWeights, splitOutputs } from "./merged-linear";
-import { linearWeight, type LinearWeight } from "./quantized-linear";
+import { linearWeight, type LinearWeight, quantizesFor } from "./quantized-linear";
 
 /**
  * The tensors of one attention layer: Qwen2's have q/k/v biases; Qwen3's have none, and
@@ -62,8 +62,10 @@ class Attention {
     // "causal" is bottom-right aligned: query i (position offset + i) sees keys 0 .. offset + i.
     // A batch of rows at their own offsets brings its mask (N x 1 x L x S) instead.
     // The kernel reads the cache's strided views in place and never repeats K/V per group.
-    const out = flashAttention(q, keys, values, { mask: mask ?? "causal" }); // N x H_q x L x D
-    return linearWeight(out.swapaxes(1, 2).reshape(N, L, Hq * D), this.o);
+    const opts = { mask: mask ?? "causal" } as const;
+    // N x H_q x L x D; with int8 activations on the GPU, also quantized for o_proj where its combine runs.
+    const { out, quantized } = quantizesFor(q, this.o) ? flashAttentionInt8(q, keys, values, opts, this.o) : { out: flashAttention(q, keys, values, opts) };
+    return linearWeight(quantized ?? out.swapaxes(1, 2).reshape(N, L, Hq * D), this.o);
   }
 
   /**

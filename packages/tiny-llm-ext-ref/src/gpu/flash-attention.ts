@@ -2,7 +2,8 @@
 // flashAttention custom kernel, running this package's WGSL (or the learner's).
 //
 //   inputs [q (N.. x H_q x L x D), k, v (N.. x H_kv x S x D), mask? (N.. x H_q x L x S,
-//   broadcast strides)], outputs [out (N.. x H_q x L x D, contiguous)]
+//   broadcast strides)], outputs [out (N.. x H_q x L x D, contiguous)], and with `quantize`
+//   (flashAttentionInt8) [xq (N.. * L x H_q * D / 4), xs (N.. * L x H_q * D / GROUP x 2)] after it
 //
 // as flash-attention.ts checked them. flash_attention.wgsl runs one workgroup per
 // (row tile, batch and kv head, key chunk). A decode step (L = 1) has few row tiles, so
@@ -11,7 +12,7 @@
 import * as mx from "@tiny-llm/array";
 
 import type { FlashAttentionParams } from "../flash-attention";
-import { Launches, prelude, scratch } from "./prelude";
+import { Launches, prelude, scratch, type WgslConstants } from "./prelude";
 import type { WgslSource } from "./wgsl-source";
 
 /**
@@ -32,6 +33,9 @@ const MAX_D = 128; // qs, ks, vs of BR and BC rows of D floats fit 32 KiB of wor
 const MAX_BATCH_DIMS = 8;
 /** A decode step is split over the cache length when it has more keys than this (week 2, day 5, task 2). */
 export const SPLIT_MIN_KEYS = 64;
+
+/** Whether L query rows against S keys split the keys into chunks, combined by flash_attention_combine.wgsl. */
+export const splitsKeys = (L: number, S: number): boolean => L === 1 && S > SPLIT_MIN_KEYS;
 const MAX_CHUNKS = 128; // per (batch, kv head): enough workgroups to fill a large GPU; the combine kernel sizes its arrays by it
 
 /** Keys per tile: as many as keep ks and vs within 16 KiB. */
@@ -51,7 +55,7 @@ function putOperand(params: Int32Array, at: number, a: mx.KernelArray, nb: numbe
 /** The kernel's `gpu` implementation over `wgsl`. */
 export function flashAttentionGpu(wgsl: WgslSource): mx.KernelImpl<FlashAttentionParams> {
   const launches = new Launches(`${wgsl.folder}/flash_attention`);
-  return (inputs, [out], { scale, causal, portable }) => {
+  return (inputs, [out, xq, xs], { scale, causal, portable, quantize }) => {
     const [q, k, v, mask] = inputs;
     const nb = q.shape.length - 3;
     const [Hq, L, D] = q.shape.slice(nb);
@@ -64,7 +68,8 @@ export function flashAttentionGpu(wgsl: WgslSource): mx.KernelImpl<FlashAttentio
     const rows = (Hq / Hkv) * L; // per kv head
     const { BR, TEAM } = rowTile(rows, D, BC);
     const tiles = Math.ceil(rows / BR);
-    const split = L === 1 && S > SPLIT_MIN_KEYS;
+    const split = splitsKeys(L, S);
+    if (quantize && !split) throw new Error("flashAttention: the output is quantized by the combine, which only a split decode step runs (flashAttentionInt8 checks this first)");
     // A split decode is task 2's: the learner's combine stub speaks first, before task 1's.
     if (split) wgsl("flash_attention_combine");
     // Chunks of whole tiles, as small as one: a workgroup's tiles run one after another, and
@@ -91,11 +96,12 @@ export function flashAttentionGpu(wgsl: WgslSource): mx.KernelImpl<FlashAttentio
       workgroups: [tiles, batches * Hkv, chunks],
     });
     if (!split) return;
+    const quant: WgslConstants = quantize ? { QUANT: true, GROUP: quantize.groupSize, BITS: quantize.bits } : { QUANT: false };
     mx.gpu.dispatch({
       label: "flashAttention (flash_attention_combine.wgsl)",
-      key: `${wgsl.folder}/flash_attention_combine|${D}|${BR}|${out.dtype}|${portable}`,
-      wgsl: () => prelude({ D, BR, MAX_CHUNKS, OUT_DT: out.dtype }, portable) + wgsl("flash_attention_combine"),
-      arrays: [part, out],
+      key: `${wgsl.folder}/flash_attention_combine|${D}|${BR}|${out.dtype}|${portable}|${quantize ? `${quantize.groupSize}|${quantize.bits}` : ""}`,
+      wgsl: () => prelude({ D, BR, MAX_CHUNKS, OUT_DT: out.dtype, ...quant }, portable) + wgsl("flash_attention_combine"),
+      arrays: quantize ? [part, out, xq, xs] : [part, out],
       params: new Uint32Array([Hq, Hkv, L, tiles, chunks]),
       workgroups: [rows, batches * Hkv], // a workgroup per row
     });

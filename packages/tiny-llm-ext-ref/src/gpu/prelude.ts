@@ -18,6 +18,12 @@
 //                              SWIGLU true they are quantizedSwiGLU's (reference only:
 //                              rows i of W_gate and I + i of W_up, silu(gate) * up
 //                              stored by store_swiglu, which every thread calls after)
+//   quantize_dims(t, m, K, k0, v)  (with a QUANT: the flash attention combine) every
+//                              thread t < D of the workgroup, in uniform control flow,
+//                              with its output v = x[m, k0 + t] of a row of K; with QUANT
+//                              true (flashAttentionInt8, reference only) the D outputs are
+//                              quantized to int8 per GROUP for the product after them,
+//                              into XQ and XS as quantize_activations.wgsl lays them out
 //   lanes_sum(v), lanes_leader()  with subgroups: the sum over this thread's subgroup,
 //                              and true on one thread of it; without (or when asked to
 //                              be portable): v itself, and true on every thread
@@ -109,6 +115,76 @@ fn store_swiglu(t: u32, o0: u32) {
 }
 `;
 
+/**
+ * Only for the flash attention combine (it has a QUANT): with QUANT, a workgroup's D
+ * outputs, GROUP | D of them a group, quantized as quantize_activations.wgsl quantizes x
+ * (its division rounded as the CPU rounds it, its order of a word's X), by D / 8 threads of
+ * 8 outputs each; XQ and XS are bound after the kernel's own bindings (1 and 2).
+ */
+const QUANTIZE_DIMS = /* wgsl */ `
+@group(0) @binding(3) var<storage, read_write> XQ: array<u32>;
+@group(0) @binding(4) var<storage, read_write> XS: array<vec2<f32>>;
+var<workgroup> quant_v: array<f32, D>;
+
+// a / b rounded to nearest even, from a quotient that may be a few ulps off: the float
+// next to it whose remainder (exact through fma) is the smallest.
+fn div_rn(a: f32, b: f32) -> f32 {
+  var q = a / b;
+  for (var i = 0u; i < 2u; i++) {
+    let up = bitcast<f32>(bitcast<u32>(q) + 1u);
+    let down = bitcast<f32>(bitcast<u32>(q) - 1u);
+    let r = abs(fma(-q, b, a));
+    if (abs(fma(-up, b, a)) < r) {
+      q = up;
+    } else if (abs(fma(-down, b, a)) < r) {
+      q = down;
+    }
+  }
+  return q;
+}
+
+// X = round(v / sx), 0 where sx = 0, in the low byte (two's complement).
+fn code_of(v: f32, sx: f32) -> f32 { return select(0.0, round(div_rn(v, sx)), sx > 0.0); }
+fn byte_of(v: f32) -> u32 { return bitcast<u32>(i32(v)) & 0xffu; }
+
+fn quantize_dims(t: u32, m: u32, K: u32, k0: u32, v: f32) {
+  quant_v[t] = v;
+  workgroupBarrier();
+  if (t >= D / 8u) {
+    return;
+  }
+  let g0 = (8u * t / GROUP) * GROUP;  // the first output of this thread's group
+  var amax = 0.0;
+  for (var i = 0u; i < GROUP; i++) {
+    amax = max(amax, abs(quant_v[g0 + i]));
+  }
+  let sx = div_rn(amax, 127.0);
+  var q = array<f32, 8>();
+  for (var i = 0u; i < 8u; i++) {
+    q[i] = code_of(quant_v[8u * t + i], sx);
+  }
+  // 4-bit codes' order (evens, then odds: the int8 kernel splits a word of codes so), or 8-bit's (in order).
+  let l = select(vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(0u, 2u, 4u, 6u), BITS == 4u);
+  let step = select(4u, 1u, BITS == 4u);
+  let w0 = (m * K + k0) / 4u + 2u * t;
+  for (var j = 0u; j < 2u; j++) {
+    let e = l + j * step;
+    XQ[w0 + j] = byte_of(q[e.x]) | (byte_of(q[e.y]) << 8u) | (byte_of(q[e.z]) << 16u) | (byte_of(q[e.w]) << 24u);
+  }
+  if (8u * t == g0) {
+    var total = 0.0;
+    for (var i = 0u; i < GROUP; i++) {
+      total += code_of(quant_v[g0 + i], sx);
+    }
+    XS[(m * K + k0 + g0) / GROUP] = vec2<f32>(sx, sx * total);
+  }
+}
+`;
+
+const NO_QUANTIZE_DIMS = /* wgsl */ `
+fn quantize_dims(t: u32, m: u32, K: u32, k0: u32, v: f32) {}
+`;
+
 const SUBGROUP_LANES = /* wgsl */ `
 fn lanes_sum(v: f32) -> f32 { return subgroupAdd(v); }
 fn lanes_leader() -> bool { return subgroupElect(); }
@@ -135,6 +211,7 @@ export function prelude(constants: WgslConstants, portable: boolean, extensions:
     "S_DT" in constants ? SCALES : "",
     "OUT_DT" in constants ? STORE_OUT : "",
     "SWIGLU" in constants ? DECODE_OUTPUTS : "",
+    "QUANT" in constants ? (constants.QUANT ? QUANTIZE_DIMS : NO_QUANTIZE_DIMS) : "",
     subgroups ? SUBGROUP_LANES : SINGLE_LANES,
   ].join("\n");
 }
