@@ -150,18 +150,25 @@ fn byte_of(v: f32) -> u32 { return bitcast<u32>(i32(v)) & 0xffu; }
 fn quantize_dims(t: u32, m: u32, K: u32, k0: u32, v: f32) {
   quant_v[t] = v;
   workgroupBarrier();
-  if (t >= D / 8u) {
-    return;
-  }
-  let g0 = (8u * t / GROUP) * GROUP;  // the first output of this thread's group
+  let worker = t < D / 8u;  // D / 8 threads quantize, 8 outputs each; the others join the barriers
+  let tw = min(t, D / 8u - 1u);
+  let g0 = (8u * tw / GROUP) * GROUP;  // the first output of the worker's group
   var amax = 0.0;
   for (var i = 0u; i < GROUP; i++) {
     amax = max(amax, abs(quant_v[g0 + i]));
   }
   let sx = div_rn(amax, 127.0);
   var q = array<f32, 8>();
+  var sum = 0.0;
   for (var i = 0u; i < 8u; i++) {
-    q[i] = code_of(quant_v[8u * t + i], sx);
+    q[i] = code_of(quant_v[8u * tw + i], sx);
+    sum += q[i];
+  }
+  workgroupBarrier();  // every output read: quant_v now holds the workers' sums of X
+  quant_v[t] = select(0.0, sum, worker);
+  workgroupBarrier();
+  if (!worker) {
+    return;
   }
   // 4-bit codes' order (evens, then odds: the int8 kernel splits a word of codes so), or 8-bit's (in order).
   let l = select(vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(0u, 2u, 4u, 6u), BITS == 4u);
@@ -173,8 +180,8 @@ fn quantize_dims(t: u32, m: u32, K: u32, k0: u32, v: f32) {
   }
   if (8u * t == g0) {
     var total = 0.0;
-    for (var i = 0u; i < GROUP; i++) {
-      total += code_of(quant_v[g0 + i], sx);
+    for (var i = 0u; i < GROUP / 8u; i++) {
+      total += quant_v[t + i];
     }
     XS[(m * K + k0 + g0) / GROUP] = vec2<f32>(sx, sx * total);
   }
