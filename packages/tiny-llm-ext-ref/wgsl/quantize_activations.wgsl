@@ -14,7 +14,7 @@
 // (div_rn): a GPU may divide to within a few ulps, and a quotient one ulp off of k + 1/2
 // rounds to the other integer.
 //
-// From the prelude (src/gpu/prelude.ts): BITS, GROUP, X_DT, unpack_float, word_of.
+// From the prelude (src/gpu/prelude.ts): BITS, GROUP, X_DT, unpack_float, word_of, div_rn, byte_of.
 
 struct Params {
   K: u32,
@@ -31,26 +31,6 @@ const PER_THREAD: u32 = 8u;
 const THREADS: u32 = GROUP / PER_THREAD;  // threads per group
 
 var<workgroup> part: array<f32, WG>;
-
-// a / b rounded to nearest even, from a quotient that may be a few ulps off: the float
-// next to it whose remainder (exact through fma) is the smallest.
-fn div_rn(a: f32, b: f32) -> f32 {
-  var q = a / b;
-  for (var i = 0u; i < 2u; i++) {
-    let up = bitcast<f32>(bitcast<u32>(q) + 1u);
-    let down = bitcast<f32>(bitcast<u32>(q) - 1u);
-    let r = abs(fma(-q, b, a));
-    if (abs(fma(-up, b, a)) < r) {
-      q = up;
-    } else if (abs(fma(-down, b, a)) < r) {
-      q = down;
-    }
-  }
-  return q;
-}
-
-// The int8 X in the low byte (two's complement).
-fn byte_of(v: f32) -> u32 { return bitcast<u32>(i32(v)) & 0xffu; }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {

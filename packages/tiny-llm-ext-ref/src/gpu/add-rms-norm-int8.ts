@@ -19,7 +19,7 @@ const THREADS = 256; // a workgroup: one row
 const PER_THREAD = 8; // inputs a thread quantizes per pass (two words of XQ)
 
 const WGSL = /* wgsl */ `
-// From the prelude: BITS, GROUP, RESIDUAL, W_DT, unpack_float, word_of.
+// From the prelude: BITS, GROUP, RESIDUAL, W_DT, unpack_float, word_of, byte_of.
 const THREADS: u32 = ${THREADS}u;
 const PER_THREAD: u32 = ${PER_THREAD}u;
 const PASS: u32 = THREADS * PER_THREAD;  // inputs a pass
@@ -37,9 +37,6 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> XS: array<vec2<f32>>;
 
 var<workgroup> part: array<f32, THREADS>;
-
-// The int8 X in the low byte (two's complement).
-fn byte_of(v: f32) -> u32 { return bitcast<u32>(i32(v)) & 0xffu; }
 
 @compute @workgroup_size(THREADS)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {

@@ -18,6 +18,8 @@
 //                              SWIGLU true they are quantizedSwiGLU's (reference only:
 //                              rows i of W_gate and I + i of W_up, silu(gate) * up
 //                              stored by store_swiglu, which every thread calls after)
+//   div_rn(a, b), byte_of(v)   (with a GROUP: the kernels of int8 x) a / b rounded to the
+//                              nearest even as the CPU divides, and v's int8 byte
 //   quantize_dims(t, m, K, k0, v)  (with a QUANT: the flash attention combine) every
 //                              thread t < D of the workgroup, in uniform control flow,
 //                              with its output v = x[m, k0 + t] of a row of K; with QUANT
@@ -116,16 +118,11 @@ fn store_swiglu(t: u32, o0: u32) {
 `;
 
 /**
- * Only for the flash attention combine (it has a QUANT): with QUANT, a workgroup's D
- * outputs, GROUP | D of them a group, quantized as quantize_activations.wgsl quantizes x
- * (its division rounded as the CPU rounds it, its order of a word's X), by D / 8 threads of
- * 8 outputs each; XQ and XS are bound after the kernel's own bindings (1 and 2).
+ * Only for the kernels that quantize x to int8 or read it so (they have a GROUP): a
+ * division rounded as the CPU rounds it (a GPU may divide to within a few ulps, and a
+ * quotient one ulp off of k + 1/2 rounds to the other integer), and an int8 X's byte.
  */
-const QUANTIZE_DIMS = /* wgsl */ `
-@group(0) @binding(3) var<storage, read_write> XQ: array<u32>;
-@group(0) @binding(4) var<storage, read_write> XS: array<vec2<f32>>;
-var<workgroup> quant_v: array<f32, D>;
-
+const INT8_X = /* wgsl */ `
 // a / b rounded to nearest even, from a quotient that may be a few ulps off: the float
 // next to it whose remainder (exact through fma) is the smallest.
 fn div_rn(a: f32, b: f32) -> f32 {
@@ -143,9 +140,23 @@ fn div_rn(a: f32, b: f32) -> f32 {
   return q;
 }
 
-// X = round(v / sx), 0 where sx = 0, in the low byte (two's complement).
-fn code_of(v: f32, sx: f32) -> f32 { return select(0.0, round(div_rn(v, sx)), sx > 0.0); }
+// The int8 X in the low byte (two's complement).
 fn byte_of(v: f32) -> u32 { return bitcast<u32>(i32(v)) & 0xffu; }
+`;
+
+/**
+ * Only for the flash attention combine (it has a QUANT): with QUANT, a workgroup's D
+ * outputs, GROUP | D of them a group, quantized as quantize_activations.wgsl quantizes x
+ * (its division rounded as the CPU rounds it, its order of a word's X), by D / 8 threads of
+ * 8 outputs each; XQ and XS are bound after the kernel's own bindings (1 and 2).
+ */
+const QUANTIZE_DIMS = /* wgsl */ `
+@group(0) @binding(3) var<storage, read_write> XQ: array<u32>;
+@group(0) @binding(4) var<storage, read_write> XS: array<vec2<f32>>;
+var<workgroup> quant_v: array<f32, D>;
+
+// X = round(v / sx), 0 where sx = 0.
+fn code_of(v: f32, sx: f32) -> f32 { return select(0.0, round(div_rn(v, sx)), sx > 0.0); }
 
 fn quantize_dims(t: u32, m: u32, K: u32, k0: u32, v: f32) {
   quant_v[t] = v;
@@ -218,6 +229,7 @@ export function prelude(constants: WgslConstants, portable: boolean, extensions:
     "S_DT" in constants ? SCALES : "",
     "OUT_DT" in constants ? STORE_OUT : "",
     "SWIGLU" in constants ? DECODE_OUTPUTS : "",
+    "GROUP" in constants ? INT8_X : "",
     "QUANT" in constants ? (constants.QUANT ? QUANTIZE_DIMS : NO_QUANTIZE_DIMS) : "",
     subgroups ? SUBGROUP_LANES : SINGLE_LANES,
   ].join("\n");
