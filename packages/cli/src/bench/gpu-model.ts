@@ -101,11 +101,11 @@ async function generateOnce(model: Model, s: Qwen2Shapes, P: number, D: number):
 const ALONE_STEPS = 24;
 
 /**
- * Milliseconds from a decode step's submit to its token on the host, the median of
- * ALONE_STEPS steps after a prefill of `P` tokens, each recorded before the step before it
- * is read: the GPU's time for a step as it runs in a decode (no pass per launch, as in
- * the timeline), plus one read's round trip. Beside the host's recording time, it says
- * which of the two sets a decode's pace.
+ * Seconds from a decode step's submit to its token on the host, the median of
+ * ALONE_STEPS steps after a prefill of `P` tokens, each recorded once the token before it
+ * is read (so the GPU has nothing else to run): the GPU's time for a step as a decode runs
+ * it (no pass per launch, as in the timeline), plus one read's round trip. Beside the
+ * host's recording time, it says which of the two sets a decode's pace.
  */
 async function gpuStepTime(model: Model, s: Qwen2Shapes, P: number): Promise<number> {
   const cache = model.makeCache();
