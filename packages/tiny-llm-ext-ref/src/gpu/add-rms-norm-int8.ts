@@ -3,8 +3,9 @@
 //   inputs [x (M x K), residual? (M x K), weight (K)]
 //   outputs [h (M x K; one element, not written, without a residual), XQ (M x K/4 uint32), XS (M x K/GROUP x 2)]
 //
-// First the row's h = x + residual (written to h) and its sum of squares, over the whole
-// row; then, 2,048 inputs at a time, each thread's 8 values v = h * inv * weight with
+// Each thread takes 8 inputs of every 2,048 (PASSES of them, compiled per count), loads
+// them all before it uses any and keeps h = x + residual in registers: it writes h and
+// sums its squares over the row; then, pass by pass, its 8 values v = h * inv * weight,
 // inv = 1 / sqrt(mean(h^2) + eps), as the array package's rmsNorm computes them, quantized
 // as quantize_activations.wgsl quantizes x (GROUP / 8 threads a group, its max and sum in
 // workgroup memory; the same layout of XQ and XS), but with WGSL's division: a quotient a
@@ -19,7 +20,7 @@ const THREADS = 256; // a workgroup: one row
 const PER_THREAD = 8; // inputs a thread quantizes per pass (two words of XQ)
 
 const WGSL = /* wgsl */ `
-// From the prelude: BITS, GROUP, RESIDUAL, W_DT, unpack_float, word_of, byte_of.
+// From the prelude: BITS, GROUP, RESIDUAL, W_DT, PASSES, unpack_float, word_of, byte_of.
 const THREADS: u32 = ${THREADS}u;
 const PER_THREAD: u32 = ${PER_THREAD}u;
 const PASS: u32 = THREADS * PER_THREAD;  // inputs a pass
@@ -40,15 +41,34 @@ var<workgroup> part: array<f32, THREADS>;
 
 @compute @workgroup_size(THREADS)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {
-  let m = wg.x;
-  var s = 0.0;
-  for (var k = t; k < P.K; k += THREADS) {
-    var h = X[P.x_off + m * P.K + k];
-    if (RESIDUAL) {
-      h += R[P.r_off + m * P.K + k];
-      H[P.h_off + m * P.K + k] = h;
+  let row = wg.x * P.K;
+  // Every load first: the thread's PER_THREAD inputs of each pass, h = x + residual kept in
+  // registers for the second half (loads that wait for the work before them go one round
+  // trip to memory at a time). Past the row's end: valid loads, not used.
+  var hs = array<f32, PER_THREAD * PASSES>();
+  for (var p = 0u; p < PASSES; p++) {
+    let k0 = min(p * PASS + t * PER_THREAD, P.K - PER_THREAD);
+    for (var i = 0u; i < PER_THREAD; i++) {
+      hs[p * PER_THREAD + i] = X[P.x_off + row + k0 + i];
     }
-    s += h * h;
+    if (RESIDUAL) {
+      for (var i = 0u; i < PER_THREAD; i++) {
+        hs[p * PER_THREAD + i] += R[P.r_off + row + k0 + i];
+      }
+    }
+  }
+  var s = 0.0;
+  for (var p = 0u; p < PASSES; p++) {
+    let k0 = p * PASS + t * PER_THREAD;
+    if (k0 < P.K) {  // K is a multiple of GROUP: a thread's inputs are valid or not as a whole
+      for (var i = 0u; i < PER_THREAD; i++) {
+        let h = hs[p * PER_THREAD + i];
+        if (RESIDUAL) {
+          H[P.h_off + row + k0 + i] = h;
+        }
+        s += h * h;
+      }
+    }
   }
   part[t] = s;
   workgroupBarrier();
@@ -66,20 +86,15 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
   // odds: the int8 kernels split a word of codes so), or 8-bit's (in order).
   let lanes = select(vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(0u, 2u, 4u, 6u), BITS == 4u);
   let step = select(4u, 1u, BITS == 4u);
-  for (var p = 0u; p < (P.K + PASS - 1u) / PASS; p++) {
+  for (var p = 0u; p < PASSES; p++) {
     let k0 = p * PASS + t * PER_THREAD;
     let valid = k0 < P.K;  // K is a multiple of GROUP: a group is valid or not as a whole
     var v = array<f32, PER_THREAD>();
     var amax = 0.0;
     if (valid) {
       for (var i = 0u; i < PER_THREAD; i++) {
-        let k = k0 + i;
-        var h = X[P.x_off + m * P.K + k];
-        if (RESIDUAL) {
-          h = H[P.h_off + m * P.K + k];  // written by this thread above
-        }
-        let e = P.w_off + k;
-        v[i] = h * inv * unpack_float(NW[word_of(e, W_DT)], e, W_DT);
+        let e = P.w_off + k0 + i;
+        v[i] = hs[p * PER_THREAD + i] * inv * unpack_float(NW[word_of(e, W_DT)], e, W_DT);
         amax = max(amax, abs(v[i]));
       }
     }
@@ -101,14 +116,14 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
     if (valid) {
       for (var j = 0u; j < 2u; j++) {
         let l = lanes + j * step;
-        XQ[(m * P.K + k0) / 4u + j] = byte_of(q[l.x]) | (byte_of(q[l.y]) << 8u) | (byte_of(q[l.z]) << 16u) | (byte_of(q[l.w]) << 24u);
+        XQ[(row + k0) / 4u + j] = byte_of(q[l.x]) | (byte_of(q[l.y]) << 8u) | (byte_of(q[l.z]) << 16u) | (byte_of(q[l.w]) << 24u);
       }
       if (t == first) {
         var total = 0.0;
         for (var i = 0u; i < PER_GROUP; i++) {
           total += part[first + i];
         }
-        XS[(m * P.K + k0) / GROUP] = vec2<f32>(sx, sx * total);
+        XS[(row + k0) / GROUP] = vec2<f32>(sx, sx * total);
       }
     }
     workgroupBarrier();  // every sum read before part is reused
@@ -122,7 +137,8 @@ export const addRmsNormInt8Gpu: mx.KernelImpl<AddRmsNormInt8Params> = (inputs, o
   const [x, r, weight] = residual ? inputs : [inputs[0], inputs[0], inputs[1]];
   const [h, xq, xs] = outputs;
   const [M, K] = x.shape;
-  const launch = launches.get(`${groupSize}|${bits}|${residual}|${weight.dtype}`, false, () => ({ BITS: bits, GROUP: groupSize, RESIDUAL: residual, W_DT: weight.dtype }));
+  const passes = Math.ceil(K / (THREADS * PER_THREAD));
+  const launch = launches.get(`${groupSize}|${bits}|${residual}|${weight.dtype}|${passes}`, false, () => ({ BITS: bits, GROUP: groupSize, RESIDUAL: residual, W_DT: weight.dtype, PASSES: passes }));
   const params = new Uint32Array([K, 0, x.offset, r.offset, weight.offset, h.offset]);
   new Float32Array(params.buffer, 4, 1)[0] = eps;
   mx.gpu.dispatch({
