@@ -10,7 +10,7 @@ import * as mx from "@tiny-llm/array";
 
 import { ArgumentError, checkArray, checkShape } from "./checks";
 import { addRmsNormInt8Gpu } from "./gpu/add-rms-norm-int8";
-import { checkQuantizedWeights, type Int8Activations, type QuantizedWeights } from "./quantized-matmul";
+import { checkInt8Weights, type Int8Activations, type QuantizedWeights } from "./quantized-matmul";
 
 /** The kernel's parameters (src/gpu/add-rms-norm-int8.ts). */
 export interface AddRmsNormInt8Params {
@@ -39,8 +39,7 @@ export function addRmsNormInt8(x: mx.array, residual: mx.array | undefined, weig
   const fn = "addRmsNormInt8";
   checkArray(fn, "x", x, "N.. x K", { ndim: 1, atLeast: true }, FLOAT32);
   const K = x.shape[x.ndim - 1];
-  const { K: Kw, activations } = checkQuantizedWeights(fn, w);
-  if (activations !== "int8") throw new ArgumentError(fn, `w multiplies ${activations} activations; the norm quantizes for activations "int8"`);
+  const { K: Kw } = checkInt8Weights(fn, w, "the norm");
   if (Kw !== K) throw new ArgumentError(fn, `x has K = ${K}, but w holds ${Kw} inputs per row`);
   checkArray(fn, "weight", weight, "K", { ndim: 1 });
   checkShape(fn, "weight", weight, [K], "K");

@@ -10,7 +10,7 @@ import * as mx from "@tiny-llm/array";
 import { ArgumentError } from "./checks";
 import { flashAttentionArgs, type FlashAttentionOptions, type FlashAttentionParams } from "./flash-attention";
 import { splitsKeys } from "./gpu/flash-attention";
-import { checkQuantizedWeights, type Int8Activations, type QuantizedWeights } from "./quantized-matmul";
+import { checkInt8Weights, type Int8Activations, type QuantizedWeights } from "./quantized-matmul";
 
 /**
  * flashAttention(query, key, value, opts), and, where the GPU's combine runs (a float32
@@ -31,8 +31,7 @@ export function flashAttentionInt8(
 ): { out: mx.array; quantized?: Int8Activations } {
   const fn = "flashAttentionInt8";
   const { inputs, params } = flashAttentionArgs(fn, query, key, value, opts);
-  const { K, activations } = checkQuantizedWeights(fn, w);
-  if (activations !== "int8") throw new ArgumentError(fn, `w multiplies ${activations} activations; the combine quantizes for activations "int8"`);
+  const { K } = checkInt8Weights(fn, w, "the combine");
   const lead = query.shape.slice(0, -3);
   const [Hq, L, D] = query.shape.slice(-3);
   if (K !== Hq * D) throw new ArgumentError(fn, `w holds ${K} inputs per row, but attention gives H_q * D = ${Hq} * ${D} = ${Hq * D}`);

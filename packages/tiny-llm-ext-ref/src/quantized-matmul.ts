@@ -131,6 +131,17 @@ export function matmulParams(w: QuantizedWeights, activations: Activations, swig
   return { groupSize: w.groupSize, bits: w.bits, portable: process.env.TINY_LLM_KERNELS === "portable", activations, swiglu, quantized };
 }
 
+/**
+ * `w` checked for an op that quantizes its output to int8 for the product with it
+ * (addRmsNormInt8, flashAttentionInt8; `quantizer` names the part that does, in errors):
+ * quantized weights whose activations are "int8".
+ */
+export function checkInt8Weights(fn: string, w: QuantizedWeights, quantizer: string): { K: number; O: number } {
+  const { K, O, activations } = checkQuantizedWeights(fn, w);
+  if (activations !== "int8") throw new ArgumentError(fn, `w multiplies ${activations} activations; ${quantizer} quantizes for activations "int8"`);
+  return { K, O };
+}
+
 /** x̂ @ W.T's arguments as `fn` checks them for x given quantized: Int8Activations made for W's groups and codes, on the GPU. */
 export function checkInt8Product(fn: string, x: Int8Activations, w: QuantizedWeights, name = "w"): { K: number; O: number } {
   const { K, O, activations } = checkQuantizedWeights(fn, w, name);

@@ -20,7 +20,7 @@ const THREADS = 256; // a workgroup: one row
 const PER_THREAD = 8; // inputs a thread quantizes per pass (two words of XQ)
 
 const WGSL = /* wgsl */ `
-// From the prelude: BITS, GROUP, RESIDUAL, W_DT, PASSES, unpack_float, word_of, byte_of.
+// From the prelude: BITS, GROUP, RESIDUAL, W_DT, PASSES, unpack_float, word_of, pack_x.
 const THREADS: u32 = ${THREADS}u;
 const PER_THREAD: u32 = ${PER_THREAD}u;
 const PASS: u32 = THREADS * PER_THREAD;  // inputs a pass
@@ -82,10 +82,6 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
   workgroupBarrier();  // part[0] read by all before part is reused
 
   let first = t - t % PER_GROUP;  // the group's first thread
-  // Word j of a thread's two takes inputs lanes + j * step: 4-bit codes' order (evens, then
-  // odds: the int8 kernels split a word of codes so), or 8-bit's (in order).
-  let lanes = select(vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(0u, 2u, 4u, 6u), BITS == 4u);
-  let step = select(4u, 1u, BITS == 4u);
   for (var p = 0u; p < PASSES; p++) {
     let k0 = p * PASS + t * PER_THREAD;
     let valid = k0 < P.K;  // K is a multiple of GROUP: a group is valid or not as a whole
@@ -114,10 +110,9 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
     part[t] = sum;
     workgroupBarrier();
     if (valid) {
-      for (var j = 0u; j < 2u; j++) {
-        let l = lanes + j * step;
-        XQ[(row + k0) / 4u + j] = byte_of(q[l.x]) | (byte_of(q[l.y]) << 8u) | (byte_of(q[l.z]) << 16u) | (byte_of(q[l.w]) << 24u);
-      }
+      let words = pack_x(q);
+      XQ[(row + k0) / 4u] = words.x;
+      XQ[(row + k0) / 4u + 1u] = words.y;
       if (t == first) {
         var total = 0.0;
         for (var i = 0u; i < PER_GROUP; i++) {

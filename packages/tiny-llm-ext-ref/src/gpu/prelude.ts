@@ -18,8 +18,9 @@
 //                              SWIGLU true they are quantizedSwiGLU's (reference only:
 //                              rows i of W_gate and I + i of W_up, silu(gate) * up
 //                              stored by store_swiglu, which every thread calls after)
-//   div_rn(a, b), byte_of(v)   (with a GROUP: the kernels of int8 x) a / b rounded to the
-//                              nearest even as the CPU divides, and v's int8 byte
+//   div_rn(a, b), byte_of(v),  (with a GROUP: the kernels of int8 x) a / b rounded to the
+//   pack_x(q)                  nearest even as the CPU divides, v's int8 byte, and the
+//                              two words of XQ that 8 X fill, in the int8 kernels' order
 //   quantize_dims(t, m, K, k0, v)  (with a QUANT: the flash attention combine) every
 //                              thread t < D of the workgroup, in uniform control flow,
 //                              with its output v = x[m, k0 + t] of a row of K; with QUANT
@@ -120,7 +121,8 @@ fn store_swiglu(t: u32, o0: u32) {
 /**
  * Only for the kernels that quantize x to int8 or read it so (they have a GROUP): a
  * division rounded as the CPU rounds it (a GPU may divide to within a few ulps, and a
- * quotient one ulp off of k + 1/2 rounds to the other integer), and an int8 X's byte.
+ * quotient one ulp off of k + 1/2 rounds to the other integer), an int8 X's byte, and
+ * the packing of 8 of them into XQ's words.
  */
 const INT8_X = /* wgsl */ `
 // a / b rounded to nearest even, from a quotient that may be a few ulps off: the float
@@ -142,6 +144,20 @@ fn div_rn(a: f32, b: f32) -> f32 {
 
 // The int8 X in the low byte (two's complement).
 fn byte_of(v: f32) -> u32 { return bitcast<u32>(i32(v)) & 0xffu; }
+
+// The two words of XQ that 8 consecutive X fill, in the int8 kernels' order: 4-bit codes'
+// (evens, then odds: X0 X2 X4 X6 | X1 X3 X5 X7, as the kernels split a word of codes into
+// low and high nibbles), or 8-bit's (in order).
+fn pack_x(q: array<f32, 8>) -> vec2<u32> {
+  let l = select(vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(0u, 2u, 4u, 6u), BITS == 4u);
+  let step = select(4u, 1u, BITS == 4u);
+  var words = vec2<u32>();
+  for (var j = 0u; j < 2u; j++) {
+    let e = l + j * step;
+    words[j] = byte_of(q[e.x]) | (byte_of(q[e.y]) << 8u) | (byte_of(q[e.z]) << 16u) | (byte_of(q[e.w]) << 24u);
+  }
+  return words;
+}
 `;
 
 /**
@@ -181,14 +197,10 @@ fn quantize_dims(t: u32, m: u32, K: u32, k0: u32, v: f32) {
   if (!worker) {
     return;
   }
-  // 4-bit codes' order (evens, then odds: the int8 kernel splits a word of codes so), or 8-bit's (in order).
-  let l = select(vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(0u, 2u, 4u, 6u), BITS == 4u);
-  let step = select(4u, 1u, BITS == 4u);
+  let words = pack_x(q);
   let w0 = (m * K + k0) / 4u + 2u * t;
-  for (var j = 0u; j < 2u; j++) {
-    let e = l + j * step;
-    XQ[w0 + j] = byte_of(q[e.x]) | (byte_of(q[e.y]) << 8u) | (byte_of(q[e.z]) << 16u) | (byte_of(q[e.w]) << 24u);
-  }
+  XQ[w0] = words.x;
+  XQ[w0 + 1u] = words.y;
   if (8u * t == g0) {
     var total = 0.0;
     for (var i = 0u; i < GROUP / 8u; i++) {
