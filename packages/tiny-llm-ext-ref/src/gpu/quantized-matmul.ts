@@ -25,6 +25,18 @@ import type { WgslSource } from "./wgsl-source";
 /** The most rows of x the decode kernel takes (its partial sums live in registers). */
 export const DECODE_MAX_ROWS = 8;
 const DECODE_ROWS_PER_WORKGROUP = 4; // ROWS in quantized_matmul_decode.wgsl
+const DECODE_INT8_ROWS_PER_WORKGROUP = 8; // ROWS in quantized_matmul_decode_int8.wgsl, a team of threads each
+
+/**
+ * The int8 decode kernel's team, the threads that read one row of W: one subgroup where
+ * the GPU's subgroups have one size (32 on NVIDIA, 8 on lavapipe) and a workgroup of 8 of
+ * them stays within WebGPU's default 256 threads; else 32 threads that sum in workgroup memory.
+ */
+function decodeTeam(portable: boolean): { TEAM: number; TEAM_SUBGROUP: boolean } {
+  const { features, subgroupSizes: [min, max] } = mx.gpu.info();
+  const subgroup = !portable && features.includes("subgroups") && min === max && min > 0 && min * DECODE_INT8_ROWS_PER_WORKGROUP <= 256;
+  return subgroup ? { TEAM: min, TEAM_SUBGROUP: true } : { TEAM: 32, TEAM_SUBGROUP: false };
+}
 /**
  * The tiled kernel's tiles (BM x BN outputs a workgroup, BK inputs a step, TM x TN outputs
  * a thread). The large one does four times the work per value it loads into workgroup
@@ -142,7 +154,7 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
     const id = `${bits}|${scales.dtype}|${y.dtype}`;
     const scaleStrides = [scales.offset, scales.strides[0], biases.offset, biases.strides[0]];
     // O / ROWS workgroups either way: with swiglu each holds ROWS / 2 of the O / 2 outputs.
-    const decodeWorkgroups = mx.gpu.foldedGrid(Math.ceil(O / DECODE_ROWS_PER_WORKGROUP));
+    const decodeWorkgroups = (rows: number) => mx.gpu.foldedGrid(Math.ceil(O / rows));
 
     const tile = tileFor(M, activations === "int8");
     const tileWorkgroups: [number, number] = [Math.ceil(O / tile.BN), Math.ceil(M / tile.BM)];
@@ -154,8 +166,9 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
       const [xq, xs] = quantized ? [inputs[0], inputs[1]] : quantizeActivations(x, groupSize, bits, portable);
       const constants = { ...dtypes, GROUP: groupSize };
       if (decode) {
-        const launch = launches.decodeInt8.get(`${id}|${groupSize}|${M}|${swiglu}`, portable, () => ({ ...constants, M, SWIGLU: swiglu }));
-        run("decodeInt8", launch, portable, [xq, xs, w, scales, biases, y], [K, O, w.offset / chunkWords, w.strides[0] / chunkWords, ...scaleStrides], decodeWorkgroups, swiglu ? "quantizedSwiGLU" : "quantizedMatmul");
+        const launch = launches.decodeInt8.get(`${id}|${groupSize}|${M}|${swiglu}`, portable, () => ({ ...constants, M, SWIGLU: swiglu, ...decodeTeam(portable) }));
+        const params = [K, O, w.offset / chunkWords, w.strides[0] / chunkWords, ...scaleStrides];
+        run("decodeInt8", launch, portable, [xq, xs, w, scales, biases, y], params, decodeWorkgroups(DECODE_INT8_ROWS_PER_WORKGROUP), swiglu ? "quantizedSwiGLU" : "quantizedMatmul");
       } else {
         const launch = launches.tiledInt8.get(`${id}|${groupSize}|${tile.BM}`, portable, () => ({ ...constants, BM: tile.BM, BN: tile.BN, TM: tile.TM, TN: tile.TN }));
         run("tiledInt8", launch, portable, [xq, xs, w, scales, biases, y], [M, K, O, w.offset, w.strides[0], ...scaleStrides], tileWorkgroups);
@@ -169,7 +182,7 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
       const xVec4 = x.strides[1] === 1 && starts(x.offset) && (starts(x.strides[0]) || M === 1);
       const launch = launches.decode.get(`${id}|${x.dtype}|${M}|${xVec4}|${swiglu}`, portable, () => ({ ...dtypes, X_DT: x.dtype, M, X_VEC4: xVec4, SWIGLU: swiglu }));
       const params = [K, O, groupSize, x.offset, x.strides[0], x.strides[1], w.offset / chunkWords, w.strides[0] / chunkWords, ...scaleStrides];
-      run("decode", launch, portable, [x, w, scales, biases, y], params, decodeWorkgroups, swiglu ? "quantizedSwiGLU" : "quantizedMatmul");
+      run("decode", launch, portable, [x, w, scales, biases, y], params, decodeWorkgroups(DECODE_ROWS_PER_WORKGROUP), swiglu ? "quantizedSwiGLU" : "quantizedMatmul");
     } else {
       const launch = launches.tiled.get(`${id}|${x.dtype}|${tile.BM}`, portable, () => ({ ...dtypes, X_DT: x.dtype, ...tile }));
       run("tiled", launch, portable, [x, w, scales, biases, y], tiledParams, tileWorkgroups);
