@@ -101,7 +101,7 @@ export async function runGpuPart(): Promise<number> {
   const attention = await benchGpuFlashAttention(busy, readBw, sizes.rounds, sizes.attentionKeys, sizes.attentionPrefill);
   const qmm = await benchGpuQuantizedMatmul({ busy, readBandwidth: readBw, copyBytes: sizes.copyBytes, timedBytes: sizes.timedBytes, rounds: sizes.rounds, prefillRows: sizes.prefillRows });
   read.dispose();
-  console.log(`\n4-bit decode kernel (tiny-llm-ext-ref WGSL, through week2_ref's quantizedMatmul), GPU time per call (host overhead excluded), GB/s of packed bytes; ratio = of the 1 GiB read; then the plain read of as many bytes a call, timed the same way, and the ratio of its time to ours; then the prefill's products in TFLOP/s:`);
+  console.log(`\n4-bit decode kernel (tiny-llm-ext-ref WGSL, through week2_ref's quantizedMatmul, or int8Matmul for x given quantized to int8), GPU time per call (host overhead excluded), GB/s of packed bytes; ratio = of the 1 GiB read; then the plain read of as many bytes a call, timed the same way, and the ratio of its time to ours; then the prefill's products in TFLOP/s:`);
   printColumns(["case", "M x O x K", "ours", "GPU time", "ratio", "same bytes read", "of it", "bar"], qmm);
   console.log(`\nFlash attention (tiny-llm-ext-ref WGSL) at Qwen2-7B's heads, float32: decode in GB/s of K and V read (ratio = of the read), prefill in GFLOP/s; GPU time per call (timestamp queries where the GPU has them, a pass per launch):`);
   printColumns(["case", "B x H_q/H_kv x L x S x D", "ours", "GPU time", "ratio"], attention);
