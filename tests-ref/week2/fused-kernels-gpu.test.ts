@@ -1,5 +1,6 @@
 // Week 2's Qwen2 model on the GPU turns a layer's bias add, RoPE and the two copies into
-// the KV cache into one launch (ropeIntoCache), and with 4-bit weights its gate/up
+// the KV cache into one launch (ropeIntoCache; with 4-bit weights, the q/k/v product's own:
+// quantizedQkvRope), and with 4-bit weights its gate/up
 // product and SwiGLU into another (quantizedSwiGLU, also with int8 activations), and with
 // int8 activations each norm quantizes for the product after it (addRmsNormInt8), and a
 // decode step's attention quantizes for o_proj in its combine (flashAttentionInt8, once the
@@ -79,14 +80,18 @@ for (const [weights, dir, activations, promptTokens] of CASES) {
       await model.forward(mx.array(STEPS[0], "int32").reshape(1, 1), PROMPT[0].length, cache).toCpu();
     });
     const launches = (label: string) => kernels.find((k) => k.label === label)?.launches ?? 0;
-    expect(launches("ropeIntoCache")).toBe(cache.length);
+    // The biases, RoPE and the cache's writes: in the q/k/v product's launch for 4-bit
+    // weights (quantizedQkvRope), else in one launch after it.
+    const quantized = weights !== "bf16";
+    const decodeKernel = `quantized_matmul_decode${activations === "int8" ? "_int8" : ""}.wgsl`;
+    expect(launches(`quantizedQkvRope (${decodeKernel})`)).toBe(quantized ? cache.length : 0);
+    expect(launches("ropeIntoCache")).toBe(quantized ? 0 : cache.length);
     expect(launches("rope")).toBe(0);
     // None of the cache's two copies a layer: bf16's embedding lookup copies once (a gather,
     // then float32); the 4-bit lookup is one gather of the codes and one quantizedRows.
     expect(launches("copy")).toBe(weights === "bf16" ? 1 : 0);
     expect(launches("quantizedRows")).toBe(weights === "bf16" ? 0 : 1);
-    const quantized = weights !== "bf16";
-    expect(launches(`quantizedSwiGLU (quantized_matmul_decode${activations === "int8" ? "_int8" : ""}.wgsl)`)).toBe(quantized ? cache.length : 0);
+    expect(launches(`quantizedSwiGLU (${decodeKernel})`)).toBe(quantized ? cache.length : 0);
     expect(launches("swiglu")).toBe(quantized ? 0 : cache.length);
     // int8 activations: the norms quantize for the qkv and gate/up products and the head
     // (addRmsNormInt8); only o_proj's input (where no combine quantizes it) and down's take

@@ -14,6 +14,7 @@ import { wgslFolder } from "./gpu/wgsl-source";
 import type { FlashAttentionOptions, FlashAttentionParams } from "./flash-attention";
 import { bindInt8Matmul } from "./int8-matmul";
 import type { QuantizedWeights } from "./quantized-matmul";
+import { bindQuantizedQkvRope } from "./quantized-qkv-rope";
 import { bindQuantizedSwiGLU } from "./quantized-swiglu";
 
 const WGSL_DIR = path.join(__dirname, "..", "wgsl");
@@ -34,7 +35,7 @@ export type { RopeIntoCacheOptions } from "./rope-into-cache";
 // the products that take x so quantized.
 export { addRmsNormInt8 } from "./add-rms-norm-int8";
 export type { Int8Activations } from "./quantized-matmul";
-/** The GPU side of the reference-only products below (int8Matmul, quantizedSwiGLU): one instance, one cache of launches. */
+/** The GPU side of the reference-only products below (int8Matmul, quantizedSwiGLU, quantizedQkvRope): one instance, one cache of launches. */
 const referenceProductsGpu = quantizedMatmulGpu(wgslFolder(WGSL_DIR));
 export const int8Matmul = bindInt8Matmul(referenceProductsGpu);
 export type { Int8Matmul } from "./int8-matmul";
@@ -45,6 +46,9 @@ export const flashAttentionInt8 = (query: mx.array, key: mx.array, value: mx.arr
 // Reference only: the GPU model's gate/up product and SwiGLU in one launch.
 export const quantizedSwiGLU = bindQuantizedSwiGLU(quantizedMatmul, int8Matmul, referenceProductsGpu);
 export type { QuantizedSwiGLU } from "./quantized-swiglu";
+// Reference only: the GPU model's q/k/v product and ropeIntoCache in one launch.
+export const quantizedQkvRope = bindQuantizedQkvRope(quantizedMatmul, int8Matmul, referenceProductsGpu);
+export type { QuantizedQkvRope } from "./quantized-qkv-rope";
 // Reference only: a quantized embedding's lookup on the GPU in three launches.
 export { quantizedRows } from "./quantized-rows";
 // For the learner's @tiny-llm/tiny-llm-ext, which binds the same TypeScript to its own addon.

@@ -5,6 +5,7 @@ import { ArgumentError, checkArray, checkShape, shapeText } from "./checks";
 import { quantizedMatmulGpu } from "./gpu/quantized-matmul";
 import type { WgslSource } from "./gpu/wgsl-source";
 import type { AddonLoader } from "./native";
+import type { RopeIntoCacheParams } from "./rope-into-cache";
 
 /**
  * A weight matrix W (O x K) quantized as MLX stores it: every uint32 word of `weight`
@@ -73,6 +74,12 @@ export interface QuantizedMatmulParams {
   swiglu: boolean;
   /** Reference only (Int8Activations, GPU): x given quantized, inputs [xq, xs, w, scales, biases]. */
   quantized: boolean;
+  /**
+   * Reference only (quantizedQkvRope, GPU decode kernel only): W is [W_q; W_k; W_v], and
+   * ropeIntoCache's work follows the product: inputs [..., bias (or cos), cos, sin],
+   * outputs [q, keySlots, valueSlots].
+   */
+  rope?: RopeIntoCacheParams;
 }
 
 /** The custom kernel of a package's quantized matmul: its addon's on the CPU, its WGSL on the GPU. */

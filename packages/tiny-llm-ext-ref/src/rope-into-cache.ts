@@ -49,11 +49,24 @@ function checkLayout(fn: string, arg: string, a: mx.array): void {
  */
 export function ropeIntoCache(qkv: mx.array, bias: mx.array | undefined, cos: mx.array, sin: mx.array, keySlots: mx.array, valueSlots: mx.array, opts: RopeIntoCacheOptions): mx.array {
   const fn = "ropeIntoCache";
-  const { heads: Hq, kvHeads: Hkv } = opts;
   checkArray(fn, "qkv", qkv, "N x L x (H_q + 2 H_kv) x D", { ndim: 4 }, FLOAT32);
-  const [N, L, H, D] = qkv.shape;
+  checkRopeIntoCache(fn, "qkv", qkv.shape, bias, cos, sin, keySlots, valueSlots, opts);
+  checkLayout(fn, "qkv", qkv);
+  const [N, L, , D] = qkv.shape;
+  const inputs = [qkv, ...(bias === undefined ? [] : [bias]), cos, sin];
+  const [q] = mx.runKernel(ropeIntoCacheKernel, inputs, [{ shape: [N, L, opts.heads, D], dtype: "float32" }, keySlots, valueSlots], { ...opts, hasBias: bias !== undefined });
+  return q;
+}
+
+/**
+ * ropeIntoCache's checks of all but qkv's own dtype and layout: its shape (`qkv`, N x L x
+ * (H_q + 2 H_kv) x D, named `what` in errors), the heads, the bias, the tables and the slots.
+ */
+export function checkRopeIntoCache(fn: string, what: string, qkv: readonly number[], bias: mx.array | undefined, cos: mx.array, sin: mx.array, keySlots: mx.array, valueSlots: mx.array, opts: RopeIntoCacheOptions): void {
+  const { heads: Hq, kvHeads: Hkv } = opts;
+  const [N, L, H, D] = qkv;
   if (!(Number.isInteger(Hq) && Number.isInteger(Hkv) && Hq > 0 && Hkv > 0 && Hq + 2 * Hkv === H) || D % 2 !== 0) {
-    throw new ArgumentError(fn, `qkv has shape [${qkv.shape}], expected H_q + 2 H_kv = ${Hq} + 2 x ${Hkv} heads of an even D`);
+    throw new ArgumentError(fn, `${what} has shape [${qkv}], expected H_q + 2 H_kv = ${Hq} + 2 x ${Hkv} heads of an even D`);
   }
   if (bias !== undefined) {
     checkArray(fn, "bias", bias, "(H_q + 2 H_kv) * D", { ndim: 1 }, FLOAT32);
@@ -70,8 +83,4 @@ export function ropeIntoCache(qkv: mx.array, bias: mx.array | undefined, cos: mx
     checkShape(fn, arg, slots, [N, Hkv, L, D], "N x H_kv x L x D");
     checkLayout(fn, arg, slots);
   }
-  checkLayout(fn, "qkv", qkv);
-  const inputs = [qkv, ...(bias === undefined ? [] : [bias]), cos, sin];
-  const [q] = mx.runKernel(ropeIntoCacheKernel, inputs, [{ shape: [N, L, Hq, D], dtype: "float32" }, keySlots, valueSlots], { ...opts, hasBias: bias !== undefined });
-  return q;
 }

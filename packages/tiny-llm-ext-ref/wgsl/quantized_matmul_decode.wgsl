@@ -34,13 +34,15 @@
 // Reference only, not part of task 1: with SWIGLU (quantizedSwiGLU, the GPU model's MLP),
 // W is [W_gate; W_up], 2I rows, and OUT is M x I: a workgroup owns ROWS / 2 outputs i,
 // reads rows i of W_gate and I + i of W_up, and writes silu(gate) * up. The gate/up
-// product and the SwiGLU that follows it are then one launch instead of two. The prelude's
-// w_row, store_row and store_swiglu do it (the int8 kernel takes them too); your kernel
-// stores its outputs itself.
+// product and the SwiGLU that follows it are then one launch instead of two. With ROPE
+// (quantizedQkvRope, the attention's q/k/v product) a workgroup owns ROWS / 2 RoPE pairs
+// and stores them turned, q into OUT and the keys and values into the cache, as
+// ropeIntoCache would after the product. The prelude's w_row, store_row and store_pairs
+// do it (the int8 kernel takes them too); your kernel stores its outputs itself.
 //
-// From the prelude (src/gpu/prelude.ts): BITS, M, X_VEC4, X_DT, S_DT, OUT_DT, SWIGLU, OUTS,
-// unpack_float, word_of, f16_to_f32, ld_scale, ld_bias, store_out, w_row, store_row,
-// store_swiglu, lanes_sum, lanes_leader.
+// From the prelude (src/gpu/prelude.ts): BITS, M, X_VEC4, X_DT, S_DT, OUT_DT, SWIGLU, ROPE,
+// RopeParams, OUTS, unpack_float, word_of, f16_to_f32, ld_scale, ld_bias, store_out, w_row,
+// store_row, store_pairs, lanes_sum, lanes_leader.
 
 struct Params {
   K: u32, O: u32, group_size: u32,
@@ -48,6 +50,7 @@ struct Params {
   w_off: u32, w_row: u32,              // chunk c of row o is W[w_off + o * w_row + c]
   s_off: u32, s_row: u32,              // scale (o, g) is SC[s_off + o * s_row + g]
   b_off: u32, b_row: u32,              // bias (o, g) is BI[b_off + o * b_row + g]
+  rope: RopeParams,                    // with ROPE (reference only): the prelude's
 }
 
 @group(0) @binding(0) var<storage, read> P: Params;
@@ -174,5 +177,5 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @
     }
     store_row(t, o0, y);
   }
-  store_swiglu(t, o0);
+  store_pairs(t, o0);
 }

@@ -22,9 +22,10 @@
 // uses any, and the group's bias term is added by the thread that holds the group's
 // first chunk. A team is one subgroup where the GPU has them (TEAM_SUBGROUP: its sum is
 // one subgroupAdd, with no workgroup memory and no barrier), else its sum is a tree in
-// workgroup memory. At Qwen2-7B's shapes on an H200 this ran 5-10% faster than the float
-// kernel's layout (all threads of a workgroup on all of its rows, their partial sums
-// added in workgroup memory), whose barriers every workgroup waited on.
+// workgroup memory. On an H200 this ran as fast as the float kernel's layout (all
+// threads of a workgroup on all of its rows, their partial sums added in workgroup
+// memory): a Qwen2-7B layer's four products 57.3 against 57.5 us. On lavapipe, whose
+// workgroups run on CPU threads, it took a half to a third of the time.
 //
 // From the prelude (src/gpu/prelude.ts): BITS, M, GROUP, S_DT, OUT_DT, TEAM, TEAM_SUBGROUP,
 // unpack_float, word_of, ld_scale, ld_bias, store_out, lanes_sum.

@@ -43,6 +43,11 @@ export class RoPE {
     checkFloatArray(fn, "x", x, "N.. x L x H x D", 3);
     const [L, , D] = x.shape.slice(-3);
     if (D !== this.dims) throw new ArgumentError(fn, `x has shape [${x.shape}], expected D = ${this.dims} in its last dim (N.. x L x H x D)`);
+    return this.rows(fn, L, offset);
+  }
+
+  /** The tables' rows of positions offset .. offset + L - 1, after checking that they are in the table: L x D/2 each. */
+  protected rows(fn: string, L: number, offset: number): [mx.array, mx.array] {
     if (!Number.isInteger(offset) || offset < 0 || offset + L > this.seqLen) {
       throw new ArgumentError(fn, `positions ${offset} .. ${offset + L - 1} are outside the table of ${this.seqLen} positions (seqLen)`);
     }

@@ -61,8 +61,8 @@ export class FusedRoPE extends RoPE {
     return mx.fast.rope(x.reshape(N * L, H, D), cos, sin, { traditional: this.traditional }).reshape(N, L, H, D);
   }
 
-  /** The cos and sin table rows of x's L tokens at positions offset .. (checked as forward checks them): L x D/2 each, for kernels that apply RoPE themselves (ropeIntoCache). */
-  tables(x: mx.array, offset: number): [mx.array, mx.array] {
-    return this.angles("RoPE.forward", x, offset);
+  /** The cos and sin table rows of L tokens at positions offset .. (checked as forward checks them): L x D/2 each, for kernels that apply RoPE themselves (quantizedQkvRope, ropeIntoCache). */
+  tables(L: number, offset: number): [mx.array, mx.array] {
+    return this.rows("RoPE.forward", L, offset);
   }
 }

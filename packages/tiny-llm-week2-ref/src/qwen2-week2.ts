@@ -3,7 +3,7 @@
 // model (qwen3-week2.ts) is this one with its own attention weights.
 import * as mx from "@tiny-llm/array";
 import type { Checkpoint, LoadedModel, ModelType, Qwen2Config } from "@tiny-llm/loader";
-import { flashAttention, flashAttentionInt8, type Int8Activations, quantizedSwiGLU, ropeIntoCache, type Activations } from "@tiny-llm/tiny-llm-ext-ref";
+import { flashAttention, flashAttentionInt8, type Int8Activations, quantizedQkvRope, quantizedSwiGLU, ropeIntoCache, type Activations } from "@tiny-llm/tiny-llm-ext-ref";
 import { ArgumentError, Embedding, type RMSNorm } from "@tiny-llm/tiny-llm-week1-ref";
 import type { ForwardOptions } from "@tiny-llm/tiny-llm-week1-ref";
 import { FusedRMSNorm, FusedRoPE } from "./fused-layers";
@@ -56,9 +56,9 @@ class Attention {
   forward(x: mx.array | Int8Activations, offset: Offsets, cache: LayerCache): mx.array {
     const [N, L] = x.shape;
     const { numAttentionHeads: Hq, numKeyValueHeads: Hkv, headDim: D } = this.config;
-    const fused = this.fusable(x, offset, cache);
-    const qkv = linearWeight(x, this.qkv, fused ? undefined : this.bqkv).reshape(N, L, Hq + 2 * Hkv, D);
-    const [q, keys, values, mask] = fused ? this.ropeIntoCache(qkv, offset as number, cache as TinyKvFullCache) : this.ropeAndCache(qkv, offset, cache);
+    const [q, keys, values, mask] = this.fusable(x, offset, cache)
+      ? this.ropeIntoCache(x, offset as number, cache as TinyKvFullCache)
+      : this.ropeAndCache(linearWeight(x, this.qkv, this.bqkv).reshape(N, L, Hq + 2 * Hkv, D), offset, cache);
     // "causal" is bottom-right aligned: query i (position offset + i) sees keys 0 .. offset + i.
     // A batch of rows at their own offsets brings its mask (N x 1 x L x S) instead.
     // The kernel reads the cache's strided views in place and never repeats K/V per group.
@@ -95,14 +95,21 @@ class Attention {
     return float32OnGpu && typeof offset === "number" && cache instanceof TinyKvFullCache && this.qNorm === undefined && this.kNorm === undefined;
   }
 
-  /** ropeAndCache's result from one kernel: biases, RoPE and the cache's new slots written in place. */
-  private ropeIntoCache(qkv: mx.array, offset: number, cache: TinyKvFullCache): [mx.array, mx.array, mx.array, undefined] {
-    const { numAttentionHeads: Hq, numKeyValueHeads: Hkv } = this.config;
-    const [N, L, , D] = qkv.shape;
-    const [cos, sin] = this.rope.tables(qkv, offset);
+  /**
+   * ropeAndCache's result with the q/k/v product before it: biases, RoPE and the cache's
+   * new slots written in place, in the product's own launch for quantized weights
+   * (quantizedQkvRope), else in one launch after it (ropeIntoCache).
+   */
+  private ropeIntoCache(x: mx.array | Int8Activations, offset: number, cache: TinyKvFullCache): [mx.array, mx.array, mx.array, undefined] {
+    const { numAttentionHeads: Hq, numKeyValueHeads: Hkv, headDim: D } = this.config;
+    const [N, L] = x.shape;
+    const [cos, sin] = this.rope.tables(L, offset);
+    const opts = { heads: Hq, kvHeads: Hkv, traditional: this.rope.traditional };
     let q: mx.array | undefined;
-    const [keys, values] = cache.updateInPlace([N, Hkv, L, D], qkv.dtype, (keySlots, valueSlots) => {
-      q = ropeIntoCache(qkv, this.bqkv, cos, sin, keySlots, valueSlots, { heads: Hq, kvHeads: Hkv, traditional: this.rope.traditional });
+    const [keys, values] = cache.updateInPlace([N, Hkv, L, D], "float32", (keySlots, valueSlots) => {
+      q = this.qkv instanceof mx.NDArray
+        ? ropeIntoCache(linearWeight(x, this.qkv).reshape(N, L, Hq + 2 * Hkv, D), this.bqkv, cos, sin, keySlots, valueSlots, opts)
+        : quantizedQkvRope(x, this.qkv, this.bqkv, cos, sin, keySlots, valueSlots, opts);
     });
     return [q!.swapaxes(1, 2), keys, values, undefined];
   }

@@ -12,12 +12,15 @@
 //   store_out(i, v)            (with an OUT_DT) writes element i of OUT (declared by the kernel as
 //                              array<atomic<u32>>) in OUT_DT; a 16-bit element shares
 //                              its word with a neighbour another thread may write
-//   OUTS, w_row(o0, r),        (with a SWIGLU: the decode kernels, which declare P.O and
-//   store_row(t, o0, y),       ROWS) a workgroup's outputs, the row of W its row r reads,
-//   store_swiglu(t, o0)        and the store of row t's product y (t < M * ROWS); with
-//                              SWIGLU true they are quantizedSwiGLU's (reference only:
-//                              rows i of W_gate and I + i of W_up, silu(gate) * up
-//                              stored by store_swiglu, which every thread calls after)
+//   OUTS, w_row(o0, r),        (with a SWIGLU and a ROPE: the decode kernels, which declare
+//   store_row(t, o0, y),       P.O, P.rope and ROWS) a workgroup's outputs, the row of W its
+//   store_pairs(t, o0)         row r reads, and the store of row t's product y (t < M *
+//                              ROWS); with SWIGLU true they are quantizedSwiGLU's
+//                              (reference only: rows i of W_gate and I + i of W_up,
+//                              silu(gate) * up stored by store_pairs, which every thread
+//                              calls after), with ROPE true quantizedQkvRope's (reference
+//                              only: the two rows of a RoPE pair, turned and stored as
+//                              ropeIntoCache stores them)
 //   div_rn(a, b), byte_of(v),  (with a GROUP: the kernels of int8 x) a / b rounded to the
 //   pack_x(q)                  nearest even as the CPU divides, v's int8 byte, and the
 //                              two words of XQ that 8 X fill, in the int8 kernels' order
@@ -74,14 +77,16 @@ fn store_out(i: u32, v: f32) {
 `;
 
 /**
- * Only for the decode kernels (they have a SWIGLU). With SWIGLU (quantizedSwiGLU), W is
- * [W_gate; W_up], 2I rows, and OUT is M x I: a workgroup owns ROWS / 2 outputs i, reads
- * rows i of W_gate and I + i of W_up, keeps their M x ROWS products in workgroup memory,
- * and writes silu(gate) * up. Else it owns ROWS rows and stores each product.
+ * Only for the decode kernels (they have a SWIGLU and a ROPE). With SWIGLU (quantizedSwiGLU),
+ * W is [W_gate; W_up], 2I rows, and OUT is M x I: a workgroup owns ROWS / 2 outputs i,
+ * reads rows i of W_gate and I + i of W_up, keeps their M x ROWS products in workgroup
+ * memory, and writes silu(gate) * up. With ROPE (quantizedQkvRope) W is [W_q; W_k; W_v]
+ * and a workgroup owns ROWS / 2 RoPE pairs of it instead (ROPE below). Else it owns
+ * ROWS rows and stores each product.
  */
 const DECODE_OUTPUTS = /* wgsl */ `
-const OUTS: u32 = select(ROWS, ROWS / 2u, SWIGLU);  // outputs per workgroup
-var<workgroup> swiglu_y: array<f32, M * ROWS>;      // with SWIGLU: x[m] . W[w_row(o0, r)] at m * ROWS + r
+const OUTS: u32 = select(ROWS, ROWS / 2u, SWIGLU || ROPE);  // outputs (or pairs) per workgroup
+var<workgroup> pair_y: array<f32, M * ROWS>;  // with SWIGLU or ROPE: x[m] . W[w_row(o0, r)] at m * ROWS + r
 
 // The row of W that the workgroup's row r reads (o0: its first output). Rows past the
 // end repeat the last one: they are computed and not stored.
@@ -90,32 +95,117 @@ fn w_row(o0: u32, r: u32) -> u32 {
     let I = P.O / 2u;
     return min(o0 + r % OUTS, I - 1u) + (r / OUTS) * I;  // gate row i, then up row I + i
   }
+  if (ROPE) {
+    return rope_row(min(o0 + r % OUTS, P.O / 2u - 1u), r / OUTS);  // pair j's first row, then its second
+  }
   return min(o0 + r, P.O - 1u);
 }
 
 // Thread t < M * ROWS: y = x[t / ROWS] . W[w_row(o0, t % ROWS)].
 fn store_row(t: u32, o0: u32, y: f32) {
   let o = o0 + t % ROWS;
-  if (SWIGLU) {
-    swiglu_y[t] = y;
+  if (SWIGLU || ROPE) {
+    pair_y[t] = y;
   } else if (o < P.O) {
     store_out((t / ROWS) * P.O + o, y);
   }
 }
 
-// Every thread, after store_row: with SWIGLU, the outputs silu(gate) * up.
-fn store_swiglu(t: u32, o0: u32) {
-  if (!SWIGLU) {
+// Every thread, after store_row: with SWIGLU, the outputs silu(gate) * up; with ROPE, the
+// pairs turned and stored.
+fn store_pairs(t: u32, o0: u32) {
+  if (!SWIGLU && !ROPE) {
     return;
   }
   workgroupBarrier();
-  let o = o0 + t % OUTS;
-  if (t < M * OUTS && o < P.O / 2u) {
-    let v = (t / OUTS) * ROWS + t % OUTS;  // y[m, gate row]; its up row is OUTS further
-    let gate = swiglu_y[v];
-    store_out((t / OUTS) * (P.O / 2u) + o, gate / (1.0 + exp(-gate)) * swiglu_y[v + OUTS]);
+  let j = o0 + t % OUTS;
+  if (t < M * OUTS && j < P.O / 2u) {
+    let m = t / OUTS;
+    let v = m * ROWS + t % OUTS;  // y[m, the pair's first row]; its second is OUTS further
+    if (SWIGLU) {
+      let gate = pair_y[v];
+      store_out(m * (P.O / 2u) + j, gate / (1.0 + exp(-gate)) * pair_y[v + OUTS]);
+    } else {
+      rope_store(m, j, pair_y[v], pair_y[v + OUTS]);
+    }
   }
 }
+`;
+
+/**
+ * With ROPE true (quantizedQkvRope, reference only): W is [W_q; W_k; W_v], (H_q + 2 H_kv) x
+ * D rows, and pair j is RoPE's pair i = j % (D/2) of head h = j / (D/2): rows (i, i + D/2)
+ * of the head, or (2i, 2i + 1) when ROPE_TRADITIONAL. Its two products get the q/k/v bias
+ * and (query and key heads) RoPE at the token's row of the cos and sin tables, then go to
+ * q (OUT, M x H_q x D), or into the cache's key or value slots, as ropeIntoCache does.
+ * The tables, the bias and the slots are bound after the kernel's own arrays, from
+ * ROPE_AT on; their offsets and strides are P.rope. With ROPE false: the layout of
+ * P.rope, and functions that are never called.
+ */
+const ROPE_PARAMS = /* wgsl */ `
+struct RopeParams {
+  Hq: u32, Hkv: u32, L: u32, has_bias: u32,
+  b_off: u32, c_off: u32, s_off: u32,
+  k_off: u32, k_n: u32, k_h: u32, k_l: u32,  // key slot (n, h, l, d) at k_off + n k_n + h k_h + l k_l + d
+  v_off: u32, v_n: u32, v_h: u32, v_l: u32,
+}
+`;
+
+/** Bindings as numbers: mx.gpu reads a kernel's layout from its source. */
+const rope = (at: number) => /* wgsl */ `
+@group(0) @binding(${at}) var<storage, read> RB: array<f32>;  // the bias (RC again without one)
+@group(0) @binding(${at + 1}) var<storage, read> RC: array<f32>;
+@group(0) @binding(${at + 2}) var<storage, read> RS: array<f32>;
+@group(0) @binding(${at + 3}) var<storage, read_write> KC: array<f32>;
+@group(0) @binding(${at + 4}) var<storage, read_write> VC: array<f32>;
+const HALF: u32 = ROPE_D / 2u;
+
+// Element 0 or 1 (second) of pair i within a head.
+fn rope_col(i: u32, second: u32) -> u32 { return select(i + second * HALF, 2u * i + second, ROPE_TRADITIONAL); }
+
+fn rope_row(j: u32, second: u32) -> u32 { return (j / HALF) * ROPE_D + rope_col(j % HALF, second); }
+
+// Pair j of token m (row m of x: n = m / L, l = m % L), products y0 and y1.
+fn rope_store(m: u32, j: u32, y0: f32, y1: f32) {
+  let R = P.rope;
+  let h = j / HALF;
+  let i = j % HALF;
+  let d0 = rope_col(i, 0u);
+  let d1 = rope_col(i, 1u);
+  let n = m / R.L;
+  let l = m % R.L;
+  var x0 = y0;
+  var x1 = y1;
+  if (R.has_bias == 1u) {
+    x0 += RB[R.b_off + h * ROPE_D + d0];
+    x1 += RB[R.b_off + h * ROPE_D + d1];
+  }
+  if (h < R.Hq + R.Hkv) {  // queries and keys turn; values do not
+    let c = RC[R.c_off + l * HALF + i];
+    let s = RS[R.s_off + l * HALF + i];
+    let t0 = x0 * c - x1 * s;
+    x1 = x1 * c + x0 * s;
+    x0 = t0;
+  }
+  if (h < R.Hq) {
+    let o = (m * R.Hq + h) * ROPE_D;
+    store_out(o + d0, x0);
+    store_out(o + d1, x1);
+  } else if (h < R.Hq + R.Hkv) {
+    let o = R.k_off + n * R.k_n + (h - R.Hq) * R.k_h + l * R.k_l;
+    KC[o + d0] = x0;
+    KC[o + d1] = x1;
+  } else {
+    let o = R.v_off + n * R.v_n + (h - R.Hq - R.Hkv) * R.v_h + l * R.v_l;
+    VC[o + d0] = x0;
+    VC[o + d1] = x1;
+  }
+}
+`;
+
+const NO_ROPE = /* wgsl */ `
+fn rope_row(j: u32, second: u32) -> u32 { return j; }
+fn rope_store(m: u32, j: u32, y0: f32, y1: f32) {}
 `;
 
 /**
@@ -240,7 +330,7 @@ export function prelude(constants: WgslConstants, portable: boolean, extensions:
     FLOATS,
     "S_DT" in constants ? SCALES : "",
     "OUT_DT" in constants ? STORE_OUT : "",
-    "SWIGLU" in constants ? DECODE_OUTPUTS : "",
+    "SWIGLU" in constants ? ROPE_PARAMS + DECODE_OUTPUTS + (constants.ROPE ? rope(constants.ROPE_AT as number) : NO_ROPE) : "",
     "GROUP" in constants ? INT8_X : "",
     "QUANT" in constants ? (constants.QUANT ? QUANTIZE_DIMS : NO_QUANTIZE_DIMS) : "",
     subgroups ? SUBGROUP_LANES : SINGLE_LANES,

@@ -19,6 +19,7 @@
 import * as mx from "@tiny-llm/array";
 
 import type { Activations, QuantizedMatmulParams } from "../quantized-matmul";
+import type { RopeIntoCacheParams } from "../rope-into-cache";
 import { type Launch, Launches, prelude, scratch, type WgslConstants } from "./prelude";
 import type { WgslSource } from "./wgsl-source";
 
@@ -106,6 +107,15 @@ const FILES = {
   tiledF16: "quantized_matmul_tiled_f16",
 } as const;
 
+/**
+ * The prelude's RopeParams (P.rope of the decode kernels) for q (N x L x H_q x D), the
+ * tables [bias or cos, cos, sin] and the key and value slots (N x H_kv x L x D).
+ */
+function ropeWords(rope: RopeIntoCacheParams, q: mx.KernelArray, [b, c, s]: mx.KernelArray[], [k, v]: mx.KernelArray[]): number[] {
+  const slot = (a: mx.KernelArray) => [a.offset, a.strides[0], a.strides[1], a.strides[2]];
+  return [rope.heads, rope.kvHeads, q.shape[1], +rope.hasBias, rope.hasBias ? b.offset : 0, c.offset, s.offset, ...slot(k), ...slot(v)];
+}
+
 /** The kernel's `gpu` implementation over `wgsl`. */
 export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMatmulParams> {
   type Kernel = keyof typeof FILES;
@@ -140,13 +150,19 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
     return launches.tiledF16.get(id, portable, () => ({ ...constants, SG: units.subgroupSize }));
   };
 
-  return (inputs, [y], { groupSize, bits, portable, activations, swiglu, quantized }) => {
+  return (inputs, [y, ...slots], { groupSize, bits, portable, activations, swiglu, quantized, rope }) => {
     // x given quantized (Int8Activations): inputs [xq (M x K/4), xs, w, scales, biases].
     const [x, w, scales, biases] = quantized ? [inputs[0], ...inputs.slice(2)] : inputs;
     const [M, K] = quantized ? [x.shape[0], 4 * x.shape[1]] : x.shape;
     const O = w.shape[0];
     const decode = decodes(M, w, activations);
-    if (swiglu && !decode) throw new Error("quantizedMatmul: swiglu runs in the decode kernels only (quantizedSwiGLU checks this first)");
+    if ((swiglu || rope) && !decode) throw new Error("quantizedMatmul: swiglu and rope run in the decode kernels only (quantizedSwiGLU and quantizedQkvRope check this first)");
+    // With rope (quantizedQkvRope): y is q, the outputs after it the key and value slots, the inputs after W's the bias (or cos again), cos and sin.
+    const ropeArrays = rope ? [...inputs.slice(-3), ...slots] : [];
+    const ropeConstants = (at: number): WgslConstants => (rope ? { ROPE: true, ROPE_AT: at, ROPE_D: y.shape[3], ROPE_TRADITIONAL: rope.traditional } : { ROPE: false });
+    const ropeParams = rope ? ropeWords(rope, y, inputs.slice(-3), slots) : [];
+    const op = swiglu ? "quantizedSwiGLU" : rope ? "quantizedQkvRope" : "quantizedMatmul";
+    const ropeId = rope ? `|rope|${y.shape[3]}|${rope.traditional}` : "";
     if (quantized && activations !== "int8") throw new Error("quantizedMatmul: x given quantized runs in the int8 kernels only (checkInt8Product checks this first)");
     const chunkWords = chunkWordsFor(activations);
     // Compiled per bits and dtypes (the unpacking is unrolled), the tiled kernel per tile; sizes are parameters.
@@ -166,9 +182,9 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
       const [xq, xs] = quantized ? [inputs[0], inputs[1]] : quantizeActivations(x, groupSize, bits, portable);
       const constants = { ...dtypes, GROUP: groupSize };
       if (decode) {
-        const launch = launches.decodeInt8.get(`${id}|${groupSize}|${M}|${swiglu}`, portable, () => ({ ...constants, M, SWIGLU: swiglu, ...decodeTeam(portable) }));
-        const params = [K, O, w.offset / chunkWords, w.strides[0] / chunkWords, ...scaleStrides];
-        run("decodeInt8", launch, portable, [xq, xs, w, scales, biases, y], params, decodeWorkgroups(DECODE_INT8_ROWS_PER_WORKGROUP), swiglu ? "quantizedSwiGLU" : "quantizedMatmul");
+        const launch = launches.decodeInt8.get(`${id}|${groupSize}|${M}|${swiglu}${ropeId}`, portable, () => ({ ...constants, M, SWIGLU: swiglu, ...ropeConstants(7), ...decodeTeam(portable) }));
+        const params = [K, O, w.offset / chunkWords, w.strides[0] / chunkWords, ...scaleStrides, ...ropeParams];
+        run("decodeInt8", launch, portable, [xq, xs, w, scales, biases, y, ...ropeArrays], params, decodeWorkgroups(DECODE_INT8_ROWS_PER_WORKGROUP), op);
       } else {
         const launch = launches.tiledInt8.get(`${id}|${groupSize}|${tile.BM}`, portable, () => ({ ...constants, BM: tile.BM, BN: tile.BN, TM: tile.TM, TN: tile.TN }));
         run("tiledInt8", launch, portable, [xq, xs, w, scales, biases, y], [M, K, O, w.offset, w.strides[0], ...scaleStrides], tileWorkgroups);
@@ -180,9 +196,9 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
       const perVec4 = x.dtype === mx.DtypeCode.float32 ? 4 : 8;
       const starts = (n: number) => n % perVec4 === 0;
       const xVec4 = x.strides[1] === 1 && starts(x.offset) && (starts(x.strides[0]) || M === 1);
-      const launch = launches.decode.get(`${id}|${x.dtype}|${M}|${xVec4}|${swiglu}`, portable, () => ({ ...dtypes, X_DT: x.dtype, M, X_VEC4: xVec4, SWIGLU: swiglu }));
-      const params = [K, O, groupSize, x.offset, x.strides[0], x.strides[1], w.offset / chunkWords, w.strides[0] / chunkWords, ...scaleStrides];
-      run("decode", launch, portable, [x, w, scales, biases, y], params, decodeWorkgroups(DECODE_ROWS_PER_WORKGROUP), swiglu ? "quantizedSwiGLU" : "quantizedMatmul");
+      const launch = launches.decode.get(`${id}|${x.dtype}|${M}|${xVec4}|${swiglu}${ropeId}`, portable, () => ({ ...dtypes, X_DT: x.dtype, M, X_VEC4: xVec4, SWIGLU: swiglu, ...ropeConstants(6) }));
+      const params = [K, O, groupSize, x.offset, x.strides[0], x.strides[1], w.offset / chunkWords, w.strides[0] / chunkWords, ...scaleStrides, ...ropeParams];
+      run("decode", launch, portable, [x, w, scales, biases, y, ...ropeArrays], params, decodeWorkgroups(DECODE_ROWS_PER_WORKGROUP), op);
     } else {
       const launch = launches.tiled.get(`${id}|${x.dtype}|${tile.BM}`, portable, () => ({ ...dtypes, X_DT: x.dtype, ...tile }));
       run("tiled", launch, portable, [x, w, scales, biases, y], tiledParams, tileWorkgroups);

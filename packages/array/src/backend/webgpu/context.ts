@@ -49,6 +49,8 @@ export interface GpuInfo {
   maxBufferSize: number;
   /** Largest workgroup memory a kernel may declare, in bytes (32 KiB on lavapipe, 48 KiB on an H200). */
   maxComputeWorkgroupStorageSize: number;
+  /** Most storage buffers one kernel may bind, parameters included (WebGPU's default is 8; the device asks for the adapter's). */
+  maxStorageBuffersPerShaderStage: number;
   /** The adapter's subgroup sizes, smallest and largest (32 and 32 on NVIDIA's GPUs; 0 where not reported). */
   subgroupSizes: [number, number];
   /** The matrix products a subgroup can do at once (feature chromium-experimental-subgroup-matrix); empty without it. */
