@@ -37,6 +37,8 @@
 //                              infinities); any score at or below it is hidden
 import * as mx from "@tiny-llm/array";
 
+import { ROPE_PARAMS, ropePair } from "./rope-pair";
+
 /** A launch's constants: WGSL `const` declarations (numbers are u32, unless they are not integers). */
 export type WgslConstants = Record<string, number | boolean>;
 
@@ -134,73 +136,19 @@ fn store_pairs(t: u32, o0: u32) {
 
 /**
  * With ROPE true (quantizedQkvRope, reference only): W is [W_q; W_k; W_v], (H_q + 2 H_kv) x
- * D rows, and pair j is RoPE's pair i = j % (D/2) of head h = j / (D/2): rows (i, i + D/2)
- * of the head, or (2i, 2i + 1) when ROPE_TRADITIONAL. Its two products get the q/k/v bias
- * and (query and key heads) RoPE at the token's row of the cos and sin tables, then go to
- * q (OUT, M x H_q x D), or into the cache's key or value slots, as ropeIntoCache does.
- * The tables, the bias and the slots are bound after the kernel's own arrays, from
- * ROPE_AT on; their offsets and strides are P.rope. With ROPE false: the layout of
- * P.rope, and functions that are never called.
+ * D rows, and pair j is RoPE's pair i = j % (D/2) of head h = j / (D/2) (rope-pair.ts),
+ * whose two rows w_row reads; rope_store hands their products to rope_pair, which adds
+ * the bias, turns them and stores them: q into OUT (M x H_q x D), or into the cache's key
+ * or value slots, as ropeIntoCache does. The tables, the bias and the slots are bound after
+ * the kernel's own arrays, from ROPE_AT on; their offsets and strides are P.rope. With ROPE
+ * false: functions that are never called.
  */
-const ROPE_PARAMS = /* wgsl */ `
-struct RopeParams {
-  Hq: u32, Hkv: u32, L: u32, has_bias: u32,
-  b_off: u32, c_off: u32, s_off: u32,
-  k_off: u32, k_n: u32, k_h: u32, k_l: u32,  // key slot (n, h, l, d) at k_off + n k_n + h k_h + l k_l + d
-  v_off: u32, v_n: u32, v_h: u32, v_l: u32,
-}
-`;
-
-/** Bindings as numbers: mx.gpu reads a kernel's layout from its source. */
-const rope = (at: number) => /* wgsl */ `
-@group(0) @binding(${at}) var<storage, read> RB: array<f32>;  // the bias (RC again without one)
-@group(0) @binding(${at + 1}) var<storage, read> RC: array<f32>;
-@group(0) @binding(${at + 2}) var<storage, read> RS: array<f32>;
-@group(0) @binding(${at + 3}) var<storage, read_write> KC: array<f32>;
-@group(0) @binding(${at + 4}) var<storage, read_write> VC: array<f32>;
+const rope = (at: number) => ropePair(at) + /* wgsl */ `
 const HALF: u32 = ROPE_D / 2u;
-
-// Element 0 or 1 (second) of pair i within a head.
-fn rope_col(i: u32, second: u32) -> u32 { return select(i + second * HALF, 2u * i + second, ROPE_TRADITIONAL); }
-
-fn rope_row(j: u32, second: u32) -> u32 { return (j / HALF) * ROPE_D + rope_col(j % HALF, second); }
-
-// Pair j of token m (row m of x: n = m / L, l = m % L), products y0 and y1.
-fn rope_store(m: u32, j: u32, y0: f32, y1: f32) {
-  let R = P.rope;
-  let h = j / HALF;
-  let i = j % HALF;
-  let d0 = rope_col(i, 0u);
-  let d1 = rope_col(i, 1u);
-  let n = m / R.L;
-  let l = m % R.L;
-  var x0 = y0;
-  var x1 = y1;
-  if (R.has_bias == 1u) {
-    x0 += RB[R.b_off + h * ROPE_D + d0];
-    x1 += RB[R.b_off + h * ROPE_D + d1];
-  }
-  if (h < R.Hq + R.Hkv) {  // queries and keys turn; values do not
-    let c = RC[R.c_off + l * HALF + i];
-    let s = RS[R.s_off + l * HALF + i];
-    let t0 = x0 * c - x1 * s;
-    x1 = x1 * c + x0 * s;
-    x0 = t0;
-  }
-  if (h < R.Hq) {
-    let o = (m * R.Hq + h) * ROPE_D;
-    store_out(o + d0, x0);
-    store_out(o + d1, x1);
-  } else if (h < R.Hq + R.Hkv) {
-    let o = R.k_off + n * R.k_n + (h - R.Hq) * R.k_h + l * R.k_l;
-    KC[o + d0] = x0;
-    KC[o + d1] = x1;
-  } else {
-    let o = R.v_off + n * R.v_n + (h - R.Hq - R.Hkv) * R.v_h + l * R.v_l;
-    VC[o + d0] = x0;
-    VC[o + d1] = x1;
-  }
-}
+fn store_q(i: u32, v: f32) { store_out(i, v); }
+fn rope_row(j: u32, second: u32) -> u32 { return (j / HALF) * ROPE_D + rope_dims(j % HALF, HALF, ROPE_TRADITIONAL)[second]; }
+// Pair j of token m (row m of x), products y0 and y1.
+fn rope_store(m: u32, j: u32, y0: f32, y1: f32) { rope_pair(m / P.rope.L, m % P.rope.L, j / HALF, j % HALF, HALF, ROPE_TRADITIONAL, y0, y1); }
 `;
 
 const NO_ROPE = /* wgsl */ `

@@ -19,8 +19,8 @@
 import * as mx from "@tiny-llm/array";
 
 import type { Activations, QuantizedMatmulParams } from "../quantized-matmul";
-import type { RopeIntoCacheParams } from "../rope-into-cache";
 import { type Launch, Launches, prelude, scratch, type WgslConstants } from "./prelude";
+import { ropeWords } from "./rope-pair";
 import type { WgslSource } from "./wgsl-source";
 
 /** The most rows of x the decode kernel takes (its partial sums live in registers). */
@@ -106,15 +106,6 @@ const FILES = {
   quantize: "quantize_activations",
   tiledF16: "quantized_matmul_tiled_f16",
 } as const;
-
-/**
- * The prelude's RopeParams (P.rope of the decode kernels) for q (N x L x H_q x D), the
- * tables [bias or cos, cos, sin] and the key and value slots (N x H_kv x L x D).
- */
-function ropeWords(rope: RopeIntoCacheParams, q: mx.KernelArray, [b, c, s]: mx.KernelArray[], [k, v]: mx.KernelArray[]): number[] {
-  const slot = (a: mx.KernelArray) => [a.offset, a.strides[0], a.strides[1], a.strides[2]];
-  return [rope.heads, rope.kvHeads, q.shape[1], +rope.hasBias, rope.hasBias ? b.offset : 0, c.offset, s.offset, ...slot(k), ...slot(v)];
-}
 
 /** The kernel's `gpu` implementation over `wgsl`. */
 export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMatmulParams> {
