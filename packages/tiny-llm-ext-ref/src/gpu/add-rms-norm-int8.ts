@@ -8,9 +8,9 @@
 // sums its squares over the row; then, pass by pass, its 8 values v = h * inv * weight,
 // inv = 1 / sqrt(mean(h^2) + eps), as the array package's rmsNorm computes them, quantized
 // as quantize_activations.wgsl quantizes x (GROUP / 8 threads a group, its max and sum in
-// workgroup memory; the same layout of XQ and XS), but with WGSL's division: a quotient a
-// few ulps off can round a value at k + 1/2 the other way, where the CPU's int8 path,
-// whose inv is summed in another order anyway, may differ by one code.
+// workgroup memory; the same layout of XQ and XS; the prelude's code_of, whose division
+// rounds as the CPU's does). The CPU's int8 path sums inv in another order, so a value
+// near k + 1/2 may still take the other code there.
 import * as mx from "@tiny-llm/array";
 
 import type { AddRmsNormInt8Params } from "../add-rms-norm-int8";
@@ -20,7 +20,7 @@ const THREADS = 256; // a workgroup: one row
 const PER_THREAD = 8; // inputs a thread quantizes per pass (two words of XQ)
 
 const WGSL = /* wgsl */ `
-// From the prelude: BITS, GROUP, RESIDUAL, W_DT, PASSES, unpack_float, word_of, pack_x.
+// From the prelude: BITS, GROUP, RESIDUAL, W_DT, PASSES, unpack_float, word_of, div_rn, code_of, pack_x.
 const THREADS: u32 = ${THREADS}u;
 const PER_THREAD: u32 = ${PER_THREAD}u;
 const PASS: u32 = THREADS * PER_THREAD;  // inputs a pass
@@ -100,11 +100,11 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
       amax = max(amax, part[first + i]);
     }
     workgroupBarrier();
-    let sx = amax / 127.0;
+    let sx = div_rn(amax, 127.0);
     var q = array<f32, PER_THREAD>();
     var sum = 0.0;
     for (var i = 0u; i < PER_THREAD; i++) {
-      q[i] = select(0.0, round(v[i] / sx), sx > 0.0);
+      q[i] = code_of(v[i], sx);
       sum += q[i];
     }
     part[t] = sum;

@@ -21,9 +21,10 @@
 //                              calls after), with ROPE true quantizedQkvRope's (reference
 //                              only: the two rows of a RoPE pair, turned and stored as
 //                              ropeIntoCache stores them)
-//   div_rn(a, b), byte_of(v),  (with a GROUP: the kernels of int8 x) a / b rounded to the
-//   pack_x(q)                  nearest even as the CPU divides, v's int8 byte, and the
-//                              two words of XQ that 8 X fill, in the int8 kernels' order
+//   div_rn(a, b), code_of(v,   (with a GROUP: the kernels of int8 x) a / b rounded to the
+//   sx), byte_of(v), pack_x(q) nearest even as the CPU divides, v's int8 code at scale sx,
+//                              its byte, and the two words of XQ that 8 X fill, in the
+//                              int8 kernels' order
 //   quantize_dims(t, m, K, k0, v)  (with a QUANT: the flash attention combine) every
 //                              thread t < D of the workgroup, in uniform control flow,
 //                              with its output v = x[m, k0 + t] of a row of K; with QUANT
@@ -180,6 +181,9 @@ fn div_rn(a: f32, b: f32) -> f32 {
   return q;
 }
 
+// X = round(v / sx) (half to even), 0 where sx = 0.
+fn code_of(v: f32, sx: f32) -> f32 { return select(0.0, round(div_rn(v, sx)), sx > 0.0); }
+
 // The int8 X in the low byte (two's complement).
 fn byte_of(v: f32) -> u32 { return bitcast<u32>(i32(v)) & 0xffu; }
 
@@ -208,9 +212,6 @@ const QUANTIZE_DIMS = /* wgsl */ `
 @group(0) @binding(3) var<storage, read_write> XQ: array<u32>;
 @group(0) @binding(4) var<storage, read_write> XS: array<vec2<f32>>;
 var<workgroup> quant_v: array<f32, D>;
-
-// X = round(v / sx), 0 where sx = 0.
-fn code_of(v: f32, sx: f32) -> f32 { return select(0.0, round(div_rn(v, sx)), sx > 0.0); }
 
 fn quantize_dims(t: u32, m: u32, K: u32, k0: u32, v: f32) {
   quant_v[t] = v;
