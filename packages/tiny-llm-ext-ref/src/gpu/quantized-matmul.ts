@@ -143,53 +143,58 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
 
   return (inputs, [y, ...slots], { groupSize, bits, portable, activations, swiglu, quantized, rope }) => {
     // x given quantized (Int8Activations): inputs [xq (M x K/4), xs, w, scales, biases].
-    const [x, w, scales, biases] = quantized ? [inputs[0], ...inputs.slice(2)] : inputs;
-    const [M, K] = quantized ? [x.shape[0], 4 * x.shape[1]] : x.shape;
+    const x = inputs[0];
+    const [w, scales, biases] = quantized ? [inputs[2], inputs[3], inputs[4]] : [inputs[1], inputs[2], inputs[3]];
+    const M = x.shape[0];
+    const K = quantized ? 4 * x.shape[1] : x.shape[1];
     const O = w.shape[0];
     const decode = decodes(M, w, activations);
     if ((swiglu || rope) && !decode) throw new Error("quantizedMatmul: swiglu and rope run in the decode kernels only (quantizedSwiGLU and quantizedQkvRope check this first)");
-    // With rope (quantizedQkvRope): y is q, the outputs after it the key and value slots, the inputs after W's the bias (or cos again), cos and sin.
-    const ropeArrays = rope ? [...inputs.slice(-3), ...slots] : [];
-    const ropeConstants = (at: number): WgslConstants => (rope ? { ROPE: true, ROPE_AT: at, ROPE_D: y.shape[3], ROPE_TRADITIONAL: rope.traditional } : { ROPE: false });
-    const ropeParams = rope ? ropeWords(rope, y, inputs.slice(-3), slots) : [];
-    const op = swiglu ? "quantizedSwiGLU" : rope ? "quantizedQkvRope" : "quantizedMatmul";
-    const ropeId = rope ? `|rope|${y.shape[3]}|${rope.traditional}` : "";
     if (quantized && activations !== "int8") throw new Error("quantizedMatmul: x given quantized runs in the int8 kernels only (checkInt8Product checks this first)");
-    const chunkWords = chunkWordsFor(activations);
     // Compiled per bits and dtypes (the unpacking is unrolled), the tiled kernel per tile; sizes are parameters.
     const dtypes = { BITS: bits, S_DT: scales.dtype, OUT_DT: y.dtype }; // and X_DT, for the float kernels
     const id = `${bits}|${scales.dtype}|${y.dtype}`;
     const scaleStrides = [scales.offset, scales.strides[0], biases.offset, biases.strides[0]];
-    // O / ROWS workgroups either way: with swiglu each holds ROWS / 2 of the O / 2 outputs.
-    const decodeWorkgroups = (rows: number) => mx.gpu.foldedGrid(Math.ceil(O / rows));
+    /** The int8 kernels' x: as given (Int8Activations), or quantized by quantize_activations.wgsl first. */
+    const int8X = (): [mx.KernelArray, mx.KernelArray] => (quantized ? [inputs[0], inputs[1]] : quantizeActivations(x, groupSize, bits, portable));
 
-    const tile = tileFor(M, activations === "int8");
-    const tileWorkgroups: [number, number] = [Math.ceil(O / tile.BN), Math.ceil(M / tile.BM)];
-    const tiledParams = [M, K, O, groupSize, x.offset, x.strides[0], x.strides[1], w.offset, w.strides[0], ...scaleStrides];
-    if (activations === "float16" && !decode) {
-      const launch = f16Launch(`${id}|${x.dtype}`, { ...dtypes, X_DT: x.dtype }, portable);
-      run("tiledF16", launch, portable, [x, w, scales, biases, y], tiledParams, [Math.ceil(O / F16_TILE.BN), Math.ceil(M / F16_TILE.BM)]);
-    } else if (activations === "int8") {
-      const [xq, xs] = quantized ? [inputs[0], inputs[1]] : quantizeActivations(x, groupSize, bits, portable);
-      const constants = { ...dtypes, GROUP: groupSize };
-      if (decode) {
-        const launch = launches.decodeInt8.get(`${id}|${groupSize}|${M}|${swiglu}${ropeId}`, portable, () => ({ ...constants, M, SWIGLU: swiglu, ...ropeConstants(7), ...decodeTeam(portable) }));
-        const params = [K, O, w.offset / chunkWords, w.strides[0] / chunkWords, ...scaleStrides, ...ropeParams];
-        run("decodeInt8", launch, portable, [xq, xs, w, scales, biases, y, ...ropeArrays], params, decodeWorkgroups(DECODE_INT8_ROWS_PER_WORKGROUP), op);
-      } else {
-        const launch = launches.tiledInt8.get(`${id}|${groupSize}|${tile.BM}`, portable, () => ({ ...constants, BM: tile.BM, BN: tile.BN, TM: tile.TM, TN: tile.TN }));
-        run("tiledInt8", launch, portable, [xq, xs, w, scales, biases, y], [M, K, O, w.offset, w.strides[0], ...scaleStrides], tileWorkgroups);
+    if (decode) {
+      const chunkWords = chunkWordsFor(activations);
+      const wParams = [w.offset / chunkWords, w.strides[0] / chunkWords, ...scaleStrides];
+      // The epilogue (the prelude's DECODE_OUTPUTS). With rope, y is q, the outputs after it
+      // the key and value slots, and the inputs after W's the bias (or cos again), cos and sin.
+      const tables = rope ? inputs.slice(-3) : [];
+      const extra = rope ? { arrays: [...tables, ...slots], params: ropeWords(rope, y, tables, slots), id: `|rope|${y.shape[3]}|${rope.traditional}` } : { arrays: [], params: [], id: "" };
+      const ropeAt = (at: number): WgslConstants => (rope ? { ROPE: true, ROPE_AT: at, ROPE_D: y.shape[3], ROPE_TRADITIONAL: rope.traditional } : { ROPE: false });
+      const op = swiglu ? "quantizedSwiGLU" : rope ? "quantizedQkvRope" : "quantizedMatmul";
+      // O / ROWS workgroups either way: with swiglu or rope each holds ROWS / 2 of the O / 2 outputs or pairs.
+      if (activations === "int8") {
+        const launch = launches.decodeInt8.get(`${id}|${groupSize}|${M}|${swiglu}${extra.id}`, portable, () => ({ ...dtypes, GROUP: groupSize, M, SWIGLU: swiglu, ...ropeAt(7), ...decodeTeam(portable) }));
+        const grid = mx.gpu.foldedGrid(Math.ceil(O / DECODE_INT8_ROWS_PER_WORKGROUP));
+        run("decodeInt8", launch, portable, [...int8X(), w, scales, biases, y, ...extra.arrays], [K, O, ...wParams, ...extra.params], grid, op);
+        return;
       }
-    } else if (decode) {
       // Also per M (the partial sums stay in registers) and per layout of x: X_VEC4 when
       // x is contiguous along K and every chunk's values start a vec4 of words (offset and
       // row stride multiples of 4 float32 or 8 16-bit values; every buffer is whole vec4s).
       const perVec4 = x.dtype === mx.DtypeCode.float32 ? 4 : 8;
       const starts = (n: number) => n % perVec4 === 0;
       const xVec4 = x.strides[1] === 1 && starts(x.offset) && (starts(x.strides[0]) || M === 1);
-      const launch = launches.decode.get(`${id}|${x.dtype}|${M}|${xVec4}|${swiglu}${ropeId}`, portable, () => ({ ...dtypes, X_DT: x.dtype, M, X_VEC4: xVec4, SWIGLU: swiglu, ...ropeConstants(6) }));
-      const params = [K, O, groupSize, x.offset, x.strides[0], x.strides[1], w.offset / chunkWords, w.strides[0] / chunkWords, ...scaleStrides, ...ropeParams];
-      run("decode", launch, portable, [x, w, scales, biases, y, ...ropeArrays], params, decodeWorkgroups(DECODE_ROWS_PER_WORKGROUP), op);
+      const launch = launches.decode.get(`${id}|${x.dtype}|${M}|${xVec4}|${swiglu}${extra.id}`, portable, () => ({ ...dtypes, X_DT: x.dtype, M, X_VEC4: xVec4, SWIGLU: swiglu, ...ropeAt(6) }));
+      const params = [K, O, groupSize, x.offset, x.strides[0], x.strides[1], ...wParams, ...extra.params];
+      run("decode", launch, portable, [x, w, scales, biases, y, ...extra.arrays], params, mx.gpu.foldedGrid(Math.ceil(O / DECODE_ROWS_PER_WORKGROUP)), op);
+      return;
+    }
+
+    const tile = tileFor(M, activations === "int8");
+    const tileWorkgroups: [number, number] = [Math.ceil(O / tile.BN), Math.ceil(M / tile.BM)];
+    const tiledParams = [M, K, O, groupSize, x.offset, x.strides[0], x.strides[1], w.offset, w.strides[0], ...scaleStrides];
+    if (activations === "float16") {
+      const launch = f16Launch(`${id}|${x.dtype}`, { ...dtypes, X_DT: x.dtype }, portable);
+      run("tiledF16", launch, portable, [x, w, scales, biases, y], tiledParams, [Math.ceil(O / F16_TILE.BN), Math.ceil(M / F16_TILE.BM)]);
+    } else if (activations === "int8") {
+      const launch = launches.tiledInt8.get(`${id}|${groupSize}|${tile.BM}`, portable, () => ({ ...dtypes, GROUP: groupSize, BM: tile.BM, BN: tile.BN, TM: tile.TM, TN: tile.TN }));
+      run("tiledInt8", launch, portable, [...int8X(), w, scales, biases, y], [M, K, O, w.offset, w.strides[0], ...scaleStrides], tileWorkgroups);
     } else {
       const launch = launches.tiled.get(`${id}|${x.dtype}|${tile.BM}`, portable, () => ({ ...dtypes, X_DT: x.dtype, ...tile }));
       run("tiled", launch, portable, [x, w, scales, biases, y], tiledParams, tileWorkgroups);
