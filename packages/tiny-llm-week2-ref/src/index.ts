@@ -5,9 +5,6 @@ export { TinyKvFullCache } from "./kv-cache";
 export type { TinyKvCache } from "./kv-cache";
 export { quantizedMatmul, flashAttention, f16MatrixUnits } from "@tiny-llm/tiny-llm-ext-ref";
 export type { Activations, QuantizedWeights, FlashAttentionOptions } from "@tiny-llm/tiny-llm-ext-ref";
-// The reference-only kernels the GPU model fuses with: a norm that hands its product x quantized, and that product.
-export { addRmsNormInt8, int8Matmul } from "@tiny-llm/tiny-llm-ext-ref";
-export type { Int8Activations } from "@tiny-llm/tiny-llm-ext-ref";
 export { quantizedLinear } from "./quantized-linear";
 export { Qwen2ModelWeek2 } from "./qwen2-week2";
 export type { Week2ModelOptions } from "./qwen2-week2";

@@ -16,7 +16,8 @@
 // an eighth of it on an H200). The bar is against the 1 GiB read, as the issue sets it;
 // the ratio to the read of the same bytes says how much of the gap is the kernel's.
 import * as mx from "@tiny-llm/array";
-import { type Activations, addRmsNormInt8, f16MatrixUnits, type Int8Activations, int8Matmul, quantizedMatmul, type QuantizedWeights } from "@tiny-llm/tiny-llm-week2-ref";
+import { addRmsNormInt8, type Int8Activations, int8Matmul } from "@tiny-llm/tiny-llm-ext-ref";
+import { type Activations, f16MatrixUnits, quantizedMatmul, type QuantizedWeights } from "@tiny-llm/tiny-llm-week2-ref";
 
 import { GpuRead } from "./gpu-read";
 import { gpuSecondsBehind, gpuSecondsOfLaunches, type BusyWork } from "./gpu-timing";
