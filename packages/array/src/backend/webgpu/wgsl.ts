@@ -179,19 +179,38 @@ const SCRATCH_I32 = new Int32Array(SCRATCH.buffer);
 /** Where extra parameters start in a strided kernel's P, for `count` operands. */
 export const extraAt = (count: number) => 2 + MAX_DIMS + count * (1 + MAX_DIMS);
 
-/** WGSL of the parameters binding and `fn elem(j, lin)`: operand j's element index at output position lin. */
-export const STRIDED = /* wgsl */ `
+/**
+ * WGSL of the parameters binding and `fn offsets(lin)`: the element index of each of the
+ * `count` operands at output position lin. The position is split into its dims once for
+ * all operands, and the outermost dim takes what is left without a division: integer
+ * division is a long instruction sequence on a GPU, and splitting the position again per
+ * operand made a 3-operand op over a 2-D view (prefill's SwiGLU of gate and up) spend
+ * most of its time on it.
+ */
+export const strided = (count: number): string => /* wgsl */ `
 @group(0) @binding(0) var<storage, read> P: array<u32>;
-fn elem(j: u32, lin: u32) -> u32 {
-  var rem = lin;
-  let base = ${2 + MAX_DIMS}u + j * ${1 + MAX_DIMS}u;
-  var off = bitcast<i32>(P[base]);
-  for (var d = i32(P[1]) - 1; d >= 0; d--) {
-    let s = P[2u + u32(d)];
-    off += i32(rem % s) * bitcast<i32>(P[base + 1u + u32(d)]);
-    rem = rem / s;
+fn offsets(lin: u32) -> array<u32, ${count}> {
+  var off = array<i32, ${count}>();
+  for (var j = 0u; j < ${count}u; j++) {
+    off[j] = bitcast<i32>(P[${2 + MAX_DIMS}u + j * ${1 + MAX_DIMS}u]);
   }
-  return u32(off);
+  var rem = lin;
+  for (var d = P[1] - 1u; d > 0u && d < ${MAX_DIMS}u; d--) {
+    let s = P[2u + d];
+    let i = i32(rem % s);
+    rem = rem / s;
+    for (var j = 0u; j < ${count}u; j++) {
+      off[j] += i * bitcast<i32>(P[${2 + MAX_DIMS + 1}u + j * ${1 + MAX_DIMS}u + d]);
+    }
+  }
+  for (var j = 0u; j < ${count}u; j++) {  // dim 0 (or none): what is left
+    off[j] += i32(rem) * bitcast<i32>(P[${2 + MAX_DIMS + 1}u + j * ${1 + MAX_DIMS}u]);
+  }
+  var at = array<u32, ${count}>();
+  for (var j = 0u; j < ${count}u; j++) {
+    at[j] = u32(off[j]);
+  }
+  return at;
 }
 `;
 

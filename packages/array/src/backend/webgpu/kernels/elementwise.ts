@@ -7,18 +7,19 @@ import { isFloat } from "../../../dtype";
 import { BinaryOp, UnaryOp } from "../../codes";
 import type { GpuContext } from "../context";
 import { buf } from "../buffers";
-import { ComputeType, FLOAT16, grid, LINEAR, LINEAR_ID, loader, naturalType, NONFINITE, roundedTo, storer, STRIDED, stridedParams } from "../wgsl";
+import { ComputeType, FLOAT16, grid, LINEAR, LINEAR_ID, loader, naturalType, NONFINITE, roundedTo, storer, strided, stridedParams } from "../wgsl";
 
 /**
- * Runs `body` (WGSL statements with `lin`, the output position, in scope) once per
- * element of `dst`; `decls` makes the kernel's declarations, called only the first
- * time `label` meets these operand dtypes.
+ * Runs `body` (WGSL statements with `at`, the element index of each operand and then of
+ * `dst` at the output position, in scope) once per element of `dst`; `decls` makes the
+ * kernel's declarations, called only the first time `label` meets these operand dtypes.
  */
 function launch(ctx: GpuContext, label: string, decls: () => string, body: string, operands: NDArray[], dst: NDArray): void {
-  const wgsl = () => `${FLOAT16}${STRIDED}${NONFINITE}${decls()}
+  const wgsl = () => `${FLOAT16}${strided(operands.length + 1)}${NONFINITE}${decls()}
 @compute @workgroup_size(256) fn main(${LINEAR_ID}) {
   let lin = ${LINEAR};
   if (lin >= P[0]) { return; }
+  let at = offsets(lin);
   ${body}
 }`;
   ctx.dispatch({
@@ -34,7 +35,7 @@ function launch(ctx: GpuContext, label: string, decls: () => string, body: strin
 export function copy(ctx: GpuContext, src: NDArray, dst: NDArray): void {
   const t = naturalType(src.dtype);
   launch(ctx, "copy", () => loader("A", src.dtype, 1, t) + storer("O", dst.dtype, 2, t),
-    "st_O(elem(1u, lin), ld_A(elem(0u, lin)));", [src], dst);
+    "st_O(at[1], ld_A(at[0]));", [src], dst);
 }
 
 /** Range-reduced sin and cos: WGSL's own are only accurate near [-pi, pi]. */
@@ -81,14 +82,14 @@ export function unary(ctx: GpuContext, op: UnaryOp, src: NDArray, dst: NDArray):
   const t: ComputeType = intMath ? naturalType(src.dtype) : "f32";
   const expr = intMath ? UNARY_INT[op]!(t) : UNARY_F32[op]!;
   launch(ctx, `unary ${UnaryOp[op]}`, () => TRIG + loader("A", src.dtype, 1, t) + storer("O", dst.dtype, 2, t),
-    `let x = ld_A(elem(0u, lin)); st_O(elem(1u, lin), ${expr});`, [src], dst);
+    `let x = ld_A(at[0]); st_O(at[1], ${expr});`, [src], dst);
 }
 
 /** dst = silu(a) * b, silu's result rounded to dst's dtype first, as silu then multiply would store it. */
 export function swiglu(ctx: GpuContext, a: NDArray, b: NDArray, dst: NDArray): void {
   const silu = roundedTo(dst.dtype, UNARY_F32[UnaryOp.silu]!);
   launch(ctx, "swiglu", () => loader("A", a.dtype, 1, "f32") + loader("B", b.dtype, 2, "f32") + storer("O", dst.dtype, 3, "f32"),
-    `let x = ld_A(elem(0u, lin)); st_O(elem(2u, lin), ${silu} * ld_B(elem(1u, lin)));`, [a, b], dst);
+    `let x = ld_A(at[0]); st_O(at[2], ${silu} * ld_B(at[1]));`, [a, b], dst);
 }
 
 /** Python's float floor division and remainder, as the CPU core computes them. */
@@ -182,12 +183,12 @@ export function binary(ctx: GpuContext, op: BinaryOp, computeFloat: boolean, a: 
   const t: ComputeType = computeFloat ? "f32" : unsigned(a.dtype) && unsigned(b.dtype) ? "u32" : "i32";
   const helpers = () => (t === "f32" ? FLOAT_DIVMOD + POW_F : intDivmod(t));
   launch(ctx, `binary ${BinaryOp[op]} ${t}`, () => helpers() + loader("A", a.dtype, 1, t) + loader("B", b.dtype, 2, t) + storer("O", dst.dtype, 3, t),
-    `let x = ld_A(elem(0u, lin)); let y = ld_B(elem(1u, lin)); st_O(elem(2u, lin), ${binaryExpr(op, t)});`, [a, b], dst);
+    `let x = ld_A(at[0]); let y = ld_B(at[1]); st_O(at[2], ${binaryExpr(op, t)});`, [a, b], dst);
 }
 
 /** dst = cond ? a : b, in dst's dtype. */
 export function where(ctx: GpuContext, cond: NDArray, a: NDArray, b: NDArray, dst: NDArray): void {
   const c = naturalType(cond.dtype), t = naturalType(dst.dtype);
   launch(ctx, "where", () => loader("C", cond.dtype, 1, c) + loader("A", a.dtype, 2, t) + loader("B", b.dtype, 3, t) + storer("O", dst.dtype, 4, t),
-    `let c = ${c === "f32" ? "truthy_f(ld_C(elem(0u, lin)))" : `ld_C(elem(0u, lin)) != ${c}(0)`}; st_O(elem(3u, lin), select(ld_B(elem(2u, lin)), ld_A(elem(1u, lin)), c));`, [cond, a, b], dst);
+    `let c = ${c === "f32" ? "truthy_f(ld_C(at[0]))" : `ld_C(at[0]) != ${c}(0)`}; st_O(at[3], select(ld_B(at[2]), ld_A(at[1]), c));`, [cond, a, b], dst);
 }
