@@ -150,34 +150,33 @@ export function naturalType(dt: Dtype): ComputeType {
 /** Most dims an elementwise kernel walks (more are collapsed first, see collapse()). */
 export const MAX_DIMS = 8;
 
+/** Where the operands' words start in a strided kernel's P (operand j's at OPERANDS_AT + j * OPERAND_WORDS: its offset, then strides x MAX_DIMS). */
+const OPERANDS_AT = 2 + MAX_DIMS;
+const OPERAND_WORDS = 1 + MAX_DIMS;
+
 /**
  * Parameters of a strided elementwise kernel over `shape` whose operands are
  * `arrays` (output included), with equal-stride dims merged:
- * [n, ndim, shape x MAX_DIMS, then per operand: offset, strides x MAX_DIMS, then extra] (u32).
+ * [n, ndim, shape x MAX_DIMS, then per operand: offset, strides x MAX_DIMS] (u32).
  */
-export function stridedParams(op: string, shape: readonly number[], arrays: NDArray[], extra: number[] = []): Uint32Array {
+export function stridedParams(op: string, shape: readonly number[], arrays: NDArray[]): Uint32Array {
   const c = collapse(op, shape, arrays.map((a) => a.strides));
-  const head = 2 + MAX_DIMS + arrays.length * (1 + MAX_DIMS);
   // One scratch array for every launch (dispatch copies it at once): no allocation per op.
-  const p = SCRATCH.subarray(0, head + extra.length).fill(0);
+  const p = SCRATCH.subarray(0, OPERANDS_AT + arrays.length * OPERAND_WORDS).fill(0);
   const i32 = SCRATCH_I32;
   p[0] = shape.reduce((x, y) => x * y, 1);
   p[1] = c.shape.length;
   c.shape.forEach((d, i) => (p[2 + i] = d));
   arrays.forEach((a, j) => {
-    const base = 2 + MAX_DIMS + j * (1 + MAX_DIMS);
+    const base = OPERANDS_AT + j * OPERAND_WORDS;
     p[base] = a.offset;
     c.strides[j].forEach((s, d) => (i32[base + 1 + d] = s));
   });
-  extra.forEach((v, i) => (p[head + i] = v));
   return p;
 }
 
 const SCRATCH = new Uint32Array(1024);
 const SCRATCH_I32 = new Int32Array(SCRATCH.buffer);
-
-/** Where extra parameters start in a strided kernel's P, for `count` operands. */
-export const extraAt = (count: number) => 2 + MAX_DIMS + count * (1 + MAX_DIMS);
 
 /**
  * WGSL of the parameters binding and `fn offsets(lin)`: the element index of each of the
@@ -192,7 +191,7 @@ export const strided = (count: number): string => /* wgsl */ `
 fn offsets(lin: u32) -> array<u32, ${count}> {
   var off = array<i32, ${count}>();
   for (var j = 0u; j < ${count}u; j++) {
-    off[j] = bitcast<i32>(P[${2 + MAX_DIMS}u + j * ${1 + MAX_DIMS}u]);
+    off[j] = bitcast<i32>(P[${OPERANDS_AT}u + j * ${OPERAND_WORDS}u]);
   }
   var rem = lin;
   for (var d = P[1] - 1u; d > 0u && d < ${MAX_DIMS}u; d--) {
@@ -200,11 +199,11 @@ fn offsets(lin: u32) -> array<u32, ${count}> {
     let i = i32(rem % s);
     rem = rem / s;
     for (var j = 0u; j < ${count}u; j++) {
-      off[j] += i * bitcast<i32>(P[${2 + MAX_DIMS + 1}u + j * ${1 + MAX_DIMS}u + d]);
+      off[j] += i * bitcast<i32>(P[${OPERANDS_AT + 1}u + j * ${OPERAND_WORDS}u + d]);
     }
   }
   for (var j = 0u; j < ${count}u; j++) {  // dim 0 (or none): what is left
-    off[j] += i32(rem) * bitcast<i32>(P[${2 + MAX_DIMS + 1}u + j * ${1 + MAX_DIMS}u]);
+    off[j] += i32(rem) * bitcast<i32>(P[${OPERANDS_AT + 1}u + j * ${OPERAND_WORDS}u]);
   }
   var at = array<u32, ${count}>();
   for (var j = 0u; j < ${count}u; j++) {
