@@ -165,13 +165,15 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
       // the key and value slots, and the inputs after W's the bias (or cos again), cos and sin.
       const tables = rope ? inputs.slice(-3) : [];
       const extra = rope ? { arrays: [...tables, ...slots], params: ropeWords(rope, y, tables, slots), id: `|rope|${y.shape[3]}|${rope.traditional}` } : { arrays: [], params: [], id: "" };
-      const ropeAt = (at: number): WgslConstants => (rope ? { ROPE: true, ROPE_AT: at, ROPE_D: y.shape[3], ROPE_TRADITIONAL: rope.traditional } : { ROPE: false });
+      // The rope arrays bind after the kernel's own (`own`, at bindings 1..; 0 holds the parameters).
+      const ropeAfter = (own: mx.KernelArray[]): WgslConstants => (rope ? { ROPE: true, ROPE_AT: own.length + 1, ROPE_D: y.shape[3], ROPE_TRADITIONAL: rope.traditional } : { ROPE: false });
       const op = swiglu ? "quantizedSwiGLU" : rope ? "quantizedQkvRope" : "quantizedMatmul";
       // O / ROWS workgroups either way: with swiglu or rope each holds ROWS / 2 of the O / 2 outputs or pairs.
       if (activations === "int8") {
-        const launch = launches.decodeInt8.get(`${id}|${groupSize}|${M}|${swiglu}${extra.id}`, portable, () => ({ ...dtypes, GROUP: groupSize, M, SWIGLU: swiglu, ...ropeAt(7), ...decodeTeam(portable) }));
+        const own = [...int8X(), w, scales, biases, y];
+        const launch = launches.decodeInt8.get(`${id}|${groupSize}|${M}|${swiglu}${extra.id}`, portable, () => ({ ...dtypes, GROUP: groupSize, M, SWIGLU: swiglu, ...ropeAfter(own), ...decodeTeam(portable) }));
         const grid = mx.gpu.foldedGrid(Math.ceil(O / DECODE_INT8_ROWS_PER_WORKGROUP));
-        run("decodeInt8", launch, portable, [...int8X(), w, scales, biases, y, ...extra.arrays], [K, O, ...wParams, ...extra.params], grid, op);
+        run("decodeInt8", launch, portable, [...own, ...extra.arrays], [K, O, ...wParams, ...extra.params], grid, op);
         return;
       }
       // Also per M (the partial sums stay in registers) and per layout of x: X_VEC4 when
@@ -180,9 +182,10 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
       const perVec4 = x.dtype === mx.DtypeCode.float32 ? 4 : 8;
       const starts = (n: number) => n % perVec4 === 0;
       const xVec4 = x.strides[1] === 1 && starts(x.offset) && (starts(x.strides[0]) || M === 1);
-      const launch = launches.decode.get(`${id}|${x.dtype}|${M}|${xVec4}|${swiglu}${extra.id}`, portable, () => ({ ...dtypes, X_DT: x.dtype, M, X_VEC4: xVec4, SWIGLU: swiglu, ...ropeAt(6) }));
+      const own = [x, w, scales, biases, y];
+      const launch = launches.decode.get(`${id}|${x.dtype}|${M}|${xVec4}|${swiglu}${extra.id}`, portable, () => ({ ...dtypes, X_DT: x.dtype, M, X_VEC4: xVec4, SWIGLU: swiglu, ...ropeAfter(own) }));
       const params = [K, O, groupSize, x.offset, x.strides[0], x.strides[1], ...wParams, ...extra.params];
-      run("decode", launch, portable, [x, w, scales, biases, y, ...extra.arrays], params, mx.gpu.foldedGrid(Math.ceil(O / DECODE_ROWS_PER_WORKGROUP)), op);
+      run("decode", launch, portable, [...own, ...extra.arrays], params, mx.gpu.foldedGrid(Math.ceil(O / DECODE_ROWS_PER_WORKGROUP)), op);
       return;
     }
 
