@@ -50,13 +50,19 @@ void dispatch_decode(const QuantizedMatmulArgs &a, F &&f) {
   });
 }
 
-// Runs fn(o0, o1) over [0, O) in blocks of about 32 KiB of weights (row_bytes each),
-// on the pool's threads when there are two blocks or more (below that, waking a thread
-// costs more than it saves). Threads claim blocks as they come instead of taking a fixed
-// share each: on a machine that other processes share, a thread that starts late or
-// loses its core leaves its blocks to the others instead of holding the call up.
+// Runs fn(o0, o1) over [0, O) in blocks of rows (row_bytes each), on the pool's threads
+// when there are two blocks or more (below that, waking a thread costs more than it
+// saves). Threads claim blocks as they come instead of taking a fixed share each: on a
+// machine that other processes share, a thread that starts late or loses its core
+// leaves its blocks to the others instead of holding the call up. A block is
+// kBlocksPerThread-th of a thread's share, and at least 32 KiB of weights: each thread
+// then reads long contiguous runs, which the hardware prefetchers stream. (Blocks of
+// 32 KiB, two threads taking turns, read 7B's gate_proj at 0.6x of the contiguous
+// halves' rate on a Zen 5 EPYC.)
+constexpr int64_t kBlocksPerThread = 4;
 inline void parallel_rows(int64_t O, int64_t row_bytes, const std::function<void(int64_t, int64_t)> &fn) {
-  const int64_t block = std::max<int64_t>(1, (int64_t(32) << 10) / std::max<int64_t>(row_bytes, 1));
+  const int64_t min_rows = std::max<int64_t>(1, (int64_t(32) << 10) / std::max<int64_t>(row_bytes, 1));
+  const int64_t block = std::max(min_rows, (O + num_threads() * kBlocksPerThread - 1) / (num_threads() * kBlocksPerThread));
   const int64_t blocks = (O + block - 1) / block;
   if (blocks < 2 || num_threads() == 1) {
     fn(0, O);

@@ -278,7 +278,7 @@ void int_row(const QuantizedMatmulArgs &a, const IntLayout<T, BITS, D> &lay, con
       unit_products<T, BITS, D, M, false>(q, xu, xstride, s0, s1, s2);
     for (int m = 0; m < M; ++m) {
       const float *w = ws + m * wstride + c * groups;
-      const F f = SPLAT ? T::bcast(w) : T::permute(T::loadf(w), idx);
+      const F f = SPLAT ? T::bcast(w) : chunk_factors(w, groups, idx);
       F v;
       if (BITS == 4 && D == 1) {
         v = T::cvt(T::kDot ? s0[m] : T::madd(s0[m], one));

@@ -35,6 +35,7 @@
 namespace tl {
 namespace {
 
+using qmm::chunk_factors;
 using qmm::IntSimd;
 using Lay = qmm::IntLayout<IntSimd, 4, 1>;
 using I = IntSimd::I;
@@ -105,7 +106,7 @@ inline void tile_products(const uint8_t *q, const int8_t *xp, int64_t K, int64_t
     }
     for (int m = 0; m < kTileRows; ++m) {
       const float *w = ws + m * wstride + c * groups;
-      const F f = SPLAT ? IntSimd::bcast(w) : IntSimd::permute(IntSimd::loadf(w), lanes);
+      const F f = SPLAT ? IntSimd::bcast(w) : chunk_factors(w, groups, lanes);
       const I sum = IntSimd::kDot ? s[m] : IntSimd::madd(s[m], one);
       r[m] = IntSimd::fma(IntSimd::cvt(sum), f, r[m]);
     }
