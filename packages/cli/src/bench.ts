@@ -18,6 +18,9 @@
 //   random weights in Qwen2-0.5B's shapes, Q4_0 and F16: prefill and decode tokens/s
 //   (see bench/llama-cpp.ts); after the model part, week 2's figures beside them.
 //
+// sizes: week 2's model at Qwen2-1.5B's and Qwen2-7B's shapes, random 4-bit weights,
+//   against the decode roofline, and llama.cpp Q4_0 at 1.5B's (see bench/sizes.ts).
+//
 // spec: speculative decoding and the prefix cache (week 2, days 8 and 9), on their own:
 //   a bf16 target with its exact 4-bit copy drafting, against the target alone (see
 //   bench/speculative.ts); time to first token of requests sharing a system prompt with
@@ -31,7 +34,7 @@
 //   kernel at Qwen2-7B's projection shapes against it, week 2's model on random 4-bit
 //   weights in Qwen2-0.5B's and 7B's shapes (prefill, decode, roofline); cut down on lavapipe.
 //
-//   pnpm bench [--part kernels|model|llama|spec|serve|gpu|all] [--solution tiny_llm|week1_ref] [--requests N] [--batch-size B] [--prefill-step P]
+//   pnpm bench [--part kernels|model|llama|sizes|spec|serve|gpu|all] [--solution tiny_llm|week1_ref] [--requests N] [--batch-size B] [--prefill-step P]
 import * as os from "os";
 
 import * as mx from "@tiny-llm/array";
@@ -45,6 +48,7 @@ import { QWEN2_LINEARS, benchGemm, benchLinear, type MatmulBenchResult } from ".
 import { readBandwidth } from "./bench/memory";
 import { benchModel } from "./bench/model";
 import { benchModelWeek2, benchQwen3Week2 } from "./bench/model-week2";
+import { benchSizes } from "./bench/sizes";
 import { benchSpeculative } from "./bench/speculative";
 import { QWEN2_0_5B_CONFIG } from "./bench/qwen2-shapes";
 import { SharedRandomCheckpoint } from "./bench/random-checkpoint";
@@ -54,7 +58,7 @@ import { explain, UsageError } from "./main/errors";
 import { SOLUTIONS, type SolutionName } from "./solution";
 import type { Activations } from "@tiny-llm/tiny-llm-week2-ref";
 
-const PARTS = ["kernels", "model", "llama", "spec", "serve", "gpu", "all"] as const;
+const PARTS = ["kernels", "model", "llama", "sizes", "spec", "serve", "gpu", "all"] as const;
 type Part = (typeof PARTS)[number];
 
 /** The serve part's knobs: --requests, --batch-size, --prefill-step. */
@@ -62,7 +66,7 @@ const SERVE_DEFAULTS = { requests: 32, batchSize: 8, prefillStep: 256 };
 type ServeKnob = keyof typeof SERVE_DEFAULTS;
 const SERVE_FLAGS: Record<string, ServeKnob> = { "--requests": "requests", "--batch-size": "batchSize", "--prefill-step": "prefillStep" };
 
-const USAGE = `usage: pnpm bench [--part kernels|model|llama|spec|serve|gpu|all] [--solution ${SOLUTIONS.join("|")}]
+const USAGE = `usage: pnpm bench [--part kernels|model|llama|sizes|spec|serve|gpu|all] [--solution ${SOLUTIONS.join("|")}]
                   [--requests N] [--batch-size B] [--prefill-step P] [--activations float32|int8]
 
   --part kernels    matmul / GEMV, quantized matmul and flash attention kernels against
@@ -75,6 +79,10 @@ const USAGE = `usage: pnpm bench [--part kernels|model|llama|spec|serve|gpu|all]
                     shapes, Q4_0 and F16 (~1.5 min; installs node-llama-cpp into
                     ~/.cache/tiny-llm on first use, ~85 MB from npm; writes 1.3 GB of GGUF files
                     to the temp folder)
+  --part sizes      week 2's model at Qwen2-1.5B's and Qwen2-7B's shapes, random MLX 4-bit
+                    weights: prefill and decode tokens/s against the roofline, and llama.cpp Q4_0
+                    at 1.5B's beside it (~8 min; writes 1 and 4.5 GB to the temp folder in turn);
+                    not part of all
   --part spec       speculative decoding (Qwen2-0.5B-shaped random bf16 targets, an exact 4-bit
                     copy drafting: decode tokens/s against the target alone, acceptance rate)
                     and the prefix cache (4-bit, requests sharing a 1,000-token system prompt:
@@ -197,6 +205,7 @@ async function main(argv: string[]): Promise<number> {
   if (opts.part === "serve") return runServePart(opts, threads);
   if (opts.part === "spec") return runSpecPart(opts.solution);
   if (opts.part === "gpu") return (await import("./bench/gpu-part")).runGpuPart();
+  if (opts.part === "sizes") return runSizesPart(opts.solution, threads);
   const readBw = readBandwidth();
   let gemm: number | null = null;
   if (opts.part !== "model") gemm = benchKernels(readBw);
@@ -239,6 +248,19 @@ async function runSpecPart(solution: SolutionName): Promise<number> {
     return 1;
   } finally {
     checkpoint.remove();
+  }
+}
+
+/** The sizes part: week 2's model at Qwen2-1.5B's and 7B's shapes (bench/sizes.ts). */
+async function runSizesPart(solution: SolutionName, threads: number): Promise<number> {
+  const readBw = readBandwidth();
+  console.log(`memory read bandwidth: ${(readBw / 1e9).toFixed(1)} GB/s (256 MiB buffer, ${threads} threads, median of 7)`);
+  try {
+    await benchSizes({ solution, readBandwidth: readBw, threads });
+    return 0;
+  } catch (e) {
+    for (const line of explain(e).lines) console.error(line.replace(/^main: /, "bench: "));
+    return 1;
   }
 }
 

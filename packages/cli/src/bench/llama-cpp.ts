@@ -1,5 +1,5 @@
 // llama.cpp (through node-llama-cpp, CPU only, prebuilt binaries) on random weights in
-// Qwen2-0.5B's shapes, Q4_0 and F16, timed like week 2's model (model-week2.ts):
+// Qwen2-0.5B's shapes (or another Qwen2 config's), Q4_0 and F16, timed like week 2's model (model-week2.ts):
 // prefill of a 128-token prompt into an empty context (median of runs), and greedy
 // decode steps at context c (c prompt tokens evaluated first; one warm-up step, then the
 // median of fixed steps). The GGUF files are written to a temp folder and deleted after.
@@ -120,22 +120,32 @@ async function benchOne(llama: Llama, file: string, weights: GgufWeights, thread
   }
 }
 
+/** Which shapes llama.cpp runs: a Qwen2 config.json and its name in file names and logs. */
+export interface LlamaShapes {
+  config: typeof QWEN2_0_5B_CONFIG;
+  label: string;
+}
+
 /**
- * llama.cpp's prefill and decode figures on random weights in Qwen2-0.5B's shapes, Q4_0
- * then F16, on `threads` threads. Installs node-llama-cpp on first use; writes each GGUF
- * (0.3 and 1 GB) to a temp folder and deletes it after.
+ * llama.cpp's prefill and decode figures on random weights in `shapes` (default
+ * Qwen2-0.5B's), each of `weights` in turn, on `threads` threads. Installs
+ * node-llama-cpp on first use; writes each GGUF (0.5B: 0.3 and 1 GB) to a temp folder
+ * and deletes it after.
  */
-export async function benchLlamaCpp(threads: number, log: (line: string) => void = console.log): Promise<LlamaFigures[]> {
+export async function benchLlamaCpp(
+  threads: number, log: (line: string) => void = console.log,
+  shapes: LlamaShapes = { config: QWEN2_0_5B_CONFIG, label: "Qwen2-0.5B" }, weights: readonly GgufWeights[] = ["Q4_0", "F16"],
+): Promise<LlamaFigures[]> {
   const llama = await loadLlama(threads, log);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-bench-llama-"));
   try {
     const out: LlamaFigures[] = [];
-    for (const weights of ["Q4_0", "F16"] as const) {
-      const file = path.join(root, `qwen2-0.5b-${weights}.gguf`);
+    for (const w of weights) {
+      const file = path.join(root, `${shapes.label.toLowerCase()}-${w}.gguf`);
       const t = now();
-      writeQwen2Gguf(file, QWEN2_0_5B_CONFIG, weights);
-      log(`wrote a random Qwen2-0.5B GGUF, ${weights}: ${(fs.statSync(file).size / 1e9).toFixed(2)} GB in ${(now() - t).toFixed(1)} s`);
-      out.push(await benchOne(llama, file, weights, threads));
+      writeQwen2Gguf(file, shapes.config, w);
+      log(`wrote a random ${shapes.label} GGUF, ${w}: ${(fs.statSync(file).size / 1e9).toFixed(2)} GB in ${(now() - t).toFixed(1)} s`);
+      out.push(await benchOne(llama, file, w, threads));
       fs.rmSync(file);
     }
     return out;

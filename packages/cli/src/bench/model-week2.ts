@@ -34,7 +34,7 @@ export const PREFILL_TOKENS = 128;
 export const DECODE_CONTEXTS_WEEK2 = [16, 512, 2048];
 const DECODE_STEPS = 5; // timed, after one warm-up step
 const PREFILL_RUNS = 3;
-const QUANT = { groupSize: 64, bits: 4 };
+export const QUANT = { groupSize: 64, bits: 4 };
 
 export interface ModelWeek2BenchOptions {
   /** The bench's --solution; one without week 2 (week1_ref) runs week2_ref. */
@@ -50,7 +50,8 @@ interface KvCache {
   updateAndFetch(key: mx.array, value: mx.array): [mx.array, mx.array];
 }
 
-const folderBytes = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith(".safetensors")).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+/** Bytes of a checkpoint folder's safetensors files. */
+export const folderBytes = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith(".safetensors")).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
 const gb = (bytes: number) => (bytes / 1e9).toFixed(2);
 
 /** KV cache bytes at `context` tokens (float32 keys and values, every layer). */
@@ -106,21 +107,21 @@ function loadPeakRss(solution: SolutionName, dir: string): Promise<LoadPeakRss> 
 }
 
 /** The figures of one model class on each checkpoint folder of `dirs` (bf16, 4-bit). */
-interface FolderFigures {
+export interface FolderFigures {
   rows: string[][];
   ratios: string[];
   ours: OursByWeights;
 }
 
 /** One row group of the table: a checkpoint folder, and how the model multiplies its quantized weights. */
-interface Run {
+export interface Run {
   kind: string;
   dir: string;
   activations?: Activations;
 }
 
 /** Loads each run's folder into `Model` (named `className`), then times a prefill and decode steps at each context. */
-function benchFolders(
+export function benchFolders(
   Model: NonNullable<Solution["Qwen2ModelWeek2"]>, className: string,
   solution: SolutionName, s: Qwen2Shapes, runs: Run[], readBandwidth: number,
 ): FolderFigures {
@@ -158,7 +159,7 @@ function benchFolders(
 }
 
 /** The table of benchFolders' rows, with how it was measured. */
-function printWeek2Table(solution: SolutionName, readBandwidth: number, rows: string[][], ratios: string[]): void {
+export function printWeek2Table(solution: SolutionName, readBandwidth: number, rows: string[][], ratios: string[]): void {
   console.log(
     `\nWeek 2 (${solution}): prefill of ${PREFILL_TOKENS} tokens (median of ${PREFILL_RUNS}); decode steps at context c ` +
       `(cache filled with c random tokens, ${DECODE_STEPS} steps after a warm-up, median); ` +

@@ -1,4 +1,4 @@
-// Qwen2-0.5B's shapes (config.json of Qwen/Qwen2-0.5B-Instruct), Qwen2-7B's and Qwen3-0.6B's
+// Qwen2-0.5B's shapes (config.json of Qwen/Qwen2-0.5B-Instruct), Qwen2-1.5B's, Qwen2-7B's and Qwen3-0.6B's
 // beside them, their tensors, and how much work and memory traffic a forward pass costs.
 
 /** config.json of Qwen/Qwen2-0.5B-Instruct, as published (bf16, tied embeddings). */
@@ -25,6 +25,17 @@ export const QWEN2_0_5B_CONFIG = {
   use_cache: true,
   use_sliding_window: false,
   vocab_size: 151936,
+};
+
+/** config.json of Qwen/Qwen2-1.5B-Instruct, as published (bf16, tied embeddings). */
+export const QWEN2_1_5B_CONFIG: typeof QWEN2_0_5B_CONFIG = {
+  ...QWEN2_0_5B_CONFIG,
+  hidden_size: 1536,
+  intermediate_size: 8960,
+  max_window_layers: 28,
+  num_attention_heads: 12,
+  num_hidden_layers: 28,
+  num_key_value_heads: 2,
 };
 
 /** config.json of Qwen/Qwen2-7B-Instruct, as published (bf16; its lm_head is not tied). */
