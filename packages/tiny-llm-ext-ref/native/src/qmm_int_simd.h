@@ -5,6 +5,7 @@
 // into int32: vpmaddubsw, vpmaddwd and the add in one instruction).
 #pragma once
 #include <cstdint>
+#include <cstring>
 
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
@@ -12,6 +13,13 @@
 
 namespace tl {
 namespace qmm {
+
+// Two floats' bits as one double, to broadcast them as a pair (memcpy: no aliasing).
+inline double pair(const float *p) {
+  double d;
+  std::memcpy(&d, p, sizeof d);
+  return d;
+}
 
 #if defined(__AVX512F__) && defined(__AVX512BW__)
 #define TL_QMM_INT 1
@@ -47,7 +55,7 @@ struct IntSimd {
   static F loadf(const float *p) { return _mm512_loadu_ps(p); }
   // Floats p[0..4) (p[0..2)) repeated across the vector.
   static F load4(const float *p) { return _mm512_broadcast_f32x4(_mm_loadu_ps(p)); }
-  static F load2(const float *p) { return _mm512_castpd_ps(_mm512_set1_pd(*reinterpret_cast<const double *>(p))); }
+  static F load2(const float *p) { return _mm512_castpd_ps(_mm512_set1_pd(pair(p))); }
   static F splat(float s) { return _mm512_set1_ps(s); }
   static F fma(F a, F b, F c) { return _mm512_fmadd_ps(a, b, c); }
   // Lane i of the result is lane idx[i] of v.
@@ -85,7 +93,7 @@ struct IntSimd {
   static F fzero() { return _mm256_setzero_ps(); }
   static F loadf(const float *p) { return _mm256_loadu_ps(p); }
   static F load4(const float *p) { return _mm256_broadcast_ps(reinterpret_cast<const __m128 *>(p)); }
-  static F load2(const float *p) { return _mm256_castpd_ps(_mm256_set1_pd(*reinterpret_cast<const double *>(p))); }
+  static F load2(const float *p) { return _mm256_castpd_ps(_mm256_set1_pd(pair(p))); }
   static F splat(float s) { return _mm256_set1_ps(s); }
   static F fma(F a, F b, F c) { return _mm256_fmadd_ps(a, b, c); }
   static F permute(F v, I idx) { return _mm256_permutevar8x32_ps(v, idx); }
