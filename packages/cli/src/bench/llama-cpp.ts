@@ -1,8 +1,9 @@
 // llama.cpp (through node-llama-cpp, CPU only, prebuilt binaries) on random weights in
-// Qwen2-0.5B's shapes (or another Qwen2 config's), Q4_0 and F16, timed like week 2's model (model-week2.ts):
-// prefill of a 128-token prompt into an empty context (median of runs), and greedy
-// decode steps at context c (c prompt tokens evaluated first; one warm-up step, then the
-// median of fixed steps). The GGUF files are written to a temp folder and deleted after.
+// Qwen2-0.5B's shapes (or another Qwen2 config's), Q4_0 and F16, timed like week 2's
+// model (model-week2.ts): prefill of a 128-token prompt into an empty context (median
+// of runs), and greedy decode steps at context c (c prompt tokens evaluated first; one
+// warm-up step, then the median of fixed steps). The GGUF files are written to a temp
+// folder and deleted after.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
