@@ -81,8 +81,8 @@ const USAGE = `usage: pnpm bench [--part kernels|model|llama|sizes|spec|serve|gp
                     to the temp folder)
   --part sizes      week 2's model at Qwen2-1.5B's and Qwen2-7B's shapes, random MLX 4-bit
                     weights: prefill and decode tokens/s against the roofline, and llama.cpp Q4_0
-                    at 1.5B's beside it (~8 min; writes 1 and 4.5 GB to the temp folder in turn);
-                    not part of all
+                    in 1.5B's shapes beside it (~8 min; writes 1 and 4.5 GB to the temp folder in
+                    turn); not part of all
   --part spec       speculative decoding (Qwen2-0.5B-shaped random bf16 targets, an exact 4-bit
                     copy drafting: decode tokens/s against the target alone, acceptance rate)
                     and the prefix cache (4-bit, requests sharing a 1,000-token system prompt:
