@@ -157,6 +157,14 @@ function parseBenchArgs(argv: string[]): BenchOptions {
   return opts;
 }
 
+/** The plain read's figure, as each part that compares against it prints it. */
+const bandwidthLine = (readBw: number, threads: number) => `memory read bandwidth: ${(readBw / 1e9).toFixed(1)} GB/s (256 MiB buffer, ${threads} threads, median of 7)`;
+
+/** A part's failure (an exercise not written yet, week2_ref, a full disk) as one line, as `pnpm main` says it. */
+function printFailure(e: unknown): void {
+  for (const line of explain(e).lines) console.error(line.replace(/^main: /, "bench: "));
+}
+
 /** The kernel part; returns what the model part compares against: f32 GEMM FLOP/s. */
 function benchKernels(readBw: number): number {
   const threads = mx.numThreads();
@@ -168,7 +176,7 @@ function benchKernels(readBw: number): number {
     console.log(`OpenBLAS reference: ${blas.path} (${threads} threads)`);
   }
   const sgemm = typeof blas === "string" ? null : blas;
-  console.log(`memory read bandwidth: ${(readBw / 1e9).toFixed(1)} GB/s (256 MiB buffer, ${threads} threads, median of 7)\n`);
+  console.log(`${bandwidthLine(readBw, threads)}\n`);
 
   const res: MatmulBenchResult = { rows: [], bars: [] };
   const gemm = benchGemm(1024, sgemm, res);
@@ -213,7 +221,7 @@ async function main(argv: string[]): Promise<number> {
   if (opts.part !== "model") await benchQuantizedMatmul();
   let week2: OursByWeights | undefined;
   if (opts.part !== "kernels") {
-    if (opts.part === "model") console.log(`memory read bandwidth: ${(readBw / 1e9).toFixed(1)} GB/s (256 MiB buffer, ${threads} threads, median of 7)`);
+    if (opts.part === "model") console.log(bandwidthLine(readBw, threads));
     console.log("\n== model: Qwen2-0.5B shapes, random bf16 weights ==");
     const checkpoint = new SharedRandomCheckpoint(QWEN2_0_5B_CONFIG, "Qwen2-0.5B");
     try {
@@ -225,8 +233,7 @@ async function main(argv: string[]): Promise<number> {
       await benchQwen3Week2({ solution: opts.solution, readBandwidth: readBw });
       await benchPerplexity();
     } catch (e) {
-      // An exercise not written yet, week2_ref, a full disk: one line, as `pnpm main` says it.
-      for (const line of explain(e).lines) console.error(line.replace(/^main: /, "bench: "));
+      printFailure(e);
       return 1;
     } finally {
       checkpoint.remove();
@@ -244,7 +251,7 @@ async function runSpecPart(solution: SolutionName): Promise<number> {
     await benchSpeculative({ solution, checkpoint });
     return 0;
   } catch (e) {
-    for (const line of explain(e).lines) console.error(line.replace(/^main: /, "bench: "));
+    printFailure(e);
     return 1;
   } finally {
     checkpoint.remove();
@@ -254,12 +261,12 @@ async function runSpecPart(solution: SolutionName): Promise<number> {
 /** The sizes part: week 2's model at Qwen2-1.5B's and 7B's shapes (bench/sizes.ts). */
 async function runSizesPart(solution: SolutionName, threads: number): Promise<number> {
   const readBw = readBandwidth();
-  console.log(`memory read bandwidth: ${(readBw / 1e9).toFixed(1)} GB/s (256 MiB buffer, ${threads} threads, median of 7)`);
+  console.log(bandwidthLine(readBw, threads));
   try {
     await benchSizes({ solution, readBandwidth: readBw, threads });
     return 0;
   } catch (e) {
-    for (const line of explain(e).lines) console.error(line.replace(/^main: /, "bench: "));
+    printFailure(e);
     return 1;
   }
 }
@@ -271,7 +278,7 @@ async function runServePart(opts: BenchOptions, threads: number): Promise<number
     await benchServe({ solution: opts.solution, requests: opts.requests, batchSize: opts.batchSize, prefillStep: opts.prefillStep, activations: opts.activations, threads });
     return 0;
   } catch (e) {
-    for (const line of explain(e).lines) console.error(line.replace(/^main: /, "bench: "));
+    printFailure(e);
     return 1;
   }
 }

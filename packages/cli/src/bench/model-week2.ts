@@ -169,12 +169,22 @@ export function printWeek2Table(solution: SolutionName, readBandwidth: number, r
   console.log(`decode at ${DECODE_CONTEXTS_WEEK2[DECODE_CONTEXTS_WEEK2.length - 1]} / decode at ${DECODE_CONTEXTS_WEEK2[0]}: ${ratios.join(", ")}`);
 }
 
+/**
+ * The solution whose week 2 model a bench runs (`requested`, or week2_ref where it has no
+ * week 2) and its class `name`, or a one-line error where that solution lacks it.
+ */
+export async function week2Model<N extends "Qwen2ModelWeek2" | "Qwen3ModelWeek2">(
+  requested: SolutionName, name: N,
+): Promise<{ solution: SolutionName; Model: NonNullable<Solution[N]> }> {
+  const solution: SolutionName = lastWeek(requested) >= 2 ? requested : "week2_ref";
+  const Model = (await loadSolution(solution))[name];
+  if (!Model) throw new Error(`${solution} has no ${name}`);
+  return { solution, Model: Model as NonNullable<Solution[N]> };
+}
+
 /** Runs the week 2 rows; returns the figures in the shape the llama.cpp table sets beside its own. */
 export async function benchModelWeek2(opts: ModelWeek2BenchOptions): Promise<OursByWeights> {
-  const solution: SolutionName = lastWeek(opts.solution) >= 2 ? opts.solution : "week2_ref";
-  const impl = await loadSolution(solution);
-  if (!impl.Qwen2ModelWeek2) throw new Error(`${solution} has no Qwen2ModelWeek2`);
-  const Week2 = impl.Qwen2ModelWeek2;
+  const { solution, Model: Week2 } = await week2Model(opts.solution, "Qwen2ModelWeek2");
   // The tiny 4-bit model first: an exercise not written yet fails in a second.
   ensureTinyModels();
   const tiny = load(TINY_MODEL_4BIT_DIR);
@@ -210,9 +220,7 @@ export async function benchModelWeek2(opts: ModelWeek2BenchOptions): Promise<Our
  * checkpoint and its MLX 4-bit copy, as benchModelWeek2 runs Qwen2-0.5B's.
  */
 export async function benchQwen3Week2(opts: { solution: SolutionName; readBandwidth: number }): Promise<void> {
-  const solution: SolutionName = lastWeek(opts.solution) >= 2 ? opts.solution : "week2_ref";
-  const impl = await loadSolution(solution);
-  if (!impl.Qwen3ModelWeek2) throw new Error(`${solution} has no Qwen3ModelWeek2`);
+  const { solution, Model } = await week2Model(opts.solution, "Qwen3ModelWeek2");
   const checkpoint = new SharedRandomCheckpoint(QWEN3_0_6B_CONFIG, "Qwen3-0.6B");
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-bench-qwen3-"));
   try {
@@ -220,7 +228,7 @@ export async function benchQwen3Week2(opts: { solution: SolutionName; readBandwi
     writeQuantizedCheckpoint(dirs.bf16, dirs["4-bit"], QUANT.groupSize, QUANT.bits);
     const s = shapesOf(QWEN3_0_6B_CONFIG);
     const runs: Run[] = [{ kind: "bf16", dir: dirs.bf16 }, { kind: "4-bit", dir: dirs["4-bit"] }];
-    const { rows, ratios } = benchFolders(impl.Qwen3ModelWeek2, "Qwen3ModelWeek2", solution, s, runs, opts.readBandwidth);
+    const { rows, ratios } = benchFolders(Model, "Qwen3ModelWeek2", solution, s, runs, opts.readBandwidth);
     printWeek2Table(solution, opts.readBandwidth, rows, ratios);
   } finally {
     checkpoint.remove();

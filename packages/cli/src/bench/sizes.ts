@@ -3,10 +3,10 @@
 // straight away (writeRandomCheckpoint; a 7B bf16 folder would be 15 GB), timed as
 // model-week2.ts times 0.5B (prefill of 128 tokens, decode at contexts 16 to 2048 against
 // the roofline); then llama.cpp Q4_0 at Qwen2-1.5B's shapes with the ratios beside it.
-import { lastWeek, loadSolution, type SolutionName } from "../solution";
+import type { SolutionName } from "../solution";
 import { printLlamaTable } from "./llama-part";
 import { benchLlamaCpp } from "./llama-cpp";
-import { benchFolders, folderBytes, printWeek2Table, QUANT } from "./model-week2";
+import { benchFolders, folderBytes, printWeek2Table, QUANT, week2Model } from "./model-week2";
 import { QWEN2_1_5B_CONFIG, QWEN2_7B_CONFIG, shapesOf } from "./qwen2-shapes";
 import { SharedRandomCheckpoint } from "./random-checkpoint";
 
@@ -17,9 +17,7 @@ const SIZES = [
 
 /** Runs the sizes part: each size's week 2 table, then llama.cpp beside the sizes marked `llama`. */
 export async function benchSizes(opts: { solution: SolutionName; readBandwidth: number; threads: number }): Promise<void> {
-  const solution: SolutionName = lastWeek(opts.solution) >= 2 ? opts.solution : "week2_ref";
-  const impl = await loadSolution(solution);
-  if (!impl.Qwen2ModelWeek2) throw new Error(`${solution} has no Qwen2ModelWeek2`);
+  const { solution, Model } = await week2Model(opts.solution, "Qwen2ModelWeek2");
   for (const size of SIZES) {
     console.log(`\n== model, week 2: ${size.label} shapes, random MLX 4-bit weights (group ${QUANT.groupSize}) ==`);
     const checkpoint = new SharedRandomCheckpoint(size.config, size.label, { group_size: QUANT.groupSize, bits: QUANT.bits });
@@ -27,7 +25,7 @@ export async function benchSizes(opts: { solution: SolutionName; readBandwidth: 
       const dir = checkpoint.dir();
       const s = shapesOf(size.config);
       const runs = [{ kind: "4-bit", dir }, { kind: "4-bit int8", dir, activations: "int8" as const }];
-      const { rows, ratios, ours } = benchFolders(impl.Qwen2ModelWeek2, "Qwen2ModelWeek2", solution, s, runs, opts.readBandwidth);
+      const { rows, ratios, ours } = benchFolders(Model, "Qwen2ModelWeek2", solution, s, runs, opts.readBandwidth);
       printWeek2Table(solution, opts.readBandwidth, rows, ratios);
       console.log(`checkpoint files ${(folderBytes(dir) / 1e9).toFixed(2)} GB`);
       if (size.llama) {
