@@ -61,10 +61,11 @@ void dispatch_decode(const QuantizedMatmulArgs &a, F &&f) {
 // halves' rate on a Zen 5 EPYC.)
 constexpr int64_t kBlocksPerThread = 4;
 inline void parallel_rows(int64_t O, int64_t row_bytes, const std::function<void(int64_t, int64_t)> &fn) {
+  const int64_t nt = num_threads(), wanted_blocks = nt * kBlocksPerThread;
   const int64_t min_rows = std::max<int64_t>(1, (int64_t(32) << 10) / std::max<int64_t>(row_bytes, 1));
-  const int64_t block = std::max(min_rows, (O + num_threads() * kBlocksPerThread - 1) / (num_threads() * kBlocksPerThread));
+  const int64_t block = std::max(min_rows, (O + wanted_blocks - 1) / wanted_blocks);
   const int64_t blocks = (O + block - 1) / block;
-  if (blocks < 2 || num_threads() == 1) {
+  if (blocks < 2 || nt == 1) {
     fn(0, O);
     return;
   }
