@@ -24,7 +24,7 @@
         "src/gemm.cc",
         "src/gemv.cc",
         "src/read_bandwidth.cc",
-        "src/huge_pages.cc",
+        "src/host_buffer.cc",
         "src/core_api.cc"
       ],
       "include_dirs": ["include", "<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -56,13 +56,13 @@ export class NDArray {
   static allocate(shape: readonly number[], dtype: Dtype, device: Device, zeroed: boolean): NDArray {
     const bytes = shapeSize(shape) * itemsize(dtype);
     const backend = backendFor(device);
-    let buf: Storage;
+    let at: { storage: Storage; byteOffset: number };
     try {
-      buf = backend.allocate(bytes, zeroed);
+      at = backend.allocate(bytes, zeroed);
     } catch (e) {
       throw new ArrayError("alloc", `cannot allocate ${bytes} bytes on the ${device} for shape ${fmtShape(shape)} of ${dtype} (${(e as Error).message})`);
     }
-    return new NDArray(buf, [...shape], contiguousStrides(shape), 0, dtype, device);
+    return new NDArray(at.storage, [...shape], contiguousStrides(shape), at.byteOffset / itemsize(dtype), dtype, device);
   }
 
   get ndim(): number { return this.shape.length; }

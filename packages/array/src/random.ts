@@ -86,7 +86,7 @@ function largestBelow(x: number, dtype: Dtype): NDArray {
   const v = h.item() as number;
   if (v < x) return h;
   const buf = h.storage as ArrayBuffer;
-  const word = dtype === "float32" ? new Uint32Array(buf) : new Uint16Array(buf);
+  const word = dtype === "float32" ? new Uint32Array(buf, h.offset * 4, 1) : new Uint16Array(buf, h.offset * 2, 1);
   const signBit = dtype === "float32" ? 0x80000000 : 0x8000;
   // Neighbouring floats have neighbouring bit patterns: step one toward -inf.
   if (v > 0) word[0] -= 1;

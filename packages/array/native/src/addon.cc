@@ -32,6 +32,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add("randomBits", tl::RandomBits);
   add("readBandwidth", tl::ReadBandwidth);
   add("adviseHugePages", tl::AdviseHugePages);
+  add("alignedOffset", tl::AlignedOffset);
   add("coreApi", tl::CoreApi);
   return exports;
 }

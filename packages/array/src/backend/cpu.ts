@@ -17,24 +17,41 @@ const code = (a: NDArray) => {
 /** A CPU array's ArrayBuffer (the CPU backend only ever gets CPU arrays). */
 const host = (a: NDArray) => a.storage as ArrayBuffer;
 
+/**
+ * A CPU array's memory from its first element, for the native functions that take a
+ * destination without an offset: the buffer itself, or a view of it from that element.
+ */
+const from = (a: NDArray): ArrayBuffer | Uint8Array => (a.offset === 0 ? host(a) : new Uint8Array(host(a), a.offset * a.itemsize));
+
 const kernelArray = (a: NDArray): KernelArray => ({ data: host(a), offset: a.offset, dtype: code(a), shape: a.shape, strides: a.strides });
 
-/** Buffers this large get transparent huge pages: fewer page faults on first write. */
+/**
+ * Arrays this large (weights, mostly) start on a 2 MiB boundary, in transparent huge
+ * pages from there: fewer page faults on first write, fewer TLB misses on every read.
+ */
 const HUGE_PAGE_MIN_BYTES = 4 << 20;
+const HUGE_PAGE_BYTES = 2 << 20;
+/** Arrays this large start on a 64-byte cache line; smaller ones are read in a vector or two anyway. */
+const LINE_ALIGN_MIN_BYTES = 4096;
 
 /** Fills uint32 CPU array `dst` (contiguous) with threefry bits under `key` (random.ts). */
 export function cpuRandomBits(key: [number, number], dst: NDArray): void {
-  native.randomBits(key[0], key[1], dst.size, host(dst));
+  native.randomBits(key[0], key[1], dst.size, from(dst));
 }
 
 export const cpuBackend: Backend = {
   allocate(bytes, zeroed) {
-    let buf = zeroed ? undefined : takePooled(bytes);
-    if (buf !== undefined) return buf;
-    // Buffer.allocUnsafeSlow is an unpooled, uninitialised ArrayBuffer of its own.
-    buf = zeroed ? new ArrayBuffer(bytes) : (Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer);
-    if (bytes >= HUGE_PAGE_MIN_BYTES) native.adviseHugePages(buf);
-    return buf;
+    // Room to start the array on a cache line or a huge page (native/src/host_buffer.cc);
+    // the slack before and after it is never written, so it takes no memory.
+    const align = bytes >= HUGE_PAGE_MIN_BYTES ? HUGE_PAGE_BYTES : bytes >= LINE_ALIGN_MIN_BYTES ? 64 : 0;
+    const total = bytes + align;
+    let buf = zeroed ? undefined : takePooled(total);
+    if (buf === undefined) {
+      // Buffer.allocUnsafeSlow is an unpooled, uninitialised ArrayBuffer of its own.
+      buf = zeroed ? new ArrayBuffer(total) : (Buffer.allocUnsafeSlow(total).buffer as ArrayBuffer);
+      if (align === HUGE_PAGE_BYTES) native.adviseHugePages(buf);
+    }
+    return { storage: buf, byteOffset: align > 0 ? native.alignedOffset(buf, align) : 0 };
   },
   release(storage) {
     givePooled(storage as ArrayBuffer);
@@ -73,41 +90,41 @@ export const cpuBackend: Backend = {
       op, host(src), src.offset, code(src),
       outer.map((i) => src.shape[i]), outer.map((i) => src.strides[i]),
       axes.map((i) => src.shape[i]), axes.map((i) => src.strides[i]),
-      host(dst), code(dst),
+      from(dst), code(dst),
     );
   },
   softmax(src, dst, rows, n) {
-    native.softmax(host(src), src.offset, code(src), host(dst), code(dst), rows, n);
+    native.softmax(host(src), src.offset, code(src), from(dst), code(dst), rows, n);
   },
   rmsNorm(src, weight, dst, rows, n, eps, residual) {
-    const args = [host(src), src.offset, code(src), host(weight), weight.offset, code(weight), host(dst), code(dst), rows, n, eps] as const;
+    const args = [host(src), src.offset, code(src), host(weight), weight.offset, code(weight), from(dst), code(dst), rows, n, eps] as const;
     if (residual === undefined) native.rmsNorm(...args);
     else native.rmsNorm(...args, host(residual.add), residual.add.offset, host(residual.sum), residual.sum.offset);
   },
   rope(src, cos, sin, dst, traditional) {
     const [B, L, H, D] = src.shape;
-    native.rope(host(src), src.offset, code(src), src.strides.slice(0, 3), host(cos), cos.offset, host(sin), sin.offset, host(dst), code(dst), B, L, H, D, traditional);
+    native.rope(host(src), src.offset, code(src), src.strides.slice(0, 3), host(cos), cos.offset, host(sin), sin.offset, from(dst), code(dst), B, L, H, D, traditional);
   },
   scan(op, reverse, src, dst, rows, n) {
-    native.scan(op, reverse, host(src), src.offset, code(src), host(dst), code(dst), rows, n);
+    native.scan(op, reverse, host(src), src.offset, code(src), from(dst), code(dst), rows, n);
   },
   argsort(src, dst, rows, n, descending) {
-    native.argsort(host(src), src.offset, code(src), host(dst), rows, n, descending);
+    native.argsort(host(src), src.offset, code(src), from(dst), rows, n, descending);
   },
   topkIndices(src, dst, rows, n, k) {
-    native.topkIndices(host(src), src.offset, code(src), host(dst), rows, n, k);
+    native.topkIndices(host(src), src.offset, code(src), from(dst), rows, n, k);
   },
   take(src, outer, axisLen, inner, idx, dst) {
-    return native.take(host(src), src.offset, code(src), outer, axisLen, inner, host(idx), idx.offset, idx.size, host(dst));
+    return native.take(host(src), src.offset, code(src), outer, axisLen, inner, host(idx), idx.offset, idx.size, from(dst));
   },
   takeAlongAxis(src, outer, n, inner, idx, m, dst) {
-    return native.takeAlongAxis(host(src), src.offset, code(src), outer, n, inner, host(idx), idx.offset, m, host(dst));
+    return native.takeAlongAxis(host(src), src.offset, code(src), outer, n, inner, host(idx), idx.offset, m, from(dst));
   },
   matmul(a, b, dst, M, N, K) {
     native.matmul(
       host(a.array), code(a.array), a.offsets, a.rowStride, a.colStride,
       host(b.array), code(b.array), b.offsets, b.rowStride, b.colStride,
-      host(dst), code(dst), M, N, K,
+      from(dst), code(dst), M, N, K,
     );
   },
   customKernel(impl, inputs, outputs, params) {

@@ -31,8 +31,12 @@ export interface DeviceStorage {
  * dtypes, allocated `dst`, and broadcast operands to dst's shape (0 strides).
  */
 export interface Backend {
-  /** New storage of `bytes` bytes, zero-filled when `zeroed`, else uninitialised. */
-  allocate(bytes: number, zeroed: boolean): Storage;
+  /**
+   * New storage for an array of `bytes` bytes, zero-filled when `zeroed`, else
+   * uninitialised; the array starts `byteOffset` bytes into it (a multiple of 16: the
+   * CPU backend starts arrays on a cache line).
+   */
+  allocate(bytes: number, zeroed: boolean): { storage: Storage; byteOffset: number };
   /** Takes storage back that no live array views any more (mx.tidy, mx.dispose). */
   release(storage: Storage): void;
   /** Writes host `bytes` into `storage` from byte `byteOffset`. */

@@ -10,11 +10,16 @@
 // - Float dtypes (float32, float16, bfloat16) are computed in float32; integer and
 //   bool dtypes in int64. Results are rounded to the destination dtype on store
 //   (round to nearest even for float16 / bfloat16).
+// - A destination without an offset (`dst: Out`) is written from its first byte: the
+//   buffer itself, or a Uint8Array view of it from the array's first element.
 // - Kernels run synchronously and split large work across the thread pool.
 import * as path from "path";
 
 import { addonFile } from "../addon-file";
 import type { BinaryOp, DtypeCode, ReduceOp, ScanOp, UnaryOp } from "./codes";
+
+/** A destination written from its first byte (see the conventions above). */
+export type Out = ArrayBuffer | Uint8Array;
 
 export interface NativeCore {
   /** Number of worker threads (TINY_LLM_NUM_THREADS, else one per core). */
@@ -69,17 +74,17 @@ export interface NativeCore {
     src: ArrayBuffer, srcOff: number, srcDt: DtypeCode,
     outerShape: number[], outerStrides: readonly number[],
     innerShape: number[], innerStrides: readonly number[],
-    dst: ArrayBuffer, dstDt: DtypeCode,
+    dst: Out, dstDt: DtypeCode,
   ): void;
 
   /** Softmax over rows of a contiguous `rows x n` block (max-subtracted, float32 math). */
-  softmax(src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, dst: ArrayBuffer, dstDt: DtypeCode, rows: number, n: number): void;
+  softmax(src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, dst: Out, dstDt: DtypeCode, rows: number, n: number): void;
 
   /**
    * RMS norm over rows of a contiguous `rows x n` block, times `weight` (contiguous n); float32 math.
    * With `res` (src's dtype and layout), the rows normed are src + res, stored into `sum` first.
    */
-  rmsNorm(src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, weight: ArrayBuffer, weightOff: number, weightDt: DtypeCode, dst: ArrayBuffer, dstDt: DtypeCode, rows: number, n: number, eps: number, res?: ArrayBuffer, resOff?: number, sum?: ArrayBuffer, sumOff?: number): void;
+  rmsNorm(src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, weight: ArrayBuffer, weightOff: number, weightDt: DtypeCode, dst: Out, dstDt: DtypeCode, rows: number, n: number, eps: number, res?: ArrayBuffer, resOff?: number, sum?: ArrayBuffer, sumOff?: number): void;
 
   /**
    * Rotary embedding of src (B x L x H x D: element strides `strides` of B, L, H, unit along
@@ -88,20 +93,20 @@ export interface NativeCore {
   rope(
     src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, strides: readonly number[],
     cos: ArrayBuffer, cosOff: number, sin: ArrayBuffer, sinOff: number,
-    dst: ArrayBuffer, dstDt: DtypeCode, B: number, L: number, H: number, D: number, traditional: boolean,
+    dst: Out, dstDt: DtypeCode, B: number, L: number, H: number, D: number, traditional: boolean,
   ): void;
 
   /** Inclusive scan over rows of a contiguous `rows x n` block; `reverse` scans from the end. */
-  scan(op: ScanOp, reverse: boolean, src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, dst: ArrayBuffer, dstDt: DtypeCode, rows: number, n: number): void;
+  scan(op: ScanOp, reverse: boolean, src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, dst: Out, dstDt: DtypeCode, rows: number, n: number): void;
 
   /**
    * Stable argsort of each row of a contiguous `rows x n` block into int32 `dst`
    * (`rows x n`). NaN sorts last (ascending) / first (descending), like numpy.
    */
-  argsort(src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, dst: ArrayBuffer, rows: number, n: number, descending: boolean): void;
+  argsort(src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, dst: Out, rows: number, n: number, descending: boolean): void;
 
   /** Indices of the k largest of each row (`rows x n` contiguous), largest first, into int32 `dst` (`rows x k`). */
-  topkIndices(src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, dst: ArrayBuffer, rows: number, n: number, k: number): void;
+  topkIndices(src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, dst: Out, rows: number, n: number, k: number): void;
 
   /**
    * take along one axis: src is contiguous `outer x axisLen x inner`; idx holds
@@ -109,14 +114,14 @@ export interface NativeCore {
    * `outer x nIdx x inner` of the same dtype. Returns -1 when all indices are in
    * range, else the position of the first bad index (nothing is written then).
    */
-  take(src: ArrayBuffer, srcOff: number, dt: DtypeCode, outer: number, axisLen: number, inner: number, idx: ArrayBuffer, idxOff: number, nIdx: number, dst: ArrayBuffer): number;
+  take(src: ArrayBuffer, srcOff: number, dt: DtypeCode, outer: number, axisLen: number, inner: number, idx: ArrayBuffer, idxOff: number, nIdx: number, dst: Out): number;
 
   /**
    * take_along_axis: src contiguous `outer x n x inner`, idx int32 contiguous
    * `outer x m x inner`, dst contiguous `outer x m x inner`. Returns -1 or the
    * position of the first out-of-range index, as take does.
    */
-  takeAlongAxis(src: ArrayBuffer, srcOff: number, dt: DtypeCode, outer: number, n: number, inner: number, idx: ArrayBuffer, idxOff: number, m: number, dst: ArrayBuffer): number;
+  takeAlongAxis(src: ArrayBuffer, srcOff: number, dt: DtypeCode, outer: number, n: number, inner: number, idx: ArrayBuffer, idxOff: number, m: number, dst: Out): number;
 
   /**
    * Batched matmul: for each batch b, dst[b] (contiguous M x N, dtype dstDt) =
@@ -127,7 +132,7 @@ export interface NativeCore {
   matmul(
     a: ArrayBuffer, aDt: DtypeCode, aOffsets: Float64Array, aRowStride: number, aColStride: number,
     b: ArrayBuffer, bDt: DtypeCode, bOffsets: Float64Array, bRowStride: number, bColStride: number,
-    dst: ArrayBuffer, dstDt: DtypeCode, M: number, N: number, K: number,
+    dst: Out, dstDt: DtypeCode, M: number, N: number, K: number,
   ): void;
 
   /**
@@ -135,13 +140,16 @@ export interface NativeCore {
    * the block (high 32 bits of i, low 32 bits of i), so a prefix of the stream does not
    * depend on `count` (JAX's partitionable scheme).
    */
-  randomBits(k0: number, k1: number, count: number, dst: ArrayBuffer): void;
+  randomBits(k0: number, k1: number, count: number, dst: Out): void;
 
   /** Reads all of `buf` `iters` times, split across all threads (a plain memory read, the benchmark reference); returns the seconds taken. */
   readBandwidth(buf: ArrayBuffer, iters: number): number;
 
   /** Asks for transparent huge pages behind a fresh buffer's 2 MiB-aligned part (Linux; elsewhere a no-op). */
   adviseHugePages(buf: ArrayBuffer): void;
+
+  /** Bytes from `buf`'s start to its first `align`-byte boundary (align a power of two): a multiple of 16 (0 where malloc gave less than 16-byte alignment). */
+  alignedOffset(buf: ArrayBuffer, align: number): number;
 
   /** The table of core services (thread pool, GEMM) that extensions call through: native/include/tiny-llm/core_api.h. */
   coreApi(): unknown;

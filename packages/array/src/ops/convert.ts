@@ -39,11 +39,12 @@ export function toTypedArray(a: NDArray, op = "toTypedArray"): TypedArray {
   const target: Dtype = isFloat(a.dtype) ? "float32" : a.dtype;
   const c = copyAs(a, target);
   const buf = c.storage as ArrayBuffer;
+  const at = c.offset * c.itemsize;
   switch (target) {
-    case "float32": return new Float32Array(buf, 0, c.size);
-    case "int32": return new Int32Array(buf, 0, c.size);
-    case "uint32": return new Uint32Array(buf, 0, c.size);
-    default: return new Uint8Array(buf, 0, c.size);
+    case "float32": return new Float32Array(buf, at, c.size);
+    case "int32": return new Int32Array(buf, at, c.size);
+    case "uint32": return new Uint32Array(buf, at, c.size);
+    default: return new Uint8Array(buf, at, c.size);
   }
 }
 

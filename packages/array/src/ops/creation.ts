@@ -53,11 +53,12 @@ function fromValues(values: ArrayLike<number | boolean>, shape: number[], dtype:
   const stage: Dtype = isFloat(dtype) ? "float32" : dtype;
   const out = NDArray.empty(shape, stage, "cpu");
   const buf = out.storage as ArrayBuffer;
+  const at = out.offset * out.itemsize;
   const view =
-    stage === "float32" ? new Float32Array(buf)
-    : stage === "int32" ? new Int32Array(buf)
-    : stage === "uint32" ? new Uint32Array(buf)
-    : new Uint8Array(buf);
+    stage === "float32" ? new Float32Array(buf, at, out.size)
+    : stage === "int32" ? new Int32Array(buf, at, out.size)
+    : stage === "uint32" ? new Uint32Array(buf, at, out.size)
+    : new Uint8Array(buf, at, out.size);
   const isBool = dtype === "bool";
   for (let i = 0; i < values.length; i++) {
     const v = values[i];

@@ -19,7 +19,7 @@ export function toDevice(a: NDArray, device: Device): NDArray {
   if (a.device !== "cpu") throw new ArrayError("toDevice", `cannot move an array from the ${a.device} to the ${device} directly; go through the CPU`);
   const c = contiguous(a);
   const out = NDArray.empty(a.shape, a.dtype, device);
-  if (out.size > 0) backendFor(device).upload(out.storage, 0, hostBytes(c));
+  if (out.size > 0) backendFor(device).upload(out.storage, out.offset * out.itemsize, hostBytes(c));
   return out;
 }
 

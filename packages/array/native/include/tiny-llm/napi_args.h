@@ -11,8 +11,12 @@
 
 namespace tl {
 
+// An ArrayBuffer's memory, or a typed array's from its first byte (the CPU backend
+// passes a destination that does not start at its buffer's first byte as a Uint8Array).
 inline uint8_t *buffer_data(const Napi::Value &v) {
-  return static_cast<uint8_t *>(v.As<Napi::ArrayBuffer>().Data());
+  if (v.IsArrayBuffer()) return static_cast<uint8_t *>(v.As<Napi::ArrayBuffer>().Data());
+  const Napi::TypedArray view = v.As<Napi::TypedArray>();
+  return static_cast<uint8_t *>(view.ArrayBuffer().Data()) + view.ByteOffset();
 }
 
 inline int64_t int_arg(const Napi::Value &v) { return int64_t(v.As<Napi::Number>().DoubleValue()); }

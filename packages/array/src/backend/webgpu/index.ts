@@ -27,7 +27,7 @@ const kernelArray = (a: NDArray): KernelArray => ({ data: live(a).storage, offse
 
 function gpuBackend(ctx: GpuContext): Backend {
   return {
-    allocate: (bytes, zeroed) => ctx.allocate(bytes, zeroed),
+    allocate: (bytes, zeroed) => ({ storage: ctx.allocate(bytes, zeroed), byteOffset: 0 }),
     release: (s) => ctx.pool.release(s as GpuStorage),
     upload: (s, off, bytes) => ctx.upload((s as GpuStorage).buffer, off, bytes),
     download: (a) => ctx.download(buf(live(a)), a.offset * a.itemsize, a.nbytes),
