@@ -171,41 +171,46 @@ struct IntX {
   }
 };
 
+// row_scales' groups g .. g + 7: their factors into ws, their bias terms (xs: xsum at g,
+// or xsum_tail) into bias.
+template <int M, int SDT>
+__attribute__((always_inline)) inline void scale_step(const void *srow, const void *brow, int64_t g, const float *sx, int64_t Gpad,
+                                                      const float *xs, int64_t xs_stride, float *ws, int64_t wstride,
+                                                      simd::v8sf (&bias)[M]) {
+  const simd::v8sf s = simd::load8<SDT>(simd::elem_ptr(srow, SDT, g)), b = simd::load8<SDT>(simd::elem_ptr(brow, SDT, g));
+  for (int m = 0; m < M; ++m) {
+    simd::storeu(ws + m * wstride + g, s * simd::loadu(sx + m * Gpad + g));
+    bias[m] += b * simd::loadu(xs + m * xs_stride);
+  }
+}
+
 // Row o's per-group factors for each row m of x, ws[m * wstride + g] = scale[g] * sx[m][g],
-// and bsum[m] = sum_g bias[g] * xsum[m][g]. In vectors of 8 groups; where G is not a
-// multiple of 8 (K = 896, group 64: G = 14), the last vector is groups G-8 .. G-1,
-// which overlap the previous one: ws gets the same values twice, and the bias sum reads
-// xsum_tail, xsum with the overlapping lanes zeroed. G < 8 goes one group at a time.
-// Inlined into int_row: as a call (through the PLT, like every template of the addon)
-// it cost about 10% of a K = 896 product.
+// and its bias terms bias[m][g % 8] += bias[g] * xsum[m][g] (a vector whose lanes sum to
+// the row's bias term: int_row adds it to its sums before their one horizontal sum). In
+// vectors of 8 groups; where G is not a multiple of 8 (K = 896, group 64: G = 14), the
+// last vector is groups G-8 .. G-1, which overlap the previous one: ws gets the same
+// values twice, and the bias terms read xsum_tail, xsum with the overlapping lanes
+// zeroed. G < 8 goes one group at a time. Inlined into int_row, in plain loops (a lambda
+// here kept its closure and the sums on the stack): at K = 896 this is half a row's work.
 template <int M, int SDT>
 __attribute__((always_inline)) inline void row_scales(const QuantizedMatmulArgs &a, int64_t o, int64_t G, const float *sx,
                                                       const float *xsum, const float *xsum_tail, int64_t Gpad, float *ws,
-                                                      int64_t wstride, float *bsum) {
+                                                      int64_t wstride, simd::v8sf (&bias)[M]) {
   const void *srow = simd::elem_ptr(a.scales, SDT, o * a.lds), *brow = simd::elem_ptr(a.biases, SDT, o * a.ldb);
+  for (int m = 0; m < M; ++m) bias[m] = simd::v8sf{};
   if (G < 8) {
-    for (int m = 0; m < M; ++m) bsum[m] = 0.0f;
     for (int64_t g = 0; g < G; ++g) {
       const float s = simd::load1<SDT>(srow, g), b = simd::load1<SDT>(brow, g);
       for (int m = 0; m < M; ++m) {
         ws[m * wstride + g] = s * sx[m * Gpad + g];
-        bsum[m] += b * xsum[m * Gpad + g];
+        bias[m][0] += b * xsum[m * Gpad + g];
       }
     }
     return;
   }
-  simd::v8sf acc[M] = {};
-  auto step = [&](int64_t g, const float *xs, int64_t xs_stride) {
-    const simd::v8sf s = simd::load8<SDT>(simd::elem_ptr(srow, SDT, g)), b = simd::load8<SDT>(simd::elem_ptr(brow, SDT, g));
-    for (int m = 0; m < M; ++m) {
-      simd::storeu(ws + m * wstride + g, s * simd::loadu(sx + m * Gpad + g));
-      acc[m] += b * simd::loadu(xs + m * xs_stride);
-    }
-  };
   int64_t g = 0;
-  for (; g + 8 <= G; g += 8) step(g, xsum + g, Gpad);
-  if (g < G) step(G - 8, xsum_tail, 8);
-  for (int m = 0; m < M; ++m) bsum[m] = simd::hsum(acc[m]);
+  for (; g + 8 <= G; g += 8) scale_step<M, SDT>(srow, brow, g, sx, Gpad, xsum + g, Gpad, ws, wstride, bias);
+  if (g < G) scale_step<M, SDT>(srow, brow, G - 8, sx, Gpad, xsum_tail, 8, ws, wstride, bias);
 }
 
 // One unit of a row's codes (at q, advanced) against M rows of x: the products' int16
@@ -243,9 +248,10 @@ inline void unit_products(const uint8_t *&q, const int8_t *xu, int64_t xstride, 
   }
 }
 
-// y[:, o]. ws: M rows of G + L floats. SPLAT: one group per chunk. UNITS: units per
-// chunk when known at compile time (1: the common 4-bit case), else 0.
-template <typename T, int BITS, int D, int M, int SDT, bool SPLAT, int UNITS>
+// y[:, o]. ws: M rows of G + L floats. GROUPS: groups per chunk (1, 2 or 4). UNITS: units
+// per chunk when known at compile time (1: every case of GROUPS > 1), else 0. Both as
+// constants: the chunk loop runs a few cycles a chunk, and each test in it shows.
+template <typename T, int BITS, int D, int M, int SDT, int GROUPS, int UNITS>
 void int_row(const QuantizedMatmulArgs &a, const IntLayout<T, BITS, D> &lay, const IntX<T, BITS, D> &x, int64_t o, float *ws) {
   using I = typename T::I;
   using F = typename T::F;
@@ -258,8 +264,8 @@ void int_row(const QuantizedMatmulArgs &a, const IntLayout<T, BITS, D> &lay, con
     const char *b = static_cast<const char *>(simd::elem_ptr(a.biases, SDT, ahead * a.ldb));
     __builtin_prefetch(s), __builtin_prefetch(s + last), __builtin_prefetch(b), __builtin_prefetch(b + last);
   }
-  float bsum[M];
-  row_scales<M, SDT>(a, o, lay.G, x.sx.data(), x.xsum.data(), x.xsum_tail.data(), x.Gpad, ws, wstride, bsum);
+  simd::v8sf bias[M];
+  row_scales<M, SDT>(a, o, lay.G, x.sx.data(), x.xsum.data(), x.xsum_tail.data(), x.Gpad, ws, wstride, bias);
   const uint8_t *q = reinterpret_cast<const uint8_t *>(a.w + o * a.ldw);
   const I idx = T::lane_index(x.lane_group), one = T::set16(1), k256 = T::set16(256);
   F acc[M];
@@ -267,7 +273,7 @@ void int_row(const QuantizedMatmulArgs &a, const IntLayout<T, BITS, D> &lay, con
   const int8_t *xu = x.parts.data();  // the current unit's x parts (row m at + m * row_bytes)
   // Locals, not lay's fields: stores through y and ws could alias lay, so the compiler
   // would reload each field on every chunk.
-  const int64_t chunks = lay.chunks, units = UNITS > 0 ? UNITS : lay.units_per_chunk, groups = lay.groups_per_chunk, xstride = lay.row_bytes;
+  const int64_t chunks = lay.chunks, units = UNITS > 0 ? UNITS : lay.units_per_chunk, xstride = lay.row_bytes;
 #pragma GCC unroll 2
   for (int64_t c = 0; c < chunks; ++c) {
     __builtin_prefetch(q + kDecodePrefetchBytes);
@@ -277,8 +283,8 @@ void int_row(const QuantizedMatmulArgs &a, const IntLayout<T, BITS, D> &lay, con
     for (int64_t u = 1; u < units; ++u, xu += Lay::kUnitXBytes)
       unit_products<T, BITS, D, M, false>(q, xu, xstride, s0, s1, s2);
     for (int m = 0; m < M; ++m) {
-      const float *w = ws + m * wstride + c * groups;
-      const F f = SPLAT ? T::bcast(w) : chunk_factors(w, groups, idx);
+      const float *w = ws + m * wstride + c * GROUPS;
+      const F f = chunk_factors<GROUPS>(w, idx);
       F v;
       if (BITS == 4 && D == 1) {
         v = T::cvt(T::kDot ? s0[m] : T::madd(s0[m], one));
@@ -291,24 +297,27 @@ void int_row(const QuantizedMatmulArgs &a, const IntLayout<T, BITS, D> &lay, con
       acc[m] = T::fma(v, f, acc[m]);
     }
   }
-  for (int m = 0; m < M; ++m) a.y[m * a.ldy + o] = T::hsum(acc[m]) + bsum[m];
+  for (int m = 0; m < M; ++m) a.y[m * a.ldy + o] = T::hsum(T::add8(acc[m], bias[m]));
 }
 
-template <typename T, int BITS, int D, int M, int SDT, bool SPLAT, int UNITS>
+template <typename T, int BITS, int D, int M, int SDT, int GROUPS, int UNITS>
 void int_decode(const QuantizedMatmulArgs &a, const IntLayout<T, BITS, D> &lay) {
   const IntX<T, BITS, D> x(a, lay);
   parallel_rows(a.O, a.K * BITS / 8, [&](int64_t o0, int64_t o1) {
     std::vector<float> ws(size_t(M * (lay.G + T::L)), 0.0f);
-    for (int64_t o = o0; o < o1; ++o) int_row<T, BITS, D, M, SDT, SPLAT, UNITS>(a, lay, x, o, ws.data());
+    for (int64_t o = o0; o < o1; ++o) int_row<T, BITS, D, M, SDT, GROUPS, UNITS>(a, lay, x, o, ws.data());
   });
 }
 
 template <typename T, int BITS, int D, int M, int SDT>
-void int_decode_splat(const QuantizedMatmulArgs &a) {
+void int_decode_chunks(const QuantizedMatmulArgs &a) {
   const IntLayout<T, BITS, D> lay(a);
-  if (lay.groups_per_chunk == 1 && lay.units_per_chunk == 1) return int_decode<T, BITS, D, M, SDT, true, 1>(a, lay);
-  if (lay.groups_per_chunk == 1) return int_decode<T, BITS, D, M, SDT, true, 0>(a, lay);
-  int_decode<T, BITS, D, M, SDT, false, 0>(a, lay);
+  switch (lay.groups_per_chunk) {  // 2 or 4 only where a chunk is one unit
+    case 2: return int_decode<T, BITS, D, M, SDT, 2, 1>(a, lay);
+    case 4: return int_decode<T, BITS, D, M, SDT, 4, 1>(a, lay);
+  }
+  if (lay.units_per_chunk == 1) return int_decode<T, BITS, D, M, SDT, 1, 1>(a, lay);
+  int_decode<T, BITS, D, M, SDT, 1, 0>(a, lay);
 }
 
 // Runs the integer kernel and returns true, or returns false where K does not split
@@ -317,8 +326,8 @@ inline bool int_decode_bits(const QuantizedMatmulArgs &a) {
   if (a.bits == 4 && !IntLayout<IntSimd, 4, 3>::fits(a)) return false;
   dispatch_decode(a, [&](auto bits, auto m, auto sdt) {
     constexpr int B = decltype(bits)::value, M = decltype(m)::value, S = decltype(sdt)::value;
-    if (B == 4 && a.xq != nullptr) return int_decode_splat<IntSimd, B, 1, M, S>(a);
-    int_decode_splat<IntSimd, B, 3, M, S>(a);
+    if (B == 4 && a.xq != nullptr) return int_decode_chunks<IntSimd, B, 1, M, S>(a);
+    int_decode_chunks<IntSimd, B, 3, M, S>(a);
   });
   return true;
 }

@@ -78,10 +78,10 @@ struct X8 {
 // One feature's codes (q, at the slice's first input) against a tile's rows of X (xp, at
 // the slice; row m at + m * K), `chunks` chunks of UNITS vectors of codes: acc[m] = the
 // sum over groups of a group's integer sum times its factor (ws[m * wstride + the group
-// within the slice]), in lanes. SPLAT: one group per chunk; else `groups` of them, lane
-// i's group lanes[i].
-template <int UNITS, bool SPLAT>
-inline void tile_products(const uint8_t *q, const int8_t *xp, int64_t K, int64_t chunks, int64_t groups, const float *ws,
+// within the slice]), in lanes. GROUPS per chunk: 1, or 2 or 4 with lane i's group
+// lanes[i].
+template <int UNITS, int GROUPS>
+inline void tile_products(const uint8_t *q, const int8_t *xp, int64_t K, int64_t chunks, const float *ws,
                           int64_t wstride, I lanes, F (&acc)[kTileRows]) {
   constexpr int VB = IntSimd::VB;
   const I nib = IntSimd::set8(15), one = IntSimd::set16(1);
@@ -105,8 +105,8 @@ inline void tile_products(const uint8_t *q, const int8_t *xp, int64_t K, int64_t
       }
     }
     for (int m = 0; m < kTileRows; ++m) {
-      const float *w = ws + m * wstride + c * groups;
-      const F f = SPLAT ? IntSimd::bcast(w) : chunk_factors(w, groups, lanes);
+      const float *w = ws + m * wstride + c * GROUPS;
+      const F f = chunk_factors<GROUPS>(w, lanes);
       const I sum = IntSimd::kDot ? s[m] : IntSimd::madd(s[m], one);
       r[m] = IntSimd::fma(IntSimd::cvt(sum), f, r[m]);
     }
@@ -115,7 +115,7 @@ inline void tile_products(const uint8_t *q, const int8_t *xp, int64_t K, int64_t
 }
 
 // Features [o0, o1) of y.
-template <int UNITS, bool SPLAT>
+template <int UNITS, int GROUPS>
 void int8_range(const QuantizedMatmulArgs &a, const Lay &lay, const X8 &x, int64_t o0, int64_t o1) {
   constexpr int L = IntSimd::L;
   const int64_t K = a.K, gs = a.group_size, G = K / gs, Gpad = x.Gpad, n = o1 - o0;
@@ -163,8 +163,7 @@ void int8_range(const QuantizedMatmulArgs &a, const Lay &lay, const X8 &x, int64
           if (m0 == 0 && o + kPrefetchRows < o1)
             for (int64_t c = 0; c < (k1 - k0) / 2; c += 64) __builtin_prefetch(q + kPrefetchRows * a.ldw * 4 + c);
           F acc[kTileRows];
-          tile_products<UNITS, SPLAT>(q, xt, K, chunks, lay.groups_per_chunk, ws.data() + (o - r0) * kTileRows * wstride,
-                                      wstride, lanes, acc);
+          tile_products<UNITS, GROUPS>(q, xt, K, chunks, ws.data() + (o - r0) * kTileRows * wstride, wstride, lanes, acc);
           for (int m = 0; m < kTileRows && m0 + m < a.M; ++m) {
             float &y = a.y[(m0 + m) * a.ldy + o];
             y = (k0 == 0 ? bias[size_t((o - r0) * kTileRows + m)] : y) + IntSimd::hsum(acc[m]);
@@ -175,10 +174,10 @@ void int8_range(const QuantizedMatmulArgs &a, const Lay &lay, const X8 &x, int64
   }
 }
 
-template <int UNITS, bool SPLAT>
+template <int UNITS, int GROUPS>
 void int8_matmul(const QuantizedMatmulArgs &a, const Lay &lay) {
   const X8 x(a);
-  parallel_rows(a.O, a.K / 2, [&](int64_t o0, int64_t o1) { int8_range<UNITS, SPLAT>(a, lay, x, o0, o1); });
+  parallel_rows(a.O, a.K / 2, [&](int64_t o0, int64_t o1) { int8_range<UNITS, GROUPS>(a, lay, x, o0, o1); });
 }
 
 }  // namespace
@@ -187,11 +186,13 @@ bool qmm_int8(const QuantizedMatmulArgs &a) {
   if (a.xq == nullptr || a.bits != 4 || a.portable || !Lay::fits(a)) return false;
   const Lay lay(a);
   if (lay.units_per_chunk == 2) {
-    int8_matmul<2, true>(a, lay);
+    int8_matmul<2, 1>(a, lay);
   } else if (lay.groups_per_chunk == 1) {
-    int8_matmul<1, true>(a, lay);
+    int8_matmul<1, 1>(a, lay);
+  } else if (lay.groups_per_chunk == 2) {
+    int8_matmul<1, 2>(a, lay);
   } else {
-    int8_matmul<1, false>(a, lay);
+    int8_matmul<1, 4>(a, lay);
   }
   return true;
 }

@@ -9,6 +9,8 @@
 
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
+
+#include "tiny-llm/simd.h"
 #endif
 
 namespace tl {
@@ -58,11 +60,14 @@ struct IntSimd {
   static F load2(const float *p) { return _mm512_castpd_ps(_mm512_set1_pd(pair(p))); }
   static F splat(float s) { return _mm512_set1_ps(s); }
   static F fma(F a, F b, F c) { return _mm512_fmadd_ps(a, b, c); }
+  static F addf(F a, F b) { return _mm512_add_ps(a, b); }
   // Lane i of the result is lane idx[i] of v.
   static F permute(F v, I idx) { return _mm512_permutexvar_ps(idx, v); }
   static F bcast(const float *p) { return _mm512_set1_ps(*p); }
   static I lane_index(const int32_t *idx) { return _mm512_loadu_si512(idx); }
   static float hsum(F v) { return _mm512_reduce_add_ps(v); }
+  // v plus 8 floats in its low half.
+  static F add8(F v, simd::v8sf b) { return _mm512_add_ps(v, _mm512_zextps256_ps512(simd::to_m256(b))); }
 };
 #elif defined(__AVX2__) && defined(__FMA__)
 #define TL_QMM_INT 1
@@ -96,6 +101,7 @@ struct IntSimd {
   static F load2(const float *p) { return _mm256_castpd_ps(_mm256_set1_pd(pair(p))); }
   static F splat(float s) { return _mm256_set1_ps(s); }
   static F fma(F a, F b, F c) { return _mm256_fmadd_ps(a, b, c); }
+  static F addf(F a, F b) { return _mm256_add_ps(a, b); }
   static F permute(F v, I idx) { return _mm256_permutevar8x32_ps(v, idx); }
   static F bcast(const float *p) { return _mm256_broadcast_ss(p); }
   static I lane_index(const int32_t *idx) { return _mm256_loadu_si256(reinterpret_cast<const __m256i *>(idx)); }
@@ -105,16 +111,20 @@ struct IntSimd {
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
   }
+  static F add8(F v, simd::v8sf b) { return _mm256_add_ps(v, simd::to_m256(b)); }
 };
 #endif
 
 #ifdef TL_QMM_INT
-// A chunk's per-group factors w[0 .. groups) (2 or 4: a chunk holds at most 128 codes, a
-// group at least 32), lane i getting w[lane_group[i]] (idx). Loaded as just those floats:
-// a full vector's load would straddle the recent stores that wrote w, which the CPU
-// cannot forward (a 7B-shaped product at K = 7168 ran at 0.7x the speed on one core).
-inline IntSimd::F chunk_factors(const float *w, int64_t groups, IntSimd::I idx) {
-  return IntSimd::permute(groups == 2 ? IntSimd::load2(w) : IntSimd::load4(w), idx);
+// A chunk's per-group factors w[0 .. GROUPS) (1, 2 or 4: a chunk holds at most 128 codes,
+// a group at least 32), lane i getting w[lane_group[i]] (idx). Loaded as just those
+// floats: a full vector's load would straddle the recent stores that wrote w, which the
+// CPU cannot forward (a 7B-shaped product at K = 7168 ran at 0.7x the speed on one core).
+template <int GROUPS>
+inline IntSimd::F chunk_factors(const float *w, IntSimd::I idx) {
+  static_assert(GROUPS == 1 || GROUPS == 2 || GROUPS == 4, "a chunk of 1, 2 or 4 groups");
+  if constexpr (GROUPS == 1) return IntSimd::bcast(w);
+  else return IntSimd::permute(GROUPS == 2 ? IntSimd::load2(w) : IntSimd::load4(w), idx);
 }
 #endif
 
