@@ -60,7 +60,6 @@ struct IntSimd {
   static F load2(const float *p) { return _mm512_castpd_ps(_mm512_set1_pd(pair(p))); }
   static F splat(float s) { return _mm512_set1_ps(s); }
   static F fma(F a, F b, F c) { return _mm512_fmadd_ps(a, b, c); }
-  static F addf(F a, F b) { return _mm512_add_ps(a, b); }
   // Lane i of the result is lane idx[i] of v.
   static F permute(F v, I idx) { return _mm512_permutexvar_ps(idx, v); }
   static F bcast(const float *p) { return _mm512_set1_ps(*p); }
@@ -101,7 +100,6 @@ struct IntSimd {
   static F load2(const float *p) { return _mm256_castpd_ps(_mm256_set1_pd(pair(p))); }
   static F splat(float s) { return _mm256_set1_ps(s); }
   static F fma(F a, F b, F c) { return _mm256_fmadd_ps(a, b, c); }
-  static F addf(F a, F b) { return _mm256_add_ps(a, b); }
   static F permute(F v, I idx) { return _mm256_permutevar8x32_ps(v, idx); }
   static F bcast(const float *p) { return _mm256_broadcast_ss(p); }
   static I lane_index(const int32_t *idx) { return _mm256_loadu_si256(reinterpret_cast<const __m256i *>(idx)); }
