@@ -24,7 +24,7 @@ inline int64_t int_arg(const Napi::Value &v) { return int64_t(v.As<Napi::Number>
 inline std::vector<int64_t> dims_arg(const Napi::Value &v) {
   Napi::Array arr = v.As<Napi::Array>();
   std::vector<int64_t> out(arr.Length());
-  for (uint32_t i = 0; i < arr.Length(); ++i) out[i] = int64_t(arr.Get(i).As<Napi::Number>().DoubleValue());
+  for (uint32_t i = 0; i < out.size(); ++i) out[i] = int64_t(arr.Get(i).As<Napi::Number>().DoubleValue());
   return out;
 }
 
@@ -72,8 +72,9 @@ inline ArrayArg array_arg(const Napi::Value &v) {
 inline std::vector<ArrayArg> array_args(const Napi::Value &v) {
   Napi::Array arr = v.As<Napi::Array>();
   std::vector<ArrayArg> out;
-  out.reserve(arr.Length());
-  for (uint32_t i = 0; i < arr.Length(); ++i) out.push_back(array_arg(arr.Get(i)));
+  const uint32_t n = arr.Length();  // a Node-API call each time
+  out.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) out.push_back(array_arg(arr.Get(i)));
   return out;
 }
 
