@@ -101,6 +101,11 @@ export function lastWeek(name: SolutionName): number {
   return manifest.solutions[name].weeks;
 }
 
+/** The solution a week 2 bench part runs: `name` when it covers week 2, else week2_ref. */
+export function week2Of(name: SolutionName): SolutionName {
+  return lastWeek(name) >= 2 ? name : "week2_ref";
+}
+
 /** Loads a solution's package from its sources; one that is not in the checkout is exit 2. */
 export async function loadSolution(name: SolutionName): Promise<Solution> {
   const { dir, about } = manifest.solutions[name];

@@ -22,7 +22,7 @@ import { load } from "@tiny-llm/loader";
 import { ensureTinyModels, TINY_MODEL_4BIT_DIR } from "@tiny-llm/tiny-model";
 
 import type { Activations } from "@tiny-llm/tiny-llm-week2-ref";
-import { lastWeek, loadSolution, type CachedModel, type Solution, type SolutionName } from "../solution";
+import { loadSolution, week2Of, type CachedModel, type Solution, type SolutionName } from "../solution";
 import type { LoadPeakRss } from "./load-peak-rss";
 import { writeQuantizedCheckpoint } from "./quantized-checkpoint";
 import { QWEN2_0_5B_CONFIG, QWEN3_0_6B_CONFIG, shapesOf, type Qwen2Shapes } from "./qwen2-shapes";
@@ -176,7 +176,7 @@ export function printWeek2Table(solution: SolutionName, readBandwidth: number, r
 export async function week2Model<N extends "Qwen2ModelWeek2" | "Qwen3ModelWeek2">(
   requested: SolutionName, name: N,
 ): Promise<{ solution: SolutionName; Model: NonNullable<Solution[N]> }> {
-  const solution: SolutionName = lastWeek(requested) >= 2 ? requested : "week2_ref";
+  const solution = week2Of(requested);
   const Model = (await loadSolution(solution))[name];
   if (!Model) throw new Error(`${solution} has no ${name}`);
   return { solution, Model: Model as NonNullable<Solution[N]> };

@@ -14,7 +14,7 @@ import { load } from "@tiny-llm/loader";
 import type { Activations } from "@tiny-llm/tiny-llm-week2-ref";
 
 import { servingTotals, totalsCells, TOTALS_HEAD, type ServingTotals } from "../serving-stats";
-import { lastWeek, loadSolution, type CachedModel, type Solution, type SolutionName } from "../solution";
+import { loadSolution, week2Of, type CachedModel, type Solution, type SolutionName } from "../solution";
 import { serveLlama, type Served } from "./llama-serve";
 import { writeQuantizedCheckpoint } from "./quantized-checkpoint";
 import { QWEN2_0_5B_CONFIG } from "./qwen2-shapes";
@@ -83,7 +83,7 @@ function against(ours: ServingTotals, ref: ServingTotals | null, bar: number): s
 
 /** Runs the serve part and prints its table. */
 export async function benchServe(opts: ServeBenchOptions): Promise<void> {
-  const solution: SolutionName = lastWeek(opts.solution) >= 2 ? opts.solution : "week2_ref";
+  const solution = week2Of(opts.solution);
   const impl = await loadSolution(solution);
   if (!impl.Qwen2ModelWeek2 || !impl.Scheduler) throw new Error(`${solution} has no Qwen2ModelWeek2 and Scheduler (week 2, days 1 and 6)`);
   const work = serveWorkload(opts.requests);

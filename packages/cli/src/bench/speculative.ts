@@ -11,7 +11,7 @@ import { load, type Tokenizer } from "@tiny-llm/loader";
 import type { Activations } from "@tiny-llm/tiny-llm-week2-ref";
 import { ensureTinyModels, TINY_MODEL_4BIT_DIR, TINY_MODEL_DIR } from "@tiny-llm/tiny-model";
 
-import { lastWeek, loadSolution, type CachedModel, type Solution, type SolutionName } from "../solution";
+import { loadSolution, week2Of, type CachedModel, type Solution, type SolutionName } from "../solution";
 import { benchPrefixCache } from "./prefix-cache";
 import { writeQuantizedCheckpoint } from "./quantized-checkpoint";
 import type { SharedRandomCheckpoint } from "./random-checkpoint";
@@ -28,7 +28,7 @@ type Week2Solution = Required<Pick<Solution, "Qwen2ModelWeek2" | "simpleGenerate
 
 /** The solution's week 2 API (week2_ref for one that stops at week 1). */
 async function week2Solution(name: SolutionName): Promise<{ solution: SolutionName; impl: Week2Solution }> {
-  const solution: SolutionName = lastWeek(name) >= 2 ? name : "week2_ref";
+  const solution = week2Of(name);
   const impl = await loadSolution(solution);
   const { Qwen2ModelWeek2, simpleGenerateWithKvCache, speculativeGenerate, PrefixCache, simpleGenerateWithPrefixCache } = impl;
   if (!Qwen2ModelWeek2 || !simpleGenerateWithKvCache || !speculativeGenerate || !PrefixCache || !simpleGenerateWithPrefixCache) {
