@@ -36,15 +36,21 @@ export function toTypedArray(a: NDArray, op = "toTypedArray"): TypedArray {
   if (a.device !== "cpu") {
     throw new ArrayError(op, `the array (shape ${fmtShape(a.shape)}, ${a.dtype}) is on the ${a.device}, whose reads are asynchronous: use \`await a.data()\`, \`await a.itemAsync()\` or \`await a.toCpu()\``);
   }
-  const target: Dtype = isFloat(a.dtype) ? "float32" : a.dtype;
-  const c = copyAs(a, target);
-  const buf = c.storage as ArrayBuffer;
-  const at = c.offset * c.itemsize;
-  switch (target) {
-    case "float32": return new Float32Array(buf, at, c.size);
-    case "int32": return new Int32Array(buf, at, c.size);
-    case "uint32": return new Uint32Array(buf, at, c.size);
-    default: return new Uint8Array(buf, at, c.size);
+  return hostElements(copyAs(a, isFloat(a.dtype) ? "float32" : a.dtype));
+}
+
+/**
+ * The elements of contiguous CPU array `a` of float32, int32, uint32 (as those typed
+ * arrays), uint8 or bool (as bytes), viewed in place from its first element.
+ */
+export function hostElements(a: NDArray): TypedArray {
+  const buf = a.storage as ArrayBuffer;
+  const at = a.offset * a.itemsize;
+  switch (a.dtype) {
+    case "float32": return new Float32Array(buf, at, a.size);
+    case "int32": return new Int32Array(buf, at, a.size);
+    case "uint32": return new Uint32Array(buf, at, a.size);
+    default: return new Uint8Array(buf, at, a.size);
   }
 }
 

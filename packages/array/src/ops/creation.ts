@@ -4,7 +4,7 @@ import { backendFor, defaultDevice, type Device } from "../backend";
 import { Dtype, isFloat, itemsize, typedArrayDtype } from "../dtype";
 import { ArrayError, fmtShape } from "../errors";
 import { checkShape, contiguousStrides, shapeSize } from "../layout";
-import { checkDtype, copyAs } from "./convert";
+import { checkDtype, copyAs, hostElements } from "./convert";
 import { toDevice } from "./device";
 
 type Nested = number | boolean | readonly Nested[];
@@ -52,13 +52,7 @@ function flatten(op: string, data: Nested, shape: number[]): (number | boolean)[
 function fromValues(values: ArrayLike<number | boolean>, shape: number[], dtype: Dtype, device: Device = defaultDevice()): NDArray {
   const stage: Dtype = isFloat(dtype) ? "float32" : dtype;
   const out = NDArray.empty(shape, stage, "cpu");
-  const buf = out.storage as ArrayBuffer;
-  const at = out.offset * out.itemsize;
-  const view =
-    stage === "float32" ? new Float32Array(buf, at, out.size)
-    : stage === "int32" ? new Int32Array(buf, at, out.size)
-    : stage === "uint32" ? new Uint32Array(buf, at, out.size)
-    : new Uint8Array(buf, at, out.size);
+  const view = hostElements(out);
   const isBool = dtype === "bool";
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
