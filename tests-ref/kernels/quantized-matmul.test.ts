@@ -125,18 +125,21 @@ describe("quantizedMatmul (tiny-llm-ext-ref) against dequantize-then-matmul", ()
 });
 
 describe("quantizedMatmul with int8 activations against x̂ @ dequantize(W).T", () => {
-  // 4-bit codes: more than 4 rows take the int8 kernel (tiles of 4 rows, blocks of 16, K in
-  // slices of 1024: K = 1280 is a slice and a quarter); 8-bit codes keep the float kernels.
+  // 4-bit codes: more than 4 rows take the int8 kernel (tiles of 4 rows against panels of
+  // 48 features with AVX-512, 8 with AVX2: O = 101 ends in a part of one; the panel is
+  // packed 16 (8) words of 8 inputs at a time: K = 1248 and 1216 end in a part of that);
+  // 8-bit codes keep the float kernels.
   let seed = 100;
   for (const bits of [4, 8]) {
     for (const groupSize of [32, 64, 128]) {
+      const K = groupSize === 128 ? 1280 : 1280 - groupSize;
       for (const M of bits === 4 ? [5, 13, 33, 130] : [13]) {
         const sdt = FLOATS[seed % 3];
         const s = ++seed;
-        test(`${bits}-bit group ${groupSize} M ${M} K 1280 scales ${sdt}`, () => {
-          const w = { ...randomWeights(37, 1280, bits, groupSize, sdt, s), activations: "int8" as const };
+        test(`${bits}-bit group ${groupSize} M ${M} O 101 K ${K} scales ${sdt}`, () => {
+          const w = { ...randomWeights(101, K, bits, groupSize, sdt, s), activations: "int8" as const };
           // Each row's first group all zeros: sx = 0.
-          const x = mx.concatenate([mx.zeros([M, groupSize]), mx.random.normal([M, 1280 - groupSize], { key: mx.random.key(2000 + s) })], 1);
+          const x = mx.concatenate([mx.zeros([M, groupSize]), mx.random.normal([M, K - groupSize], { key: mx.random.key(2000 + s) })], 1);
           check(x, w, `int8 ${bits}-bit group ${groupSize} M ${M}`, int8RoundTrip(x, groupSize));
         });
       }

@@ -6,194 +6,199 @@
 // group's products are bytes times bytes. Per row m of x, feature o, group g with the
 // weights' scale s and bias b:
 //
-//   y[m, o] = sum_g (s[o,g] * sx[m,g]) * sum_{k in g} X[m,k] * q[o,k]
-//           + sum_g  b[o,g] * (sx[m,g] * sum_{k in g} X[m,k])
+//   y[m, o] = sum_g s[o,g] * sx[m,g] * sum_{k in g} X[m,k] * q[o,k]  +  b[o,g] * xs[m,g]
 //
-// The inner sum is exact in integers: vpmaddubsw multiplies the unsigned codes by the
-// signed X, 32 at a time on AVX2, and sums pairs to int16 (at most 2 * 15 * 127 per pair,
-// four pairs per lane of a 128-input group: no saturation); vpmaddwd sums those to int32.
-// Each group's int32 lanes then become floats and take the group's factor in one FMA. Per
-// row of x and 64 weights that is six vector instructions, against eight FMAs and a share
-// of the dequantization in the float kernels (qmm_batch.cc, qmm_prefill.cc): llama.cpp's
-// trade (Q4_0 weights times Q8_0 activations), here on MLX's affine layout. With VNNI
-// (vpdpbusd: products summed four at a time straight into int32) it is four.
+// with xs[m,g] = sx[m,g] * sum_{k in g} X[m,k]. The inner sum is exact in integers: VNNI's
+// vpdpbusd multiplies unsigned codes by signed bytes and sums them four at a time into
+// int32 lanes (without VNNI: vpmaddubsw to int16 pairs, at most 2 * 15 * 127, then
+// vpmaddwd to int32).
 //
-// One feature o against a tile of kTileRows rows of x at a time, as in qmm_batch.cc: each
-// vector of codes is loaded and split into its nibbles once and multiplied into every row
-// of the tile. K goes in slices of kSliceK inputs and the features in runs of kRunBytes of
-// codes, so that a tile's slice of X and a run's codes stay in L1 while the run passes.
+// The shape of a GEMM (the array core's f32 GEMM, oneDNN's and llama.cpp's int8 kernels):
+// a tile of kRows rows of x against a panel of kPanel features keeps kRows x kVecs
+// vectors of int32 sums in registers, one feature per lane. A panel is the features'
+// codes copied into the order the tile reads them, once per call (the cost of a GEMM's
+// packing: read once, used by every tile of x): per block of 8 inputs, kVecs vectors
+// whose lane i holds feature i's 32-bit word of that block as stored, 8 codes, the low
+// nibbles the block's even inputs and the high nibbles its odd ones. x is laid out to
+// match (per block: the 4 even inputs' bytes, then the 4 odd ones'), so one 32-bit
+// broadcast of x meets a vector of nibbles in one vpdpbusd. Per block, kVecs loads of
+// codes and 2 x kRows broadcasts of x feed 2 x kRows x kVecs vpdpbusd; per group, each
+// sum becomes a float and takes its factor and bias term.
 #include <algorithm>
 #include <vector>
 
 #include "qmm.h"
-#include "qmm_decode_int.h"
 #include "qmm_int_simd.h"
 #include "tiny-llm/dtype.h"
-#include "tiny-llm/simd.h"
 
 #ifdef TL_QMM_INT
 namespace tl {
 namespace {
 
-using qmm::chunk_factors;
 using qmm::IntSimd;
-using Lay = qmm::IntLayout<IntSimd, 4, 1>;
 using I = IntSimd::I;
 using F = IntSimd::F;
+constexpr int L = IntSimd::L;
 
-constexpr int kTileRows = 4;
-// A tile's slice of X is kTileRows * kSliceK bytes (16 KiB), which stays in L1 while the
-// thread's features stream past it; a multiple of every chunk.
-constexpr int64_t kSliceK = 4096;
-// Bytes of codes in a run of features that a tile of X meets in turn.
-constexpr int64_t kRunBytes = 12 << 10;
-// How many features ahead the kernel prefetches a row of codes.
-constexpr int64_t kPrefetchRows = 4;
+// Rows of x per tile and vectors of features per panel: sums and partial results take
+// 2 x kRows x kVecs registers, of AVX-512's 32 (24) and AVX2's 16 (8).
+constexpr int kRows = 4;
+constexpr int kVecs = IntSimd::VB == 64 ? 3 : 1;
+constexpr int kPanel = kVecs * L;
+// Inputs per block: one 32-bit word of 4-bit codes.
+constexpr int64_t kBlock = 8;
 
-// x as the kernel reads it, rows padded with zeros to whole tiles.
+// x as the tiles read it: rows padded with zeros to whole tiles. The buffers are the
+// calling thread's, kept from call to call: fresh ones cost page faults every call.
 struct X8 {
-  int64_t rows, Gpad;          // M rounded up to kTileRows; G rounded up to a vector of floats
-  std::vector<int8_t> parts;   // rows x K: X in the units' order (qmm::int8_unit_order)
-  std::vector<float> sx, xs;   // rows x Gpad: sx, and sx * the group's sum of X
+  int64_t rows, G;
+  int8_t *X;        // rows x K, per block the even inputs, then the odd ones
+  float *sx, *xs;   // rows x G: sx, and sx * the group's sum of X
 
-  explicit X8(const QuantizedMatmulArgs &a)
-      : rows((a.M + kTileRows - 1) / kTileRows * kTileRows),
-        Gpad((a.K / a.group_size + IntSimd::L - 1) / IntSimd::L * IntSimd::L),
-        parts(size_t(rows * a.K), 0), sx(size_t(rows * Gpad), 0.0f), xs(size_t(rows * Gpad), 0.0f) {
-    const int64_t G = a.K / a.group_size;
-    for (int64_t m = 0; m < a.M; ++m) {
-      const int8_t *X = a.xq + m * a.K;
-      qmm::int8_unit_order<IntSimd>(X, a.K, parts.data() + m * a.K);
-      for (int64_t g = 0; g < G; ++g) {
-        int sum = 0;
-        for (int64_t i = 0; i < a.group_size; ++i) sum += X[g * a.group_size + i];
-        const float s = a.xq_scale[m * G + g];
-        sx[size_t(m * Gpad + g)] = s;
-        xs[size_t(m * Gpad + g)] = s * float(sum);
-      }
+  explicit X8(const QuantizedMatmulArgs &a) : rows((a.M + kRows - 1) / kRows * kRows), G(a.K / a.group_size) {
+    thread_local std::vector<int8_t> tls_X;
+    thread_local std::vector<float> tls_sx;
+    tls_X.resize(size_t(rows * a.K));
+    tls_sx.resize(size_t(2 * rows * G));
+    X = tls_X.data();
+    sx = tls_sx.data();
+    xs = sx + rows * G;
+    std::fill(X + a.M * a.K, X + rows * a.K, int8_t(0));
+    std::fill(sx + a.M * G, sx + rows * G, 0.0f);
+    std::fill(xs + a.M * G, xs + rows * G, 0.0f);
+    parallel_rows(a.M, a.K, [&](int64_t m0, int64_t m1) {
+      for (int64_t m = m0; m < m1; ++m) fill_row(a, m);
+    });
+  }
+
+ private:
+  void fill_row(const QuantizedMatmulArgs &a, int64_t m) {
+    const int8_t *src = a.xq + m * a.K;
+    int8_t *dst = X + m * a.K;
+    // Per 8 bytes: 0 2 4 6 1 3 5 7.
+    const __m256i order = _mm256_setr_epi8(0, 2, 4, 6, 1, 3, 5, 7, 8, 10, 12, 14, 9, 11, 13, 15,  //
+                                           0, 2, 4, 6, 1, 3, 5, 7, 8, 10, 12, 14, 9, 11, 13, 15);
+    for (int64_t k = 0; k < a.K; k += 32) {  // K is a multiple of the group, at least 32
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(src + k));
+      _mm256_storeu_si256(reinterpret_cast<__m256i *>(dst + k), _mm256_shuffle_epi8(v, order));
+    }
+    for (int64_t g = 0; g < G; ++g) {
+      int sum = 0;
+      for (int64_t i = 0; i < a.group_size; ++i) sum += src[g * a.group_size + i];
+      const float s = a.xq_scale[m * G + g];
+      sx[m * G + g] = s;
+      xs[m * G + g] = s * float(sum);
     }
   }
 };
 
-// One feature's codes (q, at the slice's first input) against a tile's rows of X (xp, at
-// the slice; row m at + m * K), `chunks` chunks of UNITS vectors of codes: acc[m] = the
-// sum over groups of a group's integer sum times its factor (ws[m * wstride + the group
-// within the slice]), in lanes. GROUPS per chunk: 1, or 2 or 4 with lane i's group
-// lanes[i].
-template <int UNITS, int GROUPS>
-inline void tile_products(const uint8_t *q, const int8_t *xp, int64_t K, int64_t chunks, const float *ws,
-                          int64_t wstride, I lanes, F (&acc)[kTileRows]) {
-  constexpr int VB = IntSimd::VB;
-  const I nib = IntSimd::set8(15), one = IntSimd::set16(1);
-  // Sums in locals, not in acc: stores through acc could alias ws (vector types may alias
-  // floats), which would keep the compiler writing them back every chunk.
-  F r[kTileRows];
-  for (int m = 0; m < kTileRows; ++m) r[m] = IntSimd::fzero();
-  for (int64_t c = 0; c < chunks; ++c) {
-    I s[kTileRows];  // the chunk's sums: int16 pairs, or with VNNI int32
-    for (int u = 0; u < UNITS; ++u, q += VB, xp += 2 * VB) {
-      const I b = IntSimd::load(q), ce = IntSimd::andb(b, nib), co = IntSimd::andb(IntSimd::srl16(b, 4), nib);
-      for (int m = 0; m < kTileRows; ++m) {
-        const int8_t *xm = xp + m * K;
-        if (IntSimd::kDot) {
-          const I z = u == 0 ? IntSimd::zero() : s[m];
-          s[m] = IntSimd::dpbusd(IntSimd::dpbusd(z, ce, IntSimd::load(xm)), co, IntSimd::load(xm + VB));
-          continue;
-        }
-        const I p = IntSimd::add16(IntSimd::maddubs(ce, IntSimd::load(xm)), IntSimd::maddubs(co, IntSimd::load(xm + VB)));
-        s[m] = u == 0 ? p : IntSimd::add16(s[m], p);
+// Features [f0, f0 + kPanel) in the order the tiles read them, zero past O.
+struct Panel {
+  std::vector<uint32_t> codes;  // K / kBlock blocks x kPanel words
+  std::vector<float> s, b;      // G x kPanel: scales and biases as float32
+
+  void pack(const QuantizedMatmulArgs &a, int64_t f0) {
+    const int64_t blocks = a.K / kBlock, G = a.K / a.group_size, n = std::min<int64_t>(kPanel, a.O - f0);
+    codes.resize(size_t(blocks * kPanel));
+    s.assign(size_t(G * kPanel), 0.0f);
+    b.assign(size_t(G * kPanel), 0.0f);
+    row.resize(size_t(G));
+    // Vector v of block k, lane i: feature v * L + i's word k. L rows of L words at a
+    // time become L vectors (a transpose in registers); features past O read feature
+    // f0's words (their scales stay zero, and their columns are not stored).
+    const int64_t whole = blocks / L * L;
+    for (int v = 0; v < kVecs; ++v) {
+      const uint32_t *rows[L];
+      for (int i = 0; i < L; ++i) rows[i] = a.w + (f0 + (v * L + i < n ? v * L + i : 0)) * a.ldw;
+      uint32_t *out = codes.data() + v * L;
+      for (int64_t k = 0; k < whole; k += L) {
+        I r[L];
+        for (int i = 0; i < L; ++i) r[i] = IntSimd::load(rows[i] + k);
+        IntSimd::transpose32(r);
+        for (int i = 0; i < L; ++i) IntSimd::store(out + (k + i) * kPanel, r[i]);
+      }
+      for (int64_t k = whole; k < blocks; ++k)
+        for (int i = 0; i < L; ++i) out[k * kPanel + i] = rows[i][k];
+    }
+    for (int64_t j = 0; j < n; ++j) {
+      load_f32(a.scales, a.sdt, (f0 + j) * a.lds, 1, G, row.data());
+      for (int64_t g = 0; g < G; ++g) s[size_t(g * kPanel + j)] = row[size_t(g)];
+      load_f32(a.biases, a.sdt, (f0 + j) * a.ldb, 1, G, row.data());
+      for (int64_t g = 0; g < G; ++g) b[size_t(g * kPanel + j)] = row[size_t(g)];
+    }
+  }
+
+ private:
+  std::vector<float> row;
+};
+
+// Rows [m0, m0 + kRows) of x against a panel: c[r][v] = y[m0 + r, the panel's features v * L ..].
+inline void tile(const Panel &p, const X8 &x, int64_t m0, int64_t K, int64_t group, F (&c)[kRows][kVecs]) {
+  const I nib = IntSimd::set8(15);
+  const int8_t *xr = x.X + m0 * K;
+  const float *sx = x.sx + m0 * x.G, *xs = x.xs + m0 * x.G;
+  const uint8_t *q = reinterpret_cast<const uint8_t *>(p.codes.data());
+  for (int r = 0; r < kRows; ++r)
+    for (int v = 0; v < kVecs; ++v) c[r][v] = IntSimd::fzero();
+  for (int64_t g = 0, k = 0; g < x.G; ++g) {
+    I acc[kRows][kVecs];
+    for (int r = 0; r < kRows; ++r)
+      for (int v = 0; v < kVecs; ++v) acc[r][v] = IntSimd::zero();
+    for (const int64_t end = k + group; k < end; k += kBlock, q += kVecs * IntSimd::VB) {
+      I lo[kVecs], hi[kVecs];
+      for (int v = 0; v < kVecs; ++v) {
+        const I w = IntSimd::load(q + v * IntSimd::VB);
+        lo[v] = IntSimd::andb(w, nib);
+        hi[v] = IntSimd::andb(IntSimd::srl16(w, 4), nib);
+      }
+      for (int r = 0; r < kRows; ++r) {
+        const I even = IntSimd::bcast32(xr + r * K + k), odd = IntSimd::bcast32(xr + r * K + k + 4);
+        for (int v = 0; v < kVecs; ++v) acc[r][v] = qmm::dot8(acc[r][v], lo[v], even, hi[v], odd);
       }
     }
-    for (int m = 0; m < kTileRows; ++m) {
-      const float *w = ws + m * wstride + c * GROUPS;
-      const F f = chunk_factors<GROUPS>(w, lanes);
-      const I sum = IntSimd::kDot ? s[m] : IntSimd::madd(s[m], one);
-      r[m] = IntSimd::fma(IntSimd::cvt(sum), f, r[m]);
-    }
-  }
-  for (int m = 0; m < kTileRows; ++m) acc[m] = r[m];
-}
-
-// Features [o0, o1) of y.
-template <int UNITS, int GROUPS>
-void int8_range(const QuantizedMatmulArgs &a, const Lay &lay, const X8 &x, int64_t o0, int64_t o1) {
-  constexpr int L = IntSimd::L;
-  const int64_t K = a.K, gs = a.group_size, G = K / gs, Gpad = x.Gpad, n = o1 - o0;
-  alignas(64) int32_t lane_group[L];
-  for (int i = 0; i < L; ++i) lane_group[i] = int32_t(i * Lay::kCodesPerLane / gs);
-  const I lanes = IntSimd::lane_index(lane_group);
-  // Per-thread buffers, looked up once (thread_local in a shared library costs a call
-  // per access): the features' scales and biases as float32, zero past G; a run's group
-  // factors against a tile, feature by feature (kTileRows rows of wstride floats each),
-  // and its bias terms, computed for the whole run before its products, so that the
-  // products' loads never wait on these stores.
-  thread_local std::vector<float> tls_sb, tls_ws, tls_bias;
-  std::vector<float> &sb = tls_sb, &ws = tls_ws, &bias = tls_bias;
-  sb.assign(size_t(2 * n * Gpad), 0.0f);
-  for (int64_t o = o0; o < o1; ++o) {
-    load_f32(a.scales, a.sdt, o * a.lds, 1, G, sb.data() + (o - o0) * Gpad);
-    load_f32(a.biases, a.sdt, o * a.ldb, 1, G, sb.data() + (n + o - o0) * Gpad);
-  }
-  for (int64_t k0 = 0; k0 < K; k0 += kSliceK) {
-    const int64_t k1 = std::min(K, k0 + kSliceK), g0 = k0 / gs, ng = (k1 - k0) / gs;
-    const int64_t chunks = (k1 - k0) / Lay::chunk(a), wstride = (ng + 7) / 8 * 8 + L;
-    // Features in runs whose slices of codes stay in L1 (kRunBytes) beside a tile's X.
-    const int64_t run = std::max<int64_t>(1, kRunBytes / ((k1 - k0) / 2));
-    ws.assign(size_t(run * kTileRows * wstride), 0.0f);
-    bias.resize(size_t(run * kTileRows));
-    for (int64_t r0 = o0; r0 < o1; r0 += run) {
-      const int64_t r1 = std::min(o1, r0 + run);
-      for (int64_t m0 = 0; m0 < x.rows; m0 += kTileRows) {
-        for (int64_t o = r0; o < r1; ++o) {
-          const float *sc = sb.data() + (o - o0) * Gpad, *bc = sb.data() + (n + o - o0) * Gpad;
-          for (int m = 0; m < kTileRows; ++m) {
-            const float *sxm = x.sx.data() + (m0 + m) * Gpad, *xsm = x.xs.data() + (m0 + m) * Gpad;
-            float *w = ws.data() + ((o - r0) * kTileRows + m) * wstride;
-            for (int64_t g = 0; g < ng; g += 8) simd::storeu(w + g, simd::loadu(sc + g0 + g) * simd::loadu(sxm + g0 + g));
-            // The bias term, sum_g b[o,g] * xs[m,g], over all groups with the first slice.
-            if (k0 > 0) continue;
-            F b = IntSimd::fzero();
-            for (int64_t g = 0; g < Gpad; g += L) b = IntSimd::fma(IntSimd::loadf(bc + g), IntSimd::loadf(xsm + g), b);
-            bias[size_t((o - r0) * kTileRows + m)] = IntSimd::hsum(b);
-          }
-        }
-        const int8_t *xt = x.parts.data() + m0 * K + k0;
-        for (int64_t o = r0; o < r1; ++o) {
-          const uint8_t *q = reinterpret_cast<const uint8_t *>(a.w + o * a.ldw) + k0 / 2;
-          if (m0 == 0 && o + kPrefetchRows < o1)
-            for (int64_t c = 0; c < (k1 - k0) / 2; c += 64) __builtin_prefetch(q + kPrefetchRows * a.ldw * 4 + c);
-          F acc[kTileRows];
-          tile_products<UNITS, GROUPS>(q, xt, K, chunks, ws.data() + (o - r0) * kTileRows * wstride, wstride, lanes, acc);
-          for (int m = 0; m < kTileRows && m0 + m < a.M; ++m) {
-            float &y = a.y[(m0 + m) * a.ldy + o];
-            y = (k0 == 0 ? bias[size_t((o - r0) * kTileRows + m)] : y) + IntSimd::hsum(acc[m]);
-          }
-        }
+    for (int v = 0; v < kVecs; ++v) {
+      const F s = IntSimd::loadf(p.s.data() + g * kPanel + v * L), b = IntSimd::loadf(p.b.data() + g * kPanel + v * L);
+      for (int r = 0; r < kRows; ++r) {
+        const F sum = IntSimd::mul(IntSimd::cvt(acc[r][v]), s);
+        c[r][v] = IntSimd::fma(b, IntSimd::bcast(xs + r * x.G + g), IntSimd::fma(sum, IntSimd::bcast(sx + r * x.G + g), c[r][v]));
       }
     }
   }
 }
 
-template <int UNITS, int GROUPS>
-void int8_matmul(const QuantizedMatmulArgs &a, const Lay &lay) {
-  const X8 x(a);
-  parallel_rows(a.O, a.K / 2, [&](int64_t o0, int64_t o1) { int8_range<UNITS, GROUPS>(a, lay, x, o0, o1); });
+// y's columns [f0, f0 + kPanel) (those below O) of rows [m0, min(M, m0 + kRows)).
+inline void store(const QuantizedMatmulArgs &a, int64_t m0, int64_t f0, F (&c)[kRows][kVecs]) {
+  const int64_t n = std::min<int64_t>(kPanel, a.O - f0);
+  for (int r = 0; r < kRows && m0 + r < a.M; ++r) {
+    float *y = a.y + (m0 + r) * a.ldy + f0;
+    if (n == kPanel) {
+      for (int v = 0; v < kVecs; ++v) IntSimd::storef(y + v * L, c[r][v]);
+      continue;
+    }
+    alignas(64) float row[kPanel];
+    for (int v = 0; v < kVecs; ++v) IntSimd::storef(row + v * L, c[r][v]);
+    std::copy(row, row + n, y);
+  }
 }
 
 }  // namespace
 
 bool qmm_int8(const QuantizedMatmulArgs &a) {
-  if (a.xq == nullptr || a.bits != 4 || a.portable || !Lay::fits(a)) return false;
-  const Lay lay(a);
-  if (lay.units_per_chunk == 2) {
-    int8_matmul<2, 1>(a, lay);
-  } else if (lay.groups_per_chunk == 1) {
-    int8_matmul<1, 1>(a, lay);
-  } else if (lay.groups_per_chunk == 2) {
-    int8_matmul<1, 2>(a, lay);
-  } else {
-    int8_matmul<1, 4>(a, lay);
-  }
+  if (a.xq == nullptr || a.bits != 4 || a.portable || a.K % 32 != 0) return false;
+  const X8 x(a);
+  const int64_t panels = (a.O + kPanel - 1) / kPanel;
+  parallel_rows(panels, kPanel * a.K / 2, [&](int64_t p0, int64_t p1) {
+    thread_local Panel tls_panel;
+    Panel &p = tls_panel;
+    for (int64_t i = p0; i < p1; ++i) {
+      p.pack(a, i * kPanel);
+      for (int64_t m0 = 0; m0 < x.rows; m0 += kRows) {
+        F c[kRows][kVecs];
+        tile(p, x, m0, a.K, a.group_size, c);
+        store(a, m0, i * kPanel, c);
+      }
+    }
+  });
   return true;
 }
 

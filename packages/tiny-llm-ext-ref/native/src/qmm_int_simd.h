@@ -16,6 +16,13 @@
 namespace tl {
 namespace qmm {
 
+// 4 bytes as an int32 (memcpy: no alignment or aliasing assumed).
+inline int32_t load32(const void *p) {
+  int32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
 // Two floats' bits as one double, to broadcast them as a pair (memcpy: no aliasing).
 inline double pair(const float *p) {
   double d;
@@ -30,6 +37,19 @@ struct IntSimd {
   using I = __m512i;
   using F = __m512;
   static I load(const void *p) { return _mm512_loadu_si512(p); }
+  static void store(void *p, I v) { _mm512_storeu_si512(p, v); }
+  // r[i] lane j <- r[j] lane i: 16 x 16 int32, as 4 rounds of interleaving pairs.
+  static void transpose32(I (&r)[L]) {
+    I t[L];
+    for (int i = 0; i < L; i += 2) t[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]), t[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
+    for (int i = 0; i < L; i += 4) {
+      r[i] = _mm512_unpacklo_epi64(t[i], t[i + 2]), r[i + 1] = _mm512_unpackhi_epi64(t[i], t[i + 2]);
+      r[i + 2] = _mm512_unpacklo_epi64(t[i + 1], t[i + 3]), r[i + 3] = _mm512_unpackhi_epi64(t[i + 1], t[i + 3]);
+    }
+    for (int h = 0; h < L; h += 8)
+      for (int i = h; i < h + 4; ++i) t[i] = _mm512_shuffle_i32x4(r[i], r[i + 4], 0x88), t[i + 4] = _mm512_shuffle_i32x4(r[i], r[i + 4], 0xdd);
+    for (int i = 0; i < 8; ++i) r[i] = _mm512_shuffle_i32x4(t[i], t[i + 8], 0x88), r[i + 8] = _mm512_shuffle_i32x4(t[i], t[i + 8], 0xdd);
+  }
   // VB / 2 bytes as VB / 2 uint16.
   static I widen8(const uint8_t *p) { return _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(p))); }
   static I zero() { return _mm512_setzero_si512(); }
@@ -47,11 +67,22 @@ struct IntSimd {
 #if defined(__AVX512VNNI__)
   // VNNI: u8 x s8 products, four adjacent ones summed into acc's int32 lanes.
   static constexpr bool kDot = true;
-  static I dpbusd(I acc, I u, I s) { return _mm512_dpbusd_epi32(acc, u, s); }
+  static I dpbusd(I acc, I u, I s) {
+#if defined(__GNUC__) && !defined(__clang__)
+    // GCC 12 copies acc to a fresh register around the intrinsic and back (a move per
+    // vpdpbusd in a loop of them); as an instruction with acc tied, it does not.
+    __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(u), "v"(s));
+    return acc;
+#else
+    return _mm512_dpbusd_epi32(acc, u, s);
+#endif
+  }
 #else
   static constexpr bool kDot = false;
   static I dpbusd(I acc, I, I) { return acc; }
 #endif
+  // p's 4 bytes in every int32 lane.
+  static I bcast32(const void *p) { return _mm512_set1_epi32(load32(p)); }
   static F cvt(I a) { return _mm512_cvtepi32_ps(a); }
   static F fzero() { return _mm512_setzero_ps(); }
   static F loadf(const float *p) { return _mm512_loadu_ps(p); }
@@ -60,6 +91,8 @@ struct IntSimd {
   static F load2(const float *p) { return _mm512_castpd_ps(_mm512_set1_pd(pair(p))); }
   static F splat(float s) { return _mm512_set1_ps(s); }
   static F fma(F a, F b, F c) { return _mm512_fmadd_ps(a, b, c); }
+  static F mul(F a, F b) { return _mm512_mul_ps(a, b); }
+  static void storef(float *p, F v) { _mm512_storeu_ps(p, v); }
   // Lane i of the result is lane idx[i] of v.
   static F permute(F v, I idx) { return _mm512_permutexvar_ps(idx, v); }
   static F bcast(const float *p) { return _mm512_set1_ps(*p); }
@@ -75,6 +108,18 @@ struct IntSimd {
   using I = __m256i;
   using F = __m256;
   static I load(const void *p) { return _mm256_loadu_si256(static_cast<const __m256i *>(p)); }
+  static void store(void *p, I v) { _mm256_storeu_si256(static_cast<__m256i *>(p), v); }
+  // 8 x 8 int32.
+  static void transpose32(I (&r)[L]) {
+    I t[L];
+    for (int i = 0; i < L; i += 2) t[i] = _mm256_unpacklo_epi32(r[i], r[i + 1]), t[i + 1] = _mm256_unpackhi_epi32(r[i], r[i + 1]);
+    for (int i = 0; i < L; i += 4) {
+      r[i] = _mm256_unpacklo_epi64(t[i], t[i + 2]), r[i + 1] = _mm256_unpackhi_epi64(t[i], t[i + 2]);
+      r[i + 2] = _mm256_unpacklo_epi64(t[i + 1], t[i + 3]), r[i + 3] = _mm256_unpackhi_epi64(t[i + 1], t[i + 3]);
+    }
+    for (int i = 0; i < 4; ++i) t[i] = _mm256_permute2x128_si256(r[i], r[i + 4], 0x20), t[i + 4] = _mm256_permute2x128_si256(r[i], r[i + 4], 0x31);
+    for (int i = 0; i < L; ++i) r[i] = t[i];
+  }
   static I widen8(const uint8_t *p) { return _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(p))); }
   static I zero() { return _mm256_setzero_si256(); }
   static I set8(int8_t v) { return _mm256_set1_epi8(v); }
@@ -93,6 +138,7 @@ struct IntSimd {
   static constexpr bool kDot = false;
   static I dpbusd(I acc, I, I) { return acc; }
 #endif
+  static I bcast32(const void *p) { return _mm256_set1_epi32(load32(p)); }
   static F cvt(I a) { return _mm256_cvtepi32_ps(a); }
   static F fzero() { return _mm256_setzero_ps(); }
   static F loadf(const float *p) { return _mm256_loadu_ps(p); }
@@ -100,6 +146,8 @@ struct IntSimd {
   static F load2(const float *p) { return _mm256_castpd_ps(_mm256_set1_pd(pair(p))); }
   static F splat(float s) { return _mm256_set1_ps(s); }
   static F fma(F a, F b, F c) { return _mm256_fmadd_ps(a, b, c); }
+  static F mul(F a, F b) { return _mm256_mul_ps(a, b); }
+  static void storef(float *p, F v) { _mm256_storeu_ps(p, v); }
   static F permute(F v, I idx) { return _mm256_permutevar8x32_ps(v, idx); }
   static F bcast(const float *p) { return _mm256_broadcast_ss(p); }
   static I lane_index(const int32_t *idx) { return _mm256_loadu_si256(reinterpret_cast<const __m256i *>(idx)); }
@@ -114,6 +162,15 @@ struct IntSimd {
 #endif
 
 #ifdef TL_QMM_INT
+// acc plus, per int32 lane, the lane's four products of unsigned bytes u1 and signed
+// bytes s1 and four of u2 and s2: two vpdpbusd, or without VNNI two vpmaddubsw (pairs of
+// products to int16, at most 2 * 15 * 127 with 4-bit codes), their sum, then vpmaddwd.
+inline IntSimd::I dot8(IntSimd::I acc, IntSimd::I u1, IntSimd::I s1, IntSimd::I u2, IntSimd::I s2) {
+  if constexpr (IntSimd::kDot) return IntSimd::dpbusd(IntSimd::dpbusd(acc, u1, s1), u2, s2);
+  const IntSimd::I pairs = IntSimd::add16(IntSimd::maddubs(u1, s1), IntSimd::maddubs(u2, s2));
+  return IntSimd::add32(acc, IntSimd::madd(pairs, IntSimd::set16(1)));
+}
+
 // A chunk's per-group factors w[0 .. GROUPS) (1, 2 or 4: a chunk holds at most 128 codes,
 // a group at least 32), lane i getting w[lane_group[i]] (idx). Loaded as just those
 // floats: a full vector's load would straddle the recent stores that wrote w, which the
