@@ -4,7 +4,8 @@
 // slice of K, that slice of B is packed (converted to float32) into NR-column
 // panels; for each MC-tall row block of A, that block is packed into MR-row
 // panels; then the micro-kernel computes one MR x NR tile of C per pair of
-// panels, keeping the tile in 12 vector registers while streaming through K.
+// panels, keeping the tile in registers while streaming through K (AVX-512: 16 x 16
+// in 16 vectors; otherwise 6 x 16 in 12 vectors of 8).
 // The packed B slice lives in L2/L3, the packed A block in L2, one B micro-panel
 // in L1. Packing reads any strides and dtype, so transposed views need no copy.
 //
@@ -30,7 +31,12 @@ using simd::to_m256;
 using simd::transpose8;
 #endif
 
+#if defined(__AVX512F__)
+constexpr int MR = 16;
+#else
 constexpr int MR = 6;
+#endif
+static_assert(MR == 6 || MR % 8 == 0, "pack_a stores a panel's columns 8 or 6 floats at a time");
 constexpr int NR = kGemmNR;
 // Cache blocking for a Zen-class core (32 KiB L1d, 512 KiB L2): a KC x NR B
 // micro-panel is 24 KiB, an MC x KC A block 144 KiB. Measured on the 2-core EPYC
@@ -47,10 +53,32 @@ constexpr int64_t NC = TL_GEMM_NC;
 
 // ---------------------------------------------------------------- micro-kernel
 
+#if defined(__AVX512F__)
+// c[0:16, 0:16] (row stride ldc) = (accumulate ? c : 0) + a_panel @ b_panel, where a
+// holds kc columns of 16 floats and b kc rows of 16 floats: a row of c per register,
+// each of a's floats broadcast from memory into its FMA (16 FMAs per load of b).
+inline void micro_kernel(int64_t kc, const float *__restrict a, const float *__restrict b, float *c, int64_t ldc,
+                         bool accumulate) {
+  __m512 acc[MR];
+  for (int r = 0; r < MR; ++r) acc[r] = _mm512_setzero_ps();
+  for (int r = 0; r < MR; ++r) __builtin_prefetch(c + r * ldc, 1);
+#pragma GCC unroll 2
+  for (int64_t k = 0; k < kc; ++k) {
+    const __m512 bk = _mm512_loadu_ps(b);
+    for (int r = 0; r < MR; ++r) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(a[r]), bk, acc[r]);
+    a += MR;
+    b += NR;
+  }
+  for (int r = 0; r < MR; ++r) {
+    float *cr = c + r * ldc;
+    _mm512_storeu_ps(cr, accumulate ? _mm512_add_ps(_mm512_loadu_ps(cr), acc[r]) : acc[r]);
+  }
+}
+#else
 // c[0:6, 0:16] (row stride ldc) = (accumulate ? c : 0) + a_panel @ b_panel, where
 // a holds kc columns of 6 floats and b kc rows of 16 floats.
-inline void kernel_6x16(int64_t kc, const float *__restrict a, const float *__restrict b, float *c, int64_t ldc,
-                        bool accumulate) {
+inline void micro_kernel(int64_t kc, const float *__restrict a, const float *__restrict b, float *c, int64_t ldc,
+                         bool accumulate) {
   v8sf c00 = {}, c01 = {}, c10 = {}, c11 = {}, c20 = {}, c21 = {};
   v8sf c30 = {}, c31 = {}, c40 = {}, c41 = {}, c50 = {}, c51 = {};
   for (int r = 0; r < MR; ++r) __builtin_prefetch(c + r * ldc, 1);
@@ -87,12 +115,13 @@ inline void kernel_6x16(int64_t kc, const float *__restrict a, const float *__re
     }
   }
 }
+#endif
 
 // Partial tile (mr <= MR rows, nr <= NR columns valid).
 inline void kernel_edge(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int mr, int nr,
                         bool accumulate) {
   alignas(64) float tmp[MR * NR];
-  kernel_6x16(kc, a, b, tmp, NR, false);
+  micro_kernel(kc, a, b, tmp, NR, false);
   for (int r = 0; r < mr; ++r) {
     float *cr = c + r * ldc;
     const float *tr = tmp + r * NR;
@@ -175,24 +204,25 @@ void pack_a(const MatRef &A, int64_t ic, int64_t mc, int64_t pc, int64_t kc, flo
     int64_t k0 = 0;
 #if defined(__AVX__)
     if (A.cs == 1 && mr == MR) {
-      // Rows contiguous: load 8 k-values of each of the 6 rows, transpose 8x8
-      // (two zero rows) and store each k column as 4 + 2 floats, not 48 scalars.
-      const __m256 z = _mm256_setzero_ps();
+      // Rows contiguous: load 8 k-values of each of up to 8 rows, transpose 8x8 (zero
+      // rows past MR) and store each k column's floats at once, not one by one.
       for (; k0 + 8 <= kc; k0 += 8) {
-        const int64_t base = A.off + (ic + p) * A.rs + pc + k0;
-        __m256 r0 = to_m256(simd::load8<DT>(simd::elem_ptr(A.data, DT, base)));
-        __m256 r1 = to_m256(simd::load8<DT>(simd::elem_ptr(A.data, DT, base + A.rs)));
-        __m256 r2 = to_m256(simd::load8<DT>(simd::elem_ptr(A.data, DT, base + 2 * A.rs)));
-        __m256 r3 = to_m256(simd::load8<DT>(simd::elem_ptr(A.data, DT, base + 3 * A.rs)));
-        __m256 r4 = to_m256(simd::load8<DT>(simd::elem_ptr(A.data, DT, base + 4 * A.rs)));
-        __m256 r5 = to_m256(simd::load8<DT>(simd::elem_ptr(A.data, DT, base + 5 * A.rs)));
-        __m256 r6 = z, r7 = z;
-        transpose8(r0, r1, r2, r3, r4, r5, r6, r7);
-        float *o = d + k0 * MR;
-        const __m256 cols[8] = {r0, r1, r2, r3, r4, r5, r6, r7};
-        for (int t = 0; t < 8; ++t) {
-          _mm_storeu_ps(o + t * MR, _mm256_castps256_ps128(cols[t]));
-          _mm_storel_pi(reinterpret_cast<__m64 *>(o + t * MR + 4), _mm256_extractf128_ps(cols[t], 1));
+        for (int g = 0; g < MR; g += 8) {
+          const int rows = std::min(8, MR - g);
+          __m256 r[8];
+          for (int i = 0; i < 8; ++i)
+            r[i] = i < rows ? to_m256(simd::load8<DT>(simd::elem_ptr(A.data, DT, A.off + (ic + p + g + i) * A.rs + pc + k0)))
+                            : _mm256_setzero_ps();
+          transpose8(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
+          float *o = d + k0 * MR + g;
+          for (int t = 0; t < 8; ++t) {
+            if (rows == 8) {
+              _mm256_storeu_ps(o + t * MR, r[t]);
+            } else {
+              _mm_storeu_ps(o + t * MR, _mm256_castps256_ps128(r[t]));
+              _mm_storel_pi(reinterpret_cast<__m64 *>(o + t * MR + 4), _mm256_extractf128_ps(r[t], 1));
+            }
+          }
         }
       }
     }
@@ -291,7 +321,7 @@ void gemm_block(int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t K, const
             const int mr = int(std::min<int64_t>(MR, mc - ir));
             float *c = C + (ic + ir) * ldc + jc + jr;
             if (mr == MR && nr == NR) {
-              kernel_6x16(kc, abuf + ir * kc, bp, c, ldc, acc);
+              micro_kernel(kc, abuf + ir * kc, bp, c, ldc, acc);
             } else {
               kernel_edge(kc, abuf + ir * kc, bp, c, ldc, mr, nr, acc);
             }
@@ -346,7 +376,7 @@ void gemm_items(int64_t M, int64_t N, int64_t K, const MatRef &A, const PackB &B
               const int mr = int(std::min<int64_t>(MR, M - ir));
               float *c = C + ir * ldc + n0 + jr;
               if (mr == MR && nr == NR) {
-                kernel_6x16(kc, ablock + ir * kc, bp, c, ldc, p > 0);
+                micro_kernel(kc, ablock + ir * kc, bp, c, ldc, p > 0);
               } else {
                 kernel_edge(kc, ablock + ir * kc, bp, c, ldc, mr, nr, p > 0);
               }
