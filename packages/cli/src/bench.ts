@@ -40,7 +40,8 @@ import * as os from "os";
 import * as mx from "@tiny-llm/array";
 
 import { benchFlashAttention } from "./bench/flash-attention";
-import { benchLlamaPart, type OursByWeights } from "./bench/llama-part";
+import { benchLlamaPart } from "./bench/llama-part";
+import type { OursRunners } from "./bench/llama-cpp";
 import { benchPerplexity } from "./bench/perplexity";
 import { benchQuantizedMatmul } from "./bench/quantized-matmul";
 import { benchServe } from "./bench/serve";
@@ -219,7 +220,7 @@ async function main(argv: string[]): Promise<number> {
   if (opts.part !== "model") gemm = benchKernels(readBw);
   if (opts.part !== "model") await benchFlashAttention(readBw);
   if (opts.part !== "model") await benchQuantizedMatmul();
-  let week2: OursByWeights | undefined;
+  let week2: OursRunners | undefined;
   if (opts.part !== "kernels") {
     if (opts.part === "model") console.log(bandwidthLine(readBw, threads));
     console.log("\n== model: Qwen2-0.5B shapes, random bf16 weights ==");
@@ -284,10 +285,11 @@ async function runServePart(opts: BenchOptions, threads: number): Promise<number
 }
 
 /**
- * The llama part, with a ratio column when `ours` (the week 2 model's figures of this run)
- * is given; a failure (no prebuilt binary for this machine, npm unreachable) is one line.
+ * The llama part, with our figures and a ratio column when `ours` (the week 2 models of
+ * this run, timed in turns with llama.cpp) is given; a failure (no prebuilt binary for
+ * this machine, npm unreachable) is one line.
  */
-async function runLlamaPart(threads: number, ours?: OursByWeights): Promise<number> {
+async function runLlamaPart(threads: number, ours?: OursRunners): Promise<number> {
   try {
     await benchLlamaPart(threads, ours);
     return 0;

@@ -2,8 +2,11 @@
 // Qwen2-0.5B's shapes (or another Qwen2 config's), Q4_0 and F16, timed like week 2's
 // model (model-week2.ts): prefill of a 128-token prompt into an empty context (median
 // of runs), and greedy decode steps at context c (c prompt tokens evaluated first; one
-// warm-up step, then the median of fixed steps). The GGUF files are written to a temp
-// folder and deleted after.
+// warm-up step, then the median of fixed steps). Given our models for the same weights
+// (OursRunner), each round times llama.cpp and then ours, prefill and every context, so
+// that both sides see the same minutes of a shared machine (whose speed moves by 2x
+// from one minute to the next on the bench's cloud EPYCs). The GGUF files are written
+// to a temp folder and deleted after.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -16,8 +19,35 @@ import { median, now } from "./stats";
 
 export const LLAMA_PREFILL_TOKENS = 128;
 export const LLAMA_DECODE_CONTEXTS = [16, 512];
-const PREFILL_RUNS = 3;
-const DECODE_STEPS = 16; // timed, after one warm-up step
+const ROUNDS = 3; // of llama.cpp then ours, after a warm-up prefill
+const DECODE_STEPS = 16; // timed per round and context, after one warm-up step
+/** How long llama.cpp's spinning workers get to go idle before ours run, and back. */
+const SETTLE_MS = 100;
+
+/** Our model's side of the comparison, timed in turns with llama.cpp's. */
+export interface OursRunner {
+  /** What runs, e.g. "week2_ref 4-bit g64, int8 activations". */
+  label: string;
+  /** Seconds of one LLAMA_PREFILL_TOKENS-token prefill into an empty cache. */
+  prefill(): number;
+  /** Seconds of each of `steps` greedy decode steps after `context` cached tokens (a warm-up step first, not counted). */
+  decode(context: number, steps: number): number[];
+}
+
+/** Our runners by the llama.cpp weights each is set against: "Q4_0" (our 4-bit models), "F16" (our bf16). */
+export type OursRunners = Partial<Record<GgufWeights, OursRunner[]>>;
+
+/** Our model's figures from the rounds with llama.cpp. */
+export interface OursFigures {
+  label: string;
+  /** Tokens/s of a LLAMA_PREFILL_TOKENS-token prefill. */
+  prefill: number;
+  /** Decode tokens/s by context; contexts of LLAMA_DECODE_CONTEXTS missing here show "-". */
+  decode: Record<number, number>;
+}
+
+/** OursFigures by the llama.cpp weights they were timed against. */
+export type OursByWeights = Partial<Record<GgufWeights, OursFigures[]>>;
 
 /** llama.cpp's figures for one weight type. */
 export interface LlamaFigures {
@@ -72,18 +102,18 @@ function promptTokens(n: number, seed: number): Token[] {
   return Array.from({ length: n }, (_, i) => 1000 + ((i * 7919 + seed * 104729) % 100000));
 }
 
-async function timePrefill(seq: LlamaSequence): Promise<number> {
-  const times: number[] = [];
-  for (let r = 0; r <= PREFILL_RUNS; r++) {
-    await seq.clearHistory();
-    const t = now();
-    await seq.evaluateWithoutGeneratingNewTokens(promptTokens(LLAMA_PREFILL_TOKENS, r));
-    if (r > 0) times.push(now() - t); // run 0 warms up
-  }
-  return LLAMA_PREFILL_TOKENS / median(times);
+const settle = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+
+/** Seconds of one prefill (prompt `seed`) into an emptied sequence. */
+async function timePrefill(seq: LlamaSequence, seed: number): Promise<number> {
+  await seq.clearHistory();
+  const t = now();
+  await seq.evaluateWithoutGeneratingNewTokens(promptTokens(LLAMA_PREFILL_TOKENS, seed));
+  return now() - t;
 }
 
-async function timeDecode(seq: LlamaSequence, context: number): Promise<number> {
+/** Seconds of each of DECODE_STEPS decode steps at `context`, after a warm-up step. */
+async function timeDecode(seq: LlamaSequence, context: number): Promise<number[]> {
   await seq.clearHistory();
   const prompt = promptTokens(context, 1);
   await seq.evaluateWithoutGeneratingNewTokens(prompt.slice(0, -1));
@@ -99,20 +129,44 @@ async function timeDecode(seq: LlamaSequence, context: number): Promise<number> 
     if (++step > DECODE_STEPS) break;
   }
   if (times.length !== DECODE_STEPS) throw new Error(`llama.cpp stopped after ${times.length} of ${DECODE_STEPS} decode steps at context ${context}`);
-  return 1 / median(times);
+  return times;
 }
 
-async function benchOne(llama: Llama, file: string, weights: GgufWeights, threads: number): Promise<LlamaFigures> {
+/** llama.cpp's figures on `file`, and those of `ours`, timed in turns: ROUNDS rounds of a prefill each, then decode steps at each context each. */
+async function benchOne(
+  llama: Llama, file: string, weights: GgufWeights, threads: number, ours: OursRunner[],
+): Promise<{ llama: LlamaFigures; ours: OursFigures[] }> {
   const model = await llama.loadModel({ modelPath: file, gpuLayers: 0 });
   try {
     const contextSize = Math.max(...LLAMA_DECODE_CONTEXTS, LLAMA_PREFILL_TOKENS) + DECODE_STEPS + 8;
     const ctx = await model.createContext({ contextSize, batchSize: LLAMA_PREFILL_TOKENS, threads: { ideal: threads, min: threads }, sequences: 1 });
     try {
       const seq = ctx.getSequence();
-      const prefill = await timePrefill(seq);
-      const decode: Record<number, number> = {};
-      for (const c of LLAMA_DECODE_CONTEXTS) decode[c] = await timeDecode(seq, c);
-      return { weights, fileBytes: fs.statSync(file).size, prefill, decode };
+      await timePrefill(seq, 0); // warm-up
+      const sides = [{ prefill: [] as number[], decode: {} as Record<number, number[]> }, ...ours.map(() => ({ prefill: [] as number[], decode: {} as Record<number, number[]> }))];
+      for (let round = 1; round <= ROUNDS; round++) {
+        sides[0].prefill.push(await timePrefill(seq, round));
+        for (const [i, o] of ours.entries()) {
+          await settle();
+          sides[i + 1].prefill.push(o.prefill());
+        }
+        for (const c of LLAMA_DECODE_CONTEXTS) {
+          await settle();
+          (sides[0].decode[c] ??= []).push(...(await timeDecode(seq, c)));
+          for (const [i, o] of ours.entries()) {
+            await settle();
+            (sides[i + 1].decode[c] ??= []).push(...o.decode(c, DECODE_STEPS));
+          }
+        }
+      }
+      const figures = (side: (typeof sides)[number]) => ({
+        prefill: LLAMA_PREFILL_TOKENS / median(side.prefill),
+        decode: Object.fromEntries(LLAMA_DECODE_CONTEXTS.map((c) => [c, 1 / median(side.decode[c])])),
+      });
+      return {
+        llama: { weights, fileBytes: fs.statSync(file).size, ...figures(sides[0]) },
+        ours: ours.map((o, i) => ({ label: o.label, ...figures(sides[i + 1]) })),
+      };
     } finally {
       await ctx.dispose();
     }
@@ -129,27 +183,31 @@ export interface LlamaShapes {
 
 /**
  * llama.cpp's prefill and decode figures on random weights in `shapes` (default
- * Qwen2-0.5B's), each of `weights` in turn, on `threads` threads. Installs
- * node-llama-cpp on first use; writes each GGUF (0.5B: 0.3 and 1 GB) to a temp folder
- * and deletes it after.
+ * Qwen2-0.5B's), each of `weights` in turn, on `threads` threads, and those of `ours`
+ * for the same weights, timed in turns with it. Installs node-llama-cpp on first use;
+ * writes each GGUF (0.5B: 0.3 and 1 GB) to a temp folder and deletes it after.
  */
 export async function benchLlamaCpp(
   threads: number, log: (line: string) => void = console.log,
   shapes: LlamaShapes = { config: QWEN2_0_5B_CONFIG, label: "Qwen2-0.5B" }, weights: readonly GgufWeights[] = ["Q4_0", "F16"],
-): Promise<LlamaFigures[]> {
+  ours: OursRunners = {},
+): Promise<{ llama: LlamaFigures[]; ours: OursByWeights }> {
   const llama = await loadLlama(threads, log);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-llm-bench-llama-"));
   try {
     const out: LlamaFigures[] = [];
+    const oursOut: OursByWeights = {};
     for (const w of weights) {
       const file = path.join(root, `${shapes.label.toLowerCase()}-${w}.gguf`);
       const t = now();
       writeQwen2Gguf(file, shapes.config, w);
       log(`wrote a random ${shapes.label} GGUF, ${w}: ${(fs.statSync(file).size / 1e9).toFixed(2)} GB in ${(now() - t).toFixed(1)} s`);
-      out.push(await benchOne(llama, file, w, threads));
+      const figures = await benchOne(llama, file, w, threads, ours[w] ?? []);
+      out.push(figures.llama);
+      if (figures.ours.length > 0) oursOut[w] = figures.ours;
       fs.rmSync(file);
     }
-    return out;
+    return { llama: out, ours: oursOut };
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
     await llama.dispose();

@@ -11,7 +11,6 @@
 //   read bandwidth / (bytes of the weights as stored + layers x 2 x H_kv x c x D x 4)
 //
 // (the cache is float32, like the activations).
-import type { OursByWeights } from "./llama-part";
 import { fork } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -23,6 +22,7 @@ import { ensureTinyModels, TINY_MODEL_4BIT_DIR } from "@tiny-llm/tiny-model";
 
 import type { Activations } from "@tiny-llm/tiny-llm-week2-ref";
 import { loadSolution, week2Of, type CachedModel, type Solution, type SolutionName } from "../solution";
+import type { OursRunner, OursRunners } from "./llama-cpp";
 import type { LoadPeakRss } from "./load-peak-rss";
 import { writeQuantizedCheckpoint } from "./quantized-checkpoint";
 import { QWEN2_0_5B_CONFIG, QWEN3_0_6B_CONFIG, shapesOf, type Qwen2Shapes } from "./qwen2-shapes";
@@ -69,30 +69,29 @@ function filledCache(model: CachedModel, s: Qwen2Shapes, context: number): unkno
   return cache;
 }
 
-/** Median seconds of one decode step (one token in, greedy pick) after `context` cached tokens. */
-function decodeStep(model: CachedModel, s: Qwen2Shapes, context: number): number {
-  const cache = filledCache(model, s, context);
-  let token = 1;
-  const times: number[] = [];
-  for (let i = 0; i <= DECODE_STEPS; i++) {
-    const t = now();
-    const logits = model.forward(mx.array([[token]], "int32"), context + i, cache, { lastOnly: true }); // 1 x 1 x V
-    token = logits.reshape(s.vocab).argmax().item() as number;
-    if (i > 0) times.push(now() - t);
-  }
-  return median(times);
-}
-
-/** Median seconds of a prefill of PREFILL_TOKENS tokens into a fresh cache. */
-function prefill(model: CachedModel, s: Qwen2Shapes): number {
+/** `model`'s prefill and decode steps as functions to time (OursRunner), named `label`. */
+export function runner(model: CachedModel, s: Qwen2Shapes, label: string): OursRunner {
   const ids = mx.random.randint(0, s.vocab, [1, PREFILL_TOKENS], { key: mx.random.key(7) });
-  const times: number[] = [];
-  for (let i = 0; i < PREFILL_RUNS; i++) {
-    const t = now();
-    model.forward(ids, 0, model.makeCache(), { lastOnly: true });
-    times.push(now() - t);
-  }
-  return median(times);
+  return {
+    label,
+    prefill() {
+      const t = now();
+      model.forward(ids, 0, model.makeCache(), { lastOnly: true });
+      return now() - t;
+    },
+    decode(context, steps) {
+      const cache = filledCache(model, s, context);
+      let token = 1;
+      const times: number[] = [];
+      for (let i = 0; i <= steps; i++) {
+        const t = now();
+        const logits = model.forward(mx.array([[token]], "int32"), context + i, cache, { lastOnly: true }); // 1 x 1 x V
+        token = logits.reshape(s.vocab).argmax().item() as number;
+        if (i > 0) times.push(now() - t);
+      }
+      return times;
+    },
+  };
 }
 
 /** Peak RSS of a child process that loads `dir` into the week 2 model. */
@@ -106,11 +105,11 @@ function loadPeakRss(solution: SolutionName, dir: string): Promise<LoadPeakRss> 
   });
 }
 
-/** The figures of one model class on each checkpoint folder of `dirs` (bf16, 4-bit). */
+/** The figures of one model class on each checkpoint folder of `dirs` (bf16, 4-bit), and its models to time beside llama.cpp's. */
 export interface FolderFigures {
   rows: string[][];
   ratios: string[];
-  ours: OursByWeights;
+  ours: OursRunners;
 }
 
 /** One row group of the table: a checkpoint folder, and how the model multiplies its quantized weights. */
@@ -127,7 +126,7 @@ export function benchFolders(
 ): FolderFigures {
   const rows: string[][] = [];
   const ratios: string[] = [];
-  const ours: OursByWeights = {};
+  const ours: OursRunners = {};
   for (const { kind, dir, activations } of runs) {
     const t = now();
     const loaded = load(dir);
@@ -136,9 +135,11 @@ export function benchFolders(
     const weightBytes = folderBytes(dir); // every tensor as stored (headers are a few KB)
     console.log(`${kind}: load() + new ${className} (${solution}) ${(now() - t).toFixed(1)} s`);
     model.forward(mx.array([[1, 2, 3, 4]], "int32"), 0, model.makeCache(), { lastOnly: true }); // warm-up
-    const p = prefill(model, s);
+    const label = `${solution} ${kind === "bf16" ? "bf16" : `4-bit g${QUANT.groupSize}`}${activations === "int8" ? ", int8 activations" : ""}`;
+    const run = runner(model, s, label);
+    const p = median(Array.from({ length: PREFILL_RUNS }, () => run.prefill()));
     const decode = DECODE_CONTEXTS_WEEK2.map((c) => {
-      const step = decodeStep(model, s, c);
+      const step = median(run.decode(c, DECODE_STEPS));
       const bytes = weightBytes + kvBytes(s, c);
       const roofline = readBandwidth / bytes;
       rows.push([
@@ -148,12 +149,7 @@ export function benchFolders(
       return 1 / step;
     });
     ratios.push(`${kind} ${(decode[decode.length - 1] / decode[0]).toFixed(2)}`);
-    const against = kind === "bf16" ? "F16" : "Q4_0";
-    (ours[against] ??= []).push({
-      label: `${solution} ${kind === "bf16" ? "bf16" : `4-bit g${QUANT.groupSize}`}${activations === "int8" ? ", int8 activations" : ""}`,
-      prefill: PREFILL_TOKENS / p,
-      decode: Object.fromEntries(DECODE_CONTEXTS_WEEK2.map((c, i) => [c, decode[i]])),
-    });
+    (ours[kind === "bf16" ? "F16" : "Q4_0"] ??= []).push(run);
   }
   return { rows, ratios, ours };
 }
@@ -182,8 +178,8 @@ export async function week2Model<N extends "Qwen2ModelWeek2" | "Qwen3ModelWeek2"
   return { solution, Model: Model as NonNullable<Solution[N]> };
 }
 
-/** Runs the week 2 rows; returns the figures in the shape the llama.cpp table sets beside its own. */
-export async function benchModelWeek2(opts: ModelWeek2BenchOptions): Promise<OursByWeights> {
+/** Runs the week 2 rows; returns its models, to time in turns with llama.cpp's. */
+export async function benchModelWeek2(opts: ModelWeek2BenchOptions): Promise<OursRunners> {
   const { solution, Model: Week2 } = await week2Model(opts.solution, "Qwen2ModelWeek2");
   // The tiny 4-bit model first: an exercise not written yet fails in a second.
   ensureTinyModels();

@@ -30,7 +30,8 @@ export async function benchSizes(opts: { solution: SolutionName; readBandwidth: 
       console.log(`checkpoint files ${(folderBytes(dir) / 1e9).toFixed(2)} GB`);
       if (size.llama) {
         console.log(`\nllama.cpp at ${size.label}'s shapes, Q4_0 (${opts.threads} threads), with ${solution}'s 4-bit runs above:`);
-        printLlamaTable(await benchLlamaCpp(opts.threads, console.log, size, ["Q4_0"]), ours);
+        const figures = await benchLlamaCpp(opts.threads, console.log, size, ["Q4_0"], ours);
+        printLlamaTable(figures.llama, figures.ours);
       }
     } finally {
       checkpoint.remove();
