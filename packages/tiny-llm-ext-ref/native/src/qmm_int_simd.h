@@ -1,8 +1,8 @@
-// The integer vector operations of the x86 decode kernel (qmm_decode_int.h), as a
-// traits struct: I holds VB bytes (VB / 2 int16, L = VB / 4 int32 lanes), F holds L
-// floats. AVX-512 is the AVX2 struct at twice the width. TL_QMM_INT is defined where
-// one exists. kDot: the CPU has VNNI's dpbusd (u8 x s8 products summed four at a time
-// into int32: vpmaddubsw, vpmaddwd and the add in one instruction).
+// The integer vector operations of the x86 decode and int8 kernels (qmm_decode_int.h,
+// qmm_int8.cc), as a traits struct: I holds VB bytes (VB / 2 int16, L = VB / 4 int32
+// lanes), F holds L floats. AVX-512 is the AVX2 struct at twice the width. TL_QMM_INT is
+// defined where one exists. kDot: the CPU has VNNI's dpbusd (u8 x s8 products summed
+// four at a time into int32: vpmaddubsw, vpmaddwd and the add in one instruction).
 #pragma once
 #include <cstdint>
 #include <cstring>
