@@ -143,7 +143,9 @@ async function benchOne(
     try {
       const seq = ctx.getSequence();
       await timePrefill(seq, 0); // warm-up
-      const sides = [{ prefill: [] as number[], decode: {} as Record<number, number[]> }, ...ours.map(() => ({ prefill: [] as number[], decode: {} as Record<number, number[]> }))];
+      // Seconds by side: llama.cpp's first, then each of ours.
+      const side = (): { prefill: number[]; decode: Record<number, number[]> } => ({ prefill: [], decode: {} });
+      const sides = [side(), ...ours.map(side)];
       for (let round = 1; round <= ROUNDS; round++) {
         sides[0].prefill.push(await timePrefill(seq, round));
         for (const [i, o] of ours.entries()) {
