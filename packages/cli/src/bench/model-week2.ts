@@ -109,7 +109,7 @@ function loadPeakRss(solution: SolutionName, dir: string): Promise<LoadPeakRss> 
   });
 }
 
-/** The figures of one model class on each checkpoint folder of `dirs` (bf16, 4-bit), and its models to time beside llama.cpp's. */
+/** The figures of one model class on each checkpoint folder of `dirs` (bf16, 4-bit), and, when asked for, its models to time beside llama.cpp's. */
 export interface FolderFigures {
   rows: string[][];
   ratios: string[];
@@ -123,10 +123,15 @@ export interface Run {
   activations?: Activations;
 }
 
-/** Loads each run's folder into `Model` (named `className`), then times a prefill and decode steps at each context. */
+/**
+ * Loads each run's folder into `Model` (named `className`), then times a prefill and
+ * decode steps at each context. With `keepModels` the models stay loaded, returned as
+ * runners for llama.cpp's table; without, each is dropped before the next loads (two
+ * Qwen2-7B models are 8.6 GB).
+ */
 export function benchFolders(
   Model: NonNullable<Solution["Qwen2ModelWeek2"]>, className: string,
-  solution: SolutionName, s: Qwen2Shapes, runs: Run[], readBandwidth: number,
+  solution: SolutionName, s: Qwen2Shapes, runs: Run[], readBandwidth: number, keepModels: boolean,
 ): FolderFigures {
   const rows: string[][] = [];
   const ratios: string[] = [];
@@ -156,7 +161,7 @@ export function benchFolders(
       return 1 / step;
     });
     ratios.push(`${kind} ${(decode[decode.length - 1] / decode[0]).toFixed(2)}`);
-    (ours[kind === "bf16" ? "F16" : "Q4_0"] ??= []).push(run);
+    if (keepModels) (ours[kind === "bf16" ? "F16" : "Q4_0"] ??= []).push(run);
   }
   return { rows, ratios, ours };
 }
@@ -205,7 +210,7 @@ export async function benchModelWeek2(opts: ModelWeek2BenchOptions): Promise<Our
 
     const rss = await loadPeakRss(solution, dirs["4-bit"]);
     const runs: Run[] = [{ kind: "bf16", dir: dirs.bf16 }, { kind: "4-bit", dir: dirs["4-bit"] }, { kind: "4-bit int8", dir: dirs["4-bit"], activations: "int8" }];
-    const { rows, ratios, ours } = benchFolders(Week2, "Qwen2ModelWeek2", solution, s, runs, opts.readBandwidth);
+    const { rows, ratios, ours } = benchFolders(Week2, "Qwen2ModelWeek2", solution, s, runs, opts.readBandwidth, true);
     printWeek2Table(solution, opts.readBandwidth, rows, ratios);
     console.log(
       `peak RSS loading the 4-bit checkpoint (child process, VmHWM): ${gb(rss.peak)} GB, ${gb(rss.peak - rss.baseline)} GB (${((rss.peak - rss.baseline) / folderBytes(dirs["4-bit"])).toFixed(2)}x the files) for the weights above its ${gb(rss.baseline)} GB with config and tokenizer loaded; ` +
@@ -231,7 +236,7 @@ export async function benchQwen3Week2(opts: { solution: SolutionName; readBandwi
     writeQuantizedCheckpoint(dirs.bf16, dirs["4-bit"], QUANT.groupSize, QUANT.bits);
     const s = shapesOf(QWEN3_0_6B_CONFIG);
     const runs: Run[] = [{ kind: "bf16", dir: dirs.bf16 }, { kind: "4-bit", dir: dirs["4-bit"] }];
-    const { rows, ratios } = benchFolders(Model, "Qwen3ModelWeek2", solution, s, runs, opts.readBandwidth);
+    const { rows, ratios } = benchFolders(Model, "Qwen3ModelWeek2", solution, s, runs, opts.readBandwidth, false);
     printWeek2Table(solution, opts.readBandwidth, rows, ratios);
   } finally {
     checkpoint.remove();
