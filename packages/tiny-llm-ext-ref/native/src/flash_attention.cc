@@ -26,7 +26,11 @@ namespace tl {
 namespace {
 
 using flash::exp_nonpositive;
+using flash::ilanes;
 using flash::kLanes;
+using flash::lanes;
+using flash::load;
+using flash::store;
 
 constexpr int64_t kKeyTile = 64;          // keys per tile
 constexpr int64_t kMaxRows = 4 * kLanes;  // query rows per tile
@@ -238,26 +242,23 @@ class TileWorker {
     const int64_t W = lanes_;
     bool grew = false;
     for (int64_t r0 = 0; r0 < W; r0 += kLanes) {
-      float *__restrict st = st_.data() + r0;
-      float *__restrict m = m_.data() + r0;
-      float mx[kLanes], base[kLanes], sum[kLanes];
-      for (int r = 0; r < kLanes; ++r) mx[r] = m[r];
-      for (int64_t j = 0; j < n; ++j)
-        for (int r = 0; r < kLanes; ++r) mx[r] = std::max(mx[r], st[j * W + r]);
-      for (int r = 0; r < kLanes; ++r) {
-        grew = grew || mx[r] != m[r];
-        alpha_[size_t(r0 + r)] = mx[r] == m[r] ? 1.0f : exp_nonpositive(m[r] - mx[r]);
-        m[r] = mx[r];
-        base[r] = mx[r] == -INFINITY ? 0.0f : mx[r];
-        sum[r] = 0.0f;
+      float *st = st_.data() + r0;
+      const lanes m = load(m_.data() + r0);
+      lanes mx = m;
+      for (int64_t j = 0; j < n; ++j) mx = flash::max(mx, load(st + j * W));
+      const ilanes same = mx == m;
+      for (int r = 0; r < kLanes; ++r) grew = grew || !same[r];
+      const lanes alpha = flash::select(same, lanes{} + 1.0f, exp_nonpositive(m - mx));
+      const lanes base = flash::select(mx == -INFINITY, lanes{}, mx);
+      lanes sum{};
+      for (int64_t j = 0; j < n; ++j) {
+        const lanes e = exp_nonpositive(load(st + j * W) - base);
+        store(st + j * W, e);
+        sum += e;
       }
-      for (int64_t j = 0; j < n; ++j)
-        for (int r = 0; r < kLanes; ++r) {
-          const float e = exp_nonpositive(st[j * W + r] - base[r]);
-          st[j * W + r] = e;
-          sum[r] += e;
-        }
-      for (int r = 0; r < kLanes; ++r) l_[size_t(r0 + r)] = l_[size_t(r0 + r)] * alpha_[size_t(r0 + r)] + sum[r];
+      store(m_.data() + r0, mx);
+      store(alpha_.data() + r0, alpha);
+      store(l_.data() + r0, load(l_.data() + r0) * alpha + sum);
     }
     if (grew)
       for (int64_t r = 0; r < rows_; ++r)

@@ -10,19 +10,25 @@
 
 namespace tl {
 
-// e^x = 2^n * e^r with n = round(x / ln2) and |r| <= ln2 / 2: returns e^r (a
-// polynomial) and sets fn = n. x must be finite.
-inline float exp_reduced(float x, float &fn) {
-  fn = std::floor(x * 1.44269504088896341f + 0.5f);
-  float r = x - fn * 0.693359375f;  // x - n ln2 in two steps (Cody-Waite)
+// e^r with r = x - n ln2, for n = round(x / ln2) given as fn (so |r| <= ln2 / 2): a
+// polynomial. T is float, or a GCC vector of floats (the same arithmetic per lane).
+template <class T>
+inline T exp_of_remainder(T x, T fn) {
+  T r = x - fn * 0.693359375f;  // x - n ln2 in two steps (Cody-Waite)
   r = r + fn * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
+  T p = r * 1.9875691500e-4f + 1.3981999507e-3f;
   p = p * r + 8.3334519073e-3f;
   p = p * r + 4.1665795894e-2f;
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   return p * r * r + r + 1.0f;
+}
+
+// e^x = 2^n * e^r with n = round(x / ln2) and |r| <= ln2 / 2: returns e^r (a
+// polynomial) and sets fn = n. x must be finite.
+inline float exp_reduced(float x, float &fn) {
+  fn = std::floor(x * 1.44269504088896341f + 0.5f);
+  return exp_of_remainder(x, fn);
 }
 
 inline float exp_f(float x) {
