@@ -4,7 +4,7 @@ import { dtypeCode } from "../dtype";
 import { ArrayError } from "../errors";
 import { isReleased } from "../memory";
 import type { KernelArray } from "../extension";
-import { givePooled, takePooled } from "./cpu-pool";
+import { givePooled, pooledSize, takePooled } from "./cpu-pool";
 import type { Backend } from "./index";
 import { native } from "./native";
 
@@ -44,7 +44,7 @@ export const cpuBackend: Backend = {
     // Room to start the array on a cache line or a huge page (native/src/host_buffer.cc);
     // the slack before and after it is never written, so it takes no memory.
     const align = bytes >= HUGE_PAGE_MIN_BYTES ? HUGE_PAGE_BYTES : bytes >= LINE_ALIGN_MIN_BYTES ? 64 : 0;
-    const total = bytes + align;
+    const total = pooledSize(bytes + align);
     let buf = zeroed ? undefined : takePooled(total);
     if (buf === undefined) {
       // Buffer.allocUnsafeSlow is an unpooled, uninitialised ArrayBuffer of its own.
