@@ -68,6 +68,31 @@ describe("array_memory cpu pool", () => {
     expect(next.toArray()).toEqual(new Array(1000).fill(7));
   });
 
+  // From 4 KiB up, a buffer serves any size of its class (8 per power of two): with 64
+  // bytes of room for a cache-line start, 5,000 and 5,100 floats (20,064 and 20,464
+  // bytes) share the class of 20,480; 6,000 floats are in the next, 24,576.
+  const released = (n: number, value: number): mx.array => {
+    const a = mx.full([n], value, "float32");
+    mx.dispose(a); // its buffer is the pool's newest: the next allocation of its class takes it
+    return a;
+  };
+
+  test("array_memory_a_released_buffer_serves_a_slightly_longer_array_of_its_size_class", () => {
+    const old = released(5000, 1);
+    const longer = mx.full([5100], 3, "float32");
+    expect(longer.storage).toBe(old.storage);
+    expect(longer.sum().item()).toBe(15300);
+    const again = released(5100, 1);
+    expect(mx.full([6000], 3, "float32").storage).not.toBe(again.storage);
+  });
+
+  test("array_memory_zeros_from_the_pool_are_zeros", () => {
+    const old = released(5000, 7);
+    const zeros = mx.zeros([5000], "float32");
+    expect(zeros.storage).toBe(old.storage);
+    expect(zeros.toArray()).toEqual(new Array(5000).fill(0));
+  });
+
   test("array_memory_a_buffer_still_viewed_by_a_live_array_is_not_reused", () => {
     const base = mx.tidy(() => {
       const t = mx.arange(0, 8, 1, "float32").add(0);

@@ -45,13 +45,15 @@ export const cpuBackend: Backend = {
     // the slack before and after it is never written, so it takes no memory.
     const align = bytes >= HUGE_PAGE_MIN_BYTES ? HUGE_PAGE_BYTES : bytes >= LINE_ALIGN_MIN_BYTES ? 64 : 0;
     const total = pooledSize(bytes + align);
-    let buf = zeroed ? undefined : takePooled(total);
-    if (buf === undefined) {
-      // Buffer.allocUnsafeSlow is an unpooled, uninitialised ArrayBuffer of its own.
-      buf = zeroed ? new ArrayBuffer(total) : (Buffer.allocUnsafeSlow(total).buffer as ArrayBuffer);
-      if (align === HUGE_PAGE_BYTES) native.adviseHugePages(buf);
-    }
-    return { storage: buf, byteOffset: align > 0 ? native.alignedOffset(buf, align) : 0 };
+    // A zeroed array takes a pooled buffer too, and clears it: its pages are in memory
+    // already, where a new buffer's are faulted in one by one on first write (a batch's
+    // KV cache, laid out again in zeroed buffers whenever a request joins or leaves).
+    const pooled = takePooled(total);
+    const buf = pooled ?? (zeroed ? new ArrayBuffer(total) : (Buffer.allocUnsafeSlow(total).buffer as ArrayBuffer));
+    if (pooled === undefined && align === HUGE_PAGE_BYTES) native.adviseHugePages(buf);
+    const byteOffset = align > 0 ? native.alignedOffset(buf, align) : 0;
+    if (pooled !== undefined && zeroed) new Uint8Array(buf, byteOffset, bytes).fill(0);
+    return { storage: buf, byteOffset };
   },
   release(storage) {
     givePooled(storage as ArrayBuffer);
