@@ -109,16 +109,12 @@ struct IntSimd {
   using F = __m256;
   static I load(const void *p) { return _mm256_loadu_si256(static_cast<const __m256i *>(p)); }
   static void store(void *p, I v) { _mm256_storeu_si256(static_cast<__m256i *>(p), v); }
-  // 8 x 8 int32.
+  // 8 x 8 int32: the array core's float transpose (simd::transpose8) on the same bits.
   static void transpose32(I (&r)[L]) {
-    I t[L];
-    for (int i = 0; i < L; i += 2) t[i] = _mm256_unpacklo_epi32(r[i], r[i + 1]), t[i + 1] = _mm256_unpackhi_epi32(r[i], r[i + 1]);
-    for (int i = 0; i < L; i += 4) {
-      r[i] = _mm256_unpacklo_epi64(t[i], t[i + 2]), r[i + 1] = _mm256_unpackhi_epi64(t[i], t[i + 2]);
-      r[i + 2] = _mm256_unpacklo_epi64(t[i + 1], t[i + 3]), r[i + 3] = _mm256_unpackhi_epi64(t[i + 1], t[i + 3]);
-    }
-    for (int i = 0; i < 4; ++i) t[i] = _mm256_permute2x128_si256(r[i], r[i + 4], 0x20), t[i + 4] = _mm256_permute2x128_si256(r[i], r[i + 4], 0x31);
-    for (int i = 0; i < L; ++i) r[i] = t[i];
+    __m256 f[L];
+    for (int i = 0; i < L; ++i) f[i] = _mm256_castsi256_ps(r[i]);
+    simd::transpose8(f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]);
+    for (int i = 0; i < L; ++i) r[i] = _mm256_castps_si256(f[i]);
   }
   static I widen8(const uint8_t *p) { return _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(p))); }
   static I zero() { return _mm256_setzero_si256(); }
