@@ -42,7 +42,7 @@ export interface OursFigures {
   label: string;
   /** Tokens/s of a LLAMA_PREFILL_TOKENS-token prefill. */
   prefill: number;
-  /** Decode tokens/s by context; contexts of LLAMA_DECODE_CONTEXTS missing here show "-". */
+  /** Decode tokens/s at each context of LLAMA_DECODE_CONTEXTS (timed in the same rounds as llama.cpp's). */
   decode: Record<number, number>;
 }
 
