@@ -188,6 +188,15 @@ describe("quantizedMatmul bad input", () => {
     expect((quantizedMatmul(inf, w8).slice("0:1").toArray() as number[][])[0].every((v) => !Number.isFinite(v))).toBe(true);
   });
 
+  test("int8 activations: a NaN in the last of many rows (quantized on the pool's threads) gives NaN there", async () => {
+    const w8 = { ...randomWeights(16, 512, 4, 64, "bfloat16", 4), activations: "int8" as const };
+    const clean = mx.random.normal([130, 512], { key: mx.random.key(8) });
+    const bad = mx.concatenate([clean.slice(":129"), mx.full([1, 512], NaN)], 0);
+    const y = quantizedMatmul(bad, w8);
+    expect((y.slice("129:").toArray() as number[][])[0].every((v) => Number.isNaN(v))).toBe(true);
+    await expectClose(y.slice(":129"), quantizedMatmul(clean, w8).slice(":129"), { tol: { rtol: 1e-6, atol: 1e-5 }, label: "rows without NaN" });
+  });
+
   test("scales of the wrong shape", () => {
     expect(call(x, { ...w, scales: mx.zeros([8, 4]) })).toThrow(/w.scales has shape \[8,4\], expected \[8,2\] \(O x K\/groupSize\)/);
   });

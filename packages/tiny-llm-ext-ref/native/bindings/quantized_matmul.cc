@@ -50,9 +50,9 @@ void run(const Napi::CallbackInfo &info) {
     ldx = K;
   }
   // Int8 activations: every kernel gets the round trip x̂ as x, and may use its codes.
-  Int8Activations xq;
+  static thread_local Int8Activations xq;  // its buffers kept (see quantize_activations)
   if (int8) {
-    xq = quantize_activations(xp, M, K, ldx, group);
+    quantize_activations(xp, M, K, ldx, group, xq);
     xp = xq.xhat.data();
     ldx = K;
   }
