@@ -42,11 +42,12 @@ describeDevices("array_matmul hand-written", () => {
   test("array_matmul_few_rows_equal_the_same_rows_among_many", async () => {
     // Up to 8 rows of x take the CPU's matrix-vector kernel (rows of x four at a time, the
     // last one to three together), more the tiled GEMM: each of 1..8 rows against a
-    // transposed weight (x @ W.T) must equal those rows of a 17-row product. K = 70 leaves
-    // a tail past the 8-wide vectors, 13 weight rows one past the blocks of 4.
-    for (const dtype of ["float32", "bfloat16"] as const) {
-      const w = mx.random.normal([13, 70], { key: mx.random.key(7) }).astype(dtype);
-      const many = mx.random.normal([17, 70], { key: mx.random.key(8) });
+    // transposed weight (x @ W.T) must equal those rows of a 17-row product. K = 90 runs
+    // every loop of the kernel's vectors (16 floats wide with AVX-512, else 8): two
+    // vectors a step, one, and a scalar tail; 13 weight rows are one past the blocks of 4.
+    for (const dtype of ["float32", "bfloat16", "float16"] as const) {
+      const w = mx.random.normal([13, 90], { key: mx.random.key(7) }).astype(dtype);
+      const many = mx.random.normal([17, 90], { key: mx.random.key(8) });
       const all = mx.matmul(many, w.T);
       for (let M = 1; M <= 8; M++) {
         await expectCloseOnCpu(mx.matmul(many.slice(`0:${M}`), w.T), all.slice(`0:${M}`), { tol: { rtol: 1e-5, atol: 1e-5 }, label: `${dtype} M = ${M}` });

@@ -24,42 +24,46 @@ using simd::v8sf;
 // ------------------------------------------------------------- transposed B
 
 // C[m, n + r] for m < MB, r < RB: dot products of x rows (contiguous, row stride
-// ldx, K floats) with weight rows w + r*ldw (K elements of dtype DT).
+// ldx, K floats) with weight rows w + r*ldw (K elements of dtype DT), in the build's
+// widest vectors (simd::vwsf: 16 floats with AVX-512, where a weight's conversion and
+// its FMAs take half the instructions of 8-float vectors).
 template <int DT, int MB, int RB>
 inline void dot_block(int64_t K, const float *x, int64_t ldx, const void *w, int64_t ldw, float *c, int64_t ldc) {
+  using simd::vwsf;
+  constexpr int W = simd::kWideLanes;
   const void *wr[RB];
   for (int r = 0; r < RB; ++r) wr[r] = simd::elem_ptr(w, DT, r * ldw);
   // Two accumulator sets when there are few rows, to hide FMA latency.
   constexpr int U = (MB * RB <= 4) ? 2 : 1;
-  v8sf acc[U][MB][RB];
+  vwsf acc[U][MB][RB];
   for (int u = 0; u < U; ++u)
     for (int m = 0; m < MB; ++m)
-      for (int r = 0; r < RB; ++r) acc[u][m][r] = v8sf{};
+      for (int r = 0; r < RB; ++r) acc[u][m][r] = vwsf{};
   int64_t k = 0;
-  for (; k + 8 * U <= K; k += 8 * U) {
+  for (; k + W * U <= K; k += W * U) {
     // The same place in the next block's rows: with short rows (K = 896 at Qwen2-0.5B)
     // the hardware prefetchers alone leave a core well short of the read bandwidth.
     for (int r = 0; r < RB; ++r) __builtin_prefetch(simd::elem_ptr(wr[r], DT, k + RB * ldw));
     for (int u = 0; u < U; ++u) {
-      v8sf wv[RB];
-      for (int r = 0; r < RB; ++r) wv[r] = simd::load8<DT>(simd::elem_ptr(wr[r], DT, k + 8 * u));
+      vwsf wv[RB];
+      for (int r = 0; r < RB; ++r) wv[r] = simd::load_wide<DT>(simd::elem_ptr(wr[r], DT, k + W * u));
       for (int m = 0; m < MB; ++m) {
-        v8sf xv = simd::loadu(x + m * ldx + k + 8 * u);
+        vwsf xv = simd::loadu_wide(x + m * ldx + k + W * u);
         for (int r = 0; r < RB; ++r) acc[u][m][r] += xv * wv[r];
       }
     }
   }
-  for (; k + 8 <= K; k += 8) {
-    v8sf wv[RB];
-    for (int r = 0; r < RB; ++r) wv[r] = simd::load8<DT>(simd::elem_ptr(wr[r], DT, k));
+  for (; k + W <= K; k += W) {
+    vwsf wv[RB];
+    for (int r = 0; r < RB; ++r) wv[r] = simd::load_wide<DT>(simd::elem_ptr(wr[r], DT, k));
     for (int m = 0; m < MB; ++m) {
-      v8sf xv = simd::loadu(x + m * ldx + k);
+      vwsf xv = simd::loadu_wide(x + m * ldx + k);
       for (int r = 0; r < RB; ++r) acc[0][m][r] += xv * wv[r];
     }
   }
   for (int m = 0; m < MB; ++m) {
     for (int r = 0; r < RB; ++r) {
-      v8sf s = acc[0][m][r];
+      vwsf s = acc[0][m][r];
       for (int u = 1; u < U; ++u) s += acc[u][m][r];
       float t = simd::hsum(s);
       for (int64_t kk = k; kk < K; ++kk) t += x[m * ldx + kk] * simd::load1<DT>(wr[r], kk);

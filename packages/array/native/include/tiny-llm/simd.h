@@ -81,6 +81,55 @@ inline v8sf load8<F16>(const void *p) {
 #endif
 }
 
+// The widest float vector of the build: 16 floats (one zmm) with AVX-512, else v8sf.
+// Streaming kernels that convert each weight once (gemv) do half the instructions per
+// weight in zmm; kernels that keep many accumulators stay on v8sf (twice the registers
+// each on AVX2 builds).
+#if defined(__AVX512F__)
+typedef float vwsf __attribute__((vector_size(64)));
+constexpr int kWideLanes = 16;
+
+template <int DT>
+inline vwsf load_wide(const void *p) {
+  // In vector extensions, not _mm512_cvtepu16_epi32 / _mm512_cvtph_ps: GCC 12 warns
+  // (-Wmaybe-uninitialized) inside those intrinsics' own headers.
+  vwsf f;
+  if (DT == F32) {
+    std::memcpy(&f, p, sizeof f);
+  } else if (DT == BF16) {
+    typedef uint16_t v16hu __attribute__((vector_size(32)));
+    typedef uint32_t v16su __attribute__((vector_size(64)));
+    v16hu h;
+    std::memcpy(&h, p, sizeof h);
+    const v16su u = __builtin_convertvector(h, v16su) << 16;
+    std::memcpy(&f, &u, sizeof f);
+  } else {
+    const v8sf lo = load8<F16>(p), hi = load8<F16>(static_cast<const uint16_t *>(p) + 8);
+    std::memcpy(&f, &lo, sizeof lo);
+    std::memcpy(reinterpret_cast<char *>(&f) + sizeof lo, &hi, sizeof hi);
+  }
+  return f;
+}
+
+inline float hsum(vwsf v) {
+  float s = 0.0f;
+  for (int i = 0; i < kWideLanes; ++i) s += v[i];
+  return s;
+}
+#else
+typedef v8sf vwsf;
+constexpr int kWideLanes = 8;
+
+template <int DT>
+inline vwsf load_wide(const void *p) { return load8<DT>(p); }
+#endif
+
+inline vwsf loadu_wide(const float *p) {
+  vwsf v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
 // One element of dtype DT at element index i of p, as float.
 template <int DT>
 inline float load1(const void *p, int64_t i) {
