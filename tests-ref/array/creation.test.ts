@@ -64,6 +64,12 @@ describeDevices("array_creation hand-written", (device) => {
     expect(await t.toArrayAsync()).toEqual([[1, 2], [3, 4], [5, 6]]);
     const h = mx.fromTypedArray(new Float32Array([1, 65519, 1e-8]), [3], "float16");
     expect(Array.from(await h.data())).toEqual([1, 65504, 0]);
+    // Elements convert to another dtype as a JavaScript assignment converts them.
+    const values = [1.7, -2.5, NaN, 3e9, 0.1];
+    expect(await mx.array(new Float64Array(values), "int32").data()).toEqual(Int32Array.from(values));
+    expect(await mx.array(new Float64Array(values), "uint8").data()).toEqual(Uint8Array.from(values));
+    expect(await mx.array(new Float64Array(values)).data()).toEqual(Float32Array.from(values));
+    expect(Array.from(await mx.array(new Float32Array([0, 2, NaN, -0.5]), "bool").data())).toEqual([0, 1, 0, 1]);
   });
 
   test("array_creation_scalar_0d", async () => {

@@ -54,9 +54,14 @@ function fromValues(values: ArrayLike<number | boolean>, shape: number[], dtype:
   const out = NDArray.empty(shape, stage, "cpu");
   const view = hostElements(out);
   const isBool = dtype === "bool";
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    view[i] = isBool ? (v ? 1 : 0) : Number(v);
+  // A typed array's elements convert as assignment converts them, in one native copy.
+  if (!isBool && isTypedArray(values)) {
+    view.set(values);
+  } else {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      view[i] = isBool ? (v ? 1 : 0) : Number(v);
+    }
   }
   return toDevice(stage === dtype ? out : copyAs(out, dtype), device);
 }
