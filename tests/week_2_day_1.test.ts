@@ -149,6 +149,32 @@ test("week_2_day_1_task_2_last_only", async () => {
   await expectSameAsReference(last, all.slice(":", "-1:"), "lastOnly vs the last row");
 });
 
+// Week2ModelOptions.kvDtype: the cache keeps keys and values in bfloat16 or float16,
+// rounded once when stored. Rounding K and V to 8 (bfloat16) or 11 (float16) significant
+// bits moves each attention output by about that relative error (2^-9, 2^-12), which the
+// layers after it carry to the logits: on the tiny model (logits up to about 1.6) they
+// moved by 0.007 and 0.001 from the float32 cache's.
+test("week_2_day_1_task_2_kv_dtype", async () => {
+  const c = g.cases[0];
+  const fed = ints(c.outputs[0]).slice(0, -1);
+  const rows = (kvDtype: "float32" | "bfloat16" | "float16") => {
+    const model = new sol.Qwen2ModelWeek2(loaded(c), { kvDtype });
+    const cache = model.makeCache();
+    const ids = ints(c.inputs[0]);
+    const out = [model.forward(mx.array([ids], "int32"), 0, cache, { lastOnly: true }).reshape(1, -1)];
+    fed.forEach((t, i) => out.push(model.forward(mx.array([[t]], "int32"), ids.length + i, cache).reshape(1, -1)));
+    return { rows: mx.concatenate(out, 0), stored: cache[0].fetch()[0].dtype };
+  };
+  const f32 = rows("float32");
+  expect(f32.stored).toBe("float32");
+  for (const [kvDtype, atol] of [["bfloat16", 0.02], ["float16", 0.003]] as const) {
+    const r = rows(kvDtype);
+    expect(r.stored).toBe(kvDtype);
+    await expectClose(r.rows, f32.rows, { tol: { rtol: 0, atol }, label: `${kvDtype} cache vs float32` });
+  }
+  expectError(() => new sol.Qwen2ModelWeek2(loaded(c), { kvDtype: "int8" as never }), /kvDtype/, /int8/);
+});
+
 test("week_2_day_1_task_2_wrong_offset_throws", async () => {
   const c = g.cases[0];
   const model = new sol.Qwen2ModelWeek2(loaded(c));

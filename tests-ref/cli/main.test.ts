@@ -346,6 +346,16 @@ test("cli_main_activations_bad_combinations_exit_2", () => {
   );
 });
 
+// --kv-dtype bfloat16: week 2's cache keeps its keys and values in bfloat16.
+test("cli_main_kv_dtype_bfloat16_answers_and_bad_values_exit_2", () => {
+  const r = main(["--solution", "week2_ref", "--kv-dtype", "bfloat16", "--max-tokens", "8", "--temperature", "0"]);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+  expect(r.status).toBe(0);
+  expect(r.stdout.trim()).not.toBe("");
+  expect(oneLineError(main(["--solution", "week2_ref", "--kv-dtype", "int8"]), 2)).toMatch(/^main: --kv-dtype "int8" is not accepted; expected float32, bfloat16 or float16$/);
+  expect(oneLineError(main(["--solution", "week1_ref", "--kv-dtype", "float16"]), 2)).toMatch(/^main: --kv-dtype float16 sets week 2's KV cache/);
+});
+
 // Speculative decoding (week 2, day 8): --draft-model proposes, the model checks; greedy
 // output is the model's own, and the closing figures say how many drafted tokens were kept.
 test("cli_main_draft_model_gives_the_same_greedy_answer_and_its_acceptance_rate", () => {

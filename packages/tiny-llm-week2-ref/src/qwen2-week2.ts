@@ -40,6 +40,7 @@ class Attention {
     private readonly config: Qwen2Config,
     private readonly rope: FusedRoPE,
     w: AttentionWeights,
+    private readonly kvDtype: KvDtype,
   ) {
     this.qkv = mergeLinearWeights("Qwen2ModelWeek2", [w.q, w.k, w.v]);
     const biases = [w.bq, w.bk, w.bv].filter((b) => b !== undefined);
@@ -81,18 +82,21 @@ class Attention {
       : [this.rope.forward(perHead(heads(qkv, 0, Hq), this.qNorm), offset), this.rope.forward(perHead(heads(qkv, Hq, Hq + Hkv), this.kNorm), offset)];
     const k = kr.swapaxes(1, 2); // N x H_kv x L x D
     const v = heads(qkv, Hq + Hkv, Hq + 2 * Hkv).swapaxes(1, 2);
-    const [keys, values, mask] = cache.updateAndFetch(k, v); // N x H_kv x S x D, S = offset + L
+    // Rounded to the cache's dtype once, as they are stored: a cache's buffers take the dtype of the keys it is given.
+    const stored = (a: mx.array) => (a.dtype === this.kvDtype ? a : a.astype(this.kvDtype));
+    const [keys, values, mask] = cache.updateAndFetch(stored(k), stored(v)); // N x H_kv x S x D, S = offset + L
     return [qr.swapaxes(1, 2), keys, values, mask];
   }
 
   /**
    * Whether ropeAndCache's work can be one launch (ropeIntoCache): on the GPU, where every
    * launch costs the host 10-15 us, for a sequence's own cache (TinyKvFullCache) at one
-   * offset, float32, and no per-head norms.
+   * offset, float32 (activations and cache), and no per-head norms.
    */
   private fusable(x: mx.array | Int8Activations, offset: Offsets, cache: LayerCache): boolean {
     const float32OnGpu = x instanceof mx.NDArray ? x.device === "gpu" && x.dtype === "float32" : true; // Int8Activations: made on the GPU from float32
-    return float32OnGpu && typeof offset === "number" && cache instanceof TinyKvFullCache && this.qNorm === undefined && this.kNorm === undefined;
+    const plain = this.kvDtype === "float32" && this.qNorm === undefined && this.kNorm === undefined;
+    return float32OnGpu && plain && typeof offset === "number" && cache instanceof TinyKvFullCache;
   }
 
   /**
@@ -185,7 +189,18 @@ export interface Week2ModelOptions {
    * the GPU for prefill and for large products.
    */
   activations?: Activations;
+  /**
+   * The KV cache's dtype: "float32" (the default, the activations') or "bfloat16" /
+   * "float16", which halve the cache's memory and what a decode step reads of it, the
+   * larger part of a step at long contexts (llama.cpp keeps its cache in f16 by default).
+   * Keys and values are rounded once, when stored; attention reads them as they are.
+   */
+  kvDtype?: KvDtype;
 }
+
+/** The dtypes a KV cache may keep (Week2ModelOptions.kvDtype). */
+export type KvDtype = "float32" | "bfloat16" | "float16";
+const KV_DTYPES: readonly KvDtype[] = ["float32", "bfloat16", "float16"];
 
 /**
  * Qwen2 with a KV cache: `forward` runs only the tokens not seen yet, at positions
@@ -218,6 +233,8 @@ export class Qwen2ModelWeek2 {
   constructor(model: LoadedModel, opts: Week2ModelOptions = {}) {
     const c = (this.config = model.config);
     this.activations = opts.activations ?? "float32";
+    const kvDtype = opts.kvDtype ?? "float32";
+    if (!KV_DTYPES.includes(kvDtype)) throw new ArgumentError(this.constructor.name, `kvDtype must be ${KV_DTYPES.map((d) => `"${d}"`).join(", ")}, got ${JSON.stringify(opts.kvDtype)}`);
     if (c.modelType !== this.modelType()) {
       throw new ArgumentError(this.constructor.name, `${model.path} holds a ${c.architecture ?? c.modelType} checkpoint (model_type "${c.modelType}"), expected model_type "${this.modelType()}"; build it with ${c.modelType === "qwen3" ? "Qwen3ModelWeek2" : "Qwen2ModelWeek2"}`);
     }
@@ -228,7 +245,7 @@ export class Qwen2ModelWeek2 {
     const rope = new FusedRoPE(c.headDim, c.maxPositionEmbeddings, c.ropeTheta, false); // one table for every layer
     this.layers = Array.from({ length: c.numHiddenLayers }, (_, i) => {
       const p = `model.layers.${i}`;
-      const attention = new Attention(c, rope, this.attentionWeights(model, `${p}.self_attn`));
+      const attention = new Attention(c, rope, this.attentionWeights(model, `${p}.self_attn`), kvDtype);
       const mlp = new Mlp({
         gateUp: mergeLinearWeights("Qwen2ModelWeek2", [weight(`${p}.mlp.gate_proj`), weight(`${p}.mlp.up_proj`)]),
         down: weight(`${p}.mlp.down_proj`), intermediate: c.intermediateSize,

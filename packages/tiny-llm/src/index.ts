@@ -24,7 +24,7 @@ export { quantizedMatmul, flashAttention, f16MatrixUnits } from "@tiny-llm/tiny-
 export type { Activations, QuantizedWeights, FlashAttentionOptions } from "@tiny-llm/tiny-llm-ext";
 export { quantizedLinear } from "./quantized-linear";
 export { Qwen2ModelWeek2 } from "./qwen2-week2";
-export type { Week2ModelOptions } from "./qwen2-week2";
+export type { KvDtype, Week2ModelOptions } from "./qwen2-week2";
 export { simpleGenerateWithKvCache } from "./generate-with-kv-cache";
 export type { CachedCausalLM } from "./generate-with-kv-cache";
 // Serving many requests: continuous batching and chunked prefill (engine/).

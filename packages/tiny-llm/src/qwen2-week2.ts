@@ -19,7 +19,17 @@ export interface Week2ModelOptions {
    * the GPU for prefill and for large products.
    */
   activations?: Activations;
+  /**
+   * The KV cache's dtype: "float32" (the default, the activations') or "bfloat16" /
+   * "float16", which halve the cache's memory and what a decode step reads of it, the
+   * larger part of a step at long contexts (llama.cpp keeps its cache in f16 by default).
+   * Keys and values are rounded once, when stored; attention reads them as they are.
+   */
+  kvDtype?: KvDtype;
 }
+
+/** The dtypes a KV cache may keep (Week2ModelOptions.kvDtype). */
+export type KvDtype = "float32" | "bfloat16" | "float16";
 
 /**
  * Qwen2 with a KV cache: `forward` runs only the tokens not seen yet, at positions

@@ -1,6 +1,6 @@
 // The command line of `pnpm main`: every option, its value's type and range, and the
 // usage text. Both `--flag value` and `--flag=value`; each option at most once.
-import type { Activations } from "@tiny-llm/tiny-llm-week2-ref";
+import type { Activations, KvDtype } from "@tiny-llm/tiny-llm-week2-ref";
 import { SOLUTIONS, type SolutionName } from "../solution";
 import { UsageError } from "./errors";
 
@@ -23,6 +23,8 @@ export interface MainOptions {
   device: "cpu" | "gpu";
   /** What week 2's quantized weights multiply: x itself, or x quantized to int8 per group. */
   activations: Activations;
+  /** Week 2's KV cache dtype (Week2ModelOptions.kvDtype). */
+  kvDtype: KvDtype;
   maxTokens: number;
   temperature: number;
   topK?: number;
@@ -70,6 +72,9 @@ to stderr. Qwen3 checkpoints run on week 2's model (Qwen3ModelWeek2).
                      int8 per group as llama.cpp does (faster; about 0.4% error per input);
                      GPU with matrix units only: float16, the prefill's products in f16 on
                      them (subgroup matrices: NVIDIA's tensor cores)
+  --kv-dtype float32|bfloat16|float16
+                     week 2: the KV cache's dtype (default float32); bfloat16 or float16
+                     halve its memory and what each step reads of it at long contexts
   --max-tokens N     stop after N new tokens (default 128)
   --temperature T    0 picks the most likely token (greedy, the default); > 0 samples
   --top-k K          sample among the K most likely tokens only
@@ -122,6 +127,7 @@ const SPECS: Record<string, Spec> = {
   "--no-think": { key: "noThink", kind: "flag", expected: "no value" },
   "--device": { key: "device", kind: "string", expected: "cpu or gpu", choices: ["cpu", "gpu"] },
   "--activations": { key: "activations", kind: "string", expected: "float32, int8 or float16", choices: ["float32", "int8", "float16"] },
+  "--kv-dtype": { key: "kvDtype", kind: "string", expected: "float32, bfloat16 or float16", choices: ["float32", "bfloat16", "float16"] },
   "--max-tokens": { key: "maxTokens", kind: "positive-int", expected: "a positive integer, e.g. --max-tokens 128" },
   "--temperature": { key: "temperature", kind: "number", expected: "a number >= 0, e.g. --temperature 0.7 (0 is greedy)", check: (x) => x >= 0 },
   "--top-k": { key: "topK", kind: "positive-int", expected: "a positive integer, e.g. --top-k 20" },
@@ -175,7 +181,7 @@ function parseValue(name: string, spec: Spec, text: string): string | number {
 /** Parses the arguments after `pnpm main`; throws UsageError (exit 2) for anything wrong. */
 export function parseArgs(argv: readonly string[]): MainOptions {
   const opts: MainOptions = {
-    solution: "tiny_llm", week: null, model: null, prompt: DEFAULT_PROMPT, system: null, raw: false, noThink: false, device: "cpu", activations: "float32",
+    solution: "tiny_llm", week: null, model: null, prompt: DEFAULT_PROMPT, system: null, raw: false, noThink: false, device: "cpu", activations: "float32", kvDtype: "float32",
     maxTokens: 128, temperature: 0, seed: null, draftModel: null, numDraftTokens: null,
     promptsFile: null, requests: null, batchSize: null, prefillStep: null, help: false,
   };

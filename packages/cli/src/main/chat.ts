@@ -108,6 +108,9 @@ function generatorOf(solution: Solution, week: number, loaded: LoadedModel, opts
   if (week === 1 && opts.activations !== "float32") {
     throw new MainError(`--activations ${opts.activations} runs on week 2's model (its quantized matmul, book: week2-02-quantized-matmul.md); use --week 2 (or --solution week2_ref)`, 2);
   }
+  if (week === 1 && opts.kvDtype !== "float32") {
+    throw new MainError(`--kv-dtype ${opts.kvDtype} sets week 2's KV cache (book: week2-01-kv-cache.md); week 1's model has none: use --week 2 (or --solution week2_ref)`, 2);
+  }
   if (opts.activations === "float16") checkMatrixUnits(opts.device);
   if (week === 1 && opts.draftModel !== null) {
     throw new MainError("--draft-model: speculative decoding runs on week 2's model (KV cache); use --week 2 (or --solution week2_ref)", 2);
@@ -125,12 +128,12 @@ function generatorOf(solution: Solution, week: number, loaded: LoadedModel, opts
   return (prompt, o) => simpleGenerateWithKvCache(model, loaded.tokenizer, prompt, o);
 }
 
-/** Week 2's model of the checkpoint, by config.json's model_type (Qwen2 and Qwen2.5 are "qwen2"), with --activations. */
-export function week2Model(solution: Solution, loaded: LoadedModel, opts: Pick<MainOptions, "activations">): CachedModel {
+/** Week 2's model of the checkpoint, by config.json's model_type (Qwen2 and Qwen2.5 are "qwen2"), with --activations and --kv-dtype. */
+export function week2Model(solution: Solution, loaded: LoadedModel, opts: Pick<MainOptions, "activations" | "kvDtype">): CachedModel {
   const qwen3 = loaded.config.modelType === "qwen3";
   const Model = qwen3 ? solution.Qwen3ModelWeek2 : solution.Qwen2ModelWeek2;
   if (Model === undefined) throw new MainError(`this solution has no week 2 ${qwen3 ? "Qwen3" : "Qwen2"} model`, 2);
-  return new Model(loaded, { activations: opts.activations });
+  return new Model(loaded, { activations: opts.activations, kvDtype: opts.kvDtype });
 }
 
 /** --draft-model's model, loaded into week 2's model, drafting for `target` with the solution's speculativeGenerate. */
