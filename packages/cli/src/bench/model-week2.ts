@@ -10,7 +10,7 @@
 //
 //   read bandwidth / (bytes of the weights as stored + layers x 2 x H_kv x c x D x 4)
 //
-// (the cache is float32, like the activations).
+// (the cache is float32, like the activations, unless a row keeps it in bfloat16).
 import { fork } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -20,7 +20,7 @@ import * as mx from "@tiny-llm/array";
 import { load } from "@tiny-llm/loader";
 import { ensureTinyModels, TINY_MODEL_4BIT_DIR } from "@tiny-llm/tiny-model";
 
-import type { Activations } from "@tiny-llm/tiny-llm-week2-ref";
+import type { Activations, KvDtype } from "@tiny-llm/tiny-llm-week2-ref";
 import { loadSolution, week2Of, type CachedModel, type Solution, type SolutionName } from "../solution";
 import type { OursRunner, OursRunners } from "./llama-cpp";
 import type { LoadPeakRss } from "./load-peak-rss";
@@ -58,23 +58,23 @@ interface KvCache {
 export const folderBytes = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith(".safetensors")).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
 const gb = (bytes: number) => (bytes / 1e9).toFixed(2);
 
-/** KV cache bytes at `context` tokens (float32 keys and values, every layer). */
-export function kvBytes(s: Qwen2Shapes, context: number): number {
-  return s.layers * 2 * s.kvHeads * context * s.headDim * 4;
+/** KV cache bytes at `context` tokens (keys and values of every layer, float32 unless kvDtype says otherwise). */
+export function kvBytes(s: Qwen2Shapes, context: number, kvDtype: KvDtype = "float32"): number {
+  return s.layers * 2 * s.kvHeads * context * s.headDim * (kvDtype === "float32" ? 4 : 2);
 }
 
-/** A cache holding `context` tokens of random keys and values. */
-function filledCache(model: CachedModel, s: Qwen2Shapes, context: number): unknown[] {
+/** A cache holding `context` tokens of random keys and values, in the cache's dtype. */
+function filledCache(model: CachedModel, s: Qwen2Shapes, context: number, kvDtype: KvDtype): unknown[] {
   const cache = model.makeCache() as KvCache[];
   cache.forEach((layer, i) => {
-    const kv = (seed: number) => mx.random.normal([1, s.kvHeads, context, s.headDim], { key: mx.random.key(seed) });
+    const kv = (seed: number) => mx.random.normal([1, s.kvHeads, context, s.headDim], { key: mx.random.key(seed) }).astype(kvDtype);
     layer.updateAndFetch(kv(2 * i), kv(2 * i + 1));
   });
   return cache;
 }
 
-/** `model`'s prefill and decode steps as functions to time (OursRunner), named `label`. */
-export function runner(model: CachedModel, s: Qwen2Shapes, label: string): OursRunner {
+/** `model`'s prefill and decode steps as functions to time (OursRunner), named `label`; its cache keeps kvDtype. */
+export function runner(model: CachedModel, s: Qwen2Shapes, label: string, kvDtype: KvDtype = "float32"): OursRunner {
   const ids = mx.random.randint(0, s.vocab, [1, PREFILL_TOKENS], { key: mx.random.key(7) });
   return {
     label,
@@ -84,7 +84,7 @@ export function runner(model: CachedModel, s: Qwen2Shapes, label: string): OursR
       return now() - t;
     },
     decode(context, steps) {
-      const cache = filledCache(model, s, context);
+      const cache = filledCache(model, s, context, kvDtype);
       let token = 1;
       const times: number[] = [];
       for (let i = 0; i <= steps; i++) {
@@ -116,11 +116,12 @@ export interface FolderFigures {
   ours: OursRunners;
 }
 
-/** One row group of the table: a checkpoint folder, and how the model multiplies its quantized weights. */
+/** One row group of the table: a checkpoint folder, how the model multiplies its quantized weights, and its KV cache's dtype. */
 export interface Run {
   kind: string;
   dir: string;
   activations?: Activations;
+  kvDtype?: KvDtype;
 }
 
 /**
@@ -136,23 +137,23 @@ export function benchFolders(
   const rows: string[][] = [];
   const ratios: string[] = [];
   const ours: OursRunners = {};
-  for (const { kind, dir, activations } of runs) {
+  for (const { kind, dir, activations, kvDtype = "float32" } of runs) {
     const t = now();
     const loaded = load(dir);
-    const model = new Model(loaded, { activations });
+    const model = new Model(loaded, { activations, kvDtype });
     loaded.weights.close();
     const weightBytes = folderBytes(dir); // every tensor as stored (headers are a few KB)
     console.log(`${kind}: load() + new ${className} (${solution}) ${(now() - t).toFixed(1)} s`);
     model.forward(mx.array([[1, 2, 3, 4]], "int32"), 0, model.makeCache(), { lastOnly: true }); // warm-up
-    const label = `${solution} ${kind === "bf16" ? "bf16" : `4-bit g${QUANT.groupSize}`}${activations === "int8" ? ", int8 activations" : ""}`;
-    const run = runner(model, s, label);
+    const label = `${solution} ${kind === "bf16" ? "bf16" : `4-bit g${QUANT.groupSize}`}${activations === "int8" ? ", int8 activations" : ""}${kvDtype === "float32" ? "" : `, ${kvDtype} KV cache`}`;
+    const run = runner(model, s, label, kvDtype);
     const p = median(Array.from({ length: PREFILL_RUNS }, () => run.prefill()));
     const steps: Record<number, number[]> = {};
     for (let round = 0; round < DECODE_ROUNDS; round++)
       for (const c of DECODE_CONTEXTS_WEEK2) (steps[c] ??= []).push(...run.decode(c, DECODE_STEPS));
     const decode = DECODE_CONTEXTS_WEEK2.map((c) => {
       const step = median(steps[c]);
-      const bytes = weightBytes + kvBytes(s, c);
+      const bytes = weightBytes + kvBytes(s, c, kvDtype);
       const roofline = readBandwidth / bytes;
       rows.push([
         kind, c === DECODE_CONTEXTS_WEEK2[0] ? (PREFILL_TOKENS / p).toFixed(1) : "", `${c}`, (1 / step).toFixed(2),
@@ -161,7 +162,8 @@ export function benchFolders(
       return 1 / step;
     });
     ratios.push(`${kind} ${(decode[decode.length - 1] / decode[0]).toFixed(2)}`);
-    if (keepModels) (ours[kind === "bf16" ? "F16" : "Q4_0"] ??= []).push(run);
+    // llama.cpp's table sets its default (f16 cache) beside our float32 caches only.
+    if (keepModels && kvDtype === "float32") (ours[kind === "bf16" ? "F16" : "Q4_0"] ??= []).push(run);
   }
   return { rows, ratios, ours };
 }
@@ -171,7 +173,7 @@ export function printWeek2Table(solution: SolutionName, readBandwidth: number, r
   console.log(
     `\nWeek 2 (${solution}): prefill of ${PREFILL_TOKENS} tokens (median of ${PREFILL_RUNS}); decode steps at context c ` +
       `(cache filled with c random tokens, ${DECODE_STEPS} steps after a warm-up, in ${DECODE_ROUNDS} rounds over the contexts; median); ` +
-      `roofline = read bandwidth ${(readBandwidth / 1e9).toFixed(1)} GB/s / (weights as stored + f32 KV cache at c):`,
+      `roofline = read bandwidth ${(readBandwidth / 1e9).toFixed(1)} GB/s / (weights as stored + KV cache at c, f32 unless the row says bf16):`,
   );
   printColumns(["weights", `prefill ${PREFILL_TOKENS} tok/s`, "context", "decode tok/s", "GB read/token", "roofline tok/s", "of roofline"], rows);
   console.log(`decode at ${DECODE_CONTEXTS_WEEK2[DECODE_CONTEXTS_WEEK2.length - 1]} / decode at ${DECODE_CONTEXTS_WEEK2[0]}: ${ratios.join(", ")}`);
@@ -209,7 +211,10 @@ export async function benchModelWeek2(opts: ModelWeek2BenchOptions): Promise<Our
     console.log(`wrote its MLX 4-bit copy (group ${QUANT.groupSize}), ${gb(folderBytes(dirs["4-bit"]))} GB, in ${(now() - t).toFixed(1)} s`);
 
     const rss = await loadPeakRss(solution, dirs["4-bit"]);
-    const runs: Run[] = [{ kind: "bf16", dir: dirs.bf16 }, { kind: "4-bit", dir: dirs["4-bit"] }, { kind: "4-bit int8", dir: dirs["4-bit"], activations: "int8" }];
+    const runs: Run[] = [
+      { kind: "bf16", dir: dirs.bf16 }, { kind: "4-bit", dir: dirs["4-bit"] }, { kind: "4-bit int8", dir: dirs["4-bit"], activations: "int8" },
+      { kind: "4-bit int8 bf16 KV", dir: dirs["4-bit"], activations: "int8", kvDtype: "bfloat16" },
+    ];
     const { rows, ratios, ours } = benchFolders(Week2, "Qwen2ModelWeek2", solution, s, runs, opts.readBandwidth, true);
     printWeek2Table(solution, opts.readBandwidth, rows, ratios);
     console.log(
