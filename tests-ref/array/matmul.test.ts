@@ -43,8 +43,9 @@ describeDevices("array_matmul hand-written", () => {
     // Up to 8 rows of x take the CPU's matrix-vector kernel (rows of x four at a time, the
     // last one to three together), more the tiled GEMM: each of 1..8 rows against a
     // transposed weight (x @ W.T) must equal those rows of a 17-row product. K = 90 runs
-    // every loop of the kernel's vectors (16 floats wide with AVX-512, else 8): two
-    // vectors a step, one, and a scalar tail; 13 weight rows are one past the blocks of 4.
+    // every loop of the kernel's vectors (8 floats wide for one row, 16 for more with
+    // AVX-512): two vectors a step, one, and a scalar tail; 13 weight rows are one past
+    // the blocks of 4.
     for (const dtype of ["float32", "bfloat16", "float16"] as const) {
       const w = mx.random.normal([13, 90], { key: mx.random.key(7) }).astype(dtype);
       const many = mx.random.normal([17, 90], { key: mx.random.key(8) });
