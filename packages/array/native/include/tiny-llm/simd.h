@@ -82,9 +82,9 @@ inline v8sf load8<F16>(const void *p) {
 }
 
 // The widest float vector of the build: 16 floats (one zmm) with AVX-512, else v8sf.
-// Streaming kernels that convert each weight once (gemv) do half the instructions per
-// weight in zmm; kernels that keep many accumulators stay on v8sf (twice the registers
-// each on AVX2 builds).
+// Where arithmetic bounds a kernel (gemv's products of several rows of x, each weight
+// converted once for all of them) zmm halves its instructions; kernels bound by reading
+// memory, or keeping many accumulators, stay on v8sf (each vwsf is two registers on AVX2).
 #if defined(__AVX512F__)
 typedef float vwsf __attribute__((vector_size(64)));
 constexpr int kWideLanes = 16;
