@@ -81,13 +81,13 @@ inline v8sf load8<F16>(const void *p) {
 #endif
 }
 
-// The widest float vector of the build: 16 floats (one zmm) with AVX-512, else v8sf.
-// Where arithmetic bounds a kernel (gemv's products of several rows of x, each weight
-// converted once for all of them) zmm halves its instructions; kernels bound by reading
-// memory, or keeping many accumulators, stay on v8sf (each vwsf is two registers on AVX2).
+// The widest float vector lanes of the build: 16 with AVX-512 (vwsf, one zmm), else 8
+// (v8sf). Where arithmetic bounds a kernel (gemv's products of several rows of x, each
+// weight converted once for all of them) zmm halves its instructions; kernels bound by
+// reading memory, or keeping many accumulators, stay on v8sf.
 #if defined(__AVX512F__)
-typedef float vwsf __attribute__((vector_size(64)));
 constexpr int kWideLanes = 16;
+typedef float vwsf __attribute__((vector_size(64)));
 
 template <int DT>
 inline vwsf load_wide(const void *p) {
@@ -111,24 +111,20 @@ inline vwsf load_wide(const void *p) {
   return f;
 }
 
+inline vwsf loadu_wide(const float *p) {
+  vwsf v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
 inline float hsum(vwsf v) {
   float s = 0.0f;
   for (int i = 0; i < kWideLanes; ++i) s += v[i];
   return s;
 }
 #else
-typedef v8sf vwsf;
 constexpr int kWideLanes = 8;
-
-template <int DT>
-inline vwsf load_wide(const void *p) { return load8<DT>(p); }
 #endif
-
-inline vwsf loadu_wide(const float *p) {
-  vwsf v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
 
 // One element of dtype DT at element index i of p, as float.
 template <int DT>
