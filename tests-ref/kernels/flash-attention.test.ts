@@ -105,6 +105,9 @@ describe("flashAttention against plain attention", () => {
   for (const S of [1, 17, 300, 2049])
     for (const [Hq, Hkv] of [[14, 2], [4, 4]]) cases.push({ Hq, Hkv, L: 1, S, D: 64, mask: "causal" });
   cases.push({ lead: [2], Hq: 4, Hkv: 1, L: 1, S: 2049, D: 64, mask: "array" });
+  // Decode with 2, 3, 5 and 6 query heads per kv head: with 1, 4 and 7 above, every height
+  // of the register blocks that P @ V runs in (AVX-512: up to 7 rows by D = 64).
+  for (const G of [2, 3, 5, 6]) cases.push({ Hq: 2 * G, Hkv: 2, L: 1, S: 300, D: 64, mask: "causal" });
   // Prefill: L = S, a prompt after a cache (L < S), and L > S without a mask.
   for (const [L, S] of [[70, 70], [33, 150], [150, 33]])
     cases.push({ Hq: 6, Hkv: 2, L, S, D: 64, mask: L > S ? undefined : "causal" }, { Hq: 6, Hkv: 2, L, S, D: 64, mask: "array" });
