@@ -41,7 +41,8 @@ describeDevices("array_matmul hand-written", () => {
 
   test("array_matmul_few_rows_equal_the_same_rows_among_many", async () => {
     // Up to 8 rows of x take the CPU's matrix-vector kernel (rows of x four at a time, the
-    // last one to three together), more the tiled GEMM: each of 1..8 rows against a
+    // last one to three together; with AVX-512, five to eight in one pass, two weight rows
+    // at a time), more the tiled GEMM: each of 1..8 rows against a
     // transposed weight (x @ W.T) must equal those rows of a 17-row product. K = 90 runs
     // every loop of the kernel's vectors (8 floats wide for one row, 16 for more with
     // AVX-512): two vectors a step, one, and a scalar tail; 13 weight rows are one past
