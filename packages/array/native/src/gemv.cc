@@ -94,13 +94,16 @@ inline void dot_block(int64_t K, const float *x, int64_t ldx, const void *w, int
   }
 }
 
-// Weight rows [n0, n1) against all MB rows of x in one pass, RB weight rows at a time.
+#if defined(__AVX512F__)
+// Weight rows [n0, n1) against all MB rows of x in one pass, RB weight rows at a time
+// (dot_rows' path for 5 to 8 rows where AVX-512's registers hold their sums).
 template <int DT, int MB, int RB>
 void dot_rows_one_pass(int64_t n0, int64_t n1, int64_t K, const float *x, const MatRef &B, float *C, int64_t ldc) {
   int64_t n = n0;
   for (; n + RB <= n1; n += RB) dot_block<DT, MB, RB>(K, x, K, simd::elem_ptr(B.data, DT, B.off + n * B.cs), B.cs, C + n, ldc);
   for (; n < n1; ++n) dot_block<DT, MB, 1>(K, x, K, simd::elem_ptr(B.data, DT, B.off + n * B.cs), B.cs, C + n, ldc);
 }
+#endif
 
 // Weight rows [n0, n1) against all M rows of x, 4 weight rows at a time; the block of
 // weight rows stays in L1 while the rows of x pass over it, four at a time and the last
