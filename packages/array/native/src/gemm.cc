@@ -15,12 +15,12 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
-#include <new>
 #include <thread>
 
 #include "tiny-llm/simd.h"
 #include "tiny-llm/thread_pool.h"
+
+#include "scratch.h"
 
 namespace tl {
 namespace {
@@ -267,22 +267,7 @@ PackB strided_b(const MatRef &B) {
 
 // ------------------------------------------------------------------ buffers
 
-// A 64-byte aligned scratch buffer per thread, grown on demand.
-struct Scratch {
-  float *p = nullptr;
-  size_t n = 0;
-  ~Scratch() { std::free(p); }
-  float *get(size_t want) {
-    if (want > n) {
-      std::free(p);
-      n = (want + 1023) & ~size_t(1023);
-      p = static_cast<float *>(std::aligned_alloc(64, n * sizeof(float)));
-      if (p == nullptr) throw std::bad_alloc();
-    }
-    return p;
-  }
-};
-
+// Each thread's packed panels of A and B.
 thread_local Scratch tls_a, tls_b;
 
 // Splits n into ceil(n / target) nearly equal blocks, each a multiple of `unit`.

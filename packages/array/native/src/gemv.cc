@@ -12,9 +12,11 @@
 
 #include <algorithm>
 #include <atomic>
-#include <vector>
+#include <type_traits>
 
 #include "tiny-llm/thread_pool.h"
+
+#include "scratch.h"
 
 namespace tl {
 namespace {
@@ -39,7 +41,13 @@ struct Vec<16> {
   using T = simd::vwsf;
   template <int DT>
   static T weights(const void *p) { return simd::load_wide<DT>(p); }
-  static T x(const float *p) { return simd::loadu_wide(p); }
+  // Pinned to a register: GCC would otherwise fold this load into each of the block's
+  // RB FMAs that use it, one load per FMA, and the loads bound the block.
+  static T x(const float *p) {
+    T v = simd::loadu_wide(p);
+    asm("" : "+v"(v));
+    return v;
+  }
 };
 #endif
 
@@ -96,32 +104,45 @@ inline void dot_block(int64_t K, const float *x, int64_t ldx, const void *w, int
 
 #if defined(__AVX512F__)
 // Weight rows [n0, n1) against all MB rows of x in one pass, RB weight rows at a time
-// (dot_rows' path for 5 to 8 rows where AVX-512's registers hold their sums).
+// and the rest two and one at a time.
 template <int DT, int MB, int RB>
-void dot_rows_one_pass(int64_t n0, int64_t n1, int64_t K, const float *x, const MatRef &B, float *C, int64_t ldc) {
+void dot_rows_one_pass(int64_t n0, int64_t n1, int64_t K, const float *x, int64_t ldx, const MatRef &B, float *C, int64_t ldc) {
+  const auto block = [&](auto rows, int64_t n) {
+    dot_block<DT, MB, decltype(rows)::value>(K, x, ldx, simd::elem_ptr(B.data, DT, B.off + n * B.cs), B.cs, C + n, ldc);
+  };
   int64_t n = n0;
-  for (; n + RB <= n1; n += RB) dot_block<DT, MB, RB>(K, x, K, simd::elem_ptr(B.data, DT, B.off + n * B.cs), B.cs, C + n, ldc);
-  for (; n < n1; ++n) dot_block<DT, MB, 1>(K, x, K, simd::elem_ptr(B.data, DT, B.off + n * B.cs), B.cs, C + n, ldc);
+  for (; n + RB <= n1; n += RB) block(std::integral_constant<int, RB>{}, n);
+  for (; RB > 2 && n + 2 <= n1; n += 2) block(std::integral_constant<int, 2>{}, n);
+  for (; n < n1; ++n) block(std::integral_constant<int, 1>{}, n);
 }
 #endif
 
-// Weight rows [n0, n1) against all M rows of x, 4 weight rows at a time; the block of
-// weight rows stays in L1 while the rows of x pass over it, four at a time and the last
-// one to three together. Widening a weight to float32 costs as much as the products of
-// about two rows on AVX2, so the last three go in one pass (as 2+1 they took 1.2-1.4x
+// Weight rows [n0, n1) against all M rows of x. Each block of weight rows stays in L1
+// while the rows of x pass over it.
+//
+// AVX-512 (32 registers): all M rows in one pass, against as many weight rows as the
+// registers hold with the sums (MB x RB), the weights (RB) and one row of x: each weight
+// is widened once and each x vector loaded once per block. Qwen2-0.5B-shaped bf16
+// products streaming 557 MB on two threads, ms for M = 2..8 rows, before (blocks of 4 x 2
+// and 2 x 4, x rows not on cache lines) -> after: 13.6 -> 11.4, 17.6 -> 11.5, 19.7 ->
+// 13.0, 21.6 -> 13.4, 24.9 -> 14.1, 28.4 -> 15.9, 32.6 -> 17.0 (one row: 11.1-12.4).
+//
+// Elsewhere (16 registers): 4 weight rows at a time, the rows of x four at a time and the
+// last one to three together. Widening a weight to float32 costs as much as the products
+// of about two rows on AVX2, so the last three go in one pass (as 2+1 they took 1.2-1.4x
 // as long, at Qwen2-0.5B's shapes in bf16); eight rows in one pass were slower than two
-// of four (too many loads of x per weight). AVX-512's 32 registers hold the sums of five
-// to eight rows against two weight rows, and there one pass is faster: Qwen2-0.5B's bf16
-// products of 5 rows (a speculative verify of 4 drafted tokens) 39.6 -> 33.6 ms, of 6
-// rows 43.1 -> 40.1, of 8 rows 51.7 -> 49.9 (medians, alternated in one process).
+// of four (too many loads of x per weight).
 template <int DT>
-void dot_rows(int64_t M, int64_t n0, int64_t n1, int64_t K, const float *x, const MatRef &B, float *C, int64_t ldc) {
+void dot_rows(int64_t M, int64_t n0, int64_t n1, int64_t K, const float *x, int64_t ldx, const MatRef &B, float *C, int64_t ldc) {
 #if defined(__AVX512F__)
   switch (M) {
-    case 5: return dot_rows_one_pass<DT, 5, 2>(n0, n1, K, x, B, C, ldc);
-    case 6: return dot_rows_one_pass<DT, 6, 2>(n0, n1, K, x, B, C, ldc);
-    case 7: return dot_rows_one_pass<DT, 7, 2>(n0, n1, K, x, B, C, ldc);
-    case 8: return dot_rows_one_pass<DT, 8, 2>(n0, n1, K, x, B, C, ldc);
+    case 2: return dot_rows_one_pass<DT, 2, 4>(n0, n1, K, x, ldx, B, C, ldc);
+    case 3: return dot_rows_one_pass<DT, 3, 6>(n0, n1, K, x, ldx, B, C, ldc);
+    case 4: return dot_rows_one_pass<DT, 4, 4>(n0, n1, K, x, ldx, B, C, ldc);
+    case 5: return dot_rows_one_pass<DT, 5, 4>(n0, n1, K, x, ldx, B, C, ldc);
+    case 6: return dot_rows_one_pass<DT, 6, 4>(n0, n1, K, x, ldx, B, C, ldc);
+    case 7: return dot_rows_one_pass<DT, 7, 3>(n0, n1, K, x, ldx, B, C, ldc);
+    case 8: return dot_rows_one_pass<DT, 8, 3>(n0, n1, K, x, ldx, B, C, ldc);
     default: break;
   }
 #endif
@@ -131,22 +152,22 @@ void dot_rows(int64_t M, int64_t n0, int64_t n1, int64_t K, const float *x, cons
     const void *w2 = simd::elem_ptr(B.data, DT, B.off + (n + 2) * B.cs);
     int64_t m = 0;
     for (; m + 4 <= M; m += 4) {
-      dot_block<DT, 4, 2>(K, x + m * K, K, w, B.cs, C + m * ldc + n, ldc);
-      dot_block<DT, 4, 2>(K, x + m * K, K, w2, B.cs, C + m * ldc + n + 2, ldc);
+      dot_block<DT, 4, 2>(K, x + m * ldx, ldx, w, B.cs, C + m * ldc + n, ldc);
+      dot_block<DT, 4, 2>(K, x + m * ldx, ldx, w2, B.cs, C + m * ldc + n + 2, ldc);
     }
     switch (M - m) {
       case 3:
-        dot_block<DT, 3, 2>(K, x + m * K, K, w, B.cs, C + m * ldc + n, ldc);
-        dot_block<DT, 3, 2>(K, x + m * K, K, w2, B.cs, C + m * ldc + n + 2, ldc);
+        dot_block<DT, 3, 2>(K, x + m * ldx, ldx, w, B.cs, C + m * ldc + n, ldc);
+        dot_block<DT, 3, 2>(K, x + m * ldx, ldx, w2, B.cs, C + m * ldc + n + 2, ldc);
         break;
-      case 2: dot_block<DT, 2, 4>(K, x + m * K, K, w, B.cs, C + m * ldc + n, ldc); break;
-      case 1: dot_block<DT, 1, 4>(K, x + m * K, K, w, B.cs, C + m * ldc + n, ldc); break;
+      case 2: dot_block<DT, 2, 4>(K, x + m * ldx, ldx, w, B.cs, C + m * ldc + n, ldc); break;
+      case 1: dot_block<DT, 1, 4>(K, x + m * ldx, ldx, w, B.cs, C + m * ldc + n, ldc); break;
       default: break;
     }
   }
   for (; n < n1; ++n) {
     const void *w = simd::elem_ptr(B.data, DT, B.off + n * B.cs);
-    for (int64_t m = 0; m < M; ++m) dot_block<DT, 1, 1>(K, x + m * K, K, w, B.cs, C + m * ldc + n, ldc);
+    for (int64_t m = 0; m < M; ++m) dot_block<DT, 1, 1>(K, x + m * ldx, ldx, w, B.cs, C + m * ldc + n, ldc);
   }
 }
 
@@ -156,7 +177,7 @@ constexpr int64_t kColChunk = 512;
 
 // C[0:M, n0:n1] = x (M x K, contiguous) @ B[:, n0:n1] with B rows contiguous.
 template <int DT>
-void axpy_cols(int64_t M, int64_t n0, int64_t n1, int64_t K, const float *x, const MatRef &B, float *C, int64_t ldc) {
+void axpy_cols(int64_t M, int64_t n0, int64_t n1, int64_t K, const float *x, int64_t ldx, const MatRef &B, float *C, int64_t ldc) {
   alignas(64) float y[kGemvMaxM * kColChunk];
   for (int64_t c0 = n0; c0 < n1; c0 += kColChunk) {
     const int64_t nb = std::min(kColChunk, n1 - c0);
@@ -174,7 +195,7 @@ void axpy_cols(int64_t M, int64_t n0, int64_t n1, int64_t K, const float *x, con
         v8sf v2 = simd::load8<DT>(simd::elem_ptr(b2, DT, j));
         v8sf v3 = simd::load8<DT>(simd::elem_ptr(b3, DT, j));
         for (int64_t m = 0; m < M; ++m) {
-          const float *xm = x + m * K + k;
+          const float *xm = x + m * ldx + k;
           float *ym = y + m * kColChunk + j;
           simd::storeu(ym, simd::loadu(ym) + xm[0] * v0 + xm[1] * v1 + xm[2] * v2 + xm[3] * v3);
         }
@@ -183,7 +204,7 @@ void axpy_cols(int64_t M, int64_t n0, int64_t n1, int64_t K, const float *x, con
         float w0 = simd::load1<DT>(b0, j), w1 = simd::load1<DT>(b1, j);
         float w2 = simd::load1<DT>(b2, j), w3 = simd::load1<DT>(b3, j);
         for (int64_t m = 0; m < M; ++m) {
-          const float *xm = x + m * K + k;
+          const float *xm = x + m * ldx + k;
           y[m * kColChunk + j] += xm[0] * w0 + xm[1] * w1 + xm[2] * w2 + xm[3] * w3;
         }
       }
@@ -194,12 +215,12 @@ void axpy_cols(int64_t M, int64_t n0, int64_t n1, int64_t K, const float *x, con
         v8sf v0 = simd::load8<DT>(simd::elem_ptr(b0, DT, j));
         for (int64_t m = 0; m < M; ++m) {
           float *ym = y + m * kColChunk + j;
-          simd::storeu(ym, simd::loadu(ym) + x[m * K + k] * v0);
+          simd::storeu(ym, simd::loadu(ym) + x[m * ldx + k] * v0);
         }
       }
       for (int64_t j = nv; j < nb; ++j) {
         float w0 = simd::load1<DT>(b0, j);
-        for (int64_t m = 0; m < M; ++m) y[m * kColChunk + j] += x[m * K + k] * w0;
+        for (int64_t m = 0; m < M; ++m) y[m * kColChunk + j] += x[m * ldx + k] * w0;
       }
     }
     for (int64_t m = 0; m < M; ++m) std::copy(y + m * kColChunk, y + m * kColChunk + nb, C + m * ldc + c0);
@@ -236,14 +257,14 @@ void split_work(int64_t n, int64_t unit, int64_t work_per_unit, bool parallel, c
 }
 
 template <int DT>
-void gemv_dt(int64_t M, int64_t N, int64_t K, const float *x, const MatRef &B, float *C, int64_t ldc, bool parallel) {
+void gemv_dt(int64_t M, int64_t N, int64_t K, const float *x, int64_t ldx, const MatRef &B, float *C, int64_t ldc, bool parallel) {
   const int64_t work_per_col = std::max<int64_t>(1, K * M);
   if (B.rs == 1) {
     split_work(N, 4, 4 * work_per_col, parallel,
-               [&](int64_t n0, int64_t n1) { dot_rows<DT>(M, n0, n1, K, x, B, C, ldc); });
+               [&](int64_t n0, int64_t n1) { dot_rows<DT>(M, n0, n1, K, x, ldx, B, C, ldc); });
   } else {
     split_work(N, 64, 64 * work_per_col, parallel,
-               [&](int64_t n0, int64_t n1) { axpy_cols<DT>(M, n0, n1, K, x, B, C, ldc); });
+               [&](int64_t n0, int64_t n1) { axpy_cols<DT>(M, n0, n1, K, x, ldx, B, C, ldc); });
   }
 }
 
@@ -253,13 +274,17 @@ bool gemv_applies(int64_t M, const MatRef &B) { return M >= 1 && M <= kGemvMaxM 
 
 void gemv(int64_t M, int64_t N, int64_t K, const MatRef &A, const MatRef &B, float *C, int64_t ldc, bool parallel) {
   if (N <= 0) return;
-  // A's rows as contiguous float32 (small: M <= kGemvMaxM rows).
-  std::vector<float> x(size_t(M * K));
-  for (int64_t m = 0; m < M; ++m) load_f32(A.data, A.dt, A.off + m * A.rs, A.cs, K, x.data() + m * K);
+  // A's rows as float32, each starting on a cache line: the blocks load x in full
+  // vectors, and loads straddling two lines took Qwen2-0.5B's bf16 products of 5 rows
+  // 1.6x as long (one thread, weights in L2).
+  static thread_local Scratch x_buf;
+  const int64_t ldx = (K + 15) / 16 * 16;
+  float *x = x_buf.get(size_t(M * ldx));
+  for (int64_t m = 0; m < M; ++m) load_f32(A.data, A.dt, A.off + m * A.rs, A.cs, K, x + m * ldx);
   switch (B.dt) {
-    case F32: gemv_dt<F32>(M, N, K, x.data(), B, C, ldc, parallel); break;
-    case F16: gemv_dt<F16>(M, N, K, x.data(), B, C, ldc, parallel); break;
-    default: gemv_dt<BF16>(M, N, K, x.data(), B, C, ldc, parallel); break;
+    case F32: gemv_dt<F32>(M, N, K, x, ldx, B, C, ldc, parallel); break;
+    case F16: gemv_dt<F16>(M, N, K, x, ldx, B, C, ldc, parallel); break;
+    default: gemv_dt<BF16>(M, N, K, x, ldx, B, C, ldc, parallel); break;
   }
 }
 

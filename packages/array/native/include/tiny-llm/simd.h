@@ -29,10 +29,20 @@ inline v8sf loadu(const float *p) {
   return v;
 }
 inline void storeu(float *p, v8sf v) { std::memcpy(p, &v, sizeof v); }
+// The sum of v's lanes as a tree of halves: three dependent adds instead of a chain of
+// eight (gemv's few-row blocks end with ten of these for every ~60 vector steps).
 inline float hsum(v8sf v) {
-  float s = 0.0f;
-  for (int i = 0; i < 8; ++i) s += v[i];
-  return s;
+  typedef float v4sf __attribute__((vector_size(16)));
+  typedef float v2sf __attribute__((vector_size(8)));
+  v4sf a, b;
+  std::memcpy(&a, &v, sizeof a);
+  std::memcpy(&b, reinterpret_cast<const char *>(&v) + sizeof a, sizeof b);
+  a += b;
+  v2sf c, d;
+  std::memcpy(&c, &a, sizeof c);
+  std::memcpy(&d, reinterpret_cast<const char *>(&a) + sizeof c, sizeof d);
+  c += d;
+  return c[0] + c[1];
 }
 
 // Loads 8 consecutive elements of storage type T (float, or uint16_t holding f16 / bf16) as floats.
@@ -118,9 +128,10 @@ inline vwsf loadu_wide(const float *p) {
 }
 
 inline float hsum(vwsf v) {
-  float s = 0.0f;
-  for (int i = 0; i < kWideLanes; ++i) s += v[i];
-  return s;
+  v8sf a, b;
+  std::memcpy(&a, &v, sizeof a);
+  std::memcpy(&b, reinterpret_cast<const char *>(&v) + sizeof a, sizeof b);
+  return hsum(a + b);
 }
 #else
 constexpr int kWideLanes = 8;
