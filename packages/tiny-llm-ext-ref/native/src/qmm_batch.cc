@@ -20,6 +20,7 @@
 #include "qmm.h"
 #include "qmm_simd.h"
 #include "qmm_x.h"
+#include "tiny-llm/aligned.h"
 #include "tiny-llm/dtype.h"
 #include "tiny-llm/simd.h"
 
@@ -46,11 +47,13 @@ constexpr int64_t kPrefetchRows = 4;
 
 // x packed for the kernel, block by block of rows (block m0 at xp + m0 * K): step by step
 // of 2L inputs, the block's MB rows' steps one after another, each arranged for T
-// (arrange_step). A last block short of MB rows is padded with zeros.
+// (arrange_step). A last block short of MB rows is padded with zeros. On cache lines: the
+// FMAs load x in full vectors (Qwen2-0.5B's 4-bit products of 8 rows, 24 layers: 46.7 ->
+// 34.7 ms against a malloc block's 16-byte alignment).
 template <typename T>
-std::vector<float> pack_x(const QuantizedMatmulArgs &a) {
+std::vector<float, CacheLineAllocator<float>> pack_x(const QuantizedMatmulArgs &a) {
   constexpr int S = 2 * T::L;
-  std::vector<float> xp(size_t((a.M + kBlockRows) * a.K), 0.0f);
+  std::vector<float, CacheLineAllocator<float>> xp(size_t((a.M + kBlockRows) * a.K), 0.0f);
   for (int64_t m0 = 0; m0 < a.M; m0 += kBlockRows) {
     const int MB = block_rows(a.M, m0), rows = int(std::min<int64_t>(MB, a.M - m0));
     float *block = xp.data() + m0 * a.K;
@@ -120,7 +123,7 @@ void batch_range(const QuantizedMatmulArgs &a, const float *xp, int64_t o0, int6
 
 template <typename T, int BITS, int SDT>
 void batch(const QuantizedMatmulArgs &a) {
-  const std::vector<float> xp = pack_x<T>(a);
+  const auto xp = pack_x<T>(a);
   parallel_rows(a.O, a.K * BITS / 8, [&](int64_t o0, int64_t o1) { batch_range<T, BITS, SDT>(a, xp.data(), o0, o1); });
 }
 
