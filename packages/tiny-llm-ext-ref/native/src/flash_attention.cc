@@ -125,6 +125,7 @@ class TileWorker {
         kbuf_(direct(a.k) ? 0 : size_t(kKeyTile * D_)),
         vbuf_(direct(a.v) && Dp_ == D_ ? 0 : size_t(kKeyTile * Dp_)),  // padding columns stay 0
         row_(size_t(std::max(D_, kKeyTile))),
+        mt_(a.has_mask ? size_t(cap_ * kKeyTile) : 0),
         m_(size_t(cap_)),
         l_(size_t(cap_)),
         alpha_(size_t(cap_)),
@@ -177,6 +178,8 @@ class TileWorker {
       load_f32(a_.q.data, a_.q.dt, o.q + h * a_.q.head + i * a_.q.row_stride, a_.q.col_stride, D_, row_.data());
       for (int64_t d = 0; d < D_; ++d) qt_[size_t(d * lanes_ + r)] = row_[size_t(d)] * a_.scale;
     }
+    // A mask broadcast over heads (a batch's, N x 1 x L x S) gives a decode tile's rows one mask row.
+    mask_shared_ = a_.has_mask && std::all_of(mask_off_.begin(), mask_off_.begin() + lanes_, [&](int64_t m) { return m == mask_off_[0]; });
     std::fill(m_.begin(), m_.end(), -INFINITY);
     std::fill(l_.begin(), l_.end(), 0.0f);
     std::fill(acc_.begin(), acc_.begin() + rows_ * Dp_, 0.0f);
@@ -210,12 +213,16 @@ class TileWorker {
 
   // Keys j0 .. j0+n against the tile's rows; the `next` keys after them are prefetched.
   void visit(int64_t j0, int64_t n, int64_t next, int64_t kbase, int64_t vbase) {
+    // A tile whose keys the mask hides from every row adds nothing: skipped unread. A
+    // batch's rows are padded to its longest one (BatchingKvCache), so a short request
+    // would otherwise pay for the long one's keys.
+    if (a_.has_mask && !load_mask(j0, n)) return;
     const int64_t W = lanes_;
     int64_t ks, vs;
     const float *k = rows_f32(a_.k, kbase, j0, n, kbuf_, D_, &ks);
     prefetch_rows(a_.k, kbase, j0 + n, next);
     product_(n, W, D_, k, ks, 1, qt_.data(), W, st_.data(), W, false);  // scores^T: n x W
-    if (a_.has_mask) add_mask(j0, n);
+    if (a_.has_mask) add_mask(n);
     if (a_.causal && j0 + n - 1 > pos_[0]) {  // some key is past some row's position
       for (int64_t j = 0; j < n; ++j)
         for (int64_t r = 0; r < W; ++r)
@@ -227,12 +234,28 @@ class TileWorker {
     product_(rows_, Dp_, n, st_.data(), 1, W, v, vs, acc_.data(), Dp_, true);  // acc += P @ V
   }
 
-  void add_mask(int64_t j0, int64_t n) {
+  // The mask of keys j0 .. j0+n for the tile's rows into mt_ (row r at r * kKeyTile; one
+  // row when they share it); false when all of it is -inf.
+  bool load_mask(int64_t j0, int64_t n) {
     const AttentionOperand &mk = a_.mask;
-    for (int64_t r = 0; r < rows_; ++r) {
-      load_f32(mk.data, mk.dt, mask_off_[size_t(r)] + j0 * mk.col_stride, mk.col_stride, n, row_.data());
-      for (int64_t j = 0; j < n; ++j) st_[size_t(j * lanes_ + r)] += row_[size_t(j)];
+    bool seen = false;
+    for (int64_t r = 0; r < (mask_shared_ ? 1 : rows_); ++r) {
+      float *row = mt_.data() + r * kKeyTile;
+      load_f32(mk.data, mk.dt, mask_off_[size_t(r)] + j0 * mk.col_stride, mk.col_stride, n, row);
+      for (int64_t j = 0; j < n && !seen; ++j) seen = row[j] != -INFINITY;
     }
+    return seen;
+  }
+
+  void add_mask(int64_t n) {
+    const int64_t W = lanes_;
+    if (mask_shared_) {  // one value a key for every lane
+      for (int64_t j = 0; j < n; ++j)
+        for (int64_t r0 = 0; r0 < W; r0 += kLanes) store(st_.data() + j * W + r0, load(st_.data() + j * W + r0) + mt_[size_t(j)]);
+      return;
+    }
+    for (int64_t r = 0; r < rows_; ++r)
+      for (int64_t j = 0; j < n; ++j) st_[size_t(j * W + r)] += mt_[size_t(r * kKeyTile + j)];
   }
 
   // Scores -> probabilities against the new running max; rescales l and acc by
@@ -278,9 +301,10 @@ class TileWorker {
   const int64_t D_, Dp_, cap_;
   void (*product_)(int64_t, int64_t, int64_t, const float *, int64_t, int64_t, const float *, int64_t, float *,
                    int64_t, bool);
-  std::vector<float> qt_, st_, acc_, kbuf_, vbuf_, row_, m_, l_, alpha_;
+  std::vector<float> qt_, st_, acc_, kbuf_, vbuf_, row_, mt_, m_, l_, alpha_;
   std::vector<int64_t> pos_, mask_off_, out_off_;
   int64_t rows_ = 0, lanes_ = 0;
+  bool mask_shared_ = false;  // every lane reads the same mask row
 };
 
 // Combines the key chunks of one (batch, kv head, row tile): with M the largest chunk max,
