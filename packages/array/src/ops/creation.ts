@@ -46,10 +46,10 @@ function flatten(op: string, data: Nested, shape: number[]): (number | boolean)[
 }
 
 /**
- * Writes JS values into a new contiguous array of `dtype` on `device` (floats via
- * float32, then rounded): staged on the CPU, then uploaded.
+ * A new contiguous array of `shape` and `dtype` on `device` whose elements `fill` writes
+ * into a host view, converting as assignment converts (floats via float32, then
+ * rounded): staged on the CPU, then uploaded.
  */
-/** An array of `shape` whose elements `fill` writes into a host view (float32 for float dtypes, as assignment converts). */
 function fromFill(shape: number[], dtype: Dtype, device: Device, fill: (view: ReturnType<typeof hostElements>) => void): NDArray {
   const stage: Dtype = isFloat(dtype) ? "float32" : dtype;
   const out = NDArray.empty(shape, stage, "cpu");
@@ -57,6 +57,7 @@ function fromFill(shape: number[], dtype: Dtype, device: Device, fill: (view: Re
   return toDevice(stage === dtype ? out : copyAs(out, dtype), device);
 }
 
+/** JS values (or a typed array's) written into a new array: fromFill with a copy. */
 function fromValues(values: ArrayLike<number | boolean>, shape: number[], dtype: Dtype, device: Device = defaultDevice()): NDArray {
   const isBool = dtype === "bool";
   return fromFill(shape, dtype, device, (view) => {

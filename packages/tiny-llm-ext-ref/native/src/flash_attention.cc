@@ -124,7 +124,7 @@ class TileWorker {
         acc_(size_t(cap_ * Dp_)),
         kbuf_(direct(a.k) ? 0 : size_t(kKeyTile * D_)),
         vbuf_(direct(a.v) && Dp_ == D_ ? 0 : size_t(kKeyTile * Dp_)),  // padding columns stay 0
-        row_(size_t(std::max(D_, kKeyTile))),
+        row_(size_t(D_)),
         mt_(a.has_mask ? size_t(cap_ * kKeyTile) : 0),
         m_(size_t(cap_)),
         l_(size_t(cap_)),
