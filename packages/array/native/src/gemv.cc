@@ -102,7 +102,6 @@ inline void dot_block(int64_t K, const float *x, int64_t ldx, const void *w, int
   }
 }
 
-#if defined(__AVX512F__)
 // Weight rows [n0, n1) against all MB rows of x in one pass, RB weight rows at a time
 // and the rest two and one at a time.
 template <int DT, int MB, int RB>
@@ -115,10 +114,13 @@ void dot_rows_one_pass(int64_t n0, int64_t n1, int64_t K, const float *x, int64_
   for (; RB > 2 && n + 2 <= n1; n += 2) block(std::integral_constant<int, 2>{}, n);
   for (; n < n1; ++n) block(std::integral_constant<int, 1>{}, n);
 }
-#endif
 
 // Weight rows [n0, n1) against all M rows of x. Each block of weight rows stays in L1
 // while the rows of x pass over it.
+//
+// One row (decode): 8 weight rows at a time, each prefetched a block ahead. Eight
+// streams in flight read more of the bandwidth than four: 18944 x 3584 bf16 on two
+// threads (Zen 4), against a plain read of as many bytes, 0.70-0.90x -> 0.88-1.06x.
 //
 // AVX-512 (32 registers): all M rows in one pass, against as many weight rows as the
 // registers hold with the sums (MB x RB), the weights (RB) and one row of x: each weight
@@ -134,6 +136,7 @@ void dot_rows_one_pass(int64_t n0, int64_t n1, int64_t K, const float *x, int64_
 // of four (too many loads of x per weight).
 template <int DT>
 void dot_rows(int64_t M, int64_t n0, int64_t n1, int64_t K, const float *x, int64_t ldx, const MatRef &B, float *C, int64_t ldc) {
+  if (M == 1) return dot_rows_one_pass<DT, 1, 8>(n0, n1, K, x, ldx, B, C, ldc);
 #if defined(__AVX512F__)
   switch (M) {
     case 2: return dot_rows_one_pass<DT, 2, 4>(n0, n1, K, x, ldx, B, C, ldc);
