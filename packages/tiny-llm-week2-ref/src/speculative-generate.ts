@@ -8,7 +8,7 @@ import { StreamingDetokenizer, type Tokenizer } from "@tiny-llm/loader";
 import { ArgumentError, type GenerateOptions, type GenerateResult } from "@tiny-llm/tiny-llm-week1-ref";
 import type { CachedCausalLM } from "./generate-with-kv-cache";
 import type { TinyKvCache } from "./kv-cache";
-import { speculativeAccept, tokenProbs } from "./speculative-accept";
+import { speculativeAccept, tokenProbs, type SpeculativeVerdict } from "./speculative-accept";
 
 /** Options of speculative generation: simpleGenerate's, with the sampler given by temperature and seed. */
 export interface SpeculativeOptions extends Omit<GenerateOptions, "sampler"> {
@@ -47,7 +47,10 @@ function rewind(cache: TinyKvCache[], keep: number): void {
  * samples them one by one, the target scores them all in one forward, speculativeAccept
  * keeps a prefix and adds the target's next token, and both caches are trimmed back to
  * the tokens kept. Greedy output is exactly the target's; sampled output is distributed
- * as the target's. Both models must share the tokenizer's vocabulary.
+ * as the target's. Both models must share the tokenizer's vocabulary. Greedy needs no
+ * distributions: on one-hot rows the rule keeps drafted tokens while they are the
+ * target's argmax, so comparing argmaxes gives the same tokens without building V-wide
+ * rows every step.
  *
  * Week 2, day 8, task 3 (book: week2-08-speculative-decoding.md).
  */
@@ -69,9 +72,24 @@ export async function speculativeGenerate(target: CachedCausalLM, draft: CachedC
     key = keys.slice(0);
     return keys.slice(1);
   };
-  /** A token drawn from probs (1 x V), read back (one await); greedy's one-hot rows need no random draw. */
-  const draw = async (probs: mx.array): Promise<number> =>
-    (await (temperature === 0 ? probs.argmax() : mx.random.categorical(mx.log(probs), { key: nextKey() })).itemAsync()) as number;
+  const greedy = temperature === 0;
+  /** The next token after logits (1 x V), read back (one await), and the distribution it was drawn from (sampling only). */
+  const next = async (logits: mx.array): Promise<{ token: number; probs?: mx.array }> => {
+    if (greedy) return { token: (await logits.argmax().itemAsync()) as number };
+    const probs = tokenProbs(logits, temperature);
+    return { token: (await mx.random.categorical(mx.log(probs), { key: nextKey() }).itemAsync()) as number, probs };
+  };
+  /** The verdict on `drafted` given the target's rows ((k + 1) x V logits) and the draft's distributions. */
+  const check = async (rows: mx.array, drafted: number[], q: mx.array[]): Promise<SpeculativeVerdict> => {
+    if (greedy) {
+      const best = await rows.argmax(-1).data(); // the target's pick after 0 .. k drafted tokens
+      let accepted = 0;
+      while (accepted < drafted.length && drafted[accepted] === best[accepted]) accepted++;
+      return { accepted, token: best[accepted] };
+    }
+    const draftProbs = q.length > 0 ? mx.concatenate(q, 0) : mx.zeros([0, rows.shape[1]]);
+    return speculativeAccept(tokenProbs(rows, temperature), draftProbs, drafted, nextKey());
+  };
   const [targetCache, draftCache] = [target.makeCache(), draft.makeCache()];
   const [runTarget, runDraft] = [feeder(target, targetCache), feeder(draft, draftCache)];
 
@@ -91,12 +109,12 @@ export async function speculativeGenerate(target: CachedCausalLM, draft: CachedC
 
   const start = performance.now();
   // Prefill: the target's first token, and the draft's cache of the prompt.
-  const first = tokenProbs(runTarget(ids, true), temperature); // 1 x V
+  const first = runTarget(ids, true); // 1 x V
   const draftV = runDraft(ids, true).shape[1];
   if (draftV !== first.shape[1]) {
     throw new ArgumentError(fn, `the draft model scores ${draftV} tokens, the target ${first.shape[1]}: a draft must share the target's vocabulary`);
   }
-  let going = maxTokens > 0 && take(await draw(first));
+  let going = maxTokens > 0 && take((await next(first)).token);
   const prefillEnd = performance.now();
   let draftedTokens = 0;
   let acceptedTokens = 0;
@@ -104,15 +122,14 @@ export async function speculativeGenerate(target: CachedCausalLM, draft: CachedC
   while (going) {
     const k = Math.min(numDraftTokens, maxTokens - tokens.length - 1);
     const drafted: number[] = [];
-    const q: mx.array[] = []; // k rows of 1 x V
+    const q: mx.array[] = []; // sampling: k rows of 1 x V
     for (let i = 0; i < k; i++) {
-      q.push(tokenProbs(runDraft([...ids, ...drafted], true), temperature));
-      drafted.push(await draw(q[i]));
+      const { token, probs } = await next(runDraft([...ids, ...drafted], true));
+      drafted.push(token);
+      if (probs) q.push(probs);
     }
     const rows = runTarget([...ids, ...drafted]); // (k + 1) x V: the last token's row, then one per drafted token
-    const p = tokenProbs(rows, temperature);
-    const draftProbs = k > 0 ? mx.concatenate(q, 0) : mx.zeros([0, p.shape[1]]);
-    const { accepted, token } = await speculativeAccept(p, draftProbs, drafted, nextKey());
+    const { accepted, token } = await check(rows, drafted, q);
     draftedTokens += k;
     acceptedTokens += accepted;
     for (const t of [...drafted.slice(0, accepted), token]) if (!(going = take(t))) break;

@@ -31,7 +31,10 @@ export interface SpeculativeResult extends GenerateResult {
  * samples them one by one, the target scores them all in one forward, speculativeAccept
  * keeps a prefix and adds the target's next token, and both caches are trimmed back to
  * the tokens kept. Greedy output is exactly the target's; sampled output is distributed
- * as the target's. Both models must share the tokenizer's vocabulary.
+ * as the target's. Both models must share the tokenizer's vocabulary. Greedy needs no
+ * distributions: on one-hot rows the rule keeps drafted tokens while they are the
+ * target's argmax, so comparing argmaxes gives the same tokens without building V-wide
+ * rows every step.
  *
  * Week 2, day 8, task 3 (book: week2-08-speculative-decoding.md).
  */
