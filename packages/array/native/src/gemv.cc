@@ -2,9 +2,9 @@
 //
 // Transposed weights (B(k, n) = W[n, k], W row-major: the x @ W.T of every linear
 // layer): each output is a dot product of a contiguous weight row with a row of A.
-// A block of 4 weight rows is read (in its own dtype, widened to float32 in registers)
-// and multiplied with every row of A while it sits in L1; threads take disjoint ranges
-// of weight rows.
+// A block of weight rows is read (in its own dtype, widened to float32 in registers)
+// and multiplied with every row of A while it sits in L1 (one row of A, decode: a
+// weight row at a time, see dot_rows); threads take disjoint ranges of weight rows.
 //
 // Row-major B: for a chunk of output columns, accumulate x[k] * B[k, chunk] over k
 // (an axpy per row of B, four rows at a time); threads take disjoint column chunks.
@@ -63,8 +63,10 @@ inline void dot_block(int64_t K, const float *x, int64_t ldx, const void *w, int
   using vf = typename V::T;
   const void *wr[RB];
   for (int r = 0; r < RB; ++r) wr[r] = simd::elem_ptr(w, DT, r * ldw);
-  // Two accumulator sets when there are few rows, to hide FMA latency.
-  constexpr int U = (MB * RB <= 4) ? 2 : 1;
+  // One row against one weight row is decode's whole product (see dot_rows): four
+  // accumulator sets hide the FMA latency there, two where there are few rows.
+  constexpr bool kOneByOne = MB == 1 && RB == 1;
+  constexpr int U = kOneByOne ? 4 : (MB * RB <= 4) ? 2 : 1;
   vf acc[U][MB][RB];
   for (int u = 0; u < U; ++u)
     for (int m = 0; m < MB; ++m)
@@ -72,8 +74,11 @@ inline void dot_block(int64_t K, const float *x, int64_t ldx, const void *w, int
   int64_t k = 0;
   for (; k + W * U <= K; k += W * U) {
     // The same place in the next block's rows: with short rows (K = 896 at Qwen2-0.5B)
-    // the hardware prefetchers alone leave a core well short of the read bandwidth.
-    for (int r = 0; r < RB; ++r) __builtin_prefetch(simd::elem_ptr(wr[r], DT, k + RB * ldw));
+    // the hardware prefetchers alone leave a core well short of the read bandwidth when
+    // several rows are read side by side. A row read alone is one sequential stream,
+    // which they follow.
+    if (!kOneByOne)
+      for (int r = 0; r < RB; ++r) __builtin_prefetch(simd::elem_ptr(wr[r], DT, k + RB * ldw));
     for (int u = 0; u < U; ++u) {
       vf wv[RB];
       for (int r = 0; r < RB; ++r) wv[r] = V::template weights<DT>(simd::elem_ptr(wr[r], DT, k + W * u));
@@ -118,9 +123,16 @@ void dot_rows_one_pass(int64_t n0, int64_t n1, int64_t K, const float *x, int64_
 // Weight rows [n0, n1) against all M rows of x. Each block of weight rows stays in L1
 // while the rows of x pass over it.
 //
-// One row (decode): 8 weight rows at a time, each prefetched a block ahead. Eight
-// streams in flight read more of the bandwidth than four: 18944 x 3584 bf16 on two
-// threads (Zen 4), against a plain read of as many bytes, 0.70-0.90x -> 0.88-1.06x.
+// One row (decode), rows of up to kRowAloneMaxK elements: one weight row at a time, so
+// that each thread reads its range of rows front to back, one sequential stream as a plain
+// read is. Longer rows: 8 at a time, each prefetched a block ahead, x read once a block;
+// a row's x no longer sits in L1 beside the streaming weights, and reading it again for
+// every row costs more than the interleaved streams do. Two threads (Zen 4), bf16, from
+// memory, against a plain read of as many bytes: Qwen2-0.5B's head (151936 x 896)
+// 0.63-0.68x in blocks of 4 or 8 -> 0.91-1.06x a row at a time; 7B's gate/up (18944 x
+// 3584) 0.80-0.93x in blocks of 4, 0.84-0.97x of 8, 0.82-1.01x a row at a time; 0.5B's
+// down (896 x 4864) 0.60-0.70x a row at a time, 0.74-0.84x in blocks of 8. A whole
+// Qwen2-0.5B bf16 decode step: 55.8 -> 41-44 ms (its products 0.57 -> 0.74-0.88x the read).
 //
 // AVX-512 (32 registers): all M rows in one pass, against as many weight rows as the
 // registers hold with the sums (MB x RB), the weights (RB) and one row of x: each weight
@@ -134,9 +146,14 @@ void dot_rows_one_pass(int64_t n0, int64_t n1, int64_t K, const float *x, int64_
 // of about two rows on AVX2, so the last three go in one pass (as 2+1 they took 1.2-1.4x
 // as long, at Qwen2-0.5B's shapes in bf16); eight rows in one pass were slower than two
 // of four (too many loads of x per weight).
+constexpr int64_t kRowAloneMaxK = 4096;
+
 template <int DT>
 void dot_rows(int64_t M, int64_t n0, int64_t n1, int64_t K, const float *x, int64_t ldx, const MatRef &B, float *C, int64_t ldc) {
-  if (M == 1) return dot_rows_one_pass<DT, 1, 8>(n0, n1, K, x, ldx, B, C, ldc);
+  if (M == 1) {
+    if (K <= kRowAloneMaxK) return dot_rows_one_pass<DT, 1, 1>(n0, n1, K, x, ldx, B, C, ldc);
+    return dot_rows_one_pass<DT, 1, 8>(n0, n1, K, x, ldx, B, C, ldc);
+  }
 #if defined(__AVX512F__)
   switch (M) {
     case 2: return dot_rows_one_pass<DT, 2, 4>(n0, n1, K, x, ldx, B, C, ldc);
