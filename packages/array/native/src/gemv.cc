@@ -123,9 +123,10 @@ void dot_rows_one_pass(int64_t n0, int64_t n1, int64_t K, const float *x, int64_
 // Weight rows [n0, n1) against all M rows of x. Each block of weight rows stays in L1
 // while the rows of x pass over it.
 //
-// One row (decode), rows of up to kRowAloneMaxK elements: one weight row at a time, so
-// that each thread reads its range of rows front to back, one sequential stream as a plain
-// read is. Longer rows: 8 at a time, each prefetched a block ahead, x read once a block;
+// Weight rows of up to kRowAloneMaxK elements against 1 to 5 rows of x (decode, a
+// speculative verify): one weight row at a time, so that each thread reads its range of
+// rows front to back, one sequential stream as a plain read is. Longer rows, one row of
+// x: 8 at a time, each prefetched a block ahead, x read once a block;
 // a row's x no longer sits in L1 beside the streaming weights, and reading it again for
 // every row costs more than the interleaved streams do. Two threads (Zen 4), bf16, from
 // memory, against a plain read of as many bytes: Qwen2-0.5B's head (151936 x 896)
@@ -133,6 +134,9 @@ void dot_rows_one_pass(int64_t n0, int64_t n1, int64_t K, const float *x, int64_
 // 3584) 0.80-0.93x in blocks of 4, 0.84-0.97x of 8, 0.82-1.01x a row at a time; 0.5B's
 // down (896 x 4864) 0.60-0.70x a row at a time, 0.74-0.84x in blocks of 8. A whole
 // Qwen2-0.5B bf16 decode step: 55.8 -> 41-44 ms (its products 0.57 -> 0.74-0.88x the read).
+// The step's products of M rows of x, blocks -> a weight row at a time (harness, ms): M = 2
+// 54.5 -> 34.4, 3 57.2 -> 35.6, 4 55.6 -> 43.9, 5 58.5 -> 50.7; 6 60.0 -> 69.5, 7 and 8
+// no better: those keep the blocks below.
 //
 // AVX-512 (32 registers): all M rows in one pass, against as many weight rows as the
 // registers hold with the sums (MB x RB), the weights (RB) and one row of x: each weight
@@ -150,10 +154,17 @@ constexpr int64_t kRowAloneMaxK = 4096;
 
 template <int DT>
 void dot_rows(int64_t M, int64_t n0, int64_t n1, int64_t K, const float *x, int64_t ldx, const MatRef &B, float *C, int64_t ldc) {
-  if (M == 1) {
-    if (K <= kRowAloneMaxK) return dot_rows_one_pass<DT, 1, 1>(n0, n1, K, x, ldx, B, C, ldc);
-    return dot_rows_one_pass<DT, 1, 8>(n0, n1, K, x, ldx, B, C, ldc);
+  if (K <= kRowAloneMaxK) {
+    switch (M) {
+      case 1: return dot_rows_one_pass<DT, 1, 1>(n0, n1, K, x, ldx, B, C, ldc);
+      case 2: return dot_rows_one_pass<DT, 2, 1>(n0, n1, K, x, ldx, B, C, ldc);
+      case 3: return dot_rows_one_pass<DT, 3, 1>(n0, n1, K, x, ldx, B, C, ldc);
+      case 4: return dot_rows_one_pass<DT, 4, 1>(n0, n1, K, x, ldx, B, C, ldc);
+      case 5: return dot_rows_one_pass<DT, 5, 1>(n0, n1, K, x, ldx, B, C, ldc);
+      default: break;
+    }
   }
+  if (M == 1) return dot_rows_one_pass<DT, 1, 8>(n0, n1, K, x, ldx, B, C, ldc);
 #if defined(__AVX512F__)
   switch (M) {
     case 2: return dot_rows_one_pass<DT, 2, 4>(n0, n1, K, x, ldx, B, C, ldc);
