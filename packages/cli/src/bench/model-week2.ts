@@ -37,7 +37,7 @@ const DECODE_STEPS = 5; // timed per round and context, after one warm-up step
 // its first hundred or so (on 2 cores its compiler threads take a core from the kernels:
 // 0.5B 4-bit steps of 10-35 ms, then 8-9 ms), and the figures are the steady state's,
 // as a server's thousands of steps see it (llama.cpp has no JIT to warm).
-const WARMUP_DECODE_STEPS = 150;
+export const WARMUP_DECODE_STEPS = 150;
 // Rounds over the contexts, so that each context's figure comes from the same minutes of a
 // shared machine as the others' (its speed moves 2x between minutes): the ratio of decode
 // at 2048 to decode at 16 is one of the bench's bars.

@@ -12,6 +12,7 @@ import type { Activations } from "@tiny-llm/tiny-llm-week2-ref";
 import { ensureTinyModels, TINY_MODEL_4BIT_DIR, TINY_MODEL_DIR } from "@tiny-llm/tiny-model";
 
 import { loadSolution, week2Of, type CachedModel, type Solution, type SolutionName } from "../solution";
+import { WARMUP_DECODE_STEPS } from "./model-week2";
 import { benchPrefixCache } from "./prefix-cache";
 import { writeQuantizedCheckpoint } from "./quantized-checkpoint";
 import type { SharedRandomCheckpoint } from "./random-checkpoint";
@@ -48,16 +49,23 @@ function loadModel(impl: Week2Solution, dir: string, activations: Activations = 
   return { model, tokenizer: loaded.tokenizer };
 }
 
+/** Untimed greedy decode steps of `model` (model-week2.ts: V8 compiles a step's functions over its first hundred or so). */
+const warmUp = (impl: Week2Solution, model: CachedModel, tokenizer: Tokenizer) =>
+  impl.simpleGenerateWithKvCache(model, tokenizer, PROMPT, { maxTokens: WARMUP_DECODE_STEPS, eosTokenIds: [] });
+
 /**
  * Greedy generation of NEW_TOKENS tokens by `target` alone and with `draft` at each k,
  * the table's rows for this pair and the best speed-up at output identical to the
  * target's. The machine may be shared, so each speculative run sits between two runs of
- * the target alone and is compared with their mean.
+ * the target alone and is compared with their mean. Both models, and the speculative
+ * loop, are warmed up first.
  */
 async function benchPair(impl: Week2Solution, label: string, target: CachedModel, draft: CachedModel, tokenizer: Tokenizer): Promise<{ rows: string[][]; best: number }> {
   const opts = { eosTokenIds: [] as number[], maxTokens: NEW_TOKENS };
   const alone = () => impl.simpleGenerateWithKvCache(target, tokenizer, PROMPT, opts);
-  await impl.simpleGenerateWithKvCache(target, tokenizer, PROMPT, { ...opts, maxTokens: 4 }); // warm-up
+  await warmUp(impl, target, tokenizer);
+  await warmUp(impl, draft, tokenizer);
+  await impl.speculativeGenerate(target, draft, tokenizer, PROMPT, { ...opts, numDraftTokens: DRAFT_TOKENS[0] });
   let before = await alone();
   const rows: string[][] = [];
   let best = 0;
@@ -104,7 +112,7 @@ export async function benchSpeculative(opts: { solution: SolutionName; checkpoin
     console.log(`loaded the two bf16 targets and the 4-bit draft in ${(now() - t).toFixed(1)} s`);
     const { tokenizer } = random;
     const aloneRate = async (m: CachedModel) => {
-      await impl.simpleGenerateWithKvCache(m, tokenizer, PROMPT, { maxTokens: 4, eosTokenIds: [] }); // warm-up
+      await warmUp(impl, m, tokenizer);
       return impl.simpleGenerateWithKvCache(m, tokenizer, PROMPT, { maxTokens: NEW_TOKENS, eosTokenIds: [] });
     };
     const draftAlone = await aloneRate(draft.model);
@@ -116,7 +124,7 @@ export async function benchSpeculative(opts: { solution: SolutionName; checkpoin
     ];
     console.log(
       `\nSpeculative decoding (${solution}), greedy, ${NEW_TOKENS} new tokens of a ${draftAlone.promptTokens}-token prompt, EOS ignored; ` +
-        `decode tok/s = tokens after the first / seconds after the prefill; each speculative run against the mean of the target alone just before and just after it; ` +
+        `decode tok/s = tokens after the first / seconds after the prefill, each model and the speculative loop warmed up by ${WARMUP_DECODE_STEPS} untimed steps first; each speculative run against the mean of the target alone just before and just after it; ` +
         `the draft alone decodes ${decodeRate(draftAlone).toFixed(2)} tok/s (x int8: ${decodeRate(draftInt8Alone).toFixed(2)}):`,
     );
     printColumns(["target", "draft", "acceptance", "kept/drafted", "alone tok/s (before, after)", "speculative tok/s", "speed-up", "same tokens as target"], pairs.flatMap((p) => p.rows));
