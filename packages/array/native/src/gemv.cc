@@ -151,32 +151,31 @@ void dot_rows_one_pass(int64_t n0, int64_t n1, int64_t K, const float *x, int64_
 // as long, at Qwen2-0.5B's shapes in bf16); eight rows in one pass were slower than two
 // of four (too many loads of x per weight).
 constexpr int64_t kRowAloneMaxK = 4096;
+constexpr int kRowAloneMaxM = 5;
 
-template <int DT>
-void dot_rows(int64_t M, int64_t n0, int64_t n1, int64_t K, const float *x, int64_t ldx, const MatRef &B, float *C, int64_t ldc) {
-  if (K <= kRowAloneMaxK) {
-    switch (M) {
-      case 1: return dot_rows_one_pass<DT, 1, 1>(n0, n1, K, x, ldx, B, C, ldc);
-      case 2: return dot_rows_one_pass<DT, 2, 1>(n0, n1, K, x, ldx, B, C, ldc);
-      case 3: return dot_rows_one_pass<DT, 3, 1>(n0, n1, K, x, ldx, B, C, ldc);
-      case 4: return dot_rows_one_pass<DT, 4, 1>(n0, n1, K, x, ldx, B, C, ldc);
-      case 5: return dot_rows_one_pass<DT, 5, 1>(n0, n1, K, x, ldx, B, C, ldc);
-      default: break;
-    }
-  }
-  if (M == 1) return dot_rows_one_pass<DT, 1, 8>(n0, n1, K, x, ldx, B, C, ldc);
-#if defined(__AVX512F__)
+// Calls f(std::integral_constant<int, M>{}) for M in 1..kGemvMaxM.
+template <class F>
+void with_rows(int64_t M, const F &f) {
   switch (M) {
-    case 2: return dot_rows_one_pass<DT, 2, 4>(n0, n1, K, x, ldx, B, C, ldc);
-    case 3: return dot_rows_one_pass<DT, 3, 6>(n0, n1, K, x, ldx, B, C, ldc);
-    case 4: return dot_rows_one_pass<DT, 4, 4>(n0, n1, K, x, ldx, B, C, ldc);
-    case 5: return dot_rows_one_pass<DT, 5, 4>(n0, n1, K, x, ldx, B, C, ldc);
-    case 6: return dot_rows_one_pass<DT, 6, 4>(n0, n1, K, x, ldx, B, C, ldc);
-    case 7: return dot_rows_one_pass<DT, 7, 3>(n0, n1, K, x, ldx, B, C, ldc);
-    case 8: return dot_rows_one_pass<DT, 8, 3>(n0, n1, K, x, ldx, B, C, ldc);
-    default: break;
+    case 1: return f(std::integral_constant<int, 1>{});
+    case 2: return f(std::integral_constant<int, 2>{});
+    case 3: return f(std::integral_constant<int, 3>{});
+    case 4: return f(std::integral_constant<int, 4>{});
+    case 5: return f(std::integral_constant<int, 5>{});
+    case 6: return f(std::integral_constant<int, 6>{});
+    case 7: return f(std::integral_constant<int, 7>{});
+    default: return f(std::integral_constant<int, 8>{});
   }
-#endif
+}
+
+#if defined(__AVX512F__)
+// Weight rows a one-pass block takes against MB rows of x: as many as the 32 registers hold
+// with the sums (MB x RB), the weights (RB) and one row of x.
+constexpr int one_pass_rows(int MB) { return MB == 3 ? 6 : MB <= 6 ? 4 : 3; }
+#else
+// The blocks of 16 registers (see dot_rows) for any M.
+template <int DT>
+void dot_rows_blocks(int64_t M, int64_t n0, int64_t n1, int64_t K, const float *x, int64_t ldx, const MatRef &B, float *C, int64_t ldc) {
   int64_t n = n0;
   for (; n + 4 <= n1; n += 4) {
     const void *w = simd::elem_ptr(B.data, DT, B.off + n * B.cs);
@@ -200,6 +199,25 @@ void dot_rows(int64_t M, int64_t n0, int64_t n1, int64_t K, const float *x, int6
     const void *w = simd::elem_ptr(B.data, DT, B.off + n * B.cs);
     for (int64_t m = 0; m < M; ++m) dot_block<DT, 1, 1>(K, x + m * ldx, ldx, w, B.cs, C + m * ldc + n, ldc);
   }
+}
+#endif
+
+template <int DT>
+void dot_rows(int64_t M, int64_t n0, int64_t n1, int64_t K, const float *x, int64_t ldx, const MatRef &B, float *C, int64_t ldc) {
+  with_rows(M, [&](auto rows) {
+    constexpr int MB = decltype(rows)::value;
+    if constexpr (MB <= kRowAloneMaxM)
+      if (K <= kRowAloneMaxK) return dot_rows_one_pass<DT, MB, 1>(n0, n1, K, x, ldx, B, C, ldc);
+    if constexpr (MB == 1) {
+      dot_rows_one_pass<DT, 1, 8>(n0, n1, K, x, ldx, B, C, ldc);
+    } else {
+#if defined(__AVX512F__)
+      dot_rows_one_pass<DT, MB, one_pass_rows(MB)>(n0, n1, K, x, ldx, B, C, ldc);
+#else
+      dot_rows_blocks<DT>(M, n0, n1, K, x, ldx, B, C, ldc);
+#endif
+    }
+  });
 }
 
 // ------------------------------------------------------------- row-major B
