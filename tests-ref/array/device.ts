@@ -42,6 +42,12 @@ export async function useDevice(device: mx.Device): Promise<void> {
   mx.setDefaultDevice(device);
 }
 
+// A test's time limit in a file of the array suite that runs on the GPU: on a software
+// GPU (Mesa's lavapipe, CI's) a kernel's first use compiles its shader, and one such test
+// (add_rms_norm in bfloat16) passed jest's 5 s in a CI run on a loaded 2-core machine.
+// jest reads the limit once per file, so the file's CPU tests get it too.
+if (DEVICES.includes("gpu")) jest.setTimeout(60_000);
+
 /**
  * Declares the tests of `body` once per device, in `describe("<name> on <device>")`
  * blocks whose tests run with that device as the default device (back to the CPU
