@@ -120,6 +120,21 @@ void dot_rows_one_pass(int64_t n0, int64_t n1, int64_t K, const float *x, int64_
   for (; n < n1; ++n) block(std::integral_constant<int, 1>{}, n);
 }
 
+// Calls f(std::integral_constant<int, M>{}) for M in 1..kGemvMaxM.
+template <class F>
+void with_rows(int64_t M, const F &f) {
+  switch (M) {
+    case 1: return f(std::integral_constant<int, 1>{});
+    case 2: return f(std::integral_constant<int, 2>{});
+    case 3: return f(std::integral_constant<int, 3>{});
+    case 4: return f(std::integral_constant<int, 4>{});
+    case 5: return f(std::integral_constant<int, 5>{});
+    case 6: return f(std::integral_constant<int, 6>{});
+    case 7: return f(std::integral_constant<int, 7>{});
+    default: return f(std::integral_constant<int, 8>{});
+  }
+}
+
 // Weight rows [n0, n1) against all M rows of x. Each block of weight rows stays in L1
 // while the rows of x pass over it.
 //
@@ -152,21 +167,6 @@ void dot_rows_one_pass(int64_t n0, int64_t n1, int64_t K, const float *x, int64_
 // of four (too many loads of x per weight).
 constexpr int64_t kRowAloneMaxK = 4096;
 constexpr int kRowAloneMaxM = 5;
-
-// Calls f(std::integral_constant<int, M>{}) for M in 1..kGemvMaxM.
-template <class F>
-void with_rows(int64_t M, const F &f) {
-  switch (M) {
-    case 1: return f(std::integral_constant<int, 1>{});
-    case 2: return f(std::integral_constant<int, 2>{});
-    case 3: return f(std::integral_constant<int, 3>{});
-    case 4: return f(std::integral_constant<int, 4>{});
-    case 5: return f(std::integral_constant<int, 5>{});
-    case 6: return f(std::integral_constant<int, 6>{});
-    case 7: return f(std::integral_constant<int, 7>{});
-    default: return f(std::integral_constant<int, 8>{});
-  }
-}
 
 #if defined(__AVX512F__)
 // Weight rows a one-pass block takes against MB rows of x: as many as the 32 registers hold
