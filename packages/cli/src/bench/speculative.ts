@@ -49,22 +49,16 @@ function loadModel(impl: Week2Solution, dir: string, activations: Activations = 
   return { model, tokenizer: loaded.tokenizer };
 }
 
-/** Untimed greedy decode steps of `model` (model-week2.ts: V8 compiles a step's functions over its first hundred or so). */
-const warmUp = (impl: Week2Solution, model: CachedModel, tokenizer: Tokenizer) =>
-  impl.simpleGenerateWithKvCache(model, tokenizer, PROMPT, { maxTokens: WARMUP_DECODE_STEPS, eosTokenIds: [] });
-
 /**
  * Greedy generation of NEW_TOKENS tokens by `target` alone and with `draft` at each k,
  * the table's rows for this pair and the best speed-up at output identical to the
  * target's. The machine may be shared, so each speculative run sits between two runs of
- * the target alone and is compared with their mean. Both models, and the speculative
- * loop, are warmed up first.
+ * the target alone and is compared with their mean. The models come warmed up; the
+ * speculative loop is warmed up here, with this pair.
  */
 async function benchPair(impl: Week2Solution, label: string, target: CachedModel, draft: CachedModel, tokenizer: Tokenizer): Promise<{ rows: string[][]; best: number }> {
   const opts = { eosTokenIds: [] as number[], maxTokens: NEW_TOKENS };
   const alone = () => impl.simpleGenerateWithKvCache(target, tokenizer, PROMPT, opts);
-  await warmUp(impl, target, tokenizer);
-  await warmUp(impl, draft, tokenizer);
   await impl.speculativeGenerate(target, draft, tokenizer, PROMPT, { ...opts, numDraftTokens: DRAFT_TOKENS[0] });
   let before = await alone();
   const rows: string[][] = [];
@@ -111,10 +105,9 @@ export async function benchSpeculative(opts: { solution: SolutionName; checkpoin
     const draftInt8 = loadModel(impl, draftDir, "int8");
     console.log(`loaded the two bf16 targets and the 4-bit draft in ${(now() - t).toFixed(1)} s`);
     const { tokenizer } = random;
-    const aloneRate = async (m: CachedModel) => {
-      await warmUp(impl, m, tokenizer);
-      return impl.simpleGenerateWithKvCache(m, tokenizer, PROMPT, { maxTokens: NEW_TOKENS, eosTokenIds: [] });
-    };
+    // Untimed decode steps of every model first (model-week2.ts: V8 compiles a step's functions over its first hundred or so).
+    for (const m of [random, onGrid, draft, draftInt8]) await impl.simpleGenerateWithKvCache(m.model, tokenizer, PROMPT, { maxTokens: WARMUP_DECODE_STEPS, eosTokenIds: [] });
+    const aloneRate = (m: CachedModel) => impl.simpleGenerateWithKvCache(m, tokenizer, PROMPT, { maxTokens: NEW_TOKENS, eosTokenIds: [] });
     const draftAlone = await aloneRate(draft.model);
     const draftInt8Alone = await aloneRate(draftInt8.model);
     const pairs = [
