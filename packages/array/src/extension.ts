@@ -34,6 +34,12 @@ export interface KernelArray {
   dtype: DtypeCode;
   shape: readonly number[];
   strides: readonly number[];
+  /**
+   * On the CPU: [offset, dtype, ndim, ...shape, ...strides] as float64s, what tl::array_args
+   * reads (one Node-API call instead of one per field and dimension). Valid during the
+   * kernel call only: the next call rewrites it.
+   */
+  layout?: Float64Array;
 }
 
 /**

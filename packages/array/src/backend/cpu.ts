@@ -23,7 +23,28 @@ const host = (a: NDArray) => a.storage as ArrayBuffer;
  */
 const from = (a: NDArray): ArrayBuffer | Uint8Array => (a.offset === 0 ? host(a) : new Uint8Array(host(a), a.offset * a.itemsize));
 
-const kernelArray = (a: NDArray): KernelArray => ({ data: host(a), offset: a.offset, dtype: code(a), shape: a.shape, strides: a.strides });
+// The kernel arrays' layouts packed for native code (KernelArray.layout): views of one
+// buffer that every kernel call writes from its start, so that none is allocated per call
+// and none lives in V8's heap (Node-API would copy such a small typed array out of it
+// first). Reading an array's fields one by one took a Node-API call per property and per
+// dimension, 20 to 30 an array, most of a small kernel call's cost (a decode step makes
+// a hundred such calls).
+const LAYOUTS = new Float64Array(4096);
+let layoutsUsed = 0;
+
+function kernelArray(a: NDArray): KernelArray {
+  const n = a.ndim, size = 3 + 2 * n;
+  const layout = layoutsUsed + size <= LAYOUTS.length ? LAYOUTS.subarray(layoutsUsed, layoutsUsed + size) : new Float64Array(size);
+  layoutsUsed += size;
+  layout[0] = a.offset;
+  layout[1] = code(a);
+  layout[2] = n;
+  for (let i = 0; i < n; i++) {
+    layout[3 + i] = a.shape[i];
+    layout[3 + n + i] = a.strides[i];
+  }
+  return { data: host(a), offset: a.offset, dtype: code(a), shape: a.shape, strides: a.strides, layout };
+}
 
 /**
  * Arrays this large (weights, mostly) start on a 2 MiB boundary, in transparent huge
@@ -130,6 +151,7 @@ export const cpuBackend: Backend = {
     );
   },
   customKernel(impl, inputs, outputs, params) {
+    layoutsUsed = 0;
     impl(inputs.map(kernelArray), outputs.map(kernelArray), params);
   },
 };

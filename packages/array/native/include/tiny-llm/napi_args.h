@@ -62,10 +62,22 @@ struct ArrayArg {
   void *begin() const { return data + off * itemsize(dt); }
 };
 
-inline ArrayArg array_arg(const Napi::Value &v) {
-  Napi::Object o = v.As<Napi::Object>();
-  return ArrayArg{buffer_data(o.Get("data")), int_arg(o.Get("offset")), int(int_arg(o.Get("dtype"))),
-                  dims_arg(o.Get("shape")), dims_arg(o.Get("strides"))};
+// A KernelArray: from its packed `layout` (the CPU backend's: [offset, dtype, ndim,
+// shape.., strides..]), else field by field (one Node-API call per field and dimension).
+inline ArrayArg array_arg(const Napi::Object &o, const Napi::Value &layout_key, const Napi::Value &data_key) {
+  const Napi::Value layout = o.Get(layout_key);
+  if (!layout.IsTypedArray()) {
+    return ArrayArg{buffer_data(o.Get(data_key)), int_arg(o.Get("offset")), int(int_arg(o.Get("dtype"))),
+                    dims_arg(o.Get("shape")), dims_arg(o.Get("strides"))};
+  }
+  const double *l = layout.As<Napi::Float64Array>().Data();
+  const size_t n = size_t(l[2]);
+  ArrayArg a{buffer_data(o.Get(data_key)), int64_t(l[0]), int(l[1]), std::vector<int64_t>(n), std::vector<int64_t>(n)};
+  for (size_t d = 0; d < n; ++d) {
+    a.shape[d] = int64_t(l[3 + d]);
+    a.strides[d] = int64_t(l[3 + n + d]);
+  }
+  return a;
 }
 
 // The KernelArray[] argument of a custom kernel.
@@ -74,7 +86,9 @@ inline std::vector<ArrayArg> array_args(const Napi::Value &v) {
   std::vector<ArrayArg> out;
   const uint32_t n = arr.Length();  // a Node-API call each time
   out.reserve(n);
-  for (uint32_t i = 0; i < n; ++i) out.push_back(array_arg(arr.Get(i)));
+  // The property names made once for all the arrays (Get(const char *) makes one each time).
+  const Napi::String layout_key = Napi::String::New(v.Env(), "layout"), data_key = Napi::String::New(v.Env(), "data");
+  for (uint32_t i = 0; i < n; ++i) out.push_back(array_arg(arr.Get(i).As<Napi::Object>(), layout_key, data_key));
   return out;
 }
 
