@@ -9,8 +9,10 @@
         "src/qmm_batch.cc",
         "src/qmm_prefill.cc",
         "src/qmm_int8.cc",
-        "src/flash_attention.cc"
-      ]
+        "src/flash_attention.cc",
+        "src/rope_into_cache.cc"
+      ],
+      "defines": ["TINY_LLM_REFERENCE_KERNELS"]
     }
   ]
 }

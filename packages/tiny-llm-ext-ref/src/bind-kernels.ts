@@ -5,8 +5,8 @@
 import type * as mx from "@tiny-llm/array";
 
 import { flashAttention, flashAttentionKernel, type FlashAttentionOptions } from "./flash-attention";
-import { wgslFolder } from "./gpu/wgsl-source";
-import { addonLoader } from "./native";
+import { type WgslSource, wgslFolder } from "./gpu/wgsl-source";
+import { type AddonLoader, addonLoader } from "./native";
 import { quantizedMatmul, quantizedMatmulKernel, type QuantizedWeights } from "./quantized-matmul";
 
 /** The week 2 kernels of one kernel package. */
@@ -43,8 +43,11 @@ export interface Kernels {
  * call), on the GPU the .wgsl files of folder `wgslDir`; named `packageName` in errors.
  */
 export function bindKernels(addonFile: string, wgslDir: string, packageName: string): Kernels {
-  const addon = addonLoader(addonFile, packageName);
-  const wgsl = wgslFolder(wgslDir);
+  return kernelsOf(addonLoader(addonFile, packageName), wgslFolder(wgslDir));
+}
+
+/** The kernels over an addon's loader and a folder's WGSL (this package binds its reference-only kernels to the same addon). */
+export function kernelsOf(addon: AddonLoader, wgsl: WgslSource): Kernels {
   const qmm = quantizedMatmulKernel(addon, wgsl);
   const attention = flashAttentionKernel(addon, wgsl);
   return {

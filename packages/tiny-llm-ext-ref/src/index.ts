@@ -6,31 +6,30 @@ import * as path from "path";
 import type * as mx from "@tiny-llm/array";
 import { addonFile } from "@tiny-llm/array";
 
-import { bindKernels } from "./bind-kernels";
+import { kernelsOf } from "./bind-kernels";
 import { flashAttentionInt8 as flashAttentionInt8On } from "./flash-attention-int8";
 import { flashAttentionGpu } from "./gpu/flash-attention";
 import { quantizedMatmulGpu } from "./gpu/quantized-matmul";
 import { wgslFolder } from "./gpu/wgsl-source";
 import type { FlashAttentionOptions, FlashAttentionParams } from "./flash-attention";
 import { bindInt8Matmul } from "./int8-matmul";
+import { addonLoader } from "./native";
 import type { QuantizedWeights } from "./quantized-matmul";
 import { bindQuantizedQkvRope } from "./quantized-qkv-rope";
 import { bindQuantizedSwiGLU } from "./quantized-swiglu";
+import { bindRopeIntoCache } from "./rope-into-cache";
 
 const WGSL_DIR = path.join(__dirname, "..", "wgsl");
 
-export const { quantizedMatmul, flashAttention } = bindKernels(
-  addonFile(path.join(__dirname, "..", "native"), "tiny_llm_ext_ref"),
-  WGSL_DIR,
-  "@tiny-llm/tiny-llm-ext-ref",
-);
+const addon = addonLoader(addonFile(path.join(__dirname, "..", "native"), "tiny_llm_ext_ref"), "@tiny-llm/tiny-llm-ext-ref");
+export const { quantizedMatmul, flashAttention } = kernelsOf(addon, wgslFolder(WGSL_DIR));
 export type { Activations, QuantizedWeights } from "./quantized-matmul";
 export type { FlashAttentionOptions } from "./flash-attention";
 export { ArgumentError } from "./checks";
 export { f16MatrixUnits } from "./gpu/quantized-matmul";
-// Reference only (no learner's task): the GPU model's fused bias + RoPE + KV cache write.
-export { ropeIntoCache } from "./rope-into-cache";
-export type { RopeIntoCacheOptions } from "./rope-into-cache";
+// Reference only (no learner's task): the model's fused bias + RoPE + KV cache write.
+export const ropeIntoCache = bindRopeIntoCache(addon);
+export type { RopeIntoCache, RopeIntoCacheOptions } from "./rope-into-cache";
 // Reference only: the norm before an int8 product and x's quantization in one launch, and
 // the products that take x so quantized.
 export { addRmsNormInt8 } from "./add-rms-norm-int8";
@@ -46,8 +45,8 @@ export const flashAttentionInt8 = (query: mx.array, key: mx.array, value: mx.arr
 // Reference only: the GPU model's gate/up product and SwiGLU in one launch.
 export const quantizedSwiGLU = bindQuantizedSwiGLU(quantizedMatmul, int8Matmul, referenceProductsGpu);
 export type { QuantizedSwiGLU } from "./quantized-swiglu";
-// Reference only: the GPU model's q/k/v product and ropeIntoCache in one launch.
-export const quantizedQkvRope = bindQuantizedQkvRope(quantizedMatmul, int8Matmul, referenceProductsGpu);
+// Reference only: the model's q/k/v product and ropeIntoCache, on the GPU in one launch.
+export const quantizedQkvRope = bindQuantizedQkvRope(quantizedMatmul, int8Matmul, ropeIntoCache, referenceProductsGpu);
 export type { QuantizedQkvRope } from "./quantized-qkv-rope";
 // Reference only: a quantized embedding's lookup on the GPU in three launches.
 export { quantizedRows } from "./quantized-rows";

@@ -7,6 +7,7 @@ import * as mx from "@tiny-llm/array";
 
 import type { FlashAttentionParams } from "./flash-attention";
 import type { QuantizedMatmulParams } from "./quantized-matmul";
+import type { RopeIntoCacheParams } from "./rope-into-cache";
 
 export interface ExtAddon {
   /**
@@ -23,6 +24,13 @@ export interface ExtAddon {
    * params.portable takes the portable (not SIMD-tiled) path.
    */
   flashAttention: mx.KernelImpl<FlashAttentionParams>;
+  /**
+   * Reference only (this package's addon, not the learner's): inputs [qkv (N x L x
+   * (H_q + 2 H_kv) x D), bias ((H_q + 2 H_kv) * D) when params.hasBias, cos, sin
+   * (contiguous L x D/2)], outputs [q (contiguous N x L x H_q x D), keySlots, valueSlots
+   * (N x H_kv x L x D views)], all float32 with a unit stride along D: see ropeIntoCache.
+   */
+  ropeIntoCache?: mx.KernelImpl<RopeIntoCacheParams>;
 }
 
 /** The addon of one kernel package, loaded on its first call. */

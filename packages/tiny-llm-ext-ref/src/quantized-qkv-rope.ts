@@ -5,14 +5,15 @@
 // biases, turns them and writes them where ropeIntoCache would: q, or the cache's key and
 // value slots. A decode step on the GPU is bound by the host's recording of its launches
 // (about 10 us each on an H200's host, book: week2-05); this is one launch fewer a layer.
-// Reference only: the learner's model and the CPU take the product, then the other ops.
+// Elsewhere (the CPU, more rows) the product, then ropeIntoCache. Reference only: the
+// learner's model takes the product, then the other ops.
 import * as mx from "@tiny-llm/array";
 
 import { ArgumentError } from "./checks";
 import { decodes } from "./gpu/quantized-matmul";
 import type { Int8Matmul } from "./int8-matmul";
 import { checkInt8Product, checkQuantizedMatmul, type Int8Activations, matmulParams, packed, type QuantizedMatmulParams, type QuantizedWeights } from "./quantized-matmul";
-import { checkRopeIntoCache, ropeIntoCache, type RopeIntoCacheOptions } from "./rope-into-cache";
+import { checkRopeIntoCache, type RopeIntoCache, type RopeIntoCacheOptions } from "./rope-into-cache";
 
 /** Storage buffers the fused launch binds: the parameters, the int8 kernel's 6 arrays, then the bias, the tables and the slots. */
 const FUSED_BINDINGS = 12;
@@ -23,7 +24,7 @@ const FUSED_BINDINGS = 12;
  * the GPU, for float32 x of few rows (N * L <= 8), one launch (with int8 activations, one
  * more before it: x's quantization, none when x comes quantized: Int8Activations); else
  * `quantizedMatmul` (int8Matmul for Int8Activations), then ropeIntoCache (the same result,
- * to float32 rounding). GPU only, as ropeIntoCache.
+ * to float32 rounding).
  *
  *   x: N x L x E (or its Int8Activations)    qkv: QuantizedWeights    bias: (H_q + 2 H_kv) * D, or undefined
  *   cos, sin: L x D/2    keySlots, valueSlots: N x H_kv x L x D (written)   ->  q: N x L x H_q x D
@@ -32,8 +33,10 @@ export type QuantizedQkvRope = (
   x: mx.array | Int8Activations, qkv: QuantizedWeights, bias: mx.array | undefined, cos: mx.array, sin: mx.array, keySlots: mx.array, valueSlots: mx.array, opts: RopeIntoCacheOptions,
 ) => mx.array;
 
-/** quantizedQkvRope over `quantizedMatmul`, `int8Matmul` and `gpu`, the quantized matmul's GPU implementation (quantizedMatmulGpu, over this package's WGSL). */
-export function bindQuantizedQkvRope(quantizedMatmul: (x: mx.array, w: QuantizedWeights) => mx.array, int8Matmul: Int8Matmul, gpu: mx.KernelImpl<QuantizedMatmulParams>): QuantizedQkvRope {
+/** quantizedQkvRope over `quantizedMatmul`, `int8Matmul`, `ropeIntoCache` and `gpu`, the quantized matmul's GPU implementation (quantizedMatmulGpu, over this package's WGSL). */
+export function bindQuantizedQkvRope(
+  quantizedMatmul: (x: mx.array, w: QuantizedWeights) => mx.array, int8Matmul: Int8Matmul, ropeIntoCache: RopeIntoCache, gpu: mx.KernelImpl<QuantizedMatmulParams>,
+): QuantizedQkvRope {
   const kernel: mx.CustomKernel<QuantizedMatmulParams> = { name: "quantizedQkvRope", implementations: { gpu } };
   return (x, qkv, bias, cos, sin, keySlots, valueSlots, opts) => {
     const fn = "quantizedQkvRope";

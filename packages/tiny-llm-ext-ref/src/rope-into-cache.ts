@@ -1,14 +1,16 @@
-// The attention's inputs of one decode step in one launch (GPU): the q/k/v biases, RoPE on
-// q's and k's heads, and the new keys and values written straight into the KV cache's
-// slots, where the model otherwise launches a bias add, RoPE and one copy each for keys
-// and values. A decode step on the GPU waits for its launches to be recorded, about
-// 10-15 us of host time each (book: week2-05, "Four launches in one"), so a layer's 13
-// launches becoming 10 is what this is for. The reference model uses it on the GPU;
-// the learner's model and the CPU take the separate ops (qwen2-week2.ts).
+// The attention's inputs of one decode step in one kernel call: the q/k/v biases, RoPE
+// on q's and k's heads, and the new keys and values written straight into the KV cache's
+// slots, where the model otherwise makes a bias add, RoPE and one copy each for keys and
+// values, besides the views between them. Each is host work a decode step pays once per
+// layer for a few hundred values: about 10-15 us of recording a launch on the GPU (book:
+// week2-05, "Four launches in one"), a few us a call on the CPU (book: week2-01). The
+// reference model uses it on both; the learner's model takes the separate ops
+// (qwen2-week2.ts). C++ (native/src/rope_into_cache.cc) on the CPU, WGSL on the GPU.
 import * as mx from "@tiny-llm/array";
 
 import { ArgumentError, checkArray, checkShape } from "./checks";
 import { ropeIntoCacheGpu } from "./gpu/rope-into-cache";
+import type { AddonLoader } from "./native";
 
 export interface RopeIntoCacheOptions {
   /** H_q and H_kv: qkv holds H_q query heads, then H_kv key heads, then H_kv value heads. */
@@ -22,11 +24,6 @@ export interface RopeIntoCacheOptions {
 export interface RopeIntoCacheParams extends RopeIntoCacheOptions {
   hasBias: boolean;
 }
-
-const ropeIntoCacheKernel: mx.CustomKernel<RopeIntoCacheParams> = {
-  name: "ropeIntoCache",
-  implementations: { gpu: ropeIntoCacheGpu },
-};
 
 const FLOAT32: readonly mx.Dtype[] = ["float32"];
 
@@ -42,20 +39,29 @@ function checkLayout(fn: string, arg: string, a: mx.array): void {
  * biases added to every head, RoPE at the tokens' positions (the rows of `cos` and `sin`)
  * on the query and key heads, the key heads written into `keySlots` and the value heads
  * into `valueSlots` (views of the cache's buffers at the tokens' positions, written in
- * place). Float32 throughout; GPU only.
+ * place). Float32 throughout.
  *
  *   qkv: N x L x (H_q + 2 H_kv) x D    bias: (H_q + 2 H_kv) * D, or undefined
  *   cos, sin: L x D/2    keySlots, valueSlots: N x H_kv x L x D (written)   ->  q: N x L x H_q x D
  */
-export function ropeIntoCache(qkv: mx.array, bias: mx.array | undefined, cos: mx.array, sin: mx.array, keySlots: mx.array, valueSlots: mx.array, opts: RopeIntoCacheOptions): mx.array {
-  const fn = "ropeIntoCache";
-  checkArray(fn, "qkv", qkv, "N x L x (H_q + 2 H_kv) x D", { ndim: 4 }, FLOAT32);
-  checkRopeIntoCache(fn, "qkv", qkv.shape, bias, cos, sin, keySlots, valueSlots, opts);
-  checkLayout(fn, "qkv", qkv);
-  const [N, L, , D] = qkv.shape;
-  const inputs = [qkv, ...(bias === undefined ? [] : [bias]), cos, sin];
-  const [q] = mx.runKernel(ropeIntoCacheKernel, inputs, [{ shape: [N, L, opts.heads, D], dtype: "float32" }, keySlots, valueSlots], { ...opts, hasBias: bias !== undefined });
-  return q;
+export type RopeIntoCache = (qkv: mx.array, bias: mx.array | undefined, cos: mx.array, sin: mx.array, keySlots: mx.array, valueSlots: mx.array, opts: RopeIntoCacheOptions) => mx.array;
+
+/** ropeIntoCache over this package's addon (`addon`, its reference-only ropeIntoCache) on the CPU and its WGSL on the GPU. */
+export function bindRopeIntoCache(addon: AddonLoader): RopeIntoCache {
+  const kernel: mx.CustomKernel<RopeIntoCacheParams> = {
+    name: "ropeIntoCache",
+    implementations: { cpu: (inputs, outputs, params) => addon().ropeIntoCache!(inputs, outputs, params), gpu: ropeIntoCacheGpu },
+  };
+  return (qkv, bias, cos, sin, keySlots, valueSlots, opts) => {
+    const fn = "ropeIntoCache";
+    checkArray(fn, "qkv", qkv, "N x L x (H_q + 2 H_kv) x D", { ndim: 4 }, FLOAT32);
+    checkRopeIntoCache(fn, "qkv", qkv.shape, bias, cos, sin, keySlots, valueSlots, opts);
+    checkLayout(fn, "qkv", qkv);
+    const [N, L, , D] = qkv.shape;
+    const inputs = [qkv, ...(bias === undefined ? [] : [bias]), cos, sin];
+    const [q] = mx.runKernel(kernel, inputs, [{ shape: [N, L, opts.heads, D], dtype: "float32" }, keySlots, valueSlots], { ...opts, hasBias: bias !== undefined });
+    return q;
+  };
 }
 
 /**

@@ -87,8 +87,8 @@ export class TinyKvFullCache implements TinyKvCache {
   /**
    * updateAndFetch for keys and values that a kernel writes straight into the cache:
    * `write` gets the slots of the L new tokens (views of the buffers, N x H_kv x L x D,
-   * in `dtype` when the buffers are new) and fills them, as ropeIntoCache does on the
-   * GPU. Returns what updateAndFetch returns.
+   * in `dtype` when the buffers are new) and fills them, as ropeIntoCache does.
+   * Returns what updateAndFetch returns.
    *
    *   shape: [N, H_kv, L, D]  ->  [keys, values]: N x H_kv x S x D, S = offset + L
    */

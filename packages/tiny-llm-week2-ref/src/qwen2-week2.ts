@@ -89,20 +89,22 @@ class Attention {
   }
 
   /**
-   * Whether ropeAndCache's work can be one launch (ropeIntoCache): on the GPU, where every
-   * launch costs the host 10-15 us, for a sequence's own cache (TinyKvFullCache) at one
-   * offset, float32 (activations and cache), and no per-head norms.
+   * Whether ropeAndCache's work can be one kernel call (ropeIntoCache) instead of about ten
+   * ops (a bias add, views, RoPE, two copies into the cache), each a few microseconds of
+   * host time at decode on the CPU and 10-15 us of launch recording on the GPU: for a
+   * sequence's own cache (TinyKvFullCache) at one offset, float32 (activations and cache),
+   * and no per-head norms.
    */
   private fusable(x: mx.array | Int8Activations, offset: Offsets, cache: LayerCache): boolean {
-    const float32OnGpu = x instanceof mx.NDArray ? x.device === "gpu" && x.dtype === "float32" : true; // Int8Activations: made on the GPU from float32
+    const float32 = x instanceof mx.NDArray ? x.dtype === "float32" : true; // Int8Activations: made on the GPU from float32
     const plain = this.kvDtype === "float32" && this.qNorm === undefined && this.kNorm === undefined;
-    return float32OnGpu && plain && typeof offset === "number" && cache instanceof TinyKvFullCache;
+    return float32 && plain && typeof offset === "number" && cache instanceof TinyKvFullCache;
   }
 
   /**
    * ropeAndCache's result with the q/k/v product before it: biases, RoPE and the cache's
-   * new slots written in place, in the product's own launch for quantized weights
-   * (quantizedQkvRope), else in one launch after it (ropeIntoCache).
+   * new slots written in place, by one kernel after the product (ropeIntoCache), or, for
+   * quantized weights on the GPU, in the product's own launch (quantizedQkvRope).
    */
   private ropeIntoCache(x: mx.array | Int8Activations, offset: number, cache: TinyKvFullCache): [mx.array, mx.array, mx.array, undefined] {
     const { numAttentionHeads: Hq, numKeyValueHeads: Hkv, headDim: D } = this.config;

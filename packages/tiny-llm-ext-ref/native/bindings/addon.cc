@@ -11,6 +11,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   };
   add("quantizedMatmul", tl::QuantizedMatmul);
   add("flashAttention", tl::FlashAttention);
+#if defined(TINY_LLM_REFERENCE_KERNELS)
+  add("ropeIntoCache", tl::RopeIntoCache);
+#endif
   return exports;
 }
 

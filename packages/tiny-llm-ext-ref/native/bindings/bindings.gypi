@@ -11,6 +11,7 @@
       "addon.cc",
       "quantized_matmul.cc",
       "flash_attention_napi.cc",
+      "rope_into_cache_napi.cc",
       "<!@(node -p \"<(array).sources.join(' ')\")"
     ],
     "include_dirs": [
