@@ -1,8 +1,9 @@
 // quantizedSwiGLU (tiny-llm-ext-ref, reference only): the product with [W_gate; W_up] and
-// SwiGLU in one launch of the GPU's decode kernel, against dequantize-then-matmul and
-// silu(gate) * up done by array ops (with int8 activations: against the CPU's int8
-// product, then swiglu); and the same function where the fused kernel does not apply (the
-// CPU, more rows), which takes quantizedMatmul then mx.fast.swiglu.
+// SwiGLU in one launch of the GPU's decode kernel, and in one call of the CPU's product
+// (float32 x, any rows), against dequantize-then-matmul and silu(gate) * up done by array
+// ops (with int8 activations: against the CPU's int8 product, then swiglu); and the same
+// function where the fused kernel does not apply (more rows on the GPU, x not float32),
+// which takes quantizedMatmul then mx.fast.swiglu.
 import * as mx from "@tiny-llm/array";
 import { quantizedSwiGLU, type QuantizedWeights } from "@tiny-llm/tiny-llm-ext-ref";
 
@@ -41,6 +42,23 @@ for (const [bits, sdt] of [[4, "bfloat16"], [8, "float32"], [4, "float16"]] as [
       await expectClose(await fused.toCpu(), y, { tol: { rtol: 1e-5, atol }, label: `M ${M}` });
     }
   }, 120_000);
+}
+
+for (const [bits, sdt] of [[4, "bfloat16"], [8, "float32"], [4, "float16"]] as [number, Float][]) {
+  test(`quantized_swiglu_${bits}_bit_${sdt}_scales_on_the_cpu_equals_the_separate_ops`, () => {
+    const w = randomWeights(2 * I, K, bits, 64, sdt, 140 + bits);
+    for (const M of [1, 3, 12]) {
+      const x = mx.random.normal([1, M, K], { key: mx.random.key(20 + M) });
+      const { y, atol } = oracle(x, w);
+      const fused = quantizedSwiGLU(x, w);
+      expect(fused.shape).toEqual([1, M, I]);
+      expectClose(fused, y, { tol: { rtol: 1e-5, atol }, label: `M ${M}` });
+    }
+    // bfloat16 x: the product in x's dtype, then mx.fast.swiglu.
+    const xb = mx.random.normal([2, K], { key: mx.random.key(30) }).astype("bfloat16");
+    const { y, atol } = oracle(xb.astype("float32"), w);
+    expectClose(quantizedSwiGLU(xb, w).astype("float32"), y, { tol: { rtol: 2e-2, atol: 2e-2 + atol }, label: "bfloat16 x" });
+  });
 }
 
 test("quantized_swiglu_reads_a_strided_x", async () => {

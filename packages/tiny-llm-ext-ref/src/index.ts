@@ -42,8 +42,8 @@ export type { Int8Matmul } from "./int8-matmul";
 const referenceAttention: mx.CustomKernel<FlashAttentionParams> = { name: "flashAttentionInt8", implementations: { gpu: flashAttentionGpu(wgslFolder(WGSL_DIR)) } };
 export const flashAttentionInt8 = (query: mx.array, key: mx.array, value: mx.array, opts: FlashAttentionOptions, w: QuantizedWeights) =>
   flashAttentionInt8On(referenceAttention, query, key, value, opts, w);
-// Reference only: the GPU model's gate/up product and SwiGLU in one launch.
-export const quantizedSwiGLU = bindQuantizedSwiGLU(quantizedMatmul, int8Matmul, referenceProductsGpu);
+// Reference only: the model's gate/up product and SwiGLU in one kernel call.
+export const quantizedSwiGLU = bindQuantizedSwiGLU(quantizedMatmul, int8Matmul, { cpu: (inputs, outputs, params) => addon().quantizedMatmul(inputs, outputs, params), gpu: referenceProductsGpu });
 export type { QuantizedSwiGLU } from "./quantized-swiglu";
 // Reference only: the model's q/k/v product and ropeIntoCache, on the GPU in one launch.
 export const quantizedQkvRope = bindQuantizedQkvRope(quantizedMatmul, int8Matmul, ropeIntoCache, referenceProductsGpu);

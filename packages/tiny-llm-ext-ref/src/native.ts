@@ -13,7 +13,9 @@ export interface ExtAddon {
   /**
    * inputs [x (M x K, float), w (O x K*bits/32 uint32, unit inner stride), scales and
    * biases (O x K/groupSize, one float dtype, unit inner stride)], outputs [y
-   * (contiguous M x O, x's dtype)]: y = x @ dequant(w).T, computed in float32.
+   * (contiguous M x O, x's dtype)]: y = x @ dequant(w).T, computed in float32; with
+   * params.swiglu (reference only: quantizedSwiGLU), y is M x O/2, silu(gate) * up of
+   * that product's two halves.
    */
   quantizedMatmul: mx.KernelImpl<QuantizedMatmulParams>;
   /**

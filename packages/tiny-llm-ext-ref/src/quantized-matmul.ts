@@ -68,8 +68,8 @@ export interface QuantizedMatmulParams {
   /** QuantizedWeights.activations: with "int8" the kernel multiplies x̂ (on the CPU by its int8 codes); "float16" runs on a GPU only. */
   activations: Activations;
   /**
-   * Reference only (quantizedSwiGLU, GPU decode kernel only): W is [W_gate; W_up] and the
-   * output silu(x @ W_gate.T) * (x @ W_up.T), M x O/2.
+   * Reference only (quantizedSwiGLU: the CPU's kernel, the GPU's decode kernel): W is
+   * [W_gate; W_up] and the output silu(x @ W_gate.T) * (x @ W_up.T), M x O/2.
    */
   swiglu: boolean;
   /** Reference only (Int8Activations, GPU): x given quantized, inputs [xq, xs, w, scales, biases]. */

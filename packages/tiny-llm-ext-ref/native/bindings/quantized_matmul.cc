@@ -11,12 +11,24 @@
 #include "tiny-llm/dtype.h"
 #include "tiny-llm/extension.h"
 #include "tiny-llm/napi_args.h"
+#include "tiny-llm/vmath.h"
 
 namespace tl {
 namespace {
 
 void require(bool ok, const std::string &what) {
   if (!ok) throw JsError("TypeError", "quantizedMatmul (native): " + what);
+}
+
+// Rows of [gate | up] (M x 2I) -> silu(gate) * up, M x I, packed at the front of the same
+// buffer (row m's results land below row m's inputs, which are read first), as the
+// array core's silu and multiply compute it.
+void swiglu_rows(float *y, int64_t M, int64_t I) {
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t i = 0; i < I; ++i) {
+      const float g = y[m * 2 * I + i], u = y[m * 2 * I + I + i];
+      y[m * I + i] = (g < -88.0f ? -0.0f : g * sigmoid_f(g)) * u;
+    }
 }
 
 void run(const Napi::CallbackInfo &info) {
@@ -28,6 +40,8 @@ void run(const Napi::CallbackInfo &info) {
   const int group = int(int_arg(params.Get("groupSize"))), bits = int(int_arg(params.Get("bits")));
   const bool portable = params.Get("portable").ToBoolean().Value();
   const bool int8 = params.Get("activations").ToString().Utf8Value() == "int8";
+  // Reference only (quantizedSwiGLU): W is [W_gate; W_up] and y is silu(x @ W_gate.T) * (x @ W_up.T).
+  const bool swiglu = params.Get("swiglu").ToBoolean().Value();
 
   require(bits == 4 || bits == 8, "bits must be 4 or 8");
   require(group == 32 || group == 64 || group == 128, "groupSize must be 32, 64 or 128");
@@ -36,7 +50,9 @@ void run(const Napi::CallbackInfo &info) {
   require(is_float(x.dt) && w.dt == U32 && is_float(s.dt) && s.dt == b.dt && y.dt == x.dt, "bad dtypes");
   require(w.shape[1] * 32 / bits == K && K % group == 0, "w's width does not match K, or groupSize does not divide K");
   require(s.shape[0] == O && s.shape[1] == K / group && b.shape == s.shape, "scales / biases shape");
-  require(y.shape[0] == M && y.shape[1] == O && y.strides[1] == 1 && y.strides[0] == O, "y must be contiguous M x O");
+  const int64_t Oy = swiglu ? O / 2 : O;
+  require(!swiglu || O % 2 == 0, "swiglu needs an even number of rows of W (W_gate's, then W_up's)");
+  require(y.shape[0] == M && y.shape[1] == Oy && y.strides[1] == 1 && y.strides[0] == Oy, "y must be contiguous M x O (M x O/2 with swiglu)");
   require(w.strides[1] == 1 && s.strides[1] == 1 && b.strides[1] == 1, "w, scales and biases need unit inner strides");
 
   // x as float32 rows: itself when it already is, else converted.
@@ -57,12 +73,13 @@ void run(const Napi::CallbackInfo &info) {
     ldx = K;
   }
   std::vector<float> ybuf;
-  float *yp = y.dt == F32 ? y.ptr<float>() : (ybuf.resize(size_t(M * O)), ybuf.data());
+  float *yp = y.dt == F32 && !swiglu ? y.ptr<float>() : (ybuf.resize(size_t(M * O)), ybuf.data());
 
   quantized_matmul(QuantizedMatmulArgs{M, K, O, xp, ldx, w.ptr<uint32_t>(), w.strides[0], s.begin(), b.begin(), s.dt,
                                        s.strides[0], b.strides[0], group, bits, yp, O, portable,
                                        int8 && xq.finite ? xq.codes.data() : nullptr, int8 && xq.finite ? xq.scales.data() : nullptr});
-  if (y.dt != F32) store_f32(yp, M * O, y.data, y.dt, y.off, 1);
+  if (swiglu) swiglu_rows(yp, M, Oy);
+  if (yp != y.ptr<float>()) store_f32(yp, M * Oy, y.data, y.dt, y.off, 1);
 }
 
 }  // namespace
