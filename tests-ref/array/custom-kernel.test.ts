@@ -36,6 +36,31 @@ test("array_custom_kernel_views_and_outputs", () => {
   expect(seen[1]).toMatchObject({ offset: 0, dtype: mx.DtypeCode.float32, shape: [3], strides: [1] });
 });
 
+test("array_custom_kernel_cpu_layout_packs_the_fields_and_survives_a_kernel_run_inside", () => {
+  const packed = (a: mx.KernelArray) => [a.offset, a.dtype, a.shape.length, ...a.shape, ...a.strides];
+  let before: number[][] = [], after: number[][] = [], fields: number[][] = [];
+  const outer: mx.CustomKernel<{ factor: number }> = {
+    name: "outer",
+    implementations: {
+      cpu: (inputs, outputs, p) => {
+        const all = [...inputs, ...outputs];
+        fields = all.map(packed);
+        before = all.map((a) => Array.from(a.layout!));
+        // A JavaScript kernel that runs another kernel before its own work: the inner call's layouts must not overwrite these.
+        mx.runKernel(rowSum, [mx.ones([5, 7, 2]).reshape([35, 2])], [{ shape: [35], dtype: "float32" }], p);
+        after = all.map((a) => Array.from(a.layout!));
+        rowSum.implementations.cpu!(inputs, outputs, p);
+      },
+    },
+  };
+  const view = mx.arange(12, undefined, undefined, "float32").reshape([3, 4]).slice("::-1", "1:3");
+  const [y] = mx.runKernel(outer, [view], [{ shape: [3], dtype: "float32" }], { factor: 1 });
+  expect(y.toArray()).toEqual([19, 11, 3]);
+  expect(before).toEqual(fields);
+  expect(before[0]).toEqual([9, mx.DtypeCode.float32, 2, 3, 2, -4, 1]);
+  expect(after).toEqual(before);
+});
+
 test("array_custom_kernel_dtype_codes_and_empty_outputs", () => {
   let calls = 0;
   const k: mx.CustomKernel<null> = {

@@ -24,8 +24,9 @@ const host = (a: NDArray) => a.storage as ArrayBuffer;
 const from = (a: NDArray): ArrayBuffer | Uint8Array => (a.offset === 0 ? host(a) : new Uint8Array(host(a), a.offset * a.itemsize));
 
 // The kernel arrays' layouts packed for native code (KernelArray.layout): views of one
-// buffer that every kernel call writes from its start, so that none is allocated per call
-// and none lives in V8's heap (Node-API would copy such a small typed array out of it
+// buffer, taken by each kernel call after those of the calls it runs inside (a JavaScript
+// kernel may run others) and given back when it returns, so that none is allocated per
+// call and none lives in V8's heap (Node-API would copy such a small typed array out of it
 // first). Reading an array's fields one by one took a Node-API call per property and per
 // dimension, 20 to 30 an array, most of a small kernel call's cost (a decode step makes
 // a hundred such calls).
@@ -151,7 +152,11 @@ export const cpuBackend: Backend = {
     );
   },
   customKernel(impl, inputs, outputs, params) {
-    layoutsUsed = 0;
-    impl(inputs.map(kernelArray), outputs.map(kernelArray), params);
+    const start = layoutsUsed;
+    try {
+      impl(inputs.map(kernelArray), outputs.map(kernelArray), params);
+    } finally {
+      layoutsUsed = start;
+    }
   },
 };
