@@ -39,12 +39,7 @@ void apply_f32(int op, const float *x, float *y, int64_t n) {
       break;
     case RECIP: map(x, y, n, [](float v) { return 1.0f / v; }); break;
     case ISNAN: map(x, y, n, [](float v) { return v != v ? 1.0f : 0.0f; }); break;
-    case SILU:  // x * sigmoid(x); -inf gives -0 rather than -inf * 0
-      map(x, y, n, [](float v) {
-        float r = v * sigmoid_f(v);
-        return v < -88.0f ? -0.0f : r;
-      });
-      break;
+    case SILU: map(x, y, n, [](float v) { return silu_f(v); }); break;
   }
 }
 

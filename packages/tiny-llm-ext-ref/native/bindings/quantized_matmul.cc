@@ -25,10 +25,7 @@ void require(bool ok, const std::string &what) {
 // array core's silu and multiply compute it.
 void swiglu_rows(float *y, int64_t M, int64_t I) {
   for (int64_t m = 0; m < M; ++m)
-    for (int64_t i = 0; i < I; ++i) {
-      const float g = y[m * 2 * I + i], u = y[m * 2 * I + I + i];
-      y[m * I + i] = (g < -88.0f ? -0.0f : g * sigmoid_f(g)) * u;
-    }
+    for (int64_t i = 0; i < I; ++i) y[m * I + i] = silu_f(y[m * 2 * I + i]) * y[m * 2 * I + I + i];
 }
 
 void run(const Napi::CallbackInfo &info) {

@@ -61,4 +61,10 @@ inline float tanh_f(float x) {
 // 1 / (1 + e^-x): 0 for x -> -inf, 1 for x -> +inf, no overflow trouble.
 inline float sigmoid_f(float x) { return 1.0f / (1.0f + exp_f(-x)); }
 
+// x * sigmoid(x) (SiLU); below -88 it gives -0, and so -inf gives -0 rather than -inf * 0.
+inline float silu_f(float x) {
+  const float r = x * sigmoid_f(x);
+  return x < -88.0f ? -0.0f : r;
+}
+
 }  // namespace tl
