@@ -34,17 +34,17 @@ const LAYOUTS = new Float64Array(4096);
 let layoutsUsed = 0;
 
 function kernelArray(a: NDArray): KernelArray {
-  const n = a.ndim, size = 3 + 2 * n;
+  const n = a.ndim, size = 3 + 2 * n, dtype = code(a);
   const layout = layoutsUsed + size <= LAYOUTS.length ? LAYOUTS.subarray(layoutsUsed, layoutsUsed + size) : new Float64Array(size);
   layoutsUsed += size;
   layout[0] = a.offset;
-  layout[1] = code(a);
+  layout[1] = dtype;
   layout[2] = n;
   for (let i = 0; i < n; i++) {
     layout[3 + i] = a.shape[i];
     layout[3 + n + i] = a.strides[i];
   }
-  return { data: host(a), offset: a.offset, dtype: code(a), shape: a.shape, strides: a.strides, layout };
+  return { data: host(a), offset: a.offset, dtype, shape: a.shape, strides: a.strides, layout };
 }
 
 /**
