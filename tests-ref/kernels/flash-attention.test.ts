@@ -108,6 +108,9 @@ describe("flashAttention against plain attention", () => {
   // Decode with 2, 3, 5 and 6 query heads per kv head: with 1, 4 and 7 above, every height
   // of the register blocks that P @ V runs in (AVX-512: up to 7 rows by D = 64).
   for (const G of [2, 3, 5, 6]) cases.push({ Hq: 2 * G, Hkv: 2, L: 1, S: 300, D: 64, mask: "causal" });
+  // Decode at D = 128 and 136 with 2 and 3 query heads per kv head (Qwen3-0.6B has 2): P @ V
+  // in blocks eight vectors wide under AVX-512 (at 136, eight and one).
+  for (const D of [128, 136]) for (const G of [2, 3]) cases.push({ Hq: 2 * G, Hkv: 2, L: 1, S: 300, D, mask: "causal" });
   // Prefill: L = S, a prompt after a cache (L < S), and L > S without a mask.
   for (const [L, S] of [[70, 70], [33, 150], [150, 33]])
     cases.push({ Hq: 6, Hkv: 2, L, S, D: 64, mask: L > S ? undefined : "causal" }, { Hq: 6, Hkv: 2, L, S, D: 64, mask: "array" });

@@ -26,11 +26,11 @@ namespace tl {
 namespace {
 
 using flash::exp_nonpositive;
-using flash::ilanes;
+using flash::ivec;
 using flash::kLanes;
-using flash::lanes;
 using flash::load;
 using flash::store;
+using flash::vec;
 
 constexpr int64_t kKeyTile = 64;          // keys per tile
 constexpr int64_t kMaxRows = 4 * kLanes;  // query rows per tile
@@ -110,6 +110,12 @@ Offsets offsets_of(const FlashAttentionArgs &a, int64_t b) {
 // One thread's buffers and the row tile it works on: query rows transposed (D x lanes),
 // scores and probabilities transposed (keys x lanes), the accumulator (rows x Dp, D padded
 // to whole vectors), and per row the running max m and sum l of the online softmax.
+// The tile's rows lie on the lanes of V-float vectors in scores^T = K @ Q^T and the
+// softmax: V is kLanes, or half of it for a tile of at most that many rows (decode: a kv
+// head's G query heads), where a full vector would be over half padding: the same number
+// of instructions, and on CPUs that run 512-bit vectors as two halves (Zen 4) half the
+// time. P @ V has D on the lanes and always takes full vectors.
+template <int V>
 class TileWorker {
  public:
   TileWorker(const FlashAttentionArgs &a, const Plan &p)
@@ -117,8 +123,9 @@ class TileWorker {
         p_(p),
         D_(a.D),
         Dp_(ceil_div(a.D, kLanes) * kLanes),
-        cap_(ceil_div(p.tile_rows, kLanes) * kLanes),
-        product_(a.portable ? flash::product_portable : flash::product_tiled),
+        cap_(ceil_div(p.tile_rows, V) * V),
+        scores_(a.portable ? flash::product_portable : flash::product_tiled<V>),
+        product_(a.portable ? flash::product_portable : flash::product_tiled<kLanes>),
         qt_(size_t(D_ * cap_)),
         st_(size_t(kKeyTile * cap_)),
         acc_(size_t(cap_ * Dp_)),
@@ -166,7 +173,7 @@ class TileWorker {
   void load_rows(const Item &it, const Offsets &o) {
     const int64_t r0 = it.tile * p_.tile_rows;
     rows_ = std::min(p_.tile_rows, p_.rows - r0);
-    lanes_ = ceil_div(rows_, kLanes) * kLanes;
+    lanes_ = ceil_div(rows_, V) * V;
     std::fill(qt_.begin(), qt_.begin() + D_ * lanes_, 0.0f);
     for (int64_t r = 0; r < lanes_; ++r) {
       const int64_t rr = r0 + std::min(r, rows_ - 1);  // padding lanes repeat the last row
@@ -221,7 +228,7 @@ class TileWorker {
     int64_t ks, vs;
     const float *k = rows_f32(a_.k, kbase, j0, n, kbuf_, D_, &ks);
     prefetch_rows(a_.k, kbase, j0 + n, next);
-    product_(n, W, D_, k, ks, 1, qt_.data(), W, st_.data(), W, false);  // scores^T: n x W
+    scores_(n, W, D_, k, ks, 1, qt_.data(), W, st_.data(), W, false);  // scores^T: n x W
     if (a_.has_mask) add_mask(n);
     if (a_.causal && j0 + n - 1 > pos_[0]) {  // some key is past some row's position
       for (int64_t j = 0; j < n; ++j)
@@ -251,7 +258,7 @@ class TileWorker {
     const int64_t W = lanes_;
     if (mask_shared_) {  // one value a key for every lane
       for (int64_t j = 0; j < n; ++j)
-        for (int64_t r0 = 0; r0 < W; r0 += kLanes) store(st_.data() + j * W + r0, load(st_.data() + j * W + r0) + mt_[size_t(j)]);
+        for (int64_t r0 = 0; r0 < W; r0 += V) store<V>(st_.data() + j * W + r0, load<V>(st_.data() + j * W + r0) + mt_[size_t(j)]);
       return;
     }
     for (int64_t r = 0; r < rows_; ++r)
@@ -264,24 +271,24 @@ class TileWorker {
   void online_softmax(int64_t n) {
     const int64_t W = lanes_;
     bool grew = false;
-    for (int64_t r0 = 0; r0 < W; r0 += kLanes) {
+    for (int64_t r0 = 0; r0 < W; r0 += V) {
       float *st = st_.data() + r0;
-      const lanes m = load(m_.data() + r0);
-      lanes mx = m;
-      for (int64_t j = 0; j < n; ++j) mx = flash::max(mx, load(st + j * W));
-      const ilanes same = mx == m;
-      for (int r = 0; r < kLanes; ++r) grew = grew || !same[r];
-      const lanes alpha = flash::select(same, lanes{} + 1.0f, exp_nonpositive(m - mx));
-      const lanes base = flash::select(mx == -INFINITY, lanes{}, mx);
-      lanes sum{};
+      const vec<V> m = load<V>(m_.data() + r0);
+      vec<V> mx = m;
+      for (int64_t j = 0; j < n; ++j) mx = flash::max<V>(mx, load<V>(st + j * W));
+      const ivec<V> same = mx == m;
+      for (int r = 0; r < V; ++r) grew = grew || !same[r];
+      const vec<V> alpha = flash::select<V>(same, vec<V>{} + 1.0f, exp_nonpositive<V>(m - mx));
+      const vec<V> base = flash::select<V>(mx == -INFINITY, vec<V>{}, mx);
+      vec<V> sum{};
       for (int64_t j = 0; j < n; ++j) {
-        const lanes e = exp_nonpositive(load(st + j * W) - base);
-        store(st + j * W, e);
+        const vec<V> e = exp_nonpositive<V>(load<V>(st + j * W) - base);
+        store<V>(st + j * W, e);
         sum += e;
       }
-      store(m_.data() + r0, mx);
-      store(alpha_.data() + r0, alpha);
-      store(l_.data() + r0, load(l_.data() + r0) * alpha + sum);
+      store<V>(m_.data() + r0, mx);
+      store<V>(alpha_.data() + r0, alpha);
+      store<V>(l_.data() + r0, load<V>(l_.data() + r0) * alpha + sum);
     }
     if (grew)
       for (int64_t r = 0; r < rows_; ++r)
@@ -299,8 +306,9 @@ class TileWorker {
   const FlashAttentionArgs &a_;
   const Plan &p_;
   const int64_t D_, Dp_, cap_;
-  void (*product_)(int64_t, int64_t, int64_t, const float *, int64_t, int64_t, const float *, int64_t, float *,
-                   int64_t, bool);
+  using Product = void (*)(int64_t, int64_t, int64_t, const float *, int64_t, int64_t, const float *, int64_t,
+                           float *, int64_t, bool);
+  const Product scores_, product_;
   std::vector<float> qt_, st_, acc_, kbuf_, vbuf_, row_, mt_, m_, l_, alpha_;
   std::vector<int64_t> pos_, mask_off_, out_off_;
   int64_t rows_ = 0, lanes_ = 0;
@@ -336,6 +344,20 @@ void combine(const FlashAttentionArgs &a, const Plan &p, int64_t group, const fl
   }
 }
 
+// Every item of the plan, taken from a shared counter by each thread's worker.
+template <class Worker>
+void run_items(const FlashAttentionArgs &a, const Plan &p, float *partial) {
+  std::atomic<int64_t> next{0};
+  auto work = [&](int, int) {
+    Worker worker(a, p);
+    for (int64_t i = next.fetch_add(1); i < p.items; i = next.fetch_add(1)) worker.run(i, partial);
+  };
+  if (p.parallel)
+    parallel_threads(work);
+  else
+    work(0, 1);
+}
+
 }  // namespace
 
 void flash_attention(const FlashAttentionArgs &a) {
@@ -348,15 +370,10 @@ void flash_attention(const FlashAttentionArgs &a) {
   }
   const Plan p = make_plan(a, batches);
   std::vector<float> partial(p.chunks > 1 ? size_t(p.items * p.tile_rows * (a.D + 2)) : 0);
-  std::atomic<int64_t> next{0};
-  auto work = [&](int, int) {
-    TileWorker worker(a, p);
-    for (int64_t i = next.fetch_add(1); i < p.items; i = next.fetch_add(1)) worker.run(i, partial.data());
-  };
-  if (p.parallel)
-    parallel_threads(work);
+  if (p.tile_rows <= kLanes / 2)
+    run_items<TileWorker<kLanes / 2>>(a, p, partial.data());
   else
-    work(0, 1);
+    run_items<TileWorker<kLanes>>(a, p, partial.data());
   if (p.chunks > 1)
     parallel_for(p.groups, p.parallel ? 1 : p.groups, [&](int64_t g0, int64_t g1) {
       for (int64_t g = g0; g < g1; ++g) combine(a, p, g, partial.data());

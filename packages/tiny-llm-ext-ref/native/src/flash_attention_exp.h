@@ -20,24 +20,29 @@ inline float exp_nonpositive(float x) {
   return x == x ? (x > -87.0f ? res : 0.0f) : x;
 }
 
-typedef int32_t ilanes __attribute__((vector_size(kLanes * sizeof(int32_t))));
-
 // Lane-wise a where mask (a vector compare's all-ones lanes), else b.
-inline lanes select(ilanes mask, lanes a, lanes b) { return lanes((mask & ilanes(a)) | (~mask & ilanes(b))); }
+template <int V>
+inline vec<V> select(ivec<V> mask, vec<V> a, vec<V> b) {
+  return vec<V>((mask & ivec<V>(a)) | (~mask & ivec<V>(b)));
+}
 
 // Lane-wise std::max(a, b): a where b is NaN.
-inline lanes max(lanes a, lanes b) { return select(a < b, b, a); }
+template <int V>
+inline vec<V> max(vec<V> a, vec<V> b) {
+  return select<V>(a < b, b, a);
+}
 
 // exp_nonpositive on every lane (written out: GCC left the scalar one unvectorised in the
 // row loops, with branches, half of a decode step's attention time).
-inline lanes exp_nonpositive(lanes x) {
-  const ilanes live = (x == x) & (x > -87.0f);
-  const lanes xc = select(live, x, lanes{});
-  const lanes y = xc * 1.44269504088896341f + 0.5f;
-  const ilanes t = __builtin_convertvector(y, ilanes);  // toward zero; floor is one less below it
-  const ilanes n = t + ilanes(__builtin_convertvector(t, lanes) > y);
-  const lanes p = exp_of_remainder(xc, __builtin_convertvector(n, lanes));
-  return select(live, p * lanes((n + 127) << 23), select(x == x, lanes{}, x));
+template <int V>
+inline vec<V> exp_nonpositive(vec<V> x) {
+  const ivec<V> live = (x == x) & (x > -87.0f);
+  const vec<V> xc = select<V>(live, x, vec<V>{});
+  const vec<V> y = xc * 1.44269504088896341f + 0.5f;
+  const ivec<V> t = __builtin_convertvector(y, ivec<V>);  // toward zero; floor is one less below it
+  const ivec<V> n = t + ivec<V>(__builtin_convertvector(t, vec<V>) > y);
+  const vec<V> p = exp_of_remainder(xc, __builtin_convertvector(n, vec<V>));
+  return select<V>(live, p * vec<V>((n + 127) << 23), select<V>(x == x, vec<V>{}, x));
 }
 
 }  // namespace tl::flash
