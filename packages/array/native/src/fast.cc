@@ -8,6 +8,7 @@
 #include "ops.h"
 #include "tiny-llm/dtype.h"
 #include "tiny-llm/napi_args.h"
+#include "tiny-llm/rope.h"
 #include "tiny-llm/strided.h"
 #include "tiny-llm/thread_pool.h"
 
@@ -89,20 +90,7 @@ Napi::Value Rope(const Napi::CallbackInfo &info) {
       const int64_t h = r % H, l = (r / H) % L, b = r / (H * L);
       const float *x = row_f32(src, sdt, soff + b * st[0] + l * st[1] + h * st[2], 1, D, in_buf.data());
       float *y = out_f32(dst, ddt, r * D, 1, out_buf.data());
-      const float *c = cos_t + l * half, *s = sin_t + l * half;
-      if (traditional) {
-        for (int64_t i = 0; i < half; ++i) {
-          const float x0 = x[2 * i], x1 = x[2 * i + 1];
-          y[2 * i] = x0 * c[i] - x1 * s[i];
-          y[2 * i + 1] = x0 * s[i] + x1 * c[i];
-        }
-      } else {
-        for (int64_t i = 0; i < half; ++i) {
-          const float x0 = x[i], x1 = x[i + half];
-          y[i] = x0 * c[i] - x1 * s[i];
-          y[i + half] = x1 * c[i] + x0 * s[i];
-        }
-      }
+      rope_head(x, cos_t + l * half, sin_t + l * half, half, traditional, y);
       finish_f32(y, out_buf.data(), D, dst, ddt, r * D, 1);
     }
   });
