@@ -14,7 +14,7 @@ import { wgslFolder } from "./gpu/wgsl-source";
 import type { FlashAttentionOptions, FlashAttentionParams } from "./flash-attention";
 import { bindInt8Matmul } from "./int8-matmul";
 import { addonLoader } from "./native";
-import type { QuantizedWeights } from "./quantized-matmul";
+import { quantizedMatmulCpu, type QuantizedWeights } from "./quantized-matmul";
 import { bindQuantizedQkvRope } from "./quantized-qkv-rope";
 import { bindQuantizedSwiGLU } from "./quantized-swiglu";
 import { bindRopeIntoCache } from "./rope-into-cache";
@@ -43,7 +43,7 @@ const referenceAttention: mx.CustomKernel<FlashAttentionParams> = { name: "flash
 export const flashAttentionInt8 = (query: mx.array, key: mx.array, value: mx.array, opts: FlashAttentionOptions, w: QuantizedWeights) =>
   flashAttentionInt8On(referenceAttention, query, key, value, opts, w);
 // Reference only: the model's gate/up product and SwiGLU in one kernel call.
-export const quantizedSwiGLU = bindQuantizedSwiGLU(quantizedMatmul, int8Matmul, { cpu: (inputs, outputs, params) => addon().quantizedMatmul(inputs, outputs, params), gpu: referenceProductsGpu });
+export const quantizedSwiGLU = bindQuantizedSwiGLU(quantizedMatmul, int8Matmul, { cpu: quantizedMatmulCpu(addon), gpu: referenceProductsGpu });
 export type { QuantizedSwiGLU } from "./quantized-swiglu";
 // Reference only: the model's q/k/v product and ropeIntoCache, on the GPU in one launch.
 export const quantizedQkvRope = bindQuantizedQkvRope(quantizedMatmul, int8Matmul, ropeIntoCache, referenceProductsGpu);

@@ -84,10 +84,12 @@ export interface QuantizedMatmulParams {
 
 /** The custom kernel of a package's quantized matmul: its addon's on the CPU, its WGSL on the GPU. */
 export function quantizedMatmulKernel(addon: AddonLoader, wgsl: WgslSource): mx.CustomKernel<QuantizedMatmulParams> {
-  return {
-    name: "quantizedMatmul",
-    implementations: { cpu: (inputs, outputs, params) => addon().quantizedMatmul(inputs, outputs, params), gpu: quantizedMatmulGpu(wgsl) },
-  };
+  return { name: "quantizedMatmul", implementations: { cpu: quantizedMatmulCpu(addon), gpu: quantizedMatmulGpu(wgsl) } };
+}
+
+/** The CPU side of a package's quantized products: its addon's quantizedMatmul. */
+export function quantizedMatmulCpu(addon: AddonLoader): mx.KernelImpl<QuantizedMatmulParams> {
+  return (inputs, outputs, params) => addon().quantizedMatmul(inputs, outputs, params);
 }
 
 /** `a` with a unit stride along its last axis (itself when it has one). */
