@@ -114,7 +114,9 @@ Offsets offsets_of(const FlashAttentionArgs &a, int64_t b) {
 // softmax: V is kLanes, or half of it for a tile of at most that many rows (decode: a kv
 // head's G query heads), where a full vector would be over half padding: the same number
 // of instructions, and on CPUs that run 512-bit vectors as two halves (Zen 4) half the
-// time. P @ V has D on the lanes and always takes full vectors.
+// time. With fewer rows still (scores_by_key_pays: up to 2 or 3, e.g. Qwen3's 2 query
+// heads a kv head), the scores go key by key instead (flash::scores_by_key), D on the
+// lanes. P @ V has D on the lanes and always takes full vectors.
 template <int V>
 class TileWorker {
  public:
@@ -174,6 +176,7 @@ class TileWorker {
     const int64_t r0 = it.tile * p_.tile_rows;
     rows_ = std::min(p_.tile_rows, p_.rows - r0);
     lanes_ = ceil_div(rows_, V) * V;
+    by_key_ = !a_.portable && flash::scores_by_key_pays(rows_, D_);
     std::fill(qt_.begin(), qt_.begin() + D_ * lanes_, 0.0f);
     for (int64_t r = 0; r < lanes_; ++r) {
       const int64_t rr = r0 + std::min(r, rows_ - 1);  // padding lanes repeat the last row
@@ -183,7 +186,7 @@ class TileWorker {
       out_off_[size_t(r)] = o.out + (h * a_.L + i) * D_;
       if (r >= rows_) continue;
       load_f32(a_.q.data, a_.q.dt, o.q + h * a_.q.head + i * a_.q.row_stride, a_.q.col_stride, D_, row_.data());
-      for (int64_t d = 0; d < D_; ++d) qt_[size_t(d * lanes_ + r)] = row_[size_t(d)] * a_.scale;
+      for (int64_t d = 0; d < D_; ++d) qt_[size_t(by_key_ ? r * D_ + d : d * lanes_ + r)] = row_[size_t(d)] * a_.scale;
     }
     // A mask broadcast over heads (a batch's, N x 1 x L x S) gives a decode tile's rows one mask row.
     mask_shared_ = a_.has_mask && std::all_of(mask_off_.begin(), mask_off_.begin() + lanes_, [&](int64_t m) { return m == mask_off_[0]; });
@@ -228,7 +231,10 @@ class TileWorker {
     int64_t ks, vs;
     const float *k = rows_f32(a_.k, kbase, j0, n, kbuf_, D_, &ks);
     prefetch_rows(a_.k, kbase, j0 + n, next);
-    scores_(n, W, D_, k, ks, 1, qt_.data(), W, st_.data(), W, false);  // scores^T: n x W
+    if (by_key_)
+      flash::scores_by_key_rows(rows_, n, D_, k, ks, qt_.data(), st_.data(), W);
+    else
+      scores_(n, W, D_, k, ks, 1, qt_.data(), W, st_.data(), W, false);  // scores^T: n x W
     if (a_.has_mask) add_mask(n);
     if (a_.causal && j0 + n - 1 > pos_[0]) {  // some key is past some row's position
       for (int64_t j = 0; j < n; ++j)
@@ -313,6 +319,7 @@ class TileWorker {
   std::vector<int64_t> pos_, mask_off_, out_off_;
   int64_t rows_ = 0, lanes_ = 0;
   bool mask_shared_ = false;  // every lane reads the same mask row
+  bool by_key_ = false;       // scores key by key (scores_by_key), qt_ holding the rows untransposed
 };
 
 // Combines the key chunks of one (batch, kv head, row tile): with M the largest chunk max,

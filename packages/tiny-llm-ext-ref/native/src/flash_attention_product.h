@@ -112,6 +112,79 @@ void product_tiled(int64_t M, int64_t N, int64_t K, const float *a, int64_t ars,
   }
 }
 
+// The sum of a vector's lanes, halving it (GCC writes the lane-by-lane loop as scalar
+// extracts).
+template <int V>
+inline float hsum(vec<V> v) {
+  if constexpr (V <= 4) {
+    float s = 0.0f;
+    for (int i = 0; i < V; ++i) s += v[i];
+    return s;
+  } else {
+    vec<V / 2> lo, hi;
+    std::memcpy(&lo, &v, sizeof lo);
+    std::memcpy(&hi, reinterpret_cast<const char *>(&v) + sizeof lo, sizeof hi);
+    return hsum<V / 2>(lo + hi);
+  }
+}
+
+// scores^T [keys x W] = K @ Q^T for R query rows, key by key: each key's row (D floats at
+// k + j * ks) is dotted with each row of q (R x D, row-major), D in vectors then across
+// the lanes; lanes R .. W of st are zeros. Where the rows are few, this is cheaper than
+// the rows-on-lanes product, which takes D multiply-adds of a vector a key whatever R:
+// here R x (D / kLanes + a lane sum), two keys at a time for independent sums. It also
+// reads K row after row, as it lies.
+template <int R>
+void scores_by_key(int64_t n, int64_t D, const float *k, int64_t ks, const float *q, float *st, int64_t W) {
+  using L = vec<kLanes>;
+  const int64_t Dv = D / kLanes * kLanes;
+  int64_t j = 0;
+  const auto finish = [&](int64_t jj, const L *acc) {
+    const float *kj = k + jj * ks;
+    float *row = st + jj * W;
+    for (int r = 0; r < R; ++r) {
+      float s = hsum<kLanes>(acc[r]);
+      for (int64_t d = Dv; d < D; ++d) s += kj[d] * q[r * D + d];
+      row[r] = s;
+    }
+    for (int64_t r = R; r < W; ++r) row[r] = 0.0f;
+  };
+  for (; j + 2 <= n; j += 2) {
+    L a0[R], a1[R];
+    for (int r = 0; r < R; ++r) a0[r] = a1[r] = L{};
+    const float *k0 = k + j * ks, *k1 = k0 + ks;
+    for (int64_t d = 0; d < Dv; d += kLanes) {
+      const L x0 = load<kLanes>(k0 + d), x1 = load<kLanes>(k1 + d);
+      for (int r = 0; r < R; ++r) {
+        const L qr = load<kLanes>(q + r * D + d);
+        a0[r] += x0 * qr;
+        a1[r] += x1 * qr;
+      }
+    }
+    finish(j, a0);
+    finish(j + 1, a1);
+  }
+  if (j < n) {
+    L a0[R];
+    for (int r = 0; r < R; ++r) a0[r] = L{};
+    for (int64_t d = 0; d < Dv; d += kLanes)
+      for (int r = 0; r < R; ++r) a0[r] += load<kLanes>(k + j * ks + d) * load<kLanes>(q + r * D + d);
+    finish(j, a0);
+  }
+}
+
+// Whether scores_by_key is the cheaper way for R rows of D: R x (D / kLanes + ~8 for the
+// lane sum) against D / 2 cycles a key (half-width vectors, two multiply-adds a cycle).
+inline bool scores_by_key_pays(int64_t R, int64_t D) { return R <= 3 && R * (D / kLanes + 8) < D / 2; }
+
+// scores_by_key for R = 1..3 rows.
+inline void scores_by_key_rows(int64_t R, int64_t n, int64_t D, const float *k, int64_t ks, const float *q, float *st,
+                               int64_t W) {
+  if (R == 1) return scores_by_key<1>(n, D, k, ks, q, st, W);
+  if (R == 2) return scores_by_key<2>(n, D, k, ks, q, st, W);
+  scores_by_key<3>(n, D, k, ks, q, st, W);
+}
+
 // The same product as plain loops: the portable path, and the tiled one's reference.
 inline void product_portable(int64_t M, int64_t N, int64_t K, const float *a, int64_t ars, int64_t acs,
                              const float *b, int64_t ldb, float *c, int64_t ldc, bool accumulate) {
