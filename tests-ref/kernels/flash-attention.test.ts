@@ -172,19 +172,22 @@ describe("flashAttention masks", () => {
     // every row of its tile; tiles only partly hidden are computed. Rows hide 0, 150
     // (two whole tiles and part of a third), 299 (all but the last key) and all 300 keys;
     // the mask is shared by the heads (N x 1 x 1 x S), or per head with 70 more hidden
-    // keys on odd heads, so that one tile row is hidden and the next is not.
-    const [N, Hq, Hkv, S, D] = [4, 14, 2, 300, 64];
-    const hidden = [0, 150, 299, 300];
-    const q = randomNormal(30, [N, Hq, 1, D]), k = randomNormal(31, [N, Hkv, S, D]), v = randomNormal(32, [N, Hkv, S, D]);
-    const shared = new Float32Array(N * S);
-    hidden.forEach((h, b) => shared.fill(-Infinity, b * S, b * S + h));
-    const perHead = new Float32Array(N * Hq * S);
-    hidden.forEach((h, b) => {
-      for (let i = 0; i < Hq; i++) perHead.fill(-Infinity, (b * Hq + i) * S, (b * Hq + i) * S + Math.min(S, h + (i % 2) * 70));
-    });
-    for (const mask of [mx.fromTypedArray(shared, [N, 1, 1, S]), mx.fromTypedArray(perHead, [N, Hq, 1, S])]) {
-      const expected = plainAttention(q, k, v, 0.125, mask);
-      bothPaths(() => expectClose(flashAttention(q, k, v, { mask, scale: 0.125 }), expected, { tol: TOL, label: `mask ${mask.shape}` }));
+    // keys on odd heads, so that one tile row is hidden and the next is not. Qwen2's heads
+    // (7 a kv head: rows on the lanes) and Qwen3's (2 a kv head, D = 128: scores key by key).
+    for (const [Hq, Hkv, D] of [[14, 2, 64], [4, 2, 128]]) {
+      const [N, S] = [4, 300];
+      const hidden = [0, 150, 299, 300];
+      const q = randomNormal(30, [N, Hq, 1, D]), k = randomNormal(31, [N, Hkv, S, D]), v = randomNormal(32, [N, Hkv, S, D]);
+      const shared = new Float32Array(N * S);
+      hidden.forEach((h, b) => shared.fill(-Infinity, b * S, b * S + h));
+      const perHead = new Float32Array(N * Hq * S);
+      hidden.forEach((h, b) => {
+        for (let i = 0; i < Hq; i++) perHead.fill(-Infinity, (b * Hq + i) * S, (b * Hq + i) * S + Math.min(S, h + (i % 2) * 70));
+      });
+      for (const mask of [mx.fromTypedArray(shared, [N, 1, 1, S]), mx.fromTypedArray(perHead, [N, Hq, 1, S])]) {
+        const expected = plainAttention(q, k, v, 0.125, mask);
+        bothPaths(() => expectClose(flashAttention(q, k, v, { mask, scale: 0.125 }), expected, { tol: TOL, label: `Hq ${Hq} D ${D} mask ${mask.shape}` }));
+      }
     }
   });
 
