@@ -2,12 +2,13 @@
 //
 //   C[M x N] = (accumulate ? C : 0) + A[M x K] @ B[K x N]
 //
-// where B and C are row-major with N a multiple of the vector width (N is on the lanes), and A is
-// a strided view read one element at a time (element (i, k) at a[i * ars + k * acs]), so
-// that keys, values and probabilities are used where they lie, transposed or not:
+// where B and C are row-major with N a multiple of the vector width (N is on the lanes), and
+// A is a strided view read one element at a time (element (i, k) at a[i * ars + k * acs]),
+// so that keys, values and probabilities are used where they lie, transposed or not:
 //   scores^T [keys x rows] = K [keys x D] @ Q^T [D x rows]     (lanes: the tile's query rows)
 //   out      [rows x D]   += P [rows x keys] @ V [keys x D]    (lanes: D; P read from scores^T)
-// Every A element is broadcast once per panel of B, so transposes cost nothing.
+// Every A element is broadcast once per panel of B, so transposes cost nothing. For a tile
+// of 1 to 3 query rows the scores have a second form, scores_by_key (lanes: D).
 #pragma once
 #include <cstdint>
 #include <cstring>
