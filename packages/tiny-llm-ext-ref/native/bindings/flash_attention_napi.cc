@@ -14,9 +14,7 @@
 namespace tl {
 namespace {
 
-void require(bool ok, const std::string &what) {
-  if (!ok) throw JsError("TypeError", "flashAttention (native): " + what);
-}
+constexpr NativeCheck require{"flashAttention"};
 
 // The last three dims of a (heads, rows, cols) after the batch dims N...
 AttentionOperand operand(const ArrayArg &a, size_t nbatch) {

@@ -16,9 +16,7 @@
 namespace tl {
 namespace {
 
-void require(bool ok, const std::string &what) {
-  if (!ok) throw JsError("TypeError", "quantizedMatmul (native): " + what);
-}
+constexpr NativeCheck require{"quantizedMatmul"};
 
 // Rows of [gate | up] (M x 2I) -> silu(gate) * up, M x I, packed at the front of the same
 // buffer (row m's results land below row m's inputs, which are read first), as the

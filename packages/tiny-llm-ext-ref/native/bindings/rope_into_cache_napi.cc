@@ -15,9 +15,7 @@
 namespace tl {
 namespace {
 
-void require(bool ok, const std::string &what) {
-  if (!ok) throw JsError("TypeError", "ropeIntoCache (native): " + what);
-}
+constexpr NativeCheck require{"ropeIntoCache"};
 
 RopeOperand operand(const ArrayArg &a) { return RopeOperand{a.ptr<float>(), a.strides[0], a.strides[1], a.strides[2]}; }
 

@@ -25,6 +25,17 @@ class JsError : public std::runtime_error {
   std::string name_;
 };
 
+// A native kernel's own check of its arguments: require(ok, what) throws a TypeError
+// "<kernel> (native): <what>" when !ok. The extension's TypeScript has checked them with
+// messages for users already; these keep a direct call from crashing. In a binding file:
+//   constexpr NativeCheck require{"myKernel"};
+struct NativeCheck {
+  const char *kernel;
+  void operator()(bool ok, const std::string &what) const {
+    if (!ok) throw JsError("TypeError", std::string(kernel) + " (native): " + what);
+  }
+};
+
 // Runs body() (which returns void) and returns undefined; a C++ exception thrown by it
 // (not from pool threads: those must not throw) becomes a pending JS exception.
 template <typename F>
