@@ -22,7 +22,7 @@ void token(const RopeIntoCacheArgs &a, int64_t t, float *xb) {
     }
     const RopeOperand &slots = h < a.Hq + a.Hkv ? a.keys : a.values;
     const int64_t kv = h < a.Hq + a.Hkv ? h - a.Hq : h - a.Hq - a.Hkv;
-    float *y = h < a.Hq ? a.q + ((n * a.L + l) * a.Hq + h) * a.D : slots.data + n * slots.s0 + kv * slots.s1 + l * slots.s2;
+    float *y = h < a.Hq ? a.q + (t * a.Hq + h) * a.D : slots.data + n * slots.s0 + kv * slots.s1 + l * slots.s2;
     if (h < a.Hq + a.Hkv)  // queries and keys; values are only stored
       rope_head(x, a.cos + l * half, a.sin + l * half, half, a.traditional, y);
     else
