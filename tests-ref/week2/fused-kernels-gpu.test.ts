@@ -5,10 +5,11 @@
 // int8 activations each norm quantizes for the product after it (addRmsNormInt8), and a
 // decode step's attention quantizes for o_proj in its combine (flashAttentionInt8, once the
 // cache splits and a head holds whole groups: the trained model past 64 tokens); on the
-// CPU it runs them apart but for ropeIntoCache (its C++ checked against the separate ops in
-// tests-ref/kernels/rope-into-cache.test.ts). The tiny checkpoints' logits agree step by step (a prefill, then decode steps, then a
-// trimmed cache decoding again), and a GPU decode step launches each fused kernel once
-// a layer and none of the separate ops.
+// CPU it runs them apart but for ropeIntoCache and quantizedSwiGLU with float32 x (their
+// C++ checked against the separate ops in tests-ref/kernels/rope-into-cache.test.ts and
+// quantized-swiglu-gpu.test.ts). The tiny checkpoints' logits agree step by step (a
+// prefill, then decode steps, then a trimmed cache decoding again), and a GPU decode step
+// launches each fused kernel once a layer and none of the separate ops.
 import * as mx from "@tiny-llm/array";
 import { load } from "@tiny-llm/loader";
 import { ensureTinyModels, TINY_MODEL_4BIT_DIR, TINY_MODEL_DIR, TRAINED_MODEL_4BIT_DIR } from "@tiny-llm/tiny-model";
