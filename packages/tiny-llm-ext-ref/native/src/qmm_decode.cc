@@ -61,7 +61,7 @@ void decode_rows(const QuantizedMatmulArgs &a, const float *xp, const float *xsu
     V acc[R][M], acc2[R][M];
     for (int r = 0; r < R; ++r)
       for (int m = 0; m < M; ++m) acc[r][m] = T::zero(), acc2[r][m] = T::zero();
-    for (int r = 0; r < R; ++r) __builtin_prefetch(q[r] + kDecodePrefetchBytes);
+    for (int r = 0; r < R; ++r) prefetch_codes(q[r]);
     // 2L inputs per step: one codes4 (4-bit) or two codes8 (8-bit) per row.
 #pragma GCC unroll 4
     for (int64_t i = 0; i < steps; ++i, xg += 2 * L) {

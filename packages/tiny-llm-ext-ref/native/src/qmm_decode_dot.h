@@ -98,7 +98,7 @@ void dot_row(const QuantizedMatmulArgs &a, const DotX &x, int64_t o) {
     int32x4_t s0[M], s1[M], s2[M];  // lo, mid, hi digit sums
     for (int m = 0; m < M; ++m) s0[m] = s1[m] = s2[m] = vdupq_n_s32(0);
     for (int64_t b = 0; b < blocks; ++b, xb += kDotBlockXBytes) {
-      __builtin_prefetch(q + kDecodePrefetchBytes);
+      prefetch_codes(q);
       int8x16_t c0, c1;
       if (BITS == 4) {
         const uint8x16_t v = vld1q_u8(q);

@@ -283,7 +283,7 @@ void int_row(const QuantizedMatmulArgs &a, const IntLayout<T, BITS, D> &lay, con
   const int64_t chunks = lay.chunks, units = UNITS > 0 ? UNITS : lay.units_per_chunk, xstride = lay.row_bytes;
 #pragma GCC unroll 2
   for (int64_t c = 0; c < chunks; ++c) {
-    __builtin_prefetch(q + kDecodePrefetchBytes);
+    prefetch_codes(q);
     I s0[M], s1[M], s2[M];  // 4-bit: lo, mid, hi sums (int16; D = 1: s0 only, int32 with VNNI); 8-bit: hi, lo (int32)
     unit_products<T, BITS, D, M, true>(q, xu, xstride, s0, s1, s2);
     xu += Lay::kUnitXBytes;
