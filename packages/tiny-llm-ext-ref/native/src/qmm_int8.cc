@@ -100,7 +100,9 @@ struct Panel {
 
   // With `next`, the following panel's words are asked for while these are packed, so
   // that they come from memory while this panel's tiles run (a batch's decode step, a
-  // few tiles a panel, otherwise waits for them: 1.4x its time at 8 rows).
+  // few tiles a panel, otherwise waits for them: 1.4x its time at 8 rows). Into L2, as
+  // the decode kernels' codes (prefetch_codes), so that they leave this panel and x in
+  // L1: 8 rows at Qwen2-0.5B's gate/up, down and q/o shapes 4-12% faster on a Zen 4 EPYC.
   void pack(const QuantizedMatmulArgs &a, int64_t f0, bool next) {
     const int64_t blocks = a.K / kBlock, G = a.K / a.group_size, n = std::min<int64_t>(kPanel, a.O - f0);
     codes.resize(size_t(blocks * kPanel));
@@ -118,7 +120,7 @@ struct Panel {
         I r[L];
         for (int i = 0; i < L; ++i) r[i] = IntSimd::load(rows[i] + k);
         if (ahead != 0)
-          for (int i = 0; i < L; ++i) __builtin_prefetch(rows[i] + ahead + k);
+          for (int i = 0; i < L; ++i) __builtin_prefetch(rows[i] + ahead + k, 0, 2);
         IntSimd::transpose32(r);
         for (int i = 0; i < L; ++i) IntSimd::store(out + (k + i) * kPanel, r[i]);
       }
