@@ -20,8 +20,8 @@ constexpr int64_t kDecodeMaxM = 4;
 // L2, not L1: the codes are read once, while x's parts are read again for every row,
 // and a stream of codes fetched into L1 evicts them once a row's parts outgrow a few
 // KiB. On a Zen 4 EPYC (weights from memory, int8 x), 2 KiB ahead into L1 read 7B's
-// down_proj (K = 18944: 18.5 KiB of parts) at 17-20 GB/s, 8 KiB ahead into L2 at 33;
-// gate/up (K = 3584) 24-27 -> 29-34, 1.5B's down_proj 20-22 -> 29.
+// down_proj (K = 18944: 18.5 KiB of parts) at 17-20 GB/s, 8 KiB ahead into L2 at 26-33;
+// gate/up (K = 3584) 24-27 -> 29-37, 1.5B's down_proj 20-22 -> 25-29.
 constexpr int64_t kDecodePrefetchBytes = 8192;
 inline void prefetch_codes(const void *p) { __builtin_prefetch(static_cast<const char *>(p) + kDecodePrefetchBytes, 0, 2); }
 
