@@ -36,28 +36,39 @@ test("array_custom_kernel_views_and_outputs", () => {
   expect(seen[1]).toMatchObject({ offset: 0, dtype: mx.DtypeCode.float32, shape: [3], strides: [1] });
 });
 
-test("array_custom_kernel_cpu_layout_packs_the_fields_and_survives_a_kernel_run_inside", () => {
-  const packed = (a: mx.KernelArray) => [a.offset, a.dtype, a.shape.length, ...a.shape, ...a.strides];
-  let before: number[][] = [], after: number[][] = [], fields: number[][] = [];
+test("array_custom_kernel_cpu_layouts_pack_each_list_and_survive_a_kernel_run_inside", () => {
+  type Packed = mx.KernelArray[] & { layouts?: Float64Array };
+  // A list's layouts as native code reads them: [n, then per array: address, offset, dtype, ndim, ...shape, ...strides].
+  const unpack = (l: Float64Array) => {
+    const arrays: { address: number; fields: number[] }[] = [];
+    for (let i = 0, p = 1; i < l[0]; i++, p += 4 + 2 * l[p + 3]) arrays.push({ address: l[p], fields: Array.from(l.subarray(p + 1, p + 4 + 2 * l[p + 3])) });
+    return arrays;
+  };
+  const fieldsOf = (a: mx.KernelArray) => [a.offset, a.dtype, a.shape.length, ...a.shape, ...a.strides];
+  let before: ReturnType<typeof unpack>[] = [], after: ReturnType<typeof unpack>[] = [], fields: number[][][] = [];
   const outer: mx.CustomKernel<{ factor: number }> = {
     name: "outer",
     implementations: {
       cpu: (inputs, outputs, p) => {
-        const all = [...inputs, ...outputs];
-        fields = all.map(packed);
-        before = all.map((a) => Array.from(a.layout!));
+        const lists = [inputs, outputs] as Packed[];
+        fields = lists.map((l) => l.map(fieldsOf));
+        before = lists.map((l) => unpack(l.layouts!));
         // A JavaScript kernel that runs another kernel before its own work: the inner call's layouts must not overwrite these.
         mx.runKernel(rowSum, [mx.ones([5, 7, 2]).reshape([35, 2])], [{ shape: [35], dtype: "float32" }], p);
-        after = all.map((a) => Array.from(a.layout!));
+        after = lists.map((l) => unpack(l.layouts!));
         rowSum.implementations.cpu!(inputs, outputs, p);
       },
     },
   };
-  const view = mx.arange(12, undefined, undefined, "float32").reshape([3, 4]).slice("::-1", "1:3");
-  const [y] = mx.runKernel(outer, [view], [{ shape: [3], dtype: "float32" }], { factor: 1 });
+  const x = mx.arange(12, undefined, undefined, "float32").reshape([3, 4]);
+  const [y] = mx.runKernel(outer, [x.slice("::-1", "1:3"), x], [{ shape: [3], dtype: "float32" }], { factor: 1 });
   expect(y.toArray()).toEqual([19, 11, 3]);
-  expect(before).toEqual(fields);
-  expect(before[0]).toEqual([9, mx.DtypeCode.float32, 2, 3, 2, -4, 1]);
+  expect(before.map((l) => l.map((a) => a.fields))).toEqual(fields);
+  expect(before[0][0].fields).toEqual([9, mx.DtypeCode.float32, 2, 3, 2, -4, 1]);
+  // Two views of one buffer share its address; the output's buffer is another.
+  expect(before[0][0].address).toBeGreaterThan(0);
+  expect(before[0][1].address).toBe(before[0][0].address);
+  expect(before[1][0].address).not.toBe(before[0][0].address);
   expect(after).toEqual(before);
 });
 

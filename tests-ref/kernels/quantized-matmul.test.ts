@@ -2,8 +2,10 @@
 // here with plain @tiny-llm/array ops. Every case runs twice: on the SIMD path this
 // machine's build has, and on the portable path (TINY_LLM_KERNELS=portable, which the
 // kernel reads at every call).
+import * as path from "path";
+
 import * as mx from "@tiny-llm/array";
-import { quantizedMatmul, type QuantizedWeights } from "@tiny-llm/tiny-llm-ext-ref";
+import { type ExtAddon, quantizedMatmul, type QuantizedWeights } from "@tiny-llm/tiny-llm-ext-ref";
 
 import { expectClose } from "../../tests/helpers/compare";
 import { dequantize, randomWeights, type Float } from "./quantized-weights";
@@ -199,5 +201,31 @@ describe("quantizedMatmul bad input", () => {
 
   test("scales of the wrong shape", () => {
     expect(call(x, { ...w, scales: mx.zeros([8, 4]) })).toThrow(/w.scales has shape \[8,4\], expected \[8,2\] \(O x K\/groupSize\)/);
+  });
+});
+
+describe("the native entry's lists of KernelArrays", () => {
+  // The addon's own entry, as a JavaScript kernel might hand it lists it made itself.
+  const addon = mx.loadNativeExtension<Pick<ExtAddon, "quantizedMatmul">>(
+    mx.addonFile(path.join(__dirname, "..", "..", "packages", "tiny-llm-ext-ref", "native"), "tiny_llm_ext_ref"),
+    "@tiny-llm/tiny-llm-ext-ref",
+  );
+  const w = randomWeights(24, 128, 4, 64, "float32", 21);
+  const x = mx.random.normal([3, 128], { key: mx.random.key(22) });
+  const through = (impl: mx.KernelImpl<null>) => {
+    const kernel: mx.CustomKernel<null> = { name: "quantizedMatmul", implementations: { cpu: impl } };
+    return mx.runKernel(kernel, [x, w.weight, w.scales, w.biases], [{ shape: [3, 24], dtype: "float32" }], null)[0];
+  };
+  const product = (inputs: mx.KernelArray[], outputs: mx.KernelArray[]) => addon.quantizedMatmul(inputs, outputs, 64, 4, false, false, false);
+
+  test("lists made by hand (no packed layouts) are read field by field, with the same result", () => {
+    const packed = through((i, o) => product(i, o));
+    const byHand = through((i, o) => product([...i], [...o]));
+    expect(byHand.toArray()).toEqual(packed.toArray());
+    expect(packed.toArray()).toEqual(quantizedMatmul(x, w).toArray());
+  });
+
+  test("a list changed after the backend packed it is an error, not a misread", () => {
+    expect(() => through((i, o) => (i.pop(), product(i, o)))).toThrow(/do not match their packed layouts/);
   });
 });

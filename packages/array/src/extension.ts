@@ -11,7 +11,8 @@
 // calls), allocates the outputs uninitialised on the inputs' device, and hands the
 // device's implementation every array as a KernelArray: its storage, first element,
 // dtype code, shape and strides, so that native code never guesses a layout.
-// A C++ implementation reads them with tl::array_args (tiny-llm/napi_args.h).
+// A C++ implementation reads them with tl::array_args (tiny-llm/napi_args.h); on the
+// CPU each list also carries its arrays' layouts packed for it (`layouts`, backend/cpu.ts).
 import { NDArray } from "./array";
 import { backendFor, type Device, type Storage } from "./backend";
 import type { DtypeCode } from "./backend/codes";
@@ -34,12 +35,6 @@ export interface KernelArray {
   dtype: DtypeCode;
   shape: readonly number[];
   strides: readonly number[];
-  /**
-   * On the CPU: [offset, dtype, ndim, ...shape, ...strides] as float64s, what tl::array_args
-   * reads (one Node-API call instead of one per field and dimension). Valid during the
-   * kernel call only: the next call rewrites it.
-   */
-  layout?: Float64Array;
 }
 
 /**

@@ -38,7 +38,7 @@ export interface FlashAttentionParams {
 export function flashAttentionKernel(addon: AddonLoader, wgsl: WgslSource): mx.CustomKernel<FlashAttentionParams> {
   return {
     name: "flashAttention",
-    implementations: { cpu: (inputs, outputs, params) => addon().flashAttention(inputs, outputs, params), gpu: flashAttentionGpu(wgsl) },
+    implementations: { cpu: (inputs, outputs, p) => addon().flashAttention(inputs, outputs, p.scale, p.causal, p.portable), gpu: flashAttentionGpu(wgsl) },
   };
 }
 

@@ -52,4 +52,5 @@ export type { QuantizedQkvRope } from "./quantized-qkv-rope";
 export { quantizedRows } from "./quantized-rows";
 // For the learner's @tiny-llm/tiny-llm-ext, which binds the same TypeScript to its own addon.
 export { bindKernels } from "./bind-kernels";
+export type { ExtAddon } from "./native";
 export type { Kernels } from "./bind-kernels";

@@ -89,7 +89,7 @@ export function quantizedMatmulKernel(addon: AddonLoader, wgsl: WgslSource): mx.
 
 /** The CPU side of a package's quantized products: its addon's quantizedMatmul. */
 export function quantizedMatmulCpu(addon: AddonLoader): mx.KernelImpl<QuantizedMatmulParams> {
-  return (inputs, outputs, params) => addon().quantizedMatmul(inputs, outputs, params);
+  return (inputs, outputs, p) => addon().quantizedMatmul(inputs, outputs, p.groupSize, p.bits, p.activations === "int8", p.swiglu, p.portable);
 }
 
 /** `a` with a unit stride along its last axis (itself when it has one). */

@@ -50,7 +50,7 @@ export type RopeIntoCache = (qkv: mx.array, bias: mx.array | undefined, cos: mx.
 export function bindRopeIntoCache(addon: AddonLoader): RopeIntoCache {
   const kernel: mx.CustomKernel<RopeIntoCacheParams> = {
     name: "ropeIntoCache",
-    implementations: { cpu: (inputs, outputs, params) => addon().ropeIntoCache!(inputs, outputs, params), gpu: ropeIntoCacheGpu },
+    implementations: { cpu: (inputs, outputs, p) => addon().ropeIntoCache!(inputs, outputs, p.hasBias, p.heads, p.kvHeads, p.traditional), gpu: ropeIntoCacheGpu },
   };
   return (qkv, bias, cos, sin, keySlots, valueSlots, opts) => {
     const fn = "ropeIntoCache";

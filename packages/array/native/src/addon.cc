@@ -33,6 +33,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add("readBandwidth", tl::ReadBandwidth);
   add("adviseHugePages", tl::AdviseHugePages);
   add("alignedOffset", tl::AlignedOffset);
+  add("bufferAddress", tl::BufferAddress);
   add("coreApi", tl::CoreApi);
   return exports;
 }

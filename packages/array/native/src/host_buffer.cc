@@ -8,6 +8,11 @@
 // A 4-bit decode product of Qwen2-0.5B's gate/up shape (4.9 MB of weights) took a median
 // 204 us with its arrays where malloc put them, 179 us from their boundaries (Zen 5 EPYC).
 //
+// bufferAddress: where a buffer's memory is, as a number (exact below 2^53), for the
+// layouts the backend packs for custom kernels (napi_args.h's array_args). An
+// ArrayBuffer's memory stays where it is for the buffer's life (the backend never
+// detaches or resizes one).
+//
 // adviseHugePages: asks the kernel to back a fresh, large buffer with transparent huge
 // pages (Linux, MADV_HUGEPAGE). A new array's pages are faulted in one by one on
 // first write; at 4 KiB a page that costs more than the kernel's own work on a large
@@ -27,6 +32,10 @@ Napi::Value AlignedOffset(const Napi::CallbackInfo &info) {
   // A multiple of 16 (malloc's alignment), so that it is whole elements of every dtype.
   const uintptr_t offset = at % 16 == 0 ? (align - at % align) % align : 0;
   return Napi::Number::New(info.Env(), double(offset));
+}
+
+Napi::Value BufferAddress(const Napi::CallbackInfo &info) {
+  return Napi::Number::New(info.Env(), double(uintptr_t(info[0].As<Napi::ArrayBuffer>().Data())));
 }
 
 Napi::Value AdviseHugePages(const Napi::CallbackInfo &info) {

@@ -23,6 +23,7 @@ Napi::Value RandomBits(const Napi::CallbackInfo &info);
 Napi::Value ReadBandwidth(const Napi::CallbackInfo &info);
 Napi::Value AdviseHugePages(const Napi::CallbackInfo &info);
 Napi::Value AlignedOffset(const Napi::CallbackInfo &info);
+Napi::Value BufferAddress(const Napi::CallbackInfo &info);
 Napi::Value CoreApi(const Napi::CallbackInfo &info);
 
 }  // namespace tl

@@ -151,6 +151,9 @@ export interface NativeCore {
   /** Bytes from `buf`'s start to its first `align`-byte boundary (align a power of two): a multiple of 16 (0 where malloc gave less than 16-byte alignment). */
   alignedOffset(buf: ArrayBuffer, align: number): number;
 
+  /** Where `buf`'s memory starts, as a number (the custom kernels' packed layouts, backend/cpu.ts). */
+  bufferAddress(buf: ArrayBuffer): number;
+
   /** The table of core services (thread pool, GEMM) that extensions call through: native/include/tiny-llm/core_api.h. */
   coreApi(): unknown;
 }

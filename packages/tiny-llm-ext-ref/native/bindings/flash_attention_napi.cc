@@ -30,11 +30,10 @@ AttentionOperand operand(const ArrayArg &a, size_t nbatch) {
 }
 
 void run(const Napi::CallbackInfo &info) {
-  require(info.Length() >= 3, "expected (inputs, outputs, params)");
+  require(info.Length() >= 5 && info[2].IsNumber(), "expected (inputs, outputs, scale, causal, portable)");
   const std::vector<ArrayArg> in = array_args(info[0]), outs = array_args(info[1]);
   require((in.size() == 3 || in.size() == 4) && outs.size() == 1, "expected inputs [q, k, v] or [q, k, v, mask] and outputs [out]");
   const ArrayArg &q = in[0], &k = in[1], &v = in[2], &out = outs[0];
-  Napi::Object params = info[2].As<Napi::Object>();
 
   const int nd = q.ndim();
   require(nd >= 3, "q must be N.. x H_q x L x D");
@@ -68,11 +67,11 @@ void run(const Napi::CallbackInfo &info) {
     a.has_mask = true;
     a.mask = operand(m, nb);
   }
-  a.scale = float(params.Get("scale").As<Napi::Number>().DoubleValue());
-  a.causal = params.Get("causal").ToBoolean().Value();
+  a.scale = float(info[2].As<Napi::Number>().DoubleValue());
+  a.causal = info[3].ToBoolean().Value();
   a.out = out.begin();
   a.out_dt = out.dt;
-  a.portable = params.Get("portable").ToBoolean().Value();
+  a.portable = info[4].ToBoolean().Value();
   flash_attention(a);
 }
 

@@ -20,14 +20,13 @@ constexpr NativeCheck require{"ropeIntoCache"};
 RopeOperand operand(const ArrayArg &a) { return RopeOperand{a.ptr<float>(), a.strides[0], a.strides[1], a.strides[2]}; }
 
 void run(const Napi::CallbackInfo &info) {
-  require(info.Length() >= 3, "expected (inputs, outputs, params)");
+  require(info.Length() >= 6 && info[3].IsNumber() && info[4].IsNumber(), "expected (inputs, outputs, hasBias, heads, kvHeads, traditional)");
   const std::vector<ArrayArg> in = array_args(info[0]), out = array_args(info[1]);
-  Napi::Object params = info[2].As<Napi::Object>();
-  const bool has_bias = params.Get("hasBias").ToBoolean().Value();
+  const bool has_bias = info[2].ToBoolean().Value();
   require(in.size() == (has_bias ? 4u : 3u) && out.size() == 3, "expected inputs [qkv, bias?, cos, sin] and outputs [q, keySlots, valueSlots]");
   const ArrayArg &qkv = in[0], &cos = in[has_bias ? 2 : 1], &sin = in[has_bias ? 3 : 2];
   const ArrayArg &q = out[0], &keys = out[1], &values = out[2];
-  const int64_t Hq = int_arg(params.Get("heads")), Hkv = int_arg(params.Get("kvHeads"));
+  const int64_t Hq = int_arg(info[3]), Hkv = int_arg(info[4]);
   for (const ArrayArg *a : {&qkv, &q, &keys, &values}) {
     require(a->ndim() == 4 && a->dt == F32 && a->strides[3] == 1, "qkv, q and the slots must be float32 4-d arrays with a unit stride along D");
   }
@@ -46,7 +45,7 @@ void run(const Napi::CallbackInfo &info) {
   }
   rope_into_cache(RopeIntoCacheArgs{N, L, Hq, Hkv, D, operand(qkv), has_bias ? in[1].ptr<float>() : nullptr, cos.ptr<float>(),
                                     sin.ptr<float>(), q.ptr<float>(), operand(keys), operand(values),
-                                    params.Get("traditional").ToBoolean().Value()});
+                                    info[5].ToBoolean().Value()});
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <stdexcept>
 #include <vector>
 
 #include "dtype.h"
@@ -62,33 +63,45 @@ struct ArrayArg {
   void *begin() const { return data + off * itemsize(dt); }
 };
 
-// A KernelArray: from its packed `layout` (the CPU backend's: [offset, dtype, ndim,
-// shape.., strides..]), else field by field (one Node-API call per field and dimension).
-inline ArrayArg array_arg(const Napi::Object &o, const Napi::Value &layout_key, const Napi::Value &data_key) {
-  const Napi::Value layout = o.Get(layout_key);
-  if (!layout.IsTypedArray()) {
-    return ArrayArg{buffer_data(o.Get(data_key)), int_arg(o.Get("offset")), int(int_arg(o.Get("dtype"))),
-                    dims_arg(o.Get("shape")), dims_arg(o.Get("strides"))};
-  }
-  const double *l = layout.As<Napi::Float64Array>().Data();
-  const size_t n = size_t(l[2]);
-  ArrayArg a{buffer_data(o.Get(data_key)), int64_t(l[0]), int(l[1]), std::vector<int64_t>(n), std::vector<int64_t>(n)};
-  for (size_t d = 0; d < n; ++d) {
-    a.shape[d] = int64_t(l[3 + d]);
-    a.strides[d] = int64_t(l[3 + n + d]);
-  }
-  return a;
+// A KernelArray read field by field (one Node-API call per field and dimension).
+inline ArrayArg array_arg(const Napi::Object &o) {
+  return ArrayArg{buffer_data(o.Get("data")), int_arg(o.Get("offset")), int(int_arg(o.Get("dtype"))), dims_arg(o.Get("shape")),
+                  dims_arg(o.Get("strides"))};
 }
 
-// The KernelArray[] argument of a custom kernel.
+// The KernelArray[] argument of a custom kernel. The CPU backend gives the list its
+// arrays' layouts packed in one Float64Array, `layouts`: [n, then per array: address of
+// its buffer, offset, dtype, ndim, ...shape, ...strides] (src/backend/cpu.ts), three
+// Node-API calls for the whole list. Reading field by field took five to ten an array,
+// each a slow property lookup from C++, most of a small kernel call's cost; that path
+// stays for lists made by hand, which have no `layouts`.
 inline std::vector<ArrayArg> array_args(const Napi::Value &v) {
   Napi::Array arr = v.As<Napi::Array>();
+  const uint32_t n = arr.Length();
   std::vector<ArrayArg> out;
-  const uint32_t n = arr.Length();  // a Node-API call each time
   out.reserve(n);
-  // The property names made once for all the arrays (Get(const char *) makes one each time).
-  const Napi::String layout_key = Napi::String::New(v.Env(), "layout"), data_key = Napi::String::New(v.Env(), "data");
-  for (uint32_t i = 0; i < n; ++i) out.push_back(array_arg(arr.Get(i).As<Napi::Object>(), layout_key, data_key));
+  const Napi::Value packed = arr.Get("layouts");
+  if (!packed.IsTypedArray()) {
+    for (uint32_t i = 0; i < n; ++i) out.push_back(array_arg(arr.Get(i).As<Napi::Object>()));
+    return out;
+  }
+  const Napi::Float64Array layouts = packed.As<Napi::Float64Array>();
+  const double *l = layouts.Data();
+  if (layouts.ElementLength() == 0 || uint32_t(l[0]) != n) {
+    throw std::invalid_argument("a kernel's arrays do not match their packed layouts (a list changed after the backend made it)");
+  }
+  size_t p = 1;
+  for (uint32_t i = 0; i < n; ++i) {
+    const size_t nd = size_t(l[p + 3]);
+    ArrayArg a{reinterpret_cast<uint8_t *>(uintptr_t(l[p])), int64_t(l[p + 1]), int(l[p + 2]), std::vector<int64_t>(nd),
+               std::vector<int64_t>(nd)};
+    for (size_t d = 0; d < nd; ++d) {
+      a.shape[d] = int64_t(l[p + 4 + d]);
+      a.strides[d] = int64_t(l[p + 4 + nd + d]);
+    }
+    out.push_back(std::move(a));
+    p += 4 + 2 * nd;
+  }
   return out;
 }
 
