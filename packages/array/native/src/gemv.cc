@@ -140,20 +140,25 @@ void with_rows(int64_t M, const F &f) {
 // Weight rows [n0, n1) against all M rows of x. Each block of weight rows stays in L1
 // while the rows of x pass over it.
 //
-// Weight rows of up to kRowAloneMaxK elements against 1 to 5 rows of x (decode, a
-// speculative verify): one weight row at a time, so that each thread reads its range of
-// rows front to back, one sequential stream as a plain read is. Longer rows, one row of
-// x: 8 at a time, each prefetched a block ahead, x read once a block;
-// a row's x no longer sits in L1 beside the streaming weights, and reading it again for
-// every row costs more than the interleaved streams do. Two threads (Zen 4), bf16, from
-// memory, against a plain read of as many bytes: Qwen2-0.5B's head (151936 x 896)
-// 0.63-0.68x in blocks of 4 or 8 -> 0.91-1.06x a row at a time; 7B's gate/up (18944 x
-// 3584) 0.80-0.93x in blocks of 4, 0.84-0.97x of 8, 0.82-1.01x a row at a time; 0.5B's
-// down (896 x 4864) 0.60-0.70x a row at a time, 0.74-0.84x in blocks of 8. A whole
-// Qwen2-0.5B bf16 decode step: 55.8 -> 41-44 ms (its products 0.57 -> 0.74-0.88x the read).
-// The step's products of M rows of x, blocks -> a weight row at a time (harness, ms): M = 2
-// 54.5 -> 34.4, 3 57.2 -> 35.6, 4 55.6 -> 43.9, 5 58.5 -> 50.7; 6 60.0 -> 69.5, 7 and 8
-// no better: those keep the blocks below.
+// One row of x (decode) against weight rows of up to kRowAloneMaxK elements: one weight
+// row at a time, so that each thread reads its range of rows front to back, one
+// sequential stream as a plain read is. Longer rows: 8 at a time, each prefetched a
+// block ahead, x read once a block; a row's x no longer sits in L1 beside the streaming
+// weights, and reading it again for every row costs more than the interleaved streams
+// do. Two threads (Zen 4), bf16, from memory, against a plain read of as many bytes,
+// when blocks prefetched into L1: Qwen2-0.5B's head (151936 x 896) 0.63-0.68x in blocks
+// of 4 or 8 -> 0.91-1.06x a row at a time; 7B's gate/up (18944 x 3584) 0.80-0.93x in
+// blocks of 4, 0.84-0.97x of 8, 0.82-1.01x a row at a time. With the blocks' prefetch
+// into L2 the two are even for one row (head 30.0 against 31.0 GB/s).
+//
+// Two to eight rows of x (a speculative verify, a batch's decode step) take the blocks
+// below at every K. Before their prefetch went to L2, the rows of x took one weight row
+// at a time up to 5 rows (0.5B decode step of M rows in bf16: M = 2 54.5 -> 34.4 ms, 5
+// 58.5 -> 50.7); after, the blocks are faster (Zen 4, bf16 from memory, GB/s, a weight
+// row at a time -> blocks): 0.5B gate/up (4864 x 896) M = 2 18.7 -> 25.5, 3 16.5 ->
+// 25.4, 4 14.5 -> 23.7, 5 14.8 -> 22.4; the head M = 2 23.3 -> 32.2, 5 17.0 -> 30.0; on
+// AVX2 (16 registers) gate/up M = 2 18.3 -> 27.0, 5 15.3 -> 17.3, the head 21.8 -> 38.5,
+// 17.3 -> 20.0.
 //
 // AVX-512 (32 registers): all M rows in one pass, against as many weight rows as the
 // registers hold with the sums (MB x RB), the weights (RB) and one row of x: each weight
@@ -168,7 +173,6 @@ void with_rows(int64_t M, const F &f) {
 // as long, at Qwen2-0.5B's shapes in bf16); eight rows in one pass were slower than two
 // of four (too many loads of x per weight).
 constexpr int64_t kRowAloneMaxK = 4096;
-constexpr int kRowAloneMaxM = 5;
 
 #if defined(__AVX512F__)
 // Weight rows a one-pass block takes against MB rows of x: as many as the 32 registers hold
@@ -208,9 +212,8 @@ template <int DT>
 void dot_rows(int64_t M, int64_t n0, int64_t n1, int64_t K, const float *x, int64_t ldx, const MatRef &B, float *C, int64_t ldc) {
   with_rows(M, [&](auto rows) {
     constexpr int MB = decltype(rows)::value;
-    if constexpr (MB <= kRowAloneMaxM)
-      if (K <= kRowAloneMaxK) return dot_rows_one_pass<DT, MB, 1>(n0, n1, K, x, ldx, B, C, ldc);
     if constexpr (MB == 1) {
+      if (K <= kRowAloneMaxK) return dot_rows_one_pass<DT, 1, 1>(n0, n1, K, x, ldx, B, C, ldc);
       dot_rows_one_pass<DT, 1, 8>(n0, n1, K, x, ldx, B, C, ldc);
     } else {
 #if defined(__AVX512F__)
