@@ -87,11 +87,12 @@ inline std::vector<ArrayArg> array_args(const Napi::Value &v) {
   }
   const Napi::Float64Array layouts = packed.As<Napi::Float64Array>();
   const double *l = layouts.Data();
-  if (layouts.ElementLength() == 0 || uint32_t(l[0]) != n) {
-    throw std::invalid_argument("a kernel's arrays do not match their packed layouts (a list changed after the backend made it)");
-  }
+  const size_t length = layouts.ElementLength();
+  const auto mismatch = [] { return std::invalid_argument("a kernel's arrays do not match their packed layouts (a list changed after the backend made it)"); };
+  if (length == 0 || uint32_t(l[0]) != n) throw mismatch();
   size_t p = 1;
   for (uint32_t i = 0; i < n; ++i) {
+    if (p + 4 > length || p + 4 + 2 * size_t(l[p + 3]) > length) throw mismatch();
     const size_t nd = size_t(l[p + 3]);
     ArrayArg a{reinterpret_cast<uint8_t *>(uintptr_t(l[p])), int64_t(l[p + 1]), int(l[p + 2]), std::vector<int64_t>(nd),
                std::vector<int64_t>(nd)};
