@@ -255,7 +255,8 @@ inline void unit_products(const uint8_t *&q, const int8_t *xu, int64_t xstride, 
   }
 }
 
-// y[:, o]. ws: M rows of G + L floats. GROUPS: groups per chunk (1, 2 or 4). UNITS: units
+// y[:, o] as L-lane vectors whose lanes sum to it, into sums[m][slot] (int_rows reduces
+// them). ws: M rows of G + L floats. GROUPS: groups per chunk (1, 2 or 4). UNITS: units
 // per chunk when known at compile time (1: every case of GROUPS > 1), else 0. Both as
 // constants: the chunk loop runs a few cycles a chunk, and each test in it shows.
 template <typename T, int BITS, int D, int M, int SDT, int GROUPS, int UNITS>
