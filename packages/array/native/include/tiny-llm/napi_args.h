@@ -92,8 +92,9 @@ inline std::vector<ArrayArg> array_args(const Napi::Value &v) {
   if (length == 0 || uint32_t(l[0]) != n) throw mismatch();
   size_t p = 1;
   for (uint32_t i = 0; i < n; ++i) {
-    if (p + 4 > length || p + 4 + 2 * size_t(l[p + 3]) > length) throw mismatch();
+    if (p + 4 > length) throw mismatch();
     const size_t nd = size_t(l[p + 3]);
+    if (p + 4 + 2 * nd > length) throw mismatch();
     ArrayArg a{reinterpret_cast<uint8_t *>(uintptr_t(l[p])), int64_t(l[p + 1]), int(l[p + 2]), std::vector<int64_t>(nd),
                std::vector<int64_t>(nd)};
     for (size_t d = 0; d < nd; ++d) {
