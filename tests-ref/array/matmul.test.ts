@@ -40,16 +40,17 @@ describeDevices("array_matmul hand-written", () => {
   });
 
   test("array_matmul_few_rows_equal_the_same_rows_among_many", async () => {
-    // Up to 8 rows of x take the CPU's matrix-vector kernel (1 to 5 rows against weight
-    // rows of up to 4096: a weight row at a time; else one row: 8 weight rows at a time;
-    // more rows: rows of x four at a time, the last one to three together; with AVX-512,
-    // all in one pass against blocks of 3, 4 or 6 weight rows, then the rest two and one at
-    // a time), more the tiled GEMM: each of 1..8
-    // rows against a transposed weight (x @ W.T) must equal those rows of a 17-row
-    // product. K = 90 runs every loop of the kernel's vectors (8 floats wide for one row,
-    // 16 for more with AVX-512): four or two vectors a step, one, and a scalar tail; K =
-    // 4186 takes one row's long-row blocks; 13, 14 and 15 weight rows leave one, two and
-    // three past every block height.
+    // Up to 8 rows of x take the CPU's matrix-vector kernel (one row against weight rows
+    // of up to 4096: a weight row at a time, bfloat16 weights in even and odd halves
+    // against x laid out to match; else one row: 8 weight rows at a time; more rows: rows
+    // of x four at a time, the last one to three together; with AVX-512, all in one pass
+    // against blocks of 3, 4 or 6 weight rows, then the rest two and one at a time), more
+    // the tiled GEMM: each of 1..8 rows against a transposed weight (x @ W.T) must equal
+    // those rows of a 17-row product. K = 90 runs every loop of the kernel's vectors (8
+    // floats wide for one row, 16 for more with AVX-512): four or two vectors a step (for
+    // one row: two steps of x laid out in halves), one, and a scalar tail; K = 4186 takes
+    // one row's long-row blocks, whose last rows go one at a time with x in order; 13, 14
+    // and 15 weight rows leave one, two and three past every block height.
     for (const dtype of ["float32", "bfloat16", "float16"] as const) {
       for (const [N, K] of [[13, 90], [14, 90], [15, 90], [13, 4186], [14, 4186], [15, 4186]]) {
         const w = mx.random.normal([N, K], { key: mx.random.key(7) }).astype(dtype);

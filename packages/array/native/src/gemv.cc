@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <type_traits>
 
 #include "tiny-llm/thread_pool.h"
@@ -51,12 +52,47 @@ struct Vec<16> {
 };
 #endif
 
+// Calls f(std::integral_constant<int, I>{}) for I = 0 .. N-1.
+template <int N, int I = 0, class F>
+inline void static_for(const F &f) {
+  if constexpr (I < N) {
+    f(std::integral_constant<int, I>{});
+    static_for<N, I + 1>(f);
+  }
+}
+
+// A row of x read alone against bfloat16 weights (see dot_rows) takes the weights in
+// pairs of 8-float vectors: one 32-byte load of 16 weights, whose even weights are the
+// low halves of its 32-bit lanes shifted up and whose odd ones are the high halves
+// masked (one instruction each, where widening 8 weights takes a widening load and a
+// shift), against x's floats laid out to match (split_x). Half H of the pair at p.
+template <int H>
+inline simd::v8sf bf16_half(const void *p) {
+  simd::v8su u;
+  std::memcpy(&u, p, sizeof u);
+  u = H == 0 ? u << 16 : u & 0xFFFF0000u;
+  simd::v8sf f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+// How far ahead a row read alone prefetches its weights, as non-temporal (prefetchnta).
+// Zen 5 EPYC, bf16 from memory, two threads, GB/s against a plain read measured beside
+// it: 7B's gate/up (18944 x 3584) 54 with the hardware prefetchers alone, 61 prefetching
+// 4 KiB ahead into L2, 64-66 non-temporal 4 KiB ahead, 73-75 8 KiB ahead (read 71-73);
+// the head (151936 x 896) 57 -> 74 (read 69-71).
+constexpr int64_t kRowAlonePrefetchBytes = 8192;
+
+// The elements a row read alone takes per step (8-float vectors, four accumulators):
+// split_x lays out x's whole steps for bf16_half.
+constexpr int64_t kRowAloneStep = 32;
+
 // C[m, n + r] for m < MB, r < RB: dot products of x rows (contiguous, row stride
 // ldx, K floats) with weight rows w + r*ldw (K elements of dtype DT). One row of x is
 // bound by reading the weights, and streams them faster in 8-float vectors; more rows
 // take the build's widest (16 floats with AVX-512), where a weight's conversion and its
 // FMAs are half the instructions (0.5B bf16 products of 8 rows: 73-75 -> 55-68 ms a step).
-template <int DT, int MB, int RB>
+template <int DT, int MB, int RB, bool SPLIT = false>
 inline void dot_block(int64_t K, const float *x, int64_t ldx, const void *w, int64_t ldw, float *c, int64_t ldc) {
   constexpr int W = MB == 1 ? 8 : simd::kWideLanes;
   using V = Vec<W>;
@@ -67,28 +103,37 @@ inline void dot_block(int64_t K, const float *x, int64_t ldx, const void *w, int
   // accumulator sets hide the FMA latency there, two where there are few rows.
   constexpr bool kOneByOne = MB == 1 && RB == 1;
   constexpr int U = kOneByOne ? 4 : (MB * RB <= 4) ? 2 : 1;
+  static_assert(!SPLIT || (kOneByOne && DT == BF16 && W * U == kRowAloneStep), "split_x lays out x in the steps of a bf16 row read alone");
   vf acc[U][MB][RB];
   for (int u = 0; u < U; ++u)
     for (int m = 0; m < MB; ++m)
       for (int r = 0; r < RB; ++r) acc[u][m][r] = vf{};
+  // Vector u of a step at k: weights of row r, in order or (SPLIT) half u % 2 of pair u / 2.
+  const auto weights = [&](int r, int64_t k, auto u) {
+    constexpr int I = decltype(u)::value;
+    if constexpr (SPLIT) return bf16_half<I % 2>(simd::elem_ptr(wr[r], DT, k + 2 * W * (I / 2)));
+    else return V::template weights<DT>(simd::elem_ptr(wr[r], DT, k + W * I));
+  };
   int64_t k = 0;
   for (; k + W * U <= K; k += W * U) {
-    // The same place in the next block's rows: with short rows (K = 896 at Qwen2-0.5B)
-    // the hardware prefetchers alone leave a core well short of the read bandwidth when
-    // several rows are read side by side. A row read alone is one sequential stream,
-    // which they follow. Into L2 (locality 2), where the weights wait without evicting
+    // A row read alone: kRowAlonePrefetchBytes ahead. Blocks: the same place in the next
+    // block's rows: with short rows (K = 896 at Qwen2-0.5B) the hardware prefetchers
+    // alone leave a core well short of the read bandwidth when several rows are read
+    // side by side. Into L2 (locality 2), where the weights wait without evicting
     // x's rows from L1 (Zen 4, bf16 from memory: 0.5B's down 24.9 -> 27.5 GB/s, 7B's
     // 32.4 -> 37.5, against prefetches into L1).
-    if (!kOneByOne)
+    if (kOneByOne)
+      __builtin_prefetch(static_cast<const char *>(simd::elem_ptr(wr[0], DT, k)) + kRowAlonePrefetchBytes, 0, 0);
+    else
       for (int r = 0; r < RB; ++r) __builtin_prefetch(simd::elem_ptr(wr[r], DT, k + RB * ldw), 0, 2);
-    for (int u = 0; u < U; ++u) {
+    static_for<U>([&](auto u) {
       vf wv[RB];
-      for (int r = 0; r < RB; ++r) wv[r] = V::template weights<DT>(simd::elem_ptr(wr[r], DT, k + W * u));
+      for (int r = 0; r < RB; ++r) wv[r] = weights(r, k, u);
       for (int m = 0; m < MB; ++m) {
         vf xv = V::x(x + m * ldx + k + W * u);
         for (int r = 0; r < RB; ++r) acc[u][m][r] += xv * wv[r];
       }
-    }
+    });
   }
   for (; k + W <= K; k += W) {
     vf wv[RB];
@@ -111,14 +156,15 @@ inline void dot_block(int64_t K, const float *x, int64_t ldx, const void *w, int
 
 // Weight rows [n0, n1) against all MB rows of x in one pass, RB weight rows at a time
 // and the rest two and one at a time.
-template <int DT, int MB, int RB>
+template <int DT, int MB, int RB, bool SPLIT = false>
 void dot_rows_one_pass(int64_t n0, int64_t n1, int64_t K, const float *x, int64_t ldx, const MatRef &B, float *C, int64_t ldc) {
   const auto block = [&](auto rows, int64_t n) {
-    dot_block<DT, MB, decltype(rows)::value>(K, x, ldx, simd::elem_ptr(B.data, DT, B.off + n * B.cs), B.cs, C + n, ldc);
+    dot_block<DT, MB, decltype(rows)::value, SPLIT>(K, x, ldx, simd::elem_ptr(B.data, DT, B.off + n * B.cs), B.cs, C + n, ldc);
   };
   int64_t n = n0;
   for (; n + RB <= n1; n += RB) block(std::integral_constant<int, RB>{}, n);
-  for (; RB > 2 && n + 2 <= n1; n += 2) block(std::integral_constant<int, 2>{}, n);
+  if constexpr (RB > 2)
+    for (; n + 2 <= n1; n += 2) block(std::integral_constant<int, 2>{}, n);
   for (; n < n1; ++n) block(std::integral_constant<int, 1>{}, n);
 }
 
@@ -142,7 +188,8 @@ void with_rows(int64_t M, const F &f) {
 //
 // One row of x (decode) against weight rows of up to kRowAloneMaxK elements: one weight
 // row at a time, so that each thread reads its range of rows front to back, one
-// sequential stream as a plain read is. Longer rows: 8 at a time, each prefetched a
+// sequential stream as a plain read is, prefetched non-temporally
+// (kRowAlonePrefetchBytes), bfloat16 in halves (bf16_half). Longer rows: 8 at a time, each prefetched a
 // block ahead, x read once a block; a row's x no longer sits in L1 beside the streaming
 // weights, and reading it again for every row costs more than the interleaved streams
 // do. Two threads (Zen 4), bf16, from memory, against a plain read of as many bytes,
@@ -159,6 +206,10 @@ void with_rows(int64_t M, const F &f) {
 // 25.4, 4 14.5 -> 23.7, 5 14.8 -> 22.4; the head M = 2 23.3 -> 32.2, 5 17.0 -> 30.0; on
 // AVX2 (16 registers) gate/up M = 2 18.3 -> 27.0, 5 15.3 -> 17.3, the head 21.8 -> 38.5,
 // 17.3 -> 20.0.
+//
+// Long rows read alone, halves and prefetches as above, were 10-13% faster than the
+// blocks on a Zen 5 EPYC (bf16 from memory: 896 x 4864 34 -> 38.5 GB/s, 3584 x 18944 50
+// -> 55); not measured on Zen 4, where the blocks had won, so the blocks stay.
 //
 // AVX-512 (32 registers): all M rows in one pass, against as many weight rows as the
 // registers hold with the sums (MB x RB), the weights (RB) and one row of x: each weight
@@ -213,7 +264,7 @@ void dot_rows(int64_t M, int64_t n0, int64_t n1, int64_t K, const float *x, int6
   with_rows(M, [&](auto rows) {
     constexpr int MB = decltype(rows)::value;
     if constexpr (MB == 1) {
-      if (K <= kRowAloneMaxK) return dot_rows_one_pass<DT, 1, 1>(n0, n1, K, x, ldx, B, C, ldc);
+      if (K <= kRowAloneMaxK) return dot_rows_one_pass<DT, 1, 1, DT == BF16>(n0, n1, K, x, ldx, B, C, ldc);
       dot_rows_one_pass<DT, 1, 8>(n0, n1, K, x, ldx, B, C, ldc);
     } else {
 #if defined(__AVX512F__)
@@ -322,6 +373,16 @@ void gemv_dt(int64_t M, int64_t N, int64_t K, const float *x, int64_t ldx, const
   }
 }
 
+// x laid out for bf16_half: in each pair of 8-float vectors of a row read alone's
+// whole steps, the even elements, then the odd ones. The rest stays in order.
+void split_x(int64_t K, float *x) {
+  float t[16];
+  for (int64_t k = 0, end = K / kRowAloneStep * kRowAloneStep; k < end; k += 16) {
+    for (int i = 0; i < 8; ++i) t[i] = x[k + 2 * i], t[8 + i] = x[k + 2 * i + 1];
+    std::copy(t, t + 16, x + k);
+  }
+}
+
 }  // namespace
 
 bool gemv_applies(int64_t M, const MatRef &B) { return M >= 1 && M <= kGemvMaxM && (B.rs == 1 || B.cs == 1); }
@@ -335,6 +396,7 @@ void gemv(int64_t M, int64_t N, int64_t K, const MatRef &A, const MatRef &B, flo
   const int64_t ldx = (K + 15) / 16 * 16;
   float *x = x_buf.get(size_t(M * ldx));
   for (int64_t m = 0; m < M; ++m) load_f32(A.data, A.dt, A.off + m * A.rs, A.cs, K, x + m * ldx);
+  if (M == 1 && K <= kRowAloneMaxK && B.dt == BF16 && B.rs == 1) split_x(K, x);
   switch (B.dt) {
     case F32: gemv_dt<F32>(M, N, K, x, ldx, B, C, ldc, parallel); break;
     case F16: gemv_dt<F16>(M, N, K, x, ldx, B, C, ldc, parallel); break;
