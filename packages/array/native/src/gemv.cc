@@ -189,13 +189,13 @@ void with_rows(int64_t M, const F &f) {
 // One row of x (decode) against weight rows of up to kRowAloneMaxK elements: one weight
 // row at a time, so that each thread reads its range of rows front to back, one
 // sequential stream as a plain read is, prefetched non-temporally
-// (kRowAlonePrefetchBytes), bfloat16 in halves (bf16_half). Longer rows: 8 at a time, each prefetched a
-// block ahead, x read once a block; a row's x no longer sits in L1 beside the streaming
-// weights, and reading it again for every row costs more than the interleaved streams
-// do. Two threads (Zen 4), bf16, from memory, against a plain read of as many bytes,
-// when blocks prefetched into L1: Qwen2-0.5B's head (151936 x 896) 0.63-0.68x in blocks
-// of 4 or 8 -> 0.91-1.06x a row at a time; 7B's gate/up (18944 x 3584) 0.80-0.93x in
-// blocks of 4, 0.84-0.97x of 8, 0.82-1.01x a row at a time. With the blocks' prefetch
+// (kRowAlonePrefetchBytes), bfloat16 in halves (bf16_half). Longer rows: 8 at a time,
+// each prefetched a block ahead, x read once a block; a row's x no longer sits in L1
+// beside the streaming weights, and reading it again for every row costs more than the
+// interleaved streams do. Two threads (Zen 4), bf16, from memory, against a plain read
+// of as many bytes, when blocks prefetched into L1: Qwen2-0.5B's head (151936 x 896)
+// 0.63-0.68x in blocks of 4 or 8 -> 0.91-1.06x a row at a time; 7B's gate/up (18944 x
+// 3584) 0.80-0.93x in blocks of 4, 0.84-0.97x of 8, 0.82-1.01x a row at a time. With the blocks' prefetch
 // into L2 the two are even for one row (head 30.0 against 31.0 GB/s).
 //
 // Two to eight rows of x (a speculative verify, a batch's decode step) take the blocks
@@ -224,6 +224,10 @@ void with_rows(int64_t M, const F &f) {
 // as long, at Qwen2-0.5B's shapes in bf16); eight rows in one pass were slower than two
 // of four (too many loads of x per weight).
 constexpr int64_t kRowAloneMaxK = 4096;
+
+// Whether M rows of x against weight rows of K elements are read a weight row at a time
+// (dot_rows), where bfloat16 weights take x split for bf16_half (gemv, split_x).
+inline bool reads_rows_alone(int64_t M, int64_t K) { return M == 1 && K <= kRowAloneMaxK; }
 
 #if defined(__AVX512F__)
 // Weight rows a one-pass block takes against MB rows of x: as many as the 32 registers hold
@@ -264,7 +268,7 @@ void dot_rows(int64_t M, int64_t n0, int64_t n1, int64_t K, const float *x, int6
   with_rows(M, [&](auto rows) {
     constexpr int MB = decltype(rows)::value;
     if constexpr (MB == 1) {
-      if (K <= kRowAloneMaxK) return dot_rows_one_pass<DT, 1, 1, DT == BF16>(n0, n1, K, x, ldx, B, C, ldc);
+      if (reads_rows_alone(MB, K)) return dot_rows_one_pass<DT, 1, 1, DT == BF16>(n0, n1, K, x, ldx, B, C, ldc);
       dot_rows_one_pass<DT, 1, 8>(n0, n1, K, x, ldx, B, C, ldc);
     } else {
 #if defined(__AVX512F__)
@@ -396,7 +400,7 @@ void gemv(int64_t M, int64_t N, int64_t K, const MatRef &A, const MatRef &B, flo
   const int64_t ldx = (K + 15) / 16 * 16;
   float *x = x_buf.get(size_t(M * ldx));
   for (int64_t m = 0; m < M; ++m) load_f32(A.data, A.dt, A.off + m * A.rs, A.cs, K, x + m * ldx);
-  if (M == 1 && K <= kRowAloneMaxK && B.dt == BF16 && B.rs == 1) split_x(K, x);
+  if (reads_rows_alone(M, K) && B.dt == BF16 && B.rs == 1) split_x(K, x);
   switch (B.dt) {
     case F32: gemv_dt<F32>(M, N, K, x, ldx, B, C, ldc, parallel); break;
     case F16: gemv_dt<F16>(M, N, K, x, ldx, B, C, ldc, parallel); break;
