@@ -15,12 +15,18 @@ export function plainRead(bytes: number): () => void {
   return () => void mx.readBandwidth(buf, 1);
 }
 
-/** Bytes per second reading a `bytes`-sized buffer (far larger than the caches) on all threads; median of `runs`. */
-export function readBandwidth(bytes = 256 * 2 ** 20, runs = 7): number {
+/**
+ * A meter of the plain read: each call, the bytes per second reading a `bytes`-sized
+ * buffer (far larger than the caches) on all threads, median of `runs`. On a machine
+ * whose bandwidth moves from minute to minute (a neighbour on the memory), a read taken
+ * between a kernel's timings is the one to compare it with.
+ */
+export function readMeter(bytes = 256 * 2 ** 20, runs = 7): () => number {
   const buf = new ArrayBuffer(bytes);
   new Uint8Array(buf).fill(1);
   mx.readBandwidth(buf, 1);
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) times.push(mx.readBandwidth(buf, 1));
-  return bytes / median(times);
+  return () => bytes / median(Array.from({ length: runs }, () => mx.readBandwidth(buf, 1)));
 }
+
+/** Bytes per second of one plain read (readMeter), measured now. */
+export const readBandwidth = (bytes?: number, runs?: number): number => readMeter(bytes, runs)();

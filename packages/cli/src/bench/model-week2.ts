@@ -10,7 +10,11 @@
 //
 //   read bandwidth / (bytes of the weights as stored + layers x 2 x H_kv x c x D x 4)
 //
-// (the cache is float32, like the activations, unless a row keeps it in bfloat16).
+// (the cache is float32, like the activations, unless a row keeps it in bfloat16). The
+// read bandwidth is measured before, between and after a checkpoint's decode rounds, and
+// its median is that checkpoint's: on a machine whose bandwidth moves from minute to
+// minute (a neighbour on the memory), one read at the start of a run was once 47.6 GB/s
+// against 68-94 in other runs, and made a 7B decode read "107% of the roofline".
 import { fork } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -24,6 +28,7 @@ import type { Activations, KvDtype } from "@tiny-llm/tiny-llm-week2-ref";
 import { loadSolution, week2Of, type CachedModel, type Solution, type SolutionName } from "../solution";
 import type { OursRunner, OursRunners } from "./llama-cpp";
 import type { LoadPeakRss } from "./load-peak-rss";
+import { readMeter } from "./memory";
 import { writeQuantizedCheckpoint } from "./quantized-checkpoint";
 import { QWEN2_0_5B_CONFIG, QWEN3_0_6B_CONFIG, shapesOf, type Qwen2Shapes } from "./qwen2-shapes";
 import { SharedRandomCheckpoint } from "./random-checkpoint";
@@ -137,8 +142,9 @@ export interface Run {
  */
 export function benchFolders(
   Model: NonNullable<Solution["Qwen2ModelWeek2"]>, className: string,
-  solution: SolutionName, s: Qwen2Shapes, runs: Run[], readBandwidth: number, keepModels: boolean,
+  solution: SolutionName, s: Qwen2Shapes, runs: Run[], keepModels: boolean,
 ): FolderFigures {
+  const meter = readMeter();
   const rows: string[][] = [];
   const ratios: string[] = [];
   const ours: OursRunners = {};
@@ -155,15 +161,20 @@ export function benchFolders(
     run.decode(DECODE_CONTEXTS_WEEK2[0], WARMUP_DECODE_STEPS);
     const p = median(Array.from({ length: PREFILL_RUNS }, () => run.prefill()));
     const steps: Record<number, number[]> = {};
-    for (let round = 0; round < DECODE_ROUNDS; round++)
+    const reads: number[] = []; // the read, between the rounds: the roofline of these rows
+    for (let round = 0; round < DECODE_ROUNDS; round++) {
+      reads.push(meter());
       for (const c of DECODE_CONTEXTS_WEEK2) (steps[c] ??= []).push(...run.decode(c, DECODE_STEPS));
+    }
+    reads.push(meter());
+    const read = median(reads);
     const decode = DECODE_CONTEXTS_WEEK2.map((c) => {
       const step = median(steps[c]);
       const bytes = weightBytes + kvBytes(s, c, kvDtype);
-      const roofline = readBandwidth / bytes;
+      const roofline = read / bytes;
       rows.push([
         kind, c === DECODE_CONTEXTS_WEEK2[0] ? (PREFILL_TOKENS / p).toFixed(1) : "", `${c}`, (1 / step).toFixed(2),
-        gb(bytes), roofline.toFixed(2), `${((1 / step / roofline) * 100).toFixed(0)}%`,
+        gb(bytes), c === DECODE_CONTEXTS_WEEK2[0] ? (read / 1e9).toFixed(1) : "", roofline.toFixed(2), `${((1 / step / roofline) * 100).toFixed(0)}%`,
       ]);
       return 1 / step;
     });
@@ -179,9 +190,10 @@ export function printWeek2Table(solution: SolutionName, readBandwidth: number, r
   console.log(
     `\nWeek 2 (${solution}): prefill of ${PREFILL_TOKENS} tokens (median of ${PREFILL_RUNS}); decode steps at context c ` +
       `(after ${WARMUP_DECODE_STEPS} untimed steps once loaded; cache filled with c random tokens, ${DECODE_STEPS} steps after a warm-up step, in ${DECODE_ROUNDS} rounds over the contexts; median); ` +
-      `roofline = read bandwidth ${(readBandwidth / 1e9).toFixed(1)} GB/s / (weights as stored + KV cache at c, f32 unless the row says bf16):`,
+      `roofline = read bandwidth / (weights as stored + KV cache at c, f32 unless the row says bf16), the read measured before, between and after the rounds ` +
+      `of each weights' rows (median of ${DECODE_ROUNDS + 1}; the run's first read: ${(readBandwidth / 1e9).toFixed(1)} GB/s):`,
   );
-  printColumns(["weights", `prefill ${PREFILL_TOKENS} tok/s`, "context", "decode tok/s", "GB read/token", "roofline tok/s", "of roofline"], rows);
+  printColumns(["weights", `prefill ${PREFILL_TOKENS} tok/s`, "context", "decode tok/s", "GB read/token", "read GB/s", "roofline tok/s", "of roofline"], rows);
   console.log(`decode at ${DECODE_CONTEXTS_WEEK2[DECODE_CONTEXTS_WEEK2.length - 1]} / decode at ${DECODE_CONTEXTS_WEEK2[0]}: ${ratios.join(", ")}`);
 }
 
@@ -221,7 +233,7 @@ export async function benchModelWeek2(opts: ModelWeek2BenchOptions): Promise<Our
       { kind: "bf16", dir: dirs.bf16 }, { kind: "4-bit", dir: dirs["4-bit"] }, { kind: "4-bit int8", dir: dirs["4-bit"], activations: "int8" },
       { kind: "4-bit int8 bf16 KV", dir: dirs["4-bit"], activations: "int8", kvDtype: "bfloat16" },
     ];
-    const { rows, ratios, ours } = benchFolders(Week2, "Qwen2ModelWeek2", solution, s, runs, opts.readBandwidth, true);
+    const { rows, ratios, ours } = benchFolders(Week2, "Qwen2ModelWeek2", solution, s, runs, true);
     printWeek2Table(solution, opts.readBandwidth, rows, ratios);
     console.log(
       `peak RSS loading the 4-bit checkpoint (child process, VmHWM): ${gb(rss.peak)} GB, ${gb(rss.peak - rss.baseline)} GB (${((rss.peak - rss.baseline) / folderBytes(dirs["4-bit"])).toFixed(2)}x the files) for the weights above its ${gb(rss.baseline)} GB with config and tokenizer loaded; ` +
@@ -247,7 +259,7 @@ export async function benchQwen3Week2(opts: { solution: SolutionName; readBandwi
     writeQuantizedCheckpoint(dirs.bf16, dirs["4-bit"], QUANT.groupSize, QUANT.bits);
     const s = shapesOf(QWEN3_0_6B_CONFIG);
     const runs: Run[] = [{ kind: "bf16", dir: dirs.bf16 }, { kind: "4-bit", dir: dirs["4-bit"] }];
-    const { rows, ratios } = benchFolders(Model, "Qwen3ModelWeek2", solution, s, runs, opts.readBandwidth, false);
+    const { rows, ratios } = benchFolders(Model, "Qwen3ModelWeek2", solution, s, runs, false);
     printWeek2Table(solution, opts.readBandwidth, rows, ratios);
   } finally {
     checkpoint.remove();

@@ -25,7 +25,7 @@ export async function benchSizes(opts: { solution: SolutionName; readBandwidth: 
       const dir = checkpoint.dir();
       const s = shapesOf(size.config);
       const runs = [{ kind: "4-bit", dir }, { kind: "4-bit int8", dir, activations: "int8" as const }];
-      const { rows, ratios, ours } = benchFolders(Model, "Qwen2ModelWeek2", solution, s, runs, opts.readBandwidth, size.llama);
+      const { rows, ratios, ours } = benchFolders(Model, "Qwen2ModelWeek2", solution, s, runs, size.llama);
       printWeek2Table(solution, opts.readBandwidth, rows, ratios);
       console.log(`checkpoint files ${(folderBytes(dir) / 1e9).toFixed(2)} GB`);
       if (size.llama) {

@@ -23,9 +23,9 @@ import type { WgslSource } from "./wgsl-source";
  * the tile (KT = 1): with 8 threads a row, each scored two keys and summed 16 dims of
  * P @ V, one after another from workgroup memory, and a 7B decode step took 2.99 ms on an
  * H200 against 2.88 (int8 x; float32 x 4.42 against 4.29). Else 32 x 4 where the GPU's
- * workgroup memory holds that tile, 16 x 4 where it does not. At Qwen2-7B's prefill (512 tokens, H200)
- * 32 x 4 took 288 us a layer against 539 us for 16 x 4 (and 300-580 us for 24-48 rows of
- * 2-8 threads, or 32-key tiles).
+ * workgroup memory holds that tile, 16 x 4 where it does not. At Qwen2-7B's prefill (512
+ * tokens, H200) 32 x 4 took 288 us a layer against 539 us for 16 x 4 (and 300-580 us for
+ * 24-48 rows of 2-8 threads, or 32-key tiles).
  */
 function rowTile(rows: number, D: number, BC: number): { BR: number; TEAM: number } {
   if (rows <= 8) return { BR: 8, TEAM: BC };
