@@ -105,3 +105,27 @@ for (const [weights, dir, activations, promptTokens] of CASES) {
     expect(launches("flashAttention (flash_attention_combine.wgsl)")).toBe(promptTokens > 64 ? cache.length : 0);
   }, GPU_MS);
 }
+
+// Each launch finds the bind group of the step before, so that a decode step's host time
+// is its launches' recording only: as the cache grows (within its capacity) and its split
+// into chunks grows by one (every 32 keys at D = 64), the chunks' scratch keeps its size
+// and the attention kernels their groups. (The embedding lookup's token, a buffer from the
+// pool, makes a group now and then: fewer than one a layer over these 63 steps.)
+test("week2_ref_qwen2_gpu_decode_steps_keep_their_bind_groups_as_the_cache_grows", async () => {
+  const model = modelOn(TRAINED_MODEL_4BIT_DIR, "gpu", "int8");
+  const cache = model.makeCache();
+  const P = 70;
+  const next = (logits: mx.array) => logits.reshape([logits.shape[2]]).argmax().reshape(1, 1);
+  let token = mx.tidy(() => next(model.forward(mx.array(promptOf(P), "int32"), 0, cache, { lastOnly: true })));
+  const step = async (offset: number) => {
+    const prev = token;
+    token = mx.tidy(() => next(model.forward(prev, offset, cache, { lastOnly: true })));
+    mx.dispose(prev);
+    await token.itemAsync();
+  };
+  await step(P); // the first decode step's groups
+  const before = mx.gpu.stats().bindGroups;
+  for (let offset = P + 1; offset < P + 64; offset++) await step(offset); // S = 72 .. 134: 3 to 5 chunks
+  expect(mx.gpu.stats().bindGroups - before).toBeLessThan(cache.length);
+  mx.dispose(token);
+}, GPU_MS);

@@ -79,7 +79,11 @@ export function flashAttentionGpu(wgsl: WgslSource): mx.KernelImpl<FlashAttentio
     // a 7B decode step's ~520 keys in chunks of 64 made 36 workgroups for 132 compute units.
     const chunkKeys = split ? Math.ceil(S / MAX_CHUNKS / BC) * BC : Math.max(S, 1);
     const chunks = Math.ceil(S / chunkKeys) || 1;
-    const part = scratch([split ? batches * Hkv * tiles * chunks * BR * (D + 2) : 0]); // partial results
+    // The chunks' partial results, room for MAX_CHUNKS whatever this call's chunks: as a
+    // decode's cache grows, its chunk count grows by one every chunkKeys steps, and a
+    // scratch of that size would be a new buffer each time, so every layer's two launches
+    // a new bind group (3 a 7B step on average, each a Dawn call of tens of microseconds).
+    const part = scratch([split ? batches * Hkv * tiles * MAX_CHUNKS * BR * (D + 2) : 0]);
 
     const m = mask ?? q;
     const launch = launches.get(`${D}|${BR}|${q.dtype}|${k.dtype}|${v.dtype}|${m.dtype}|${out.dtype}`, portable, () => ({ D, BC, BR, TEAM, Q_DT: q.dtype, K_DT: k.dtype, V_DT: v.dtype, M_DT: m.dtype, OUT_DT: out.dtype }));
