@@ -114,9 +114,11 @@ Offsets offsets_of(const FlashAttentionArgs &a, int64_t b) {
 // softmax: V is kLanes, or half of it for a tile of at most that many rows (decode: a kv
 // head's G query heads), where a full vector would be over half padding: the same number
 // of instructions, and on CPUs that run 512-bit vectors as two halves (Zen 4) half the
-// time. With fewer rows still (scores_by_key_pays: up to 2 or 3, e.g. Qwen3's 2 query
-// heads a kv head), the scores go key by key instead (flash::scores_by_key), D on the
-// lanes. P @ V has D on the lanes and always takes full vectors.
+// time. The scores of a decode tile go key by key instead (flash::scores_by_key, D on the
+// lanes) where scores_by_key_pays: on x86 with D of 8 vectors or more, whatever the rows
+// (their lane sums batched: 1.5B's 6 query heads a kv head at D = 128 took 30% less time
+// from L3 than on the lanes), elsewhere up to 2 or 3 rows (Qwen3's 2 query heads a kv
+// head). P @ V has D on the lanes and always takes full vectors.
 template <int V>
 class TileWorker {
  public:
@@ -151,10 +153,7 @@ class TileWorker {
     int64_t k0 = it.chunk * p_.chunk_keys, k1 = std::min(a_.S, k0 + p_.chunk_keys);
     if (a_.causal) k1 = std::min(k1, pos_[size_t(rows_ - 1)] + 1);  // the last row sees the most keys
     const int64_t kbase = o.k + it.kvh * a_.k.head, vbase = o.v + it.kvh * a_.v.head;
-    for (int64_t j0 = k0; j0 < k1; j0 += kKeyTile) {
-      const int64_t n = std::min(kKeyTile, k1 - j0);
-      visit(j0, n, std::min(kKeyTile, k1 - j0 - n), kbase, vbase);
-    }
+    for (int64_t j0 = k0; j0 < k1; j0 += kKeyTile) visit(j0, std::min(kKeyTile, k1 - j0), kbase, vbase);
     if (p_.chunks == 1) {
       write_rows();
     } else {
@@ -176,7 +175,7 @@ class TileWorker {
     const int64_t r0 = it.tile * p_.tile_rows;
     rows_ = std::min(p_.tile_rows, p_.rows - r0);
     lanes_ = ceil_div(rows_, V) * V;
-    by_key_ = !a_.portable && flash::scores_by_key_pays(rows_, D_);
+    by_key_ = !a_.portable && flash::scores_by_key_pays(rows_, D_, lanes_);
     std::fill(qt_.begin(), qt_.begin() + D_ * lanes_, 0.0f);
     for (int64_t r = 0; r < lanes_; ++r) {
       const int64_t rr = r0 + std::min(r, rows_ - 1);  // padding lanes repeat the last row
@@ -221,19 +220,8 @@ class TileWorker {
     return buf.data();
   }
 
-  // Asks the memory for rows j0 .. j0+n of K or V while the tile before them is worked
-  // on: the hardware prefetchers do not see the tile's rows, read side by side, as one
-  // stream (decode reading K and V from memory ran at a third of the read bandwidth).
-  void prefetch_rows(const AttentionOperand &op, int64_t base, int64_t j0, int64_t n) const {
-    if (op.col_stride != 1) return;
-    const int64_t size = itemsize(op.dt), bytes = D_ * size;
-    const char *row = static_cast<const char *>(op.data) + (base + j0 * op.row_stride) * size;
-    for (int64_t j = 0; j < n; ++j, row += op.row_stride * size)
-      for (int64_t b = 0; b < bytes; b += 64) __builtin_prefetch(row + b);
-  }
-
-  // Keys j0 .. j0+n against the tile's rows; the `next` keys after them are prefetched.
-  void visit(int64_t j0, int64_t n, int64_t next, int64_t kbase, int64_t vbase) {
+  // Keys j0 .. j0+n against the tile's rows.
+  void visit(int64_t j0, int64_t n, int64_t kbase, int64_t vbase) {
     // A tile whose keys the mask hides from every row adds nothing: skipped unread. A
     // batch's rows are padded to its longest one (BatchingKvCache), so a short request
     // would otherwise pay for the long one's keys.
@@ -241,7 +229,6 @@ class TileWorker {
     const int64_t W = lanes_;
     int64_t ks, vs;
     const float *k = rows_f32(a_.k, kbase, j0, n, kbuf_, D_, &ks);
-    prefetch_rows(a_.k, kbase, j0 + n, next);
     if (by_key_)
       flash::scores_by_key_rows(rows_, n, D_, k, ks, qt_.data(), st_.data(), W);
     else
@@ -254,7 +241,6 @@ class TileWorker {
     }
     online_softmax(n);
     const float *v = rows_f32(a_.v, vbase, j0, n, vbuf_, Dp_, &vs);
-    prefetch_rows(a_.v, vbase, j0 + n, next);
     product_(rows_, Dp_, n, st_.data(), 1, W, v, vs, acc_.data(), Dp_, true);  // acc += P @ V
   }
 

@@ -7,11 +7,16 @@
 // so that keys, values and probabilities are used where they lie, transposed or not:
 //   scores^T [keys x rows] = K [keys x D] @ Q^T [D x rows]     (lanes: the tile's query rows)
 //   out      [rows x D]   += P [rows x keys] @ V [keys x D]    (lanes: D; P read from scores^T)
-// Every A element is broadcast once per panel of B, so transposes cost nothing. For a tile
-// of 1 to 3 query rows the scores have a second form, scores_by_key (lanes: D).
+// Every A element is broadcast once per panel of B, so transposes cost nothing. For a
+// decode tile the scores have a second form, scores_by_key (lanes: D).
 #pragma once
+#include <array>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
+#include <utility>
+
+#include "qmm_int_simd.h"
 
 namespace tl::flash {
 
@@ -174,13 +179,86 @@ void scores_by_key(int64_t n, int64_t D, const float *k, int64_t ks, const float
   }
 }
 
-// Whether scores_by_key is the cheaper way for R rows of D: R x (D / kLanes + ~8 for the
-// lane sum) against D / 2 cycles a key (half-width vectors, two multiply-adds a cycle).
-inline bool scores_by_key_pays(int64_t R, int64_t D) { return R <= 3 && R * (D / kLanes + 8) < D / 2; }
+#ifdef TL_QMM_INT
+// N keys' scores (at kj, rows ks apart) against R <= W query rows into scores^T rows out
+// .. out + N * W: N x R vectors of D-lane partial sums, reduced kLanes at a time by
+// IntSimd::hsums (about 3 instructions a vector, against 8 for hsum alone), which leaves
+// kLanes / W keys' rows of scores^T in one vector, one store. Rows R .. W reduce zeros.
+template <int R, int W, int N>
+__attribute__((always_inline)) inline void scores_batch(int64_t D, const float *kj, int64_t ks, const float *q, float *out) {
+  using L = vec<kLanes>;
+  using F = qmm::IntSimd::F;
+  constexpr int KR = kLanes / W;  // keys a reduction
+  L acc[N][R];
+  for (int j = 0; j < N; ++j)
+    for (int r = 0; r < R; ++r) acc[j][r] = L{};
+  for (int64_t d = 0; d < D; d += kLanes) {
+    L kv[N];
+    for (int j = 0; j < N; ++j) kv[j] = load<kLanes>(kj + j * ks + d);
+    for (int r = 0; r < R; ++r) {
+      const L qr = load<kLanes>(q + r * D + d);
+      for (int j = 0; j < N; ++j) acc[j][r] += kv[j] * qr;
+    }
+  }
+  for (int j0 = 0; j0 < N; j0 += KR) {
+    F v[kLanes];
+    for (int i = 0; i < kLanes; ++i) {
+      const int j = j0 + i / W, r = i % W;
+      v[i] = j < N && r < R ? F(acc[j][r]) : F(L{});
+    }
+    const L sums = L(qmm::IntSimd::hsums(v));
+    if (j0 + KR <= N) store<kLanes>(out + j0 * W, sums);
+    else std::memcpy(out + j0 * W, &sums, (N - j0) * W * sizeof(float));
+  }
+}
 
-// scores_by_key for R = 1..3 rows.
+// scores_by_key with the lane sums batched (x86, D a multiple of kLanes): keys in passes
+// of KB over D, KB x R accumulators in registers.
+template <int R, int W>
+void scores_by_key_batched(int64_t n, int64_t D, const float *k, int64_t ks, const float *q, float *st) {
+  static_assert(qmm::IntSimd::L == kLanes && R <= W && kLanes % W == 0, "rows of a half or whole vector");
+  constexpr int KR = kLanes / W;
+  constexpr int KB = KR * (2 * KR * R <= 12 ? 2 : 1);  // 24 accumulators for R = 6 ran slower than 12
+  int64_t j = 0;
+  for (; j + KB <= n; j += KB) scores_batch<R, W, KB>(D, k + j * ks, ks, q, st + j * W);
+  for (; j < n; ++j) scores_batch<R, W, 1>(D, k + j * ks, ks, q, st + j * W);
+}
+
+// scores_by_key_batched for 1 .. W rows, indexed by rows - 1.
+template <int W, size_t... I>
+constexpr std::array<void (*)(int64_t, int64_t, const float *, int64_t, const float *, float *), W> batched_rows(std::index_sequence<I...>) {
+  return {scores_by_key_batched<int(I) + 1, W>...};
+}
+#endif
+
+// Whether the batched lane sums apply to rows in vectors of W lanes and D: on x86, rows
+// within one vector and D at least 8 whole vectors (at D = 64 with AVX-512 the rows-on-lanes
+// product read K and V from memory 15-25% faster, though slower from L3).
+inline bool scores_batched_pays(int64_t W, int64_t D) {
+#ifdef TL_QMM_INT
+  return W <= kLanes && D % kLanes == 0 && D >= 8 * kLanes;
+#else
+  (void)W, (void)D;
+  return false;
+#endif
+}
+
+// Whether scores_by_key is the cheaper way for R rows of D in vectors of W lanes: with the
+// lane sums batched (scores_batched_pays), or else for R x (D / kLanes + ~8 for the lane
+// sum) against D / 2 cycles a key (half-width vectors, two multiply-adds a cycle).
+inline bool scores_by_key_pays(int64_t R, int64_t D, int64_t W) {
+  return scores_batched_pays(W, D) || (R <= 3 && R * (D / kLanes + 8) < D / 2);
+}
+
+// scores_by_key for R rows (of W lanes) where scores_by_key_pays.
 inline void scores_by_key_rows(int64_t R, int64_t n, int64_t D, const float *k, int64_t ks, const float *q, float *st,
                                int64_t W) {
+#ifdef TL_QMM_INT
+  if (scores_batched_pays(W, D)) {
+    if (W == kLanes / 2) return batched_rows<kLanes / 2>(std::make_index_sequence<kLanes / 2>{})[R - 1](n, D, k, ks, q, st);
+    return batched_rows<kLanes>(std::make_index_sequence<kLanes>{})[R - 1](n, D, k, ks, q, st);
+  }
+#endif
   if (R == 1) return scores_by_key<1>(n, D, k, ks, q, st, W);
   if (R == 2) return scores_by_key<2>(n, D, k, ks, q, st, W);
   scores_by_key<3>(n, D, k, ks, q, st, W);
