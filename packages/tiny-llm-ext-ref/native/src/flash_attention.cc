@@ -220,6 +220,19 @@ class TileWorker {
     return buf.data();
   }
 
+  // What the scores of keys j0.. ask the memory for (flash::ScoresPrefetch): the keys' V
+  // rows, and K's rows 16 keys on where K is read in place (else scores read kbuf_).
+  flash::ScoresPrefetch scores_prefetch(int64_t j0, int64_t vbase) const {
+    flash::ScoresPrefetch pf;
+    if (a_.v.col_stride == 1) {
+      pf.v_item = itemsize(a_.v.dt);
+      pf.v = static_cast<const char *>(a_.v.data) + (vbase + j0 * a_.v.row_stride) * pf.v_item;
+      pf.v_stride = a_.v.row_stride * pf.v_item;
+    }
+    if (kbuf_.empty()) pf.k_ahead = 16;
+    return pf;
+  }
+
   // Keys j0 .. j0+n against the tile's rows.
   void visit(int64_t j0, int64_t n, int64_t kbase, int64_t vbase) {
     // A tile whose keys the mask hides from every row adds nothing: skipped unread. A
@@ -230,7 +243,7 @@ class TileWorker {
     int64_t ks, vs;
     const float *k = rows_f32(a_.k, kbase, j0, n, kbuf_, D_, &ks);
     if (by_key_)
-      flash::scores_by_key_rows(rows_, n, D_, k, ks, qt_.data(), st_.data(), W);
+      flash::scores_by_key_rows(rows_, n, D_, k, ks, qt_.data(), st_.data(), W, scores_prefetch(j0, vbase));
     else
       scores_(n, W, D_, k, ks, 1, qt_.data(), W, st_.data(), W, false);  // scores^T: n x W
     if (a_.has_mask) add_mask(n);
