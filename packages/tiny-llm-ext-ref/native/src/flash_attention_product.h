@@ -252,11 +252,12 @@ constexpr std::array<void (*)(int64_t, int64_t, const float *, int64_t, const fl
 #endif
 
 // Whether the batched lane sums apply to rows in vectors of W lanes and D: on x86, rows
-// within one vector and D at least 8 whole vectors (at D = 64 with AVX-512 the rows-on-lanes
-// product read K and V from memory 15-25% faster, though slower from L3).
+// within one vector and D of whole vectors, at least 64 (Qwen2-0.5B's; at D = 64 without
+// the prefetches, AVX-512's rows-on-lanes product read K and V from memory 15-25% faster,
+// with them as fast, and from L3 14% slower).
 inline bool scores_batched_pays(int64_t W, int64_t D) {
 #ifdef TL_QMM_INT
-  return W <= kLanes && D % kLanes == 0 && D >= 8 * kLanes;
+  return W <= kLanes && D % kLanes == 0 && D >= 64;
 #else
   (void)W, (void)D;
   return false;
