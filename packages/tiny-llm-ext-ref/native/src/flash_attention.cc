@@ -115,10 +115,10 @@ Offsets offsets_of(const FlashAttentionArgs &a, int64_t b) {
 // head's G query heads), where a full vector would be over half padding: the same number
 // of instructions, and on CPUs that run 512-bit vectors as two halves (Zen 4) half the
 // time. The scores of a decode tile go key by key instead (flash::scores_by_key, D on the
-// lanes) where scores_by_key_pays: on x86 with D of 64 or more, whatever the rows (their
-// lane sums batched: 1.5B's 6 query heads a kv head at D = 128 took 30% less time from L3
-// than on the lanes), elsewhere up to 2 or 3 rows (Qwen3's 2 query heads a kv head).
-// P @ V has D on the lanes and always takes full vectors.
+// lanes) where scores_by_key_pays: on x86 with D of 8 vectors or more, whatever the rows
+// (their lane sums batched: 1.5B's 6 query heads a kv head at D = 128 took 30% less time
+// from L3 than on the lanes), elsewhere up to 2 or 3 rows (Qwen3's 2 query heads a kv
+// head). P @ V has D on the lanes and always takes full vectors.
 template <int V>
 class TileWorker {
  public:

@@ -182,8 +182,8 @@ void scores_by_key(int64_t n, int64_t D, const float *k, int64_t ks, const float
 // What a batched scores pass asks the memory for while it reads K, into L2, a prefetch
 // for each vector of K it loads: the V rows of the same keys, which P @ V reads next, and,
 // where K is read in place, K's rows `k_ahead` keys on. From memory, one thread, 2,048
-// keys: Qwen2-1.5B's heads 303 to 226 us a call, Qwen2-7B's 781 to 525; the same rows
-// asked for in bursts between slices of keys gained nothing.
+// keys: Qwen2-1.5B's heads 320-329 to 254 us a call, Qwen2-7B's 726 to 598-613; the same
+// rows asked for in bursts between slices of keys gained nothing.
 struct ScoresPrefetch {
   const char *v = nullptr;  // the V row of the first key; null: none
   int64_t v_stride = 0;     // bytes from one V row to the next
@@ -252,12 +252,13 @@ constexpr std::array<void (*)(int64_t, int64_t, const float *, int64_t, const fl
 #endif
 
 // Whether the batched lane sums apply to rows in vectors of W lanes and D: on x86, rows
-// within one vector and D of whole vectors, at least 64 (Qwen2-0.5B's; at D = 64 without
-// the prefetches, AVX-512's rows-on-lanes product read K and V from memory 15-25% faster,
-// with them as fast, and from L3 14% slower).
+// within one vector and D of at least 8 whole vectors. Qwen2-0.5B's D = 64 under AVX-512
+// is 4: there, from memory, they were 15-25% slower than the rows on the lanes without the
+// prefetches, and with them as fast with a float32 cache and slower with a bfloat16 one
+// (Qwen2-0.5B's model at 2,048 keys: 10.4-10.5 against 9.7-10.3 ms a step).
 inline bool scores_batched_pays(int64_t W, int64_t D) {
 #ifdef TL_QMM_INT
-  return W <= kLanes && D % kLanes == 0 && D >= 64;
+  return W <= kLanes && D % kLanes == 0 && D >= 8 * kLanes;
 #else
   (void)W, (void)D;
   return false;
@@ -277,8 +278,9 @@ inline void scores_by_key_rows(int64_t R, int64_t n, int64_t D, const float *k, 
                                int64_t W, const ScoresPrefetch &pf) {
 #ifdef TL_QMM_INT
   if (scores_batched_pays(W, D)) {
-    if (W == kLanes / 2) return batched_rows<kLanes / 2>(std::make_index_sequence<kLanes / 2>{})[R - 1](n, D, k, ks, q, st, pf);
-    return batched_rows<kLanes>(std::make_index_sequence<kLanes>{})[R - 1](n, D, k, ks, q, st, pf);
+    static constexpr auto half = batched_rows<kLanes / 2>(std::make_index_sequence<kLanes / 2>{});
+    static constexpr auto whole = batched_rows<kLanes>(std::make_index_sequence<kLanes>{});
+    return (W == kLanes / 2 ? half[R - 1] : whole[R - 1])(n, D, k, ks, q, st, pf);
   }
 #else
   (void)pf;
