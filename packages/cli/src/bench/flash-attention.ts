@@ -1,9 +1,10 @@
 // Flash attention (the reference kernel of tiny-llm-ext-ref, as week2_ref exports it) at
-// Qwen2-0.5B's attention shape: 14 query heads over 2 key/value heads, D = 64.
+// Qwen2-0.5B's attention shape: 14 query heads over 2 key/value heads, D = 64 (and decode
+// at Qwen2-1.5B's too: 12 over 2, D = 128, whose scores take another path on x86).
 //   decode, L = 1 against a cache of S keys: memory-bound, reported in ms per call and in
 //     GB/s of K and V read, against the memory read bandwidth measured in the same run. As
-//     in a decode step, each call reads another layer's K and V (24 layers, as Qwen2-0.5B
-//     has), so that they come from memory rather than from the previous call's caches;
+//     in a decode step, each call reads another layer's K and V (as many layers as the
+//     model has), so that they come from memory rather than from the previous call's caches;
 //   causal prefill, L = S: compute-bound, reported in GFLOP/s of the visible query-key
 //     pairs (4 * H_q * D FLOPs each), against week 1's plain attention through
 //     @tiny-llm/array (matmul, softmax, matmul over the whole L x S matrix).
@@ -18,6 +19,8 @@ type FlashAttention = (q: mx.array, k: mx.array, v: mx.array, opts?: { mask?: "c
 
 const HQ = 14, HKV = 2, D = 64, LAYERS = 24;
 const DECODE_S = [16, 512, 2048, 8192];
+/** Decode at Qwen2-1.5B's heads, float32 cache. */
+const HEADS_1_5B = { Hq: 12, Hkv: 2, D: 128, layers: 28, S: [512, 2048] };
 const PREFILL_L = [128, 512];
 
 const randn = (shape: number[], seed: number, dtype: mx.Dtype) => mx.random.normal(shape, { key: mx.random.key(seed), dtype });
@@ -26,22 +29,18 @@ const randn = (shape: number[], seed: number, dtype: mx.Dtype) => mx.random.norm
 export async function benchFlashAttention(readBw: number): Promise<void> {
   const { flashAttention } = (await loadSolution("week2_ref")) as unknown as { flashAttention: FlashAttention };
   const rows: string[][] = [];
-  for (const dtype of ["float32", "bfloat16"] as const) {
-    for (const S of DECODE_S) {
-      const q = randn([1, HQ, 1, D], 1, "float32");
-      const layers = Array.from({ length: LAYERS }, (_, i) => [2, 3].map((s) => randn([1, HKV, S, D], 2 * i + s, dtype)));
-      const step = () => { for (const [k, v] of layers) flashAttention(q, k, v, { mask: "causal" }); };
-      const perCall = compare(step, null).ours / LAYERS;
-      const bytes = 2 * HKV * S * D * mx.zeros([1], dtype).itemsize;
-      rows.push([
-        `decode, K/V ${dtype}`,
-        `L 1, S ${S}`,
-        `${(perCall * 1e3).toFixed(3)} ms, ${gbps(bytes, perCall)}`,
-        `read ${(readBw / 1e9).toFixed(1)} GB/s`,
-        ratioText(bytes / perCall / readBw),
-      ]);
-    }
-  }
+  /** A decode row: each of `layers` caches of S keys in turn, per call. */
+  const decodeRow = (label: string, Hq: number, Hkv: number, D: number, layerCount: number, S: number, dtype: mx.Dtype) => {
+    const q = randn([1, Hq, 1, D], 1, "float32");
+    const layers = Array.from({ length: layerCount }, (_, i) => [2, 3].map((s) => randn([1, Hkv, S, D], 2 * i + s, dtype)));
+    const step = () => { for (const [k, v] of layers) flashAttention(q, k, v, { mask: "causal" }); };
+    const perCall = compare(step, null).ours / layerCount;
+    const bytes = 2 * Hkv * S * D * mx.zeros([1], dtype).itemsize;
+    rows.push([label, `L 1, S ${S}`, `${(perCall * 1e3).toFixed(3)} ms, ${gbps(bytes, perCall)}`, `read ${(readBw / 1e9).toFixed(1)} GB/s`, ratioText(bytes / perCall / readBw)]);
+  };
+  for (const dtype of ["float32", "bfloat16"] as const) for (const S of DECODE_S) decodeRow(`decode, K/V ${dtype}`, HQ, HKV, D, LAYERS, S, dtype);
+  const b = HEADS_1_5B;
+  for (const S of b.S) decodeRow(`decode, 1.5B heads (${b.Hq}/${b.Hkv}, D ${b.D}), K/V float32`, b.Hq, b.Hkv, b.D, b.layers, S, "float32");
   for (const L of PREFILL_L) {
     const q = randn([1, HQ, L, D], 4, "float32");
     const [k, v] = [5, 6].map((seed) => randn([1, HKV, L, D], seed, "float32"));
