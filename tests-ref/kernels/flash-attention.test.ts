@@ -112,8 +112,8 @@ describe("flashAttention against plain attention", () => {
   // in blocks eight vectors wide under AVX-512 (at 136, eight and one).
   for (const D of [128, 136]) for (const G of [2, 3]) cases.push({ Hq: 2 * G, Hkv: 2, L: 1, S: 300, D, mask: "causal" });
   // Decode at D = 128 with 5 to 8 and 12 query heads per kv head: the scores' batched lane
-  // sums (x86) for rows in half a vector (keys two at a time, the last one of S = 301 alone)
-  // and in a whole one (AVX-512; with 2 and 3 above, keys four at a time).
+  // sums (x86) for rows in half a vector (2 keys a pass, 4 for the 2 and 3 rows above, the
+  // last key of S = 301 alone) and, under AVX-512, for 12 rows in a whole one.
   for (const G of [5, 6, 7, 8, 12]) cases.push({ Hq: 2 * G, Hkv: 2, L: 1, S: 301, D: 128, mask: "causal" });
   // Prefill: L = S, a prompt after a cache (L < S), and L > S without a mask.
   for (const [L, S] of [[70, 70], [33, 150], [150, 33]])
