@@ -12,6 +12,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <cstring>
 #include <type_traits>
 #include <utility>
@@ -179,16 +180,21 @@ void scores_by_key(int64_t n, int64_t D, const float *k, int64_t ks, const float
   }
 }
 
+// Rows of K or V as they lie (of any dtype): row j's element d at p + j * stride + d * item.
+struct RowStream {
+  const char *p = nullptr;  // null: none
+  int64_t stride = 0, item = 4;
+  RowStream at(int64_t j) const { return {p == nullptr ? nullptr : p + j * stride, stride, item}; }
+};
+
 // What a batched scores pass asks the memory for while it reads K, into L2, a prefetch
-// for each vector of K it loads: the V rows of the same keys, which P @ V reads next, and,
-// where K is read in place, K's rows `k_ahead` keys on. From memory, one thread, 2,048
-// keys: Qwen2-1.5B's heads 320-329 to 254 us a call, Qwen2-7B's 726 to 598-613; the same
-// rows asked for in bursts between slices of keys gained nothing.
+// for each vector of K it loads: the same keys' V rows, which P @ V reads next, and K's
+// rows a tile on (as they lie: a bfloat16 cache's K is converted into a buffer before the
+// scores). From memory, one thread, 2,048 keys, float32: Qwen2-1.5B's heads 320-329 to
+// 254 us a call, Qwen2-7B's 726 to 598-613; the same rows asked for in bursts between
+// slices of keys gained nothing.
 struct ScoresPrefetch {
-  const char *v = nullptr;  // the V row of the first key; null: none
-  int64_t v_stride = 0;     // bytes from one V row to the next
-  int64_t v_item = 4;       // bytes of a V element
-  int64_t k_ahead = 0;      // 0: none
+  RowStream v, k;  // rows of the pass's first key
 };
 
 #ifdef TL_QMM_INT
@@ -196,10 +202,10 @@ struct ScoresPrefetch {
 // .. out + N * W: N x R vectors of D-lane partial sums, reduced kLanes at a time by
 // IntSimd::hsums (about 3 instructions a vector, against 8 for hsum alone), which leaves
 // kLanes / W keys' rows of scores^T in one vector, one store. Rows R .. W reduce zeros.
-// vj: the first key's V row for pf (or null).
+// pf: the rows to ask for, from this pass's first key.
 template <int R, int W, int N>
 __attribute__((always_inline)) inline void scores_batch(int64_t D, const float *kj, int64_t ks, const float *q, float *out,
-                                                        const ScoresPrefetch &pf, const char *vj) {
+                                                        const ScoresPrefetch &pf) {
   using L = vec<kLanes>;
   using F = qmm::IntSimd::F;
   constexpr int KR = kLanes / W;  // keys a reduction
@@ -209,10 +215,9 @@ __attribute__((always_inline)) inline void scores_batch(int64_t D, const float *
   for (int64_t d = 0; d < D; d += kLanes) {
     L kv[N];
     for (int j = 0; j < N; ++j) kv[j] = load<kLanes>(kj + j * ks + d);
-    if (vj != nullptr)
-      for (int j = 0; j < N; ++j) __builtin_prefetch(vj + j * pf.v_stride + d * pf.v_item, 0, 2);
-    if (pf.k_ahead > 0)
-      for (int j = 0; j < N; ++j) __builtin_prefetch(kj + (j + pf.k_ahead) * ks + d, 0, 2);
+    for (const RowStream &rows : {pf.v, pf.k})
+      if (rows.p != nullptr)
+        for (int j = 0; j < N; ++j) __builtin_prefetch(rows.p + j * rows.stride + d * rows.item, 0, 2);
     for (int r = 0; r < R; ++r) {
       const L qr = load<kLanes>(q + r * D + d);
       for (int j = 0; j < N; ++j) acc[j][r] += kv[j] * qr;
@@ -237,10 +242,10 @@ void scores_by_key_batched(int64_t n, int64_t D, const float *k, int64_t ks, con
   static_assert(qmm::IntSimd::L == kLanes && R <= W && kLanes % W == 0, "rows of a half or whole vector");
   constexpr int KR = kLanes / W;
   constexpr int KB = KR * (2 * KR * R <= 12 ? 2 : 1);  // 24 accumulators for R = 6 ran slower than 12
-  const auto v_row = [&](int64_t j) { return pf.v == nullptr ? nullptr : pf.v + j * pf.v_stride; };
+  const auto from = [&](int64_t j) { return ScoresPrefetch{pf.v.at(j), pf.k.at(j)}; };
   int64_t j = 0;
-  for (; j + KB <= n; j += KB) scores_batch<R, W, KB>(D, k + j * ks, ks, q, st + j * W, pf, v_row(j));
-  for (; j < n; ++j) scores_batch<R, W, 1>(D, k + j * ks, ks, q, st + j * W, pf, v_row(j));
+  for (; j + KB <= n; j += KB) scores_batch<R, W, KB>(D, k + j * ks, ks, q, st + j * W, from(j));
+  for (; j < n; ++j) scores_batch<R, W, 1>(D, k + j * ks, ks, q, st + j * W, from(j));
 }
 
 // scores_by_key_batched for 1 .. W rows, indexed by rows - 1.
