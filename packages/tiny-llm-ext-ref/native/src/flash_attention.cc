@@ -223,7 +223,7 @@ class TileWorker {
   // What the scores of keys j0.. ask the memory for (flash::ScoresPrefetch): the keys' V
   // rows, and K's rows 16 keys on where the scores read K in place (a tile on was 10% slower
   // at 1.5B's heads), else (a bfloat16 cache, converted into kbuf_ a tile at a time) the
-  // next tile's: at 2,048 keys 272-278 to 233-238 us a call from memory, one thread.
+  // next tile's: at 2,048 keys 272-281 to 233-239 us a call from memory, one thread.
   flash::ScoresPrefetch scores_prefetch(int64_t j0, int64_t kbase, int64_t vbase) const {
     const auto rows = [&](const AttentionOperand &op, int64_t base, int64_t j) {
       const int64_t item = itemsize(op.dt);

@@ -12,8 +12,8 @@
 #pragma once
 #include <array>
 #include <cstdint>
-#include <initializer_list>
 #include <cstring>
+#include <initializer_list>
 #include <type_traits>
 #include <utility>
 
@@ -189,8 +189,9 @@ struct RowStream {
 
 // What a batched scores pass asks the memory for while it reads K, into L2, a prefetch
 // for each vector of K it loads: the same keys' V rows, which P @ V reads next, and K's
-// rows a tile on (as they lie: a bfloat16 cache's K is converted into a buffer before the
-// scores). From memory, one thread, 2,048 keys, float32: Qwen2-1.5B's heads 320-329 to
+// rows further on, as they lie (TileWorker::scores_prefetch says how far: a bfloat16
+// cache's K is converted into a buffer before the scores). From memory, one thread, 2,048
+// keys, float32: Qwen2-1.5B's heads 320-329 to
 // 254 us a call, Qwen2-7B's 726 to 598-613; the same rows asked for in bursts between
 // slices of keys gained nothing.
 struct ScoresPrefetch {
