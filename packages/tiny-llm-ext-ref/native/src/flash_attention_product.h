@@ -191,9 +191,8 @@ struct RowStream {
 // for each vector of K it loads: the same keys' V rows, which P @ V reads next, and K's
 // rows further on, as they lie (TileWorker::scores_prefetch says how far: a bfloat16
 // cache's K is converted into a buffer before the scores). From memory, one thread, 2,048
-// keys, float32: Qwen2-1.5B's heads 320-329 to
-// 254 us a call, Qwen2-7B's 726 to 598-613; the same rows asked for in bursts between
-// slices of keys gained nothing.
+// keys, float32: Qwen2-1.5B's heads 320-329 to 254 us a call, Qwen2-7B's 726 to 598-613;
+// the same rows asked for in bursts between slices of keys gained nothing.
 struct ScoresPrefetch {
   RowStream v, k;  // rows of the pass's first key
 };
