@@ -12,6 +12,7 @@ import * as mx from "@tiny-llm/array";
 import { scaledDotProductAttentionGrouped } from "@tiny-llm/tiny-llm-week1-ref";
 
 import { loadSolution } from "../solution";
+import { QWEN2_1_5B_CONFIG, shapesOf } from "./qwen2-shapes";
 import { compare } from "./stats";
 import { gbps, gflops, printColumns, ratioText } from "./table";
 
@@ -19,8 +20,8 @@ type FlashAttention = (q: mx.array, k: mx.array, v: mx.array, opts?: { mask?: "c
 
 const HQ = 14, HKV = 2, D = 64, LAYERS = 24;
 const DECODE_S = [16, 512, 2048, 8192];
-/** Decode at Qwen2-1.5B's heads, float32 cache. */
-const HEADS_1_5B = { Hq: 12, Hkv: 2, D: 128, layers: 28, S: [512, 2048] };
+/** Decode at Qwen2-1.5B's heads (and as many layers' caches), float32 cache, at these S. */
+const DECODE_S_1_5B = [512, 2048];
 const PREFILL_L = [128, 512];
 
 const randn = (shape: number[], seed: number, dtype: mx.Dtype) => mx.random.normal(shape, { key: mx.random.key(seed), dtype });
@@ -39,8 +40,8 @@ export async function benchFlashAttention(readBw: number): Promise<void> {
     rows.push([label, `L 1, S ${S}`, `${(perCall * 1e3).toFixed(3)} ms, ${gbps(bytes, perCall)}`, `read ${(readBw / 1e9).toFixed(1)} GB/s`, ratioText(bytes / perCall / readBw)]);
   };
   for (const dtype of ["float32", "bfloat16"] as const) for (const S of DECODE_S) decodeRow(`decode, K/V ${dtype}`, HQ, HKV, D, LAYERS, S, dtype);
-  const b = HEADS_1_5B;
-  for (const S of b.S) decodeRow(`decode, 1.5B heads (${b.Hq}/${b.Hkv}, D ${b.D}), K/V float32`, b.Hq, b.Hkv, b.D, b.layers, S, "float32");
+  const b = shapesOf(QWEN2_1_5B_CONFIG);
+  for (const S of DECODE_S_1_5B) decodeRow(`decode, 1.5B heads (${b.heads}/${b.kvHeads}, D ${b.headDim}), K/V float32`, b.heads, b.kvHeads, b.headDim, b.layers, S, "float32");
   for (const L of PREFILL_L) {
     const q = randn([1, HQ, L, D], 4, "float32");
     const [k, v] = [5, 6].map((seed) => randn([1, HKV, L, D], seed, "float32"));
