@@ -11,12 +11,14 @@
 import { ArrayError } from "./errors";
 import type { KernelArray } from "./extension";
 import { GpuStorage } from "./backend/webgpu/buffers";
-import type { Dispatch, GpuInfo, GpuStats, SubgroupMatrixConfig } from "./backend/webgpu/context";
+import type { Advanced, Dispatch, GpuInfo, GpuStats, SubgroupMatrixConfig } from "./backend/webgpu/context";
+import { type Capture, capture as captureSteps, type GpuGraph, graphOf as graphOfSteps } from "./backend/webgpu/graph";
+import type { NDArray } from "./array";
 import type { LaunchTime } from "./backend/webgpu/timeline";
 import { gpuContext, type GpuInitOptions } from "./backend/webgpu/init";
 import { initGpu } from "./backend/webgpu";
 
-export type { GpuInfo, GpuInitOptions, GpuStats, SubgroupMatrixConfig };
+export type { Advanced, Capture, GpuGraph, GpuInfo, GpuInitOptions, GpuStats, SubgroupMatrixConfig };
 export { FLOAT16 as WGSL_FLOAT16, foldedGrid, roundedTo as wgslRoundedTo } from "./backend/webgpu/wgsl";
 
 /** Sets up the GPU once (later calls return at once) and returns what it is. */
@@ -99,5 +101,30 @@ export function dispatch(d: KernelDispatch): void {
     return a.data.buffer;
   });
   // Copied field by field: an object rest and spread took most of this function's time (an H200 host's profile).
-  gpuContext().dispatch({ label: d.label, wgsl: d.wgsl, key: d.key, params: d.params, workgroups: d.workgroups, buffers });
+  gpuContext().dispatch({ label: d.label, wgsl: d.wgsl, key: d.key, params: d.params, workgroups: d.workgroups, buffers, advance: d.advance });
+}
+
+/**
+ * Runs `fn` (a step: its launches recorded as usual) and captures what it launched, with
+ * `inputs` (GPU arrays it reads) and the arrays it returns, so that graphOf can make a
+ * replayable graph of two steps captured in a row. A step that uploads host data or reads
+ * an array back is captured as refused (graphOf says why).
+ *
+ *   const a = mx.gpu.capture([prev], () => [step(prev)]);           // at position p
+ *   const b = mx.gpu.capture(a.outputs, () => [step(a.outputs[0])]); // at p + 1
+ *   const graph = mx.gpu.graphOf(a.capture, b.capture);              // or why not, a string
+ *   const [next] = graph.replay(b.outputs, 1) ?? record();           // the step at p + 2
+ */
+export function capture<T extends NDArray[]>(inputs: NDArray[], fn: () => T): { outputs: T; capture: Capture } {
+  return captureSteps(gpuContext(), inputs, fn);
+}
+
+/**
+ * The graph replaying `second` (captured right after `first`) at later steps, or why the
+ * two steps differ in more than their launches' advances (Dispatch.advance) and their
+ * inputs and outputs. The graph keeps the buffers it binds from new arrays until
+ * released (GpuGraph.release).
+ */
+export function graphOf(first: Capture, second: Capture): GpuGraph | string {
+  return graphOfSteps(gpuContext(), first, second);
 }

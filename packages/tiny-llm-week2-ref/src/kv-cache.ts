@@ -96,6 +96,23 @@ export class TinyKvFullCache implements TinyKvCache {
     return this.append("TinyKvFullCache.updateInPlace", shape, dtype, write);
   }
 
+  /** Tokens the buffers hold before they must grow (0 before the first update). */
+  get capacity(): number {
+    return this.keys === null ? 0 : this.keys.shape[2];
+  }
+
+  /**
+   * Counts `n` more tokens as cached, whose keys and values kernels already wrote into
+   * the slots after offset without an update: a replayed decode step (DecodeGraph), whose
+   * launches write where the step it was captured from wrote, moved on. Reference only.
+   */
+  commit(n: number): void {
+    if (!(Number.isInteger(n) && n >= 0 && this.length + n <= this.capacity)) {
+      throw new ArgumentError("TinyKvFullCache.commit", `cannot count ${n} more tokens in a cache of ${this.length} with room for ${this.capacity}: expected an integer in 0 .. ${this.capacity - this.length}`);
+    }
+    this.length += n;
+  }
+
   fetch(): [mx.array, mx.array] {
     if (this.keys === null || this.values === null || this.length === 0) {
       throw new ArgumentError("TinyKvFullCache.fetch", "the cache holds no tokens: nothing to fetch before the first updateAndFetch (or after trim or release to 0)");

@@ -5,6 +5,8 @@
 // A run is a generation as `pnpm main --device gpu` does it: a prefill of P random tokens
 // into a fresh cache, then D decode steps of one token each, every token read back
 // (argmax, awaited) while the GPU runs the step after it (main/overlapped-generate.ts).
+// Each decode run is done twice, its steps recorded and its steps replayed from a graph
+// where they can be (DecodeGraph, as pnpm main does), to show what replaying saves the host.
 // Prefill tok/s: P / the prefill's time; decode tok/s: D / the D steps' time (the first
 // token, the prefill's, not counted). Median of `runs` runs after a warm-up run of four
 // times as many decode steps: on an H200's host the first few hundred decode steps of a
@@ -18,7 +20,7 @@
 // (the embedding lookup reads a row a token; norms and biases are left out).
 import * as mx from "@tiny-llm/array";
 import { load } from "@tiny-llm/loader";
-import { type Activations, f16MatrixUnits, Qwen2ModelWeek2 } from "@tiny-llm/tiny-llm-week2-ref";
+import { type Activations, DecodeGraph, f16MatrixUnits, Qwen2ModelWeek2 } from "@tiny-llm/tiny-llm-week2-ref";
 
 import { overlappedSteps } from "../main/overlapped-generate";
 import { kvBytes } from "./model-week2";
@@ -59,42 +61,47 @@ function promptIds(s: Qwen2Shapes, P: number): mx.array {
   return mx.array(Int32Array.from({ length: P }, (_, i) => (i * 7919 + 13) % s.vocab)).reshape([1, P]);
 }
 
-/** One generation's figures: seconds of prefill and of decode; of decode, seconds spent recording kernels, kernels launched and bind groups made. */
+/** One generation's figures: seconds of prefill and of decode; of decode, seconds of the host's part (recording kernels, or replaying them), kernels launched, bind groups made and steps replayed. */
 interface RunFigures {
   prefill: number;
   decode: number;
   record: number;
   kernels: number;
   bindGroups: number;
+  replayed: number;
 }
 
-/** A prefill of `P` tokens and `D` decode steps after it (the default device: the GPU). */
-async function generateOnce(model: Model, s: Qwen2Shapes, P: number, D: number): Promise<RunFigures> {
+/** A prefill of `P` tokens and `D` decode steps after it (the default device: the GPU), each step recorded, or replayed where it can be (DecodeGraph) with `replay`. */
+async function generateOnce(model: Model, s: Qwen2Shapes, P: number, D: number, replay: boolean): Promise<RunFigures> {
   const ids = promptIds(s, P);
   const cache = model.makeCache();
-  const timed = { record: 0 };
+  let offset = 0;
   /** Records a step on `inputs` (1 x L ids) at `offset`; its token, 1 x 1, not read back yet. */
-  const record = (inputs: mx.array, offset: number): mx.array => {
-    // The host's part of a step (recording its kernels) apart from the wait for the GPU's.
-    const r = now();
-    const next = mx.tidy(() => nextToken(model.forward(inputs, offset, cache, { lastOnly: true })).reshape(1, 1));
-    timed.record += now() - r;
-    return next;
-  };
+  const record = (inputs: mx.array): mx.array => mx.tidy(() => nextToken(model.forward(inputs, offset, cache, { lastOnly: true })).reshape(1, 1));
   let t = now();
-  const first = record(ids, 0);
+  const first = record(ids);
   await first.itemAsync();
   const prefill = now() - t;
-  timed.record = 0;
+  offset = P;
+  const graph = replay ? new DecodeGraph(cache) : null;
+  let host = 0;
   const before = mx.gpu.stats();
   t = now();
-  // As `pnpm main --device gpu` does: each step recorded from the token before it, still
-  // on the GPU, while the GPU runs that token's step.
-  let offset = P;
-  await overlappedSteps((prev) => record(prev ?? first, offset++), D, () => true);
+  // As `pnpm main --device gpu` does: each step recorded (or replayed) from the token
+  // before it, still on the GPU, while the GPU runs that token's step; the host's part
+  // timed apart from the wait for the GPU's.
+  await overlappedSteps((prev) => {
+    const r = now();
+    const next = graph === null ? record(prev ?? first) : graph.step(prev ?? first, record);
+    offset++;
+    host += now() - r;
+    return next;
+  }, D, () => true);
+  const decode = now() - t;
   mx.dispose(first);
+  graph?.release();
   const after = mx.gpu.stats();
-  return { prefill, decode: now() - t, record: timed.record, kernels: after.dispatches - before.dispatches, bindGroups: after.bindGroups - before.bindGroups };
+  return { prefill, decode, record: host, kernels: after.dispatches - before.dispatches, bindGroups: after.bindGroups - before.bindGroups, replayed: graph?.replayed ?? 0 };
 }
 
 /** Decode steps run one at a time to time the GPU's part of a step (gpuStepTime). */
@@ -197,14 +204,21 @@ async function modelRow(name: string, label: string, dir: string, s: Qwen2Shapes
     loaded.weights.close();
     await mx.gpu.synchronize();
     console.log(`${label}: load() + new Qwen2ModelWeek2 (week2_ref) with its weights on the GPU: ${(now() - t).toFixed(1)} s`);
-    await generateOnce(model, s, P, 4 * D); // warm-up: pipelines, buffers, and the host's slow first steps
-    const figures = [];
-    for (let r = 0; r < runs; r++) figures.push(await generateOnce(model, s, P, D));
+    await generateOnce(model, s, P, 4 * D, true); // warm-up: pipelines, buffers, and the host's slow first steps
+    // Recorded and replayed runs taken in turn, so that a slow spell of the host hits both.
+    const figures: Record<"recorded" | "replayed", RunFigures[]> = { recorded: [], replayed: [] };
+    for (let r = 0; r < runs; r++) {
+      figures.recorded.push(await generateOnce(model, s, P, D, false));
+      figures.replayed.push(await generateOnce(model, s, P, D, true));
+    }
     const alone = await gpuStepTime(model, s, P);
     const timeline = gpuHasTimestamps() ? { label, ...(await gpuTimelines(model, s, P, PROFILED_STEPS)) } : undefined;
-    const prefill = P / median(figures.map((f) => f.prefill));
-    const decode = D / median(figures.map((f) => f.decode));
-    const fastest = figures.reduce((a, b) => (a.decode < b.decode ? a : b));
+    const prefill = P / median(figures.replayed.map((f) => f.prefill));
+    const decodeOf = (runs: RunFigures[]) => D / median(runs.map((f) => f.decode));
+    const decode = decodeOf(figures.replayed);
+    const fastestOf = (runs: RunFigures[]) => runs.reduce((a, b) => (a.decode < b.decode ? a : b));
+    const fastest = fastestOf(figures.replayed);
+    const host = (f: RunFigures) => ((f.record / D) * 1e3).toFixed(2);
     const bytes = weightBytesPerForward(s, BYTES_PER_WEIGHT) + kvBytes(s, P + D / 2);
     const roofline = readBandwidth / bytes;
     const bar = BARS[name] ?? {};
@@ -213,8 +227,8 @@ async function modelRow(name: string, label: string, dir: string, s: Qwen2Shapes
       bar.minOfRoofline === undefined ? "" : `>= ${(bar.minOfRoofline * 100).toFixed(0)}% of roofline ${decode / roofline >= bar.minOfRoofline ? "ok" : "LOW"}`,
     ].filter((v) => v !== "");
     const row = [
-      label, prefill.toFixed(1), decode.toFixed(1),
-      ((fastest.record / D) * 1e3).toFixed(2), ((fastest.decode - fastest.record) / D * 1e3).toFixed(2), (alone * 1e3).toFixed(2), (fastest.kernels / D).toFixed(0), (fastest.bindGroups / D).toFixed(1),
+      label, prefill.toFixed(1), decodeOf(figures.recorded).toFixed(1), host(fastestOf(figures.recorded)), decode.toFixed(1), `${fastest.replayed}/${D}`,
+      host(fastest), ((fastest.decode - fastest.record) / D * 1e3).toFixed(2), (alone * 1e3).toFixed(2), (fastest.kernels / D).toFixed(0), (fastest.bindGroups / D).toFixed(1),
       (bytes / 1e9).toFixed(2), roofline.toFixed(1), `${((decode / roofline) * 100).toFixed(0)}%`, verdicts.join("; ") || "-",
     ];
     return { row, timeline };
@@ -249,11 +263,12 @@ export async function benchGpuModels(sizes: GpuModelSizes, readBandwidth: number
   }
   console.log(
     `\nWeek 2's model on the GPU (week2_ref, MLX 4-bit g${QUANT.group_size}, random weights): prefill of ${P} tokens, then ${D} decode steps ` +
-      `(each token read back), median of ${runs}; of a decode step (fastest run): the host recording its kernels, then waiting for the GPU; the GPU's time for a step run alone ` +
+      `(each token read back), median of ${runs}, each step recorded, then replayed where it can be (DecodeGraph, as pnpm main does; steps replayed of the fastest run); ` +
+      `of a replayed run's decode step (fastest run): the host's part (recording or replaying its kernels), then waiting for the GPU; the GPU's time for a step run alone ` +
       `(from its submit to its token on the host, median of ${ALONE_STEPS}); the kernels launched and the bind groups made (0 once steps repeat); ` +
       `roofline = GPU read ${(readBandwidth / 1e9).toFixed(1)} GB/s / (packed weights + f32 KV cache at ${P + D / 2}):`,
   );
-  printColumns(["model", `prefill ${P} tok/s`, "decode tok/s", "record ms/tok", "wait ms/tok", "GPU ms/step alone", "kernels/tok", "new bind groups/tok", "GB read/token", "roofline tok/s", "of roofline", "bar"], rows);
+  printColumns(["model", `prefill ${P} tok/s`, "decode tok/s recorded", "host ms/tok", "decode tok/s replayed", "replayed", "host ms/tok", "wait ms/tok", "GPU ms/step alone", "kernels/tok", "new bind groups/tok", "GB read/token", "roofline tok/s", "of roofline", "bar"], rows);
   for (const t of timelines) {
     const kinds = [
       [`a prefill of ${P} tokens, per prefill`, t.prefill],

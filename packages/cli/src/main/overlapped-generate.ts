@@ -16,15 +16,21 @@
 import * as mx from "@tiny-llm/array";
 import { StreamingDetokenizer, type Tokenizer } from "@tiny-llm/loader";
 import type { GenerateOptions, GenerateResult, Sampler } from "@tiny-llm/tiny-llm-week1-ref";
+import { DecodeGraph } from "@tiny-llm/tiny-llm-week2-ref";
 
 import type { CachedModel } from "../solution";
 
+/** simpleGenerateWithKvCache's options, `sampler` required, and whether GPU decode steps may be replayed (default true). */
+export type OverlappedOptions = GenerateOptions & { sampler: Sampler; replay?: boolean };
+
 /**
  * A solution's simpleGenerateWithKvCache with the host one step ahead of the device: the
- * same tokens, options and result (`sampler` is required here). On the CPU, where a
- * step's ops run as they are called, it changes nothing but the order of the work.
+ * same tokens, options and result (`sampler` is required here), and the decode steps
+ * replayed from a graph rather than recorded (week2_ref's DecodeGraph) where the model's
+ * caches and launches allow it. On the CPU, where a step's ops run as they are called, it
+ * changes nothing but the order of the work.
  */
-export async function overlappedGenerateWithKvCache(model: CachedModel, tokenizer: Tokenizer, prompt: string, opts: GenerateOptions & { sampler: Sampler }): Promise<GenerateResult> {
+export async function overlappedGenerateWithKvCache(model: CachedModel, tokenizer: Tokenizer, prompt: string, opts: OverlappedOptions): Promise<GenerateResult & { replayedSteps: number }> {
   const { maxTokens = 256, sampler, onText } = opts;
   const eos = new Set(opts.eosTokenIds ?? (tokenizer.eosTokenId === null ? [] : [tokenizer.eosTokenId]));
   const ids = tokenizer.encode(prompt);
@@ -35,11 +41,17 @@ export async function overlappedGenerateWithKvCache(model: CachedModel, tokenize
   const cache = model.makeCache();
   let offset = 0;
   /** Records a step on `inputs` (1 x L ids); its token, 1 x 1, not read back yet. */
-  const record = (inputs: mx.array): mx.array => {
-    const next = mx.tidy(() => {
+  const record = (inputs: mx.array): mx.array =>
+    mx.tidy(() => {
       const logits = model.forward(inputs, offset, cache, { lastOnly: true }); // 1 x 1 x V
       return sampler(logits.reshape(1, logits.shape[2])).reshape(1, 1);
     });
+  // Decode steps on the GPU replayed where they can be (DecodeGraph), unless opts.replay is false.
+  let graph = null as DecodeGraph | null; // (set inside step: a plain annotation would narrow it to null below)
+  const step = (prev: mx.array | null): mx.array => {
+    const inputs = prev ?? mx.array([ids], "int32");
+    if (prev?.device === "gpu" && opts.replay !== false) graph ??= new DecodeGraph(cache);
+    const next = graph !== null ? graph.step(inputs, record) : record(inputs);
     offset += inputs.shape[1];
     return next;
   };
@@ -48,7 +60,7 @@ export async function overlappedGenerateWithKvCache(model: CachedModel, tokenize
   let stopReason: GenerateResult["stopReason"] = "length";
   const start = performance.now();
   let prefillEnd = start;
-  await overlappedSteps((prev) => record(prev ?? mx.array([ids], "int32")), maxTokens, (token) => {
+  await overlappedSteps(step, maxTokens, (token) => {
     if (tokens.length === 0) prefillEnd = performance.now();
     if (eos.has(token)) {
       stopReason = "eos";
@@ -59,6 +71,7 @@ export async function overlappedGenerateWithKvCache(model: CachedModel, tokenize
     return true;
   });
   const end = performance.now();
+  graph?.release();
   emit(detokenizer.finish());
   return {
     text: detokenizer.text,
@@ -67,6 +80,7 @@ export async function overlappedGenerateWithKvCache(model: CachedModel, tokenize
     prefillSeconds: (prefillEnd - start) / 1000,
     decodeSeconds: (end - prefillEnd) / 1000,
     stopReason,
+    replayedSteps: graph?.replayed ?? 0,
   };
 }
 

@@ -75,10 +75,6 @@ export function flashAttentionGpu(wgsl: WgslSource): mx.KernelImpl<FlashAttentio
     if (quantize && !split) throw new Error("flashAttention: the output is quantized by the combine, which only a split decode step runs (flashAttentionInt8 checks this first)");
     // A split decode is task 2's: the learner's combine stub speaks first, before task 1's.
     if (split) wgsl("flash_attention_combine");
-    // Chunks of whole tiles, as small as one: a workgroup's tiles run one after another, and
-    // a 7B decode step's ~520 keys in chunks of 64 made 36 workgroups for 132 compute units.
-    const chunkKeys = split ? Math.ceil(S / MAX_CHUNKS / BC) * BC : Math.max(S, 1);
-    const chunks = Math.ceil(S / chunkKeys) || 1;
     // The chunks' partial results, room for MAX_CHUNKS whatever this call's chunks: as a
     // decode's cache grows, its chunk count grows by one every chunkKeys steps, and a
     // scratch of that size would be a new buffer each time, so every layer's two launches
@@ -87,20 +83,35 @@ export function flashAttentionGpu(wgsl: WgslSource): mx.KernelImpl<FlashAttentio
 
     const m = mask ?? q;
     const launch = launches.get(`${D}|${BR}|${q.dtype}|${k.dtype}|${v.dtype}|${m.dtype}|${out.dtype}`, portable, () => ({ D, BC, BR, TEAM, Q_DT: q.dtype, K_DT: k.dtype, V_DT: v.dtype, M_DT: m.dtype, OUT_DT: out.dtype }));
-    // Written word by word: spreading arrays into one took ~7 us a call on an H200 host.
-    const params = new Int32Array(HEAD_WORDS + 4 * OPERAND_WORDS);
-    params[0] = nb;
-    for (let d = 0; d < nb; d++) params[1 + d] = lead[d];
-    params.set([Hq, Hkv, L, S, 0, +causal, +(mask !== undefined), tiles, chunks, chunkKeys], 1 + MAX_BATCH_DIMS);
-    new Float32Array(params.buffer)[1 + MAX_BATCH_DIMS + 4] = scale; // the 0 after S
-    [q, k, v, m].forEach((a, i) => putOperand(params, HEAD_WORDS + i * OPERAND_WORDS, a, nb));
+    /** Both launches' parameters and grids against `keys` keys (S, or more for a graph's later step). */
+    const against = (keys: number) => {
+      // Chunks of whole tiles, as small as one: a workgroup's tiles run one after another, and
+      // a 7B decode step's ~520 keys in chunks of 64 made 36 workgroups for 132 compute units.
+      const chunkKeys = split ? Math.ceil(keys / MAX_CHUNKS / BC) * BC : Math.max(keys, 1);
+      const chunks = Math.ceil(keys / chunkKeys) || 1;
+      // Written word by word: spreading arrays into one took ~7 us a call on an H200 host.
+      const params = new Int32Array(HEAD_WORDS + 4 * OPERAND_WORDS);
+      params[0] = nb;
+      for (let d = 0; d < nb; d++) params[1 + d] = lead[d];
+      params.set([Hq, Hkv, L, keys, 0, +causal, +(mask !== undefined), tiles, chunks, chunkKeys], 1 + MAX_BATCH_DIMS);
+      new Float32Array(params.buffer)[1 + MAX_BATCH_DIMS + 4] = scale; // the 0 after S
+      [q, k, v, m].forEach((a, i) => putOperand(params, HEAD_WORDS + i * OPERAND_WORDS, a, nb));
+      return {
+        flash: { params, workgroups: [tiles, batches * Hkv, chunks] as [number, number, number] },
+        combine: { params: new Uint32Array([Hq, Hkv, L, tiles, chunks]), workgroups: [rows, batches * Hkv] as [number, number] }, // a workgroup per row
+      };
+    };
+    // A graph's later step (mx.gpu.graphOf) has L more keys a step, read from the same
+    // buffers; a mask's shape would change, and so would the launches where the split does.
+    const later = (steps: number) => (mask === undefined && splitsKeys(L, S + steps * L) === split ? against(S + steps * L) : null);
+    const now = against(S);
     mx.gpu.dispatch({
       label: "flashAttention (flash_attention.wgsl)",
       key: launch.key,
       wgsl: () => prelude(launch.constants, portable) + wgsl("flash_attention"),
       arrays: [q, k, v, m, out, part],
-      params,
-      workgroups: [tiles, batches * Hkv, chunks],
+      ...now.flash,
+      advance: (steps) => later(steps)?.flash ?? null,
     });
     if (!split) return;
     const quant: WgslConstants = quantize ? { QUANT: true, GROUP: quantize.groupSize, BITS: quantize.bits } : { QUANT: false };
@@ -109,8 +120,8 @@ export function flashAttentionGpu(wgsl: WgslSource): mx.KernelImpl<FlashAttentio
       key: `${wgsl.folder}/flash_attention_combine|${D}|${BR}|${out.dtype}|${portable}|${quantize ? `${quantize.groupSize}|${quantize.bits}` : ""}`,
       wgsl: () => prelude({ D, BR, MAX_CHUNKS, OUT_DT: out.dtype, ...quant }, portable) + wgsl("flash_attention_combine"),
       arrays: quantize ? [part, out, xq, xs] : [part, out],
-      params: new Uint32Array([Hq, Hkv, L, tiles, chunks]),
-      workgroups: [rows, batches * Hkv], // a workgroup per row
+      ...now.combine,
+      advance: (steps) => later(steps)?.combine ?? null,
     });
   };
 }

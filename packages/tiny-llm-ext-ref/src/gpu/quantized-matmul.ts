@@ -111,7 +111,8 @@ const FILES = {
 export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMatmulParams> {
   type Kernel = keyof typeof FILES;
   const launches = Object.fromEntries(Object.entries(FILES).map(([k, file]) => [k, new Launches(`${wgsl.folder}/${file}`)])) as Record<Kernel, Launches>;
-  const run = (kernel: Kernel, launch: Launch, portable: boolean, arrays: mx.KernelArray[], params: number[], workgroups: [number, number], op = "quantizedMatmul") =>
+  /** `later(steps)`: the parameters a graph's later step takes (Dispatch.advance), where they change (RoPE's positions). */
+  const run = (kernel: Kernel, launch: Launch, portable: boolean, arrays: mx.KernelArray[], params: number[], workgroups: [number, number], op = "quantizedMatmul", later?: (steps: number) => number[] | null) =>
     mx.gpu.dispatch({
       label: `${op} (${FILES[kernel]}.wgsl)`,
       // Made and compiled once per key: the learner's folder and ours never share one.
@@ -120,6 +121,10 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
       arrays,
       params: new Uint32Array(params),
       workgroups,
+      advance: later && ((steps) => {
+        const p = later(steps);
+        return p && { params: new Uint32Array(p), workgroups };
+      }),
     });
 
   /** x (M x K) quantized to int8 per group (quantize_activations.wgsl): [X, (sx, sx * sum X)]. */
@@ -164,7 +169,12 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
       // The epilogue (the prelude's DECODE_OUTPUTS). With rope, y is q, the outputs after it
       // the key and value slots, and the inputs after W's the bias (or cos again), cos and sin.
       const tables = rope ? inputs.slice(-3) : [];
-      const extra = rope ? { arrays: [...tables, ...slots], params: ropeWords(rope, y, tables, slots), id: `|rope|${y.shape[3]}|${rope.traditional}` } : { arrays: [], params: [], id: "" };
+      const extra = rope ? { arrays: [...tables, ...slots], params: ropeWords(rope, y, tables, slots)!, id: `|rope|${y.shape[3]}|${rope.traditional}` } : { arrays: [], params: [], id: "" };
+      /** With rope, a graph's later step writes the cache's slots `steps` x L positions on (q: N x L x H_q x D; mx.gpu.graphOf). */
+      const later = (head: number[]) => rope && ((steps: number) => {
+        const words = ropeWords(rope, y, tables, slots, steps * y.shape[1]);
+        return words && [...head, ...words];
+      });
       // The rope arrays bind after the kernel's own (`own`, at bindings 1..; 0 holds the parameters).
       const ropeAfter = (own: mx.KernelArray[]): WgslConstants => (rope ? { ROPE: true, ROPE_AT: own.length + 1, ROPE_D: y.shape[3], ROPE_TRADITIONAL: rope.traditional } : { ROPE: false });
       const op = swiglu ? "quantizedSwiGLU" : rope ? "quantizedQkvRope" : "quantizedMatmul";
@@ -173,7 +183,7 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
         const own = [...int8X(), w, scales, biases, y];
         const launch = launches.decodeInt8.get(`${id}|${groupSize}|${M}|${swiglu}${extra.id}`, portable, () => ({ ...dtypes, GROUP: groupSize, M, SWIGLU: swiglu, ...ropeAfter(own), ...decodeTeam(portable) }));
         const grid = mx.gpu.foldedGrid(Math.ceil(O / DECODE_INT8_ROWS_PER_WORKGROUP));
-        run("decodeInt8", launch, portable, [...own, ...extra.arrays], [K, O, ...wParams, ...extra.params], grid, op);
+        run("decodeInt8", launch, portable, [...own, ...extra.arrays], [K, O, ...wParams, ...extra.params], grid, op, later([K, O, ...wParams]));
         return;
       }
       // Also per M (the partial sums stay in registers) and per layout of x: X_VEC4 when
@@ -184,8 +194,8 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
       const xVec4 = x.strides[1] === 1 && starts(x.offset) && (starts(x.strides[0]) || M === 1);
       const own = [x, w, scales, biases, y];
       const launch = launches.decode.get(`${id}|${x.dtype}|${M}|${xVec4}|${swiglu}${extra.id}`, portable, () => ({ ...dtypes, X_DT: x.dtype, M, X_VEC4: xVec4, SWIGLU: swiglu, ...ropeAfter(own) }));
-      const params = [K, O, groupSize, x.offset, x.strides[0], x.strides[1], ...wParams, ...extra.params];
-      run("decode", launch, portable, [...own, ...extra.arrays], params, mx.gpu.foldedGrid(Math.ceil(O / DECODE_ROWS_PER_WORKGROUP)), op);
+      const head = [K, O, groupSize, x.offset, x.strides[0], x.strides[1], ...wParams];
+      run("decode", launch, portable, [...own, ...extra.arrays], [...head, ...extra.params], mx.gpu.foldedGrid(Math.ceil(O / DECODE_ROWS_PER_WORKGROUP)), op, later(head));
       return;
     }
 

@@ -48,12 +48,21 @@ export const ropeIntoCacheGpu: mx.KernelImpl<RopeIntoCacheParams> = (inputs, [q,
   const [x, b, c, s] = rope.hasBias ? inputs : [inputs[0], inputs[1], inputs[1], inputs[2]];
   const [N, L, H, D] = x.shape;
   const pairs = N * L * H * (D / 2);
-  const params = new Uint32Array([N, D / 2, +rope.traditional, x.offset, x.strides[0], x.strides[1], x.strides[2], q.offset, ...ropeWords(rope, q, [b, c, s], [k, v])]);
+  const workgroups = mx.gpu.foldedGrid(Math.ceil(pairs / THREADS));
+  /** The parameters for the tokens `later` positions on (a graph's later step, mx.gpu.graphOf). */
+  const at = (later: number) => {
+    const words = ropeWords(rope, q, [b, c, s], [k, v], later);
+    return words && new Uint32Array([N, D / 2, +rope.traditional, x.offset, x.strides[0], x.strides[1], x.strides[2], q.offset, ...words]);
+  };
   mx.gpu.dispatch({
     label: "ropeIntoCache",
     wgsl: WGSL,
     arrays: [x, q, b, c, s, k, v],
-    params,
-    workgroups: mx.gpu.foldedGrid(Math.ceil(pairs / THREADS)),
+    params: at(0)!,
+    workgroups,
+    advance: (steps) => {
+      const params = at(steps * L);
+      return params && { params, workgroups };
+    },
   });
 };

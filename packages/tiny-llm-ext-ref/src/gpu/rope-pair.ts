@@ -73,9 +73,14 @@ fn rope_pair(n: u32, l: u32, h: u32, i: u32, half: u32, traditional: bool, x0_in
 
 /**
  * RopeParams' words for q (N x L x H_q x D), the tables [bias or cos, cos, sin] and the
- * key and value slots (N x H_kv x L x D).
+ * key and value slots (N x H_kv x L x D); with `later`, for the tokens that many positions
+ * on (a graph's later step: the tables' rows and the cache's slots moved along L), or null
+ * where the tables end before them.
  */
-export function ropeWords(rope: RopeIntoCacheParams, q: mx.KernelArray, [b, c, s]: mx.KernelArray[], [k, v]: mx.KernelArray[]): number[] {
-  const slot = (a: mx.KernelArray) => [a.offset, a.strides[0], a.strides[1], a.strides[2]];
-  return [rope.heads, rope.kvHeads, q.shape[1], +rope.hasBias, rope.hasBias ? b.offset : 0, c.offset, s.offset, ...slot(k), ...slot(v)];
+export function ropeWords(rope: RopeIntoCacheParams, q: mx.KernelArray, [b, c, s]: mx.KernelArray[], [k, v]: mx.KernelArray[], later = 0): number[] | null {
+  const L = q.shape[1];
+  const row = (t: mx.KernelArray) => t.offset + later * t.strides[0];
+  if ([c, s].some((t) => 4 * (row(t) + L * t.strides[0]) > t.data.byteLength)) return null;
+  const slot = (a: mx.KernelArray) => [a.offset + later * a.strides[2], a.strides[0], a.strides[1], a.strides[2]];
+  return [rope.heads, rope.kvHeads, L, +rope.hasBias, rope.hasBias ? b.offset : 0, row(c), row(s), ...slot(k), ...slot(v)];
 }

@@ -25,6 +25,9 @@ interface Pooled {
   size: number;
   /** Creation order. */
   age: number;
+  /** Graphs keeping this buffer (pin), and whether its arrays were released meanwhile (then it rejoins the pool at the last unpin). */
+  pins: number;
+  held: boolean;
 }
 
 /** An array's storage on the GPU: a GPUBuffer of at least `byteLength` bytes. */
@@ -48,6 +51,8 @@ export class BufferPool {
   /** Buffers made larger than a kernel may bind (`bindMax`), which dispatch refuses. */
   private unbindable = new WeakSet<GPUBuffer>();
   private unbindableMade = 0;
+  /** Every buffer the pool made, by its GPUBuffer (for pin). */
+  private byBuffer = new WeakMap<GPUBuffer, Pooled>();
 
   constructor(private device: GPUDevice, private usage: number, private bindMax: number) {}
 
@@ -57,7 +62,8 @@ export class BufferPool {
     let entry = zeroed ? undefined : this.free.get(size)?.pop();
     if (entry !== undefined) this.pooledBytes -= size;
     else {
-      entry = { buffer: this.device.createBuffer({ size, usage: this.usage }), size, age: this.made++ };
+      entry = { buffer: this.device.createBuffer({ size, usage: this.usage }), size, age: this.made++, pins: 0, held: false };
+      this.byBuffer.set(entry.buffer, entry);
       if (size > this.bindMax) {
         this.unbindable.add(entry.buffer);
         this.unbindableMade++;
@@ -69,6 +75,11 @@ export class BufferPool {
   /** Takes back the buffer of storage that no array views any more. */
   release(s: GpuStorage): void {
     const b = s.pooled;
+    if (b.pins > 0) b.held = true;
+    else this.pool(b);
+  }
+
+  private pool(b: Pooled): void {
     // Over the cap the buffer is dropped, not destroyed: recorded work may still use it.
     if (this.pooledBytes + b.size > POOL_MAX_BYTES) return;
     const list = this.free.get(b.size) ?? [];
@@ -77,6 +88,30 @@ export class BufferPool {
     list.splice(i, 0, b);
     this.free.set(b.size, list);
     this.pooledBytes += b.size;
+  }
+
+  /**
+   * Keeps `buffer` from being handed to a new array until as many unpin calls: a replayed
+   * graph (graph.ts) writes its buffers again after the arrays on them were released. A
+   * buffer the pool did not make is left alone.
+   */
+  pin(buffer: GPUBuffer): void {
+    const b = this.byBuffer.get(buffer);
+    if (b === undefined || b.pins++ > 0) return;
+    const list = this.free.get(b.size);
+    const i = list === undefined ? -1 : list.indexOf(b);
+    if (i < 0) return;
+    list!.splice(i, 1);
+    this.pooledBytes -= b.size;
+    b.held = true;
+  }
+
+  /** Undoes one pin; the last returns the buffer to the pool if its arrays were released meanwhile. */
+  unpin(buffer: GPUBuffer): void {
+    const b = this.byBuffer.get(buffer);
+    if (b === undefined || --b.pins > 0 || !b.held) return;
+    b.held = false;
+    this.pool(b);
   }
 
   /** Whether `b` is larger than a kernel may bind. */

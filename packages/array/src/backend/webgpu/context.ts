@@ -8,7 +8,8 @@
 // copy from there joins the batch, in order with the kernels around it.
 import { ArrayError } from "../../errors";
 import { BufferPool, GpuStorage, roundedSize } from "./buffers";
-import { KernelCache } from "./kernel-cache";
+import type { Capture } from "./graph";
+import { type Kernel, KernelCache } from "./kernel-cache";
 import { KernelTimeline, type LaunchTime } from "./timeline";
 
 /** One kernel launch: WGSL with entry `main`, its buffers, its parameters and grid. */
@@ -31,6 +32,19 @@ export interface Dispatch {
    */
   params: ArrayBufferView;
   /** Workgroups along x, y, z (each at most the device's maxComputeWorkgroupsPerDimension). */
+  workgroups: [number, number?, number?];
+  /**
+   * For a launch whose parameters follow a decode step's position (a RoPE offset, a cache
+   * length): its parameters and grid `steps` steps later, when a graph (mx.gpu.graphOf)
+   * replays it there; null where it cannot be replayed (its step would launch other
+   * kernels). A launch without it replays unchanged.
+   */
+  advance?: (steps: number) => Advanced | null;
+}
+
+/** A launch's parameters and grid at a later step (Dispatch.advance). */
+export interface Advanced {
+  params: ArrayBufferView;
   workgroups: [number, number?, number?];
 }
 
@@ -90,6 +104,11 @@ const BATCH_MAX = 512;
  */
 export type ReadCheck = (enc: GPUCommandEncoder) => (() => Promise<void>) | null;
 
+/** `params` as 4-byte words, a view of the same memory (a typed array of any type, padded to whole words). */
+export function paramWords(p: ArrayBufferView): Uint32Array {
+  return p instanceof Uint32Array ? p : new Uint32Array(p.buffer, p.byteOffset, Math.ceil(p.byteLength / 4));
+}
+
 /** Counts since the context was made (mx.gpu.stats). */
 export interface GpuStats {
   dispatches: number;
@@ -129,6 +148,8 @@ export class GpuContext {
   readonly limits: { workgroupsPerDimension: number; bindingSize: number; bufferSize: number };
   /** Read-back buffers by size, unmapped and free: reads of a decode step's token reuse them. */
   private staging = new Map<number, GPUBuffer[]>();
+  /** Set while mx.gpu.capture runs: the launches recorded meanwhile (graph.ts). */
+  capturing: Capture | null = null;
 
   /**
    * `gpu` and `adapter` are held only to keep them alive: Dawn tears the instance
@@ -166,20 +187,31 @@ export class GpuContext {
     if (d.key === undefined && typeof d.wgsl !== "string") throw new ArrayError(d.label, "a kernel given as a function needs a key");
     const kernel = this.kernels.kernel(d.label, d.key ?? (d.wgsl as string), d.wgsl);
     const bindGroup = this.kernels.bindGroup(kernel, d.buffers);
+    const words = paramWords(d.params);
+    this.capturing?.launches.push({ label: d.label, kernel, bindGroup, buffers: d.buffers, params: words.slice(), workgroups: [x, y, z], advance: d.advance });
+    this.record(d.label, kernel, bindGroup, words, x, y, z);
+  }
+
+  /** The bind group of `kernel` over `buffers` (cached): a graph's launches over its own inputs and outputs. */
+  bindGroup(kernel: Kernel, buffers: GPUBuffer[]): GPUBindGroup {
+    return this.kernels.bindGroup(kernel, buffers);
+  }
+
+  /** Records a launch of a compiled kernel over its bind group (dispatch, once checked, and a graph's replay). */
+  record(label: string, kernel: Kernel, bindGroup: GPUBindGroup, words: Uint32Array, x: number, y: number, z: number): void {
     // Every binding of the parameters spans PARAMS_MAX_BYTES from its offset.
     let at = Math.ceil(this.arenaUsed / this.align) * this.align;
     if (at + PARAMS_MAX_BYTES > ARENA_BYTES) {
       this.flush();
       at = 0;
     }
-    const p = d.params;
-    // Offsets are multiples of the (>= 4-byte) alignment; params of any typed array are copied as words.
-    this.arenaHost.set(p instanceof Uint32Array ? p : new Uint32Array(p.buffer, p.byteOffset, Math.ceil(p.byteLength / 4)), at / 4);
-    this.arenaUsed = at + bytes;
+    // Offsets are multiples of the (>= 4-byte) alignment.
+    this.arenaHost.set(words, at / 4);
+    this.arenaUsed = at + roundedSize(words.byteLength);
     if (this.timeline !== null) this.endPass(); // a pass per launch, its start and end timed
     if (this.pass === null) {
       this.encoder ??= this.device.createCommandEncoder();
-      this.pass = this.encoder.beginComputePass(this.timeline === null ? undefined : { timestampWrites: this.timeline.next(d.label) });
+      this.pass = this.encoder.beginComputePass(this.timeline === null ? undefined : { timestampWrites: this.timeline.next(label) });
     }
     // Consecutive launches of one kernel (a sort's steps, a layer's projections) set it once.
     if (kernel.pipeline !== this.lastPipeline) this.pass.setPipeline(kernel.pipeline);
@@ -189,6 +221,13 @@ export class GpuContext {
     this.pass.dispatchWorkgroups(x, y, z);
     if (this.timeline !== null) this.endPass();
     if (++this.pending >= BATCH_MAX) this.flush();
+  }
+
+  /** Records a copy of `bytes` bytes (a multiple of 4, as the offsets) between buffers, in order with the launches around it. */
+  copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+    this.endPass(); // a copy cannot be recorded inside a compute pass
+    this.encoder ??= this.device.createCommandEncoder();
+    this.encoder.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
   }
 
   private endPass(): void {
@@ -237,6 +276,7 @@ export class GpuContext {
   /** Writes host bytes into a buffer, after the work recorded so far (which may still read its old contents). */
   upload(buffer: GPUBuffer, byteOffset: number, bytes: Uint8Array): void {
     this.stats.uploads++;
+    if (this.capturing !== null) this.capturing.refused ??= "it writes host data into a GPU buffer (an upload), which a replay would not repeat";
     const n = roundedSize(bytes.length);
     if (n <= RECORDED_UPLOAD_MAX_BYTES) {
       if (this.uploadUsed + n > UPLOAD_ARENA_BYTES) this.flush();
@@ -244,12 +284,7 @@ export class GpuContext {
       this.uploadHost.set(bytes, at);
       this.uploadHost.fill(0, at + bytes.length, at + n);
       this.uploadUsed = at + n;
-      // A copy cannot be recorded inside a compute pass: the next launch opens a new one.
-      this.pass?.end();
-      this.pass = null;
-      this.lastPipeline = null;
-      this.encoder ??= this.device.createCommandEncoder();
-      this.encoder.copyBufferToBuffer(this.uploadArena, at, buffer, byteOffset, n);
+      this.copy(this.uploadArena, at, buffer, byteOffset, n);
       return;
     }
     this.flush();
@@ -268,6 +303,7 @@ export class GpuContext {
     const staging = this.stagingBuffer(size);
     this.flush();
     this.stats.reads++;
+    if (this.capturing !== null) this.capturing.refused ??= "it reads a GPU array back, which a replay would not repeat";
     const enc = this.device.createCommandEncoder();
     enc.copyBufferToBuffer(buffer, start, staging, 0, size);
     // The checks' state is copied in the same submit: they judge the work recorded before
