@@ -1,6 +1,6 @@
 // `pnpm main --device gpu`: the references run on the GPU (WebGPU; in CI Mesa's lavapipe,
-// Vulkan on the CPU) and answer, greedy, exactly as on the CPU; without an adapter the
-// command says so in one line and exits 1.
+// Vulkan on the CPU) and answer, greedy, exactly as on the CPU, week 2's decode steps
+// replayed from a graph; without an adapter the command says so in one line and exits 1.
 import * as mx from "@tiny-llm/array";
 import { ensureTinyModels, TINY_MODEL_4BIT_DIR, TRAINED_DRAFT_DIR } from "@tiny-llm/tiny-model";
 import { f16MatrixUnits } from "@tiny-llm/tiny-llm-week2-ref";
@@ -49,6 +49,9 @@ for (const [name, args] of RUNS) {
     expect(answer(gpu)).toEqual(answer(cpu));
     expect(gpu.stderr).toMatch(/^GPU: .+ \(WebGPU, validation off\)$/m); // a reference's launches skip Dawn's checks
     expect(gpu.stderr).toMatch(/on the GPU\)\.\.\.$/m);
+    // Week 2's loop replays decode steps from a graph once two steps in a row match
+    // (DecodeGraph); the tiny random model runs to --max-tokens, 5 decode steps.
+    if (name === "week2_ref_4bit_int8_activations") expect(gpu.stderr).toMatch(/^replayed: [1-9] of 5 decode steps/m);
   });
 }
 

@@ -69,7 +69,7 @@ describeGpu("week2_ref DecodeGraph", () => {
 
   test("week2_ref_decode_graph_records_over_caches_it_cannot_count", () => {
     const graph = new DecodeGraph([{ offset: 0 }]);
-    expect(graph.refusal).toBe("the caches are not TinyKvFullCache, whose tokens a replay can count (commit)");
+    expect(graph.refusal).toBe("the caches do not say their capacity and cannot count tokens a replay wrote (TinyKvFullCache's capacity and commit)");
     const token = mx.array([[1]], "int32");
     expect(graph.step(token, (t) => t.add(t))).toBeDefined();
     expect(graph.replayed).toBe(0);

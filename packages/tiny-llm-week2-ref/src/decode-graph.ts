@@ -8,12 +8,21 @@
 // captured in a row, compared (mx.gpu.graphOf), and later steps replay the second.
 //
 // A replay writes the caches' next slots without telling them, so the caches must be
-// reference ones that can count the tokens (TinyKvFullCache.commit), and must not grow
+// ones that can count the tokens (TinyKvFullCache.commit), and must not grow
 // past their capacity while a graph lives: the step that grows them is recorded, and two
 // more steps make the next graph.
 import * as mx from "@tiny-llm/array";
 
-import { TinyKvFullCache } from "./kv-cache";
+/** What a replay needs of a layer's cache (TinyKvFullCache has it): its tokens, its room, and a way to count tokens written without an update. */
+interface CountableCache {
+  readonly offset: number;
+  readonly capacity: number;
+  commit(n: number): void;
+}
+
+/** Asked of the object rather than by instanceof: a solution may load its own copy of this package. */
+const countable = (c: unknown): c is CountableCache =>
+  typeof c === "object" && c !== null && "capacity" in c && typeof c.capacity === "number" && "commit" in c && typeof c.commit === "function";
 
 /** Refusals in a row after which a loop stops capturing (its steps differ each time: a sampler drawing on the host, say). */
 const MAX_REFUSALS = 8;
@@ -32,16 +41,16 @@ export class DecodeGraph {
   /** The graph, and the offset of the step it was captured at. */
   private graph: { graph: mx.gpu.GpuGraph; offset: number } | null = null;
   private refusals = 0;
-  private readonly caches: TinyKvFullCache[];
+  private readonly caches: readonly CountableCache[];
   /** Steps replayed so far. */
   replayed = 0;
   /** Why the last pair of steps could not make a graph (mx.gpu.graphOf), or why no graph is tried. */
   refusal: string | null = null;
 
-  /** `cache`: the sequence's caches, one per layer; steps replay only over week 2's TinyKvFullCache. */
+  /** `cache`: the sequence's caches, one per layer; steps replay only over caches that count tokens as week 2's TinyKvFullCache does (capacity, commit). */
   constructor(cache: readonly unknown[]) {
-    this.caches = cache.every((c) => c instanceof TinyKvFullCache) ? (cache as TinyKvFullCache[]) : [];
-    if (this.caches.length === 0) this.refusal = "the caches are not TinyKvFullCache, whose tokens a replay can count (commit)";
+    this.caches = cache.length > 0 && cache.every(countable) ? cache : [];
+    if (this.caches.length === 0) this.refusal = "the caches do not say their capacity and cannot count tokens a replay wrote (TinyKvFullCache's capacity and commit)";
   }
 
   /**

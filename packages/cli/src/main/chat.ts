@@ -11,7 +11,7 @@ import type { MainOptions } from "./args";
 import { checkMatrixUnits, settle, useDevice } from "./device";
 import { MainError } from "./errors";
 import { showLoadProgress } from "./load-progress";
-import { overlappedGenerateWithKvCache } from "./overlapped-generate";
+import { overlappedGenerateWithKvCache, type ReplayedResult } from "./overlapped-generate";
 import { defaultWeek, lastWeek, loadSolution, type CachedModel, type Solution, type SpeculativeResult } from "../solution";
 
 /** Where to send text: stdout for the answer, stderr for everything else. */
@@ -80,7 +80,7 @@ function tokenLimit(requested: number, promptTokens: number, context: number): T
 const rate = (n: number, s: number) => (n > 0 && s > 0 ? `${(n / s).toFixed(1)} tokens/s` : "-");
 
 /** The closing report (stderr). Decode steps are the model calls after the first. */
-function report(r: GenerateResult | SpeculativeResult, limit: TokenLimit, io: Io): void {
+function report(r: GenerateResult | SpeculativeResult | ReplayedResult, limit: TokenLimit, io: Io): void {
   // The first call (prefill) gives the first token; each later call gives one more,
   // and a final call may give the EOS token, which is not in r.tokens.
   const steps = r.tokens.length + (r.stopReason === "eos" ? 1 : 0) - 1;
@@ -89,6 +89,7 @@ function report(r: GenerateResult | SpeculativeResult, limit: TokenLimit, io: Io
   io.err(`prompt: ${r.promptTokens} tokens, prefill ${rate(r.promptTokens, r.prefillSeconds)} (${r.prefillSeconds.toFixed(3)} s)`);
   io.err(`generated: ${r.tokens.length} tokens, decode ${rate(steps, r.decodeSeconds)} (${steps} steps in ${r.decodeSeconds.toFixed(3)} s)`);
   io.err(`stop: ${stop}`);
+  if ("replayedSteps" in r) io.err(`replayed: ${r.replayedSteps} of ${steps} decode steps (a graph of a recorded step: DecodeGraph, book: week2-03)`);
   if ("draftedTokens" in r) {
     const rate = r.draftedTokens > 0 ? (r.acceptedTokens / r.draftedTokens).toFixed(2) : "-";
     io.err(`speculative: ${r.acceptedTokens} of ${r.draftedTokens} drafted tokens kept (acceptance rate ${rate})`);
@@ -97,7 +98,7 @@ function report(r: GenerateResult | SpeculativeResult, limit: TokenLimit, io: Io
 }
 
 /** A generation loop over a built model: the options of simpleGenerate, and the sampler's (for speculative decoding, which samples itself). */
-type Generate = (prompt: string, opts: GenerateOptions, sampling: SamplerOptions) => Promise<GenerateResult | SpeculativeResult>;
+type Generate = (prompt: string, opts: GenerateOptions, sampling: SamplerOptions) => Promise<GenerateResult | SpeculativeResult | ReplayedResult>;
 
 /** The chosen week's model, built from the checkpoint, and its generation loop (with --draft-model, speculative). */
 function generatorOf(solution: Solution, week: number, loaded: LoadedModel, opts: MainOptions, io: Io): Generate {

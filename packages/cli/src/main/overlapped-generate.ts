@@ -23,6 +23,9 @@ import type { CachedModel } from "../solution";
 /** simpleGenerateWithKvCache's options, `sampler` required, and whether GPU decode steps may be replayed (default true). */
 export type OverlappedOptions = GenerateOptions & { sampler: Sampler; replay?: boolean };
 
+/** simpleGenerateWithKvCache's result, and how many decode steps were replayed from a graph. */
+export type ReplayedResult = GenerateResult & { replayedSteps: number };
+
 /**
  * A solution's simpleGenerateWithKvCache with the host one step ahead of the device: the
  * same tokens, options and result (`sampler` is required here), and the decode steps
@@ -30,7 +33,7 @@ export type OverlappedOptions = GenerateOptions & { sampler: Sampler; replay?: b
  * caches and launches allow it. On the CPU, where a step's ops run as they are called, it
  * changes nothing but the order of the work.
  */
-export async function overlappedGenerateWithKvCache(model: CachedModel, tokenizer: Tokenizer, prompt: string, opts: OverlappedOptions): Promise<GenerateResult & { replayedSteps: number }> {
+export async function overlappedGenerateWithKvCache(model: CachedModel, tokenizer: Tokenizer, prompt: string, opts: OverlappedOptions): Promise<ReplayedResult> {
   const { maxTokens = 256, sampler, onText } = opts;
   const eos = new Set(opts.eosTokenIds ?? (tokenizer.eosTokenId === null ? [] : [tokenizer.eosTokenId]));
   const ids = tokenizer.encode(prompt);

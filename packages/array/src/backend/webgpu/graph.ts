@@ -160,14 +160,22 @@ export class GpuGraph {
       }
       return got;
     });
-    const advanced = launches.map((l) => (l.advance === undefined ? { params: l.params, workgroups: l.workgroups } : l.advance(steps)));
-    if (advanced.some((a) => a === null)) return null;
+    // Plain loops: a replay is the host's whole work for a step, ~260 launches at 7B.
+    const moved = new Array<Advanced | undefined>(launches.length);
+    for (let i = 0; i < launches.length; i++) {
+      const advance = launches[i].advance;
+      if (advance === undefined) continue;
+      const a = advance(steps);
+      if (a === null) return null;
+      moved[i] = a;
+    }
     given.forEach((a, i) => this.ctx.copy(a.buffer, a.byteOffset, ownIn[i].buffer, want[i].byteOffset, a.bytes));
-    launches.forEach((l, i) => {
-      const { params, workgroups } = advanced[i]!;
-      const [x, y, z] = gridOf(workgroups);
-      if (x * y * z > 0) this.ctx.record(l.label, l.kernel, l.bindGroup, paramWords(params), x, y, z);
-    });
+    for (let i = 0; i < launches.length; i++) {
+      const l = launches[i];
+      const a = moved[i];
+      const [x, y, z] = a === undefined ? l.workgroups : gridOf(a.workgroups);
+      if (x * y * z > 0) this.ctx.record(l.label, l.kernel, l.bindGroup, a === undefined ? l.params : paramWords(a.params), x, y, z);
+    }
     return outputs.map((o, i) => {
       const out = NDArray.empty(o.shape, o.dtype, "gpu");
       this.ctx.copy(ownOut[i].buffer, o.byteOffset, (out.storage as GpuStorage).buffer, out.offset * out.itemsize, o.bytes);
