@@ -9,7 +9,6 @@ export { quantizedLinear } from "./quantized-linear";
 export { Qwen2ModelWeek2 } from "./qwen2-week2";
 export type { KvDtype, Week2ModelOptions } from "./qwen2-week2";
 export { simpleGenerateWithKvCache } from "./generate-with-kv-cache";
-export { DecodeGraph } from "./decode-graph";
 export type { CachedCausalLM } from "./generate-with-kv-cache";
 export { Qwen3MultiHeadAttention } from "./qwen3-attention";
 export type { Qwen3AttentionOptions, Qwen3AttentionWeights } from "./qwen3-attention";

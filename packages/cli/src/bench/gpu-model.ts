@@ -20,8 +20,9 @@
 // (the embedding lookup reads a row a token; norms and biases are left out).
 import * as mx from "@tiny-llm/array";
 import { load } from "@tiny-llm/loader";
-import { type Activations, DecodeGraph, f16MatrixUnits, Qwen2ModelWeek2 } from "@tiny-llm/tiny-llm-week2-ref";
+import { type Activations, f16MatrixUnits, Qwen2ModelWeek2 } from "@tiny-llm/tiny-llm-week2-ref";
 
+import { DecodeGraph } from "../main/decode-graph";
 import { overlappedSteps } from "../main/overlapped-generate";
 import { kvBytes } from "./model-week2";
 import { shapesOf, weightBytesPerForward, type Qwen2Shapes, type ShapesConfig } from "./qwen2-shapes";

@@ -16,9 +16,9 @@
 import * as mx from "@tiny-llm/array";
 import { StreamingDetokenizer, type Tokenizer } from "@tiny-llm/loader";
 import type { GenerateOptions, GenerateResult, Sampler } from "@tiny-llm/tiny-llm-week1-ref";
-import { DecodeGraph } from "@tiny-llm/tiny-llm-week2-ref";
 
 import type { CachedModel } from "../solution";
+import { DecodeGraph } from "./decode-graph";
 
 /** simpleGenerateWithKvCache's options, `sampler` required, and whether GPU decode steps may be replayed (default true). */
 export type OverlappedOptions = GenerateOptions & { sampler: Sampler; replay?: boolean };
@@ -29,7 +29,7 @@ export type ReplayedResult = GenerateResult & { replayedSteps: number };
 /**
  * A solution's simpleGenerateWithKvCache with the host one step ahead of the device: the
  * same tokens, options and result (`sampler` is required here), and the decode steps
- * replayed from a graph rather than recorded (week2_ref's DecodeGraph) where the model's
+ * replayed from a graph rather than recorded (decode-graph.ts) where the model's
  * caches and launches allow it. On the CPU, where a step's ops run as they are called, it
  * changes nothing but the order of the work.
  */

@@ -8,9 +8,9 @@
 // captured in a row, compared (mx.gpu.graphOf), and later steps replay the second.
 //
 // A replay writes the caches' next slots without telling them, so the caches must be
-// ones that can count the tokens (TinyKvFullCache.commit), and must not grow
-// past their capacity while a graph lives: the step that grows them is recorded, and two
-// more steps make the next graph.
+// ones that can count the tokens (week2_ref's TinyKvFullCache.commit; a learner's cache
+// that cannot keeps every step recorded), and must not grow past their capacity while a
+// graph lives: the step that grows them is recorded, and two more make the next graph.
 import * as mx from "@tiny-llm/array";
 
 /** What a replay needs of a layer's cache (TinyKvFullCache has it): its tokens, its room, and a way to count tokens written without an update. */
@@ -20,7 +20,7 @@ interface CountableCache {
   commit(n: number): void;
 }
 
-/** Asked of the object rather than by instanceof: a solution may load its own copy of this package. */
+/** Asked of the object, not by instanceof: each solution brings its own cache class (week2_ref's TinyKvFullCache counts). */
 const countable = (c: unknown): c is CountableCache =>
   typeof c === "object" && c !== null && "capacity" in c && typeof c.capacity === "number" && "commit" in c && typeof c.commit === "function";
 

@@ -1,13 +1,15 @@
-// week2_ref's DecodeGraph: decode steps replayed from a graph give the logits recording
-// them gives, bit for bit (the same kernels over the same buffers), across the step where
-// the KV cache grows (recorded: a graph does not reach past the cache's capacity) and
-// where the split decode attention takes one more chunk (its advance), for the bf16 tiny
-// model (ropeIntoCache) and the 4-bit one with float32 and int8 activations
-// (quantizedQkvRope, flashAttentionInt8). On lavapipe in CI.
+// pnpm main's DecodeGraph (packages/cli): decode steps of week2_ref's model replayed from
+// a graph give the logits recording them gives, bit for bit (the same kernels over the
+// same buffers), across the step where the KV cache grows (recorded: a graph does not
+// reach past the cache's capacity) and where the split decode attention takes one more
+// chunk (its advance), for the bf16 tiny model (ropeIntoCache) and the 4-bit one with
+// float32 and int8 activations (quantizedQkvRope, flashAttentionInt8). On lavapipe in CI.
 import * as mx from "@tiny-llm/array";
 import { load } from "@tiny-llm/loader";
 import { ensureTinyModels, TINY_MODEL_4BIT_DIR, TINY_MODEL_DIR } from "@tiny-llm/tiny-model";
-import { type Activations, DecodeGraph, Qwen2ModelWeek2 } from "@tiny-llm/tiny-llm-week2-ref";
+import { type Activations, Qwen2ModelWeek2 } from "@tiny-llm/tiny-llm-week2-ref";
+
+import { DecodeGraph } from "../../packages/cli/src/main/decode-graph";
 
 import { describeGpu } from "../array/device";
 
@@ -42,14 +44,14 @@ async function decode(model: Qwen2ModelWeek2, vocab: number, replay: boolean): P
   return { logits: out, replayed: graph.replayed, refusal: graph.refusal };
 }
 
-describeGpu("week2_ref DecodeGraph", () => {
+describeGpu("cli DecodeGraph", () => {
   const cases: [string, string, Activations][] = [
     ["bf16", TINY_MODEL_DIR, "float32"],
     ["4bit_float_x", TINY_MODEL_4BIT_DIR, "float32"],
     ["4bit_int8_x", TINY_MODEL_4BIT_DIR, "int8"],
   ];
   for (const [name, dir, activations] of cases) {
-    test(`week2_ref_decode_graph_${name}_replays_steps_as_recording_them`, async () => {
+    test(`cli_decode_graph_${name}_replays_steps_as_recording_them`, async () => {
       const loaded = load(dir);
       loaded.weights.device = "gpu";
       const model = new Qwen2ModelWeek2(loaded, { activations });
@@ -67,7 +69,7 @@ describeGpu("week2_ref DecodeGraph", () => {
     }, 300_000); // lavapipe runs the GPU's kernels on the CPU
   }
 
-  test("week2_ref_decode_graph_records_over_caches_it_cannot_count", () => {
+  test("cli_decode_graph_records_over_caches_it_cannot_count", () => {
     const graph = new DecodeGraph([{ offset: 0 }]);
     expect(graph.refusal).toBe("the caches do not say their capacity and cannot count tokens a replay wrote (TinyKvFullCache's capacity and commit)");
     const token = mx.array([[1]], "int32");
