@@ -81,6 +81,23 @@ describeGpu("array_gpu_graph", () => {
     expect(() => graph.replay(d, 1)).toThrow(/^GpuGraph\.replay: the graph was released$/);
   });
 
+  test("array_gpu_graph_replays_a_step_that_updates_its_input_in_place", async () => {
+    // The step writes 2 (x + p) back into x (mx.assign): its input and output are one buffer.
+    const kernel = addKernel(true);
+    const inPlace = (x: mx.array, p: number) => {
+      mx.tidy(() => mx.assign(x, step(kernel, x, p))); // the sum's buffer released, as a step's intermediates are
+      return x;
+    };
+    const x = mx.array(X0, "int32");
+    const [a, b] = [0, 1].map((p) => mx.gpu.capture([x], () => [inPlace(x, p)]));
+    const graph = mx.gpu.graphOf(a.capture, b.capture);
+    if (typeof graph === "string") throw new Error(graph);
+    const [c] = graph.replay([x], 1)!;
+    expect(await c.toArrayAsync()).toEqual(expected(3));
+    expect(await x.toArrayAsync()).toEqual(expected(2)); // the replay's copy of x, not x, was written
+    graph.release();
+  });
+
   test("array_gpu_graph_refuses_steps_that_differ", () => {
     // Parameters that change without an advance.
     const plain = twoSteps(addKernel(false));

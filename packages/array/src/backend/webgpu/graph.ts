@@ -112,23 +112,22 @@ export class GpuGraph {
   private released = false;
   /** The launches, over the graph's own buffers for the step's inputs and outputs. */
   private readonly launches_: CapturedLaunch[];
-  /** Buffers of the graph's own: in place of each input, then of each output. */
-  private readonly own: GpuStorage[];
+  /** Buffers of the graph's own, in place of each buffer the step's inputs and outputs lie in. */
+  private readonly own = new Map<GPUBuffer, GpuStorage>();
   /** The other buffers the launches bind, each pinned once. */
   private readonly pinned: GPUBuffer[];
 
   constructor(private readonly ctx: GpuContext, private readonly step: Capture) {
     // The captured step's inputs and outputs are arrays of its caller's: replays read and
     // write buffers of their own instead, so that no array the caller holds changes.
-    const ends = [...step.inputs, ...step.outputs];
-    const endBuffers = new Set(ends.map((a) => a.buffer));
-    this.pinned = [...new Set(step.launches.flatMap((l) => l.buffers))].filter((b) => !endBuffers.has(b));
+    const ends = new Set([...step.inputs, ...step.outputs].map((a) => a.buffer));
+    this.pinned = [...new Set(step.launches.flatMap((l) => l.buffers))].filter((b) => !ends.has(b));
     for (const b of this.pinned) ctx.pool.pin(b); // first: the buffers taken next must be others
-    this.own = ends.map((a) => ctx.pool.take(a.buffer.size, false));
-    const mine = new Map(ends.map((a, i) => [a.buffer, this.own[i].buffer]));
+    for (const b of ends) this.own.set(b, ctx.pool.take(b.size, false));
+    const mine = (b: GPUBuffer) => this.own.get(b)?.buffer ?? b;
     this.launches_ = step.launches.map((l) => {
-      if (!l.buffers.some((b) => mine.has(b))) return l;
-      const buffers = l.buffers.map((b) => mine.get(b) ?? b);
+      if (!l.buffers.some((b) => ends.has(b))) return l;
+      const buffers = l.buffers.map(mine);
       return { ...l, buffers, bindGroup: ctx.bindGroup(l.kernel, buffers) };
     });
   }
@@ -149,8 +148,7 @@ export class GpuGraph {
     if (!(Number.isInteger(steps) && steps >= 1)) throw new ArrayError(fn, `steps must be an integer >= 1, got ${steps}`);
     const { inputs: want, outputs } = this.step;
     const launches = this.launches_;
-    const ownIn = this.own.slice(0, want.length);
-    const ownOut = this.own.slice(want.length);
+    const own = (a: CapturedArray) => this.own.get(a.buffer)!.buffer;
     if (inputs.length !== want.length) throw new ArrayError(fn, `expected ${want.length} inputs, got ${inputs.length}`);
     const given = inputs.map((a, i) => {
       const got = capturedArray(a, `input ${i}`);
@@ -169,16 +167,16 @@ export class GpuGraph {
       if (a === null) return null;
       moved[i] = a;
     }
-    given.forEach((a, i) => this.ctx.copy(a.buffer, a.byteOffset, ownIn[i].buffer, want[i].byteOffset, a.bytes));
+    given.forEach((a, i) => this.ctx.copy(a.buffer, a.byteOffset, own(want[i]), want[i].byteOffset, a.bytes));
     for (let i = 0; i < launches.length; i++) {
       const l = launches[i];
       const a = moved[i];
       const [x, y, z] = a === undefined ? l.workgroups : gridOf(a.workgroups);
       if (x * y * z > 0) this.ctx.record(l.label, l.kernel, l.bindGroup, a === undefined ? l.params : paramWords(a.params), x, y, z);
     }
-    return outputs.map((o, i) => {
+    return outputs.map((o) => {
       const out = NDArray.empty(o.shape, o.dtype, "gpu");
-      this.ctx.copy(ownOut[i].buffer, o.byteOffset, (out.storage as GpuStorage).buffer, out.offset * out.itemsize, o.bytes);
+      this.ctx.copy(own(o), o.byteOffset, (out.storage as GpuStorage).buffer, out.offset * out.itemsize, o.bytes);
       return out;
     });
   }
@@ -188,7 +186,7 @@ export class GpuGraph {
     if (this.released) return;
     this.released = true;
     for (const b of this.pinned) this.ctx.pool.unpin(b);
-    for (const s of this.own) this.ctx.pool.release(s);
+    for (const s of this.own.values()) this.ctx.pool.release(s);
   }
 }
 
