@@ -1,6 +1,7 @@
-// main's overlappedGenerateWithKvCache (the host a step ahead of the device) gives what
-// week2_ref's simpleGenerateWithKvCache gives: the same tokens, text and stop, greedy and
-// sampled, ended by EOS or by maxTokens, on the CPU and on the GPU (lavapipe in CI).
+// main's overlappedGenerateWithKvCache (the host a step ahead of the device, GPU steps
+// replayed from a graph where they can be) gives what week2_ref's simpleGenerateWithKvCache
+// gives: the same tokens, text and stop, greedy and sampled, ended by EOS or by maxTokens,
+// on the CPU and on the GPU (lavapipe in CI).
 import * as mx from "@tiny-llm/array";
 import { load } from "@tiny-llm/loader";
 import { ensureTinyModels, TRAINED_MODEL_DIR } from "@tiny-llm/tiny-model";
@@ -44,6 +45,12 @@ describeDevices("cli overlappedGenerateWithKvCache", (device) => {
       expect(streamed.join("")).toBe(text);
       if (name === "greedy_to_eos") expect(stopReason).toBe("eos");
       if (name === "greedy_cut_by_max_tokens") expect({ stopReason, n: tokens.length }).toEqual({ stopReason: "length", n: 3 });
+      // On the GPU greedy steps are replayed from a graph; sampled ones upload the sampler's
+      // draw each step, so no pair of them makes a graph (DecodeGraph says why).
+      const replays = { steps: overlapped.replayedSteps, why: overlapped.replayRefusal };
+      if (device === "cpu") expect(replays).toEqual({ steps: 0, why: null });
+      if (device === "gpu" && name === "greedy_to_eos") expect(replays.steps).toBeGreaterThan(0);
+      if (device === "gpu" && name === "sampled_seeded") expect(replays).toEqual({ steps: 0, why: expect.stringMatching(/^the step cannot be replayed: it writes host data into a GPU buffer \(an upload\)/) });
     }, 120_000); // lavapipe runs the GPU's kernels on the CPU
   }
 });

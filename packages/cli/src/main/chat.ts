@@ -89,7 +89,10 @@ function report(r: GenerateResult | SpeculativeResult | ReplayedResult, limit: T
   io.err(`prompt: ${r.promptTokens} tokens, prefill ${rate(r.promptTokens, r.prefillSeconds)} (${r.prefillSeconds.toFixed(3)} s)`);
   io.err(`generated: ${r.tokens.length} tokens, decode ${rate(steps, r.decodeSeconds)} (${steps} steps in ${r.decodeSeconds.toFixed(3)} s)`);
   io.err(`stop: ${stop}`);
-  if ("replayedSteps" in r) io.err(`replayed: ${r.replayedSteps} of ${steps} decode steps (a graph of a recorded step: DecodeGraph, book: week2-03)`);
+  if ("replayedSteps" in r) {
+    const why = r.replayedSteps === 0 && r.replayRefusal !== null ? `; none, as ${r.replayRefusal}` : "";
+    io.err(`replayed: ${r.replayedSteps} of ${steps} decode steps (a graph of a recorded step: DecodeGraph, book: week2-03${why})`);
+  }
   if ("draftedTokens" in r) {
     const rate = r.draftedTokens > 0 ? (r.acceptedTokens / r.draftedTokens).toFixed(2) : "-";
     io.err(`speculative: ${r.acceptedTokens} of ${r.draftedTokens} drafted tokens kept (acceptance rate ${rate})`);

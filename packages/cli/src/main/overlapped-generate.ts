@@ -23,8 +23,8 @@ import { DecodeGraph } from "./decode-graph";
 /** simpleGenerateWithKvCache's options, `sampler` required, and whether GPU decode steps may be replayed (default true). */
 export type OverlappedOptions = GenerateOptions & { sampler: Sampler; replay?: boolean };
 
-/** simpleGenerateWithKvCache's result, and how many decode steps were replayed from a graph. */
-export type ReplayedResult = GenerateResult & { replayedSteps: number };
+/** simpleGenerateWithKvCache's result, how many decode steps were replayed from a graph, and why the last pair of steps made none (DecodeGraph.refusal). */
+export type ReplayedResult = GenerateResult & { replayedSteps: number; replayRefusal: string | null };
 
 /**
  * A solution's simpleGenerateWithKvCache with the host one step ahead of the device: the
@@ -84,6 +84,7 @@ export async function overlappedGenerateWithKvCache(model: CachedModel, tokenize
     decodeSeconds: (end - prefillEnd) / 1000,
     stopReason,
     replayedSteps: graph?.replayed ?? 0,
+    replayRefusal: graph?.refusal ?? null,
   };
 }
 
