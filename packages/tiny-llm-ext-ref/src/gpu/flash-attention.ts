@@ -83,12 +83,16 @@ export function flashAttentionGpu(wgsl: WgslSource): mx.KernelImpl<FlashAttentio
 
     const m = mask ?? q;
     const launch = launches.get(`${D}|${BR}|${q.dtype}|${k.dtype}|${v.dtype}|${m.dtype}|${out.dtype}`, portable, () => ({ D, BC, BR, TEAM, Q_DT: q.dtype, K_DT: k.dtype, V_DT: v.dtype, M_DT: m.dtype, OUT_DT: out.dtype }));
-    /** Both launches' parameters and grids against `keys` keys (S, or more for a graph's later step). */
-    const against = (keys: number) => {
+    /** The key chunks against `keys` keys (S, or more for a graph's later step). */
+    const chunking = (keys: number) => {
       // Chunks of whole tiles, as small as one: a workgroup's tiles run one after another, and
       // a 7B decode step's ~520 keys in chunks of 64 made 36 workgroups for 132 compute units.
       const chunkKeys = split ? Math.ceil(keys / MAX_CHUNKS / BC) * BC : Math.max(keys, 1);
-      const chunks = Math.ceil(keys / chunkKeys) || 1;
+      return { chunkKeys, chunks: Math.ceil(keys / chunkKeys) || 1 };
+    };
+    /** flash_attention.wgsl's parameters and grid against `keys` keys. */
+    const flash = (keys: number) => {
+      const { chunkKeys, chunks } = chunking(keys);
       // Written word by word: spreading arrays into one took ~7 us a call on an H200 host.
       const params = new Int32Array(HEAD_WORDS + 4 * OPERAND_WORDS);
       params[0] = nb;
@@ -96,22 +100,20 @@ export function flashAttentionGpu(wgsl: WgslSource): mx.KernelImpl<FlashAttentio
       params.set([Hq, Hkv, L, keys, 0, +causal, +(mask !== undefined), tiles, chunks, chunkKeys], 1 + MAX_BATCH_DIMS);
       new Float32Array(params.buffer)[1 + MAX_BATCH_DIMS + 4] = scale; // the 0 after S
       [q, k, v, m].forEach((a, i) => putOperand(params, HEAD_WORDS + i * OPERAND_WORDS, a, nb));
-      return {
-        flash: { params, workgroups: [tiles, batches * Hkv, chunks] as [number, number, number] },
-        combine: { params: new Uint32Array([Hq, Hkv, L, tiles, chunks]), workgroups: [rows, batches * Hkv] as [number, number] }, // a workgroup per row
-      };
+      return { params, workgroups: [tiles, batches * Hkv, chunks] as [number, number, number] };
     };
+    /** flash_attention_combine.wgsl's, a workgroup per row. */
+    const combine = (keys: number) => ({ params: new Uint32Array([Hq, Hkv, L, tiles, chunking(keys).chunks]), workgroups: [rows, batches * Hkv] as [number, number] });
     // A graph's later step (mx.gpu.graphOf) has L more keys a step, read from the same
     // buffers; a mask's shape would change, and so would the launches where the split does.
-    const later = (steps: number) => (mask === undefined && splitsKeys(L, S + steps * L) === split ? against(S + steps * L) : null);
-    const now = against(S);
+    const later = <T>(of: (keys: number) => T) => (steps: number) => (mask === undefined && splitsKeys(L, S + steps * L) === split ? of(S + steps * L) : null);
     mx.gpu.dispatch({
       label: "flashAttention (flash_attention.wgsl)",
       key: launch.key,
       wgsl: () => prelude(launch.constants, portable) + wgsl("flash_attention"),
       arrays: [q, k, v, m, out, part],
-      ...now.flash,
-      advance: (steps) => later(steps)?.flash ?? null,
+      ...flash(S),
+      advance: later(flash),
     });
     if (!split) return;
     const quant: WgslConstants = quantize ? { QUANT: true, GROUP: quantize.groupSize, BITS: quantize.bits } : { QUANT: false };
@@ -120,8 +122,8 @@ export function flashAttentionGpu(wgsl: WgslSource): mx.KernelImpl<FlashAttentio
       key: `${wgsl.folder}/flash_attention_combine|${D}|${BR}|${out.dtype}|${portable}|${quantize ? `${quantize.groupSize}|${quantize.bits}` : ""}`,
       wgsl: () => prelude({ D, BR, MAX_CHUNKS, OUT_DT: out.dtype, ...quant }, portable) + wgsl("flash_attention_combine"),
       arrays: quantize ? [part, out, xq, xs] : [part, out],
-      ...now.combine,
-      advance: (steps) => later(steps)?.combine ?? null,
+      ...combine(S),
+      advance: later(combine),
     });
   };
 }
