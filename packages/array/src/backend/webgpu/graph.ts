@@ -68,12 +68,14 @@ export function capture<T extends NDArray[]>(ctx: GpuContext, inputs: NDArray[],
   } finally {
     ctx.capturing = null;
   }
-  const arrays = (list: NDArray[], what: string) =>
-    list.map((a, i) => {
-      const got = capturedArray(a, `${what} ${i}`);
-      if (typeof got === "string") c.refused ??= got;
-      return got as CapturedArray;
-    });
+  /** The arrays as captured, or none when one cannot be (the capture then refused, saying why). */
+  const arrays = (list: NDArray[], what: string): CapturedArray[] => {
+    const got = list.map((a, i) => capturedArray(a, `${what} ${i}`));
+    const why = got.find((g) => typeof g === "string");
+    if (why === undefined) return got as CapturedArray[];
+    c.refused ??= why;
+    return [];
+  };
   c.inputs = arrays(inputs, "input");
   c.outputs = arrays(outputs, "output");
   return { outputs, capture: c };
@@ -99,7 +101,7 @@ function difference(first: Capture, second: Capture): string | null {
     const next = a.advance === undefined ? { params: a.params, workgroups: a.workgroups } : a.advance(1);
     if (next === null) return `${at} cannot be advanced a step`;
     if (!sameWords(paramWords(next.params), b.params)) return `${at} has other parameters than ${a.advance === undefined ? "the step before (and no advance)" : "its advance predicted"}`;
-    if (!sameWords(Uint32Array.from(gridOf(next.workgroups)), Uint32Array.from(b.workgroups))) return `${at} has another grid than ${a.advance === undefined ? "the step before" : "its advance predicted"}`;
+    if (gridOf(next.workgroups).some((n, d) => n !== b.workgroups[d])) return `${at} has another grid than ${a.advance === undefined ? "the step before" : "its advance predicted"}`;
   }
   return null;
 }
