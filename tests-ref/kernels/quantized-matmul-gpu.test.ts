@@ -45,3 +45,31 @@ describe("quantizedMatmul on the GPU with int8 activations: both tiles of the in
   }
 });
 
+
+describe("quantizedMatmul on the GPU with int8 activations: long rows, read by two teams of the int8 decode kernel, against the CPU's int8 kernels", () => {
+  // A row splits where one team would take more than two rounds of 4 chunks a thread: at
+  // 4-bit K = 4,096 is 128 chunks, 4 rounds of lavapipe's 8-thread subgroups; without
+  // subgroups a team is 32 threads, and K = 8,448 (264 chunks) splits.
+  const cases = [
+    { K: 4096, portable: false },
+    { K: 8448, portable: true },
+  ];
+  for (const { K, portable } of cases) {
+    test(`4-bit, 40 x ${K}, M = 1 and 3${portable ? ", without subgroups" : ""}`, async () => {
+      const w = { ...randomWeights(40, K, 4, 64, "bfloat16", 50), activations: "int8" as const };
+      const gw = { ...w, weight: w.weight.toDevice("gpu"), scales: w.scales.toDevice("gpu"), biases: w.biases.toDevice("gpu") };
+      const W = dequantize(w);
+      if (portable) process.env.TINY_LLM_KERNELS = "portable";
+      try {
+        for (const M of [1, 3]) {
+          const x = mx.random.normal([M, K], { key: mx.random.key(200 + M) });
+          const scale = mx.matmul(mx.abs(x), mx.abs(W).T).max().item() as number;
+          const y = await quantizedMatmul(x.toDevice("gpu"), gw).toCpu();
+          await expectClose(y, quantizedMatmul(x, w), { tol: { rtol: 0, atol: 2e-6 * scale }, label: `K ${K} M ${M}` });
+        }
+      } finally {
+        delete process.env.TINY_LLM_KERNELS;
+      }
+    }, 180_000);
+  }
+});

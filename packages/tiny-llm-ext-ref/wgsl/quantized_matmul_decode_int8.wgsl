@@ -29,10 +29,15 @@
 //
 // Reference only, not part of task 3: with SWIGLU (quantizedSwiGLU) or ROPE
 // (quantizedQkvRope), as in the float kernel, whose prelude helpers (w_row, store_row,
-// store_pairs) store the outputs here too.
+// store_pairs) store the outputs here too. And a long row is read by SPLIT teams, not one
+// (the launcher's choice; the task's kernel reads every row with one team, SPLIT = 1):
+// their lanes walk its chunks together, LANES apart, and the teams' sums meet in
+// workgroup memory. Qwen2-7B's down_proj (592 chunks a row: 4.6 rounds of one team's
+// loads) took 15.0 us a call on an H200 with two teams against 18.6-19.4 with one; three
+// teams, or two loading 5, 6 or 8 chunks at once, were slower.
 //
 // From the prelude (src/gpu/prelude.ts): BITS, M, GROUP, S_DT, OUT_DT, TEAM, TEAM_SUBGROUP,
-// SWIGLU, ROPE, RopeParams, OUTS, unpack_float, word_of, ld_scale, ld_bias, store_out,
+// SPLIT, SWIGLU, ROPE, RopeParams, OUTS, unpack_float, word_of, ld_scale, ld_bias, store_out,
 // w_row, store_row, store_pairs, lanes_sum.
 
 struct Params {
@@ -51,9 +56,10 @@ struct Params {
 @group(0) @binding(5) var<storage, read> BI: array<u32>;
 @group(0) @binding(6) var<storage, read_write> OUT: array<atomic<u32>>;
 
-const ROWS: u32 = 8u;                // rows of W (outputs) per workgroup, one a team
-const WG: u32 = ROWS * TEAM;         // threads per workgroup
-const STEPS: u32 = 4u;               // chunks a thread loads at once, TEAM apart
+const ROWS: u32 = 8u;                // rows of W (outputs) per workgroup, SPLIT teams each
+const LANES: u32 = TEAM * SPLIT;     // threads a row
+const WG: u32 = ROWS * LANES;        // threads per workgroup
+const STEPS: u32 = 4u;               // chunks a thread loads at once, LANES apart
 const CODES: u32 = 128u / BITS;      // codes per chunk (16 bytes)
 const X_VECS: u32 = CODES / 16u;     // vec4 words of X per chunk
 const CHUNKS_PER_GROUP: u32 = GROUP / CODES;
@@ -61,6 +67,7 @@ const NIBBLES: u32 = 0x0f0f0f0fu;
 const OFFSET: f32 = select(0.0, 128.0, BITS == 8u);  // what an 8-bit code loses as a signed byte
 
 var<workgroup> red: array<f32, WG>;  // without TEAM_SUBGROUP: the teams' sums
+var<workgroup> split_sum: array<f32, ROWS * SPLIT * M>;  // with SPLIT > 1: each team's sums
 
 // sum over the chunk's codes of X times code: w is the chunk, xs its X.
 fn chunk_dot(w: vec4<u32>, xs: array<vec4<u32>, X_VECS>) -> i32 {
@@ -99,27 +106,27 @@ fn team_sum(t: u32, v: f32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) t: u32) {
-  let r = t / TEAM;  // the team, and the workgroup's row it reads
-  let lane = t % TEAM;
+  let r = t / LANES;  // the workgroup's row the thread reads
+  let lane = t % LANES;
   let o0 = (wg.x + wg.y * nwg.x) * OUTS;
   let o = w_row(o0, r);
   let chunks = P.K / CODES;  // per row of W
   let groups = P.K / GROUP;
   var acc = array<f32, M>();  // acc[m]: this thread's part of x[m] . W[o]
-  for (var c0 = lane; c0 < chunks; c0 += TEAM * STEPS) {
+  for (var c0 = lane; c0 < chunks; c0 += LANES * STEPS) {
     // Every load of W first (STEPS chunks, 16 bytes each), with scales and biases.
     var q = array<vec4<u32>, STEPS>();  // q[u]: chunk c0 + u * TEAM
     var s = array<f32, STEPS>();
     var b = array<f32, STEPS>();
     for (var u = 0u; u < STEPS; u++) {
-      let c = min(c0 + u * TEAM, chunks - 1u);  // past the row's end: a valid chunk, not used
+      let c = min(c0 + u * LANES, chunks - 1u);  // past the row's end: a valid chunk, not used
       let g = c / CHUNKS_PER_GROUP;
       q[u] = W[P.w_off + o * P.w_row + c];
       s[u] = ld_scale(P.s_off + o * P.s_row + g);
       b[u] = ld_bias(P.b_off + o * P.b_row + g);
     }
     for (var u = 0u; u < STEPS; u++) {
-      let c = c0 + u * TEAM;
+      let c = c0 + u * LANES;
       if (c >= chunks) {
         break;
       }
@@ -140,8 +147,24 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @
 
   for (var m = 0u; m < M; m++) {
     let y = team_sum(t, acc[m]);
+    if (SPLIT == 1u) {
+      if (lane == 0u) {
+        store_row(m * ROWS + r, o0, y);
+      }
+    } else if (lane % TEAM == 0u) {
+      split_sum[(m * ROWS + r) * SPLIT + lane / TEAM] = y;
+    }
+  }
+  if (SPLIT > 1u) {
+    workgroupBarrier();
     if (lane == 0u) {
-      store_row(m * ROWS + r, o0, y);
+      for (var m = 0u; m < M; m++) {
+        var y = 0.0;
+        for (var i = 0u; i < SPLIT; i++) {
+          y += split_sum[(m * ROWS + r) * SPLIT + i];
+        }
+        store_row(m * ROWS + r, o0, y);
+      }
     }
   }
   store_pairs(t, o0);

@@ -38,6 +38,20 @@ function decodeTeam(portable: boolean): { TEAM: number; TEAM_SUBGROUP: boolean }
   const subgroup = !portable && features.includes("subgroups") && min === max && min > 0 && min * DECODE_INT8_ROWS_PER_WORKGROUP <= 256;
   return subgroup ? { TEAM: min, TEAM_SUBGROUP: true } : { TEAM: 32, TEAM_SUBGROUP: false };
 }
+/** Chunks a thread of the int8 decode kernel loads at once (STEPS in quantized_matmul_decode_int8.wgsl). */
+const DECODE_INT8_STEPS = 4;
+
+/**
+ * The teams that read one row of W in our int8 decode kernel (SPLIT; the learner's reads
+ * with one): two where one team would take more than two rounds of STEPS chunks a thread
+ * (a chunk: 16 bytes of codes), so that a long row (Qwen2-7B's down_proj, K = 18,944) keeps
+ * twice the loads in flight; the workgroup grows to 2 x ROWS x TEAM threads.
+ */
+function decodeSplit(K: number, bits: number, team: number): number {
+  const chunks = (K * bits) / 128;
+  return chunks > 2 * team * DECODE_INT8_STEPS ? 2 : 1;
+}
+
 /**
  * The tiled kernel's tiles (BM x BN outputs a workgroup, BK inputs a step, TM x TN outputs
  * a thread). The large one does four times the work per value it loads into workgroup
@@ -181,7 +195,9 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
       // O / ROWS workgroups either way: with swiglu or rope each holds ROWS / 2 of the O / 2 outputs or pairs.
       if (activations === "int8") {
         const own = [...int8X(), w, scales, biases, y];
-        const launch = launches.decodeInt8.get(`${id}|${groupSize}|${M}|${swiglu}${extra.id}`, portable, () => ({ ...dtypes, GROUP: groupSize, M, SWIGLU: swiglu, ...ropeAfter(own), ...decodeTeam(portable) }));
+        const team = decodeTeam(portable);
+        const split = decodeSplit(K, bits, team.TEAM);
+        const launch = launches.decodeInt8.get(`${id}|${groupSize}|${M}|${swiglu}${extra.id}|${split}`, portable, () => ({ ...dtypes, GROUP: groupSize, M, SWIGLU: swiglu, ...ropeAfter(own), ...team, SPLIT: split }));
         const grid = mx.gpu.foldedGrid(Math.ceil(O / DECODE_INT8_ROWS_PER_WORKGROUP));
         run("decodeInt8", launch, portable, [...own, ...extra.arrays], [K, O, ...wParams, ...extra.params], grid, op, later([K, O, ...wParams]));
         return;
