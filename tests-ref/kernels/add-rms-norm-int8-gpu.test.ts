@@ -23,38 +23,54 @@ function int8Atol(x: mx.array, w: QuantizedWeights): number {
 
 const GPU_MS = 120_000;
 
-// K = 2,304: two passes of 2,048 inputs, the second partial; K = 256: one, partial.
+// A workgroup of the next power of two of K / 8 threads, at most the GPU's 1,024: K = 2,304
+// takes one pass of 512 threads, the last 224 without inputs; K = 256 one of 32; K = 8,448
+// two of 1,024, the second partial. On lavapipe (subgroups of 8) a group's threads share a
+// subgroup at groups of 32 and 64 (4 and 8 threads), not at 128; portable: no subgroups.
 // 12 rows take the tiled int8 kernel, 1 and 3 the decode kernel.
-const CASES: [number, number, number, number, Float, boolean][] = [
-  // bits, group, K, M, scales' dtype, with a residual
-  [4, 64, 2304, 1, "bfloat16", true],
-  [4, 32, 256, 3, "float16", true],
-  [4, 128, 256, 12, "bfloat16", false],
-  [8, 64, 2304, 3, "float32", true],
-  [8, 32, 256, 1, "bfloat16", false],
+const CASES: [number, number, number, number, Float, boolean, boolean][] = [
+  // bits, group, K, M, scales' dtype, with a residual, portable
+  [4, 64, 2304, 1, "bfloat16", true, false],
+  [4, 32, 256, 3, "float16", true, false],
+  [4, 128, 256, 12, "bfloat16", false, false],
+  [8, 64, 2304, 3, "float32", true, false],
+  [8, 32, 256, 1, "bfloat16", false, false],
+  [4, 64, 8448, 1, "bfloat16", true, false],
+  [4, 64, 8448, 3, "bfloat16", true, true],
+  [4, 128, 2304, 1, "float16", true, true],
 ];
 
-for (const [bits, groupSize, K, M, sdt, withResidual] of CASES) {
-  test(`add_rms_norm_int8_${bits}_bit_g${groupSize}_K${K}_M${M}${withResidual ? "" : "_no_residual"}_equals_the_norm_then_the_int8_product`, async () => {
-    const w = { ...randomWeights(40, K, bits, groupSize, sdt, bits + groupSize + M), activations: "int8" as const };
-    const x = mx.random.normal([1, M, K], { key: mx.random.key(K + M) });
-    const residual = withResidual ? mx.random.normal([1, M, K], { key: mx.random.key(K + M + 1) }) : undefined;
-    const weight = mx.random.uniform([K], { low: 0.5, high: 1.5, key: mx.random.key(3) }).astype("bfloat16");
-    const eps = 1e-6;
-    const [h, normed] = residual === undefined ? [x, mx.fast.rmsNorm(x, weight, eps)] : mx.fast.addRmsNorm(x, residual, weight, eps);
-    const xg = x.toDevice("gpu");
-    const launches = mx.gpu.stats().dispatches;
-    const [hg, q] = addRmsNormInt8(xg, residual?.toDevice("gpu"), weight.toDevice("gpu"), eps, onGpu(w));
-    expect(mx.gpu.stats().dispatches - launches).toBe(1);
-    expect(q.shape).toEqual([1, M, K]);
-    if (residual === undefined) expect(hg).toBe(xg);
-    else await expectClose(await hg.toCpu(), h, { tol: { rtol: 0, atol: 0 }, label: "h = x + residual" });
-    const before = mx.gpu.stats().dispatches;
-    const y = int8Matmul(q, onGpu(w));
-    expect(mx.gpu.stats().dispatches - before).toBe(1);
-    expect(y.shape).toEqual([1, M, 40]);
-    await expectClose(await y.toCpu(), quantizedMatmul(normed, w), { tol: { rtol: 1e-4, atol: int8Atol(normed, w) }, label: "int8Matmul" });
+for (const [bits, groupSize, K, M, sdt, withResidual, portable] of CASES) {
+  test(`add_rms_norm_int8_${bits}_bit_g${groupSize}_K${K}_M${M}${withResidual ? "" : "_no_residual"}${portable ? "_portable" : ""}_equals_the_norm_then_the_int8_product`, async () => {
+    if (portable) process.env.TINY_LLM_KERNELS = "portable";
+    try {
+      await normThenProduct(bits, groupSize, K, M, sdt, withResidual);
+    } finally {
+      delete process.env.TINY_LLM_KERNELS;
+    }
   }, GPU_MS);
+}
+
+/** addRmsNormInt8, then int8Matmul of what it quantized, against mx.fast.addRmsNorm then the CPU's int8 product. */
+async function normThenProduct(bits: number, groupSize: number, K: number, M: number, sdt: Float, withResidual: boolean): Promise<void> {
+  const w = { ...randomWeights(40, K, bits, groupSize, sdt, bits + groupSize + M), activations: "int8" as const };
+  const x = mx.random.normal([1, M, K], { key: mx.random.key(K + M) });
+  const residual = withResidual ? mx.random.normal([1, M, K], { key: mx.random.key(K + M + 1) }) : undefined;
+  const weight = mx.random.uniform([K], { low: 0.5, high: 1.5, key: mx.random.key(3) }).astype("bfloat16");
+  const eps = 1e-6;
+  const [h, normed] = residual === undefined ? [x, mx.fast.rmsNorm(x, weight, eps)] : mx.fast.addRmsNorm(x, residual, weight, eps);
+  const xg = x.toDevice("gpu");
+  const launches = mx.gpu.stats().dispatches;
+  const [hg, q] = addRmsNormInt8(xg, residual?.toDevice("gpu"), weight.toDevice("gpu"), eps, onGpu(w));
+  expect(mx.gpu.stats().dispatches - launches).toBe(1);
+  expect(q.shape).toEqual([1, M, K]);
+  if (residual === undefined) expect(hg).toBe(xg);
+  else await expectClose(await hg.toCpu(), h, { tol: { rtol: 0, atol: 0 }, label: "h = x + residual" });
+  const before = mx.gpu.stats().dispatches;
+  const y = int8Matmul(q, onGpu(w));
+  expect(mx.gpu.stats().dispatches - before).toBe(1);
+  expect(y.shape).toEqual([1, M, 40]);
+  await expectClose(await y.toCpu(), quantizedMatmul(normed, w), { tol: { rtol: 1e-4, atol: int8Atol(normed, w) }, label: "int8Matmul" });
 }
 
 test("quantized_swiglu_takes_int8_activations_without_quantizing_again", async () => {

@@ -18,6 +18,8 @@ export interface AddRmsNormInt8Params {
   bits: number;
   eps: number;
   residual: boolean;
+  /** TINY_LLM_KERNELS=portable, read here: see flash-attention.ts (no subgroup operations). */
+  portable: boolean;
 }
 
 const addRmsNormInt8Kernel: mx.CustomKernel<AddRmsNormInt8Params> = {
@@ -59,7 +61,7 @@ export function addRmsNormInt8(x: mx.array, residual: mx.array | undefined, weig
     addRmsNormInt8Kernel,
     residual === undefined ? [x.reshape([M, K]), weight] : [x.reshape([M, K]), residual.reshape([M, K]), weight],
     [{ shape: h, dtype: "float32" }, { shape: [M, K / 4], dtype: "uint32" }, { shape: [M, K / w.groupSize, 2], dtype: "float32" }],
-    { groupSize: w.groupSize, bits: w.bits, eps, residual: residual !== undefined },
+    { groupSize: w.groupSize, bits: w.bits, eps, residual: residual !== undefined, portable: process.env.TINY_LLM_KERNELS === "portable" },
   );
   return [residual === undefined ? x : sum.reshape(x.shape), { xq, xs, shape: x.shape, groupSize: w.groupSize, bits: w.bits }];
 }

@@ -45,11 +45,12 @@ const DECODE_INT8_STEPS = 4;
  * The teams that read one row of W in our int8 decode kernel (SPLIT; the learner's reads
  * with one): two where one team would take more than two rounds of STEPS chunks a thread
  * (a chunk: 16 bytes of codes), so that a long row (Qwen2-7B's down_proj, K = 18,944) keeps
- * twice the loads in flight; the workgroup grows to 2 x ROWS x TEAM threads.
+ * twice the loads in flight, and where the GPU takes workgroups of 2 x ROWS x TEAM threads.
  */
 function decodeSplit(K: number, bits: number, team: number): number {
   const chunks = (K * bits) / 128;
-  return chunks > 2 * team * DECODE_INT8_STEPS ? 2 : 1;
+  const fits = 2 * DECODE_INT8_ROWS_PER_WORKGROUP * team <= mx.gpu.info().maxComputeInvocationsPerWorkgroup;
+  return fits && chunks > 2 * team * DECODE_INT8_STEPS ? 2 : 1;
 }
 
 /**

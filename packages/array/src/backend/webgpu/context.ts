@@ -63,6 +63,8 @@ export interface GpuInfo {
   maxBufferSize: number;
   /** Largest workgroup memory a kernel may declare, in bytes (32 KiB on lavapipe, 48 KiB on an H200). */
   maxComputeWorkgroupStorageSize: number;
+  /** Most threads in one workgroup (WebGPU's default is 256; the device asks for the adapter's: 1,024 on lavapipe and an H200). */
+  maxComputeInvocationsPerWorkgroup: number;
   /** Most storage buffers one kernel may bind, parameters included (WebGPU's default is 8; the device asks for the adapter's). */
   maxStorageBuffersPerShaderStage: number;
   /** The adapter's subgroup sizes, smallest and largest (32 and 32 on NVIDIA's GPUs; 0 where not reported). */

@@ -110,6 +110,7 @@ async function createContext(opts: GpuInitOptions): Promise<GpuContext> {
     maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
     maxBufferSize: device.limits.maxBufferSize,
     maxComputeWorkgroupStorageSize: device.limits.maxComputeWorkgroupStorageSize,
+    maxComputeInvocationsPerWorkgroup: device.limits.maxComputeInvocationsPerWorkgroup,
     maxStorageBuffersPerShaderStage: device.limits.maxStorageBuffersPerShaderStage,
     subgroupSizes: [ai.subgroupMinSize ?? 0, ai.subgroupMaxSize ?? 0],
     subgroupMatrices: features.includes("chromium-experimental-subgroup-matrix" as GPUFeatureName) ? subgroupMatrices(ai) : [],
