@@ -115,7 +115,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @
   var acc = array<f32, M>();  // acc[m]: this thread's part of x[m] . W[o]
   for (var c0 = lane; c0 < chunks; c0 += LANES * STEPS) {
     // Every load of W first (STEPS chunks, 16 bytes each), with scales and biases.
-    var q = array<vec4<u32>, STEPS>();  // q[u]: chunk c0 + u * TEAM
+    var q = array<vec4<u32>, STEPS>();  // q[u]: chunk c0 + u * LANES
     var s = array<f32, STEPS>();
     var b = array<f32, STEPS>();
     for (var u = 0u; u < STEPS; u++) {

@@ -19,7 +19,7 @@
 // In a Qwen2-7B int8 decode step on an H200 the 57 launches of this kernel cost 0.40 ms of
 // a 2.80 ms step (the step without them, timed alike) when it ran 256 threads over two
 // passes with every sum through workgroup memory: 18 barriers in a row on the critical
-// path of a launch that moves 43 KB. As now (five barriers) the step took 2.74-2.76 ms
+// path of a launch that moves 43 KB. As now (six barriers) the step took 2.74-2.76 ms
 // against 2.86-2.88 with the old layout, alternated in one process.
 import * as mx from "@tiny-llm/array";
 
