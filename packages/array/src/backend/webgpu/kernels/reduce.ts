@@ -12,7 +12,7 @@ import { ReduceOp } from "../../codes";
 import { buf } from "../buffers";
 import type { GpuContext } from "../context";
 import { collapse, ComputeType, FLOAT16, loader, MAX_DIMS, naturalType, NONFINITE, storer } from "../wgsl";
-import { lanesFor, lanesLoop, segment, SEGMENT_ARGS, segmentGrid, workgroupReduce } from "./workgroup";
+import { enableSubgroups, lanesFor, lanesLoop, reduceSubgroup, segment, SEGMENT_ARGS, segmentGrid, workgroupReduce } from "./workgroup";
 
 /** How one op folds: accumulator type, its start, one element x (at flat index k) as an accumulator, the combine, the output value of total r. */
 interface Fold {
@@ -65,11 +65,11 @@ interface Kernel {
 /** `each(stmt)`: WGSL running stmt with `x` (and its flat index `k`) over this lane's elements. */
 type Each = (stmt: string) => string;
 
-function folded(f: Fold, t: ComputeType, each: Each, width: number, columns: boolean): Kernel {
+function folded(f: Fold, t: ComputeType, each: Each, width: number, columns: boolean, subgroup: number): Kernel {
   const decls = `${f.acc === "Arg" ? `struct Arg { v: ${t}, i: i32 }\n` : ""}fn combine(a: ${f.acc}, b: ${f.acc}) -> ${f.acc} {
   ${f.combine}
 }
-${workgroupReduce("reduce_all", f.acc, "combine", width, columns)}`;
+${workgroupReduce("reduce_all", f.acc, "combine", width, columns, subgroup)}`;
   const body = `var acc = ${f.init};
   ${each(`acc = combine(acc, ${f.lift});`)}
   let r = reduce_all(lid, acc);
@@ -78,10 +78,10 @@ ${workgroupReduce("reduce_all", f.acc, "combine", width, columns)}`;
 }
 
 /** The max first; then the sum of exp(x - max), unless the max is not finite (then it is the answer). */
-function logsumexp(each: Each, width: number, columns: boolean): Kernel {
+function logsumexp(each: Each, width: number, columns: boolean, subgroup: number): Kernel {
   const decls = `fn fmax(a: f32, b: f32) -> f32 { ${extremeF(">")} }
 fn fsum(a: f32, b: f32) -> f32 { return a + b; }
-${workgroupReduce("reduce_max", "f32", "fmax", width, columns)}${workgroupReduce("reduce_sum", "f32", "fsum", width, columns)}`;
+${workgroupReduce("reduce_max", "f32", "fmax", width, columns, subgroup)}${workgroupReduce("reduce_sum", "f32", "fsum", width, columns, subgroup)}`;
   const body = `var m = -inf_f();
   ${each("m = fmax(m, x);")}
   let mx = reduce_max(lid, m);
@@ -147,9 +147,10 @@ export function reduce(ctx: GpuContext, op: ReduceOp, src: NDArray, axes: number
     ${lanesLoop(width, "P[1]", "k", { x: { type: t, load: `ld_A(u32(base + ${at}))` } }, stmt)}
   }`;
 
+  const subgroup = reduceSubgroup(ctx.info);
   const wgsl = () => {
-    const kernel = op === ReduceOp.logsumexp ? logsumexp(each, width, columns) : folded(fold(op, t), t, each, width, columns);
-    return `${FLOAT16}@group(0) @binding(0) var<storage, read> P: array<u32>;
+    const kernel = op === ReduceOp.logsumexp ? logsumexp(each, width, columns, subgroup) : folded(fold(op, t), t, each, width, columns, subgroup);
+    return `${enableSubgroups(subgroup)}${FLOAT16}@group(0) @binding(0) var<storage, read> P: array<u32>;
 ${NONFINITE}${WALK}${loader("A", src.dtype, 1, t)}${storer("O", dst.dtype, 2, kernel.out)}${kernel.decls}
 @compute @workgroup_size(256) fn main(${SEGMENT_ARGS}) {
   ${segment(width, columns)}
@@ -159,6 +160,6 @@ ${NONFINITE}${WALK}${loader("A", src.dtype, 1, t)}${storer("O", dst.dtype, 2, ke
   ${kernel.body}
 }`;
   };
-  const key = `${label}|${src.dtype}|${dst.dtype}|${width}|${columns}|${flat}`;
+  const key = `${label}|${src.dtype}|${dst.dtype}|${width}|${columns}|${flat}|${subgroup}`;
   ctx.dispatch({ label, wgsl, key, buffers: [buf(src), buf(dst)], params: p, workgroups: segmentGrid(dst.size, width) });
 }

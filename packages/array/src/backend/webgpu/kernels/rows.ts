@@ -10,7 +10,7 @@ import { ScanOp } from "../../codes";
 import { buf } from "../buffers";
 import type { GpuContext } from "../context";
 import { ComputeType, FLOAT16, loader, naturalType, NONFINITE, roundedTo, storer } from "../wgsl";
-import { lanesFor, lanesLoop, segment, SEGMENT_ARGS, segmentGrid, workgroupReduce, workgroupScan } from "./workgroup";
+import { enableSubgroups, lanesFor, lanesLoop, reduceSubgroup, segment, SEGMENT_ARGS, segmentGrid, workgroupReduce, workgroupScan } from "./workgroup";
 
 const PARAMS = /* wgsl */ `@group(0) @binding(0) var<storage, read> P: array<u32>;`;
 
@@ -23,12 +23,14 @@ fn fsum(a: f32, b: f32) -> f32 { return a + b; }
  * A kernel over rows: `make` gives its declarations and main's body, which runs with
  * `item` (the row), `lane`, `live` (a row, not a spare segment), `n` and `at` (where
  * the row starts in src and in dst) in scope; it is called only the first time this
- * kernel meets these dtypes and width. P: [rows, n, src offset, dst offset, ...extra].
+ * kernel meets these dtypes and width, with the subgroup size its workgroupReduce may
+ * use. P: [rows, n, src offset, dst offset, ...extra].
  */
-function launchRows(ctx: GpuContext, label: string, width: number, arrays: NDArray[], rows: number, n: number, extra: number[], make: () => { decls: string; body: string }): void {
+function launchRows(ctx: GpuContext, label: string, width: number, arrays: NDArray[], rows: number, n: number, extra: number[], make: (subgroup: number) => { decls: string; body: string }): void {
+  const subgroup = reduceSubgroup(ctx.info);
   const wgsl = () => {
-    const { decls, body } = make();
-    return `${FLOAT16}${PARAMS}${NONFINITE}${decls}
+    const { decls, body } = make(subgroup);
+    return `${enableSubgroups(subgroup)}${FLOAT16}${PARAMS}${NONFINITE}${decls}
 @compute @workgroup_size(256) fn main(${SEGMENT_ARGS}) {
   ${segment(width)}
   let live = item < P[0];
@@ -39,7 +41,7 @@ function launchRows(ctx: GpuContext, label: string, width: number, arrays: NDArr
   };
   const src = arrays[0], dst = arrays[arrays.length - 1];
   const params = new Uint32Array([rows, n, src.offset, dst.offset, ...extra]);
-  const key = `${label}|${arrays.map((a) => a.dtype).join(",")}|${width}`;
+  const key = `${label}|${arrays.map((a) => a.dtype).join(",")}|${width}|${subgroup}`;
   ctx.dispatch({ label, wgsl, key, buffers: arrays.map(buf), params, workgroups: segmentGrid(rows, width) });
 }
 
@@ -59,8 +61,8 @@ const each = (width: number) => (stmt: string, loads: Record<string, string> = {
 export function softmax(ctx: GpuContext, src: NDArray, dst: NDArray, rows: number, n: number): void {
   const width = lanesFor(n);
   const row = each(width);
-  launchRows(ctx, "softmax", width, [src, dst], rows, n, [], () => ({
-    decls: F32_FOLDS + workgroupReduce("row_max", "f32", "fmax", width) + workgroupReduce("row_sum", "f32", "fsum", width)
+  launchRows(ctx, "softmax", width, [src, dst], rows, n, [], (subgroup) => ({
+    decls: F32_FOLDS + workgroupReduce("row_max", "f32", "fmax", width, false, subgroup) + workgroupReduce("row_sum", "f32", "fsum", width, false, subgroup)
       + loader("A", src.dtype, 1, "f32") + storer("O", dst.dtype, 2, "f32"),
     body: `var m = -inf_f();
   ${row("m = fmax(m, x);")}
@@ -88,11 +90,11 @@ export function rmsNorm(ctx: GpuContext, src: NDArray, weight: NDArray, dst: NDA
   const epsBits = EPS_BITS[0];
   const norm = (x: string, loads: Record<string, string> = {}) => `let inv = 1.0 / sqrt(row_sum(lid, s) / f32(n) + bitcast<f32>(P[5]));
   ${row(`st_O(P[3] + at + i, (${x}) * inv * w);`, { w: "ld_W(P[4] + i)", ...loads })}`;
-  const decls = (...more: string[]) => F32_FOLDS + workgroupReduce("row_sum", "f32", "fsum", width)
+  const decls = (subgroup: number, ...more: string[]) => F32_FOLDS + workgroupReduce("row_sum", "f32", "fsum", width, false, subgroup)
     + loader("A", src.dtype, 1, "f32") + loader("W", weight.dtype, 2, "f32") + more.join("") + storer("O", dst.dtype, residual ? 5 : 3, "f32");
   if (residual === undefined) {
-    launchRows(ctx, "rmsNorm", width, [src, weight, dst], rows, n, [weight.offset, epsBits], () => ({
-      decls: decls(),
+    launchRows(ctx, "rmsNorm", width, [src, weight, dst], rows, n, [weight.offset, epsBits], (subgroup) => ({
+      decls: decls(subgroup),
       body: `var s = 0.0;
   ${row("s += x * x;")}
   ${norm("x")}`,
@@ -100,11 +102,11 @@ export function rmsNorm(ctx: GpuContext, src: NDArray, weight: NDArray, dst: NDA
     return;
   }
   const { add, sum } = residual;
-  launchRows(ctx, "rmsNorm residual", width, [src, weight, add, sum, dst], rows, n, [weight.offset, epsBits, add.offset, sum.offset], () => {
+  launchRows(ctx, "rmsNorm residual", width, [src, weight, add, sum, dst], rows, n, [weight.offset, epsBits, add.offset, sum.offset], (subgroup) => {
     const h = roundedTo(sum.dtype, "x + r"); // the sum as stored; the second pass makes it again
     const r = { r: "ld_R(P[6] + at + i)" };
     return {
-      decls: decls(loader("R", add.dtype, 3, "f32"), storer("S", sum.dtype, 4, "f32")),
+      decls: decls(subgroup, loader("R", add.dtype, 3, "f32"), storer("S", sum.dtype, 4, "f32")),
       body: `var s = 0.0;
   ${row(`let h = ${h}; st_S(P[7] + at + i, h); s += h * h;`, r)}
   ${norm(h, r)}`,

@@ -5,6 +5,7 @@
 // are neighbours in local_invocation_index ("contiguous"), or `WORKGROUP / width`
 // apart ("interleaved": neighbouring threads then work on neighbouring items, which
 // keeps reads of a column reduction adjacent in memory).
+import type { GpuInfo } from "../context";
 import { grid, WORKGROUP } from "../wgsl";
 
 /** The entry point's arguments of a segmented kernel (with `segment()` in its body). */
@@ -55,12 +56,35 @@ export function lanesLoop(width: number, n: string, index: string, loads: Record
 }
 
 /**
+ * The subgroup size that workgroupReduce may combine lanes within on this GPU: the
+ * adapter's, where all its subgroups have one size (32 on NVIDIA's GPUs, 8 on lavapipe);
+ * 0 without subgroups. Lanes of one subgroup are taken to be neighbours in
+ * local_invocation_index, aligned blocks of its size (as on the GPUs Dawn drives; the
+ * int8 kernels of tiny-llm-ext-ref take the same).
+ */
+export function reduceSubgroup(info: GpuInfo): number {
+  const [min, max] = info.subgroupSizes;
+  return info.features.includes("subgroups") && min === max && min > 0 ? min : 0;
+}
+
+/** The WGSL directive that a kernel with workgroupReduce(..., subgroup) starts with. */
+export const enableSubgroups = (subgroup: number): string => (subgroup > 0 ? "enable subgroups;\n" : "");
+
+/**
  * WGSL `fn <name>(lid: u32, v: T) -> T`: every segment's lanes combine their values
  * `v` with WGSL function `combine(a: T, b: T) -> T` (associative; in lane order when
  * it is not commutative), and each lane gets its segment's total. Holds barriers:
  * every thread of the workgroup must call it, in uniform control flow.
+ *
+ * With `subgroup` (reduceSubgroup; the kernel enables subgroups), contiguous segments of
+ * a scalar T combine by shuffles within each subgroup, and only the subgroups' totals
+ * meet in workgroup memory: at most two barriers instead of 2 + log2(width). A norm of
+ * one 3,584-wide row (256 lanes) waited on ten barriers in a row; with two, a Qwen2-7B
+ * decode step with float32 activations (56 such norms) took 4.22-4.26 ms on an H200
+ * against 4.30-4.35, alternated in one process.
  */
-export function workgroupReduce(name: string, type: string, combine: string, width: number, interleaved = false): string {
+export function workgroupReduce(name: string, type: string, combine: string, width: number, interleaved = false, subgroup = 0): string {
+  if (subgroup > 0 && !interleaved && ["f32", "i32", "u32"].includes(type)) return subgroupReduce(name, type, combine, width, subgroup);
   const stride = interleaved ? WORKGROUP / width : 1;
   return `
 var<workgroup> ${name}_mem: array<${type}, ${WORKGROUP}>;
@@ -73,6 +97,40 @@ fn ${name}(lid: u32, v: ${type}) -> ${type} {
     workgroupBarrier();
   }
   let total = ${name}_mem[lid - lane * ${stride}u];
+  workgroupBarrier();
+  return total;
+}
+`;
+}
+
+/**
+ * workgroupReduce by subgroups: a butterfly of shuffles over the segment's lanes within
+ * its subgroup (the lower lane's value on the left, so that lane order holds), then, for
+ * a segment wider than a subgroup, its subgroups' totals in workgroup memory.
+ */
+function subgroupReduce(name: string, type: string, combine: string, width: number, subgroup: number): string {
+  const span = Math.min(width, subgroup);
+  const butterfly = `var x = v;
+  for (var o = 1u; o < ${span}u; o <<= 1u) {
+    let y = subgroupShuffleXor(x, o);
+    x = select(${combine}(x, y), ${combine}(y, x), (lid & o) != 0u);
+  }`;
+  if (width <= subgroup) return `
+fn ${name}(lid: u32, v: ${type}) -> ${type} {
+  ${butterfly}
+  return x;
+}
+`;
+  const parts = width / subgroup;
+  return `
+var<workgroup> ${name}_mem: array<${type}, ${WORKGROUP / subgroup}>;
+fn ${name}(lid: u32, v: ${type}) -> ${type} {
+  ${butterfly}
+  if (lid % ${subgroup}u == 0u) { ${name}_mem[lid / ${subgroup}u] = x; }
+  workgroupBarrier();
+  let first = (lid / ${width}u) * ${parts}u;  // the segment's first subgroup
+  var total = ${name}_mem[first];
+  for (var i = 1u; i < ${parts}u; i++) { total = ${combine}(total, ${name}_mem[first + i]); }
   workgroupBarrier();
   return total;
 }
