@@ -174,16 +174,6 @@ fn group_sum(t: u32, first: u32, v: f32) -> f32 {
 
 const launches = new Launches("addRmsNormInt8");
 
-/**
- * The subgroup size where the GPU has subgroups of one size and `portable` is not set,
- * else 1: the kernel's sums of squares go a subgroup at a time, and a group's threads
- * exchange their max and sum by shuffles when they are lanes of one subgroup.
- */
-function subgroupSize(portable: boolean): number {
-  const { features, subgroupSizes: [min, max] } = mx.gpu.info();
-  return !portable && features.includes("subgroups") && min === max && min > 0 ? min : 1;
-}
-
 /** The kernel's `gpu` implementation. */
 export const addRmsNormInt8Gpu: mx.KernelImpl<AddRmsNormInt8Params> = (inputs, outputs, { groupSize, bits, eps, residual, portable }) => {
   const [x, r, weight] = residual ? inputs : [inputs[0], inputs[0], inputs[1]];
@@ -192,7 +182,8 @@ export const addRmsNormInt8Gpu: mx.KernelImpl<AddRmsNormInt8Params> = (inputs, o
   const launch = launches.get(`${groupSize}|${bits}|${residual}|${weight.dtype}|${K}`, portable, () => {
     const most = 2 ** Math.floor(Math.log2(mx.gpu.info().maxComputeInvocationsPerWorkgroup));
     const threads = Math.min(most, Math.max(32, 2 ** Math.ceil(Math.log2(K / PER_THREAD))));
-    const sg = Math.min(subgroupSize(portable), threads);
+    // Sums by subgroups of SG threads, unless portable or the GPU has none of one size (SG = 1).
+    const sg = Math.min(portable ? 1 : mx.gpu.info().subgroupSize || 1, threads);
     return { BITS: bits, GROUP: groupSize, RESIDUAL: residual, W_DT: weight.dtype, THREADS: threads, PASSES: Math.ceil(K / (threads * PER_THREAD)), SG: sg, SHUFFLE: sg >= groupSize / PER_THREAD };
   });
   const params = new Uint32Array([K, 0, x.offset, r.offset, weight.offset, h.offset]);

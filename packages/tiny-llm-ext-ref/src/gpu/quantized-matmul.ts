@@ -34,9 +34,9 @@ const DECODE_INT8_ROWS_PER_WORKGROUP = 8; // ROWS in quantized_matmul_decode_int
  * them stays within WebGPU's default 256 threads; else 32 threads that sum in workgroup memory.
  */
 function decodeTeam(portable: boolean): { TEAM: number; TEAM_SUBGROUP: boolean } {
-  const { features, subgroupSizes: [min, max] } = mx.gpu.info();
-  const subgroup = !portable && features.includes("subgroups") && min === max && min > 0 && min * DECODE_INT8_ROWS_PER_WORKGROUP <= 256;
-  return subgroup ? { TEAM: min, TEAM_SUBGROUP: true } : { TEAM: 32, TEAM_SUBGROUP: false };
+  const size = mx.gpu.info().subgroupSize;
+  const subgroup = !portable && size > 0 && size * DECODE_INT8_ROWS_PER_WORKGROUP <= 256;
+  return subgroup ? { TEAM: size, TEAM_SUBGROUP: true } : { TEAM: 32, TEAM_SUBGROUP: false };
 }
 /** Chunks a thread of the int8 decode kernel loads at once (STEPS in quantized_matmul_decode_int8.wgsl). */
 const DECODE_INT8_STEPS = 4;

@@ -69,6 +69,14 @@ export interface GpuInfo {
   maxStorageBuffersPerShaderStage: number;
   /** The adapter's subgroup sizes, smallest and largest (32 and 32 on NVIDIA's GPUs; 0 where not reported). */
   subgroupSizes: [number, number];
+  /**
+   * Every subgroup's size where the device has the `subgroups` feature and its subgroups
+   * have one size (32 on NVIDIA's GPUs, 8 on lavapipe), else 0: what a kernel that sums
+   * by subgroups (a reduction's lanes, a team of threads) is compiled for. Lanes of one
+   * subgroup are taken to be neighbours in local_invocation_index, aligned blocks of
+   * that size, as on the GPUs Dawn drives.
+   */
+  subgroupSize: number;
   /** The matrix products a subgroup can do at once (feature chromium-experimental-subgroup-matrix); empty without it. */
   subgroupMatrices: SubgroupMatrixConfig[];
 }

@@ -103,6 +103,7 @@ async function createContext(opts: GpuInitOptions): Promise<GpuContext> {
     },
   });
   const ai = adapter.info;
+  const [sgMin, sgMax] = [ai.subgroupMinSize ?? 0, ai.subgroupMaxSize ?? 0];
   const info: GpuInfo = {
     vendor: ai.vendor, architecture: ai.architecture, device: ai.device, description: ai.description,
     features: [...device.features].sort(),
@@ -112,7 +113,8 @@ async function createContext(opts: GpuInitOptions): Promise<GpuContext> {
     maxComputeWorkgroupStorageSize: device.limits.maxComputeWorkgroupStorageSize,
     maxComputeInvocationsPerWorkgroup: device.limits.maxComputeInvocationsPerWorkgroup,
     maxStorageBuffersPerShaderStage: device.limits.maxStorageBuffersPerShaderStage,
-    subgroupSizes: [ai.subgroupMinSize ?? 0, ai.subgroupMaxSize ?? 0],
+    subgroupSizes: [sgMin, sgMax],
+    subgroupSize: device.features.has("subgroups") && sgMin === sgMax ? sgMin : 0,
     subgroupMatrices: features.includes("chromium-experimental-subgroup-matrix" as GPUFeatureName) ? subgroupMatrices(ai) : [],
   };
   return new GpuContext(gpu, adapter, device, info, dawn.globals);

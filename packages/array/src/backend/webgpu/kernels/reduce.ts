@@ -12,7 +12,7 @@ import { ReduceOp } from "../../codes";
 import { buf } from "../buffers";
 import type { GpuContext } from "../context";
 import { collapse, ComputeType, FLOAT16, loader, MAX_DIMS, naturalType, NONFINITE, storer } from "../wgsl";
-import { enableSubgroups, lanesFor, lanesLoop, reduceSubgroup, segment, SEGMENT_ARGS, segmentGrid, workgroupReduce } from "./workgroup";
+import { enableSubgroups, lanesFor, lanesLoop, segment, SEGMENT_ARGS, segmentGrid, workgroupReduce } from "./workgroup";
 
 /** How one op folds: accumulator type, its start, one element x (at flat index k) as an accumulator, the combine, the output value of total r. */
 interface Fold {
@@ -147,7 +147,7 @@ export function reduce(ctx: GpuContext, op: ReduceOp, src: NDArray, axes: number
     ${lanesLoop(width, "P[1]", "k", { x: { type: t, load: `ld_A(u32(base + ${at}))` } }, stmt)}
   }`;
 
-  const subgroup = reduceSubgroup(ctx.info);
+  const subgroup = ctx.info.subgroupSize;
   const wgsl = () => {
     const kernel = op === ReduceOp.logsumexp ? logsumexp(each, width, columns, subgroup) : folded(fold(op, t), t, each, width, columns, subgroup);
     return `${enableSubgroups(subgroup)}${FLOAT16}@group(0) @binding(0) var<storage, read> P: array<u32>;

@@ -10,7 +10,7 @@ import { ScanOp } from "../../codes";
 import { buf } from "../buffers";
 import type { GpuContext } from "../context";
 import { ComputeType, FLOAT16, loader, naturalType, NONFINITE, roundedTo, storer } from "../wgsl";
-import { enableSubgroups, lanesFor, lanesLoop, reduceSubgroup, segment, SEGMENT_ARGS, segmentGrid, workgroupReduce, workgroupScan } from "./workgroup";
+import { enableSubgroups, lanesFor, lanesLoop, segment, SEGMENT_ARGS, segmentGrid, workgroupReduce, workgroupScan } from "./workgroup";
 
 const PARAMS = /* wgsl */ `@group(0) @binding(0) var<storage, read> P: array<u32>;`;
 
@@ -27,7 +27,7 @@ fn fsum(a: f32, b: f32) -> f32 { return a + b; }
  * use. P: [rows, n, src offset, dst offset, ...extra].
  */
 function launchRows(ctx: GpuContext, label: string, width: number, arrays: NDArray[], rows: number, n: number, extra: number[], make: (subgroup: number) => { decls: string; body: string }): void {
-  const subgroup = reduceSubgroup(ctx.info);
+  const subgroup = ctx.info.subgroupSize;
   const wgsl = () => {
     const { decls, body } = make(subgroup);
     return `${enableSubgroups(subgroup)}${FLOAT16}${PARAMS}${NONFINITE}${decls}

@@ -5,7 +5,6 @@
 // are neighbours in local_invocation_index ("contiguous"), or `WORKGROUP / width`
 // apart ("interleaved": neighbouring threads then work on neighbouring items, which
 // keeps reads of a column reduction adjacent in memory).
-import type { GpuInfo } from "../context";
 import { grid, WORKGROUP } from "../wgsl";
 
 /** The entry point's arguments of a segmented kernel (with `segment()` in its body). */
@@ -55,18 +54,6 @@ export function lanesLoop(width: number, n: string, index: string, loads: Record
     }`;
 }
 
-/**
- * The subgroup size that workgroupReduce may combine lanes within on this GPU: the
- * adapter's, where all its subgroups have one size (32 on NVIDIA's GPUs, 8 on lavapipe);
- * 0 without subgroups. Lanes of one subgroup are taken to be neighbours in
- * local_invocation_index, aligned blocks of its size (as on the GPUs Dawn drives; the
- * int8 kernels of tiny-llm-ext-ref take the same).
- */
-export function reduceSubgroup(info: GpuInfo): number {
-  const [min, max] = info.subgroupSizes;
-  return info.features.includes("subgroups") && min === max && min > 0 ? min : 0;
-}
-
 /** The WGSL directive that a kernel with workgroupReduce(..., subgroup) starts with. */
 export const enableSubgroups = (subgroup: number): string => (subgroup > 0 ? "enable subgroups;\n" : "");
 
@@ -76,9 +63,10 @@ export const enableSubgroups = (subgroup: number): string => (subgroup > 0 ? "en
  * it is not commutative), and each lane gets its segment's total. Holds barriers:
  * every thread of the workgroup must call it, in uniform control flow.
  *
- * With `subgroup` (reduceSubgroup; the kernel enables subgroups), contiguous segments of
- * a scalar T combine by shuffles within each subgroup, and only the subgroups' totals
- * meet in workgroup memory: at most two barriers instead of 2 + log2(width). A norm of
+ * With `subgroup` (GpuInfo.subgroupSize, > 0; the kernel enables subgroups), contiguous
+ * segments of a scalar T combine by shuffles within each subgroup, and only the
+ * subgroups' totals meet in workgroup memory: at most two barriers instead of
+ * 2 + log2(width). A norm of
  * one 3,584-wide row (256 lanes) waited on ten barriers in a row; with two, a Qwen2-7B
  * decode step with float32 activations (56 such norms) took 4.22-4.26 ms on an H200
  * against 4.30-4.35, alternated in one process.
