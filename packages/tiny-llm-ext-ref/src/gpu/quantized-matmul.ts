@@ -76,13 +76,22 @@ function tileFor(M: number, int8: boolean): typeof SMALL_TILE {
 }
 
 /**
- * The f16 tiled kernel's tile (fixed in quantized_matmul_tiled_f16.wgsl): 8 subgroups, 2 x 2
- * fragments of 16 x 16 each, 32 inputs a step with the next step's loads in flight. At
- * Qwen2-7B's prefill (512 rows, H200, GPU clock) a merged layer's four products took
- * 2.42 ms; 64 inputs a step 2.95 ms, and 3.40 ms without the early loads. The fragments
- * kept in an array ran at half the speed.
+ * The f16 tiled kernel's tile for M rows of x and K inputs (quantized_matmul_tiled_f16.wgsl:
+ * 8 subgroups of FM x 2 fragments of 16 x 16, the next step's loads in flight, each thread
+ * loading 16 bytes at a time). At Qwen2-7B's prefill (512 rows, H200, GPU clock) BM = 128
+ * with BK = 64 ran gate and up merged at 145-157 TFLOP/s and down_proj at 122-136, against
+ * 113-117 and 95-99 with 64 x 32, 126 and 107 with 128 x 32 and 91 and 78 with 64 x 64; at
+ * 200 rows 128 x 64 still led (103 and 50 against 81 and 39 with 64 x 64). Rows of x past M
+ * are computed and dropped, so BM = 128 waits for more than 64 rows; at 64 rows, 64 x 64
+ * beat 64 x 32 (down_proj 19 against 13 TFLOP/s).
  */
-const F16_TILE = { BM: 64, BN: 128 };
+function f16Tile(M: number, K: number): { BM: number; BN: number; BK: number } {
+  const BM = M > 64 ? 128 : 64;
+  const BN = 128;
+  const bytes = (BK: number) => (BM + BN) * (BK + 8) * 2 + 8 * 16 * 16 * 4; // xs, ws (f16) and outs (f32)
+  const BK = K % 64 === 0 && bytes(64) <= mx.gpu.info().maxComputeWorkgroupStorageSize ? 64 : 32;
+  return { BM, BN, BK };
+}
 
 /**
  * The subgroup size with which quantized_matmul_tiled_f16.wgsl runs on this GPU, or why
@@ -220,8 +229,12 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
     const tileWorkgroups: [number, number] = [Math.ceil(O / tile.BN), Math.ceil(M / tile.BM)];
     const tiledParams = [M, K, O, groupSize, x.offset, x.strides[0], x.strides[1], w.offset, w.strides[0], ...scaleStrides];
     if (activations === "float16") {
-      const launch = f16Launch(`${id}|${x.dtype}`, { ...dtypes, X_DT: x.dtype }, portable);
-      run("tiledF16", launch, portable, [x, w, scales, biases, y], tiledParams, [Math.ceil(O / F16_TILE.BN), Math.ceil(M / F16_TILE.BM)]);
+      // 16-byte loads where x (float32) and W are aligned for them.
+      const xVec = x.dtype === mx.DtypeCode.float32 && x.strides[1] === 1 && x.offset % 4 === 0 && x.strides[0] % 4 === 0;
+      const wVec = w.offset % 4 === 0 && w.strides[0] % 4 === 0;
+      const { BM, BN, BK } = f16Tile(M, K);
+      const launch = f16Launch(`${id}|${x.dtype}|${BM}|${BK}|${xVec}|${wVec}`, { ...dtypes, X_DT: x.dtype, BM, BK, X_VEC: xVec, W_VEC: wVec }, portable);
+      run("tiledF16", launch, portable, [x, w, scales, biases, y], tiledParams, [Math.ceil(O / BN), Math.ceil(M / BM)]);
     } else if (activations === "int8") {
       const launch = launches.tiledInt8.get(`${id}|${groupSize}|${tile.BM}`, portable, () => ({ ...dtypes, GROUP: groupSize, BM: tile.BM, BN: tile.BN, TM: tile.TM, TN: tile.TN }));
       run("tiledInt8", launch, portable, [...int8X(), w, scales, biases, y], [M, K, O, w.offset, w.strides[0], ...scaleStrides], tileWorkgroups);
