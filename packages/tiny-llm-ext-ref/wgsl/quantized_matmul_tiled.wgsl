@@ -42,6 +42,27 @@ var<workgroup> ws: array<array<f32, BN>, BK>;  // ws[k][n]
 
 fn ld_x(i: u32) -> f32 { return unpack_float(X[word_of(i, X_DT)], i, X_DT); }
 
+const X_LOADS: u32 = (BM * BK + WG - 1u) / WG;   // values of x a thread loads a step
+const W_LOADS: u32 = (BN * WORDS + WG - 1u) / WG;  // words of W a thread loads a step
+
+// Thread t's share of step k0, into registers: x's values (rows past M repeat the last
+// one, and are not stored) and W's words with their group's scale and bias (loads past
+// the tile repeat its last one, and are not stored).
+fn load_step(k0: u32, m0: u32, n0: u32, t: u32, xv: ptr<function, array<f32, X_LOADS>>, wv: ptr<function, array<vec3<u32>, W_LOADS>>) {
+  for (var i = 0u; i < X_LOADS; i++) {
+    let e = min(t + i * WG, BM * BK - 1u);
+    let row = min(m0 + e / BK, P.M - 1u);
+    (*xv)[i] = ld_x(P.x_off + row * P.x_row + (k0 + e % BK) * P.x_col);
+  }
+  let g = k0 / P.group_size;
+  for (var i = 0u; i < W_LOADS; i++) {
+    let e = min(t + i * WG, BN * WORDS - 1u);
+    let o = min(n0 + e / WORDS, P.O - 1u);
+    let q = W[P.w_off + o * P.w_row + k0 / PER_WORD + e % WORDS];
+    (*wv)[i] = vec3(q, bitcast<u32>(ld_scale(P.s_off + o * P.s_row + g)), bitcast<u32>(ld_bias(P.b_off + o * P.b_row + g)));
+  }
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {
   let n0 = wg.x * BN;
@@ -49,26 +70,31 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
   let tn = t % (BN / TN);
   let tm = t / (BN / TN);
   var acc: array<array<f32, TN>, TM>;
+  // Each step's loads are issued before the step before it multiplies, so that they
+  // arrive while the threads multiply (the last step loads itself again, unused).
+  var xv: array<f32, X_LOADS>;
+  var wv: array<vec3<u32>, W_LOADS>;  // word, scale's bits, bias's bits
+  load_step(0u, m0, n0, t, &xv, &wv);
   for (var k0 = 0u; k0 < P.K; k0 += BK) {
-    for (var e = t; e < BM * BK; e += WG) {
-      let m = e / BK;
-      let k = e % BK;
-      let row = min(m0 + m, P.M - 1u);  // rows past M repeat the last one and are not stored
-      xs[k][m] = ld_x(P.x_off + row * P.x_row + (k0 + k) * P.x_col);
+    workgroupBarrier();  // the last step's products have read xs and ws
+    for (var i = 0u; i < X_LOADS; i++) {
+      let e = t + i * WG;
+      if (e < BM * BK) {
+        xs[e % BK][e / BK] = xv[i];
+      }
     }
-    let g = k0 / P.group_size;
-    for (var e = t; e < BN * WORDS; e += WG) {
-      let n = e / WORDS;
-      let w = e % WORDS;
-      let o = min(n0 + n, P.O - 1u);
-      let q = W[P.w_off + o * P.w_row + k0 / PER_WORD + w];
-      let s = ld_scale(P.s_off + o * P.s_row + g);
-      let b = ld_bias(P.b_off + o * P.b_row + g);
-      for (var c = 0u; c < PER_WORD; c++) {
-        ws[w * PER_WORD + c][n] = f32((q >> (c * BITS)) & CODE) * s + b;
+    for (var i = 0u; i < W_LOADS; i++) {
+      let e = t + i * WG;
+      if (e < BN * WORDS) {
+        let s = bitcast<f32>(wv[i].y);
+        let b = bitcast<f32>(wv[i].z);
+        for (var c = 0u; c < PER_WORD; c++) {
+          ws[(e % WORDS) * PER_WORD + c][e / WORDS] = f32((wv[i].x >> (c * BITS)) & CODE) * s + b;
+        }
       }
     }
     workgroupBarrier();
+    load_step(min(k0 + BK, P.K - BK), m0, n0, t, &xv, &wv);
     for (var k = 0u; k < BK; k++) {
       var a: array<f32, TM>;
       for (var i = 0u; i < TM; i++) {
@@ -81,7 +107,6 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
         }
       }
     }
-    workgroupBarrier();
   }
   for (var i = 0u; i < TM; i++) {
     let m = m0 + tm + i * (BM / TM);
