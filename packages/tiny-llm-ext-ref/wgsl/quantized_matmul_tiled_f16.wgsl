@@ -15,11 +15,10 @@
 //
 // The launcher (quantized-matmul.ts) sets the tile: BM = 128 (FM = 4) once x has more
 // than 64 rows, else 64 (FM = 2); BK = 64 where it divides K and workgroup memory holds
-// the tile, else 32. Threads load 16
-// bytes at a time: 4 values of x along K and 4 words of a row of W (all in one group,
-// so with one scale and bias), as one vec4 load where X_VEC (x float32, contiguous along
-// K, each row starting a vec4) and W_VEC (W's offset and rows whole vec4s) say they are
-// aligned, else word by word.
+// the tile, else 32. Threads load 16 bytes at a time: 4 values of x along K and 4 words
+// of a row of W (all in one group, so with one scale and bias), as one vec4 load where
+// X_VEC (x float32, contiguous along K, each row starting a vec4) and W_VEC (W's offset
+// and rows whole vec4s) say they are aligned, else word by word.
 //
 // From the prelude (src/gpu/prelude.ts): BITS, X_DT, S_DT, OUT_DT, SG (the subgroup size),
 // BM, BK, X_VEC, W_VEC, unpack_float, word_of, ld_scale, ld_bias, store_out.
@@ -45,8 +44,10 @@ const BN: u32 = 128u;              // 4 subgroups x 2 fragments
 const WG: u32 = 8u * SG;
 const PER_WORD: u32 = 32u / BITS;
 const CODE: u32 = (1u << BITS) - 1u;
-const X_QUADS: u32 = BM * BK / 4u;             // 4 values of x along K: a thread's unit of x
-const W_QUADS: u32 = BN * BK / (4u * PER_WORD);  // 4 words of a row of W: its unit of W
+const X_ROW_QUADS: u32 = BK / 4u;                // a step's quads of a row of x (4 values along K: a thread's unit)
+const W_ROW_QUADS: u32 = BK / (4u * PER_WORD);   // ... of a row of W (4 words, of one group)
+const X_QUADS: u32 = BM * X_ROW_QUADS;           // quads of x in a step's tile
+const W_QUADS: u32 = BN * W_ROW_QUADS;           // ... and of W
 const X_LOADS: u32 = (X_QUADS + WG - 1u) / WG;
 const W_LOADS: u32 = (W_QUADS + WG - 1u) / WG;
 // Rows padded by 8 halves (16 bytes): rows of 64 bytes would start in one of two memory
@@ -85,13 +86,13 @@ fn load_step(k0: u32, m0: u32, n0: u32, t: u32, xv: ptr<function, array<vec4<f32
              wv: ptr<function, array<vec4<u32>, W_LOADS>>, sb: ptr<function, array<vec2<f32>, W_LOADS>>) {
   for (var n = 0u; n < X_LOADS; n++) {
     let e = min(t + n * WG, X_QUADS - 1u);
-    let row = min(m0 + e / (BK / 4u), P.M - 1u);
-    (*xv)[n] = ld_x4(P.x_off + row * P.x_row + (k0 + (e % (BK / 4u)) * 4u) * P.x_col);
+    let row = min(m0 + e / X_ROW_QUADS, P.M - 1u);
+    (*xv)[n] = ld_x4(P.x_off + row * P.x_row + (k0 + (e % X_ROW_QUADS) * 4u) * P.x_col);
   }
   for (var n = 0u; n < W_LOADS; n++) {
     let e = min(t + n * WG, W_QUADS - 1u);
-    let o = min(n0 + e / (BK / (4u * PER_WORD)), P.O - 1u);
-    let k = k0 + (e % (BK / (4u * PER_WORD))) * 4u * PER_WORD;
+    let o = min(n0 + e / W_ROW_QUADS, P.O - 1u);
+    let k = k0 + (e % W_ROW_QUADS) * 4u * PER_WORD;
     let g = k / P.group_size;
     (*wv)[n] = ld_w4(P.w_off + o * P.w_row + k / PER_WORD);
     (*sb)[n] = vec2(ld_scale(P.s_off + o * P.s_row + g), ld_bias(P.b_off + o * P.b_row + g));
@@ -105,7 +106,7 @@ fn store_step(t: u32, xv: ptr<function, array<vec4<f32>, X_LOADS>>, wv: ptr<func
   for (var n = 0u; n < X_LOADS; n++) {
     let e = t + n * WG;
     if (e < X_QUADS) {
-      let at = (e / (BK / 4u)) * XS + (e % (BK / 4u)) * 4u;
+      let at = (e / X_ROW_QUADS) * XS + (e % X_ROW_QUADS) * 4u;
       for (var i = 0u; i < 4u; i++) {
         xs[at + i] = f16((*xv)[n][i]);
       }
@@ -114,7 +115,7 @@ fn store_step(t: u32, xv: ptr<function, array<vec4<f32>, X_LOADS>>, wv: ptr<func
   for (var n = 0u; n < W_LOADS; n++) {
     let e = t + n * WG;
     if (e < W_QUADS) {
-      let at = (e / (BK / (4u * PER_WORD))) * WS + (e % (BK / (4u * PER_WORD))) * 4u * PER_WORD;
+      let at = (e / W_ROW_QUADS) * WS + (e % W_ROW_QUADS) * 4u * PER_WORD;
       for (var j = 0u; j < 4u; j++) {
         for (var c = 0u; c < PER_WORD; c++) {
           ws[at + j * PER_WORD + c] = f16(f32(((*wv)[n][j] >> (c * BITS)) & CODE) * (*sb)[n].x + (*sb)[n].y);
