@@ -51,6 +51,24 @@ var<workgroup> sc: array<f32, BN>;   // the group's scale of each row of W
 var<workgroup> bi: array<f32, BN>;   // ... its bias + OFFSET * scale
 var<workgroup> sx: array<vec2<f32>, BM>;  // (sx, sx * sum X) of each row of x
 
+const X_LOADS: u32 = (BM * BYTES + WG - 1u) / WG;   // words of X a thread loads a step
+const W_LOADS: u32 = (BN * W_WORDS + WG - 1u) / WG;  // words of W a thread loads a step
+
+// Thread t's share of step k0, into registers: words of X (rows past M repeat the last
+// one, and are not stored) and of W's codes (loads past the tile repeat its last one).
+fn load_step(k0: u32, m0: u32, n0: u32, t: u32, xv: ptr<function, array<u32, X_LOADS>>, wv: ptr<function, array<u32, W_LOADS>>) {
+  for (var i = 0u; i < X_LOADS; i++) {
+    let e = min(t + i * WG, BM * BYTES - 1u);
+    let m = min(m0 + e / BYTES, P.M - 1u);
+    (*xv)[i] = XQ[m * (P.K / 4u) + k0 / 4u + e % BYTES];
+  }
+  for (var i = 0u; i < W_LOADS; i++) {
+    let e = min(t + i * WG, BN * W_WORDS - 1u);
+    let o = min(n0 + e / W_WORDS, P.O - 1u);
+    (*wv)[i] = W[P.w_off + o * P.w_row + k0 * BITS / 32u + e % W_WORDS];
+  }
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u32) {
   let n0 = wg.x * BN;
@@ -60,21 +78,29 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
   let groups = P.K / GROUP;
   var acc = array<f32, TM * TN>();
   var dot = array<i32, TM * TN>();
+  // Each step's loads are issued before the step before it multiplies, so that they
+  // arrive while the threads multiply (the last step loads itself again, unused).
+  var xv: array<u32, X_LOADS>;
+  var wv: array<u32, W_LOADS>;
+  load_step(0u, m0, n0, t, &xv, &wv);
   for (var k0 = 0u; k0 < P.K; k0 += BK) {
     let g = k0 / GROUP;
     workgroupBarrier();  // the last step's readers are done
-    for (var e = t; e < BM * BYTES; e += WG) {
-      let m = min(m0 + e / BYTES, P.M - 1u);  // rows past M repeat the last and are not stored
-      xs[e / BYTES][e % BYTES] = XQ[m * (P.K / 4u) + k0 / 4u + e % BYTES];
+    for (var i = 0u; i < X_LOADS; i++) {
+      let e = t + i * WG;
+      if (e < BM * BYTES) {
+        xs[e / BYTES][e % BYTES] = xv[i];
+      }
     }
-    for (var e = t; e < BN * W_WORDS; e += WG) {
-      let o = min(n0 + e / W_WORDS, P.O - 1u);
-      let w = W[P.w_off + o * P.w_row + k0 * BITS / 32u + e % W_WORDS];
-      if (BITS == 4u) {
-        ws[e / W_WORDS][2u * (e % W_WORDS)] = w & NIBBLES;
-        ws[e / W_WORDS][2u * (e % W_WORDS) + 1u] = (w >> 4u) & NIBBLES;
-      } else {
-        ws[e / W_WORDS][e % W_WORDS] = w ^ 0x80808080u;
+    for (var i = 0u; i < W_LOADS; i++) {
+      let e = t + i * WG;
+      if (e < BN * W_WORDS) {
+        if (BITS == 4u) {
+          ws[e / W_WORDS][2u * (e % W_WORDS)] = wv[i] & NIBBLES;
+          ws[e / W_WORDS][2u * (e % W_WORDS) + 1u] = (wv[i] >> 4u) & NIBBLES;
+        } else {
+          ws[e / W_WORDS][e % W_WORDS] = wv[i] ^ 0x80808080u;
+        }
       }
     }
     if (k0 % GROUP == 0u) {  // a group starts: its factors, kept until its end
@@ -88,6 +114,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
       }
     }
     workgroupBarrier();
+    load_step(min(k0 + BK, P.K - BK), m0, n0, t, &xv, &wv);
     for (var j = 0u; j < BYTES; j++) {
       var xv = array<u32, TM>();
       for (var i = 0u; i < TM; i++) {
