@@ -68,6 +68,19 @@ fn ld_k(i: i32) -> f32 { return unpack_float(K[word_of(u32(i), K_DT)], u32(i), K
 fn ld_v(i: i32) -> f32 { return unpack_float(V[word_of(u32(i), V_DT)], u32(i), V_DT); }
 fn ld_mask(i: i32) -> f32 { return unpack_float(MASK[word_of(u32(i), M_DT)], u32(i), M_DT); }
 
+// A tile of K and V from key j0 on, one element of each per thread and load; keys at k1 or
+// past it load key k1 - 1 (stored as zeros).
+fn load_tile(kb: i32, vb: i32, j0: u32, k1: u32, t: u32) -> array<vec2<f32>, KV_LOADS> {
+  var kv: array<vec2<f32>, KV_LOADS>;
+  for (var n = 0u; n < KV_LOADS; n++) {
+    let e = min(t + n * WG, BC * D - 1u);
+    let key = i32(min(j0 + e / D, max(k1, 1u) - 1u));
+    let d = i32(e % D);
+    kv[n] = vec2(ld_k(kb + key * P.k.row + d * P.k.col), ld_v(vb + key * P.v.row + d * P.v.col));
+  }
+  return kv;
+}
+
 // The element offset of batch b (a flat index over N..) in operand op, plus its head h.
 fn base(op: Operand, b: u32, h: u32) -> i32 {
   var o = op.off + i32(h) * op.head;
@@ -93,22 +106,6 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
   let h = kvh * G + rr % G;
   let pos = i32(P.S) - i32(P.L) + i32(i);  // causal: this row sees keys j <= pos
 
-  // Every load of a thread first, then every store (here and for each tile of K and V):
-  // loads behind a branch, or between stores, went one at a time, a round trip to memory
-  // each. Elements past the end load a valid one and store nothing.
-  let qb = base(P.q, b, kvh * G);
-  var qv: array<f32, Q_LOADS>;
-  for (var n = 0u; n < Q_LOADS; n++) {
-    let e = min(t + n * WG, BR * D - 1u);
-    let er = min(tile * BR + e / D, rows - 1u);
-    qv[n] = ld_q(qb + i32(er % G) * P.q.head + i32(er / G) * P.q.row + i32(e % D) * P.q.col);
-  }
-  for (var n = 0u; n < Q_LOADS; n++) {
-    let e = t + n * WG;
-    if (e < BR * D) {
-      qs[e / D][e % D] = qv[n] * P.scale;
-    }
-  }
   let kb = base(P.k, b, kvh);
   let vb = base(P.v, b, kvh);
   let mb = base(P.mask, b, h) + i32(i) * P.mask.row;
@@ -121,18 +118,30 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
     k1 = u32(clamp(i32(P.S) - i32(P.L) + i32(last / G) + 1, 0, i32(k1)));
   }
 
+  // Every load of a thread first, then every store (here and for each tile of K and V):
+  // loads behind a branch, or between stores, went one at a time, a round trip to memory
+  // each. Elements past the end load a valid one and store nothing. The first tile of K
+  // and V is loaded with Q, and each next tile while this one is used.
+  let qb = base(P.q, b, kvh * G);
+  var qv: array<f32, Q_LOADS>;
+  for (var n = 0u; n < Q_LOADS; n++) {
+    let e = min(t + n * WG, BR * D - 1u);
+    let er = min(tile * BR + e / D, rows - 1u);
+    qv[n] = ld_q(qb + i32(er % G) * P.q.head + i32(er / G) * P.q.row + i32(e % D) * P.q.col);
+  }
+  var kv = load_tile(kb, vb, k0, k1, t);
+  for (var n = 0u; n < Q_LOADS; n++) {
+    let e = t + n * WG;
+    if (e < BR * D) {
+      qs[e / D][e % D] = qv[n] * P.scale;
+    }
+  }
+
   var m = HIDDEN;
   var l = 0.0;
   var acc: array<f32, DT>;
   for (var j0 = k0; j0 < k1; j0 += BC) {
     workgroupBarrier();  // the last tile's readers are done with ks, vs, sc (and qs is loaded)
-    var kv: array<vec2<f32>, KV_LOADS>;
-    for (var n = 0u; n < KV_LOADS; n++) {
-      let e = min(t + n * WG, BC * D - 1u);
-      let key = i32(min(j0 + e / D, k1 - 1u));  // keys past the chunk: stored as zeros below
-      let d = i32(e % D);
-      kv[n] = vec2(ld_k(kb + key * P.k.row + d * P.k.col), ld_v(vb + key * P.v.row + d * P.v.col));
-    }
     for (var n = 0u; n < KV_LOADS; n++) {
       let e = t + n * WG;
       if (e < BC * D) {
@@ -142,6 +151,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
       }
     }
     workgroupBarrier();
+    kv = load_tile(kb, vb, j0 + BC, k1, t);  // the next tile's (past the chunk: its last key again)
     // This thread's KT keys (u, u + TEAM, ...) at once: each value of qs read once for all.
     var s = array<f32, KT>();
     for (var d = 0u; d < D; d++) {
