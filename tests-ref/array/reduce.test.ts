@@ -75,6 +75,47 @@ describeDevices("array_reduce hand-written", () => {
     expect(await mx.sum(mx.ones([n], "int32")).itemAsync()).toBe(n);
   });
 
+  test("array_reduce_split_over_few_long_rows", async () => {
+    // Few outputs of long rows: on the GPU each row is folded in parts by many workgroups,
+    // then the parts' results by one segment per row (webgpu/kernels/reduce.ts). Expected
+    // values from plain loops. Row 1 holds its largest value twice, in different parts
+    // (the first wins); row 2 a NaN past its first part (argmax and max take it).
+    const rows = 3;
+    const n = 50_001;
+    const values = Float32Array.from({ length: rows * n }, (_, i) => Math.sin(i * 0.7) * 10);
+    values[n + 30_000] = 50;
+    values[n + 45_000] = 50;
+    values[2 * n + 40_000] = NaN;
+    const a = mx.array(values).reshape([rows, n]);
+    const row = (r: number) => Array.from(values.subarray(r * n, (r + 1) * n));
+    const argBest = (xs: number[], better: (x: number, y: number) => boolean) => {
+      let best = 0;
+      for (let i = 1; i < xs.length; i++) if (Number.isNaN(xs[i]) ? !Number.isNaN(xs[best]) : !Number.isNaN(xs[best]) && better(xs[i], xs[best])) best = i;
+      return best;
+    };
+    const argmax = [0, 1, 2].map((r) => argBest(row(r), (x, y) => x > y));
+    expect(argmax[1]).toBe(30_000);
+    expect(argmax[2]).toBe(40_000);
+    expect(await mx.argmax(a, 1).toArrayAsync()).toEqual(argmax);
+    expect(await mx.argmin(a, 1).toArrayAsync()).toEqual([0, 1, 2].map((r) => argBest(row(r), (x, y) => x < y)));
+    // The same rows reversed (a strided view): the last of row 1's tied values comes first now.
+    const reversed = [0, 1, 2].map((r) => argBest(row(r).reverse(), (x, y) => x > y));
+    expect(reversed[1]).toBe(n - 1 - 45_000);
+    expect(await mx.argmax(a.slice(":", "::-1"), 1).toArrayAsync()).toEqual(reversed);
+    const max = (await mx.max(a, 1).toArrayAsync()) as number[];
+    expect(max.slice(0, 2)).toEqual([0, 1].map((r) => Math.max(...row(r))));
+    expect(max[2]).toBeNaN();
+    const sums = [0, 1].map((r) => row(r).reduce((s, x) => s + x, 0));
+    const got = (await mx.sum(a.slice("0:2"), 1).toArrayAsync()) as number[];
+    got.forEach((g, r) => expect(Math.abs(g - sums[r])).toBeLessThan(1e-3 * n));
+    const means = (await mx.mean(a.slice("0:2"), 1).toArrayAsync()) as number[];
+    means.forEach((g, r) => expect(Math.abs(g - sums[r] / n)).toBeLessThan(1e-3));
+    // Two reduced axes that do not collapse into one (a transposed view), over int32.
+    const ints = mx.arange(rows * n).reshape([rows, 3, n / 3]).transpose([0, 2, 1]).astype("int32");
+    expect(await mx.sum(ints.slice("0:1"), [1, 2]).toArrayAsync()).toEqual([(n * (n - 1)) / 2]);
+    expect(await mx.max(ints, [1, 2]).toArrayAsync()).toEqual([n - 1, 2 * n - 1, 3 * n - 1]);
+  });
+
   test("array_reduce_empty_axis_list_is_identity", async () => {
     // numpy: an empty tuple of axes reduces nothing.
     const a = mx.array([[1, 2], [3, 4]]);

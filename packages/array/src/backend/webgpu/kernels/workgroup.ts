@@ -29,7 +29,7 @@ export function lanesFor(n: number, perLane = 16): number {
 }
 
 /** Positions a lane loads before it uses any (lanesLoop). */
-const UNROLL = 16;
+export const UNROLL = 16;
 
 /**
  * WGSL: a lane's walk over positions `index` = lane, lane + width, ... below `n` (a u32
