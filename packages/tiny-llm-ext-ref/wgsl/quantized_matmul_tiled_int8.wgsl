@@ -80,26 +80,26 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
   var dot = array<i32, TM * TN>();
   // Each step's loads are issued before the step before it multiplies, so that they
   // arrive while the threads multiply (the last step loads itself again, unused).
-  var xv: array<u32, X_LOADS>;
-  var wv: array<u32, W_LOADS>;
-  load_step(0u, m0, n0, t, &xv, &wv);
+  var x_step: array<u32, X_LOADS>;
+  var w_step: array<u32, W_LOADS>;
+  load_step(0u, m0, n0, t, &x_step, &w_step);
   for (var k0 = 0u; k0 < P.K; k0 += BK) {
     let g = k0 / GROUP;
     workgroupBarrier();  // the last step's readers are done
     for (var i = 0u; i < X_LOADS; i++) {
       let e = t + i * WG;
       if (e < BM * BYTES) {
-        xs[e / BYTES][e % BYTES] = xv[i];
+        xs[e / BYTES][e % BYTES] = x_step[i];
       }
     }
     for (var i = 0u; i < W_LOADS; i++) {
       let e = t + i * WG;
       if (e < BN * W_WORDS) {
         if (BITS == 4u) {
-          ws[e / W_WORDS][2u * (e % W_WORDS)] = wv[i] & NIBBLES;
-          ws[e / W_WORDS][2u * (e % W_WORDS) + 1u] = (wv[i] >> 4u) & NIBBLES;
+          ws[e / W_WORDS][2u * (e % W_WORDS)] = w_step[i] & NIBBLES;
+          ws[e / W_WORDS][2u * (e % W_WORDS) + 1u] = (w_step[i] >> 4u) & NIBBLES;
         } else {
-          ws[e / W_WORDS][e % W_WORDS] = wv[i] ^ 0x80808080u;
+          ws[e / W_WORDS][e % W_WORDS] = w_step[i] ^ 0x80808080u;
         }
       }
     }
@@ -114,7 +114,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) t: u3
       }
     }
     workgroupBarrier();
-    load_step(min(k0 + BK, P.K - BK), m0, n0, t, &xv, &wv);
+    load_step(min(k0 + BK, P.K - BK), m0, n0, t, &x_step, &w_step);
     for (var j = 0u; j < BYTES; j++) {
       var xv = array<u32, TM>();
       for (var i = 0u; i < TM; i++) {
