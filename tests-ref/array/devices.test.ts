@@ -165,17 +165,55 @@ describeGpu("array_devices", () => {
     expect(() => mx.random.uniform([2], { key: mx.zeros([2], "uint32") })).toThrow(/^random\.uniform: keys live on the CPU, got one on the gpu/);
   });
 
+  /** Records `n` launches on x (x + 1 each), returning the last result and the launches in each batch submitted meanwhile. */
+  const addOnes = (x: mx.array, n: number): { x: mx.array; batches: number[] } => {
+    const batches: number[] = [];
+    let submits = mx.gpu.stats().submits, launches = 0;
+    for (let i = 0; i < n; i++) {
+      const y = x.add(1);
+      mx.dispose(x);
+      x = y;
+      launches++;
+      if (mx.gpu.stats().submits !== submits) {
+        batches.push(launches);
+        launches = 0;
+        submits = mx.gpu.stats().submits;
+      }
+    }
+    return { x, batches };
+  };
+
+  test("array_devices_gpu_batches_start_small_when_the_gpu_is_idle", async () => {
+    let x = mx.arange(0, 8, 1, "float32").toDevice("gpu");
+    await mx.gpu.synchronize(); // nothing left running
+    // The GPU starts on the first 16 launches while the host records the rest, in batches twice as large each time.
+    const ramp = addOnes(x, 16 + 32 + 64 + 128 + 256 + 512 + 100);
+    expect(ramp.batches).toEqual([16, 32, 64, 128, 256, 512]);
+    // A read waited for while later work was submitted (a decode step recorded during the step before) leaves batches full.
+    const reading = ramp.x.toArrayAsync();
+    const busy = addOnes(ramp.x.add(0), 10);
+    mx.gpu.submit();
+    expect(await reading).toEqual([1108, 1109, 1110, 1111, 1112, 1113, 1114, 1115]);
+    const full = addOnes(busy.x, 300);
+    expect(full.batches).toEqual([]);
+    // A read that waited for everything submitted: the next batch is small again.
+    expect(await full.x.toArrayAsync()).toEqual([1418, 1419, 1420, 1421, 1422, 1423, 1424, 1425]);
+    const again = addOnes(full.x, 20);
+    expect(again.batches).toEqual([16]);
+    x = again.x;
+    expect(await x.toArrayAsync()).toEqual([1438, 1439, 1440, 1441, 1442, 1443, 1444, 1445]);
+    mx.dispose(x);
+  });
+
   test("array_devices_gpu_submit_sends_what_is_recorded_without_a_read", async () => {
     const a = mx.arange(0, 8, 1, "float32").toDevice("gpu");
     await mx.gpu.synchronize();
+    // A decode step's worth of launches (300; Qwen2-7B's is 315) stays in one batch until
+    // submitted, with full batches asked for (as after the first small ones).
+    mx.gpu.fullBatches();
+    const started = a.add(0);
     const s0 = mx.gpu.stats();
-    // A decode step's worth of launches (300; Qwen2-7B's is 315) stays in one batch until submitted.
-    let x = a;
-    for (let i = 0; i < 300; i++) {
-      const y = x.add(1);
-      if (x !== a) mx.dispose(x);
-      x = y;
-    }
+    const { x } = addOnes(started, 300);
     const s1 = mx.gpu.stats();
     expect({ launches: s1.dispatches - s0.dispatches, submits: s1.submits - s0.submits }).toEqual({ launches: 300, submits: 0 });
     mx.gpu.submit();
@@ -184,6 +222,7 @@ describeGpu("array_devices", () => {
     expect({ submits: s2.submits - s1.submits, reads: s2.reads - s1.reads }).toEqual({ submits: 1, reads: 0 });
     expect(await x.toArrayAsync()).toEqual([300, 301, 302, 303, 304, 305, 306, 307]);
     mx.dispose(x);
+    mx.dispose(a);
   });
 
   test("array_devices_gpu_profile_times_every_launch_by_label", async () => {

@@ -70,12 +70,23 @@ export async function profile(fn: () => void | Promise<void>): Promise<KernelTim
 
 /**
  * Sends every kernel recorded so far to the GPU, without waiting for it to run them.
- * Kernels are otherwise submitted in batches, at a read back or when a batch is full; a
+ * Kernels are otherwise submitted in batches, at a read back or when a batch is full (the
+ * first batch after the GPU went idle small, each next one twice as large); a
  * decode loop calls this once a step is recorded, so that the step runs while the host
  * records the next one, at the cost of one submit a step.
  */
 export function submit(): void {
   gpuContext().flush();
+}
+
+/**
+ * Until the GPU next goes idle, fills every batch (up to 512 launches) before sending it,
+ * instead of sending the first ones early as after an idle GPU: what a decode loop's steps
+ * get, recorded while the GPU runs the step before. For timing a step alone as such a
+ * loop runs it.
+ */
+export function fullBatches(): void {
+  gpuContext().fullBatches();
 }
 
 /** Waits until the GPU has run every kernel recorded so far (for timing). */

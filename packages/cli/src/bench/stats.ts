@@ -48,7 +48,10 @@ export function compare(
   const per = runsFor(now() - t, budget / rounds, 1, 20);
   const a: number[] = [];
   const b: number[] = [];
-  if (ref) ref();
+  if (ref) {
+    ref();
+    if (settleMs > 0) sleep(settleMs); // the first round of ours too
+  }
   for (let r = 0; r < rounds; r++) {
     a.push(...timeRuns(ours, per, 0));
     if (ref) {

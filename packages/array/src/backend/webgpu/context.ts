@@ -106,6 +106,16 @@ export const PARAMS_MAX_BYTES = 64 << 10;
  * recorded (mx.gpu.submit): that decoded 2-41% faster than batches of 64 on an H200.
  */
 const BATCH_MAX = 512;
+/**
+ * Dispatches in the first batch recorded after the GPU has gone idle (a read back or a
+ * synchronize waited for everything submitted): sent early, so that the GPU starts while
+ * the host records the rest, each later batch twice the one before, up to BATCH_MAX, as
+ * MLX commits its command buffers. A prefill of a 28-layer model records some 300
+ * launches at about 40 us each of host time (here, on lavapipe), which the GPU otherwise
+ * waits for; a decode step recorded while the GPU runs the step before it never finds the
+ * GPU idle and still goes in one batch.
+ */
+const FIRST_BATCH = 16;
 
 /**
  * A read check: records into a read's command encoder the copies it needs of what the
@@ -138,6 +148,8 @@ export class GpuContext {
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private pending = 0;
+  /** Dispatches that fill the batch being recorded (FIRST_BATCH after the GPU went idle, up to BATCH_MAX). */
+  private batchLimit = FIRST_BATCH;
   private arena: GPUBuffer;
   private arenaHost = new Uint32Array(ARENA_BYTES / 4);
   private arenaUsed = 0;
@@ -230,7 +242,10 @@ export class GpuContext {
     this.stats.dispatches++;
     this.pass.dispatchWorkgroups(x, y, z);
     if (this.timeline !== null) this.endPass();
-    if (++this.pending >= BATCH_MAX) this.flush();
+    if (++this.pending >= this.batchLimit) {
+      this.flush();
+      this.batchLimit = Math.min(2 * this.batchLimit, BATCH_MAX);
+    }
   }
 
   /** Records a copy of `bytes` bytes (a multiple of 4, as the offsets) between buffers, in order with the launches around it. */
@@ -321,7 +336,9 @@ export class GpuContext {
     // next decode step, overlappedGenerateWithKvCache).
     const judges = this.readChecks.map((check) => check(enc));
     this.device.queue.submit([enc.finish()]);
+    const submits = this.stats.submits;
     await staging.mapAsync(1 /* GPUMapMode.READ */);
+    this.wentIdleUnless(submits);
     const out = staging.getMappedRange().slice(byteOffset - start, byteOffset - start + bytes);
     this.doneStaging(staging, size);
     this.throwErrors();
@@ -357,8 +374,20 @@ export class GpuContext {
   /** Waits until the GPU has run everything recorded so far. */
   async synchronize(): Promise<void> {
     this.flush();
+    const submits = this.stats.submits;
     await this.device.queue.onSubmittedWorkDone();
+    this.wentIdleUnless(submits);
     this.throwErrors();
+  }
+
+  /** Fills every batch before sending it until the GPU next goes idle (mx.gpu.fullBatches). */
+  fullBatches(): void {
+    this.batchLimit = BATCH_MAX;
+  }
+
+  /** After a wait for all work submitted up to `submits` batches: the GPU is idle unless more were submitted since. */
+  private wentIdleUnless(submits: number): void {
+    if (this.stats.submits === submits) this.batchLimit = FIRST_BATCH;
   }
 
   /** New storage on this GPU. */
