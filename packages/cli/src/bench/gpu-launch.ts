@@ -36,6 +36,7 @@ export async function launchCost(launches = 4096): Promise<LaunchCost> {
   const a = mx.zeros([64], "uint32", "gpu");
   const times: number[] = [];
   const submitting: number[] = [];
+  mx.gpu.fullBatches(); // batches as a decode step's: full ones only, none sent early
   for (let i = 0; i < launches; i++) {
     const before = mx.gpu.stats().submits;
     const t = now();
@@ -47,6 +48,7 @@ export async function launchCost(launches = 4096): Promise<LaunchCost> {
   }
   await mx.gpu.synchronize();
   const x = mx.zeros([1, 896], "float32", "gpu");
+  mx.gpu.fullBatches();
   const t = now();
   for (let i = 0; i < launches; i++) mx.tidy(() => void x.add(x));
   const op = ((now() - t) * 1e6) / launches;

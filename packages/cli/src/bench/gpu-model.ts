@@ -62,9 +62,10 @@ function promptIds(s: Qwen2Shapes, P: number): mx.array {
   return mx.array(Int32Array.from({ length: P }, (_, i) => (i * 7919 + 13) % s.vocab)).reshape([1, P]);
 }
 
-/** One generation's figures: seconds of prefill and of decode; of decode, seconds of the host's part (recording kernels, or replaying them), kernels launched, bind groups made and steps replayed. */
+/** One generation's figures: seconds of prefill (and of recording its kernels) and of decode; of decode, seconds of the host's part (recording kernels, or replaying them), kernels launched, bind groups made and steps replayed. */
 interface RunFigures {
   prefill: number;
+  prefillRecord: number;
   decode: number;
   record: number;
   kernels: number;
@@ -81,6 +82,7 @@ async function generateOnce(model: Model, s: Qwen2Shapes, P: number, D: number, 
   const record = (inputs: mx.array): mx.array => mx.tidy(() => nextToken(model.forward(inputs, offset, cache, { lastOnly: true })).reshape(1, 1));
   let t = now();
   const first = record(ids);
+  const prefillRecord = now() - t; // the GPU runs the first batches meanwhile
   await first.itemAsync();
   const prefill = now() - t;
   offset = P;
@@ -102,7 +104,7 @@ async function generateOnce(model: Model, s: Qwen2Shapes, P: number, D: number, 
   mx.dispose(first);
   graph?.release();
   const after = mx.gpu.stats();
-  return { prefill, decode, record: host, kernels: after.dispatches - before.dispatches, bindGroups: after.bindGroups - before.bindGroups, replayed: graph?.replayed ?? 0 };
+  return { prefill, prefillRecord, decode, record: host, kernels: after.dispatches - before.dispatches, bindGroups: after.bindGroups - before.bindGroups, replayed: graph?.replayed ?? 0 };
 }
 
 /** Decode steps run one at a time to time the GPU's part of a step (gpuStepTime). */
@@ -217,6 +219,7 @@ async function modelRow(name: string, label: string, dir: string, s: Qwen2Shapes
     const alone = await gpuStepTime(model, s, P);
     const timeline = gpuHasTimestamps() ? { label, ...(await gpuTimelines(model, s, P, PROFILED_STEPS)) } : undefined;
     const prefill = P / median(figures.replayed.map((f) => f.prefill));
+    const prefillRecord = median(figures.replayed.map((f) => f.prefillRecord));
     const decodeOf = (runs: RunFigures[]) => D / median(runs.map((f) => f.decode));
     const decode = decodeOf(figures.replayed);
     const fastestOf = (runs: RunFigures[]) => runs.reduce((a, b) => (a.decode < b.decode ? a : b));
@@ -230,7 +233,7 @@ async function modelRow(name: string, label: string, dir: string, s: Qwen2Shapes
       bar.minOfRoofline === undefined ? "" : `>= ${(bar.minOfRoofline * 100).toFixed(0)}% of roofline ${decode / roofline >= bar.minOfRoofline ? "ok" : "LOW"}`,
     ].filter((v) => v !== "");
     const row = [
-      label, prefill.toFixed(1), decodeOf(figures.recorded).toFixed(1), host(fastestOf(figures.recorded)), decode.toFixed(1), `${fastest.replayed}/${D}`,
+      label, prefill.toFixed(1), (prefillRecord * 1e3).toFixed(1), decodeOf(figures.recorded).toFixed(1), host(fastestOf(figures.recorded)), decode.toFixed(1), `${fastest.replayed}/${D}`,
       host(fastest), ((fastest.decode - fastest.record) / D * 1e3).toFixed(2), (alone * 1e3).toFixed(2), (fastest.kernels / D).toFixed(0), (fastest.bindGroups / D).toFixed(1),
       (bytes / 1e9).toFixed(2), roofline.toFixed(1), `${((decode / roofline) * 100).toFixed(0)}%`, verdicts.join("; ") || "-",
     ];
@@ -266,12 +269,12 @@ export async function benchGpuModels(sizes: GpuModelSizes, readBandwidth: number
   }
   console.log(
     `\nWeek 2's model on the GPU (week2_ref, MLX 4-bit g${QUANT.group_size}, random weights): prefill of ${P} tokens, then ${D} decode steps ` +
-      `(each token read back), median of ${runs}, each step recorded, then replayed where it can be (DecodeGraph, as pnpm main does; steps replayed of the fastest run); ` +
+      `(each token read back), median of ${runs}; of the prefill, the host's time recording its kernels (the GPU runs them from the first batch on); each decode step recorded, then replayed where it can be (DecodeGraph, as pnpm main does; steps replayed of the fastest run); ` +
       `of a replayed run's decode step (fastest run): the host's part (recording or replaying its kernels), then waiting for the GPU; the GPU's time for a step run alone ` +
       `(from its submit to its token on the host, median of ${ALONE_STEPS}); the kernels launched and the bind groups made (0 once steps repeat); ` +
       `roofline = GPU read ${(readBandwidth / 1e9).toFixed(1)} GB/s / (packed weights + f32 KV cache at ${P + D / 2}):`,
   );
-  printColumns(["model", `prefill ${P} tok/s`, "decode tok/s recorded", "host ms/tok", "decode tok/s replayed", "replayed", "host ms/tok", "wait ms/tok", "GPU ms/step alone", "kernels/tok", "new bind groups/tok", "GB read/token", "roofline tok/s", "of roofline", "bar"], rows);
+  printColumns(["model", `prefill ${P} tok/s`, "prefill host ms", "decode tok/s recorded", "host ms/tok", "decode tok/s replayed", "replayed", "host ms/tok", "wait ms/tok", "GPU ms/step alone", "kernels/tok", "new bind groups/tok", "GB read/token", "roofline tok/s", "of roofline", "bar"], rows);
   for (const t of timelines) {
     const kinds = [
       [`a prefill of ${P} tokens, per prefill`, t.prefill],
