@@ -166,7 +166,6 @@ async function gpuTimelines(model: Model, s: Qwen2Shapes, P: number, steps: numb
   let token = ids;
   const step = async (offset: number) => {
     const prev = token;
-    mx.gpu.fullBatches(); // one batch, as a decode records it, though the GPU is idle after the read
     token = mx.tidy(() => nextToken(model.forward(prev, offset, cache, { lastOnly: true })).reshape(1, 1));
     mx.dispose(prev);
     await token.itemAsync();
