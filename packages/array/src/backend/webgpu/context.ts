@@ -336,9 +336,7 @@ export class GpuContext {
     // next decode step, overlappedGenerateWithKvCache).
     const judges = this.readChecks.map((check) => check(enc));
     this.device.queue.submit([enc.finish()]);
-    const submits = this.stats.submits;
-    await staging.mapAsync(1 /* GPUMapMode.READ */);
-    this.wentIdleUnless(submits);
+    await this.waitForAll(staging.mapAsync(1 /* GPUMapMode.READ */));
     const out = staging.getMappedRange().slice(byteOffset - start, byteOffset - start + bytes);
     this.doneStaging(staging, size);
     this.throwErrors();
@@ -374,9 +372,7 @@ export class GpuContext {
   /** Waits until the GPU has run everything recorded so far. */
   async synchronize(): Promise<void> {
     this.flush();
-    const submits = this.stats.submits;
-    await this.device.queue.onSubmittedWorkDone();
-    this.wentIdleUnless(submits);
+    await this.waitForAll(this.device.queue.onSubmittedWorkDone());
     this.throwErrors();
   }
 
@@ -385,8 +381,13 @@ export class GpuContext {
     this.batchLimit = BATCH_MAX;
   }
 
-  /** After a wait for all work submitted up to `submits` batches: the GPU is idle unless more were submitted since. */
-  private wentIdleUnless(submits: number): void {
+  /**
+   * Awaits `done`, which settles once the GPU has run everything submitted so far; the GPU
+   * is then idle unless a batch was submitted meanwhile, and the next batch starts small.
+   */
+  private async waitForAll(done: Promise<void>): Promise<void> {
+    const submits = this.stats.submits;
+    await done;
     if (this.stats.submits === submits) this.batchLimit = FIRST_BATCH;
   }
 

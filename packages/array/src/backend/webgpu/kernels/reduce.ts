@@ -65,21 +65,17 @@ interface Kernel {
 /** `each(stmt)`: WGSL running stmt with `x` (and its flat index `k`) over this lane's elements. */
 type Each = (stmt: string) => string;
 
-/** The fold's accumulator type and combine, and reduce_all over a segment of `width` lanes. */
-function foldDecls(f: Fold, t: ComputeType, width: number, columns: boolean, subgroup: number): string {
-  return `${f.acc === "Arg" ? `struct Arg { v: ${t}, i: i32 }\n` : ""}fn combine(a: ${f.acc}, b: ${f.acc}) -> ${f.acc} {
+/** A fold of each segment's elements; its total r is stored by `store` (by default the output, f.result of it). */
+function folded(f: Fold, t: ComputeType, each: Each, width: number, columns: boolean, subgroup: number, store = `st_O(item, ${f.result});`): Kernel {
+  const decls = `${f.acc === "Arg" ? `struct Arg { v: ${t}, i: i32 }\n` : ""}fn combine(a: ${f.acc}, b: ${f.acc}) -> ${f.acc} {
   ${f.combine}
 }
 ${workgroupReduce("reduce_all", f.acc, "combine", width, columns, subgroup)}`;
-}
-
-/** A fold of each segment's elements; its total r is stored by `store` (by default the output, f.result of it). */
-function folded(f: Fold, t: ComputeType, each: Each, width: number, columns: boolean, subgroup: number, store = `st_O(item, ${f.result});`): Kernel {
   const body = `var acc = ${f.init};
   ${each(`acc = combine(acc, ${f.lift});`)}
   let r = reduce_all(lid, acc);
   if (live && lane == 0u) { ${store} }`;
-  return { decls: foldDecls(f, t, width, columns, subgroup), body, out: f.out };
+  return { decls, body, out: f.out };
 }
 
 /** The max first; then the sum of exp(x - max), unless the max is not finite (then it is the answer). */
@@ -198,21 +194,23 @@ export function reduce(ctx: GpuContext, op: ReduceOp, src: NDArray, axes: number
     `@group(0) @binding(2) var<storage, read_write> PART: array<${f.acc}>;\n`,
   );
   ctx.dispatch({ label: `${label} (parts)`, wgsl: first, key: `${key}|parts`, buffers: [buf(src), partials.buffer], params: p, workgroups: grid });
-  // Each output's partials, folded by a segment of as many lanes as there are partials (up to a workgroup).
+  // Each output's partials, folded by a segment of as many lanes as there are partials (up to
+  // a workgroup): the same fold, each partial already an accumulator.
   const width2 = lanesFor(parts, 1);
-  const second = () => `${head}${NONFINITE}${foldDecls(f, t, width2, false, subgroup)}
+  const overPartials = (stmt: string) => `if (live) {
+    for (var j = lane; j < P[${PARTS_AT}]; j += ${width2}u) { let x = PART[item * P[${PARTS_AT}] + j]; ${stmt} }
+  }`;
+  const second = () => {
+    const kernel = folded({ ...f, lift: "x" }, t, overPartials, width2, false, subgroup);
+    return `${head}${NONFINITE}${kernel.decls}
 @group(0) @binding(1) var<storage, read> PART: array<${f.acc}>;
 ${storer("O", dst.dtype, 2, f.out)}
 @compute @workgroup_size(${WORKGROUP}) fn main(${SEGMENT_ARGS}) {
   ${segment(width2)}
   let live = item < P[0];
-  var acc = ${f.init};
-  if (live) {
-    for (var j = lane; j < P[${PARTS_AT}]; j += ${width2}u) { acc = combine(acc, PART[item * P[${PARTS_AT}] + j]); }
-  }
-  let r = reduce_all(lid, acc);
-  if (live && lane == 0u) { st_O(item, ${f.result}); }
+  ${kernel.body}
 }`;
+  };
   ctx.dispatch({ label, wgsl: second, key: `${label}|partials|${src.dtype}|${dst.dtype}|${width2}|${subgroup}`, buffers: [partials.buffer, buf(dst)], params: p, workgroups: segmentGrid(dst.size, width2) });
   ctx.pool.release(partials);
 }
