@@ -56,6 +56,31 @@ describeDevices("cli overlappedGenerateWithKvCache", (device) => {
 });
 
 describeGpu("cli overlappedSteps", () => {
+  test("cli_overlapped_generate_leaves_the_gpu_idle_after_a_stop", async () => {
+    // EOS stops the loop with the next step recorded and submitted ahead; the generation
+    // waits for it, so that the next prompt's launches start in a small batch (the GPU
+    // begins while the host records the rest), not in a decode step's full one.
+    const loaded = load(TRAINED_MODEL_DIR);
+    loaded.weights.device = "gpu";
+    const model = new ref.Qwen2ModelWeek2(loaded);
+    loaded.weights.close();
+    const prompt = loaded.tokenizer.applyChatTemplate([{ role: "user", content: "What does 'ocean' mean?" }], { addGenerationPrompt: true });
+    const r = await overlappedGenerateWithKvCache(model, loaded.tokenizer, prompt, { maxTokens: 48, sampler: makeSampler(), eosTokenIds: loaded.eosTokenIds });
+    expect(r.stopReason).toBe("eos");
+    let x = mx.zeros([8]).toDevice("gpu");
+    const submits = mx.gpu.stats().submits;
+    let launches = 0;
+    while (mx.gpu.stats().submits === submits && launches < 100) {
+      const y = x.add(1);
+      mx.dispose(x);
+      x = y;
+      launches++;
+    }
+    expect(launches).toBe(16);
+    expect(await x.toArrayAsync()).toEqual(new Array(8).fill(16));
+    mx.dispose(x);
+  }, 120_000); // lavapipe runs the GPU's kernels on the CPU
+
   test("cli_overlapped_steps_submit_each_step_once_it_is_recorded", async () => {
     // Each step adds 1 to the token before it. Between the end of step t + 1's recording and
     // the moment token t is taken, the loop submits once: step t + 1, so that the GPU runs it

@@ -51,8 +51,10 @@ export async function overlappedGenerateWithKvCache(model: CachedModel, tokenize
     });
   // Decode steps on the GPU replayed where they can be (DecodeGraph), unless opts.replay is false.
   let graph = null as DecodeGraph | null; // (set inside step: a plain annotation would narrow it to null below)
+  let onGpu = false as boolean;
   const step = (prev: mx.array | null): mx.array => {
     const inputs = prev ?? mx.array([ids], "int32");
+    onGpu ||= prev?.device === "gpu";
     if (prev?.device === "gpu" && opts.replay !== false) graph ??= new DecodeGraph(cache);
     const next = graph !== null ? graph.step(inputs, record) : record(inputs);
     offset += inputs.shape[1];
@@ -74,6 +76,11 @@ export async function overlappedGenerateWithKvCache(model: CachedModel, tokenize
     return true;
   });
   const end = performance.now();
+  // A stop (EOS) leaves the step recorded ahead of it running on the GPU. Waiting for it
+  // here, after the reply's last token, leaves the GPU idle, so that the next prompt's
+  // prefill goes in small first batches while the host records the rest (context.ts),
+  // not in batches as full as a decode step's.
+  if (onGpu) await mx.gpu.synchronize();
   graph?.release();
   emit(detokenizer.finish());
   return {
