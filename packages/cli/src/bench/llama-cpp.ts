@@ -14,6 +14,7 @@ import { pathToFileURL } from "node:url";
 
 import { writeQwen2Gguf, type GgufWeights } from "./gguf-qwen2";
 import { ensureNodeLlamaCpp, NODE_LLAMA_CPP_VERSION, nodeLlamaCppDir, prebuiltPackage } from "./llama-cpp-install";
+import { readMeter } from "./memory";
 import { QWEN2_0_5B_CONFIG } from "./qwen2-shapes";
 import { median, now } from "./stats";
 
@@ -57,6 +58,8 @@ export interface LlamaFigures {
   prefill: number;
   /** Decode tokens/s at each of LLAMA_DECODE_CONTEXTS. */
   decode: Record<number, number>;
+  /** Bytes/s of the plain read (readMeter) before each round's decode steps and after the last: their median. */
+  read: number;
 }
 
 // The parts of node-llama-cpp's API used here and by llama-serve.ts (it is not a
@@ -146,12 +149,16 @@ async function benchOne(
       // Seconds by side: llama.cpp's first, then each of ours.
       const side = (): { prefill: number[]; decode: Record<number, number[]> } => ({ prefill: [], decode: {} });
       const sides = [side(), ...ours.map(side)];
+      const meter = readMeter();
+      const reads: number[] = []; // the decode rows' roofline, in the same minutes
       for (let round = 1; round <= ROUNDS; round++) {
         sides[0].prefill.push(await timePrefill(seq, round));
         for (const [i, o] of ours.entries()) {
           await settle();
           sides[i + 1].prefill.push(o.prefill());
         }
+        await settle();
+        reads.push(meter());
         for (const c of LLAMA_DECODE_CONTEXTS) {
           await settle();
           (sides[0].decode[c] ??= []).push(...(await timeDecode(seq, c)));
@@ -161,12 +168,13 @@ async function benchOne(
           }
         }
       }
+      reads.push(meter());
       const figures = (side: (typeof sides)[number]) => ({
         prefill: LLAMA_PREFILL_TOKENS / median(side.prefill),
         decode: Object.fromEntries(LLAMA_DECODE_CONTEXTS.map((c) => [c, 1 / median(side.decode[c])])),
       });
       return {
-        llama: { weights, fileBytes: fs.statSync(file).size, ...figures(sides[0]) },
+        llama: { weights, fileBytes: fs.statSync(file).size, ...figures(sides[0]), read: median(reads) },
         ours: ours.map((o, i) => ({ label: o.label, ...figures(sides[i + 1]) })),
       };
     } finally {

@@ -9,7 +9,9 @@ const ratio = (ours: number | undefined, ref: number) => (ours === undefined ? "
 
 /** Prints llama.cpp's figures, with ours and the ratios when `ours` is given. */
 export function printLlamaTable(llama: LlamaFigures[], ours?: OursByWeights): void {
-  const head = ["llama.cpp", "file GB", `prefill ${LLAMA_PREFILL_TOKENS} tok/s`, "context", "decode tok/s"];
+  // A decode step reads the whole file's weights: its tok/s times the file's bytes, against
+  // the plain read of the same minutes, is how close llama.cpp runs to the memory's limit.
+  const head = ["llama.cpp", "file GB", `prefill ${LLAMA_PREFILL_TOKENS} tok/s`, "read GB/s", "context", "decode tok/s", "file GB/s", "of read"];
   if (ours) head.push("ours", "prefill ours/llama", "decode ours/llama");
   const rows: string[][] = [];
   for (const f of llama) {
@@ -18,7 +20,11 @@ export function printLlamaTable(llama: LlamaFigures[], ours?: OursByWeights): vo
       LLAMA_DECODE_CONTEXTS.forEach((c, i) => {
         const first = i === 0;
         const head = first && j === 0; // llama.cpp's own cells once per weight type
-        const row = [head ? f.weights : "", head ? (f.fileBytes / 1e9).toFixed(2) : "", head ? f.prefill.toFixed(1) : "", `${c}`, f.decode[c].toFixed(2)];
+        const bw = f.fileBytes * f.decode[c];
+        const row = [
+          head ? f.weights : "", head ? (f.fileBytes / 1e9).toFixed(2) : "", head ? f.prefill.toFixed(1) : "", head ? (f.read / 1e9).toFixed(1) : "",
+          `${c}`, f.decode[c].toFixed(2), (bw / 1e9).toFixed(1), `${((bw / f.read) * 100).toFixed(0)}%`,
+        ];
         if (ours) row.push(first ? o?.label ?? "-" : "", first ? ratio(o?.prefill, f.prefill) : "", ratio(o?.decode[c], f.decode[c]));
         rows.push(row);
       }),
@@ -37,7 +43,7 @@ export async function benchLlamaPart(threads: number, ours?: OursRunners): Promi
   const figures = await benchLlamaCpp(threads, console.log, undefined, undefined, ours);
   console.log(
     `prefill of ${LLAMA_PREFILL_TOKENS} tokens into an empty context; greedy decode steps at context c (after a warm-up step); ` +
-      `medians of 3 rounds${ours ? ", each timing llama.cpp, then ours" : ""}:`,
+      `medians of 3 rounds${ours ? ", each timing llama.cpp, then ours" : ""}; file GB/s = the file's bytes x decode tok/s, against the plain read taken before each round's decode steps:`,
   );
   printLlamaTable(figures.llama, ours ? figures.ours : undefined);
   return figures.llama;
