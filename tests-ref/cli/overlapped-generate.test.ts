@@ -1,7 +1,8 @@
 // main's overlappedGenerateWithKvCache (the host a step ahead of the device, GPU steps
 // replayed from a graph where they can be) gives what week2_ref's simpleGenerateWithKvCache
 // gives: the same tokens, text and stop, greedy and sampled, ended by EOS or by maxTokens,
-// on the CPU and on the GPU (lavapipe in CI).
+// on the CPU and on the GPU (lavapipe in CI); and after a reply ended by EOS, it leaves
+// the GPU idle for the next prompt.
 import * as mx from "@tiny-llm/array";
 import { load } from "@tiny-llm/loader";
 import { ensureTinyModels, TRAINED_MODEL_DIR } from "@tiny-llm/tiny-model";
@@ -55,7 +56,7 @@ describeDevices("cli overlappedGenerateWithKvCache", (device) => {
   }
 });
 
-describeGpu("cli overlappedSteps", () => {
+describeGpu("cli overlappedGenerateWithKvCache after a stop", () => {
   test("cli_overlapped_generate_leaves_the_gpu_idle_after_a_stop", async () => {
     // EOS stops the loop with the next step recorded and submitted ahead; the generation
     // waits for it, so that the next prompt's launches start in a small batch (the GPU
@@ -80,7 +81,9 @@ describeGpu("cli overlappedSteps", () => {
     expect(await x.toArrayAsync()).toEqual(new Array(8).fill(16));
     mx.dispose(x);
   }, 120_000); // lavapipe runs the GPU's kernels on the CPU
+});
 
+describeGpu("cli overlappedSteps", () => {
   test("cli_overlapped_steps_submit_each_step_once_it_is_recorded", async () => {
     // Each step adds 1 to the token before it. Between the end of step t + 1's recording and
     // the moment token t is taken, the loop submits once: step t + 1, so that the GPU runs it
