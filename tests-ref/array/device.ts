@@ -80,3 +80,25 @@ export async function expectCloseOnCpu(
   const exp = expected instanceof mx.NDArray ? await expected.toCpu() : expected;
   expectClose(await actual.toCpu(), exp, opts);
 }
+
+/**
+ * Records `n` launches on GPU array x (x + 1 each, x released), returning the last result
+ * and the launches in each batch submitted meanwhile (mx.gpu.stats): how a test sees where
+ * the GPU context sends its batches.
+ */
+export function addOnes(x: mx.array, n: number): { x: mx.array; batches: number[] } {
+  const batches: number[] = [];
+  let submits = mx.gpu.stats().submits, launches = 0;
+  for (let i = 0; i < n; i++) {
+    const y = x.add(1);
+    mx.dispose(x);
+    x = y;
+    launches++;
+    if (mx.gpu.stats().submits !== submits) {
+      batches.push(launches);
+      launches = 0;
+      submits = mx.gpu.stats().submits;
+    }
+  }
+  return { x, batches };
+}

@@ -3,7 +3,7 @@
 // synchronously or of mixing devices in one op, and a custom kernel written in WGSL
 // (mx.gpu.dispatch through mx.runKernel). The other files test every op on each device.
 import * as mx from "@tiny-llm/array";
-import { DEVICES, describeGpu } from "./device";
+import { DEVICES, addOnes, describeGpu } from "./device";
 
 // This file's copy of the library starts with no GPU: these run before any set-up.
 describe("array_devices before the GPU is set up", () => {
@@ -164,24 +164,6 @@ describeGpu("array_devices", () => {
     // Keys live on the CPU (their bits are drawn there): a GPU key is refused, naming that.
     expect(() => mx.random.uniform([2], { key: mx.zeros([2], "uint32") })).toThrow(/^random\.uniform: keys live on the CPU, got one on the gpu/);
   });
-
-  /** Records `n` launches on x (x + 1 each), returning the last result and the launches in each batch submitted meanwhile. */
-  const addOnes = (x: mx.array, n: number): { x: mx.array; batches: number[] } => {
-    const batches: number[] = [];
-    let submits = mx.gpu.stats().submits, launches = 0;
-    for (let i = 0; i < n; i++) {
-      const y = x.add(1);
-      mx.dispose(x);
-      x = y;
-      launches++;
-      if (mx.gpu.stats().submits !== submits) {
-        batches.push(launches);
-        launches = 0;
-        submits = mx.gpu.stats().submits;
-      }
-    }
-    return { x, batches };
-  };
 
   test("array_devices_gpu_batches_start_small_when_the_gpu_is_idle", async () => {
     let x = mx.arange(0, 8, 1, "float32").toDevice("gpu");
