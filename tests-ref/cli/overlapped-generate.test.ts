@@ -1,8 +1,9 @@
-// main's overlappedGenerateWithKvCache (the host a step ahead of the device, GPU steps
+// main's overlappedGenerateWithKvCache (the host steps ahead of the device, GPU steps
 // replayed from a graph where they can be) gives what week2_ref's simpleGenerateWithKvCache
 // gives: the same tokens, text and stop, greedy and sampled, ended by EOS or by maxTokens,
-// on the CPU and on the GPU (lavapipe in CI); and after a reply ended by EOS, it leaves
-// the GPU idle for the next prompt.
+// on the CPU and on the GPU (lavapipe in CI); after a reply ended by EOS, it leaves the
+// GPU idle for the next prompt; and its loop, overlappedSteps, records as many steps ahead
+// of the token it reads as it is asked for, and releases those a stop leaves unread.
 import * as mx from "@tiny-llm/array";
 import { load } from "@tiny-llm/loader";
 import { ensureTinyModels, TRAINED_MODEL_DIR } from "@tiny-llm/tiny-model";
@@ -76,27 +77,53 @@ describeGpu("cli overlappedGenerateWithKvCache after a stop", () => {
 });
 
 describeGpu("cli overlappedSteps", () => {
-  test("cli_overlapped_steps_submit_each_step_once_it_is_recorded", async () => {
-    // Each step adds 1 to the token before it. Between the end of step t + 1's recording and
-    // the moment token t is taken, the loop submits once: step t + 1, so that the GPU runs it
-    // while the host waits for token t (token t's read was submitted before the recording).
+  /**
+   * Runs `steps` steps that each add 1 to the token before it, `ahead` ahead, stopping
+   * after `stopAt` tokens: the tokens taken, at each take how many steps were recorded and
+   * how many submits came since the last recording, and how many of the steps' tokens
+   * the loop left unreleased.
+   */
+  const addSteps = async (steps: number, ahead: number, stopAt = steps) => {
     const submitsAfterRecord: number[] = [];
-    const submitsSince: number[] = [];
-    const tokens: number[] = [];
+    const taken: { token: number; recorded: number; submitsSince: number }[] = [];
+    const tokens: mx.array[] = [];
     await overlappedSteps(
       (prev) => {
         const token = mx.tidy(() => (prev ?? mx.array([[0]], "int32")).add(1));
+        tokens.push(token);
         submitsAfterRecord.push(mx.gpu.stats().submits);
         return token;
       },
-      4,
+      steps,
       (token) => {
-        tokens.push(token);
-        if (tokens.length < 4) submitsSince.push(mx.gpu.stats().submits - submitsAfterRecord[tokens.length]);
-        return true;
+        const recorded = submitsAfterRecord.length;
+        taken.push({ token, recorded, submitsSince: mx.gpu.stats().submits - submitsAfterRecord[recorded - 1] });
+        return taken.length < stopAt;
       },
+      ahead,
     );
-    expect(tokens).toEqual([1, 2, 3, 4]);
-    expect(submitsSince).toEqual([1, 1, 1]);
+    return { taken, leaked: tokens.filter((t) => !t.released).length };
+  };
+
+  test("cli_overlapped_steps_submit_each_step_once_it_is_recorded", async () => {
+    // One ahead: when token t is taken, step t + 1 is recorded, and the loop has submitted
+    // once since: step t + 1 with its read, so that the GPU runs it while the host waits
+    // for token t (token t's read was submitted with step t, before the recording).
+    const { taken, leaked } = await addSteps(4, 1);
+    expect(taken.map((t) => t.token)).toEqual([1, 2, 3, 4]);
+    expect(taken.slice(0, 3).map((t) => [t.recorded, t.submitsSince])).toEqual([[2, 1], [3, 1], [4, 1]]);
+    expect(leaked).toBe(0);
+  });
+
+  test("cli_overlapped_steps_record_ahead_steps_before_a_token_is_read", async () => {
+    // Three ahead (GPU_STEPS_AHEAD): token t is taken with steps t + 1 .. t + 3 recorded, up
+    // to the last step; a stop releases the steps recorded after it unread.
+    const { taken, leaked } = await addSteps(6, 3);
+    expect(taken.map((t) => [t.token, t.recorded])).toEqual([[1, 4], [2, 5], [3, 6], [4, 6], [5, 6], [6, 6]]);
+    expect(leaked).toBe(0);
+    const stopped = await addSteps(6, 3, 2);
+    expect(stopped.taken.map((t) => [t.token, t.recorded])).toEqual([[1, 4], [2, 5]]);
+    expect(stopped.leaked).toBe(0);
+    await expect(addSteps(6, 0)).rejects.toThrow("overlappedSteps: ahead must be an integer >= 1 (steps recorded before a token is read), got 0");
   });
 });

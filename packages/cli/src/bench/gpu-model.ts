@@ -4,7 +4,7 @@
 // to float16 (Week2ModelOptions.activations).
 // A run is a generation as `pnpm main --device gpu` does it: a prefill of P random tokens
 // into a fresh cache, then D decode steps of one token each, every token read back
-// (argmax, awaited) while the GPU runs the step after it (main/overlapped-generate.ts).
+// (argmax, awaited) while the GPU runs the steps after it (main/overlapped-generate.ts).
 // Each decode run is done twice, its steps recorded and its steps replayed from a graph
 // where they can be (DecodeGraph, as pnpm main does), to show what replaying saves the host.
 // Prefill tok/s: P / the prefill's time; decode tok/s: D / the D steps' time (the first
@@ -23,7 +23,7 @@ import { load } from "@tiny-llm/loader";
 import { type Activations, f16MatrixUnits, Qwen2ModelWeek2 } from "@tiny-llm/tiny-llm-week2-ref";
 
 import { DecodeGraph } from "../main/decode-graph";
-import { overlappedSteps } from "../main/overlapped-generate";
+import { GPU_STEPS_AHEAD, overlappedSteps } from "../main/overlapped-generate";
 import { kvBytes } from "./model-week2";
 import { shapesOf, weightBytesPerForward, type Qwen2Shapes, type ShapesConfig } from "./qwen2-shapes";
 import { SharedRandomCheckpoint, type Quantization } from "./random-checkpoint";
@@ -99,7 +99,7 @@ async function generateOnce(model: Model, s: Qwen2Shapes, P: number, D: number, 
     offset++;
     host += now() - r;
     return next;
-  }, D, () => true);
+  }, D, () => true, GPU_STEPS_AHEAD);
   const decode = now() - t;
   mx.dispose(first);
   graph?.release();
