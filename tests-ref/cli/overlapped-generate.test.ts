@@ -116,14 +116,15 @@ describeGpu("cli overlappedSteps", () => {
   });
 
   test("cli_overlapped_steps_record_ahead_steps_before_a_token_is_read", async () => {
-    // Three ahead (GPU_STEPS_AHEAD): token t is taken with steps t + 1 .. t + 3 recorded, up
-    // to the last step; a stop releases the steps recorded after it unread.
-    const { taken, leaked } = await addSteps(6, 3);
-    expect(taken.map((t) => [t.token, t.recorded])).toEqual([[1, 4], [2, 5], [3, 6], [4, 6], [5, 6], [6, 6]]);
+    // Three ahead (GPU_STEPS_AHEAD): token 1 is taken with step 2 recorded, token 2 with steps
+    // up to 4, and each later token t with t + 1 .. t + 3, up to the last step; a stop
+    // releases the steps recorded after it unread.
+    const { taken, leaked } = await addSteps(8, 3);
+    expect(taken.map((t) => [t.token, t.recorded])).toEqual([[1, 2], [2, 4], [3, 6], [4, 7], [5, 8], [6, 8], [7, 8], [8, 8]]);
     expect(leaked).toBe(0);
-    const stopped = await addSteps(6, 3, 2);
-    expect(stopped.taken.map((t) => [t.token, t.recorded])).toEqual([[1, 4], [2, 5]]);
+    const stopped = await addSteps(8, 3, 3);
+    expect(stopped.taken.map((t) => [t.token, t.recorded])).toEqual([[1, 2], [2, 4], [3, 6]]);
     expect(stopped.leaked).toBe(0);
-    await expect(addSteps(6, 0)).rejects.toThrow("overlappedSteps: ahead must be an integer >= 1 (steps recorded before a token is read), got 0");
+    await expect(addSteps(8, 0)).rejects.toThrow("overlappedSteps: ahead must be an integer >= 1 (steps recorded before a token is read), got 0");
   });
 });

@@ -113,9 +113,9 @@ export const GPU_STEPS_AHEAD = 3;
  * read back in order and handed to `take`, which says whether to go on. On a GPU, each
  * token is read only once the `ahead` steps after it are recorded and submitted (each
  * step's read starts as soon as the step is recorded, so that it waits for that step
- * alone); on the CPU, where a step runs as it is recorded, one step goes ahead whatever
- * `ahead` says. At most `maxSteps` steps; those recorded ahead of a stop are released
- * unread.
+ * alone), the first token one step ahead and each next a step further up to `ahead`; on
+ * the CPU, where a step runs as it is recorded, one step goes ahead whatever `ahead`
+ * says. At most `maxSteps` steps; those recorded ahead of a stop are released unread.
  */
 export async function overlappedSteps(record: (prev: mx.array | null) => mx.array, maxSteps: number, take: (token: number) => boolean, ahead = 1): Promise<void> {
   if (!(Number.isInteger(ahead) && ahead >= 1)) throw new RangeError(`overlappedSteps: ahead must be an integer >= 1 (steps recorded before a token is read), got ${ahead}`);
@@ -129,8 +129,11 @@ export async function overlappedSteps(record: (prev: mx.array | null) => mx.arra
   };
   if (maxSteps > 0) recordNext();
   const depth = pending[0]?.token.device === "gpu" ? ahead : 1;
-  while (pending.length > 0) {
-    while (pending.length <= depth && recorded < maxSteps) recordNext();
+  // The first token (the prefill's) is read one step ahead and each later one a step
+  // further, up to `depth`: recording steps ahead costs the host time, and the reply's
+  // first token should not wait for it.
+  for (let taken = 0; pending.length > 0; taken++) {
+    while (pending.length <= Math.min(depth, taken + 1) && recorded < maxSteps) recordNext();
     const { token, read } = pending.shift()!;
     const value = (await read) as number;
     mx.dispose(token); // the next step's input is a later token, or there is none
