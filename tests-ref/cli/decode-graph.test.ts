@@ -15,9 +15,13 @@ import { describeGpu } from "../array/device";
 
 beforeAll(() => ensureTinyModels());
 
-/** Prompt tokens: the cache's first capacity is 256, and its split attention takes a ninth chunk of 32 keys at 257. */
+/**
+ * Prompt tokens: the cache's first capacity is 256, and its split attention takes a ninth
+ * chunk of 32 keys at 257 and a tenth at 289, so that the second graph's replays move
+ * attention's chunk count on.
+ */
 const P = 240;
-const STEPS = 24;
+const STEPS = 52;
 
 /** Each decode step's logits (V floats), its steps replayed by a DecodeGraph or all recorded; and the steps replayed. */
 async function decode(model: Qwen2ModelWeek2, vocab: number, replay: boolean): Promise<{ logits: number[][]; replayed: number; refusal: string | null }> {

@@ -83,36 +83,46 @@ export function flashAttentionGpu(wgsl: WgslSource): mx.KernelImpl<FlashAttentio
 
     const m = mask ?? q;
     const launch = launches.get(`${D}|${BR}|${q.dtype}|${k.dtype}|${v.dtype}|${m.dtype}|${out.dtype}`, portable, () => ({ D, BC, BR, TEAM, Q_DT: q.dtype, K_DT: k.dtype, V_DT: v.dtype, M_DT: m.dtype, OUT_DT: out.dtype }));
-    /** The key chunks against `keys` keys (S, or more for a graph's later step). */
-    const chunking = (keys: number) => {
-      // Chunks of whole tiles, as small as one: a workgroup's tiles run one after another, and
-      // a 7B decode step's ~520 keys in chunks of 64 made 36 workgroups for 132 compute units.
-      const chunkKeys = split ? Math.ceil(keys / MAX_CHUNKS / BC) * BC : Math.max(keys, 1);
-      return { chunkKeys, chunks: Math.ceil(keys / chunkKeys) || 1 };
+    // Keys in a chunk: whole tiles, as few as one, since a workgroup's tiles run one after
+    // another (a 7B decode step's ~520 keys in chunks of 64 made 36 workgroups for 132
+    // compute units); unsplit, all of them.
+    const chunkKeysOf = (keys: number) => (split ? Math.ceil(keys / MAX_CHUNKS / BC) * BC : Math.max(keys, 1));
+    const chunksOf = (keys: number) => Math.ceil(keys / chunkKeysOf(keys)) || 1;
+    // flash_attention.wgsl's parameters and grid, and the combine's (a workgroup per row),
+    // made once against S keys and moved in place to a graph's later step (mx.gpu.graphOf;
+    // a replay advances both to the same step before it records either): only the key
+    // count, the chunks and their keys change, and a replay allocates nothing for them.
+    // Written word by word: spreading arrays into one took ~7 us a call on an H200 host.
+    const flashParams = new Int32Array(HEAD_WORDS + 4 * OPERAND_WORDS);
+    flashParams[0] = nb;
+    for (let d = 0; d < nb; d++) flashParams[1 + d] = lead[d];
+    flashParams.set([Hq, Hkv, L, S, 0, +causal, +(mask !== undefined), tiles, chunksOf(S), chunkKeysOf(S)], 1 + MAX_BATCH_DIMS);
+    new Float32Array(flashParams.buffer)[1 + MAX_BATCH_DIMS + 4] = scale; // the 0 after S
+    [q, k, v, m].forEach((a, i) => putOperand(flashParams, HEAD_WORDS + i * OPERAND_WORDS, a, nb));
+    const flash = { params: flashParams, workgroups: [tiles, batches * Hkv, chunksOf(S)] as [number, number, number] };
+    const combine = { params: new Uint32Array([Hq, Hkv, L, tiles, chunksOf(S)]), workgroups: [rows, batches * Hkv] as [number, number] };
+    /** Both launches' parameters and grids moved to `keys` keys. */
+    const moveTo = (keys: number) => {
+      const chunks = chunksOf(keys);
+      flashParams[1 + MAX_BATCH_DIMS + 3] = keys;
+      flashParams[1 + MAX_BATCH_DIMS + 8] = chunks;
+      flashParams[1 + MAX_BATCH_DIMS + 9] = chunkKeysOf(keys);
+      flash.workgroups[2] = chunks;
+      combine.params[4] = chunks;
     };
-    /** flash_attention.wgsl's parameters and grid against `keys` keys. */
-    const flash = (keys: number) => {
-      const { chunkKeys, chunks } = chunking(keys);
-      // Written word by word: spreading arrays into one took ~7 us a call on an H200 host.
-      const params = new Int32Array(HEAD_WORDS + 4 * OPERAND_WORDS);
-      params[0] = nb;
-      for (let d = 0; d < nb; d++) params[1 + d] = lead[d];
-      params.set([Hq, Hkv, L, keys, 0, +causal, +(mask !== undefined), tiles, chunks, chunkKeys], 1 + MAX_BATCH_DIMS);
-      new Float32Array(params.buffer)[1 + MAX_BATCH_DIMS + 4] = scale; // the 0 after S
-      [q, k, v, m].forEach((a, i) => putOperand(params, HEAD_WORDS + i * OPERAND_WORDS, a, nb));
-      return { params, workgroups: [tiles, batches * Hkv, chunks] as [number, number, number] };
+    // A graph's later step has L more keys a step, read from the same buffers; a mask's
+    // shape would change, and so would the launches where the split does.
+    const later = <T>(launch: T) => (steps: number) => {
+      if (mask !== undefined || splitsKeys(L, S + steps * L) !== split) return null;
+      moveTo(S + steps * L);
+      return launch;
     };
-    /** flash_attention_combine.wgsl's, a workgroup per row. */
-    const combine = (keys: number) => ({ params: new Uint32Array([Hq, Hkv, L, tiles, chunking(keys).chunks]), workgroups: [rows, batches * Hkv] as [number, number] });
-    // A graph's later step (mx.gpu.graphOf) has L more keys a step, read from the same
-    // buffers; a mask's shape would change, and so would the launches where the split does.
-    const later = <T>(of: (keys: number) => T) => (steps: number) => (mask === undefined && splitsKeys(L, S + steps * L) === split ? of(S + steps * L) : null);
     mx.gpu.dispatch({
       label: "flashAttention (flash_attention.wgsl)",
       key: launch.key,
       wgsl: () => prelude(launch.constants, portable) + wgsl("flash_attention"),
       arrays: [q, k, v, m, out, part],
-      ...flash(S),
+      ...flash,
       advance: later(flash),
     });
     if (!split) return;
@@ -122,7 +132,7 @@ export function flashAttentionGpu(wgsl: WgslSource): mx.KernelImpl<FlashAttentio
       key: `${wgsl.folder}/flash_attention_combine|${D}|${BR}|${out.dtype}|${portable}|${quantize ? `${quantize.groupSize}|${quantize.bits}` : ""}`,
       wgsl: () => prelude({ D, BR, MAX_CHUNKS, OUT_DT: out.dtype, ...quant }, portable) + wgsl("flash_attention_combine"),
       arrays: quantize ? [part, out, xq, xs] : [part, out],
-      ...combine(S),
+      ...combine,
       advance: later(combine),
     });
   };

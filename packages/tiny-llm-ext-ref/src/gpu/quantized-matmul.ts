@@ -20,7 +20,7 @@ import * as mx from "@tiny-llm/array";
 
 import type { Activations, QuantizedMatmulParams } from "../quantized-matmul";
 import { type Launch, Launches, prelude, scratch, type WgslConstants } from "./prelude";
-import { ropeWords } from "./rope-pair";
+import { ROPE_WORDS, ropeWords, writeRopeWords } from "./rope-pair";
 import type { WgslSource } from "./wgsl-source";
 
 /** The most rows of x the decode kernel takes (its partial sums live in registers). */
@@ -136,7 +136,7 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
   type Kernel = keyof typeof FILES;
   const launches = Object.fromEntries(Object.entries(FILES).map(([k, file]) => [k, new Launches(`${wgsl.folder}/${file}`)])) as Record<Kernel, Launches>;
   /** `later(steps)`: the parameters a graph's later step takes (Dispatch.advance), where they change (RoPE's positions). */
-  const run = (kernel: Kernel, launch: Launch, portable: boolean, arrays: mx.KernelArray[], params: number[], workgroups: [number, number], op = "quantizedMatmul", later?: (steps: number) => number[] | null) =>
+  const run = (kernel: Kernel, launch: Launch, portable: boolean, arrays: mx.KernelArray[], params: number[], workgroups: [number, number], op = "quantizedMatmul", later?: (steps: number) => Uint32Array | null) =>
     mx.gpu.dispatch({
       label: `${op} (${FILES[kernel]}.wgsl)`,
       // Made and compiled once per key: the learner's folder and ours never share one.
@@ -147,7 +147,7 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
       workgroups,
       advance: later && ((steps) => {
         const p = later(steps);
-        return p && { params: new Uint32Array(p), workgroups };
+        return p && { params: p, workgroups };
       }),
     });
 
@@ -194,11 +194,18 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
       // the key and value slots, and the inputs after W's the bias (or cos again), cos and sin.
       const tables = rope ? inputs.slice(-3) : [];
       const extra = rope ? { arrays: [...tables, ...slots], params: ropeWords(rope, y, tables, slots)!, id: `|rope|${y.shape[3]}|${rope.traditional}` } : { arrays: [], params: [], id: "" };
-      /** With rope, a graph's later step writes the cache's slots `steps` x L positions on (q: N x L x H_q x D; mx.gpu.graphOf). */
-      const later = (head: number[]) => rope && ((steps: number) => {
-        const words = ropeWords(rope, y, tables, slots, steps * y.shape[1]);
-        return words && [...head, ...words];
-      });
+      /**
+       * With rope, a graph's later step writes the cache's slots `steps` x L positions on (q: N x L
+       * x H_q x D; mx.gpu.graphOf): its parameters, `head` then RoPE's words, moved in place.
+       */
+      const later = (head: number[]) => {
+        if (!rope) return undefined;
+        let params: Uint32Array | undefined; // made at a graph's first advance, not at every recording
+        return (steps: number) => {
+          if (params === undefined) (params = new Uint32Array(head.length + ROPE_WORDS)).set(head);
+          return writeRopeWords(params, head.length, rope, y, tables, slots, steps * y.shape[1]) ? params : null;
+        };
+      };
       // The rope arrays bind after the kernel's own (`own`, at bindings 1..; 0 holds the parameters).
       const ropeAfter = (own: mx.KernelArray[]): WgslConstants => (rope ? { ROPE: true, ROPE_AT: own.length + 1, ROPE_D: y.shape[3], ROPE_TRADITIONAL: rope.traditional } : { ROPE: false });
       const op = swiglu ? "quantizedSwiGLU" : rope ? "quantizedQkvRope" : "quantizedMatmul";

@@ -9,7 +9,7 @@ import type * as mx from "@tiny-llm/array";
 
 import type { RopeIntoCacheParams } from "../rope-into-cache";
 
-/** The pair's parameters, a kernel's `P.rope` (ropeWords writes them). */
+/** The pair's parameters, a kernel's `P.rope` (writeRopeWords writes them). */
 export const ROPE_PARAMS = /* wgsl */ `
 struct RopeParams {
   Hq: u32, Hkv: u32, L: u32, has_bias: u32,
@@ -71,16 +71,43 @@ fn rope_pair(n: u32, l: u32, h: u32, i: u32, half: u32, traditional: bool, x0_in
 }
 `;
 
+/** RopeParams' words. */
+export const ROPE_WORDS = 15;
+
 /**
- * RopeParams' words for q (N x L x H_q x D), the tables [bias or cos, cos, sin] and the
- * key and value slots (N x H_kv x L x D); with `later`, for the tokens that many positions
- * on (a graph's later step: the tables' rows and the cache's slots moved along L), or null
- * where the tables end before them.
+ * Writes RopeParams' words at `at` of `out` for q (N x L x H_q x D), the tables [bias or
+ * cos, cos, sin] and the key and value slots (N x H_kv x L x D); with `later`, for the
+ * tokens that many positions on (a graph's later step: the tables' rows and the cache's
+ * slots moved along L). False, with nothing written, where the tables end before them.
+ * In place, so that a graph's replay moves a launch's parameters without allocating.
  */
-export function ropeWords(rope: RopeIntoCacheParams, q: mx.KernelArray, [b, c, s]: mx.KernelArray[], [k, v]: mx.KernelArray[], later = 0): number[] | null {
+export function writeRopeWords(out: Uint32Array, at: number, rope: RopeIntoCacheParams, q: mx.KernelArray, [b, c, s]: mx.KernelArray[], [k, v]: mx.KernelArray[], later = 0): boolean {
   const L = q.shape[1];
-  const row = (t: mx.KernelArray) => t.offset + later * t.strides[0];
-  if ([c, s].some((t) => 4 * (row(t) + L * t.strides[0]) > t.data.byteLength)) return null;
-  const slot = (a: mx.KernelArray) => [a.offset + later * a.strides[2], a.strides[0], a.strides[1], a.strides[2]];
-  return [rope.heads, rope.kvHeads, L, +rope.hasBias, rope.hasBias ? b.offset : 0, row(c), row(s), ...slot(k), ...slot(v)];
+  const rc = c.offset + later * c.strides[0];
+  const rs = s.offset + later * s.strides[0];
+  if (4 * (rc + L * c.strides[0]) > c.data.byteLength || 4 * (rs + L * s.strides[0]) > s.data.byteLength) return false;
+  out[at] = rope.heads;
+  out[at + 1] = rope.kvHeads;
+  out[at + 2] = L;
+  out[at + 3] = +rope.hasBias;
+  out[at + 4] = rope.hasBias ? b.offset : 0;
+  out[at + 5] = rc;
+  out[at + 6] = rs;
+  writeSlot(out, at + 7, k, later);
+  writeSlot(out, at + 11, v, later);
+  return true;
+}
+
+/** A cache slot's offset, `later` positions on, and its strides (n, h, l) at `at` of `out`. */
+function writeSlot(out: Uint32Array, at: number, a: mx.KernelArray, later: number): void {
+  out[at] = a.offset + later * a.strides[2];
+  out[at + 1] = a.strides[0];
+  out[at + 2] = a.strides[1];
+  out[at + 3] = a.strides[2];
+}
+
+/** RopeParams' words (writeRopeWords) as an array, or null where the tables end before the tokens. */
+export function ropeWords(rope: RopeIntoCacheParams, q: mx.KernelArray, tables: mx.KernelArray[], slots: mx.KernelArray[]): number[] | null {
+  const out = new Uint32Array(ROPE_WORDS);
+  return writeRopeWords(out, 0, rope, q, tables, slots) ? Array.from(out) : null;
 }

@@ -37,7 +37,9 @@ export interface Dispatch {
    * For a launch whose parameters follow a decode step's position (a RoPE offset, a cache
    * length): its parameters and grid `steps` steps later, when a graph (mx.gpu.graphOf)
    * replays it there; null where it cannot be replayed (its step would launch other
-   * kernels). A launch without it replays unchanged.
+   * kernels). A launch without it replays unchanged. A graph reads the result before it
+   * calls `advance` again, so the launcher may hand back the same arrays each time, moved
+   * in place (a replay then allocates nothing for them).
    */
   advance?: (steps: number) => Advanced | null;
 }
