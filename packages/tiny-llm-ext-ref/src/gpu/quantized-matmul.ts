@@ -20,7 +20,7 @@ import * as mx from "@tiny-llm/array";
 
 import type { Activations, QuantizedMatmulParams } from "../quantized-matmul";
 import { type Launch, Launches, prelude, scratch, type WgslConstants } from "./prelude";
-import { ROPE_WORDS, ropeWords, writeRopeWords } from "./rope-pair";
+import { ropeLaunchParams } from "./rope-pair";
 import type { WgslSource } from "./wgsl-source";
 
 /** The most rows of x the decode kernel takes (its partial sums live in registers). */
@@ -136,14 +136,14 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
   type Kernel = keyof typeof FILES;
   const launches = Object.fromEntries(Object.entries(FILES).map(([k, file]) => [k, new Launches(`${wgsl.folder}/${file}`)])) as Record<Kernel, Launches>;
   /** `later(steps)`: the parameters a graph's later step takes (Dispatch.advance), where they change (RoPE's positions). */
-  const run = (kernel: Kernel, launch: Launch, portable: boolean, arrays: mx.KernelArray[], params: number[], workgroups: [number, number], op = "quantizedMatmul", later?: (steps: number) => Uint32Array | null) =>
+  const run = (kernel: Kernel, launch: Launch, portable: boolean, arrays: mx.KernelArray[], params: number[] | Uint32Array, workgroups: [number, number], op = "quantizedMatmul", later?: (steps: number) => Uint32Array | null) =>
     mx.gpu.dispatch({
       label: `${op} (${FILES[kernel]}.wgsl)`,
       // Made and compiled once per key: the learner's folder and ours never share one.
       key: launch.key,
       wgsl: () => prelude(launch.constants, portable, kernel === "tiledF16" ? ["f16", "chromium_experimental_subgroup_matrix"] : []) + wgsl(FILES[kernel]),
       arrays,
-      params: new Uint32Array(params),
+      params: params instanceof Uint32Array ? params : new Uint32Array(params),
       workgroups,
       advance: later && ((steps) => {
         const p = later(steps);
@@ -193,19 +193,9 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
       // The epilogue (the prelude's DECODE_OUTPUTS). With rope, y is q, the outputs after it
       // the key and value slots, and the inputs after W's the bias (or cos again), cos and sin.
       const tables = rope ? inputs.slice(-3) : [];
-      const extra = rope ? { arrays: [...tables, ...slots], params: ropeWords(rope, y, tables, slots)!, id: `|rope|${y.shape[3]}|${rope.traditional}` } : { arrays: [], params: [], id: "" };
-      /**
-       * With rope, a graph's later step writes the cache's slots `steps` x L positions on (q: N x L
-       * x H_q x D; mx.gpu.graphOf): its parameters, `head` then RoPE's words, moved in place.
-       */
-      const later = (head: number[]) => {
-        if (!rope) return undefined;
-        let params: Uint32Array | undefined; // made at a graph's first advance, not at every recording
-        return (steps: number) => {
-          if (params === undefined) (params = new Uint32Array(head.length + ROPE_WORDS)).set(head);
-          return writeRopeWords(params, head.length, rope, y, tables, slots, steps * y.shape[1]) ? params : null;
-        };
-      };
+      const extra = rope ? { arrays: [...tables, ...slots], id: `|rope|${y.shape[3]}|${rope.traditional}` } : { arrays: [], id: "" };
+      /** The launch's parameters, `head` and with rope RoPE's words, which a graph's later step moves (q: N x L x H_q x D; mx.gpu.graphOf). */
+      const decodeParams = (head: number[]) => (rope ? ropeLaunchParams(head, rope, y, tables, slots) : { params: head, later: undefined });
       // The rope arrays bind after the kernel's own (`own`, at bindings 1..; 0 holds the parameters).
       const ropeAfter = (own: mx.KernelArray[]): WgslConstants => (rope ? { ROPE: true, ROPE_AT: own.length + 1, ROPE_D: y.shape[3], ROPE_TRADITIONAL: rope.traditional } : { ROPE: false });
       const op = swiglu ? "quantizedSwiGLU" : rope ? "quantizedQkvRope" : "quantizedMatmul";
@@ -216,7 +206,8 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
         const split = decodeSplit(K, bits, team.TEAM);
         const launch = launches.decodeInt8.get(`${id}|${groupSize}|${M}|${swiglu}${extra.id}|${split}`, portable, () => ({ ...dtypes, GROUP: groupSize, M, SWIGLU: swiglu, ...ropeAfter(own), ...team, SPLIT: split }));
         const grid = mx.gpu.foldedGrid(Math.ceil(O / DECODE_INT8_ROWS_PER_WORKGROUP));
-        run("decodeInt8", launch, portable, [...own, ...extra.arrays], [K, O, ...wParams, ...extra.params], grid, op, later([K, O, ...wParams]));
+        const { params, later } = decodeParams([K, O, ...wParams]);
+        run("decodeInt8", launch, portable, [...own, ...extra.arrays], params, grid, op, later);
         return;
       }
       // Also per M (the partial sums stay in registers) and per layout of x: X_VEC4 when
@@ -227,8 +218,8 @@ export function quantizedMatmulGpu(wgsl: WgslSource): mx.KernelImpl<QuantizedMat
       const xVec4 = x.strides[1] === 1 && starts(x.offset) && (starts(x.strides[0]) || M === 1);
       const own = [x, w, scales, biases, y];
       const launch = launches.decode.get(`${id}|${x.dtype}|${M}|${xVec4}|${swiglu}${extra.id}`, portable, () => ({ ...dtypes, X_DT: x.dtype, M, X_VEC4: xVec4, SWIGLU: swiglu, ...ropeAfter(own) }));
-      const head = [K, O, groupSize, x.offset, x.strides[0], x.strides[1], ...wParams];
-      run("decode", launch, portable, [...own, ...extra.arrays], [...head, ...extra.params], mx.gpu.foldedGrid(Math.ceil(O / DECODE_ROWS_PER_WORKGROUP)), op, later(head));
+      const { params, later } = decodeParams([K, O, groupSize, x.offset, x.strides[0], x.strides[1], ...wParams]);
+      run("decode", launch, portable, [...own, ...extra.arrays], params, mx.gpu.foldedGrid(Math.ceil(O / DECODE_ROWS_PER_WORKGROUP)), op, later);
       return;
     }
 

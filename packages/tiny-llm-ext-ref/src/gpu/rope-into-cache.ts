@@ -7,7 +7,7 @@
 import * as mx from "@tiny-llm/array";
 
 import type { RopeIntoCacheParams } from "../rope-into-cache";
-import { ROPE_PARAMS, ROPE_WORDS, ropePair, writeRopeWords } from "./rope-pair";
+import { ROPE_PARAMS, ropeLaunchParams, ropePair } from "./rope-pair";
 
 const THREADS = 256; // a workgroup
 
@@ -49,20 +49,15 @@ export const ropeIntoCacheGpu: mx.KernelImpl<RopeIntoCacheParams> = (inputs, [q,
   const [N, L, H, D] = x.shape;
   const pairs = N * L * H * (D / 2);
   const workgroups = mx.gpu.foldedGrid(Math.ceil(pairs / THREADS));
-  const head = [N, D / 2, +rope.traditional, x.offset, x.strides[0], x.strides[1], x.strides[2], q.offset];
-  const params = new Uint32Array(head.length + ROPE_WORDS);
-  params.set(head);
-  const [tables, slots] = [[b, c, s], [k, v]];
-  /** The parameters for the tokens `later` positions on (a graph's later step, mx.gpu.graphOf), written in place. */
-  const at = (later: number) => (writeRopeWords(params, head.length, rope, q, tables, slots, later) ? params : null);
+  const { params, later } = ropeLaunchParams([N, D / 2, +rope.traditional, x.offset, x.strides[0], x.strides[1], x.strides[2], q.offset], rope, q, [b, c, s], [k, v]);
   mx.gpu.dispatch({
     label: "ropeIntoCache",
     wgsl: WGSL,
     arrays: [x, q, b, c, s, k, v],
-    params: at(0)!,
+    params,
     workgroups,
     advance: (steps) => {
-      const moved = at(steps * L);
+      const moved = later(steps);
       return moved && { params: moved, workgroups };
     },
   });

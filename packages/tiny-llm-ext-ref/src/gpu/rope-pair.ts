@@ -9,7 +9,7 @@ import type * as mx from "@tiny-llm/array";
 
 import type { RopeIntoCacheParams } from "../rope-into-cache";
 
-/** The pair's parameters, a kernel's `P.rope` (writeRopeWords writes them). */
+/** The pair's parameters, a kernel's `P.rope` (ropeLaunchParams writes them). */
 export const ROPE_PARAMS = /* wgsl */ `
 struct RopeParams {
   Hq: u32, Hkv: u32, L: u32, has_bias: u32,
@@ -72,17 +72,25 @@ fn rope_pair(n: u32, l: u32, h: u32, i: u32, half: u32, traditional: bool, x0_in
 `;
 
 /** RopeParams' words. */
-export const ROPE_WORDS = 15;
+const ROPE_WORDS = 15;
 
 /**
- * Writes RopeParams' words at `at` of `out` for q (N x L x H_q x D), the tables [bias or
- * cos, cos, sin] and the key and value slots (N x H_kv x L x D); with `later`, for the
- * tokens that many positions on (a graph's later step: the tables' rows and the cache's
- * slots moved along L). False, with nothing written, where the tables end before them.
- * In place, so that a graph's replay moves a launch's parameters without allocating.
+ * A launch's parameters, `head` then RopeParams' words for q (N x L x H_q x D), the tables
+ * [bias or cos, cos, sin] and the key and value slots (N x H_kv x L x D); and `later(steps)`,
+ * the same for a graph's step `steps` x L tokens on (Dispatch.advance: the tables' rows and
+ * the cache's slots moved along L), written into the same array, or null where the tables
+ * end before them. In place, so that a graph's replay moves the parameters without allocating.
  */
-export function writeRopeWords(out: Uint32Array, at: number, rope: RopeIntoCacheParams, q: mx.KernelArray, [b, c, s]: mx.KernelArray[], [k, v]: mx.KernelArray[], later = 0): boolean {
+export function ropeLaunchParams(head: number[], rope: RopeIntoCacheParams, q: mx.KernelArray, tables: mx.KernelArray[], slots: mx.KernelArray[]): { params: Uint32Array; later: (steps: number) => Uint32Array | null } {
+  const params = new Uint32Array(head.length + ROPE_WORDS);
+  params.set(head);
   const L = q.shape[1];
+  const at = (later: number) => (writeRopeWords(params, head.length, rope, L, tables, slots, later) ? params : null);
+  return { params: at(0)!, later: (steps) => at(steps * L) };
+}
+
+/** RopeParams' words at `at` of `out` for L tokens `later` positions on; false, with nothing written, where the tables end before them. */
+function writeRopeWords(out: Uint32Array, at: number, rope: RopeIntoCacheParams, L: number, [b, c, s]: mx.KernelArray[], [k, v]: mx.KernelArray[], later: number): boolean {
   const rc = c.offset + later * c.strides[0];
   const rs = s.offset + later * s.strides[0];
   if (4 * (rc + L * c.strides[0]) > c.data.byteLength || 4 * (rs + L * s.strides[0]) > s.data.byteLength) return false;
@@ -104,10 +112,4 @@ function writeSlot(out: Uint32Array, at: number, a: mx.KernelArray, later: numbe
   out[at + 1] = a.strides[0];
   out[at + 2] = a.strides[1];
   out[at + 3] = a.strides[2];
-}
-
-/** RopeParams' words (writeRopeWords) as an array, or null where the tables end before the tokens. */
-export function ropeWords(rope: RopeIntoCacheParams, q: mx.KernelArray, tables: mx.KernelArray[], slots: mx.KernelArray[]): number[] | null {
-  const out = new Uint32Array(ROPE_WORDS);
-  return writeRopeWords(out, 0, rope, q, tables, slots) ? Array.from(out) : null;
 }
