@@ -98,12 +98,9 @@ struct Panel {
   std::vector<uint32_t> codes;  // K / kBlock blocks x kPanel words
   std::vector<float> s, b;      // G x kPanel: scales and biases as float32
 
-  // With `next`, the following panel's words are asked for while these are packed, so
-  // that they come from memory while this panel's tiles run (a batch's decode step, a
-  // few tiles a panel, otherwise waits for them: 1.4x its time at 8 rows). Into L2, as
-  // the decode kernels' codes (prefetch_codes), so that they leave this panel and x in
-  // L1: 8 rows at Qwen2-0.5B's gate/up, down and q/o shapes 4-12% faster on a Zen 4 EPYC.
-  void pack(const QuantizedMatmulArgs &a, int64_t f0, bool next) {
+  // Packs features [f0, f0 + kPanel); their words should already be on their way
+  // (NextPanel).
+  void pack(const QuantizedMatmulArgs &a, int64_t f0) {
     const int64_t blocks = a.K / kBlock, G = a.K / a.group_size, n = std::min<int64_t>(kPanel, a.O - f0);
     codes.resize(size_t(blocks * kPanel));
     s.resize(size_t(G * kPanel));
@@ -111,7 +108,7 @@ struct Panel {
     // Vector v of block k, lane i: feature v * L + i's word k. L rows of L words at a
     // time become L vectors (a transpose in registers); features past O read feature
     // f0's words (their scales are zero, and their columns are not stored).
-    const int64_t whole = blocks / L * L, ahead = next ? kPanel * a.ldw : 0;
+    const int64_t whole = blocks / L * L;
     for (int v = 0; v < kVecs; ++v) {
       const uint32_t *rows[L];
       for (int i = 0; i < L; ++i) rows[i] = a.w + (f0 + (v * L + i < n ? v * L + i : 0)) * a.ldw;
@@ -119,8 +116,6 @@ struct Panel {
       for (int64_t k = 0; k < whole; k += L) {
         I r[L];
         for (int i = 0; i < L; ++i) r[i] = IntSimd::load(rows[i] + k);
-        if (ahead != 0)
-          for (int i = 0; i < L; ++i) __builtin_prefetch(rows[i] + ahead + k, 0, 2);
         IntSimd::transpose32(r);
         for (int i = 0; i < L; ++i) IntSimd::store(out + (k + i) * kPanel, r[i]);
       }
@@ -151,8 +146,47 @@ struct Panel {
   }
 };
 
+// The next panel's words, asked for from memory a few cache lines at a time while this
+// panel's tiles run (step() once a block), so that they wait in L2 when it is packed.
+// With few rows of x (a batch's decode step: two tiles a panel at 8 rows) the tiles are
+// short, and packing would otherwise wait for memory: asked for all at once as packing
+// began, the lines came no sooner (Zen 4 EPYC, int8 x, Qwen2-0.5B's gate/up at 8 rows
+// 467-482 us a call -> 378-423, at 5 rows 498-508 -> 382-383; a batch of 8 decoding
+// 188.7-191.0 -> 209.6-212.6 tok/s; 128 rows, a prefill, as before). Into L2, as the decode
+// kernels' codes (prefetch_codes).
+class NextPanel {
+ public:
+  NextPanel() = default;
+  // Features [f0, f0 + n) of a, over `steps` calls of step().
+  NextPanel(const QuantizedMatmulArgs &a, int64_t f0, int64_t n, int64_t steps)
+      : p_(reinterpret_cast<const char *>(a.w + f0 * a.ldw)),
+        row_bytes_((a.K / 2 + 63) / 64 * 64),
+        ld_(a.ldw * int64_t(sizeof(uint32_t))),
+        row_end_(p_ + row_bytes_),
+        rows_left_(n),
+        per_step_((n * row_bytes_ / 64 + steps - 1) / steps) {}
+
+  void step() {
+    for (int64_t i = 0; i < per_step_ && rows_left_ > 0; ++i) {
+      __builtin_prefetch(p_, 0, 2);
+      p_ += 64;
+      if (p_ >= row_end_) {  // the next feature's row
+        p_ = row_end_ - row_bytes_ + ld_;
+        row_end_ = p_ + row_bytes_;
+        --rows_left_;
+      }
+    }
+  }
+
+ private:
+  const char *p_ = nullptr;
+  int64_t row_bytes_ = 0, ld_ = 0;
+  const char *row_end_ = nullptr;
+  int64_t rows_left_ = 0, per_step_ = 0;
+};
+
 // Rows [m0, m0 + kRows) of x against a panel: c[r][v] = y[m0 + r, the panel's features v * L ..].
-inline void tile(const Panel &p, const X8 &x, int64_t m0, int64_t K, int64_t group, F (&c)[kRows][kVecs]) {
+inline void tile(const Panel &p, const X8 &x, int64_t m0, int64_t K, int64_t group, NextPanel &next, F (&c)[kRows][kVecs]) {
   const I nib = IntSimd::set8(15);
   const int8_t *xr = x.X + m0 * K;
   const float *sx = x.sx + m0 * x.G, *xs = x.xs + m0 * x.G;
@@ -164,6 +198,7 @@ inline void tile(const Panel &p, const X8 &x, int64_t m0, int64_t K, int64_t gro
     for (int r = 0; r < kRows; ++r)
       for (int v = 0; v < kVecs; ++v) acc[r][v] = IntSimd::zero();
     for (const int64_t end = k + group; k < end; k += kBlock, q += kVecs * IntSimd::VB) {
+      next.step();
       I lo[kVecs], hi[kVecs];
       for (int v = 0; v < kVecs; ++v) {
         const I w = IntSimd::load(q + v * IntSimd::VB);
@@ -209,11 +244,14 @@ bool qmm_int8(const QuantizedMatmulArgs &a) {
   parallel_rows(panels, kPanel * a.K / 2, [&](int64_t p0, int64_t p1) {
     thread_local Panel tls_panel;
     Panel &p = tls_panel;
+    const int64_t steps = x.rows / kRows * (a.K / kBlock);  // a panel's calls of NextPanel::step
     for (int64_t i = p0; i < p1; ++i) {
-      p.pack(a, i * kPanel, i + 1 < p1);
+      p.pack(a, i * kPanel);
+      const int64_t f = (i + 1) * kPanel;
+      NextPanel next = i + 1 < p1 ? NextPanel(a, f, std::min<int64_t>(kPanel, a.O - f), steps) : NextPanel();
       for (int64_t m0 = 0; m0 < x.rows; m0 += kRows) {
         F c[kRows][kVecs];
-        tile(p, x, m0, a.K, a.group_size, c);
+        tile(p, x, m0, a.K, a.group_size, next, c);
         store(a, m0, i * kPanel, c);
       }
     }
