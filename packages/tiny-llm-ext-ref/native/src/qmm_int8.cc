@@ -152,8 +152,8 @@ struct Panel {
 // short, and packing would otherwise wait for memory: asked for all at once as packing
 // began, the lines came no sooner (Zen 4 EPYC, int8 x, Qwen2-0.5B's gate/up at 8 rows
 // 467-482 us a call -> 378-423, at 5 rows 498-508 -> 382-383; a batch of 8 decoding
-// 188.7-191.0 -> 209.6-212.6 tok/s; 128 rows, a prefill, as before). Into L2, as the decode
-// kernels' codes (prefetch_codes).
+// 188.7-191.0 -> 209.6-212.6 tok/s; 128 rows, a prefill, as before; processes
+// alternated). Into L2, as the decode kernels' codes (prefetch_codes).
 class NextPanel {
  public:
   NextPanel() = default;
