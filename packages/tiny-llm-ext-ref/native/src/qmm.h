@@ -22,9 +22,9 @@ constexpr int64_t kDecodeMaxM = 4;
 // KiB. On a Zen 4 EPYC (weights from memory, int8 x), 2 KiB ahead into L1 read 7B's
 // down_proj (K = 18944: 18.5 KiB of parts) at 17-20 GB/s, 8 KiB ahead into L2 at 26-33;
 // gate/up (K = 3584) 24-27 -> 29-37, 1.5B's down_proj 20-22 -> 25-29. Always inlined:
-// as a call of its own GCC 12 finds it free of side effects and deletes the calls of
-// the callers it is inlined into later (int_row in int_rows lost every one of them:
-// one thread, gate/up from memory, 219-226 -> 264-281 us).
+// GCC 12 finds a function that only prefetches free of side effects and deletes the
+// calls to it that are still calls when it looks. With int_row inlined into int_rows
+// every one went (one thread, gate/up from memory: 219-226 -> 264-281 us).
 constexpr int64_t kDecodePrefetchBytes = 8192;
 __attribute__((always_inline)) inline void prefetch_codes(const void *p) { __builtin_prefetch(static_cast<const char *>(p) + kDecodePrefetchBytes, 0, 2); }
 
