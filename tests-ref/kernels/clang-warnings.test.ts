@@ -29,7 +29,7 @@ const FLAGS = [
 
 const sourcesIn = (dirs: string[]) => dirs.flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith(".cc")).map((f) => path.join(d, f)));
 const sources = sourcesIn(SOURCE_DIRS);
-// The only sources with AVX-512 paths (qmm_simd.h, qmm_int_simd.h, flash_attention_product.h).
+// The only sources with AVX-512 paths (qmm_simd.h, qmm_int_simd.h, flash_attention_product.h) and AMX's (qmm_amx.h).
 const avx512Sources = sourcesIn([path.join(PACKAGES, "tiny-llm-ext-ref", "native", "src")]);
 const hasClang = spawnSync("clang++", ["--version"]).status === 0;
 
@@ -44,6 +44,7 @@ function warnings(files: string[], march: string[]): string[] {
 const cases: [string, string[], string[]][] = [
   ["every native source, x86-64 AVX2+FMA (-march=haswell)", sources, ["-march=haswell"]],
   ["the kernels, x86-64 AVX-512 with VNNI and BF16 (-march=cooperlake)", avx512Sources, ["-march=cooperlake"]],
+  ["the kernels, x86-64 AVX-512 with AMX (-march=sapphirerapids)", avx512Sources, ["-march=sapphirerapids"]],
 ];
 for (const [name, files, march] of cases) {
   (hasClang ? test : test.skip)(`clang -Wall -Wextra finds nothing in ${name}${hasClang ? "" : " (skipped: no clang++ installed)"}`, () => {

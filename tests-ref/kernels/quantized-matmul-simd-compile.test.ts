@@ -1,5 +1,5 @@
 // The kernels' SIMD paths that this machine may not be able to run must at least
-// compile (the quantized matmul kernels and flash attention): AVX-512 (F, BW, VNNI, BF16: the Zen 5 machines) with g++, and
+// compile (the quantized matmul kernels and flash attention): AVX-512 (F, BW, VNNI, BF16: the Zen 5 machines) and AMX (Xeons) with g++, and
 // NEON with dot-product (arm64 Macs) with clang or an aarch64 cross g++ when one is
 // installed. Each build must also select the path it targets (TL_QMM_SIMD, and on arm64
 // TL_QMM_DOT: the dot-product decode kernel where the target has SDOT). The arm64 build
@@ -52,6 +52,16 @@ test("x86 AVX-512 (Zen 5 features) compiles with g++ and selects the avx512 path
     : gxxAccepts("-march=znver4") ? ["-march=znver4"]
     : ["-march=znver3", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512vnni", "-mavx512bf16"];
   expect(compileAll("g++", flags)).toBe("avx512");
+}, 120_000);
+
+test("x86 AMX (Sapphire Rapids Xeons) compiles with g++, selects the avx512 path and the AMX tiles", () => {
+  // g++ 11+ knows sapphirerapids: AVX-512 with VNNI and BF16, and AMX's tile, int8 and bf16 parts.
+  const flags = ["-march=sapphirerapids"];
+  expect(compileAll("g++", flags)).toBe("avx512");
+  expect(macros("g++", flags, "qmm_amx.h")).toMatch(/#define TL_QMM_AMX 1/);
+  const avx512 = macros("g++", ["-march=x86-64-v4"], "qmm_amx.h"); // AVX-512 without AMX
+  expect(avx512).toMatch(/#define __AVX512F__ 1/);
+  expect(avx512).not.toMatch(/TL_QMM_AMX/);
 }, 120_000);
 
 test("a target without SIMD (x86-64 baseline) compiles and selects the portable path", () => {

@@ -24,10 +24,19 @@
 // broadcast of x meets a vector of nibbles in one vpdpbusd. Per block, kVecs loads of
 // codes and 2 x kRows broadcasts of x feed 2 x kRows x kVecs vpdpbusd; per group, each
 // sum becomes a float and takes its factor and bias term.
+//
+// On a Xeon with AMX (qmm_amx.h) and 16 rows of x or more, the same sums come from tiles:
+// a panel's nibbles unpacked to bytes in the layout of a tile B, x's rows as they are
+// the tile A, and one _tile_dpbsud per 16 rows, 16 features and a group's 64 inputs
+// (256 vpdpbusd's work). There the floats' part, per group a conversion and two FMAs a
+// row of sums, is the larger cost, not the products: a 128-token prefill of Qwen2-0.5B's
+// shapes took 154-193 ms against 188-239 with the VNNI tiles (two threads, processes
+// alternated; Xeon, family 6 model 207).
 #include <algorithm>
 #include <vector>
 
 #include "qmm.h"
+#include "qmm_amx.h"
 #include "qmm_int_simd.h"
 #include "tiny-llm/dtype.h"
 #include "tiny-llm/simd.h"
@@ -56,7 +65,8 @@ struct X8 {
   int8_t *X;        // rows x K, per block the even inputs, then the odd ones
   float *sx, *xs;   // rows x G: sx, and sx * the group's sum of X
 
-  explicit X8(const QuantizedMatmulArgs &a) : rows((a.M + kRows - 1) / kRows * kRows), G(a.K / a.group_size) {
+  // Rows padded to a multiple of `tile_rows`.
+  X8(const QuantizedMatmulArgs &a, int64_t tile_rows) : rows((a.M + tile_rows - 1) / tile_rows * tile_rows), G(a.K / a.group_size) {
     thread_local std::vector<int8_t> tls_X;
     thread_local std::vector<float> tls_sx;
     tls_X.resize(size_t(rows * a.K));
@@ -96,37 +106,59 @@ struct X8 {
 // Features [f0, f0 + kPanel) in the order the tiles read them, zero past O.
 struct Panel {
   std::vector<uint32_t> codes;  // K / kBlock blocks x kPanel words
+  std::vector<uint8_t> nibbles; // with AMX, instead: kVecs x K / kBlock blocks x 2 tile rows (below)
   std::vector<float> s, b;      // G x kPanel: scales and biases as float32
 
   // Packs features [f0, f0 + kPanel); their words should already be on their way
-  // (NextPanel).
-  void pack(const QuantizedMatmulArgs &a, int64_t f0) {
+  // (NextPanel). With `amx`, each vector of words becomes two rows of an AMX tile B
+  // (qmm_amx.h): its low nibbles, the block's even inputs, as bytes, then its high
+  // nibbles, the odd ones; x's rows hold each block's even inputs, then its odd ones, so
+  // that row 2j of B meets bytes 4 (2j) .. 4 (2j) + 3 of a row of x as the tile pairs them.
+  void pack(const QuantizedMatmulArgs &a, int64_t f0, bool amx) {
     const int64_t blocks = a.K / kBlock, G = a.K / a.group_size, n = std::min<int64_t>(kPanel, a.O - f0);
-    codes.resize(size_t(blocks * kPanel));
     s.resize(size_t(G * kPanel));
     b.resize(size_t(G * kPanel));
-    // Vector v of block k, lane i: feature v * L + i's word k. L rows of L words at a
-    // time become L vectors (a transpose in registers); features past O read feature
-    // f0's words (their scales are zero, and their columns are not stored).
-    const int64_t whole = blocks / L * L;
-    for (int v = 0; v < kVecs; ++v) {
-      const uint32_t *rows[L];
-      for (int i = 0; i < L; ++i) rows[i] = a.w + (f0 + (v * L + i < n ? v * L + i : 0)) * a.ldw;
-      uint32_t *out = codes.data() + v * L;
-      for (int64_t k = 0; k < whole; k += L) {
-        I r[L];
-        for (int i = 0; i < L; ++i) r[i] = IntSimd::load(rows[i] + k);
-        IntSimd::transpose32(r);
-        for (int i = 0; i < L; ++i) IntSimd::store(out + (k + i) * kPanel, r[i]);
-      }
-      for (int64_t k = whole; k < blocks; ++k)
-        for (int i = 0; i < L; ++i) out[k * kPanel + i] = rows[i][k];
+    if (amx) {
+      nibbles.resize(size_t(kVecs * blocks * 2 * IntSimd::VB));
+      const I nib = IntSimd::set8(15);
+      words(a, f0, n, [&](int v, int64_t k, I w) {
+        uint8_t *row = nibbles.data() + ((v * blocks + k) * 2) * IntSimd::VB;
+        IntSimd::store(row, IntSimd::andb(w, nib));
+        IntSimd::store(row + IntSimd::VB, IntSimd::hi4(w));
+      });
+    } else {
+      codes.resize(size_t(blocks * kPanel));
+      words(a, f0, n, [&](int v, int64_t k, I w) { IntSimd::store(codes.data() + k * kPanel + v * L, w); });
     }
     columns(a.scales, a.sdt, a.lds, f0, n, G, s.data());
     columns(a.biases, a.sdt, a.ldb, f0, n, G, b.data());
   }
 
  private:
+  // put(v, k, w) for each vector v of the panel and block k: lane i of w holds feature
+  // v * L + i's word k. L rows of L words at a time become L vectors (a transpose in
+  // registers); features past the n of O read feature f0's words (their scales are
+  // zero, and their columns are not stored).
+  template <typename Put>
+  static void words(const QuantizedMatmulArgs &a, int64_t f0, int64_t n, Put &&put) {
+    const int64_t blocks = a.K / kBlock, whole = blocks / L * L;
+    for (int v = 0; v < kVecs; ++v) {
+      const uint32_t *rows[L];
+      for (int i = 0; i < L; ++i) rows[i] = a.w + (f0 + (v * L + i < n ? v * L + i : 0)) * a.ldw;
+      for (int64_t k = 0; k < whole; k += L) {
+        I r[L];
+        for (int i = 0; i < L; ++i) r[i] = IntSimd::load(rows[i] + k);
+        IntSimd::transpose32(r);
+        for (int i = 0; i < L; ++i) put(v, k + i, r[i]);
+      }
+      for (int64_t k = whole; k < blocks; ++k) {
+        alignas(64) uint32_t w[L];
+        for (int i = 0; i < L; ++i) w[i] = rows[i][k];
+        put(v, k, IntSimd::load(w));
+      }
+    }
+  }
+
   // out (G x kPanel) = the G factors of features f0 .. f0 + n as float32 columns, zeros
   // after them. Converted inline: a call per feature through load_f32 was a quarter of
   // the tied head's time at 8 rows.
@@ -220,41 +252,139 @@ inline void tile(const Panel &p, const X8 &x, int64_t m0, int64_t K, int64_t gro
   }
 }
 
+// y[m, f .. f + L), those below O.
+inline void store_vec(const QuantizedMatmulArgs &a, int64_t m, int64_t f, F c) {
+  float *y = a.y + m * a.ldy + f;
+  if (f + L <= a.O) return IntSimd::storef(y, c);
+  if (f >= a.O) return;
+  alignas(64) float row[L];
+  IntSimd::storef(row, c);
+  std::copy(row, row + (a.O - f), y);
+}
+
 // y's columns [f0, f0 + kPanel) (those below O) of rows [m0, min(M, m0 + kRows)).
 inline void store(const QuantizedMatmulArgs &a, int64_t m0, int64_t f0, F (&c)[kRows][kVecs]) {
-  const int64_t n = std::min<int64_t>(kPanel, a.O - f0);
-  for (int r = 0; r < kRows && m0 + r < a.M; ++r) {
-    float *y = a.y + (m0 + r) * a.ldy + f0;
-    if (n == kPanel) {
-      for (int v = 0; v < kVecs; ++v) IntSimd::storef(y + v * L, c[r][v]);
-      continue;
+  for (int r = 0; r < kRows && m0 + r < a.M; ++r)
+    for (int v = 0; v < kVecs; ++v) store_vec(a, m0 + r, f0 + v * L, c[r][v]);
+}
+
+#ifdef TL_QMM_AMX
+// Rows of x per AMX tile (qmm_amx.h). The tiles by number (the intrinsics take literal
+// ones): for even tiles of x's inputs 0 the sums, 2 x's bytes, 4 the codes; for odd
+// ones 1, 3 and 5, so that one's products run while the other's sums become floats.
+constexpr int kAmxRows = 16;
+// Fewer rows of x take the VNNI tiles: AMX's tiles would be mostly padding.
+constexpr int64_t kAmxMinRows = 16;
+static_assert(IntSimd::VB == kAmxRows * 4, "a vector of words is a row of the codes' tile");
+
+// Loads the tiles' shapes for `bytes` inputs of x a tile (a group's, at most 64): x's
+// tile kAmxRows rows of them, a codes tile a row per 4 of them and a feature's 4 bytes
+// a column, the sums a row of x by a feature a column.
+inline void amx_shapes(int bytes) {
+  qmm::TileConfig cfg;
+  for (int t = 0; t < 2; ++t) {
+    cfg.shape(t, kAmxRows, kAmxRows * 4);
+    cfg.shape(2 + t, kAmxRows, bytes);
+    cfg.shape(4 + t, bytes / 4, kAmxRows * 4);
+  }
+  cfg.load();
+}
+
+// Rows [m0, m0 + kAmxRows) of x against vector v of an AMX panel: c[r] = y[m0 + r, the
+// features v * L ..] (rows past M: x's zero padding). Per tile of x's inputs (a group's,
+// or half of a group of 128) the exact sums of bytes times codes, a vector of features a
+// row of x, then times the group's factors in floats, as tile() does with its vpdpbusd
+// sums; the bias term once a group.
+inline void amx_tile(const Panel &p, const X8 &x, int64_t m0, int v, int64_t K, int64_t group, NextPanel &next, F (&c)[kAmxRows]) {
+  const int64_t bytes = std::min<int64_t>(group, 64), blocks = K / kBlock, tiles = K / bytes;
+  const int8_t *xr = x.X + m0 * K;
+  const uint8_t *codes = p.nibbles.data() + v * blocks * 2 * IntSimd::VB;
+  alignas(64) int32_t sums[2][kAmxRows * L];
+  for (int r = 0; r < kAmxRows; ++r) c[r] = IntSimd::fzero();
+  // Tile j's products into sums[j % 2].
+  auto products = [&](int64_t j) {
+    next.step();
+    const int64_t k = j * bytes;
+    if (j % 2 == 0) {
+      _tile_loadd(2, xr + k, K);
+      _tile_loadd(4, codes + k / kBlock * 2 * IntSimd::VB, IntSimd::VB);
+      _tile_zero(0);
+      _tile_dpbsud(0, 2, 4);
+      _tile_stored(0, sums[0], L * 4);
+    } else {
+      _tile_loadd(3, xr + k, K);
+      _tile_loadd(5, codes + k / kBlock * 2 * IntSimd::VB, IntSimd::VB);
+      _tile_zero(1);
+      _tile_dpbsud(1, 3, 5);
+      _tile_stored(1, sums[1], L * 4);
     }
-    alignas(64) float row[kPanel];
-    for (int v = 0; v < kVecs; ++v) IntSimd::storef(row + v * L, c[r][v]);
-    std::copy(row, row + n, y);
+  };
+  products(0);
+  for (int64_t j = 0; j < tiles; ++j) {
+    if (j + 1 < tiles) products(j + 1);
+    const int64_t k = j * bytes, g = k / group;
+    const int32_t *sj = sums[j % 2];
+    const F s = IntSimd::loadf(p.s.data() + g * kPanel + v * L);
+    const F b = k % group == 0 ? IntSimd::loadf(p.b.data() + g * kPanel + v * L) : IntSimd::fzero();
+    const float *sx = x.sx + m0 * x.G + g, *xs = x.xs + m0 * x.G + g;
+    for (int r = 0; r < kAmxRows; ++r) {
+      const F sum = IntSimd::mul(IntSimd::cvt(IntSimd::load(sj + r * L)), s);
+      c[r] = IntSimd::fma(b, IntSimd::bcast(xs + r * x.G), IntSimd::fma(sum, IntSimd::bcast(sx + r * x.G), c[r]));
+    }
   }
 }
+
+// A panel's rows of y by AMX tiles, kAmxRows rows of x at a time.
+inline void amx_panel(const QuantizedMatmulArgs &a, const Panel &p, const X8 &x, int64_t f0, NextPanel &next) {
+  for (int64_t m0 = 0; m0 < a.M; m0 += kAmxRows)
+    for (int v = 0; v < kVecs; ++v) {
+      F c[kAmxRows];
+      amx_tile(p, x, m0, v, a.K, a.group_size, next, c);
+      for (int r = 0; r < kAmxRows && m0 + r < a.M; ++r) store_vec(a, m0 + r, f0 + v * L, c[r]);
+    }
+}
+#endif
 
 }  // namespace
 
 bool qmm_int8(const QuantizedMatmulArgs &a) {
   if (a.xq == nullptr || a.bits != 4 || a.portable || a.K % 32 != 0) return false;
-  const X8 x(a);
+#ifdef TL_QMM_AMX
+  const bool amx = a.M >= kAmxMinRows && qmm::amx_usable();
+  const X8 x(a, amx ? kAmxRows : kRows);
+  // a panel's calls of NextPanel::step: one a block, or with AMX one a tile of x
+  const int64_t steps = amx ? x.rows / kAmxRows * kVecs * (a.K / std::min<int64_t>(a.group_size, 64)) : x.rows / kRows * (a.K / kBlock);
+#else
+  const bool amx = false;
+  const X8 x(a, kRows);
+  const int64_t steps = x.rows / kRows * (a.K / kBlock);
+#endif
   const int64_t panels = (a.O + kPanel - 1) / kPanel;
   parallel_rows(panels, kPanel * a.K / 2, [&](int64_t p0, int64_t p1) {
     thread_local Panel tls_panel;
     Panel &p = tls_panel;
-    const int64_t steps = x.rows / kRows * (a.K / kBlock);  // a panel's calls of NextPanel::step
+#ifdef TL_QMM_AMX
+    if (amx) amx_shapes(int(std::min<int64_t>(a.group_size, 64)));
+#endif
     for (int64_t i = p0; i < p1; ++i) {
-      p.pack(a, i * kPanel);
+      p.pack(a, i * kPanel, amx);
       const int64_t f = (i + 1) * kPanel;
       NextPanel next = i + 1 < p1 ? NextPanel(a, f, std::min<int64_t>(kPanel, a.O - f), steps) : NextPanel();
+#ifdef TL_QMM_AMX
+      if (amx) {
+        amx_panel(a, p, x, i * kPanel, next);
+        continue;
+      }
+#endif
       for (int64_t m0 = 0; m0 < x.rows; m0 += kRows) {
         F c[kRows][kVecs];
         tile(p, x, m0, a.K, a.group_size, next, c);
         store(a, m0, i * kPanel, c);
       }
     }
+#ifdef TL_QMM_AMX
+    if (amx) _tile_release();  // the thread's 8 KiB of tile state, not saved at every switch
+#endif
   });
   return true;
 }
