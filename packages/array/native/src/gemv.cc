@@ -76,12 +76,28 @@ inline simd::v8sf bf16_half(const void *p) {
   return f;
 }
 
-// How far ahead a row read alone prefetches its weights, as non-temporal (prefetchnta).
+// How far ahead a row read alone prefetches its weights, as non-temporal (prefetchnta)
+// on AMD's CPUs.
 // Zen 5 EPYC, bf16 from memory, two threads, GB/s against a plain read measured beside
 // it: 7B's gate/up (18944 x 3584) 54 with the hardware prefetchers alone, 61 prefetching
 // 4 KiB ahead into L2, 64-66 non-temporal 4 KiB ahead, 73-75 8 KiB ahead (read 71-73);
 // the head (151936 x 896) 57 -> 74 (read 69-71).
 constexpr int64_t kRowAlonePrefetchBytes = 8192;
+
+// Whether a row read alone prefetches into L2 instead (prefetcht1): on Intel's CPUs,
+// where prefetchnta brings a line into L1 through the core's few fill buffers (too few
+// lines in flight, by our reading; L2's prefetches wait in L2's longer queue). Xeon (family 6 model
+// 207), two threads, bf16 from memory, GB/s (median of 6 rounds over copies larger than
+// its L3): 7B's gate/up 13.7-17.0 non-temporal -> 23.7-30.2 into L2, the head 16.5-18.4
+// -> 25.9-29.3; 2 KiB ahead into L2 23.3-24.0 for both.
+inline bool row_alone_into_l2() {
+#if defined(__x86_64__) || defined(__i386__)
+  static const bool intel = __builtin_cpu_is("intel");
+  return intel;
+#else
+  return false;
+#endif
+}
 
 // The elements a row read alone takes per step (8-float vectors, four accumulators):
 // split_x lays out x's whole steps for bf16_half.
@@ -114,6 +130,7 @@ inline void dot_block(int64_t K, const float *x, int64_t ldx, const void *w, int
     if constexpr (SPLIT) return bf16_half<I % 2>(simd::elem_ptr(wr[r], DT, k + 2 * W * (I / 2)));
     else return V::template weights<DT>(simd::elem_ptr(wr[r], DT, k + W * I));
   };
+  const bool into_l2 = kOneByOne && row_alone_into_l2();
   int64_t k = 0;
   for (; k + W * U <= K; k += W * U) {
     // A row read alone: kRowAlonePrefetchBytes ahead. Blocks: the same place in the next
@@ -122,9 +139,13 @@ inline void dot_block(int64_t K, const float *x, int64_t ldx, const void *w, int
     // side by side. Into L2 (locality 2), where the weights wait without evicting
     // x's rows from L1 (Zen 4, bf16 from memory: 0.5B's down 24.9 -> 27.5 GB/s, 7B's
     // 32.4 -> 37.5, against prefetches into L1).
-    if (kOneByOne)
-      __builtin_prefetch(static_cast<const char *>(simd::elem_ptr(wr[0], DT, k)) + kRowAlonePrefetchBytes, 0, 0);
-    else
+    if (kOneByOne) {
+      const char *ahead = static_cast<const char *>(simd::elem_ptr(wr[0], DT, k)) + kRowAlonePrefetchBytes;
+      if (into_l2)
+        __builtin_prefetch(ahead, 0, 2);
+      else
+        __builtin_prefetch(ahead, 0, 0);
+    } else
       for (int r = 0; r < RB; ++r) __builtin_prefetch(simd::elem_ptr(wr[r], DT, k + RB * ldw), 0, 2);
     static_for<U>([&](auto u) {
       vf wv[RB];
