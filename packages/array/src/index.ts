@@ -42,7 +42,8 @@ export function numThreads(): number {
 
 /**
  * Reads all of `buf` `iters` times on all threads and returns the seconds taken: the
- * plain memory read that `pnpm bench` measures memory-bound kernels against.
+ * plain memory read that `pnpm bench` measures memory-bound kernels against (on Intel's
+ * CPUs with prefetches into L2 8 KiB ahead, which they need to reach their bandwidth).
  */
 export function readBandwidth(buf: ArrayBuffer, iters = 1): number {
   return native.readBandwidth(buf, iters);

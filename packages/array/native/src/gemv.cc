@@ -15,6 +15,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "tiny-llm/prefetch.h"
 #include "tiny-llm/thread_pool.h"
 
 #include "scratch.h"
@@ -84,20 +85,10 @@ inline simd::v8sf bf16_half(const void *p) {
 // the head (151936 x 896) 57 -> 74 (read 69-71).
 constexpr int64_t kRowAlonePrefetchBytes = 8192;
 
-// Whether a row read alone prefetches into L2 instead (prefetcht1): on Intel's CPUs,
-// where prefetchnta brings a line into L1 through the core's few fill buffers (too few
-// lines in flight, by our reading; L2's prefetches wait in L2's longer queue). Xeon (family 6 model
-// 207), two threads, bf16 from memory, GB/s (median of 6 rounds over copies larger than
-// its L3): 7B's gate/up 13.7-17.0 non-temporal -> 23.7-30.2 into L2, the head 16.5-18.4
-// -> 25.9-29.3; 2 KiB ahead into L2 23.3-24.0 for both.
-inline bool row_alone_into_l2() {
-#if defined(__x86_64__) || defined(__i386__)
-  static const bool intel = __builtin_cpu_is("intel");
-  return intel;
-#else
-  return false;
-#endif
-}
+// Where a row read alone prefetches into L2 instead (stream_prefetch_into_l2: Intel's
+// CPUs): a Xeon, two threads, bf16 from memory, GB/s (median of 6 rounds over copies
+// larger than its L3): 7B's gate/up 13.7-17.0 non-temporal -> 23.7-30.2 into L2, the
+// head 16.5-18.4 -> 25.9-29.3; 2 KiB ahead into L2 23.3-24.0 for both.
 
 // The elements a row read alone takes per step (8-float vectors, four accumulators):
 // split_x lays out x's whole steps for bf16_half.
@@ -130,7 +121,7 @@ inline void dot_block(int64_t K, const float *x, int64_t ldx, const void *w, int
     if constexpr (SPLIT) return bf16_half<I % 2>(simd::elem_ptr(wr[r], DT, k + 2 * W * (I / 2)));
     else return V::template weights<DT>(simd::elem_ptr(wr[r], DT, k + W * I));
   };
-  const bool into_l2 = kOneByOne && row_alone_into_l2();
+  const bool into_l2 = kOneByOne && stream_prefetch_into_l2();
   int64_t k = 0;
   for (; k + W * U <= K; k += W * U) {
     // A row read alone: kRowAlonePrefetchBytes ahead. Blocks: the same place in the next
