@@ -77,18 +77,15 @@ inline simd::v8sf bf16_half(const void *p) {
   return f;
 }
 
-// How far ahead a row read alone prefetches its weights, as non-temporal (prefetchnta)
-// on AMD's CPUs.
-// Zen 5 EPYC, bf16 from memory, two threads, GB/s against a plain read measured beside
-// it: 7B's gate/up (18944 x 3584) 54 with the hardware prefetchers alone, 61 prefetching
-// 4 KiB ahead into L2, 64-66 non-temporal 4 KiB ahead, 73-75 8 KiB ahead (read 71-73);
-// the head (151936 x 896) 57 -> 74 (read 69-71).
+// How far ahead a row read alone prefetches its weights: non-temporal (prefetchnta) on
+// AMD's CPUs, into L2 on Intel's (stream_prefetch_into_l2). Zen 5 EPYC, bf16 from
+// memory, two threads, GB/s against a plain read measured beside it: 7B's gate/up
+// (18944 x 3584) 54 with the hardware prefetchers alone, 61 prefetching 4 KiB ahead
+// into L2, 64-66 non-temporal 4 KiB ahead, 73-75 8 KiB ahead (read 71-73); the head
+// (151936 x 896) 57 -> 74 (read 69-71). A Xeon (family 6 model 207), the same, median of
+// 6 rounds over copies larger than its L3: gate/up 13.7-17.0 non-temporal -> 23.7-30.2
+// into L2, the head 16.5-18.4 -> 25.9-29.3; 2 KiB ahead into L2 23.3-24.0 for both.
 constexpr int64_t kRowAlonePrefetchBytes = 8192;
-
-// Where a row read alone prefetches into L2 instead (stream_prefetch_into_l2: Intel's
-// CPUs): a Xeon, two threads, bf16 from memory, GB/s (median of 6 rounds over copies
-// larger than its L3): 7B's gate/up 13.7-17.0 non-temporal -> 23.7-30.2 into L2, the
-// head 16.5-18.4 -> 25.9-29.3; 2 KiB ahead into L2 23.3-24.0 for both.
 
 // The elements a row read alone takes per step (8-float vectors, four accumulators):
 // split_x lays out x's whole steps for bf16_half.
