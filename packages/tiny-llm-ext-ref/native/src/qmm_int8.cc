@@ -268,16 +268,20 @@ inline void store(const QuantizedMatmulArgs &a, int64_t m0, int64_t f0, F (&c)[k
     for (int v = 0; v < kVecs; ++v) store_vec(a, m0 + r, f0 + v * L, c[r][v]);
 }
 
-#ifdef TL_QMM_AMX
-// Rows of x per AMX tile (qmm_amx.h). The tiles by number (the intrinsics take literal
-// ones): for even tiles of x's inputs 0 the sums, 2 x's bytes, 4 the codes; for odd
-// ones 1, 3 and 5, so that one's products run while the other's sums become floats.
+// Rows of x per AMX tile (qmm_amx.h), and its inputs: a group's, at most 64 (a group of
+// 128 takes two tiles).
 constexpr int kAmxRows = 16;
-// Fewer rows of x take the VNNI tiles: AMX's tiles would be mostly padding.
+constexpr int64_t amx_tile_bytes(int64_t group) { return std::min<int64_t>(group, 64); }
+
+#ifdef TL_QMM_AMX
+// Fewer rows of x take the VNNI tiles: AMX's tiles would be mostly padding. The tiles by
+// number (the intrinsics take literal ones): for even tiles of x's inputs 0 the sums, 2
+// x's bytes, 4 the codes; for odd ones 1, 3 and 5, so that one's products run while the
+// other's sums become floats.
 constexpr int64_t kAmxMinRows = 16;
 static_assert(IntSimd::VB == kAmxRows * 4, "a vector of words is a row of the codes' tile");
 
-// Loads the tiles' shapes for `bytes` inputs of x a tile (a group's, at most 64): x's
+// Loads the tiles' shapes for `bytes` inputs of x a tile (amx_tile_bytes): x's
 // tile kAmxRows rows of them, a codes tile a row per 4 of them and a feature's 4 bytes
 // a column, the sums a row of x by a feature a column.
 inline void amx_shapes(int bytes) {
@@ -296,7 +300,7 @@ inline void amx_shapes(int bytes) {
 // row of x, then times the group's factors in floats, as tile() does with its vpdpbusd
 // sums; the bias term once a group.
 inline void amx_tile(const Panel &p, const X8 &x, int64_t m0, int v, int64_t K, int64_t group, NextPanel &next, F (&c)[kAmxRows]) {
-  const int64_t bytes = std::min<int64_t>(group, 64), blocks = K / kBlock, tiles = K / bytes;
+  const int64_t bytes = amx_tile_bytes(group), blocks = K / kBlock, tiles = K / bytes;
   const int8_t *xr = x.X + m0 * K;
   const uint8_t *codes = p.nibbles.data() + v * blocks * 2 * IntSimd::VB;
   alignas(64) int32_t sums[2][kAmxRows * L];
@@ -351,20 +355,19 @@ bool qmm_int8(const QuantizedMatmulArgs &a) {
   if (a.xq == nullptr || a.bits != 4 || a.portable || a.K % 32 != 0) return false;
 #ifdef TL_QMM_AMX
   const bool amx = a.M >= kAmxMinRows && qmm::amx_usable();
-  const X8 x(a, amx ? kAmxRows : kRows);
-  // a panel's calls of NextPanel::step: one a block, or with AMX one a tile of x
-  const int64_t steps = amx ? x.rows / kAmxRows * kVecs * (a.K / std::min<int64_t>(a.group_size, 64)) : x.rows / kRows * (a.K / kBlock);
 #else
   const bool amx = false;
-  const X8 x(a, kRows);
-  const int64_t steps = x.rows / kRows * (a.K / kBlock);
 #endif
+  const X8 x(a, amx ? kAmxRows : kRows);
+  // a panel's calls of NextPanel::step: one a block of each tile of x, or with AMX one a
+  // tile of x's inputs for each vector of features
+  const int64_t steps = amx ? x.rows / kAmxRows * kVecs * (a.K / amx_tile_bytes(a.group_size)) : x.rows / kRows * (a.K / kBlock);
   const int64_t panels = (a.O + kPanel - 1) / kPanel;
   parallel_rows(panels, kPanel * a.K / 2, [&](int64_t p0, int64_t p1) {
     thread_local Panel tls_panel;
     Panel &p = tls_panel;
 #ifdef TL_QMM_AMX
-    if (amx) amx_shapes(int(std::min<int64_t>(a.group_size, 64)));
+    if (amx) amx_shapes(int(amx_tile_bytes(a.group_size)));
 #endif
     for (int64_t i = p0; i < p1; ++i) {
       p.pack(a, i * kPanel, amx);

@@ -59,9 +59,9 @@ struct IntSimd {
   static I srl16(I a, int n) { return _mm512_srli_epi16(a, n); }
   // Each byte's high nibble (b >> 4 per byte): one GFNI affine op where the CPU has it,
   // else a shift and a mask. The decode kernel's chunk loop takes it (Zen 4, one thread,
-  // codes in L2: 512 rows of K = 4864 41.3 -> 39.2 us, K = 896 the same); qmm_int8.cc's
-  // tile does not: there, beside its 24 vpdpbusd a block, it was 3-4% slower (they share
-  // execution pipes, by our reading).
+  // codes in L2: 512 rows of K = 4864 41.3 -> 39.2 us, K = 896 the same), and so does
+  // qmm_int8.cc's packing for AMX; its VNNI tile does not: there, beside its 24 vpdpbusd
+  // a block, it was 3-4% slower (they share execution pipes, by our reading).
   static I hi4(I b) {
 #if defined(__GFNI__)
     return _mm512_gf2p8affine_epi64_epi8(b, _mm512_set1_epi64(0x1020408000000000LL), 0);
