@@ -41,6 +41,16 @@ export function numThreads(): number {
 }
 
 /**
+ * Bytes the native core's worker threads have pulled into their caches, while idle,
+ * ahead of the weights that a decode step's next product reads (tiny-llm/next_weights.h):
+ * the step's serial work between two products runs on the calling thread alone, and the
+ * memory would otherwise sit idle then. Grows during decoding with two threads or more.
+ */
+export function idlePrefetchedBytes(): number {
+  return native.idlePrefetchedBytes();
+}
+
+/**
  * Reads all of `buf` `iters` times on all threads and returns the seconds taken: the
  * plain memory read that `pnpm bench` measures memory-bound kernels against (on Intel's
  * CPUs with prefetches into L2 8 KiB ahead, which they need to reach their bandwidth).

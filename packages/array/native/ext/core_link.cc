@@ -56,6 +56,10 @@ void gemm_packed_b(int64_t M, int64_t N, int64_t K, const MatRef &A, const PackB
   core().gemm_packed_b(M, N, K, &A, &B, C, ldc);
 }
 
+void prefetch_while_idle(const ByteSpan *spans, int n) { core().prefetch_while_idle(spans, n); }
+
+int64_t idle_prefetched_bytes() { return core().idle_prefetched_bytes(); }
+
 void register_extension(Napi::Env env, Napi::Object exports) {
   exports.Set("__tinyLlmAttach", Napi::Function::New(env, Attach, "__tinyLlmAttach"));
 }

@@ -8,6 +8,10 @@ namespace tl {
 
 Napi::Value NumThreads(const Napi::CallbackInfo &info) { return Napi::Number::New(info.Env(), num_threads()); }
 
+Napi::Value IdlePrefetchedBytes(const Napi::CallbackInfo &info) {
+  return Napi::Number::New(info.Env(), double(idle_prefetched_bytes()));
+}
+
 }  // namespace tl
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -15,6 +19,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
     exports.Set(name, Napi::Function::New(env, fn, name));
   };
   add("numThreads", tl::NumThreads);
+  add("idlePrefetchedBytes", tl::IdlePrefetchedBytes);
   add("copy", tl::Copy);
   add("unary", tl::Unary);
   add("binary", tl::Binary);

@@ -15,6 +15,8 @@ const tl_core_api kApi = {
     [](int64_t M, int64_t N, int64_t K, const MatRef *A, const PackB *B, float *C, int64_t ldc) {
       gemm_packed_b(M, N, K, *A, *B, C, ldc);
     },
+    [](const ByteSpan *spans, int n) { prefetch_while_idle(spans, n); },
+    [] { return idle_prefetched_bytes(); },
 };
 
 }  // namespace

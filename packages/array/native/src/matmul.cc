@@ -9,6 +9,7 @@
 #include "gemv.h"
 #include "tiny-llm/napi_args.h"
 #include "ops.h"
+#include "tiny-llm/next_weights.h"
 #include "tiny-llm/thread_pool.h"
 
 namespace tl {
@@ -76,6 +77,12 @@ Napi::Value Matmul(const Napi::CallbackInfo &info) {
     });
   } else {
     for (int64_t b = 0; b < batches; ++b) matmul_batch(b, M, N, K, A, B, aOffs, bOffs, dst, dstDt, true);
+  }
+  if (batches == 1 && gemv_applies(M, B)) {  // a decode step's product: B is a weight, read once
+    const int64_t e = itemsize(bDt);
+    const ByteSpan read{static_cast<const uint8_t *>(B.data) + int64_t(bOffs[0]) * e, ((K - 1) * B.rs + (N - 1) * B.cs + 1) * e};
+    thread_local NextWeights next;
+    next.read(&read, 1);
   }
   return env.Undefined();
 }

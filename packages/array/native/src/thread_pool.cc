@@ -44,7 +44,8 @@ constexpr int kSpin = 1 << 14;
 // worker that has not been scheduled yet (another process holds its core) therefore
 // never holds up a job: the caller runs its slot, and when the worker wakes there is
 // nothing left for it. On a quiet machine every thread gets one slot, as before.
-// Workers wait for a new job generation, spinning briefly, then sleeping.
+// Workers wait for a new job generation, spinning briefly, then sleeping; while they
+// spin they prefetch what prefetch_while_idle asked for, if anything.
 class Pool {
  public:
   explicit Pool(int n) : n_(n) {
@@ -61,6 +62,16 @@ class Pool {
   }
 
   int size() const { return n_; }
+
+  void post_idle(const ByteSpan *spans, int n) {
+    for (int i = 0; i < kIdlePrefetchSpans; ++i) {
+      const auto p = i < n ? reinterpret_cast<uintptr_t>(spans[i].data) : 0;
+      idle_[i].end.store(i < n ? p + uintptr_t(std::max<int64_t>(spans[i].bytes, 0)) : 0, std::memory_order_relaxed);
+      idle_[i].next.store(p, std::memory_order_relaxed);
+    }
+  }
+
+  int64_t idle_prefetched() const { return prefetched_.load(std::memory_order_relaxed); }
 
   void run(const std::function<void(int, int)> &fn) {
     if (n_ == 1) {
@@ -105,7 +116,7 @@ class Pool {
     for (;;) {
       uint64_t g = generation_.load(std::memory_order_acquire);
       for (int i = 0; g == seen && i < kSpin; ++i) {
-        cpu_relax();
+        if (!prefetch_piece()) cpu_relax();
         g = generation_.load(std::memory_order_acquire);
       }
       if (g == seen) {
@@ -118,6 +129,32 @@ class Pool {
       run_slots();
     }
   }
+
+  // Prefetches the next piece of the idle request (post_idle) into L2 and returns true,
+  // or returns false if none is left. Workers claim pieces, so several share a request.
+  // A request replaced while a worker reads it can give it the old span's address and the
+  // new one's end: harmless, since a prefetch never faults.
+  bool prefetch_piece() {
+    for (auto &s : idle_) {
+      const uintptr_t end = s.end.load(std::memory_order_relaxed);
+      if (s.next.load(std::memory_order_relaxed) >= end) continue;
+      const uintptr_t p = s.next.fetch_add(kIdlePiece, std::memory_order_relaxed);
+      if (p >= end) continue;
+      const uintptr_t stop = std::min(p + kIdlePiece, end);
+      for (uintptr_t q = p; q < stop; q += 64) __builtin_prefetch(reinterpret_cast<const void *>(q), 0, 2);
+      prefetched_.fetch_add(int64_t(stop - p), std::memory_order_relaxed);
+      return true;
+    }
+    return false;
+  }
+
+  // The idle request: per span the next piece to claim and the end.
+  static constexpr uintptr_t kIdlePiece = 4096;
+  struct IdleSpan {
+    std::atomic<uintptr_t> next{0}, end{0};
+  };
+  IdleSpan idle_[kIdlePrefetchSpans];
+  std::atomic<int64_t> prefetched_{0};
 
   int n_;
   std::vector<std::thread> workers_;
@@ -140,5 +177,9 @@ Pool &pool() {
 int num_threads() { return pool().size(); }
 
 void parallel_threads(const std::function<void(int, int)> &fn) { pool().run(fn); }
+
+void prefetch_while_idle(const ByteSpan *spans, int n) { pool().post_idle(spans, n); }
+
+int64_t idle_prefetched_bytes() { return pool().idle_prefetched(); }
 
 }  // namespace tl

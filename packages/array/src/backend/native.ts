@@ -25,6 +25,9 @@ export interface NativeCore {
   /** Number of worker threads (TINY_LLM_NUM_THREADS, else one per core). */
   numThreads(): number;
 
+  /** Bytes the idle worker threads have prefetched for what a decode step reads next (tiny-llm/next_weights.h). */
+  idlePrefetchedBytes(): number;
+
   /** dst[i] = cast(src[i]) over `shape`: strided copy with dtype conversion. */
   copy(
     src: ArrayBuffer, srcOff: number, srcDt: DtypeCode, srcStrides: readonly number[],

@@ -2,6 +2,8 @@
 // decode step, the prefill kernel for more.
 #include "qmm.h"
 #include "quantized_matmul.h"
+#include "tiny-llm/dtype.h"
+#include "tiny-llm/next_weights.h"
 
 namespace tl {
 
@@ -19,6 +21,11 @@ void quantized_matmul(const QuantizedMatmulArgs &a) {
   } else {
     qmm_prefill(a);
   }
+  // The packed weights as this call read them: its rows of codes, scales and biases.
+  const int64_t e = itemsize(a.sdt), G = a.K / a.group_size, rows = a.O - 1;
+  const ByteSpan read[] = {{a.w, (rows * a.ldw + a.K * a.bits / 32) * 4}, {a.scales, (rows * a.lds + G) * e}, {a.biases, (rows * a.ldb + G) * e}};
+  thread_local NextWeights next;
+  next.read(read, 3);
 }
 
 }  // namespace tl

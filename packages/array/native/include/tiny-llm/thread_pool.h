@@ -22,6 +22,25 @@ int num_threads();
 // do not throw from fn.
 void parallel_threads(const std::function<void(int, int)> &fn);
 
+// Bytes [data, data + bytes), for prefetch_while_idle.
+struct ByteSpan {
+  const void *data;
+  int64_t bytes;
+};
+
+// Most spans one prefetch_while_idle request holds.
+constexpr int kIdlePrefetchSpans = 8;
+
+// Asks the pool's workers to pull `spans` (n <= kIdlePrefetchSpans, the rest ignored)
+// into their caches, a page at a time, while they wait for their next job, and returns
+// at once; a later request replaces it. For what a decode step reads next
+// (tiny-llm/next_weights.h): between two weight products the calling thread runs the
+// step's small serial work alone (norms, attention, JavaScript) while memory sits idle.
+void prefetch_while_idle(const ByteSpan *spans, int n);
+
+// Bytes the workers have prefetched for prefetch_while_idle since the process started.
+int64_t idle_prefetched_bytes();
+
 // Runs fn(begin, end) over disjoint chunks covering [0, n). Work smaller than
 // `grain` items per thread runs on the calling thread only.
 inline void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)> &fn) {
