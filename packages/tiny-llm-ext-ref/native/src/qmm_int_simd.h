@@ -30,6 +30,28 @@ inline double pair(const float *p) {
   return d;
 }
 
+#if defined(__AVX2__) && defined(__FMA__)
+// The last step of a transpose read from memory (IntSimd::load_transposed32): z[a]'s
+// 128-bit lane l holds 4 consecutive words of row a + 4 l (a load, and an insert a lane,
+// which the CPU can run beside the shuffles), so a 4 x 4 transpose inside each lane is
+// all that is left: out[t] lane l holds word t of rows 4 l .. 4 l + 3 in order. At 16 rows
+// that is 32 shuffles, where 16 rows loaded whole and transposed in registers take 64.
+template <typename I>
+inline void lanes_transposed(const I (&z)[4], I *out) {
+  if constexpr (sizeof(I) == 64) {
+    const I t0 = _mm512_unpacklo_epi32(z[0], z[1]), t1 = _mm512_unpackhi_epi32(z[0], z[1]);
+    const I t2 = _mm512_unpacklo_epi32(z[2], z[3]), t3 = _mm512_unpackhi_epi32(z[2], z[3]);
+    out[0] = _mm512_unpacklo_epi64(t0, t2), out[1] = _mm512_unpackhi_epi64(t0, t2);
+    out[2] = _mm512_unpacklo_epi64(t1, t3), out[3] = _mm512_unpackhi_epi64(t1, t3);
+  } else {
+    const I t0 = _mm256_unpacklo_epi32(z[0], z[1]), t1 = _mm256_unpackhi_epi32(z[0], z[1]);
+    const I t2 = _mm256_unpacklo_epi32(z[2], z[3]), t3 = _mm256_unpackhi_epi32(z[2], z[3]);
+    out[0] = _mm256_unpacklo_epi64(t0, t2), out[1] = _mm256_unpackhi_epi64(t0, t2);
+    out[2] = _mm256_unpacklo_epi64(t1, t3), out[3] = _mm256_unpackhi_epi64(t1, t3);
+  }
+}
+#endif
+
 #if defined(__AVX512F__) && defined(__AVX512BW__)
 #define TL_QMM_INT 1
 struct IntSimd {
@@ -49,6 +71,17 @@ struct IntSimd {
     for (int h = 0; h < L; h += 8)
       for (int i = h; i < h + 4; ++i) t[i] = _mm512_shuffle_i32x4(r[i], r[i + 4], 0x88), t[i + 4] = _mm512_shuffle_i32x4(r[i], r[i + 4], 0xdd);
     for (int i = 0; i < 8; ++i) r[i] = _mm512_shuffle_i32x4(t[i], t[i + 8], 0x88), r[i + 8] = _mm512_shuffle_i32x4(t[i], t[i + 8], 0xdd);
+  }
+  // r[c] lane i <- rows[i][k + c], c < 16: 16 words of 16 rows, transposed (lanes_transposed).
+  static void load_transposed32(const uint32_t *const (&rows)[L], int64_t k, I (&r)[L]) {
+    for (int q = 0; q < 4; ++q) {
+      I z[4];
+      for (int a = 0; a < 4; ++a) {
+        const auto quad = [&](int i) { return _mm_loadu_si128(reinterpret_cast<const __m128i *>(rows[i] + k + 4 * q)); };
+        z[a] = _mm512_inserti32x4(_mm512_inserti32x4(_mm512_inserti32x4(_mm512_castsi128_si512(quad(a)), quad(a + 4), 1), quad(a + 8), 2), quad(a + 12), 3);
+      }
+      lanes_transposed(z, r + 4 * q);
+    }
   }
   // VB / 2 bytes as VB / 2 uint16.
   static I widen8(const uint8_t *p) { return _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(p))); }
@@ -132,12 +165,16 @@ struct IntSimd {
   using F = __m256;
   static I load(const void *p) { return _mm256_loadu_si256(static_cast<const __m256i *>(p)); }
   static void store(void *p, I v) { _mm256_storeu_si256(static_cast<__m256i *>(p), v); }
-  // 8 x 8 int32: the array core's float transpose (simd::transpose8) on the same bits.
-  static void transpose32(I (&r)[L]) {
-    __m256 f[L];
-    for (int i = 0; i < L; ++i) f[i] = _mm256_castsi256_ps(r[i]);
-    simd::transpose8(f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]);
-    for (int i = 0; i < L; ++i) r[i] = _mm256_castps_si256(f[i]);
+  // r[c] lane i <- rows[i][k + c], c < 8: 8 words of 8 rows, transposed (lanes_transposed).
+  static void load_transposed32(const uint32_t *const (&rows)[L], int64_t k, I (&r)[L]) {
+    for (int q = 0; q < 2; ++q) {
+      I z[4];
+      for (int a = 0; a < 4; ++a) {
+        const auto quad = [&](int i) { return _mm_loadu_si128(reinterpret_cast<const __m128i *>(rows[i] + k + 4 * q)); };
+        z[a] = _mm256_inserti128_si256(_mm256_castsi128_si256(quad(a)), quad(a + 4), 1);
+      }
+      lanes_transposed(z, r + 4 * q);
+    }
   }
   static I widen8(const uint8_t *p) { return _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(p))); }
   static I zero() { return _mm256_setzero_si256(); }
