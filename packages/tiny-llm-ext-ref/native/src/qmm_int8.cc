@@ -151,9 +151,9 @@ struct Panel {
 
  private:
   // put(v, k, w) for each vector v of the panel and block k: lane i of w holds feature
-  // v * L + i's word k. L rows of L words at a time become L vectors (a transpose in
-  // registers); features past the n of O read feature f0's words (their scales are
-  // zero, and their columns are not stored).
+  // v * L + i's word k. L rows of L words at a time become L vectors (a transpose as they
+  // load, IntSimd::load_transposed32); features past the n of O read feature f0's words
+  // (their scales are zero, and their columns are not stored).
   template <typename Put>
   static void words(const QuantizedMatmulArgs &a, int64_t f0, int64_t n, Put &&put) {
     const int64_t blocks = a.K / kBlock, whole = blocks / L * L;
