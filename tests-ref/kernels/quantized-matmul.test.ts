@@ -127,8 +127,9 @@ describe("quantizedMatmul (tiny-llm-ext-ref) against dequantize-then-matmul", ()
 });
 
 describe("quantizedMatmul with int8 activations against x̂ @ dequantize(W).T", () => {
-  // 4-bit codes: more than 4 rows take the int8 kernel (tiles of 4 rows against panels of
-  // 48 features with AVX-512, 8 with AVX2: O = 101 ends in a part of one; the panel is
+  // 4-bit codes: more than 4 rows take the int8 kernel (tiles of 8 rows against panels of
+  // 32 features with AVX-512, 4 rows and 8 features with AVX2: O = 101 ends in a part of
+  // a panel, M = 5 and 13 in a part of a tile; the panel is
   // packed 16 (8) words of 8 inputs at a time: K = 1248 and 1216 end in a part of that);
   // 8-bit codes keep the float kernels.
   let seed = 100;
