@@ -9,7 +9,7 @@
 namespace tl {
 
 struct Scratch {
-  std::vector<float, CacheLineAllocator<float>> buf;
+  CacheLineVector<float> buf;
   /** At least `want` floats; valid until the next get. */
   float *get(size_t want) {
     if (want > buf.size()) buf.resize((want + 1023) & ~size_t(1023));

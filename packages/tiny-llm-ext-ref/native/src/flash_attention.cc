@@ -122,9 +122,6 @@ Offsets offsets_of(const FlashAttentionArgs &a, int64_t b) {
 // head). P @ V has D on the lanes and always takes full vectors.
 template <int V>
 class TileWorker {
-  // On cache lines: the tiles are loaded and stored in whole vectors.
-  using Floats = std::vector<float, CacheLineAllocator<float>>;
-
  public:
   TileWorker(const FlashAttentionArgs &a, const Plan &p)
       : a_(a),
@@ -204,7 +201,7 @@ class TileWorker {
   // convert in a loop here rather than through load_f32, whose call and dtype switch per
   // row of 64 made a decode call at 2,048 keys 12% slower (97 against 111 us a layer,
   // Qwen2-0.5B's heads, Zen 5; float16's conversion costs as much either way).
-  const float *rows_f32(const AttentionOperand &op, int64_t base, int64_t j0, int64_t n, Floats &buf,
+  const float *rows_f32(const AttentionOperand &op, int64_t base, int64_t j0, int64_t n, CacheLineVector<float> &buf,
                         int64_t width, int64_t *stride) const {
     if (buf.empty()) {
       *stride = op.row_stride;
@@ -355,7 +352,8 @@ class TileWorker {
   using Product = void (*)(int64_t, int64_t, int64_t, const float *, int64_t, int64_t, const float *, int64_t,
                            float *, int64_t, bool);
   const Product scores_, product_;
-  Floats qt_, st_, acc_, kbuf_, vbuf_, row_, mt_, m_, l_, alpha_;
+  // On cache lines: the tiles are loaded and stored in whole vectors.
+  CacheLineVector<float> qt_, st_, acc_, kbuf_, vbuf_, row_, mt_, m_, l_, alpha_;
   std::vector<int64_t> pos_, mask_off_, out_off_;
   int64_t rows_ = 0, lanes_ = 0;
   bool mask_shared_ = false;  // every lane reads the same mask row

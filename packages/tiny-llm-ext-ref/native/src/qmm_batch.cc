@@ -51,9 +51,9 @@ constexpr int64_t kPrefetchRows = 4;
 // FMAs load x in full vectors (Qwen2-0.5B's 4-bit products of 8 rows, 24 layers: 46.7 ->
 // 34.7 ms against a malloc block's 16-byte alignment).
 template <typename T>
-std::vector<float, CacheLineAllocator<float>> pack_x(const QuantizedMatmulArgs &a) {
+CacheLineVector<float> pack_x(const QuantizedMatmulArgs &a) {
   constexpr int S = 2 * T::L;
-  std::vector<float, CacheLineAllocator<float>> xp(size_t((a.M + kBlockRows) * a.K), 0.0f);
+  CacheLineVector<float> xp(size_t((a.M + kBlockRows) * a.K), 0.0f);
   for (int64_t m0 = 0; m0 < a.M; m0 += kBlockRows) {
     const int MB = block_rows(a.M, m0), rows = int(std::min<int64_t>(MB, a.M - m0));
     float *block = xp.data() + m0 * a.K;

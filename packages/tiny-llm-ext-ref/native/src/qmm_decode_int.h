@@ -99,7 +99,7 @@ inline void int8_unit_order(const int8_t *X, int64_t K, int8_t *dst) {
 // are a.xq's codes and sx is a.xq_scale.
 template <typename T, int BITS, int D>
 struct IntX {
-  std::vector<int8_t, CacheLineAllocator<int8_t>> parts;  // on cache lines: loaded in full vectors
+  CacheLineVector<int8_t> parts;  // on cache lines: loaded in full vectors
   std::vector<float> sx, xsum, xsum_tail;  // xsum_tail: M x 8, see row_scales
   int64_t Gpad;
   alignas(64) int32_t lane_group[T::L];

@@ -122,11 +122,9 @@ struct X8 {
 // panel on cache lines, its words transposed from 128-bit loads (load_transposed32) and
 // its factors converted 16 at a time (processes alternated, medians of six).
 struct Panel {
-  template <typename T>
-  using Lines = std::vector<T, CacheLineAllocator<T>>;
-  Lines<uint32_t> codes;  // K / kBlock blocks x kPanel words
-  Lines<uint8_t> nibbles; // with AMX, instead: kVecs x K / kBlock blocks x 2 tile rows (below)
-  Lines<float> s, b;      // G x kPanel: scales and biases as float32
+  CacheLineVector<uint32_t> codes;  // K / kBlock blocks x kPanel words
+  CacheLineVector<uint8_t> nibbles; // with AMX, instead: kVecs x K / kBlock blocks x 2 tile rows (below)
+  CacheLineVector<float> s, b;      // G x kPanel: scales and biases as float32
 
   // Packs features [f0, f0 + kPanel); their words should already be on their way
   // (NextPanel). With `amx`, each vector of words becomes two rows of an AMX tile B

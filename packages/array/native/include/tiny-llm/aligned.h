@@ -1,11 +1,12 @@
 // Storage on cache-line (64-byte) boundaries, for buffers that kernels load in full
 // vectors: from a 16-byte aligned malloc block, three of every four 64-byte loads
 // straddle two cache lines, and each of those costs two loads.
-// std::vector<T, tl::CacheLineAllocator<T>> is such a vector.
+// tl::CacheLineVector<T> is such a vector.
 #pragma once
 #include <cstddef>
 #include <cstdlib>
 #include <new>
+#include <vector>
 
 namespace tl {
 
@@ -26,5 +27,9 @@ struct CacheLineAllocator {
   template <class U>
   bool operator!=(const CacheLineAllocator<U> &) const { return false; }
 };
+
+// A std::vector whose storage starts on a cache line.
+template <class T>
+using CacheLineVector = std::vector<T, CacheLineAllocator<T>>;
 
 }  // namespace tl
